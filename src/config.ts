@@ -1,0 +1,66 @@
+import path from "node:path";
+import { DEFAULT_WRITE_BUFFER_OPTIONS, WriteBufferOptions } from "./timeseries/write-buffer";
+
+/** Options of `VoPersistence.attach`; every field has a default. */
+export interface VoPersistenceOptions {
+    sqlite?: {
+        /** database file; default `$VO_SQLITE_PATH`, else `./data/vo.sqlite` (relative to the working directory) */
+        path?: string;
+    };
+    recording?: Partial<WriteBufferOptions> & {
+        /** values larger than this many bytes of JSON are recorded cut and flagged; default 65536 */
+        maxValueBytes?: number;
+    };
+}
+
+export interface ResolvedOptions {
+    sqlitePath: string;
+    writeBuffer: WriteBufferOptions;
+    maxValueBytes: number;
+}
+
+export const DEFAULT_SQLITE_PATH = path.join("data", "vo.sqlite");
+export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
+
+export class InvalidOptionsError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "InvalidOptionsError";
+    }
+}
+
+function positiveInteger(value: unknown, name: string, fallback: number): number {
+    if (value === undefined) return fallback;
+    if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+        throw new InvalidOptionsError(
+            `node-wot-vo option ${name} must be a positive integer, got ${JSON.stringify(value)}`
+        );
+    }
+    return value;
+}
+
+/** Validates options once, at attach, into a complete typed object. */
+export function resolveOptions(
+    options: VoPersistenceOptions = {},
+    env: NodeJS.ProcessEnv = process.env
+): ResolvedOptions {
+    if (options === null || typeof options !== "object") {
+        throw new InvalidOptionsError("node-wot-vo options must be an object");
+    }
+    const sqlitePath = options.sqlite?.path ?? env.VO_SQLITE_PATH ?? DEFAULT_SQLITE_PATH;
+    if (typeof sqlitePath !== "string" || sqlitePath.length === 0) {
+        throw new InvalidOptionsError("node-wot-vo option sqlite.path must be a non-empty string");
+    }
+    const rec = options.recording ?? {};
+    const d = DEFAULT_WRITE_BUFFER_OPTIONS;
+    return {
+        sqlitePath,
+        writeBuffer: {
+            batchSize: positiveInteger(rec.batchSize, "recording.batchSize", d.batchSize),
+            flushIntervalMs: positiveInteger(rec.flushIntervalMs, "recording.flushIntervalMs", d.flushIntervalMs),
+            maxQueue: positiveInteger(rec.maxQueue, "recording.maxQueue", d.maxQueue),
+            maxRetryDelayMs: positiveInteger(rec.maxRetryDelayMs, "recording.maxRetryDelayMs", d.maxRetryDelayMs),
+        },
+        maxValueBytes: positiveInteger(rec.maxValueBytes, "recording.maxValueBytes", DEFAULT_MAX_VALUE_BYTES),
+    };
+}

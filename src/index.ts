@@ -1,0 +1,21 @@
+import "./servient-augmentation";
+
+export { VoPersistence, VoServientDecorations } from "./plugin";
+export { VoPersistenceOptions, DEFAULT_SQLITE_PATH, DEFAULT_MAX_VALUE_BYTES, InvalidOptionsError } from "./config";
+export { InteractionRecord, AffordanceKind, Operation, Protocol } from "./recording/interaction-record";
+export { currentRequest, RequestOrigin } from "./recording/request-context";
+export { SqliteDbApi, InvalidInsertError, InsertValue } from "./sqlite/sqlite-db-api";
+export { SqliteError, RunResult, Row, SqlParams, SqlValue } from "./sqlite/database";
+export { MIGRATIONS } from "./sqlite/migrations";
+export { InfluxDbApi, FluxRow, InfluxDbNotConfiguredError } from "./timeseries/influxdb/influxdb-api";
+export {
+    HistoryQuery,
+    HistoryRecord,
+    AggregateRow,
+    AggregateFn,
+    TimeBound,
+    TimeSeriesStore,
+} from "./timeseries/time-series-store";
+export { InvalidHistoryQueryError } from "./timeseries/history-query";
+export { WriteStats, WriteBufferOptions } from "./timeseries/write-buffer";
+export { setStaticAddress } from "./bindings/static-address";

@@ -1,0 +1,156 @@
+import type { ExposedThing, ProtocolServer, Servient } from "@node-wot/core";
+import { resolveOptions, ResolvedOptions, VoPersistenceOptions } from "./config";
+import { createLogger } from "./log";
+import { captureRequestOrigins } from "./recording/request-context";
+import { instrumentThing } from "./recording/thing-recorder";
+import { Database } from "./sqlite/database";
+import { migrate } from "./sqlite/migrations";
+import { SqliteDb, SqliteDbApi } from "./sqlite/sqlite-db-api";
+import { normalizeHistoryQuery } from "./timeseries/history-query";
+import { InfluxDbApi, notConfiguredInfluxDb } from "./timeseries/influxdb/influxdb-api";
+import { SqliteTimeSeriesStore } from "./timeseries/sqlite/sqlite-time-series-store";
+import type { AggregateRow, HistoryQuery, HistoryRecord, TimeSeriesStore } from "./timeseries/time-series-store";
+import { WriteBuffer, WriteStats } from "./timeseries/write-buffer";
+
+const { debug, warn } = createLogger("plugin");
+
+/** What the plugin adds to a servient (typed for scripts by `servient-augmentation`). */
+export interface VoServientDecorations {
+    vo: VoPersistence;
+    sqliteDb: SqliteDbApi;
+    influxdb: InfluxDbApi;
+}
+
+const attached = new WeakMap<Servient, VoPersistence>();
+
+/**
+ * Turns a node-wot servient into a recording VO. Attach once, before producing Things:
+ *
+ *     const vo = await VoPersistence.attach(servient, { sqlite: { path: "data/vo.sqlite" } });
+ *
+ * Every Thing the servient produces from then on is recorded. `servient.shutdown()` also
+ * flushes and closes the stores; `vo.close()` does the same without stopping the servient.
+ */
+export class VoPersistence {
+    readonly sqliteDb: SqliteDbApi;
+    readonly influxdb: InfluxDbApi;
+    private closing: Promise<void> | undefined;
+
+    private constructor(
+        readonly options: ResolvedOptions,
+        private readonly db: Database,
+        private readonly store: TimeSeriesStore,
+        private readonly buffer: WriteBuffer
+    ) {
+        this.sqliteDb = new SqliteDb(db);
+        this.influxdb = notConfiguredInfluxDb;
+    }
+
+    static async attach(servient: Servient, options: VoPersistenceOptions = {}): Promise<VoPersistence> {
+        if (attached.has(servient)) {
+            throw new Error("node-wot-vo is already attached to this servient");
+        }
+        const resolved = resolveOptions(options);
+        // Open and migrate before touching the servient: a bad file fails here, with nothing half-done.
+        const db = await Database.open(resolved.sqlitePath);
+        try {
+            await migrate(db);
+        } catch (err) {
+            await db.close().catch(() => undefined);
+            throw err;
+        }
+        const store = new SqliteTimeSeriesStore(db);
+        const buffer = new WriteBuffer(store, resolved.writeBuffer);
+        const vo = new VoPersistence(resolved, db, store, buffer);
+        vo.hook(servient);
+        attached.set(servient, vo);
+        debug("attached; time series -> %s (%s)", store.name, resolved.sqlitePath);
+        return vo;
+    }
+
+    /** Where the time series go, for logs and the demo: e.g. "sqlite:data/vo.sqlite". */
+    get timeSeriesTarget(): string {
+        return `${this.store.name}:${this.db.file}`;
+    }
+
+    /** Recorded interactions of one affordance, oldest first (or windows of an aggregate). */
+    history(query: HistoryQuery & { aggregate: NonNullable<HistoryQuery["aggregate"]> }): Promise<AggregateRow[]>;
+    history(query: HistoryQuery & { aggregate?: undefined }): Promise<HistoryRecord[]>;
+    history(query: HistoryQuery): Promise<HistoryRecord[] | AggregateRow[]>;
+    history(query: HistoryQuery): Promise<HistoryRecord[] | AggregateRow[]> {
+        try {
+            return this.store.history(normalizeHistoryQuery(query));
+        } catch (err) {
+            return Promise.reject(err);
+        }
+    }
+
+    /** The newest known value of a property (read, written or changed), or undefined. */
+    latest(thing: string, property: string): Promise<HistoryRecord | undefined> {
+        if (typeof thing !== "string" || typeof property !== "string") {
+            return Promise.reject(new TypeError("latest(thing, property): both must be strings"));
+        }
+        return this.store.latest(thing, property);
+    }
+
+    /** Counters of the write path. */
+    stats(): WriteStats {
+        return this.buffer.getStats();
+    }
+
+    /** Resolves once everything recorded so far is in the store. */
+    flush(): Promise<void> {
+        return this.buffer.flush();
+    }
+
+    /** Writes what is left and closes the stores. Idempotent. */
+    close(): Promise<void> {
+        this.closing ??= (async () => {
+            await this.buffer.close();
+            await this.store.close();
+            await this.db.close();
+            debug("closed: %o", this.buffer.getStats());
+        })();
+        return this.closing;
+    }
+
+    private hook(servient: Servient): void {
+        const record = this.buffer.push.bind(this.buffer);
+        const instrument = (thing: ExposedThing): void =>
+            instrumentThing(thing, record, { maxValueBytes: this.options.maxValueBytes });
+        const capture = (server: ProtocolServer): void => {
+            if (!captureRequestOrigins(server as unknown as Parameters<typeof captureRequestOrigins>[0])) {
+                warn("server %s has no handleRequest(); client addresses will not be recorded", server.scheme);
+            }
+        };
+
+        for (const server of servient.getServers()) capture(server);
+        for (const id of Object.keys(servient.getThings())) {
+            const thing = servient.getThing(id);
+            if (thing !== undefined) instrument(thing);
+        }
+
+        const addServer = servient.addServer.bind(servient);
+        servient.addServer = (server: ProtocolServer): boolean => {
+            capture(server);
+            return addServer(server);
+        };
+        // WoT.produce calls addThing for every Thing before the script sees it.
+        const addThing = servient.addThing.bind(servient);
+        servient.addThing = (thing: ExposedThing): boolean => {
+            instrument(thing);
+            return addThing(thing);
+        };
+        const shutdown = servient.shutdown.bind(servient);
+        servient.shutdown = async (): Promise<void> => {
+            try {
+                await shutdown();
+            } finally {
+                await this.close();
+            }
+        };
+
+        const decorations: VoServientDecorations = { vo: this, sqliteDb: this.sqliteDb, influxdb: this.influxdb };
+        Object.assign(servient, decorations);
+    }
+}

@@ -1,0 +1,67 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Protocol } from "./interaction-record";
+
+/** Who is asking: set where a request enters a protocol server, read by the recorder. */
+export interface RequestOrigin {
+    protocol: Protocol;
+    /** client address, `ip` or `ip:port` (`[ip]:port` for IPv6) */
+    origin?: string;
+}
+
+const requests = new AsyncLocalStorage<RequestOrigin>();
+
+/** The origin of the request being handled, or undefined for the VO's own calls. */
+export function currentRequest(): RequestOrigin | undefined {
+    return requests.getStore();
+}
+
+/** Runs `fn` as if called by a request from `origin` (used by servers, and by tests). */
+export function runAsRequest<T>(origin: RequestOrigin, fn: () => T): T {
+    return requests.run(origin, fn);
+}
+
+interface HttpLikeRequest {
+    socket?: { remoteAddress?: string; remotePort?: number };
+}
+interface CoapLikeRequest {
+    rsinfo?: { address?: string; port?: number };
+}
+
+function formatAddress(address: string | undefined, port: number | undefined): string | undefined {
+    if (address === undefined) return undefined;
+    if (port === undefined) return address;
+    return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+function originOf(req: unknown): string | undefined {
+    const http = (req as HttpLikeRequest).socket;
+    if (http?.remoteAddress !== undefined) return formatAddress(http.remoteAddress, http.remotePort);
+    const coap = (req as CoapLikeRequest).rsinfo;
+    return formatAddress(coap?.address, coap?.port);
+}
+
+/** A node-wot protocol server: both the HTTP and the CoAP binding route every request through `handleRequest`. */
+interface RequestHandlingServer {
+    scheme: string;
+    handleRequest?: (req: unknown, res: unknown) => unknown;
+}
+
+const captured = new WeakSet<object>();
+
+/**
+ * node-wot never hands the client's address to a Thing's handlers. Both bindings call their own
+ * `handleRequest(req, res)` for each request, so wrapping that one method on the server instance
+ * puts the origin into async context for everything the request causes.
+ * Returns false for a server that has no such method (the origin then stays unknown).
+ */
+export function captureRequestOrigins(server: RequestHandlingServer): boolean {
+    if (captured.has(server)) return true;
+    const original = server.handleRequest;
+    if (typeof original !== "function") return false;
+    const protocol = (["http", "https", "coap", "coaps"].includes(server.scheme) ? server.scheme : "local") as Protocol;
+    server.handleRequest = function (this: unknown, req: unknown, res: unknown) {
+        return requests.run({ protocol, origin: originOf(req) }, () => original.call(this, req, res));
+    };
+    captured.add(server);
+    return true;
+}

@@ -1,0 +1,62 @@
+import Ajv, { ValidateFunction } from "ajv";
+
+// Formats are not checked: a date-time that is slightly off is still a value worth keeping unflagged.
+const ajv = new Ajv({ strict: false, validateFormats: false, addUsedSchema: false, allErrors: false });
+const validators = new WeakMap<object, ValidateFunction | null>();
+
+/** Checks a value against a TD data schema; compiled once per schema object. No schema: valid. */
+export function conformsToSchema(schema: object | undefined, value: unknown): boolean {
+    if (schema === undefined || schema === null) return true;
+    let validate = validators.get(schema);
+    if (validate === undefined) {
+        try {
+            validate = ajv.compile(stripAffordanceKeys(schema));
+        } catch {
+            validate = null; // a schema ajv cannot compile cannot flag anything
+        }
+        validators.set(schema, validate);
+    }
+    return validate === null ? true : validate(value) === true;
+}
+
+// A property affordance doubles as its data schema, but its forms/observable keys are not schema keywords.
+function stripAffordanceKeys(schema: object): object {
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    const { forms, observable, uriVariables, ...rest } = schema as Record<string, unknown>;
+    return rest;
+}
+
+/** What is left of a value after the size limit. */
+export interface LimitedValue {
+    value: unknown;
+    truncated: boolean;
+}
+
+/**
+ * Values larger than `maxBytes` (as JSON) are recorded cut: a string keeps its first `maxBytes`
+ * bytes, anything else becomes the first `maxBytes` bytes of its JSON text. `truncated` flags both.
+ */
+export function limitValue(value: unknown, maxBytes: number): LimitedValue {
+    if (value === undefined || value === null || typeof value === "number" || typeof value === "boolean") {
+        return { value, truncated: false };
+    }
+    if (typeof value === "string") {
+        if (value.length * 3 <= maxBytes || Buffer.byteLength(value) <= maxBytes) return { value, truncated: false };
+        return { value: cutUtf8(value, maxBytes), truncated: true };
+    }
+    let json: string | undefined;
+    try {
+        json = JSON.stringify(value);
+    } catch {
+        return { value: String(value), truncated: true };
+    }
+    if (json === undefined) return { value: undefined, truncated: false };
+    if (json.length * 3 <= maxBytes || Buffer.byteLength(json) <= maxBytes) return { value, truncated: false };
+    return { value: cutUtf8(json, maxBytes), truncated: true };
+}
+
+function cutUtf8(s: string, maxBytes: number): string {
+    const buf = Buffer.from(s, "utf8").subarray(0, maxBytes);
+    // Drop a partial trailing character rather than store a replacement char.
+    return buf.toString("utf8").replace(/\uFFFD$/, "");
+}

@@ -1,0 +1,81 @@
+import { Database, SqliteError } from "./database";
+import { createLogger } from "../log";
+
+const { debug } = createLogger("sqlite:migrations");
+
+export interface Migration {
+    version: number;
+    description: string;
+    sql: string;
+}
+
+/**
+ * The schema, as an append-only list. Version 1 is the original VO schema exactly as published;
+ * later versions only add (columns, indices, tables) so the original columns keep their meaning.
+ * Never edit a released entry: add a new one.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+    {
+        version: 1,
+        description: "original VO tables",
+        sql: `
+CREATE TABLE IF NOT EXISTS vo_status (id INTEGER PRIMARY KEY, timestamp DATETIME DEFAULT CURRENT_TIMESTAMP, status INTEGER);
+CREATE TABLE IF NOT EXISTS device_status (id INTEGER PRIMARY KEY, timestamp DATETIME DEFAULT CURRENT_TIMESTAMP, status INTEGER);
+CREATE TABLE IF NOT EXISTS observer (id INTEGER PRIMARY KEY, ip TEXT);
+CREATE TABLE IF NOT EXISTS redirect_ip (id INTEGER PRIMARY KEY, ip TEXT);
+CREATE TABLE IF NOT EXISTS info (id INTEGER PRIMARY KEY, device_ip TEXT);
+`,
+    },
+    {
+        version: 2,
+        description: "embedded time series of interactions",
+        // One row per interaction. ts is nanoseconds since the epoch (fits a 64-bit integer until 2262).
+        // value/output keep SQLite's own type (REAL, INTEGER, TEXT); *_type says how to give it back:
+        // number, integer, boolean (0/1), string, null, json (objects and arrays as JSON text).
+        sql: `
+CREATE TABLE ts_interaction (
+    id INTEGER PRIMARY KEY,
+    ts INTEGER NOT NULL,
+    thing TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('property', 'action', 'event')),
+    name TEXT NOT NULL,
+    op TEXT NOT NULL,
+    protocol TEXT NOT NULL,
+    origin TEXT,
+    ok INTEGER NOT NULL,
+    value,
+    value_type TEXT,
+    output,
+    output_type TEXT,
+    error TEXT,
+    duration_ms REAL,
+    valid INTEGER NOT NULL DEFAULT 1,
+    truncated INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX ts_interaction_series ON ts_interaction (thing, kind, name, ts);
+CREATE INDEX ts_interaction_time ON ts_interaction (ts);
+`,
+    },
+];
+
+/** Brings the file to the newest version, each step in its own transaction; returns the version reached. */
+export async function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
+    const row = await db.get<{ user_version: number }>("PRAGMA user_version");
+    const current = row?.user_version ?? 0;
+    const newest = migrations[migrations.length - 1]?.version ?? 0;
+    if (current > newest) {
+        throw new SqliteError(
+            `SQLite database ${db.file} has schema version ${current}, newer than this node-wot-vo knows (${newest})`
+        );
+    }
+    for (const m of migrations) {
+        if (m.version <= current) continue;
+        debug("migrating %s to version %d: %s", db.file, m.version, m.description);
+        await db.transaction(async (tx) => {
+            await tx.exec(m.sql);
+            // PRAGMA takes no bound parameters; version is a number from the list above.
+            await tx.exec(`PRAGMA user_version = ${Number(m.version)}`);
+        });
+    }
+    return Math.max(current, newest);
+}

@@ -1,0 +1,211 @@
+import type { Database, SqlValue } from "../../sqlite/database";
+import type { InteractionRecord } from "../../recording/interaction-record";
+import type { AggregateRow, HistoryRecord, NormalizedHistoryQuery, TimeSeriesStore } from "../time-series-store";
+
+const COLUMNS = [
+    "ts",
+    "thing",
+    "kind",
+    "name",
+    "op",
+    "protocol",
+    "origin",
+    "ok",
+    "value",
+    "value_type",
+    "output",
+    "output_type",
+    "error",
+    "duration_ms",
+    "valid",
+    "truncated",
+] as const;
+// SQLite allows 32766 bound variables per statement.
+const ROWS_PER_STATEMENT = Math.floor(32766 / COLUMNS.length);
+
+type ValueType = "number" | "boolean" | "string" | "null" | "json";
+
+/** Splits a value into what SQLite stores and the type tag that gives it back exactly. */
+export function encodeValue(value: unknown): [SqlValue, ValueType | null] {
+    if (value === undefined) return [null, null];
+    if (value === null) return [null, "null"];
+    switch (typeof value) {
+        case "number":
+            // NaN and the infinities are not JSON; SQLite would turn NaN into NULL. Keep them as text.
+            return Number.isFinite(value) ? [value, "number"] : [JSON.stringify(String(value)), "json"];
+        case "boolean":
+            return [value ? 1 : 0, "boolean"];
+        case "string":
+            return [value, "string"];
+        case "bigint":
+            return [value.toString(), "string"];
+        default:
+            return [JSON.stringify(value) ?? null, "json"];
+    }
+}
+
+export function decodeValue(raw: unknown, type: string | null): unknown {
+    switch (type) {
+        case null:
+            return undefined;
+        case "null":
+            return null;
+        case "boolean":
+            return raw === 1;
+        case "json":
+            return JSON.parse(String(raw));
+        default:
+            return raw;
+    }
+}
+
+interface StoredRow {
+    ts: string;
+    thing: string;
+    kind: HistoryRecord["kind"];
+    name: string;
+    op: HistoryRecord["op"];
+    protocol: HistoryRecord["protocol"];
+    origin: string | null;
+    ok: number;
+    value: unknown;
+    value_type: string | null;
+    output: unknown;
+    output_type: string | null;
+    error: string | null;
+    duration_ms: number | null;
+    valid: number;
+    truncated: number;
+}
+
+const SELECT_COLUMNS = `CAST(ts AS TEXT) AS ts, thing, kind, name, op, protocol, origin, ok, value, value_type,
+    output, output_type, error, duration_ms, valid, truncated`;
+
+function toHistoryRecord(r: StoredRow): HistoryRecord {
+    const ns = BigInt(r.ts);
+    return {
+        time: new Date(Number(ns / 1_000_000n)),
+        timestampNs: r.ts,
+        thing: r.thing,
+        kind: r.kind,
+        name: r.name,
+        op: r.op,
+        protocol: r.protocol,
+        origin: r.origin ?? undefined,
+        ok: r.ok === 1,
+        value: decodeValue(r.value, r.value_type),
+        output: decodeValue(r.output, r.output_type),
+        error: r.error ?? undefined,
+        durationMs: r.duration_ms ?? undefined,
+        valid: r.valid === 1,
+        truncated: r.truncated === 1,
+    };
+}
+
+/** SQL for each aggregate; numeric values only (numbers, and booleans as 0/1). */
+const AGGREGATE_SQL = {
+    mean: "AVG(value) AS agg",
+    min: "MIN(value) AS agg",
+    max: "MAX(value) AS agg",
+    count: "COUNT(value) AS agg",
+    // SQLite documents that a bare column next to MAX() comes from the row holding the maximum.
+    last: "MAX(ts) AS last_ts, value AS agg",
+} as const;
+
+/**
+ * The embedded time-series store: every record one row of `ts_interaction` (migration 2),
+ * written in one transaction per batch with multi-row INSERTs, read through the series index.
+ */
+export class SqliteTimeSeriesStore implements TimeSeriesStore {
+    readonly name = "sqlite";
+    private readonly insertSql = new Map<number, string>();
+
+    constructor(private readonly db: Database) {}
+
+    async write(records: readonly InteractionRecord[]): Promise<void> {
+        if (records.length === 0) return;
+        await this.db.transaction(async (tx) => {
+            for (let i = 0; i < records.length; i += ROWS_PER_STATEMENT) {
+                const chunk = records.slice(i, i + ROWS_PER_STATEMENT);
+                const params: SqlValue[] = [];
+                for (const r of chunk) {
+                    const [value, valueType] = encodeValue(r.value);
+                    const [output, outputType] = encodeValue(r.output);
+                    params.push(
+                        r.ts.toString(), // decimal text: sqlite3 cannot bind BigInt; INTEGER affinity converts it exactly
+                        r.thing,
+                        r.kind,
+                        r.name,
+                        r.op,
+                        r.protocol,
+                        r.origin ?? null,
+                        r.ok ? 1 : 0,
+                        value,
+                        valueType,
+                        output,
+                        outputType,
+                        r.error ?? null,
+                        r.durationMs ?? null,
+                        r.valid ? 1 : 0,
+                        r.truncated ? 1 : 0
+                    );
+                }
+                await tx.run(this.insertStatement(chunk.length), params);
+            }
+        });
+    }
+
+    async history(q: NormalizedHistoryQuery): Promise<HistoryRecord[] | AggregateRow[]> {
+        const where = "thing = ? AND kind = ? AND name = ? AND ts >= CAST(? AS INTEGER) AND ts < CAST(? AS INTEGER)";
+        const params: SqlValue[] = [q.thing, q.kind, q.name, q.startNs.toString(), q.stopNs.toString()];
+        const order = q.descending ? "DESC" : "ASC";
+        if (q.aggregate === undefined) {
+            const rows = await this.db.all<StoredRow>(
+                `SELECT ${SELECT_COLUMNS} FROM ts_interaction WHERE ${where} ORDER BY ts ${order}, id ${order} LIMIT ?`,
+                [...params, q.limit]
+            );
+            return rows.map(toHistoryRecord);
+        }
+        // Windows are aligned to the epoch, as InfluxDB's aggregateWindow aligns them.
+        const every = q.aggregate.everyNs.toString();
+        const rows = await this.db.all<{ window: string; agg: number | null }>(
+            `SELECT CAST(ts - (ts % CAST(? AS INTEGER)) AS TEXT) AS window, ${AGGREGATE_SQL[q.aggregate.fn]}
+             FROM ts_interaction
+             WHERE ${where} AND value_type IN ('number', 'boolean')
+             GROUP BY ts - (ts % CAST(? AS INTEGER))
+             ORDER BY ts - (ts % CAST(? AS INTEGER)) ${order} LIMIT ?`,
+            [every, ...params, every, every, q.limit]
+        );
+        return rows.map((r) => ({
+            time: new Date(Number(BigInt(r.window) / 1_000_000n)),
+            value: r.agg,
+        }));
+    }
+
+    async latest(thing: string, property: string): Promise<HistoryRecord | undefined> {
+        const row = await this.db.get<StoredRow>(
+            `SELECT ${SELECT_COLUMNS} FROM ts_interaction
+             WHERE thing = ? AND kind = 'property' AND name = ? AND ok = 1
+               AND op IN ('readproperty', 'writeproperty', 'readallproperties', 'readmultipleproperties',
+                          'writemultipleproperties', 'propertychange')
+               AND value_type IS NOT NULL
+             ORDER BY ts DESC, id DESC LIMIT 1`,
+            [thing, property]
+        );
+        return row === undefined ? undefined : toHistoryRecord(row);
+    }
+
+    async close(): Promise<void> {
+        // The database handle belongs to the plugin, which closes it after the last flush.
+    }
+
+    private insertStatement(rows: number): string {
+        let sql = this.insertSql.get(rows);
+        if (sql === undefined) {
+            const tuple = `(${COLUMNS.map(() => "?").join(", ")})`;
+            sql = `INSERT INTO ts_interaction (${COLUMNS.join(", ")}) VALUES ${new Array(rows).fill(tuple).join(", ")}`;
+            this.insertSql.set(rows, sql);
+        }
+        return sql;
+    }
+}

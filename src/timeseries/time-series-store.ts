@@ -1,0 +1,72 @@
+import type { AffordanceKind, InteractionRecord, Operation, Protocol } from "../recording/interaction-record";
+
+export type AggregateFn = "mean" | "min" | "max" | "count" | "last";
+
+/** A point in time: a Date, milliseconds since the epoch, an ISO 8601 string, or a duration back from now ("-1h"). */
+export type TimeBound = Date | number | string;
+
+export interface HistoryQuery {
+    thing: string;
+    kind: AffordanceKind;
+    name: string;
+    /** inclusive; default: the beginning of time */
+    start?: TimeBound;
+    /** exclusive; default: now */
+    stop?: TimeBound;
+    /** at most this many rows (default 1000, max 100000) */
+    limit?: number;
+    /** newest first instead of oldest first */
+    descending?: boolean;
+    /** one row per window of `every` ("500ms", "10s", "1m", "1h", "1d", or milliseconds) */
+    aggregate?: { every: string | number; fn: AggregateFn };
+}
+
+/** One recorded interaction as the history API gives it back. */
+export interface HistoryRecord {
+    time: Date;
+    /** nanoseconds since the epoch, as a decimal string (exact; a Date keeps only milliseconds) */
+    timestampNs: string;
+    thing: string;
+    kind: AffordanceKind;
+    name: string;
+    op: Operation;
+    protocol: Protocol;
+    origin?: string;
+    ok: boolean;
+    value?: unknown;
+    output?: unknown;
+    error?: string;
+    durationMs?: number;
+    valid: boolean;
+    truncated: boolean;
+}
+
+/** One window of an aggregate query: its start, and the aggregate of the numeric values in it. */
+export interface AggregateRow {
+    time: Date;
+    value: number | null;
+}
+
+/** Where interaction records are kept. Implemented by the embedded SQLite store and the InfluxDB store. */
+export interface TimeSeriesStore {
+    /** a short name for logs: "sqlite" or "influxdb" */
+    readonly name: string;
+    /** Writes a batch; resolves once it is durable in the store, rejects if any of it is not. */
+    write(records: readonly InteractionRecord[]): Promise<void>;
+    history(query: NormalizedHistoryQuery): Promise<HistoryRecord[] | AggregateRow[]>;
+    /** the newest successful read, write or change of a property */
+    latest(thing: string, property: string): Promise<HistoryRecord | undefined>;
+    close(): Promise<void>;
+}
+
+/** A validated history query, bounds in nanoseconds. Made by `normalizeHistoryQuery`. */
+export interface NormalizedHistoryQuery {
+    thing: string;
+    kind: AffordanceKind;
+    name: string;
+    startNs: bigint;
+    stopNs: bigint;
+    limit: number;
+    descending: boolean;
+    aggregate?: { everyNs: bigint; fn: AggregateFn };
+}
