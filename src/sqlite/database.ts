@@ -58,6 +58,7 @@ export class Database {
             if (check?.quick_check !== "ok") {
                 throw new SqliteError(`SQLite database ${file} is damaged: ${String(check?.quick_check)}`);
             }
+            await db.probeWritable();
             if (file !== ":memory:") {
                 const mode = await db.get<{ journal_mode: string }>("PRAGMA journal_mode = WAL");
                 if (mode?.journal_mode !== "wal") {
@@ -70,11 +71,30 @@ export class Database {
             await db.exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON");
         } catch (err) {
             await db.close().catch(() => undefined);
-            if (err instanceof SqliteError) throw err;
+            if (err instanceof SqliteError && err.message.includes(file)) throw err;
             throw new SqliteError(`SQLite database ${file} is not usable: ${(err as Error).message}`, err);
         }
         debug("opened %s", file);
         return db;
+    }
+
+    /** A read-only file opens without complaint and fails at the first write: find out now. */
+    private async probeWritable(): Promise<void> {
+        try {
+            // Rewriting the header's user_version is a real write, rolled back: nothing changes.
+            const row = await this.raw.get<{ user_version: number }>("PRAGMA user_version");
+            await this.raw.exec("BEGIN IMMEDIATE");
+            try {
+                await this.raw.exec(`PRAGMA user_version = ${Number(row?.user_version ?? 0)}`);
+            } finally {
+                await this.raw.exec("ROLLBACK");
+            }
+        } catch (err) {
+            throw new SqliteError(
+                `SQLite database ${this.file} is read-only or locked: ${(err as Error).message}`,
+                err
+            );
+        }
     }
 
     exec(sql: string): Promise<void> {

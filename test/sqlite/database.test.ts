@@ -1,0 +1,138 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { expect } from "chai";
+import { Database } from "../../src/sqlite/database";
+import { migrate, MIGRATIONS } from "../../src/sqlite/migrations";
+import { tempDir } from "../helpers/vo-fixture";
+
+async function rejection(p: Promise<unknown>): Promise<Error> {
+    try {
+        await p;
+    } catch (err) {
+        return err as Error;
+    }
+    throw new Error("expected a rejection");
+}
+
+describe("sqlite database and migrations", function () {
+    let dir: string;
+    beforeEach(() => (dir = tempDir()));
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("creates the original VO tables exactly as published, then the added ones, in WAL mode", async function () {
+        const db = await Database.open(path.join(dir, "vo.sqlite"));
+        try {
+            expect(await migrate(db)).to.equal(MIGRATIONS[MIGRATIONS.length - 1].version);
+            const mode = await db.get<{ journal_mode: string }>("PRAGMA journal_mode");
+            expect(mode?.journal_mode).to.equal("wal");
+            const columns = async (table: string) =>
+                (
+                    await db.all<{ name: string; type: string; pk: number; dflt_value: string | null }>(
+                        "SELECT name, type, pk, dflt_value FROM pragma_table_info(?)",
+                        [table]
+                    )
+                ).map(
+                    (c) => `${c.name} ${c.type}${c.pk ? " PK" : ""}${c.dflt_value ? ` DEFAULT ${c.dflt_value}` : ""}`
+                );
+            expect(await columns("vo_status")).to.deep.equal([
+                "id INTEGER PK",
+                "timestamp DATETIME DEFAULT CURRENT_TIMESTAMP",
+                "status INTEGER",
+            ]);
+            expect(await columns("device_status")).to.deep.equal([
+                "id INTEGER PK",
+                "timestamp DATETIME DEFAULT CURRENT_TIMESTAMP",
+                "status INTEGER",
+            ]);
+            expect(await columns("observer")).to.deep.equal(["id INTEGER PK", "ip TEXT"]);
+            expect(await columns("redirect_ip")).to.deep.equal(["id INTEGER PK", "ip TEXT"]);
+            expect(await columns("info")).to.deep.equal(["id INTEGER PK", "device_ip TEXT"]);
+            const indexes = await db.all<{ name: string }>("SELECT name FROM pragma_index_list('ts_interaction')");
+            expect(indexes.map((i) => i.name)).to.include("ts_interaction_series");
+        } finally {
+            await db.close();
+        }
+    });
+
+    it("is idempotent and keeps data across re-opening", async function () {
+        const file = path.join(dir, "vo.sqlite");
+        let db = await Database.open(file);
+        await migrate(db);
+        await db.run("INSERT INTO info (device_ip) VALUES (?)", ["192.0.2.7"]);
+        await db.close();
+        db = await Database.open(file);
+        await migrate(db);
+        expect(await db.all("SELECT device_ip FROM info")).to.deep.equal([{ device_ip: "192.0.2.7" }]);
+        await db.close();
+    });
+
+    it("refuses a file with a newer schema than it knows", async function () {
+        const file = path.join(dir, "vo.sqlite");
+        const db = await Database.open(file);
+        await db.exec("PRAGMA user_version = 999");
+        const err = await rejection(migrate(db));
+        await db.close();
+        expect(err.message).to.match(/schema version 999, newer than/);
+    });
+
+    it("refuses a corrupt file at open, naming it", async function () {
+        const file = path.join(dir, "corrupt.sqlite");
+        fs.writeFileSync(file, Buffer.alloc(8192, 0x5a));
+        const err = await rejection(Database.open(file));
+        expect(err.message)
+            .to.include(file)
+            .and.match(/not a database|damaged|not usable/);
+    });
+
+    it("refuses a database whose pages are damaged", async function () {
+        const file = path.join(dir, "damaged.sqlite");
+        const db = await Database.open(file);
+        await migrate(db);
+        await db.exec("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE");
+        await db.close();
+        const bytes = fs.readFileSync(file);
+        bytes.fill(0xff, 4096 + 16, 4096 * 3); // scribble over the first table pages, keep the header
+        fs.writeFileSync(file, bytes);
+        const err = await rejection(Database.open(file).then((d) => migrate(d).finally(() => d.close())));
+        expect(err.message).to.include(file);
+    });
+
+    it("refuses a read-only file at open with a clear error", async function () {
+        const file = path.join(dir, "readonly.sqlite");
+        const db = await Database.open(file);
+        await migrate(db);
+        await db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        await db.close();
+        // root ignores permission bits; the immutable attribute binds root too.
+        try {
+            execFileSync("chattr", ["+i", file], { stdio: "ignore" });
+        } catch {
+            fs.chmodSync(file, 0o444);
+            if (process.getuid?.() === 0) this.skip(); // neither chattr nor permissions can stop root here
+        }
+        try {
+            const err = await rejection(Database.open(file));
+            expect(err.message)
+                .to.include(file)
+                .and.match(/read-only|readonly/);
+        } finally {
+            execFileSync("chattr", ["-i", file], { stdio: "ignore" });
+        }
+    });
+
+    it("serialises a transaction against other statements on the handle", async function () {
+        const db = await Database.open(path.join(dir, "vo.sqlite"));
+        await migrate(db);
+        const tx = db.transaction(async (t) => {
+            await t.run("INSERT INTO observer (ip) VALUES ('a')");
+            await new Promise((r) => setTimeout(r, 30));
+            throw new Error("rolled back");
+        });
+        const outside = db.run("INSERT INTO observer (ip) VALUES ('b')");
+        expect((await rejection(tx)).message).to.equal("rolled back");
+        await outside;
+        expect(await db.all("SELECT ip FROM observer")).to.deep.equal([{ ip: "b" }]);
+        await db.close();
+    });
+});
