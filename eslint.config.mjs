@@ -1,6 +1,15 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+const nodeGlobals = {
+    require: "readonly",
+    module: "writable",
+    process: "readonly",
+    console: "readonly",
+    __dirname: "readonly",
+    Buffer: "readonly",
+};
+
 export default tseslint.config(
     { ignores: ["dist/", "node_modules/", "data/"] },
     js.configs.recommended,
@@ -13,7 +22,12 @@ export default tseslint.config(
         },
     },
     {
-        files: ["examples/**/*.ts", "bench/**/*.ts", "scripts/**"],
+        files: ["examples/**/*.ts", "bench/**/*.ts"],
         rules: { "no-console": "off" },
+    },
+    {
+        files: ["scripts/**/*.js"],
+        languageOptions: { sourceType: "commonjs", globals: nodeGlobals },
+        rules: { "@typescript-eslint/no-require-imports": "off" },
     }
 );
