@@ -1,0 +1,17 @@
+/** `--name value` from the command line, as a number, or the default. */
+export function arg(name: string, fallback: number): number {
+    const i = process.argv.indexOf(`--${name}`);
+    if (i < 0) return fallback;
+    const v = Number(process.argv[i + 1]);
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
+    return v;
+}
+
+/** Prints rows of figures as an aligned table. */
+export function printTable(title: string, rows: Record<string, Record<string, number | string>>): void {
+    const cols = [...new Set(Object.values(rows).flatMap((r) => Object.keys(r)))];
+    const cells = [["", ...cols], ...Object.entries(rows).map(([k, r]) => [k, ...cols.map((c) => String(r[c] ?? ""))])];
+    const widths = cols.concat("").map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length)));
+    console.log(`\n${title}`);
+    for (const row of cells) console.log(row.map((c, i) => c.padStart(widths[i])).join("  "));
+}
