@@ -1,18 +1,14 @@
 /**
  * HTTP readProperty throughput and latency: a plain node-wot servient against the same servient
- * with node-wot-vo recording into the embedded store, in one run. autocannon runs in a separate
- * process; rounds alternate plain / recorded so drift hits both alike. Bounded by duration.
+ * with node-wot-vo recording into the embedded store, in one run. Each server runs in its own
+ * process, autocannon in another; rounds alternate plain / recorded so drift hits both alike.
+ * Bounded by duration. BENCH_SERVER_NODE_OPTIONS passes flags (e.g. --cpu-prof) to the servers.
  *
  *   node dist/bench/http-read.js [--seconds 5] [--rounds 3] [--connections 10]
  */
-import { execFile } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
+import { execFile, spawn } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import { Servient } from "@node-wot/core";
-import { HttpServer } from "@node-wot/binding-http";
-import { setStaticAddress, VoPersistence } from "../src";
 import { arg, printTable } from "./report";
 
 const run = promisify(execFile);
@@ -20,25 +16,39 @@ const seconds = arg("seconds", 5);
 const rounds = arg("rounds", 3);
 const connections = arg("connections", 10);
 
-const model = {
-    title: "BenchThing",
-    properties: { value: { type: "number", readOnly: true } },
-};
+interface ServerProcess {
+    url: string;
+    /** stops the server and returns its recorder counters (empty for the plain one) */
+    stop(): Promise<Record<string, number>>;
+}
 
-async function startServient(record: boolean, dir: string): Promise<{ url: string; stop(): Promise<void>; vo?: VoPersistence }> {
-    const servient = new Servient();
-    const http = new HttpServer({ port: 0, address: "127.0.0.1" });
-    servient.addServer(http);
-    const vo = record ? await VoPersistence.attach(servient, { sqlite: { path: path.join(dir, "bench.sqlite") } }) : undefined;
-    const wot = await servient.start();
-    const thing = await wot.produce(model as never);
-    let n = 0;
-    thing.setPropertyReadHandler("value", async () => n++);
-    await thing.expose();
+/** Starts bench/servers/http-thing-server in its own process, so the plain run never loads node-wot-vo. */
+async function startServer(record: boolean): Promise<ServerProcess> {
+    const script = path.join(__dirname, "servers", "http-thing-server.js");
+    const extra = process.env.BENCH_SERVER_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [];
+    const child = spawn(process.execPath, [...extra, script, ...(record ? ["--record"] : [])], {
+        stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("server did not start in 20 s")), 20_000);
+        child.stdout.on("data", () => {
+            const m = /READY (\S+)/.exec(out);
+            if (m) {
+                clearTimeout(timer);
+                resolve(`${m[1]}/properties/value`);
+            }
+        });
+        child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
+    });
     return {
-        url: `http://127.0.0.1:${http.getPort()}/benchthing/properties/value`,
-        stop: () => servient.shutdown(),
-        vo,
+        url,
+        stop: () =>
+            new Promise((resolve) => {
+                child.once("exit", () => resolve(JSON.parse(/STATS (.*)/.exec(out)?.[1] ?? "{}")));
+                child.kill("SIGTERM");
+            }),
     };
 }
 
@@ -49,33 +59,34 @@ interface Round {
     errors: number;
 }
 
-async function load(url: string): Promise<Round> {
+async function load(url: string, duration: number): Promise<Round> {
     const bin = require.resolve("autocannon/autocannon.js");
-    const { stdout } = await run(process.execPath, [bin, "-c", String(connections), "-d", String(seconds), "-j", url], {
-        maxBuffer: 16 * 1024 * 1024,
-    });
+    const { stdout } = await run(
+        process.execPath,
+        [bin, "-c", String(connections), "-d", String(duration), "-j", url],
+        {
+            maxBuffer: 16 * 1024 * 1024,
+        }
+    );
     const r = JSON.parse(stdout);
     return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
 }
 
 async function main(): Promise<void> {
-    setStaticAddress("127.0.0.1");
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vo-bench-"));
-    const plain = await startServient(false, dir);
-    const recorded = await startServient(true, dir);
     const results: Record<string, Round[]> = { plain: [], recorded: [] };
-    try {
-        await load(plain.url); // warm-up, not counted
-        await load(recorded.url);
-        for (let i = 0; i < rounds; i++) {
-            results.plain.push(await load(plain.url));
-            results.recorded.push(await load(recorded.url));
+    let stats: Record<string, number> = {};
+    // Rounds alternate plain / recorded, each on a fresh server process after a warm-up load.
+    for (let i = 0; i < rounds; i++) {
+        for (const record of [false, true]) {
+            const server = await startServer(record);
+            try {
+                await load(server.url, 2);
+                results[record ? "recorded" : "plain"].push(await load(server.url, seconds));
+            } finally {
+                const s = await server.stop();
+                if (record) stats = s;
+            }
         }
-        await recorded.vo!.flush();
-    } finally {
-        await plain.stop();
-        await recorded.stop();
-        fs.rmSync(dir, { recursive: true, force: true });
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const summary = Object.fromEntries(
@@ -92,8 +103,7 @@ async function main(): Promise<void> {
     const cost = 1 - summary.recorded.rps / summary.plain.rps;
     printTable(`HTTP readProperty, ${connections} connections, ${rounds} x ${seconds} s each (median)`, summary);
     console.log(`recording cost: ${(cost * 100).toFixed(1)}% of plain throughput`);
-    const stats = recorded.vo!.stats();
-    console.log(`recorded ${stats.recorded}, written ${stats.written}, dropped ${stats.dropped}`);
+    console.log(`last recorded round: ${JSON.stringify(stats)}`);
     console.log(JSON.stringify({ bench: "http-read", connections, seconds, rounds, summary, cost, stats }));
 }
 

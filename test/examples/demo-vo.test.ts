@@ -23,7 +23,12 @@ describe("examples/demo-vo (what `npm start` runs)", function () {
         const [httpPort, coapPort] = [await freeTcpPort(), await freeUdpPort()];
         let out = "";
         child = spawn(process.execPath, [DEMO], {
-            env: { ...process.env, VO_HTTP_PORT: String(httpPort), VO_COAP_PORT: String(coapPort), VO_SQLITE_PATH: dbPath },
+            env: {
+                ...process.env,
+                VO_HTTP_PORT: String(httpPort),
+                VO_COAP_PORT: String(coapPort),
+                VO_SQLITE_PATH: dbPath,
+            },
             stdio: ["ignore", "pipe", "pipe"],
         });
         child.stdout!.on("data", (d) => (out += d));

@@ -20,8 +20,10 @@ const COLUMNS = [
     "valid",
     "truncated",
 ] as const;
-// SQLite allows 32766 bound variables per statement.
-const ROWS_PER_STATEMENT = Math.floor(32766 / COLUMNS.length);
+// json_each walks the array in order, so rowids follow the batch's order.
+const INSERT_FROM_JSON =
+    `INSERT INTO ts_interaction (${COLUMNS.join(", ")}) ` +
+    `SELECT ${COLUMNS.map((_, i) => `value ->> ${i}`).join(", ")} FROM json_each(?)`;
 
 type ValueType = "number" | "boolean" | "string" | "null" | "json";
 
@@ -114,45 +116,42 @@ const AGGREGATE_SQL = {
 
 /**
  * The embedded time-series store: every record one row of `ts_interaction` (migration 2),
- * written in one transaction per batch with multi-row INSERTs, read through the series index.
+ * written with one INSERT (one implicit transaction) per batch, read through the series index.
  */
 export class SqliteTimeSeriesStore implements TimeSeriesStore {
     readonly name = "sqlite";
-    private readonly insertSql = new Map<number, string>();
-
     constructor(private readonly db: Database) {}
 
     async write(records: readonly InteractionRecord[]): Promise<void> {
         if (records.length === 0) return;
-        await this.db.transaction(async (tx) => {
-            for (let i = 0; i < records.length; i += ROWS_PER_STATEMENT) {
-                const chunk = records.slice(i, i + ROWS_PER_STATEMENT);
-                const params: SqlValue[] = [];
-                for (const r of chunk) {
-                    const [value, valueType] = encodeValue(r.value);
-                    const [output, outputType] = encodeValue(r.output);
-                    params.push(
-                        r.ts.toString(), // decimal text: sqlite3 cannot bind BigInt; INTEGER affinity converts it exactly
-                        r.thing,
-                        r.kind,
-                        r.name,
-                        r.op,
-                        r.protocol,
-                        r.origin ?? null,
-                        r.ok ? 1 : 0,
-                        value,
-                        valueType,
-                        output,
-                        outputType,
-                        r.error ?? null,
-                        r.durationMs ?? null,
-                        r.valid ? 1 : 0,
-                        r.truncated ? 1 : 0
-                    );
-                }
-                await tx.run(this.insertStatement(chunk.length), params);
-            }
-        });
+        // The whole batch travels as one JSON text bound to one parameter and is unpacked by
+        // json_each inside SQLite: the event loop pays one JSON.stringify instead of binding
+        // 16 values per record, and the parsing happens on sqlite3's worker thread.
+        const rows: unknown[] = new Array(records.length);
+        for (let i = 0; i < records.length; i++) {
+            const r = records[i];
+            const [value, valueType] = encodeValue(r.value);
+            const [output, outputType] = encodeValue(r.output);
+            rows[i] = [
+                r.ts.toString(), // decimal text; INTEGER affinity stores it exactly (sqlite3 cannot bind BigInt)
+                r.thing,
+                r.kind,
+                r.name,
+                r.op,
+                r.protocol,
+                r.origin ?? null,
+                r.ok ? 1 : 0,
+                value,
+                valueType,
+                output,
+                outputType,
+                r.error ?? null,
+                r.durationMs ?? null,
+                r.valid ? 1 : 0,
+                r.truncated ? 1 : 0,
+            ];
+        }
+        await this.db.run(INSERT_FROM_JSON, [JSON.stringify(rows)]);
     }
 
     async history(q: NormalizedHistoryQuery): Promise<HistoryRecord[] | AggregateRow[]> {
@@ -197,15 +196,5 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
 
     async close(): Promise<void> {
         // The database handle belongs to the plugin, which closes it after the last flush.
-    }
-
-    private insertStatement(rows: number): string {
-        let sql = this.insertSql.get(rows);
-        if (sql === undefined) {
-            const tuple = `(${COLUMNS.map(() => "?").join(", ")})`;
-            sql = `INSERT INTO ts_interaction (${COLUMNS.join(", ")}) VALUES ${new Array(rows).fill(tuple).join(", ")}`;
-            this.insertSql.set(rows, sql);
-        }
-        return sql;
     }
 }

@@ -1,0 +1,54 @@
+/**
+ * A node-wot servient serving one numeric property over HTTP, for load from another process.
+ * `--record` attaches node-wot-vo (embedded store in a temporary directory); without it, node-wot-vo
+ * is not even loaded. Prints `READY <url>` when listening; on SIGTERM prints `STATS <json>` and exits.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Servient } from "@node-wot/core";
+import { HttpServer } from "@node-wot/binding-http";
+
+async function main(): Promise<void> {
+    const record = process.argv.includes("--record");
+    const servient = new Servient();
+    const http = new HttpServer({ port: 0, address: "127.0.0.1" });
+    servient.addServer(http);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vo-bench-"));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const vo = record
+        ? await (require("../../src") as typeof import("../../src")).VoPersistence.attach(servient, {
+              sqlite: { path: path.join(dir, "bench.sqlite") },
+          })
+        : undefined;
+    const wot = await servient.start();
+    const thing = await wot.produce({
+        title: "BenchThing",
+        properties: {
+            value: { type: "number", readOnly: true },
+            setting: { type: "number" },
+        },
+        actions: { add: { input: { type: "number" }, output: { type: "number" } } },
+    } as never);
+    let n = 0;
+    let setting = 0;
+    thing.setPropertyReadHandler("value", async () => n++);
+    thing.setPropertyReadHandler("setting", async () => setting);
+    thing.setPropertyWriteHandler("setting", async (io) => {
+        setting = (await io.value()) as number;
+    });
+    thing.setActionHandler("add", async (io) => ((await io.value()) as number) + 1);
+    await thing.expose();
+    console.log(`READY http://127.0.0.1:${http.getPort()}/benchthing`);
+    process.once("SIGTERM", async () => {
+        await servient.shutdown();
+        console.log(`STATS ${JSON.stringify(vo?.stats() ?? {})}`);
+        fs.rmSync(dir, { recursive: true, force: true });
+        process.exit(0);
+    });
+}
+
+main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+});
