@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS info (id INTEGER PRIMARY KEY, device_ip TEXT);
         description: "embedded time series of interactions",
         // One row per interaction. ts is nanoseconds since the epoch (fits a 64-bit integer until 2262).
         // value/output keep SQLite's own type (REAL, INTEGER, TEXT); *_type says how to give it back:
-        // number, integer, boolean (0/1), string, null, json (objects and arrays as JSON text).
+        // number, boolean (0/1), string, json (objects, arrays and null as JSON text).
         sql: `
 CREATE TABLE ts_interaction (
     id INTEGER PRIMARY KEY,

@@ -1,5 +1,6 @@
 import type { Database, SqlValue } from "../../sqlite/database";
 import type { InteractionRecord } from "../../recording/interaction-record";
+import { decodeValue, encodeValue, ValueType } from "../value-encoding";
 import type { AggregateRow, HistoryRecord, NormalizedHistoryQuery, TimeSeriesStore } from "../time-series-store";
 
 const COLUMNS = [
@@ -25,40 +26,11 @@ const INSERT_FROM_JSON =
     `INSERT INTO ts_interaction (${COLUMNS.join(", ")}) ` +
     `SELECT ${COLUMNS.map((_, i) => `value ->> ${i}`).join(", ")} FROM json_each(?)`;
 
-type ValueType = "number" | "boolean" | "string" | "null" | "json";
-
-/** Splits a value into what SQLite stores and the type tag that gives it back exactly. */
-export function encodeValue(value: unknown): [SqlValue, ValueType | null] {
-    if (value === undefined) return [null, null];
-    if (value === null) return [null, "null"];
-    switch (typeof value) {
-        case "number":
-            // NaN and the infinities are not JSON; SQLite would turn NaN into NULL. Keep them as text.
-            return Number.isFinite(value) ? [value, "number"] : [JSON.stringify(String(value)), "json"];
-        case "boolean":
-            return [value ? 1 : 0, "boolean"];
-        case "string":
-            return [value, "string"];
-        case "bigint":
-            return [value.toString(), "string"];
-        default:
-            return [JSON.stringify(value) ?? null, "json"];
-    }
-}
-
-export function decodeValue(raw: unknown, type: string | null): unknown {
-    switch (type) {
-        case null:
-            return undefined;
-        case "null":
-            return null;
-        case "boolean":
-            return raw === 1;
-        case "json":
-            return JSON.parse(String(raw));
-        default:
-            return raw;
-    }
+/** SQLite keeps the value and its type tag; booleans as 0/1 so they aggregate. */
+function sqliteValue(value: unknown): [SqlValue, ValueType | null] {
+    const e = encodeValue(value);
+    if (e === undefined) return [null, null];
+    return [e.type === "boolean" ? (e.value ? 1 : 0) : e.value, e.type];
 }
 
 interface StoredRow {
@@ -130,8 +102,8 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
         const rows: unknown[] = new Array(records.length);
         for (let i = 0; i < records.length; i++) {
             const r = records[i];
-            const [value, valueType] = encodeValue(r.value);
-            const [output, outputType] = encodeValue(r.output);
+            const [value, valueType] = sqliteValue(r.value);
+            const [output, outputType] = sqliteValue(r.output);
             rows[i] = [
                 r.ts.toString(), // decimal text; INTEGER affinity stores it exactly (sqlite3 cannot bind BigInt)
                 r.thing,
