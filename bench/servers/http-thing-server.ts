@@ -15,9 +15,10 @@ async function main(): Promise<void> {
     const http = new HttpServer({ port: 0, address: "127.0.0.1" });
     servient.addServer(http);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vo-bench-"));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const vo = record
-        ? await (require("../../src") as typeof import("../../src")).VoPersistence.attach(servient, {
+        ? await (
+              await import("../../src")
+          ).VoPersistence.attach(servient, {
               sqlite: { path: path.join(dir, "bench.sqlite") },
           })
         : undefined;
