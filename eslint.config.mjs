@@ -22,7 +22,7 @@ export default tseslint.config(
         },
     },
     {
-        files: ["examples/**/*.ts", "bench/**/*.ts"],
+        files: ["examples/**/*.ts", "bench/**/*.ts", "test/**/*.ts"],
         rules: { "no-console": "off" },
     },
     {

@@ -1,4 +1,9 @@
 import path from "node:path";
+import {
+    InfluxDbOptions,
+    ResolvedInfluxDbOptions,
+    resolveInfluxDbOptions,
+} from "./timeseries/influxdb/influxdb-options";
 import { DEFAULT_WRITE_BUFFER_OPTIONS, WriteBufferOptions } from "./timeseries/write-buffer";
 
 /** Options of `VoPersistence.attach`; every field has a default. */
@@ -7,6 +12,8 @@ export interface VoPersistenceOptions {
         /** database file; default `$VO_SQLITE_PATH`, else `./data/vo.sqlite` (relative to the working directory) */
         path?: string;
     };
+    /** time series into InfluxDB 2.x instead of the embedded store; see InfluxDbOptions */
+    influxdb?: InfluxDbOptions;
     recording?: Partial<WriteBufferOptions> & {
         /** values larger than this many bytes of JSON are recorded cut and flagged; default 65536 */
         maxValueBytes?: number;
@@ -15,6 +22,7 @@ export interface VoPersistenceOptions {
 
 export interface ResolvedOptions {
     sqlitePath: string;
+    influxdb?: ResolvedInfluxDbOptions;
     writeBuffer: WriteBufferOptions;
     maxValueBytes: number;
 }
@@ -55,6 +63,7 @@ export function resolveOptions(
     const d = DEFAULT_WRITE_BUFFER_OPTIONS;
     return {
         sqlitePath,
+        influxdb: options.influxdb === undefined ? undefined : resolveInfluxDbOptions(options.influxdb, env),
         writeBuffer: {
             batchSize: positiveInteger(rec.batchSize, "recording.batchSize", d.batchSize),
             flushIntervalMs: positiveInteger(rec.flushIntervalMs, "recording.flushIntervalMs", d.flushIntervalMs),

@@ -8,6 +8,8 @@ export { SqliteDbApi, InvalidInsertError, InsertValue } from "./sqlite/sqlite-db
 export { SqliteError, RunResult, Row, SqlParams, SqlValue } from "./sqlite/database";
 export { MIGRATIONS } from "./sqlite/migrations";
 export { InfluxDbApi, FluxRow, InfluxDbNotConfiguredError } from "./timeseries/influxdb/influxdb-api";
+export { InfluxDbOptions, InfluxDbConfigError } from "./timeseries/influxdb/influxdb-options";
+export { InfluxDbStats } from "./timeseries/influxdb/influxdb-store";
 export {
     HistoryQuery,
     HistoryRecord,

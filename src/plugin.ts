@@ -8,6 +8,8 @@ import { migrate } from "./sqlite/migrations";
 import { SqliteDb, SqliteDbApi } from "./sqlite/sqlite-db-api";
 import { normalizeHistoryQuery } from "./timeseries/history-query";
 import { InfluxDbApi, notConfiguredInfluxDb } from "./timeseries/influxdb/influxdb-api";
+import { InfluxDbStore } from "./timeseries/influxdb/influxdb-store";
+import { Spool } from "./timeseries/spool";
 import { SqliteTimeSeriesStore } from "./timeseries/sqlite/sqlite-time-series-store";
 import type { AggregateRow, HistoryQuery, HistoryRecord, TimeSeriesStore } from "./timeseries/time-series-store";
 import { WriteBuffer, WriteStats } from "./timeseries/write-buffer";
@@ -43,7 +45,7 @@ export class VoPersistence {
         private readonly buffer: WriteBuffer
     ) {
         this.sqliteDb = new SqliteDb(db);
-        this.influxdb = notConfiguredInfluxDb;
+        this.influxdb = store instanceof InfluxDbStore ? store : notConfiguredInfluxDb;
     }
 
     static async attach(servient: Servient, options: VoPersistenceOptions = {}): Promise<VoPersistence> {
@@ -53,24 +55,35 @@ export class VoPersistence {
         const resolved = resolveOptions(options);
         // Open and migrate before touching the servient: a bad file fails here, with nothing half-done.
         const db = await Database.open(resolved.sqlitePath);
+        let store: TimeSeriesStore;
         try {
             await migrate(db);
+            store = await VoPersistence.openStore(resolved, db);
         } catch (err) {
             await db.close().catch(() => undefined);
             throw err;
         }
-        const store = new SqliteTimeSeriesStore(db);
         const buffer = new WriteBuffer(store, resolved.writeBuffer);
         const vo = new VoPersistence(resolved, db, store, buffer);
         vo.hook(servient);
         attached.set(servient, vo);
-        debug("attached; time series -> %s (%s)", store.name, resolved.sqlitePath);
+        debug("attached; time series -> %s", vo.timeSeriesTarget);
         return vo;
     }
 
-    /** Where the time series go, for logs and the demo: e.g. "sqlite:data/vo.sqlite". */
+    private static async openStore(resolved: ResolvedOptions, db: Database): Promise<TimeSeriesStore> {
+        if (resolved.influxdb === undefined) return new SqliteTimeSeriesStore(db);
+        const store = new InfluxDbStore(resolved.influxdb, await Spool.open(db, resolved.influxdb.maxSpoolBytes));
+        await store.start(); // a server that is down is not an error: records are spooled until it is back
+        return store;
+    }
+
+    /** Where the time series go, for logs and the demo: "sqlite:data/vo.sqlite" or "influxdb:http://…". */
     get timeSeriesTarget(): string {
-        return `${this.store.name}:${this.db.file}`;
+        const influx = this.options.influxdb;
+        return influx === undefined
+            ? `sqlite:${this.db.file}`
+            : `influxdb:${influx.url} (org ${influx.org}, buckets ${Object.values(influx.buckets).join(", ")})`;
     }
 
     /** Recorded interactions of one affordance, oldest first (or windows of an aggregate). */
@@ -93,14 +106,16 @@ export class VoPersistence {
         return this.store.latest(thing, property);
     }
 
-    /** Counters of the write path. */
-    stats(): WriteStats {
-        return this.buffer.getStats();
+    /** Counters of the write path; `store` holds the InfluxDB store's own (spooled, replayed, ...). */
+    stats(): WriteStats & { store?: object } {
+        const store = this.store.stats?.();
+        return store === undefined ? this.buffer.getStats() : { ...this.buffer.getStats(), store };
     }
 
-    /** Resolves once everything recorded so far is in the store. */
-    flush(): Promise<void> {
-        return this.buffer.flush();
+    /** Resolves once everything recorded so far is in the store; rejects, naming why, if it cannot be. */
+    async flush(): Promise<void> {
+        await this.buffer.flush();
+        await this.store.flush?.();
     }
 
     /** Writes what is left and closes the stores. Idempotent. */

@@ -56,6 +56,24 @@ CREATE INDEX ts_interaction_series ON ts_interaction (thing, kind, name, ts);
 CREATE INDEX ts_interaction_time ON ts_interaction (ts);
 `,
     },
+    {
+        version: 3,
+        description: "durable spool of batches a remote store has not accepted yet",
+        // One row per batch of one kind; payload is what the store sends (InfluxDB line protocol).
+        // priority orders what the disk bound drops first: lower goes first (actions are kept longest).
+        sql: `
+CREATE TABLE spool (
+    id INTEGER PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    points INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    payload TEXT NOT NULL
+);
+CREATE INDEX spool_drop_order ON spool (priority, id);
+`,
+    },
 ];
 
 /** Brings the file to the newest version, each step in its own transaction; returns the version reached. */

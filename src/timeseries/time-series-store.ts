@@ -56,6 +56,10 @@ export interface TimeSeriesStore {
     history(query: NormalizedHistoryQuery): Promise<HistoryRecord[] | AggregateRow[]>;
     /** the newest successful read, write or change of a property */
     latest(thing: string, property: string): Promise<HistoryRecord | undefined>;
+    /** Pushes out what the store itself still holds (a remote store's spool); rejects if it cannot. */
+    flush?(): Promise<void>;
+    /** The store's own counters, merged into `vo.stats().store`. */
+    stats?(): object;
     close(): Promise<void>;
 }
 

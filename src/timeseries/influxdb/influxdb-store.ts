@@ -1,0 +1,328 @@
+import { canRetryHttpCall, HttpError, InfluxDB, QueryApi, setLogger } from "@influxdata/influxdb-client";
+import { BucketsAPI, OrgsAPI } from "@influxdata/influxdb-client-apis";
+import type { AffordanceKind, InteractionRecord } from "../../recording/interaction-record";
+import { createLogger } from "../../log";
+import type { Spool } from "../spool";
+import type { AggregateRow, HistoryRecord, NormalizedHistoryQuery, TimeSeriesStore } from "../time-series-store";
+import { decodeValue } from "../value-encoding";
+import { aggregateQuery, historyQuery, latestTimeQuery, rfc3339ToNs } from "./flux-queries";
+import type { FluxRow, InfluxDbApi } from "./influxdb-api";
+import type { ResolvedInfluxDbOptions } from "./influxdb-options";
+import { decodeName, toLines } from "./line-protocol";
+
+const { debug, warn } = createLogger("timeseries:influxdb");
+
+// The client logs through console by default; route it to our logger (it never sees the token).
+setLogger({
+    error: (m: string) => warn("influxdb-client: %s", m),
+    warn: (m: string) => debug("influxdb-client: %s", m),
+});
+
+/** Counters of the InfluxDB write path, since attach. */
+export interface InfluxDbStats {
+    /** points InfluxDB accepted on first try */
+    written: number;
+    /** points put into the spool because InfluxDB could not take them */
+    spooled: number;
+    /** spooled points later written */
+    replayed: number;
+    /** points InfluxDB refused as malformed (never retried) */
+    rejected: number;
+    /** points the spool's disk bound dropped */
+    dropped: number;
+    /** points waiting in the spool now */
+    pending: number;
+    /** failed requests */
+    errors: number;
+    /** last failure, without secrets */
+    lastError?: string;
+    /** true while InfluxDB is considered unreachable (writes go straight to the spool) */
+    down: boolean;
+}
+
+const MIN_BACKOFF_MS = 500;
+const MAX_BACKOFF_MS = 30_000;
+const REPLAY_BATCHES_PER_ROUND = 16;
+
+/** Why a send failed, and whether trying again later can help. */
+function describe(err: unknown): { retry: boolean; message: string } {
+    if (err instanceof HttpError) {
+        const what = `InfluxDB answered ${err.statusCode} ${err.statusMessage ?? ""}`.trim();
+        if (err.statusCode === 401 || err.statusCode === 403) {
+            return { retry: true, message: `${what}: the token was refused (check INFLUX_TOKEN / the token file)` };
+        }
+        if (err.statusCode === 404)
+            return { retry: true, message: `${what}: ${err.body ?? "bucket or org not found"}` };
+        if (err.statusCode === 400 || err.statusCode === 422) {
+            return { retry: false, message: `${what}: ${err.body ?? "malformed points"}` };
+        }
+        return { retry: true, message: `${what}${err.body ? `: ${err.body}` : ""}` };
+    }
+    const e = err as { code?: string; message?: string };
+    return {
+        retry: canRetryHttpCall(err) || e.code !== undefined,
+        message: `InfluxDB unreachable: ${e.code ?? e.message}`,
+    };
+}
+
+/**
+ * Interaction records in InfluxDB 2.x (layout in line-protocol.ts). A batch InfluxDB cannot take
+ * goes to the durable spool and is replayed, oldest first, when it is back; while it is down new
+ * batches go straight to the spool, so the recorder never waits on a dead server.
+ */
+export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
+    readonly name = "influxdb";
+    private readonly client: InfluxDB;
+    private readonly queryApi: QueryApi;
+    private readonly counters = { written: 0, spooled: 0, replayed: 0, rejected: 0, errors: 0 };
+    private lastError?: string;
+    private downUntil = 0;
+    private backoffMs = 0;
+    private bucketsReady = false;
+    private replaying: Promise<void> | undefined;
+    private replayTimer: NodeJS.Timeout | undefined;
+    private closed = false;
+
+    constructor(
+        readonly options: ResolvedInfluxDbOptions,
+        private readonly spool: Spool
+    ) {
+        this.client = new InfluxDB({ url: options.url, token: options.token, timeout: options.timeoutMs });
+        this.queryApi = this.client.getQueryApi(options.org);
+    }
+
+    /** Creates missing buckets. Never throws: a server that is down or refuses the token is retried later. */
+    async start(): Promise<void> {
+        await this.ensureBuckets().catch((err) => this.markDown(err));
+        if (!this.spool.isEmpty) this.scheduleReplay(0);
+    }
+
+    stats(): InfluxDbStats {
+        return {
+            ...this.counters,
+            dropped: this.spool.stats().droppedPoints,
+            pending: this.spool.stats().pendingPoints,
+            lastError: this.lastError,
+            down: Date.now() < this.downUntil,
+        };
+    }
+
+    async write(records: readonly InteractionRecord[]): Promise<void> {
+        for (const [kind, lines] of toLines(records)) {
+            const payload = lines.join("\n");
+            if (this.available() && this.spool.isEmpty) {
+                try {
+                    await this.send(kind, payload);
+                    this.counters.written += lines.length;
+                    continue;
+                } catch (err) {
+                    if (!this.handleFailure(err, lines.length)) continue; // rejected: not retryable
+                }
+            }
+            await this.spool.add(kind, lines.length, payload);
+            this.counters.spooled += lines.length;
+        }
+        if (!this.spool.isEmpty) this.scheduleReplay(this.available() ? 0 : this.downUntil - Date.now());
+    }
+
+    /** Replays the spool now; rejects, naming the cause, if InfluxDB cannot take all of it. */
+    async flush(): Promise<void> {
+        this.downUntil = 0;
+        await this.replay();
+        if (!this.spool.isEmpty) {
+            throw new Error(
+                `${this.spool.stats().pendingPoints} points still spooled: ${this.lastError ?? "InfluxDB unavailable"}`
+            );
+        }
+    }
+
+    async history(q: NormalizedHistoryQuery): Promise<HistoryRecord[] | AggregateRow[]> {
+        const bucket = this.options.buckets[q.kind];
+        if (q.aggregate !== undefined) {
+            const rows = await this.queryApi.collectRows<FluxRow>(aggregateQuery(bucket, q));
+            return rows.map((r) => ({
+                time: new Date(Number(rfc3339ToNs(String(r._time)) / 1_000_000n)),
+                value: r._value === null || r._value === undefined ? null : Number(r._value),
+            }));
+        }
+        const rows = await this.queryApi.collectRows<FluxRow>(historyQuery(bucket, q));
+        return rows.map((r) => this.toHistoryRecord(r, q.kind));
+    }
+
+    async latest(thing: string, property: string): Promise<HistoryRecord | undefined> {
+        const bucket = this.options.buckets.property;
+        const [newest] = await this.queryApi.collectRows<FluxRow>(latestTimeQuery(bucket, thing, property));
+        if (newest === undefined) return undefined;
+        const ns = rfc3339ToNs(String(newest._time));
+        const [row] = await this.queryApi.collectRows<FluxRow>(
+            historyQuery(bucket, {
+                thing,
+                kind: "property",
+                name: property,
+                startNs: ns,
+                stopNs: ns + 1n,
+                limit: 1,
+                descending: false,
+            })
+        );
+        return row === undefined ? undefined : this.toHistoryRecord(row, "property");
+    }
+
+    /** `servient.influxdb.executeQuery(flux)`: raw Flux, rows as objects. */
+    executeQuery(fluxText: string): Promise<FluxRow[]> {
+        if (typeof fluxText !== "string" || fluxText.trim() === "") {
+            return Promise.reject(new TypeError("executeQuery: flux must be a non-empty string"));
+        }
+        return this.queryApi.collectRows<FluxRow>(fluxText);
+    }
+
+    async close(): Promise<void> {
+        this.closed = true;
+        if (this.replayTimer !== undefined) clearTimeout(this.replayTimer);
+        await this.replaying;
+    }
+
+    // ---- write path --------------------------------------------------------------------------
+
+    private async send(kind: AffordanceKind, payload: string): Promise<void> {
+        if (!this.bucketsReady) await this.ensureBuckets();
+        const bucket = this.options.buckets[kind];
+        const query = new URLSearchParams({ org: this.options.org, bucket, precision: "ns" });
+        await this.client.transport.request(`/api/v2/write?${query}`, payload, {
+            method: "POST",
+            headers: { "content-type": "text/plain; charset=utf-8" },
+            gzipThreshold: this.options.gzipThreshold,
+        });
+    }
+
+    /** Counts and logs a failure; returns true if the points should be spooled for later. */
+    private handleFailure(err: unknown, points: number): boolean {
+        const { retry, message } = describe(err);
+        this.counters.errors++;
+        this.lastError = message;
+        if (!retry) {
+            this.counters.rejected += points;
+            warn("%d points rejected and not retried: %s", points, message);
+            return false;
+        }
+        this.markDown(err);
+        return true;
+    }
+
+    private available(): boolean {
+        return Date.now() >= this.downUntil;
+    }
+
+    private markDown(err: unknown): void {
+        const { message } = describe(err);
+        this.lastError = message;
+        this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, this.backoffMs * 2));
+        const delay = this.backoffMs * (0.5 + Math.random() / 2); // jitter: VOs restarted together spread out
+        if (Date.now() >= this.downUntil) warn("%s; spooling, next try in %d ms", message, Math.round(delay));
+        this.downUntil = Date.now() + delay;
+    }
+
+    private markUp(): void {
+        if (this.backoffMs > 0) debug("InfluxDB is back");
+        this.backoffMs = 0;
+        this.downUntil = 0;
+    }
+
+    private scheduleReplay(delayMs: number): void {
+        if (this.closed || this.replayTimer !== undefined || this.replaying !== undefined) return;
+        this.replayTimer = setTimeout(
+            () => {
+                this.replayTimer = undefined;
+                void this.replay();
+            },
+            Math.max(0, delayMs)
+        );
+        this.replayTimer.unref();
+    }
+
+    private replay(): Promise<void> {
+        this.replaying ??= this.replayRounds().finally(() => {
+            this.replaying = undefined;
+            if (!this.spool.isEmpty && !this.closed) this.scheduleReplay(this.downUntil - Date.now());
+        });
+        return this.replaying;
+    }
+
+    /** Oldest batches first; stops at the first failure so the order is kept. */
+    private async replayRounds(): Promise<void> {
+        while (!this.spool.isEmpty && !this.closed && this.available()) {
+            const batches = await this.spool.oldest(REPLAY_BATCHES_PER_ROUND);
+            if (batches.length === 0) return;
+            for (const batch of batches) {
+                try {
+                    await this.send(batch.kind, batch.payload);
+                    this.markUp();
+                    this.counters.replayed += batch.points;
+                } catch (err) {
+                    if (this.handleFailure(err, batch.points)) return; // still down: keep it
+                }
+                await this.spool.remove(batch); // written, or rejected for good
+            }
+        }
+    }
+
+    private async ensureBuckets(): Promise<void> {
+        const orgs = await new OrgsAPI(this.client).getOrgs({ org: this.options.org });
+        const orgID = orgs.orgs?.[0]?.id;
+        if (orgID === undefined)
+            throw new Error(`InfluxDB has no organisation named ${JSON.stringify(this.options.org)}`);
+        const api = new BucketsAPI(this.client);
+        for (const name of new Set(Object.values(this.options.buckets))) {
+            const found = await api.getBuckets({ orgID, name }).catch((err: unknown) => {
+                if (err instanceof HttpError && err.statusCode === 404) return { buckets: [] };
+                throw err;
+            });
+            if ((found.buckets ?? []).length > 0) continue;
+            const retention = this.options.retentionSeconds;
+            await api.postBuckets({
+                body: {
+                    orgID,
+                    name,
+                    retentionRules: retention > 0 ? [{ type: "expire", everySeconds: retention }] : [],
+                },
+            });
+            debug("created bucket %s (retention %ds)", name, retention);
+        }
+        this.bucketsReady = true;
+        this.markUp();
+    }
+
+    // ---- read path ---------------------------------------------------------------------------
+
+    private toHistoryRecord(r: FluxRow, kind: AffordanceKind): HistoryRecord {
+        const ns = rfc3339ToNs(String(r._time));
+        const pick = (prefix: string): unknown => {
+            const type = r[`${prefix}_type`] as string | null | undefined;
+            const suffix = { number: "num", boolean: "bool", string: "str", json: "json" }[type ?? ""];
+            return suffix === undefined ? undefined : decodeValue(r[`${prefix}_${suffix}`], type);
+        };
+        const opt = <T>(v: unknown): T | undefined =>
+            v === null || v === undefined || v === "" ? undefined : (v as T);
+        return {
+            time: new Date(Number(ns / 1_000_000n)),
+            timestampNs: ns.toString(),
+            thing: decodeName(String(r._measurement)),
+            kind,
+            name: decodeName(String(r.name)),
+            op: r.op as HistoryRecord["op"],
+            protocol: r.protocol as HistoryRecord["protocol"],
+            origin: opt<string>(r.origin),
+            ok: r.ok === "true",
+            value: pick("value"),
+            output: pick("output"),
+            error: opt<string>(r.error) ?? jsonText(opt<string>(r.error_json)),
+            durationMs: opt<number>(r.duration_ms),
+            valid: r.valid === true,
+            truncated: r.truncated === true,
+        };
+    }
+}
+
+function jsonText(text: string | undefined): string | undefined {
+    return text === undefined ? undefined : (JSON.parse(text) as string);
+}

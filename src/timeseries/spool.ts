@@ -1,0 +1,109 @@
+import type { AffordanceKind } from "../recording/interaction-record";
+import type { Database } from "../sqlite/database";
+import { createLogger } from "../log";
+
+const { warn } = createLogger("timeseries:spool");
+
+/** Drop order under the disk bound: events and properties first, actions last. */
+const PRIORITY: Record<AffordanceKind, number> = { event: 0, property: 1, action: 2 };
+
+export interface SpooledBatch {
+    id: number;
+    kind: AffordanceKind;
+    points: number;
+    payload: string;
+}
+
+export interface SpoolStats {
+    /** points waiting in the spool now */
+    pendingPoints: number;
+    /** bytes of payload waiting now */
+    pendingBytes: number;
+    /** points dropped by the disk bound since attach */
+    droppedPoints: number;
+}
+
+/**
+ * Batches a remote store could not take, kept in the VO's SQLite file (table `spool`) so they
+ * survive a crash, handed back oldest first. Bounded in bytes: past the bound, the oldest batches
+ * of the lowest priority are dropped and counted.
+ */
+export class Spool {
+    private pendingPoints = 0;
+    private pendingBytes = 0;
+    private droppedPoints = 0;
+
+    private constructor(
+        private readonly db: Database,
+        private readonly maxBytes: number
+    ) {}
+
+    static async open(db: Database, maxBytes: number): Promise<Spool> {
+        const spool = new Spool(db, maxBytes);
+        const row = await db.get<{ points: number | null; bytes: number | null }>(
+            "SELECT SUM(points) AS points, SUM(bytes) AS bytes FROM spool"
+        );
+        spool.pendingPoints = row?.points ?? 0;
+        spool.pendingBytes = row?.bytes ?? 0;
+        return spool;
+    }
+
+    get isEmpty(): boolean {
+        return this.pendingPoints === 0;
+    }
+
+    stats(): SpoolStats {
+        return {
+            pendingPoints: this.pendingPoints,
+            pendingBytes: this.pendingBytes,
+            droppedPoints: this.droppedPoints,
+        };
+    }
+
+    async add(kind: AffordanceKind, points: number, payload: string): Promise<void> {
+        const bytes = Buffer.byteLength(payload);
+        await this.db.run(
+            "INSERT INTO spool (created_at, kind, priority, points, bytes, payload) VALUES (?, ?, ?, ?, ?, ?)",
+            [Date.now(), kind, PRIORITY[kind], points, bytes, payload]
+        );
+        this.pendingPoints += points;
+        this.pendingBytes += bytes;
+        if (this.pendingBytes > this.maxBytes) await this.enforceBound();
+    }
+
+    /** The oldest batches, in the order they were spooled. */
+    oldest(limit: number): Promise<SpooledBatch[]> {
+        return this.db.all<SpooledBatch>("SELECT id, kind, points, payload FROM spool ORDER BY id LIMIT ?", [limit]);
+    }
+
+    async remove(batch: SpooledBatch): Promise<void> {
+        const r = await this.db.run("DELETE FROM spool WHERE id = ?", [batch.id]);
+        if (r.changes === 1) {
+            this.pendingPoints -= batch.points;
+            this.pendingBytes -= Buffer.byteLength(batch.payload);
+        }
+    }
+
+    private async enforceBound(): Promise<void> {
+        let dropped = 0;
+        await this.db.transaction(async (tx) => {
+            while (this.pendingBytes > this.maxBytes) {
+                const victim = await tx.get<{ id: number; points: number; bytes: number }>(
+                    "SELECT id, points, bytes FROM spool ORDER BY priority, id LIMIT 1"
+                );
+                if (victim === undefined) break;
+                await tx.run("DELETE FROM spool WHERE id = ?", [victim.id]);
+                this.pendingPoints -= victim.points;
+                this.pendingBytes -= victim.bytes;
+                dropped += victim.points;
+            }
+        });
+        this.droppedPoints += dropped;
+        warn(
+            "spool over its bound of %d bytes: dropped %d points (%d so far)",
+            this.maxBytes,
+            dropped,
+            this.droppedPoints
+        );
+    }
+}

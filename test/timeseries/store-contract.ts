@@ -1,0 +1,214 @@
+import { expect } from "chai";
+import type { AggregateRow, HistoryRecord, InteractionRecord, TimeSeriesStore } from "../../src";
+import { normalizeHistoryQuery } from "../../src/timeseries/history-query";
+import { propertyRecord } from "../helpers/records";
+
+export interface StoreUnderTest {
+    store: TimeSeriesStore;
+    close(): Promise<void>;
+}
+
+const T0 = Date.UTC(2026, 0, 1); // a window boundary for every window size used below
+
+/**
+ * What every TimeSeriesStore must do, the same for the embedded store and InfluxDB. `open` gives
+ * a fresh, empty store for each test.
+ */
+export function describeStoreContract(title: string, open: (ctx: Mocha.Context) => Promise<StoreUnderTest>): void {
+    describe(`TimeSeriesStore contract: ${title}`, function () {
+        this.timeout(30_000);
+        let sut: StoreUnderTest | undefined;
+        let store: TimeSeriesStore;
+        const q = (query: Parameters<typeof normalizeHistoryQuery>[0]) => store.history(normalizeHistoryQuery(query));
+        const write = async (records: InteractionRecord[]) => {
+            await store.write(records);
+            await store.flush?.();
+        };
+
+        beforeEach(async function () {
+            sut = await open(this);
+            store = sut.store;
+        });
+        afterEach(async function () {
+            await sut?.close();
+            sut = undefined;
+        });
+
+        it("returns every value exactly as written, typed, with nanosecond timestamps", async function () {
+            const values = [
+                0,
+                -1.5,
+                0.1,
+                1 / 3,
+                2 ** 53 - 1,
+                -1e-300,
+                1e300,
+                true,
+                false,
+                "",
+                'text, with "quotes"\n and = signs',
+                "lone \r, crlf \r\n, tab \t",
+                { "key with\nnewline, = and \\": "value\r\n", "": [] },
+                null,
+                { a: { b: [1, null, "x"] } },
+                [1, 2],
+            ];
+            await write(
+                values.map((v, i) => propertyRecord("p", v, T0 + i, { ts: BigInt(T0 + i) * 1_000_000n + 123n }))
+            );
+            const rows = (await q({ thing: "urn:test:thing", kind: "property", name: "p" })) as HistoryRecord[];
+            expect(rows.map((r) => r.value)).to.deep.equal(values);
+            expect(rows[0].timestampNs).to.equal(`${T0}000123`);
+            expect(rows[0].time.getTime()).to.equal(T0);
+            expect(rows[0]).to.include({ op: "readproperty", protocol: "http", origin: "127.0.0.1:40000", ok: true });
+        });
+
+        it("keeps a value whose type changes from one point to the next", async function () {
+            const values = [1, "one", true, { one: 1 }, 2, [1], "two"];
+            await write(values.map((v, i) => propertyRecord("shifty", v, T0 + i)));
+            const rows = (await q({ thing: "urn:test:thing", kind: "property", name: "shifty" })) as HistoryRecord[];
+            expect(rows.map((r) => r.value)).to.deep.equal(values);
+        });
+
+        it("keeps actions (input, output, error, duration) and events apart from properties", async function () {
+            await write([
+                propertyRecord("calibrate", { offset: 1 }, T0, {
+                    kind: "action",
+                    op: "invokeaction",
+                    output: { applied: true },
+                    durationMs: 12.5,
+                }),
+                propertyRecord("calibrate", { offset: 500 }, T0 + 1, {
+                    kind: "action",
+                    op: "invokeaction",
+                    ok: false,
+                    error: "offset out of range:\r\n  500 > 100\r",
+                    valid: false,
+                }),
+                propertyRecord("overheat", { temperature: 80 }, T0 + 2, {
+                    kind: "event",
+                    op: "emitevent",
+                    origin: undefined,
+                }),
+                propertyRecord("overheat", undefined, T0 + 3, { kind: "event", op: "subscribeevent" }),
+            ]);
+            const actions = (await q({
+                thing: "urn:test:thing",
+                kind: "action",
+                name: "calibrate",
+            })) as HistoryRecord[];
+            expect(actions).to.have.length(2);
+            expect(actions[0]).to.include({ ok: true, durationMs: 12.5, valid: true });
+            expect(actions[0].value).to.deep.equal({ offset: 1 });
+            expect(actions[0].output).to.deep.equal({ applied: true });
+            expect(actions[1]).to.include({ ok: false, error: "offset out of range:\r\n  500 > 100\r", valid: false });
+            const events = (await q({ thing: "urn:test:thing", kind: "event", name: "overheat" })) as HistoryRecord[];
+            expect(events.map((e) => [e.op, e.value, e.origin])).to.deep.equal([
+                ["emitevent", { temperature: 80 }, undefined],
+                ["subscribeevent", undefined, "127.0.0.1:40000"],
+            ]);
+            expect(await q({ thing: "urn:test:thing", kind: "property", name: "calibrate" })).to.have.length(0);
+        });
+
+        it("selects by range [start, stop), limit and order", async function () {
+            await write(Array.from({ length: 10 }, (_, i) => propertyRecord("p", i, T0 + i * 1000)));
+            const base = { thing: "urn:test:thing", kind: "property" as const, name: "p" };
+            const mid = (await q({ ...base, start: T0 + 2000, stop: new Date(T0 + 5000) })) as HistoryRecord[];
+            expect(mid.map((r) => r.value)).to.deep.equal([2, 3, 4]);
+            const iso = (await q({ ...base, start: new Date(T0 + 8000).toISOString() })) as HistoryRecord[];
+            expect(iso.map((r) => r.value)).to.deep.equal([8, 9]);
+            const newest = (await q({ ...base, descending: true, limit: 3 })) as HistoryRecord[];
+            expect(newest.map((r) => r.value)).to.deep.equal([9, 8, 7]);
+            const oldest = (await q({ ...base, limit: 2 })) as HistoryRecord[];
+            expect(oldest.map((r) => r.value)).to.deep.equal([0, 1]);
+            expect(await q({ ...base, start: "-1h" })).to.have.length(0); // all of it is from 2026-01-01
+        });
+
+        it("aggregates numeric values in epoch-aligned windows: mean, min, max, count, last", async function () {
+            // 3 windows of 10 s; booleans count as 0/1; strings are left out of numeric aggregates
+            const pts = [
+                [0, 1],
+                [1000, 3],
+                [9000, 5],
+                [10_000, true],
+                [12_000, 7],
+                [15_000, "not a number"],
+                [25_000, -2],
+            ] as const;
+            await write(pts.map(([dt, v]) => propertyRecord("p", v, T0 + dt)));
+            const base = { thing: "urn:test:thing", kind: "property" as const, name: "p" };
+            const agg = async (fn: "mean" | "min" | "max" | "count" | "last") =>
+                ((await q({ ...base, aggregate: { every: "10s", fn } })) as AggregateRow[]).map((r) => [
+                    r.time.getTime() - T0,
+                    r.value,
+                ]);
+            const windows = (a: number, b: number, c: number) => [
+                [0, a],
+                [10_000, b],
+                [20_000, c],
+            ];
+            expect(await agg("mean")).to.deep.equal(windows(3, 4, -2));
+            expect(await agg("min")).to.deep.equal(windows(1, 1, -2));
+            expect(await agg("max")).to.deep.equal(windows(5, 7, -2));
+            expect(await agg("count")).to.deep.equal(windows(3, 2, 1));
+            expect(await agg("last")).to.deep.equal(windows(5, 7, -2));
+            const small = (await q({ ...base, aggregate: { every: 5000, fn: "count" } })) as AggregateRow[];
+            expect(small.map((r) => r.time.getTime() - T0)).to.deep.equal([0, 5000, 10_000, 25_000]);
+            const desc = (await q({
+                ...base,
+                descending: true,
+                limit: 1,
+                aggregate: { every: "10s", fn: "max" },
+            })) as AggregateRow[];
+            expect(desc.map((r) => r.value)).to.deep.equal([-2]);
+        });
+
+        it("latest() gives the newest successful value of a property", async function () {
+            await write([
+                propertyRecord("p", 1, T0),
+                propertyRecord("p", 2, T0 + 1, { op: "writeproperty" }),
+                propertyRecord("p", undefined, T0 + 2, { ok: false, error: "boom" }),
+                propertyRecord("p", undefined, T0 + 3, { op: "observeproperty" }),
+                propertyRecord("q", 9, T0 + 4),
+            ]);
+            const latest = await store.latest("urn:test:thing", "p");
+            expect(latest).to.include({ value: 2, op: "writeproperty" });
+            expect(await store.latest("urn:test:thing", "nothing")).to.equal(undefined);
+        });
+
+        it("treats names with spaces, commas, equals signs, quotes, backslashes and newlines as plain data", async function () {
+            const things = ["urn:x'; DROP TABLE ts_interaction; --", 'urn:a b,c=d"e\\', "urn:line\nbreak\r%41"];
+            const names = ['temp "inner", \n\t ü ✓', "a=b,c d\\", '") |> drop() //'];
+            const records = things.flatMap((thing, i) =>
+                names.map((name, j) => propertyRecord(name, i * 10 + j, T0 + i * 10 + j, { thing }))
+            );
+            await write(records);
+            for (const [i, thing] of things.entries()) {
+                for (const [j, name] of names.entries()) {
+                    const rows = (await q({ thing, kind: "property", name })) as HistoryRecord[];
+                    expect(
+                        rows.map((r) => [r.thing, r.name, r.value]),
+                        `${thing} / ${name}`
+                    ).to.deep.equal([[thing, name, i * 10 + j]]);
+                }
+                expect((await store.latest(thing, names[0]))?.value).to.equal(i * 10);
+            }
+        });
+
+        it("finds nothing through injection attempts in names", async function () {
+            await write([propertyRecord("p", 1, T0)]);
+            const attempts = [
+                "urn:test:thing' OR '1'='1",
+                'urn:test:thing" or r._measurement != "',
+                'urn:test:thing") |> yield(name: "x") //',
+            ];
+            for (const thing of attempts) {
+                expect(await q({ thing, kind: "property", name: "p" }), thing).to.have.length(0);
+                expect(
+                    await q({ thing: "urn:test:thing", kind: "property", name: `p${thing.slice(14)}` })
+                ).to.have.length(0);
+            }
+            expect(await q({ thing: "urn:test:thing", kind: "property", name: "p" })).to.have.length(1);
+        });
+    });
+}
