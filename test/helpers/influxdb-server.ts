@@ -135,13 +135,30 @@ export async function influxForTests(
             (process.env.INFLUX_TOKEN_FILE ? fs.readFileSync(process.env.INFLUX_TOKEN_FILE, "utf8").trim() : "");
         return { connection: { url: process.env.INFLUX_URL, org: process.env.INFLUX_ORG ?? "wot", token } };
     }
+    const server = await ownInfluxServer(ctx, " (or set INFLUX_URL and INFLUX_TOKEN)");
+    return { connection: server, server };
+}
+
+/**
+ * A server of the test's own, for tests that kill and restart it: needs the binary even when
+ * INFLUX_URL is set. Skips (fails under CI=true) without it.
+ */
+let skipNoticeShown = false;
+
+export async function ownInfluxServer(ctx: Mocha.Context, alternative = ""): Promise<InfluxServer> {
     const bin = influxdBinary();
     if (bin === undefined) {
-        const how = "no influxd binary: run `scripts/influxdb.sh install` (or set INFLUX_URL and INFLUX_TOKEN)";
+        const how = `no influxd binary: run \`scripts/influxdb.sh install\`${alternative}`;
         if (process.env.CI === "true") throw new Error(how);
-        console.log(`      (skipped: ${how})`);
+        if (!skipNoticeShown) console.log(`      (InfluxDB tests skipped: ${how})`);
+        skipNoticeShown = true;
         ctx.skip();
     }
-    const server = await InfluxServer.start(bin!);
-    return { connection: server, server };
+    return InfluxServer.start(bin!);
+}
+
+/** Bucket names of one test, so tests sharing a server never see each other's points. */
+export function freshBuckets(): { properties: string; actions: string; events: string } {
+    const id = crypto.randomBytes(4).toString("hex");
+    return { properties: `p-${id}`, actions: `a-${id}`, events: `e-${id}` };
 }
