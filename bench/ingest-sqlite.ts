@@ -11,6 +11,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import sqlite3 from "sqlite3";
 import type { InteractionRecord } from "../src";
+import { makeRecords } from "./records";
 import { Database } from "../src/sqlite/database";
 import { migrate } from "../src/sqlite/migrations";
 import { SqliteTimeSeriesStore } from "../src/timeseries/sqlite/sqlite-time-series-store";
@@ -19,24 +20,6 @@ import { arg, printTable } from "./report";
 
 const points = arg("points", 200_000);
 const batch = arg("batch", 1000);
-
-function makeRecords(n: number): InteractionRecord[] {
-    const t0 = BigInt(Date.now()) * 1_000_000n;
-    return Array.from({ length: n }, (_, i) => ({
-        ts: t0 + BigInt(i),
-        thing: "urn:bench:thing",
-        kind: "property",
-        name: `p${i % 10}`,
-        op: "readproperty",
-        protocol: "http",
-        origin: "127.0.0.1:40000",
-        ok: true,
-        value: i % 3 === 0 ? i * 0.5 : i % 3 === 1 ? { reading: i, unit: "C" } : `s${i}`,
-        durationMs: 0.05,
-        valid: true,
-        truncated: false,
-    }));
-}
 
 async function viaRecorder(file: string, records: InteractionRecord[]): Promise<number> {
     const db = await Database.open(file);

@@ -14,8 +14,8 @@ const { debug, warn } = createLogger("timeseries:influxdb");
 
 // The client logs through console by default; route it to our logger (it never sees the token).
 setLogger({
-    error: (m: string) => warn("influxdb-client: %s", m),
-    warn: (m: string) => debug("influxdb-client: %s", m),
+    error: (m: string, err?: unknown) => warn("influxdb-client: %s%s", m, err ? ` ${describe(err).message}` : ""),
+    warn: (m: string, err?: unknown) => debug("influxdb-client: %s%s", m, err ? ` ${describe(err).message}` : ""),
 });
 
 /** Counters of the InfluxDB write path, since attach. */
@@ -30,6 +30,8 @@ export interface InfluxDbStats {
     rejected: number;
     /** points the spool's disk bound dropped */
     dropped: number;
+    /** points neither written nor spooled because the spool itself failed (SQLite error) */
+    lost: number;
     /** points waiting in the spool now */
     pending: number;
     /** failed requests */
@@ -43,6 +45,8 @@ export interface InfluxDbStats {
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
 const REPLAY_BATCHES_PER_ROUND = 16;
+/** Write requests at once: enough to overlap converting a batch with sending the previous ones. */
+const MAX_IN_FLIGHT = 4;
 
 /** Why a send failed, and whether trying again later can help. */
 function describe(err: unknown): { retry: boolean; message: string } {
@@ -74,7 +78,8 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     readonly name = "influxdb";
     private readonly client: InfluxDB;
     private readonly queryApi: QueryApi;
-    private readonly counters = { written: 0, spooled: 0, replayed: 0, rejected: 0, errors: 0 };
+    private readonly counters = { written: 0, spooled: 0, replayed: 0, rejected: 0, lost: 0, errors: 0 };
+    private readonly inFlight = new Set<Promise<void>>();
     private lastError?: string;
     private downUntil = 0;
     private backoffMs = 0;
@@ -107,26 +112,50 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
         };
     }
 
+    /**
+     * Resolves once each batch is on its way: up to MAX_IN_FLIGHT requests run while the next
+     * records are converted. A batch that fails is spooled by its own request; flush() and close()
+     * wait for all of them.
+     */
     async write(records: readonly InteractionRecord[]): Promise<void> {
         for (const [kind, lines] of toLines(records)) {
             const payload = lines.join("\n");
             if (this.available() && this.spool.isEmpty) {
-                try {
-                    await this.send(kind, payload);
-                    this.counters.written += lines.length;
-                    continue;
-                } catch (err) {
-                    if (!this.handleFailure(err, lines.length)) continue; // rejected: not retryable
-                }
+                while (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight);
+                const request: Promise<void> = this.deliver(kind, lines.length, payload).finally(() =>
+                    this.inFlight.delete(request)
+                );
+                this.inFlight.add(request);
+            } else {
+                await this.spool.add(kind, lines.length, payload);
+                this.counters.spooled += lines.length;
             }
-            await this.spool.add(kind, lines.length, payload);
-            this.counters.spooled += lines.length;
         }
         if (!this.spool.isEmpty) this.scheduleReplay(this.available() ? 0 : this.downUntil - Date.now());
     }
 
+    /** One request; on a retryable failure the batch goes to the spool. Never rejects. */
+    private async deliver(kind: AffordanceKind, points: number, payload: string): Promise<void> {
+        try {
+            await this.send(kind, payload);
+            this.counters.written += points;
+            return;
+        } catch (err) {
+            if (!this.handleFailure(err, points)) return; // rejected as malformed: not retryable
+        }
+        try {
+            await this.spool.add(kind, points, payload);
+            this.counters.spooled += points;
+            this.scheduleReplay(this.downUntil - Date.now());
+        } catch (err) {
+            this.counters.lost += points;
+            warn("%d points lost: the spool cannot take them: %s", points, (err as Error).message);
+        }
+    }
+
     /** Replays the spool now; rejects, naming the cause, if InfluxDB cannot take all of it. */
     async flush(): Promise<void> {
+        await Promise.all(this.inFlight);
         this.downUntil = 0;
         await this.replay();
         if (!this.spool.isEmpty) {
@@ -178,6 +207,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
 
     async close(): Promise<void> {
         this.closed = true;
+        await Promise.all(this.inFlight);
         if (this.replayTimer !== undefined) clearTimeout(this.replayTimer);
         await this.replaying;
     }

@@ -1,4 +1,4 @@
-import { Point } from "@influxdata/influxdb-client";
+import { escape } from "@influxdata/influxdb-client";
 import type { AffordanceKind, InteractionRecord } from "../../recording/interaction-record";
 import { encodeValue } from "../value-encoding";
 
@@ -21,8 +21,10 @@ import { encodeValue } from "../value-encoding";
  */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what must be encoded
 const NAME_UNSAFE = /[%\\\x00-\x1f\x7f]/g;
+const NAME_NEEDS_ENCODING = new RegExp(NAME_UNSAFE.source);
 
 export function encodeName(name: string): string {
+    if (!NAME_NEEDS_ENCODING.test(name)) return name;
     return name.replace(NAME_UNSAFE, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
 }
 
@@ -44,75 +46,113 @@ export function survivesCsv(text: string): boolean {
 const MAX_FLATTENED_LEAVES = 64;
 const MAX_FLATTEN_DEPTH = 8;
 
-function addTyped(point: Point, prefix: string, value: unknown): void {
+/**
+ * One record as one line. Escaping is the client's own (`escape`); the line is built directly rather
+ * than through `Point`, which costs an object, two maps and two sorts per record on the hot path.
+ * Tags and fields come out sorted by key, as `Point.toLineProtocol()` writes them (tested).
+ */
+export function toLine(r: InteractionRecord): string {
+    const tags: [string, string][] = [
+        ["name", encodeName(r.name)],
+        ["ok", r.ok ? "true" : "false"],
+        ["op", r.op],
+    ];
+    const fields: [string, string][] = [
+        ["valid", r.valid ? "T" : "F"],
+        ["truncated", r.truncated ? "T" : "F"],
+    ];
+    addTyped(tags, fields, "output", r.output);
+    tags.push(["protocol", r.protocol]);
+    addTyped(tags, fields, "value", r.value);
+    if (r.origin !== undefined) fields.push(["origin", quoted(r.origin)]);
+    if (r.error !== undefined) {
+        if (survivesCsv(r.error)) fields.push(["error", quoted(r.error)]);
+        else fields.push(["error_json", quoted(JSON.stringify(r.error))]);
+    }
+    if (r.durationMs !== undefined && Number.isFinite(r.durationMs)) {
+        fields.push(["duration_ms", String(r.durationMs)]);
+    }
+    fields.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+    const measurement = encodeName(r.thing);
+    let line = MEASUREMENT_SPECIAL.test(measurement) ? escape.measurement(measurement) : measurement;
+    for (const [k, v] of tags) line += `,${k}=${tagText(v)}`;
+    let sep = " ";
+    for (const [k, v] of fields) {
+        line += `${sep}${tagText(k)}=${v}`;
+        sep = ",";
+    }
+    return `${line} ${r.ts}`;
+}
+
+// The client's escapers walk every character; most names and values need no escaping at all.
+const TAG_SPECIAL = /[,= \n\r\t]/;
+const MEASUREMENT_SPECIAL = /[, \n\r\t]/;
+const QUOTED_SPECIAL = /["\\]/;
+
+/** A string field value: " and \\ escaped, in quotes. */
+function quoted(text: string): string {
+    return QUOTED_SPECIAL.test(text) ? escape.quoted(text) : `"${text}"`;
+}
+
+function tagText(text: string): string {
+    return TAG_SPECIAL.test(text) ? escape.tag(text) : text;
+}
+
+/** Adds `<prefix>_type` (tags are kept sorted: output_type sorts before protocol, value_type after). */
+function addTyped(tags: [string, string][], fields: [string, string][], prefix: string, value: unknown): void {
     let e = encodeValue(value);
     if (e === undefined) return;
     if (e.type === "string" && !survivesCsv(e.value)) e = { type: "json", value: JSON.stringify(e.value) };
-    point.tag(`${prefix}_type`, e.type);
+    tags.push([`${prefix}_type`, e.type]);
     switch (e.type) {
         case "number":
-            point.floatField(`${prefix}_num`, e.value);
+            fields.push([`${prefix}_num`, String(e.value)]);
             break;
         case "boolean":
-            point.booleanField(`${prefix}_bool`, e.value);
+            fields.push([`${prefix}_bool`, e.value ? "T" : "F"]);
             break;
         case "string":
-            point.stringField(`${prefix}_str`, e.value);
+            fields.push([`${prefix}_str`, quoted(e.value)]);
             break;
         case "json":
-            point.stringField(`${prefix}_json`, e.value);
-            if (typeof value === "object") flatten(point, prefix, value, 0, { left: MAX_FLATTENED_LEAVES });
+            fields.push([`${prefix}_json`, quoted(e.value)]);
+            if (typeof value === "object") flatten(fields, prefix, value, 0, { left: MAX_FLATTENED_LEAVES });
             break;
     }
 }
 
 /** Leaves of objects and arrays as typed fields, `value.location.floor_num`, bounded in count and depth. */
-function flatten(point: Point, path: string, value: unknown, depth: number, budget: { left: number }): void {
+function flatten(
+    fields: [string, string][],
+    path: string,
+    value: unknown,
+    depth: number,
+    budget: { left: number }
+): void {
     if (value === null || typeof value !== "object" || depth >= MAX_FLATTEN_DEPTH) return;
     for (const [key, v] of Object.entries(value)) {
         if (budget.left <= 0) return;
         const name = `${path}.${encodeName(key)}`;
         if (typeof v === "number" && Number.isFinite(v)) {
-            point.floatField(`${name}_num`, v);
+            fields.push([`${name}_num`, String(v)]);
             budget.left--;
         } else if (typeof v === "boolean") {
-            point.booleanField(`${name}_bool`, v);
+            fields.push([`${name}_bool`, v ? "T" : "F"]);
             budget.left--;
         } else if (typeof v === "string") {
-            point.stringField(`${name}_str`, v);
+            fields.push([`${name}_str`, quoted(v)]);
             budget.left--;
         } else {
-            flatten(point, name, v, depth + 1, budget);
+            flatten(fields, name, v, depth + 1, budget);
         }
     }
-}
-
-export function toPoint(r: InteractionRecord): Point {
-    const point = new Point(encodeName(r.thing))
-        .tag("name", encodeName(r.name))
-        .tag("op", r.op)
-        .tag("protocol", r.protocol)
-        .tag("ok", r.ok ? "true" : "false")
-        .booleanField("valid", r.valid)
-        .booleanField("truncated", r.truncated)
-        .timestamp(r.ts.toString());
-    addTyped(point, "value", r.value);
-    addTyped(point, "output", r.output);
-    if (r.origin !== undefined) point.stringField("origin", r.origin);
-    if (r.error !== undefined) {
-        if (survivesCsv(r.error)) point.stringField("error", r.error);
-        else point.stringField("error_json", JSON.stringify(r.error));
-    }
-    if (r.durationMs !== undefined) point.floatField("duration_ms", r.durationMs);
-    return point;
 }
 
 /** Lines per kind, in record order. */
 export function toLines(records: readonly InteractionRecord[]): Map<AffordanceKind, string[]> {
     const out = new Map<AffordanceKind, string[]>();
     for (const r of records) {
-        const line = toPoint(r).toLineProtocol();
-        if (line === undefined) continue;
+        const line = toLine(r);
         let lines = out.get(r.kind);
         if (lines === undefined) out.set(r.kind, (lines = []));
         lines.push(line);
