@@ -6,51 +6,15 @@
  *
  *   node dist/bench/http-read.js [--seconds 5] [--rounds 3] [--connections 10]
  */
-import { execFile, spawn } from "node:child_process";
-import path from "node:path";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { arg, printTable } from "./report";
+import { startServer } from "./servers/spawn-server";
 
 const run = promisify(execFile);
 const seconds = arg("seconds", 5);
 const rounds = arg("rounds", 3);
 const connections = arg("connections", 10);
-
-interface ServerProcess {
-    url: string;
-    /** stops the server and returns its recorder counters (empty for the plain one) */
-    stop(): Promise<Record<string, number>>;
-}
-
-/** Starts bench/servers/http-thing-server in its own process, so the plain run never loads node-wot-vo. */
-async function startServer(record: boolean): Promise<ServerProcess> {
-    const script = path.join(__dirname, "servers", "http-thing-server.js");
-    const extra = process.env.BENCH_SERVER_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [];
-    const child = spawn(process.execPath, [...extra, script, ...(record ? ["--record"] : [])], {
-        stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error("server did not start in 20 s")), 20_000);
-        child.stdout.on("data", () => {
-            const m = /READY (\S+)/.exec(out);
-            if (m) {
-                clearTimeout(timer);
-                resolve(`${m[1]}/properties/value`);
-            }
-        });
-        child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
-    });
-    return {
-        url,
-        stop: () =>
-            new Promise((resolve) => {
-                child.once("exit", () => resolve(JSON.parse(/STATS (.*)/.exec(out)?.[1] ?? "{}")));
-                child.kill("SIGTERM");
-            }),
-    };
-}
 
 interface Round {
     rps: number;
@@ -78,7 +42,7 @@ async function main(): Promise<void> {
     // Rounds alternate plain / recorded, each on a fresh server process after a warm-up load.
     for (let i = 0; i < rounds; i++) {
         for (const record of [false, true]) {
-            const server = await startServer(record);
+            const server = await startServer(record ? "record" : "plain");
             try {
                 await load(server.url, 2);
                 results[record ? "recorded" : "plain"].push(await load(server.url, seconds));

@@ -4,7 +4,8 @@
  * overheat event fires above 26 °C, so there is history to look at.
  *
  * Environment: VO_ADDRESS (127.0.0.1), VO_HTTP_PORT (8080), VO_COAP_PORT (5683),
- * VO_SQLITE_PATH (data/vo.sqlite), VO_DEMO_EXIT_AFTER_MS (run forever when unset).
+ * VO_SQLITE_PATH (data/vo.sqlite), VO_DEMO_EXIT_AFTER_MS (run forever when unset). With INFLUX_URL
+ * (and INFLUX_TOKEN or INFLUX_TOKEN_FILE, INFLUX_ORG) set, the time series go to InfluxDB instead.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -25,7 +26,8 @@ async function main(): Promise<void> {
     servient.addServer(new HttpServer({ port: httpPort, address }));
     // binding-coap 0.8.16 is typed against its own copy of @node-wot/core
     servient.addServer(new CoapServer({ port: coapPort, address }) as never);
-    const vo = await VoPersistence.attach(servient); // embedded SQLite store at $VO_SQLITE_PATH or data/vo.sqlite
+    // embedded SQLite store at $VO_SQLITE_PATH or data/vo.sqlite, unless InfluxDB is configured by the environment
+    const vo = await VoPersistence.attach(servient, process.env.INFLUX_URL ? { influxdb: {} } : {});
     const wot = await servient.start();
 
     const model = JSON.parse(fs.readFileSync(tdPath, "utf8")) as WoT.ExposedThingInit;
@@ -83,10 +85,17 @@ async function main(): Promise<void> {
         `  invoke over HTTP:  curl -X POST -H 'Content-Type: application/json' -d '{"offset":0.5}' http://${address}:${httpPort}/${base}/actions/calibrate`
     );
     console.log(`  read over CoAP:    coap get coap://${address}:${coapPort}/${base}/properties/temperature`);
-    console.log(`Recording every interaction to ${vo.timeSeriesTarget} (table ts_interaction).`);
-    console.log(
-        `  sqlite3 ${vo.timeSeriesTarget.replace(/^sqlite:/, "")} "SELECT datetime(ts/1e9,'unixepoch'), kind, name, op, protocol, value FROM ts_interaction ORDER BY ts DESC LIMIT 10"`
-    );
+    if (vo.timeSeriesTarget.startsWith("sqlite:")) {
+        console.log(`Recording every interaction to ${vo.timeSeriesTarget} (table ts_interaction).`);
+        console.log(
+            `  sqlite3 ${vo.timeSeriesTarget.replace(/^sqlite:/, "")} "SELECT datetime(ts/1e9,'unixepoch'), kind, name, op, protocol, value FROM ts_interaction ORDER BY ts DESC LIMIT 10"`
+        );
+    } else {
+        console.log(`Recording every interaction to ${vo.timeSeriesTarget}.`);
+        console.log(
+            `  influx query 'from(bucket: "properties") |> range(start: -5m) |> filter(fn: (r) => r._field == "value_num")'`
+        );
+    }
     console.log("Ctrl-C flushes the records and stops.");
 
     let stopping = false;

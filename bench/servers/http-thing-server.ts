@@ -1,7 +1,8 @@
 /**
  * A node-wot servient serving one numeric property over HTTP, for load from another process.
- * `--record` attaches node-wot-vo (embedded store in a temporary directory); without it, node-wot-vo
- * is not even loaded. Prints `READY <url>` when listening; on SIGTERM prints `STATS <json>` and exits.
+ * `--record` attaches node-wot-vo (embedded store in a temporary directory); `--influx` records into
+ * InfluxDB instead (INFLUX_URL, INFLUX_ORG, INFLUX_TOKEN_FILE; spool in the temporary directory);
+ * without either, node-wot-vo is not even loaded. Prints `READY <url>` when listening; on SIGTERM prints `STATS <json>` and exits.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -10,7 +11,8 @@ import { Servient } from "@node-wot/core";
 import { HttpServer } from "@node-wot/binding-http";
 
 async function main(): Promise<void> {
-    const record = process.argv.includes("--record");
+    const influx = process.argv.includes("--influx");
+    const record = influx || process.argv.includes("--record");
     const servient = new Servient();
     const http = new HttpServer({ port: 0, address: "127.0.0.1" });
     servient.addServer(http);
@@ -20,6 +22,7 @@ async function main(): Promise<void> {
               await import("../../src")
           ).VoPersistence.attach(servient, {
               sqlite: { path: path.join(dir, "bench.sqlite") },
+              influxdb: influx ? {} : undefined,
           })
         : undefined;
     const wot = await servient.start();
@@ -41,6 +44,8 @@ async function main(): Promise<void> {
     thing.setActionHandler("add", async (io) => ((await io.value()) as number) + 1);
     await thing.expose();
     console.log(`READY http://127.0.0.1:${http.getPort()}/benchthing`);
+    // SIGUSR2: print the counters without stopping (for benches that sample while running)
+    process.on("SIGUSR2", () => console.log(`STATS ${JSON.stringify(vo?.stats() ?? {})}`));
     process.once("SIGTERM", async () => {
         await servient.shutdown();
         console.log(`STATS ${JSON.stringify(vo?.stats() ?? {})}`);
