@@ -5,6 +5,7 @@ import {
     resolveInfluxDbOptions,
 } from "./timeseries/influxdb/influxdb-options";
 import { DEFAULT_WRITE_BUFFER_OPTIONS, WriteBufferOptions } from "./timeseries/write-buffer";
+import { ResolvedVoStateOptions, resolveVoStateOptions, VoStateOptions } from "./vo-state/vo-state-options";
 
 /** Options of `VoPersistence.attach`; every field has a default. */
 export interface VoPersistenceOptions {
@@ -14,6 +15,8 @@ export interface VoPersistenceOptions {
     };
     /** time series into InfluxDB 2.x instead of the embedded store; see InfluxDbOptions */
     influxdb?: InfluxDbOptions;
+    /** the VO's own state: self-check, device liveness, observers, redirects, device IP, the VO Thing */
+    vo?: VoStateOptions;
     recording?: Partial<WriteBufferOptions> & {
         /** values larger than this many bytes of JSON are recorded cut and flagged; default 65536 */
         maxValueBytes?: number;
@@ -25,6 +28,7 @@ export interface ResolvedOptions {
     influxdb?: ResolvedInfluxDbOptions;
     writeBuffer: WriteBufferOptions;
     maxValueBytes: number;
+    vo: ResolvedVoStateOptions;
 }
 
 export const DEFAULT_SQLITE_PATH = path.join("data", "vo.sqlite");
@@ -45,6 +49,14 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
         );
     }
     return value;
+}
+
+function voStateOptions(o: VoStateOptions | undefined): ResolvedVoStateOptions {
+    try {
+        return resolveVoStateOptions(o);
+    } catch (err) {
+        throw new InvalidOptionsError((err as Error).message);
+    }
 }
 
 /** Validates options once, at attach, into a complete typed object. */
@@ -71,5 +83,6 @@ export function resolveOptions(
             maxRetryDelayMs: positiveInteger(rec.maxRetryDelayMs, "recording.maxRetryDelayMs", d.maxRetryDelayMs),
         },
         maxValueBytes: positiveInteger(rec.maxValueBytes, "recording.maxValueBytes", DEFAULT_MAX_VALUE_BYTES),
+        vo: voStateOptions(options.vo),
     };
 }

@@ -13,6 +13,8 @@ import { Spool } from "./timeseries/spool";
 import { SqliteTimeSeriesStore } from "./timeseries/sqlite/sqlite-time-series-store";
 import type { AggregateRow, HistoryQuery, HistoryRecord, TimeSeriesStore } from "./timeseries/time-series-store";
 import { WriteBuffer, WriteStats } from "./timeseries/write-buffer";
+import type { ServerUnderCheck, StoreCheck } from "./liveness/self-check";
+import { VoState } from "./vo-state/vo-state";
 
 const { debug, warn } = createLogger("plugin");
 
@@ -36,7 +38,10 @@ const attached = new WeakMap<Servient, VoPersistence>();
 export class VoPersistence {
     readonly sqliteDb: SqliteDbApi;
     readonly influxdb: InfluxDbApi;
+    /** self-check, device liveness, observers, redirects, device IP (the seed's VO tables) */
+    readonly state: VoState;
     private closing: Promise<void> | undefined;
+    private servers: ProtocolServer[] = [];
 
     private constructor(
         readonly options: ResolvedOptions,
@@ -46,6 +51,21 @@ export class VoPersistence {
     ) {
         this.sqliteDb = new SqliteDb(db);
         this.influxdb = store instanceof InfluxDbStore ? store : notConfiguredInfluxDb;
+        this.state = new VoState(db, options.vo, () => this.servers as unknown as ServerUnderCheck[], {
+            timeseries: () => this.storeCheck(),
+        });
+    }
+
+    /** The time-series path is healthy while its queue has room and (InfluxDB) the server answers. */
+    private storeCheck(): ReturnType<StoreCheck> {
+        const stats = this.buffer.getStats();
+        if (stats.queued >= this.options.writeBuffer.maxQueue) {
+            return { ok: false, detail: `queue full (${stats.queued} records), last error: ${stats.lastError}` };
+        }
+        const influx = this.store.stats?.() as { down?: boolean; pending?: number; lastError?: string } | undefined;
+        if (influx?.down)
+            return { ok: false, detail: `InfluxDB down, ${influx.pending} points spooled: ${influx.lastError}` };
+        return { ok: true, detail: `${stats.queued} queued` };
     }
 
     static async attach(servient: Servient, options: VoPersistenceOptions = {}): Promise<VoPersistence> {
@@ -65,6 +85,14 @@ export class VoPersistence {
         }
         const buffer = new WriteBuffer(store, resolved.writeBuffer);
         const vo = new VoPersistence(resolved, db, store, buffer);
+        try {
+            await vo.state.open();
+        } catch (err) {
+            await buffer.close();
+            await store.close();
+            await db.close().catch(() => undefined);
+            throw err;
+        }
         vo.hook(servient);
         attached.set(servient, vo);
         debug("attached; time series -> %s", vo.timeSeriesTarget);
@@ -121,6 +149,7 @@ export class VoPersistence {
     /** Writes what is left and closes the stores. Idempotent. */
     close(): Promise<void> {
         this.closing ??= (async () => {
+            await this.state.close();
             await this.buffer.close();
             await this.store.close();
             await this.db.close();
@@ -132,8 +161,13 @@ export class VoPersistence {
     private hook(servient: Servient): void {
         const record = this.buffer.push.bind(this.buffer);
         const instrument = (thing: ExposedThing): void =>
-            instrumentThing(thing, record, { maxValueBytes: this.options.maxValueBytes });
+            instrumentThing(thing, record, {
+                maxValueBytes: this.options.maxValueBytes,
+                onSubscription: (change) => this.state.onSubscription(change),
+            });
         const capture = (server: ProtocolServer): void => {
+            this.servers.push(server);
+            this.state.redirects.intercept(server as unknown as Parameters<VoState["redirects"]["intercept"]>[0]);
             if (!captureRequestOrigins(server as unknown as Parameters<typeof captureRequestOrigins>[0])) {
                 warn("server %s has no handleRequest(); client addresses will not be recorded", server.scheme);
             }
@@ -155,6 +189,13 @@ export class VoPersistence {
         servient.addThing = (thing: ExposedThing): boolean => {
             instrument(thing);
             return addThing(thing);
+        };
+        // The VO Thing, the self-check and the device probes need running servers.
+        const start = servient.start.bind(servient);
+        servient.start = async () => {
+            const wot = await start();
+            await this.state.start(wot);
+            return wot;
         };
         const shutdown = servient.shutdown.bind(servient);
         servient.shutdown = async (): Promise<void> => {

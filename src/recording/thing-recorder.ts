@@ -14,6 +14,20 @@ const { debug } = createLogger("recording:thing-recorder");
 export interface RecorderOptions {
     /** values larger than this (bytes of JSON) are recorded cut and flagged `truncated` */
     maxValueBytes: number;
+    /** told of every subscription that starts or ends (observers are kept from these) */
+    onSubscription?: (change: SubscriptionChange) => void;
+}
+
+/** An observe / subscribe that took effect, or its end; `listener` pairs the two. */
+export interface SubscriptionChange {
+    thing: string;
+    kind: AffordanceKind;
+    name: string;
+    op: Operation;
+    active: boolean;
+    listener: unknown;
+    protocol: string;
+    origin?: string;
 }
 
 export type RecordSink = (record: InteractionRecord) => void;
@@ -227,6 +241,25 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
     ];
     for (const [method, kind, op] of subscriptions) {
         const original = orig(method) as unknown as (name: string, ...rest: unknown[]) => unknown;
+        const active = op === "subscribeevent" || op === "observeproperty";
+        const tell = (name: string, listener: unknown): void => {
+            if (options.onSubscription === undefined) return;
+            const req = currentRequest();
+            try {
+                options.onSubscription({
+                    thing: thing.id,
+                    kind,
+                    name,
+                    op,
+                    active,
+                    listener,
+                    protocol: req?.protocol ?? "local",
+                    origin: req?.origin,
+                });
+            } catch (err) {
+                debug("subscription listener failed: %s", (err as Error).message);
+            }
+        };
         t[method] = ((name: string, ...rest: unknown[]) => {
             const ts = clock.now();
             let result: unknown;
@@ -240,6 +273,7 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
                 return result.then(
                     (v) => {
                         emit(ts, kind, name, op, undefined, { ok: true });
+                        tell(name, rest[0]);
                         return v;
                     },
                     (err) => {
@@ -249,6 +283,7 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
                 );
             }
             emit(ts, kind, name, op, undefined, { ok: true });
+            tell(name, rest[0]);
             return result;
         }) as AnyFn;
     }

@@ -74,6 +74,33 @@ CREATE TABLE spool (
 CREATE INDEX spool_drop_order ON spool (priority, id);
 `,
     },
+    {
+        version: 4,
+        description: "VO health, device liveness, observers, redirects and device address as living history",
+        // The original columns keep their meaning: vo_status.status and device_status.status are the
+        // documented codes (README), observer.ip and redirect_ip.ip and info.device_ip the addresses.
+        sql: `
+ALTER TABLE vo_status ADD COLUMN detail TEXT;
+CREATE INDEX vo_status_time ON vo_status (timestamp);
+ALTER TABLE device_status ADD COLUMN state TEXT;
+ALTER TABLE device_status ADD COLUMN previous TEXT;
+ALTER TABLE device_status ADD COLUMN reason TEXT;
+ALTER TABLE device_status ADD COLUMN device TEXT;
+ALTER TABLE observer ADD COLUMN port INTEGER;
+ALTER TABLE observer ADD COLUMN protocol TEXT;
+ALTER TABLE observer ADD COLUMN thing TEXT;
+ALTER TABLE observer ADD COLUMN affordance TEXT;
+ALTER TABLE observer ADD COLUMN op TEXT;
+ALTER TABLE observer ADD COLUMN started_at DATETIME;
+ALTER TABLE observer ADD COLUMN ended_at DATETIME;
+ALTER TABLE observer ADD COLUMN end_reason TEXT;
+CREATE INDEX observer_open ON observer (ended_at);
+ALTER TABLE redirect_ip ADD COLUMN created_at DATETIME;
+ALTER TABLE redirect_ip ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE info ADD COLUMN source TEXT;
+ALTER TABLE info ADD COLUMN updated_at DATETIME;
+`,
+    },
 ];
 
 /** Brings the file to the newest version, each step in its own transaction; returns the version reached. */

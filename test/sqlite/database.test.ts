@@ -35,19 +35,26 @@ describe("sqlite database and migrations", function () {
                 ).map(
                     (c) => `${c.name} ${c.type}${c.pk ? " PK" : ""}${c.dflt_value ? ` DEFAULT ${c.dflt_value}` : ""}`
                 );
-            expect(await columns("vo_status")).to.deep.equal([
+            // the original columns first, unchanged; later migrations only append
+            const original = async (table: string, n: number) => (await columns(table)).slice(0, n);
+            expect(await original("vo_status", 3)).to.deep.equal([
                 "id INTEGER PK",
                 "timestamp DATETIME DEFAULT CURRENT_TIMESTAMP",
                 "status INTEGER",
             ]);
-            expect(await columns("device_status")).to.deep.equal([
+            expect(await original("device_status", 3)).to.deep.equal([
                 "id INTEGER PK",
                 "timestamp DATETIME DEFAULT CURRENT_TIMESTAMP",
                 "status INTEGER",
             ]);
-            expect(await columns("observer")).to.deep.equal(["id INTEGER PK", "ip TEXT"]);
-            expect(await columns("redirect_ip")).to.deep.equal(["id INTEGER PK", "ip TEXT"]);
-            expect(await columns("info")).to.deep.equal(["id INTEGER PK", "device_ip TEXT"]);
+            expect(await original("observer", 2)).to.deep.equal(["id INTEGER PK", "ip TEXT"]);
+            expect(await original("redirect_ip", 2)).to.deep.equal(["id INTEGER PK", "ip TEXT"]);
+            expect(await original("info", 2)).to.deep.equal(["id INTEGER PK", "device_ip TEXT"]);
+            expect(await columns("observer")).to.include.members([
+                "protocol TEXT",
+                "started_at DATETIME",
+                "ended_at DATETIME",
+            ]);
             const indexes = await db.all<{ name: string }>("SELECT name FROM pragma_index_list('ts_interaction')");
             expect(indexes.map((i) => i.name)).to.include("ts_interaction_series");
         } finally {

@@ -48,8 +48,8 @@ describe("servient.sqliteDb: insertData and executeQuery", function () {
         const e1 = await rejection(api.insertData("no_such_table", { ip: "x" }));
         expect(e1).to.be.instanceOf(InvalidInsertError);
         expect(e1.message).to.include('unknown table "no_such_table"');
-        const e2 = await rejection(api.insertData("observer", { ip: "x", port: 5683 }));
-        expect(e2.message).to.include('unknown column(s) "port"').and.include('"ip"');
+        const e2 = await rejection(api.insertData("observer", { ip: "x", prot: 5683 }));
+        expect(e2.message).to.include('unknown column(s) "prot"').and.include('"ip"');
         expect(await api.executeQuery("SELECT COUNT(*) AS n FROM observer")).to.deep.equal([{ n: 0 }]);
     });
 

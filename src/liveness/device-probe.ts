@@ -1,0 +1,56 @@
+import { coapPing } from "./coap-ping";
+
+/** How a device is probed, from its URL: CoAP ping for coap://, an HTTP GET for http(s)://. */
+export interface DeviceProbe {
+    readonly url: string;
+    /** Resolves with what answered; rejects with a one-line reason. */
+    probe(timeoutMs: number): Promise<string>;
+}
+
+export class InvalidDeviceUrlError extends Error {
+    constructor(url: unknown, why: string) {
+        super(`device URL ${JSON.stringify(url)} ${why}`);
+        this.name = "InvalidDeviceUrlError";
+    }
+}
+
+export function probeFor(url: string): DeviceProbe {
+    let parsed: URL;
+    try {
+        parsed = new URL(url);
+    } catch {
+        throw new InvalidDeviceUrlError(url, "is not a URL (expected coap://host[:port] or http://host[:port]/path)");
+    }
+    if (parsed.hostname === "") throw new InvalidDeviceUrlError(url, "has no host");
+    const host = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
+    switch (parsed.protocol) {
+        case "coap:": {
+            const port = parsed.port === "" ? 5683 : Number(parsed.port);
+            return {
+                url,
+                probe: async (timeoutMs) => `CoAP ${await coapPing(host, port, timeoutMs)} from ${parsed.host}`,
+            };
+        }
+        case "http:":
+        case "https:":
+            return {
+                url,
+                probe: async (timeoutMs) => {
+                    try {
+                        const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
+                        await res.body?.cancel();
+                        return `HTTP ${res.status} from ${parsed.host}`; // any answer means it is up
+                    } catch (err) {
+                        const e = err as Error & { cause?: { code?: string } };
+                        const why =
+                            e.name === "TimeoutError"
+                                ? `no answer within ${timeoutMs} ms`
+                                : (e.cause?.code ?? e.message);
+                        throw new Error(`HTTP probe of ${parsed.host} failed: ${why}`);
+                    }
+                },
+            };
+        default:
+            throw new InvalidDeviceUrlError(url, `has unsupported scheme ${parsed.protocol} (coap: or http: expected)`);
+    }
+}

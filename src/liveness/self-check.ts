@@ -1,0 +1,85 @@
+import { coapPing } from "./coap-ping";
+
+/** `vo_status.status` codes (the original column): 0 ok, 1 degraded (some check failed), 2 failed. */
+export const VO_STATUS = { ok: 0, degraded: 1, failed: 2 } as const;
+export type VoStatusName = keyof typeof VO_STATUS;
+
+export interface CheckResult {
+    ok: boolean;
+    detail: string;
+}
+
+export interface SelfCheckResult {
+    status: VoStatusName;
+    code: number;
+    time: Date;
+    checks: Record<string, CheckResult>;
+}
+
+/** A protocol server as node-wot has it: scheme and port (and the address it was bound to, if any). */
+export interface ServerUnderCheck {
+    scheme: string;
+    getPort(): number;
+    address?: string;
+}
+
+export type StoreCheck = () => Promise<CheckResult> | CheckResult;
+
+function loopbackFor(address: string | undefined): string {
+    if (address === undefined || address === "" || address === "0.0.0.0") return "127.0.0.1";
+    if (address === "::") return "::1";
+    return address;
+}
+
+async function checkServer(server: ServerUnderCheck, timeoutMs: number): Promise<CheckResult> {
+    const port = server.getPort();
+    if (!(port > 0)) return { ok: false, detail: "not listening" };
+    const host = loopbackFor(server.address);
+    try {
+        if (server.scheme === "coap") {
+            return { ok: true, detail: `CoAP ping: ${await coapPing(host, port, timeoutMs)}` };
+        }
+        const authority = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+        const res = await fetch(`${server.scheme}://${authority}/`, { signal: AbortSignal.timeout(timeoutMs) });
+        await res.body?.cancel();
+        return { ok: true, detail: `HTTP ${res.status}` };
+    } catch (err) {
+        const e = err as Error & { cause?: { code?: string } };
+        return {
+            ok: false,
+            detail: e.name === "TimeoutError" ? `no answer in ${timeoutMs} ms` : (e.cause?.code ?? e.message),
+        };
+    }
+}
+
+/**
+ * One self-check: every protocol server is asked through its real port (HTTP GET of its root,
+ * CoAP ping), and every store check runs. ok when everything passes; failed when no server
+ * answers or a store check named `critical` fails; degraded otherwise.
+ */
+export async function runSelfCheck(
+    servers: readonly ServerUnderCheck[],
+    stores: Record<string, StoreCheck>,
+    timeoutMs: number,
+    critical: readonly string[] = ["sqlite"]
+): Promise<SelfCheckResult> {
+    const checks: Record<string, CheckResult> = {};
+    const serverResults = await Promise.all(servers.map((s) => checkServer(s, timeoutMs)));
+    servers.forEach((s, i) => (checks[`${s.scheme}:${s.getPort()}`] = serverResults[i]));
+    for (const [name, check] of Object.entries(stores)) {
+        try {
+            checks[name] = await check();
+        } catch (err) {
+            checks[name] = { ok: false, detail: (err as Error).message };
+        }
+    }
+    const failed = Object.entries(checks).filter(([, c]) => !c.ok);
+    const noServer = servers.length > 0 && serverResults.every((r) => !r.ok);
+    const status: VoStatusName =
+        failed.length === 0
+            ? "ok"
+            : noServer || failed.some(([name]) => critical.includes(name))
+              ? "failed"
+              : "degraded";
+    return { status, code: VO_STATUS[status], time: new Date(), checks };
+}

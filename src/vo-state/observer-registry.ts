@@ -1,0 +1,59 @@
+import { createLogger } from "../log";
+import type { SubscriptionChange } from "../recording/thing-recorder";
+import type { ObserverRow, VoStateTables } from "./vo-state-tables";
+
+const { warn } = createLogger("vo-state:observer-registry");
+
+function splitOrigin(origin: string | undefined): { ip?: string; port?: number } {
+    if (origin === undefined) return {};
+    const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(origin);
+    return m ? { ip: m[1], port: Number(m[2]) } : { ip: origin };
+}
+
+/**
+ * Active observations and event subscriptions, kept in `observer`: a row opens when a client's
+ * observe / subscribe takes effect and closes when it ends (the listener object pairs the two).
+ */
+export class ObserverRegistry {
+    private readonly open = new Map<unknown, Promise<number | undefined>>();
+
+    constructor(
+        private readonly tables: VoStateTables,
+        private readonly changed: () => void
+    ) {}
+
+    onSubscription(c: SubscriptionChange): void {
+        if (c.protocol === "local") return; // the VO's own listeners are not observers
+        if (c.active) {
+            const row = this.tables
+                .openObserver({
+                    ...splitOrigin(c.origin),
+                    protocol: c.protocol,
+                    thing: c.thing,
+                    affordance: c.name,
+                    op: c.op,
+                })
+                .catch((err: Error) => void warn("observer not kept: %s", err.message));
+            this.open.set(c.listener, row);
+            void row.then(this.changed);
+            return;
+        }
+        const row = this.open.get(c.listener);
+        if (row === undefined) return; // already ended (HTTP ends a long poll on close and on timeout)
+        this.open.delete(c.listener);
+        void row
+            .then((id) => (id === undefined ? undefined : this.tables.closeObserver(id, c.op)))
+            .then(this.changed, (err: Error) => warn("observer end not kept: %s", err.message));
+    }
+
+    list(): Promise<ObserverRow[]> {
+        return this.tables.openObservers();
+    }
+
+    /** Closes every open row (at start: what a crash left; at close: what is still open). */
+    async closeAll(reason: string): Promise<number> {
+        await Promise.all(this.open.values());
+        this.open.clear();
+        return this.tables.closeAllObservers(reason);
+    }
+}
