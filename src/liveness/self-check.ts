@@ -37,12 +37,12 @@ async function checkServer(server: ServerUnderCheck, timeoutMs: number): Promise
     const host = loopbackFor(server.address);
     try {
         if (server.scheme === "coap") {
-            return { ok: true, detail: `CoAP ping: ${await coapPing(host, port, timeoutMs)}` };
+            return { ok: true, detail: `CoAP ping: ${await coapPing(host, port, timeoutMs)} on port ${port}` };
         }
         const authority = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
         const res = await fetch(`${server.scheme}://${authority}/`, { signal: AbortSignal.timeout(timeoutMs) });
         await res.body?.cancel();
-        return { ok: true, detail: `HTTP ${res.status}` };
+        return { ok: true, detail: `HTTP ${res.status} on port ${port}` };
     } catch (err) {
         const e = err as Error & { cause?: { code?: string } };
         return {
@@ -65,7 +65,11 @@ export async function runSelfCheck(
 ): Promise<SelfCheckResult> {
     const checks: Record<string, CheckResult> = {};
     const serverResults = await Promise.all(servers.map((s) => checkServer(s, timeoutMs)));
-    servers.forEach((s, i) => (checks[`${s.scheme}:${s.getPort()}`] = serverResults[i]));
+    // keyed by scheme (scheme#n when there are several): a stopped server loses its port
+    servers.forEach((s, i) => {
+        const same = servers.filter((o) => o.scheme === s.scheme);
+        checks[same.length > 1 ? `${s.scheme}#${same.indexOf(s) + 1}` : s.scheme] = serverResults[i];
+    });
     for (const [name, check] of Object.entries(stores)) {
         try {
             checks[name] = await check();
