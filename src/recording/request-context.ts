@@ -6,6 +6,8 @@ export interface RequestOrigin {
     protocol: Protocol;
     /** client address, `ip` or `ip:port` (`[ip]:port` for IPv6) */
     origin?: string;
+    /** runs `fn` once when the client's connection for this request closes (HTTP only) */
+    onClose?: (fn: () => void) => void;
 }
 
 const requests = new AsyncLocalStorage<RequestOrigin>();
@@ -60,7 +62,9 @@ export function captureRequestOrigins(server: RequestHandlingServer): boolean {
     if (typeof original !== "function") return false;
     const protocol = (["http", "https", "coap", "coaps"].includes(server.scheme) ? server.scheme : "local") as Protocol;
     server.handleRequest = function (this: unknown, req: unknown, res: unknown) {
-        return requests.run({ protocol, origin: originOf(req) }, () => original.call(this, req, res));
+        const r = res as { once?: (event: string, fn: () => void) => unknown };
+        const onClose = typeof r?.once === "function" ? (fn: () => void) => void r.once!("close", fn) : undefined;
+        return requests.run({ protocol, origin: originOf(req), onClose }, () => original.call(this, req, res));
     };
     captured.add(server);
     return true;

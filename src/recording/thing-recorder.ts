@@ -6,6 +6,7 @@ import type * as WoT from "wot-typescript-definitions";
 import { clock } from "./clock";
 import type { AffordanceKind, InteractionRecord, Operation } from "./interaction-record";
 import { currentRequest } from "./request-context";
+import { endObservationOnClose, markObservationEnded } from "../bindings/http-observe-close";
 import { conformsToSchema, limitValue } from "./value-check";
 import { createLogger } from "../log";
 
@@ -239,12 +240,25 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         ["handleObserveProperty", "property", "observeproperty"],
         ["handleUnobserveProperty", "property", "unobserveproperty"],
     ];
+    // the options an observation was made with, to end it with the same ones
+    const observeOptions = new WeakMap<object, unknown>();
     for (const [method, kind, op] of subscriptions) {
         const original = orig(method) as unknown as (name: string, ...rest: unknown[]) => unknown;
         const active = op === "subscribeevent" || op === "observeproperty";
         const tell = (name: string, listener: unknown): void => {
-            if (options.onSubscription === undefined) return;
             const req = currentRequest();
+            if (op === "observeproperty") {
+                endObservationOnClose(req?.onClose, listener, () =>
+                    (t.handleUnobserveProperty as (...a: unknown[]) => unknown)(
+                        name,
+                        listener,
+                        observeOptions.get(listener as object)
+                    )
+                );
+            } else if (op === "unobserveproperty") {
+                markObservationEnded(listener);
+            }
+            if (options.onSubscription === undefined) return;
             try {
                 options.onSubscription({
                     thing: thing.id,
@@ -262,6 +276,7 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         };
         t[method] = ((name: string, ...rest: unknown[]) => {
             const ts = clock.now();
+            if (op === "observeproperty") observeOptions.set(rest[0] as object, rest[1]);
             let result: unknown;
             try {
                 result = original(name, ...rest);

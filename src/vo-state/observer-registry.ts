@@ -23,8 +23,9 @@ export class ObserverRegistry {
     ) {}
 
     onSubscription(c: SubscriptionChange): void {
-        if (c.protocol === "local") return; // the VO's own listeners are not observers
         if (c.active) {
+            if (c.protocol === "local") return; // the VO's own listeners are not observers
+
             const row = this.tables
                 .openObserver({
                     ...splitOrigin(c.origin),
@@ -39,7 +40,9 @@ export class ObserverRegistry {
             return;
         }
         const row = this.open.get(c.listener);
-        if (row === undefined) return; // already ended (HTTP ends a long poll on close and on timeout)
+        // Ends come without request context (HTTP ends a long poll on socket close), so they are matched by
+        // listener only; an end already handled (close, then timeout) finds nothing.
+        if (row === undefined) return;
         this.open.delete(c.listener);
         void row
             .then((id) => (id === undefined ? undefined : this.tables.closeObserver(id, c.op)))
