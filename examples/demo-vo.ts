@@ -77,6 +77,7 @@ async function main(): Promise<void> {
     const base = `${model.title!.toLowerCase()}`;
     console.log(`VO "${model.title}" (${model.id}) is running.`);
     console.log(`  Thing Description: http://${address}:${httpPort}/${base}`);
+    console.log(`  VO status Thing:   http://${address}:${httpPort}/vostatus (self-check, observers, redirects)`);
     console.log(`  read over HTTP:    curl http://${address}:${httpPort}/${base}/properties/temperature`);
     console.log(
         `  write over HTTP:   curl -X PUT -H 'Content-Type: application/json' -d 5 http://${address}:${httpPort}/${base}/properties/samplingInterval`

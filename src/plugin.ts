@@ -42,6 +42,7 @@ export class VoPersistence {
     readonly state: VoState;
     private closing: Promise<void> | undefined;
     private servers: ProtocolServer[] = [];
+    private errorsAtLastCheck = 0;
 
     private constructor(
         readonly options: ResolvedOptions,
@@ -59,6 +60,11 @@ export class VoPersistence {
     /** The time-series path is healthy while its queue has room and (InfluxDB) the server answers. */
     private storeCheck(): ReturnType<StoreCheck> {
         const stats = this.buffer.getStats();
+        const newErrors = stats.errors - this.errorsAtLastCheck;
+        this.errorsAtLastCheck = stats.errors;
+        if (newErrors > 0 && stats.queued > 0) {
+            return { ok: false, detail: `${newErrors} failed writes since the last check: ${stats.lastError}` };
+        }
         if (stats.queued >= this.options.writeBuffer.maxQueue) {
             return { ok: false, detail: `queue full (${stats.queued} records), last error: ${stats.lastError}` };
         }
