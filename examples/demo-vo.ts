@@ -11,9 +11,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { Servient } from "@node-wot/core";
 import { HttpServer } from "@node-wot/binding-http";
-import { CoapServer } from "@node-wot/binding-coap";
 import type * as WoT from "wot-typescript-definitions";
-import { setStaticAddress, VoPersistence } from "../src";
+import { setStaticAddress, VoPersistence, VoCoapServer } from "../src";
 
 const address = process.env.VO_ADDRESS ?? "127.0.0.1";
 const httpPort = Number(process.env.VO_HTTP_PORT ?? 8080);
@@ -25,7 +24,7 @@ async function main(): Promise<void> {
     const servient = new Servient();
     servient.addServer(new HttpServer({ port: httpPort, address }));
     // binding-coap 0.8.16 is typed against its own copy of @node-wot/core
-    servient.addServer(new CoapServer({ port: coapPort, address }) as never);
+    servient.addServer(new VoCoapServer({ port: coapPort, address }) as never);
     // embedded SQLite store at $VO_SQLITE_PATH or data/vo.sqlite, unless InfluxDB is configured by the environment
     const vo = await VoPersistence.attach(servient, process.env.INFLUX_URL ? { influxdb: {} } : {});
     const wot = await servient.start();

@@ -21,3 +21,5 @@ export {
 export { InvalidHistoryQueryError } from "./timeseries/history-query";
 export { WriteStats, WriteBufferOptions } from "./timeseries/write-buffer";
 export { setStaticAddress } from "./bindings/static-address";
+export { VoCoapServer } from "./bindings/coap-server";
+export { VoCoapClientFactory } from "./bindings/coap-client-factory";

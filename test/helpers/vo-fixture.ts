@@ -3,9 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { Servient } from "@node-wot/core";
 import { HttpClientFactory, HttpServer } from "@node-wot/binding-http";
-import { CoapClientFactory, CoapServer } from "@node-wot/binding-coap";
 import type * as WoT from "wot-typescript-definitions";
-import { setStaticAddress, VoPersistence, VoPersistenceOptions } from "../../src";
+import { setStaticAddress, VoCoapClientFactory, VoCoapServer, VoPersistence, VoPersistenceOptions } from "../../src";
 
 export const SENSOR_TD_PATH = path.join(
     __dirname,
@@ -42,7 +41,7 @@ export async function startVo(options: VoPersistenceOptions = {}): Promise<VoFix
     const servient = new Servient();
     const http = new HttpServer({ port: 0, address: "127.0.0.1" });
     // binding-coap 0.8.16 is typed against its own nested core copy.
-    const coap = new CoapServer({ port: 0, address: "127.0.0.1" });
+    const coap = new VoCoapServer({ port: 0, address: "127.0.0.1" });
     servient.addServer(http);
     servient.addServer(coap as never);
     const vo = await VoPersistence.attach(servient, {
@@ -76,7 +75,7 @@ export interface ClientFixture {
 export async function startClient(): Promise<ClientFixture> {
     const servient = new Servient();
     servient.addClientFactory(new HttpClientFactory());
-    servient.addClientFactory(new CoapClientFactory() as never);
+    servient.addClientFactory(new VoCoapClientFactory() as never);
     const wot = await servient.start();
     return { wot, close: () => servient.shutdown() };
 }
