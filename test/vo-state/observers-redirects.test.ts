@@ -109,6 +109,21 @@ describe("observers and redirects (real clients on 127.0.0.1)", function () {
         expect(await back.json()).to.equal(40);
     });
 
+    it("node-wot's HTTP client follows the redirect of a read to another VO", async function () {
+        const other = await startVo({ vo: { thing: false, selfCheckIntervalMs: 0 } });
+        try {
+            const { state: otherState } = await exposeSensor(other.wot);
+            otherState.humidity = 77;
+            await vo.vo.state.setRedirects([`127.0.0.1:${other.httpPort}`]);
+            const consumed = await client.wot.consume(td); // the TD of the redirecting VO
+            const humidity = await consumed.readProperty("humidity", http(td.properties!.humidity));
+            expect(await humidity.value()).to.equal(77);
+        } finally {
+            await vo.vo.state.setRedirects([]);
+            await other.close();
+        }
+    });
+
     it("refuses a malformed redirect target, naming it, and keeps the list it had", async function () {
         for (const bad of ["http://x/", "a b", "1.2.3.4:99999", "[not-v6]:80", "host,other", ""]) {
             const err = await vo.vo.state.setRedirects([bad]).then(
