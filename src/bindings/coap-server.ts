@@ -19,6 +19,12 @@ interface CoapServerInternals {
     sendMethodNotAllowedResponse(res: unknown): void;
     handleObserveProperty(...args: unknown[]): Promise<void>;
     handleEventRequest(...args: unknown[]): Promise<void>;
+    createAffordanceForm(base: string, dir: string, mediaType: string, ...rest: unknown[]): FormLike;
+    parseUriSegments(requestUri: string): { thingKey: string; affordanceType: string; affordanceKey: string };
+}
+
+interface FormLike {
+    href: string;
 }
 
 interface ObserveStream {
@@ -58,7 +64,8 @@ interface ThingLike {
  * and the listener is removed when the client cancels: by deregistering (GET with Observe: 1,
  * RFC 7641 section 3.6), by answering a notification with Reset, or by no longer acknowledging
  * notifications (the confirmable notification then times out). node-wot's CoAP client 0.8.16
- * cancels by closing its socket, so its observations end on that timeout. Everything else is binding-coap's own behaviour.
+ * cancels by closing its socket, so its observations end on that timeout. Properties, actions and
+ * events with uriVariables get a URI template clients can expand, and their requests reach them. Everything else is binding-coap's own behaviour.
  */
 export class VoCoapServer extends CoapServer {
     constructor(config?: CoapServerConfig) {
@@ -74,6 +81,23 @@ export class VoCoapServer extends CoapServer {
                 res as ObserveStream,
                 name as string
             );
+        // binding-coap encodes the affordance's URI template a second time ("prop%7B%3Fx%7D"), so clients
+        // cannot expand it, and it takes the query of a request for part of the affordance name: reads of
+        // such a property answered the whole property map, writes never reached the handler.
+        const createAffordanceForm = self.createAffordanceForm.bind(this);
+        self.createAffordanceForm = (...args) => {
+            const form = createAffordanceForm(...args);
+            form.href = form.href.replace(/%7B%3F([^/]*?)%7D$/, (_, vars: string) => `{?${decodeURIComponent(vars)}}`);
+            return form;
+        };
+        self.parseUriSegments = (requestUri) => {
+            const [thingKey, affordanceType, affordanceKey] = requestUri
+                .split("?")[0]
+                .split("/")
+                .slice(1)
+                .map(safeDecode);
+            return { thingKey, affordanceType, affordanceKey };
+        };
         self.handleEventRequest = (thing, name, req, res, contentType) =>
             subscribeEvent(
                 self,
@@ -89,6 +113,15 @@ export class VoCoapServer extends CoapServer {
     override async stop(): Promise<void> {
         for (const end of [...(active.get(this)?.values() ?? [])]) end();
         await super.stop();
+    }
+}
+
+/** A malformed %-escape is taken literally (it then names no affordance) instead of throwing. */
+function safeDecode(segment: string): string {
+    try {
+        return decodeURIComponent(segment);
+    } catch {
+        return segment;
     }
 }
 
