@@ -44,6 +44,7 @@ export interface InfluxDbStats {
 
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
+const DOWN_REMINDER_MS = 5 * 60_000;
 const REPLAY_BATCHES_PER_ROUND = 16;
 /** Write requests at once: enough to overlap converting a batch with sending the previous ones. */
 const MAX_IN_FLIGHT = 4;
@@ -82,6 +83,9 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     private readonly inFlight = new Set<Promise<void>>();
     private lastError?: string;
     private downUntil = 0;
+    private downSince = 0;
+    private lastWarned: string | undefined;
+    private lastWarnAt = 0;
     private backoffMs = 0;
     private bucketsReady = false;
     private replaying: Promise<void> | undefined;
@@ -248,12 +252,24 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
         this.lastError = message;
         this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, this.backoffMs * 2));
         const delay = this.backoffMs * (0.5 + Math.random() / 2); // jitter: VOs restarted together spread out
-        if (Date.now() >= this.downUntil) warn("%s; spooling, next try in %d ms", message, Math.round(delay));
-        this.downUntil = Date.now() + delay;
+        const now = Date.now();
+        // one line when an outage starts, when its cause changes, then one every few minutes
+        if (this.downSince === 0 || message !== this.lastWarned || now - this.lastWarnAt >= DOWN_REMINDER_MS) {
+            const since = this.downSince === 0 ? "" : ` (down for ${Math.round((now - this.downSince) / 1000)} s)`;
+            warn("%s%s; spooling, %d points waiting", message, since, this.spool.stats().pendingPoints);
+            this.lastWarned = message;
+            this.lastWarnAt = now;
+        }
+        if (this.downSince === 0) this.downSince = now;
+        this.downUntil = now + delay;
     }
 
     private markUp(): void {
-        if (this.backoffMs > 0) debug("InfluxDB is back");
+        if (this.downSince > 0) {
+            warn("InfluxDB is back after %d s; replaying the spool", Math.round((Date.now() - this.downSince) / 1000));
+        }
+        this.downSince = 0;
+        this.lastWarned = undefined;
         this.backoffMs = 0;
         this.downUntil = 0;
     }
