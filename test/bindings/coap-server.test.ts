@@ -51,10 +51,16 @@ describe("CoAP observe and events through VoCoapServer (node-wot issues 1233, 12
         const [row] = await vo.vo.state.listObservers();
         expect(row).to.include({ protocol: "coap", ip: "127.0.0.1", affordance: "temperature", op: "observeproperty" });
 
+        // VoCoapClientFactory deregisters (binding-coap's client would only close its socket)
         await sub.stop();
+        await waitFor(async () => (await vo.vo.state.listObservers()).length === 0, 5000, "observation ended");
+        state.temperature = 30;
+        thing.emitPropertyChange("temperature");
+        await new Promise((r) => setTimeout(r, 200));
+        expect(seen).to.have.length(6);
         await vo.vo.flush();
         const ops = (await vo.vo.history({ thing: THING, kind: "property", name: "temperature" })).map((r) => r.op);
-        expect(ops).to.include.members(["observeproperty", "propertychange"]);
+        expect(ops).to.include.members(["observeproperty", "unobserveproperty", "propertychange"]);
     });
 
     it("delivers every event with its payload, in order, until the subscription is cancelled", async function () {
@@ -70,6 +76,10 @@ describe("CoAP observe and events through VoCoapServer (node-wot issues 1233, 12
         await waitFor(() => received.length === 10, 5000, "ten events");
         expect(received).to.deep.equal(Array.from({ length: 10 }, (_, i) => ({ temperature: 80 + i })));
         await sub.stop();
+        await waitFor(async () => (await vo.vo.state.listObservers()).length === 0, 5000, "subscription ended");
+        thing.emitEvent("overheat", { temperature: 99 });
+        await new Promise((r) => setTimeout(r, 200));
+        expect(received).to.have.length(10);
     });
 
     it("serves a raw coap client's observation and ends it when the client deregisters (Observe: 1)", async function () {
