@@ -131,6 +131,28 @@ describe("device liveness (real devices on 127.0.0.1)", function () {
         }
     });
 
+    it("a wall-clock jump, forwards or back, neither changes the state nor stalls the probes", async function () {
+        const device = new CoapDevice(await freeUdpPort());
+        await device.start();
+        const realNow = Date.now;
+        try {
+            vo = await startVo({ vo: { device: { url: `coap://127.0.0.1:${device.port}`, ...FAST } } });
+            await waitFor(() => vo!.vo.state.deviceLiveness.state === "alive", 3000, "alive");
+            for (const jump of [3_600_000, -7_200_000]) {
+                Date.now = () => realNow() + jump; // what an NTP step or a manual clock change looks like to Date
+                await new Promise((r) => setTimeout(r, 10 * FAST.intervalMs));
+                expect(vo.vo.state.deviceLiveness.state, `after a jump of ${jump} ms`).to.equal("alive");
+            }
+            expect((await deviceRows(vo)).map((r) => r.state)).to.deep.equal(["alive"]);
+            // with the clock still two hours back, the probes go on: a stopped device is lost in time
+            await device.stop();
+            await waitFor(() => vo!.vo.state.deviceLiveness.state === "lost", 5000, "lost while the clock is back");
+        } finally {
+            Date.now = realNow;
+            await device.stop();
+        }
+    });
+
     it("passive evidence keeps a device alive and teaches the VO its address", async function () {
         vo = await startVo({ vo: { deviceIp: "192.0.2.10" } });
         expect(await vo.vo.state.deviceIp()).to.equal("192.0.2.10");
