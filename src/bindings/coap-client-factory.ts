@@ -1,6 +1,7 @@
 import net from "node:net";
 import * as coap from "coap";
 import { CoapClientFactory } from "@node-wot/binding-coap";
+import { urlHost } from "../address";
 
 type CoapClient = ReturnType<CoapClientFactory["getClient"]>;
 
@@ -20,7 +21,7 @@ interface ClientInternals {
 /** Ends an observation at the server: GET with Observe: 1 and the observation's token (RFC 7641 section 3.6). */
 function deregister(href: string, token: Buffer): void {
     const url = new URL(href);
-    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    const host = urlHost(url);
     const agent = new coap.Agent({ type: net.isIPv6(host) ? "udp6" : "udp4" });
     const req = coap.request({
         hostname: host,

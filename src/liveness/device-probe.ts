@@ -1,3 +1,4 @@
+import { urlHost } from "../address";
 import { coapPing } from "./coap-ping";
 
 /** How a device is probed, from its URL: CoAP ping for coap://, an HTTP GET for http(s)://. */
@@ -22,7 +23,7 @@ export function probeFor(url: string): DeviceProbe {
         throw new InvalidDeviceUrlError(url, "is not a URL (expected coap://host[:port] or http://host[:port]/path)");
     }
     if (parsed.hostname === "") throw new InvalidDeviceUrlError(url, "has no host");
-    const host = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
+    const host = urlHost(parsed);
     switch (parsed.protocol) {
         case "coap:": {
             const port = parsed.port === "" ? 5683 : Number(parsed.port);

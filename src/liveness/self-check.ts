@@ -1,4 +1,5 @@
-import { coapPing } from "./coap-ping";
+import { formatAddress } from "../address";
+import { probeFor } from "./device-probe";
 
 /** `vo_status.status` codes (the original column): 0 ok, 1 degraded (some check failed), 2 failed. */
 export const VO_STATUS = { ok: 0, degraded: 1, failed: 2 } as const;
@@ -31,24 +32,15 @@ function loopbackFor(address: string | undefined): string {
     return address;
 }
 
+/** Asked the way a device is (device-probe): an HTTP GET of the server's root, a CoAP ping. */
 async function checkServer(server: ServerUnderCheck, timeoutMs: number): Promise<CheckResult> {
     const port = server.getPort();
     if (!(port > 0)) return { ok: false, detail: "not listening" };
-    const host = loopbackFor(server.address);
+    const root = `${server.scheme}://${formatAddress(loopbackFor(server.address), port)}/`;
     try {
-        if (server.scheme === "coap") {
-            return { ok: true, detail: `CoAP ping: ${await coapPing(host, port, timeoutMs)} on port ${port}` };
-        }
-        const authority = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-        const res = await fetch(`${server.scheme}://${authority}/`, { signal: AbortSignal.timeout(timeoutMs) });
-        await res.body?.cancel();
-        return { ok: true, detail: `HTTP ${res.status} on port ${port}` };
+        return { ok: true, detail: await probeFor(root).probe(timeoutMs) };
     } catch (err) {
-        const e = err as Error & { cause?: { code?: string } };
-        return {
-            ok: false,
-            detail: e.name === "TimeoutError" ? `no answer in ${timeoutMs} ms` : (e.cause?.code ?? e.message),
-        };
+        return { ok: false, detail: (err as Error).message };
     }
 }
 

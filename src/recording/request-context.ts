@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Protocol } from "./interaction-record";
+import { formatAddress } from "../address";
 
 /** Who is asking: set where a request enters a protocol server, read by the recorder. */
 export interface RequestOrigin {
@@ -27,12 +28,6 @@ interface HttpLikeRequest {
 }
 interface CoapLikeRequest {
     rsinfo?: { address?: string; port?: number };
-}
-
-function formatAddress(address: string | undefined, port: number | undefined): string | undefined {
-    if (address === undefined) return undefined;
-    if (port === undefined) return address;
-    return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 function originOf(req: unknown): string | undefined {

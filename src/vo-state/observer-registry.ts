@@ -1,14 +1,9 @@
+import { parseAddress } from "../address";
 import { createLogger } from "../log";
 import type { SubscriptionChange } from "../recording/thing-recorder";
 import type { ObserverRow, VoStateTables } from "./vo-state-tables";
 
 const { warn } = createLogger("vo-state:observer-registry");
-
-function splitOrigin(origin: string | undefined): { ip?: string; port?: number } {
-    if (origin === undefined) return {};
-    const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(origin);
-    return m ? { ip: m[1], port: Number(m[2]) } : { ip: origin };
-}
 
 /**
  * Active observations and event subscriptions, kept in `observer`: a row opens when a client's
@@ -28,7 +23,7 @@ export class ObserverRegistry {
 
             const row = this.tables
                 .openObserver({
-                    ...splitOrigin(c.origin),
+                    ...(c.origin === undefined ? {} : parseAddress(c.origin)),
                     protocol: c.protocol,
                     thing: c.thing,
                     affordance: c.name,

@@ -1,5 +1,6 @@
 import net from "node:net";
 import type * as WoT from "wot-typescript-definitions";
+import { parseAddress, urlHost } from "../address";
 import { createLogger } from "../log";
 import { DeviceMonitor } from "../liveness/device-monitor";
 import { probeFor } from "../liveness/device-probe";
@@ -139,7 +140,7 @@ export class VoState {
     async deviceActivity(address?: string): Promise<void> {
         this.monitor?.activity(address ? `push from ${address}` : "interaction with the device");
         if (address !== undefined) {
-            const ip = address.replace(/^\[?([^\]]*?)\]?(?::\d+)?$/, "$1");
+            const { ip } = parseAddress(address);
             if (net.isIP(ip) && (await this.tables.setDeviceIp(ip, "learned from a push"))) {
                 debug("device address is now %s", ip);
             }
@@ -261,6 +262,6 @@ function statusValue(r: SelfCheckResult): Record<string, unknown> {
 }
 
 function hostOf(url: string): string | undefined {
-    const host = new URL(url).hostname.replace(/^\[(.*)\]$/, "$1");
+    const host = urlHost(new URL(url));
     return net.isIP(host) ? host : undefined;
 }

@@ -197,7 +197,9 @@ describe("VO self-check (its real ports, every interval)", function () {
             const detail = JSON.parse(ok[0].detail) as { status: string; checks: Record<string, { ok: boolean }> };
             expect(detail.status).to.equal("ok");
             expect(Object.keys(detail.checks)).to.have.members(["http", "coap", "sqlite", "timeseries"]);
-            expect((detail.checks.http as { detail?: string }).detail).to.equal(`HTTP 200 on port ${vo.httpPort}`);
+            expect((detail.checks.http as { detail?: string }).detail).to.equal(
+                `HTTP 200 from 127.0.0.1:${vo.httpPort}`
+            );
 
             const [http, coapServer] = vo.servient.getServers();
             await coapServer.stop();

@@ -1,0 +1,25 @@
+/**
+ * Addresses as the VO writes and reads them: `ip:port`, `[ipv6]:port`, or a bare address.
+ * One place for the brackets, so origins, observers, device addresses and URLs agree.
+ */
+
+/** `ip:port` (`[ip]:port` for IPv6), or the bare address without a port. */
+export function formatAddress(address: string | undefined, port: number | undefined): string | undefined {
+    if (address === undefined) return undefined;
+    if (port === undefined) return address;
+    return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** The inverse of formatAddress; a bare IPv6 address (no brackets) is taken whole, without a port. */
+export function parseAddress(text: string): { ip: string; port?: number } {
+    const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+    if (bracketed) return { ip: bracketed[1], port: bracketed[2] === undefined ? undefined : Number(bracketed[2]) };
+    const withPort = /^([^:]+):(\d+)$/.exec(text);
+    if (withPort) return { ip: withPort[1], port: Number(withPort[2]) };
+    return { ip: text };
+}
+
+/** A URL's host without the brackets URL keeps around IPv6 literals. */
+export function urlHost(url: URL): string {
+    return url.hostname.replace(/^\[(.*)\]$/, "$1");
+}
