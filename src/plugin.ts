@@ -94,9 +94,7 @@ export class VoPersistence {
         try {
             await vo.state.open();
         } catch (err) {
-            await buffer.close();
-            await store.close();
-            await db.close().catch(() => undefined);
+            await vo.close().catch(() => undefined);
             throw err;
         }
         vo.hook(servient);

@@ -102,5 +102,5 @@ export class Redirects {
 
 /** A target without a port keeps the port the client used. */
 function withPort(target: string, port: number): string {
-    return /:\d+$/.test(target) && !target.endsWith("]") ? target : `${target}:${port}`;
+    return /:\d+$/.test(target) ? target : `${target}:${port}`;
 }

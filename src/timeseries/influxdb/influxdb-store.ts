@@ -102,7 +102,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
 
     /** Creates missing buckets. Never throws: a server that is down or refuses the token is retried later. */
     async start(): Promise<void> {
-        await this.ensureBuckets().catch((err) => this.markDown(err));
+        await this.ensureBuckets().catch((err) => this.markDown(describe(err).message));
         if (!this.spool.isEmpty) this.scheduleReplay(0);
     }
 
@@ -131,8 +131,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
                 );
                 this.inFlight.add(request);
             } else {
-                await this.spool.add(kind, lines.length, payload);
-                this.counters.spooled += lines.length;
+                await this.toSpool(kind, lines.length, payload);
             }
         }
         if (!this.spool.isEmpty) this.scheduleReplay(this.available() ? 0 : this.downUntil - Date.now());
@@ -148,13 +147,17 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
             if (!this.handleFailure(err, points)) return; // rejected as malformed: not retryable
         }
         try {
-            await this.spool.add(kind, points, payload);
-            this.counters.spooled += points;
+            await this.toSpool(kind, points, payload);
             this.scheduleReplay(this.downUntil - Date.now());
         } catch (err) {
             this.counters.lost += points;
             warn("%d points lost: the spool cannot take them: %s", points, (err as Error).message);
         }
+    }
+
+    private async toSpool(kind: AffordanceKind, points: number, payload: string): Promise<void> {
+        await this.spool.add(kind, points, payload);
+        this.counters.spooled += points;
     }
 
     /** Replays the spool now; rejects, naming the cause, if InfluxDB cannot take all of it. */
@@ -239,7 +242,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
             warn("%d points rejected and not retried: %s", points, message);
             return false;
         }
-        this.markDown(err);
+        this.markDown(message);
         return true;
     }
 
@@ -247,8 +250,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
         return Date.now() >= this.downUntil;
     }
 
-    private markDown(err: unknown): void {
-        const { message } = describe(err);
+    private markDown(message: string): void {
         this.lastError = message;
         this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, this.backoffMs * 2));
         const delay = this.backoffMs * (0.5 + Math.random() / 2); // jitter: VOs restarted together spread out
