@@ -9,7 +9,7 @@
  */
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
-import { influxdBinary, InfluxServer } from "../test/helpers/influxdb-server";
+import { influxTarget } from "./influx-target";
 import { arg, printTable } from "./report";
 import { ServerProcess, startServer } from "./servers/spawn-server";
 
@@ -37,15 +37,9 @@ function slope(xs: number[], ys: number[]): number {
 }
 
 async function main(): Promise<void> {
-    const bin = influxdBinary();
-    if (bin === undefined) throw new Error("no influxd: run scripts/influxdb.sh install");
-    const influx = await InfluxServer.start(bin);
-    const env = {
-        ...process.env,
-        INFLUX_URL: influx.url,
-        INFLUX_ORG: influx.org,
-        INFLUX_TOKEN_FILE: influx.tokenFile(),
-    };
+    const target = await influxTarget(true); // its own influxd: the outage is made by killing it
+    if (target?.server === undefined) throw new Error("no influxd: run scripts/influxdb.sh install");
+    const { server: influx, env } = target;
     const servers: Record<string, ServerProcess> = {
         "plain node-wot": await startServer("plain"),
         "node-wot-vo -> InfluxDB (down)": await startServer("influx", env),

@@ -15,3 +15,14 @@ export function printTable(title: string, rows: Record<string, Record<string, nu
     console.log(`\n${title}`);
     for (const row of cells) console.log(row.map((c, i) => c.padStart(widths[i])).join("  "));
 }
+
+/** `--name value` from the command line, as a string, or the default. */
+export function stringArg(name: string, fallback: string): string {
+    const i = process.argv.indexOf(`--${name}`);
+    return i < 0 || process.argv[i + 1] === undefined ? fallback : process.argv[i + 1];
+}
+
+/** The median of a list of numbers (the upper one of the middle two). */
+export function median(xs: readonly number[]): number {
+    return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+}

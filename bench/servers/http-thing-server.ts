@@ -1,14 +1,18 @@
 /**
- * A node-wot servient serving one numeric property over HTTP, for load from another process.
+ * A node-wot servient serving one Thing over HTTP and CoAP, for load from another process: a
+ * numeric read-only property `value`, a writable `setting` and an action `add`.
  * `--record` attaches node-wot-vo (embedded store in a temporary directory); `--influx` records into
  * InfluxDB instead (INFLUX_URL, INFLUX_ORG, INFLUX_TOKEN_FILE; spool in the temporary directory);
- * without either, node-wot-vo is not even loaded. Prints `READY <url>` when listening; on SIGTERM prints `STATS <json>` and exits.
+ * without either, node-wot-vo's recording is not even loaded (all modes serve CoAP with VoCoapServer,
+ * imported from its own module, so the servers differ only by the recording).
+ * Prints `READY <http base> <coap base>` when listening; on SIGTERM prints `STATS <json>` and exits.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Servient } from "@node-wot/core";
 import { HttpServer } from "@node-wot/binding-http";
+import { VoCoapServer } from "../../src/bindings/coap-server";
 
 async function main(): Promise<void> {
     const influx = process.argv.includes("--influx");
@@ -16,6 +20,8 @@ async function main(): Promise<void> {
     const servient = new Servient();
     const http = new HttpServer({ port: 0, address: "127.0.0.1" });
     servient.addServer(http);
+    const coap = new VoCoapServer({ port: 0, address: "127.0.0.1" });
+    servient.addServer(coap as never);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vo-bench-"));
     const vo = record
         ? await (
@@ -43,7 +49,7 @@ async function main(): Promise<void> {
     });
     thing.setActionHandler("add", async (io) => ((await io.value()) as number) + 1);
     await thing.expose();
-    console.log(`READY http://127.0.0.1:${http.getPort()}/benchthing`);
+    console.log(`READY http://127.0.0.1:${http.getPort()}/benchthing coap://127.0.0.1:${coap.getPort()}/benchthing`);
     // SIGUSR2: print the counters without stopping (for benches that sample while running)
     process.on("SIGUSR2", () => console.log(`STATS ${JSON.stringify(vo?.stats() ?? {})}`));
     process.once("SIGTERM", async () => {

@@ -1,18 +1,22 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 
+export type ServerMode = "plain" | "record" | "influx";
+
 export interface ServerProcess {
     pid: number;
+    /** HTTP URL of the numeric property `value` */
     url: string;
+    /** the Thing's HTTP base, e.g. http://127.0.0.1:41234/benchthing */
+    http: string;
+    /** the Thing's CoAP base, e.g. coap://127.0.0.1:41235/benchthing */
+    coap: string;
     /** stops the server and returns its recorder counters (empty for the plain one) */
     stop(): Promise<Record<string, number>>;
 }
 
-/** Starts bench/servers/http-thing-server in its own process, so the plain run never loads node-wot-vo. */
-export async function startServer(
-    mode: "plain" | "record" | "influx",
-    env: NodeJS.ProcessEnv = process.env
-): Promise<ServerProcess> {
+/** Starts bench/servers/http-thing-server in its own process, so the plain run never loads the recorder. */
+export async function startServer(mode: ServerMode, env: NodeJS.ProcessEnv = process.env): Promise<ServerProcess> {
     const script = path.join(__dirname, "http-thing-server.js");
     const extra = process.env.BENCH_SERVER_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [];
     const child = spawn(process.execPath, [...extra, script, ...(mode === "plain" ? [] : [`--${mode}`])], {
@@ -21,20 +25,22 @@ export async function startServer(
     });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
-    const url = await new Promise<string>((resolve, reject) => {
+    const [http, coap] = await new Promise<string[]>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error("server did not start in 20 s")), 20_000);
         child.stdout.on("data", () => {
-            const m = /READY (\S+)/.exec(out);
+            const m = /READY (\S+) (\S+)/.exec(out);
             if (m) {
                 clearTimeout(timer);
-                resolve(`${m[1]}/properties/value`);
+                resolve([m[1], m[2]]);
             }
         });
         child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
     });
     return {
         pid: child.pid!,
-        url,
+        url: `${http}/properties/value`,
+        http,
+        coap,
         stop: () =>
             new Promise((resolve) => {
                 child.once("exit", () => resolve(JSON.parse(/STATS (.*)/.exec(out)?.[1] ?? "{}")));
