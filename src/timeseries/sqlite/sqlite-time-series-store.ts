@@ -52,6 +52,8 @@ interface StoredRow {
     truncated: number;
 }
 
+// The alias `ts` (text) hides the column in ORDER BY: order by `ts_interaction.ts`, the index's integer column,
+// or SQLite sorts every matching row by the text before applying the LIMIT.
 const SELECT_COLUMNS = `CAST(ts AS TEXT) AS ts, thing, kind, name, op, protocol, origin, ok, value, value_type,
     output, output_type, error, duration_ms, valid, truncated`;
 
@@ -132,7 +134,7 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
         const order = q.descending ? "DESC" : "ASC";
         if (q.aggregate === undefined) {
             const rows = await this.db.all<StoredRow>(
-                `SELECT ${SELECT_COLUMNS} FROM ts_interaction WHERE ${where} ORDER BY ts ${order}, id ${order} LIMIT ?`,
+                `SELECT ${SELECT_COLUMNS} FROM ts_interaction WHERE ${where} ORDER BY ts_interaction.ts ${order}, id ${order} LIMIT ?`,
                 [...params, q.limit]
             );
             return rows.map(toHistoryRecord);
@@ -160,7 +162,7 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
                AND op IN ('readproperty', 'writeproperty', 'readallproperties', 'readmultipleproperties',
                           'writemultipleproperties', 'propertychange')
                AND value_type IS NOT NULL
-             ORDER BY ts DESC, id DESC LIMIT 1`,
+             ORDER BY ts_interaction.ts DESC, id DESC LIMIT 1`,
             [thing, property]
         );
         return row === undefined ? undefined : toHistoryRecord(row);
