@@ -9,7 +9,7 @@
  * Every load is bounded by time (and a kill timeout); CoAP also by --requests.
  * BENCH_SERVER_NODE_OPTIONS passes flags (e.g. --cpu-prof) to the servers.
  *
- *   node dist/bench/interactions.js [--seconds 5] [--warmup 1] [--rounds 3] [--connections 10]
+ *   node dist/bench/interactions.js [--seconds 4] [--warmup 1] [--rounds 3] [--connections 10]
  *        [--modes plain,record,influx] [--protocols http,coap] [--ops read,write,action]
  * The influx mode needs `scripts/influxdb.sh install` (or INFLUX_URL, INFLUX_TOKEN of a server of your own).
  */
@@ -22,7 +22,7 @@ import { arg, median, printTable, stringArg } from "./report";
 import { ServerMode, ServerProcess, startServer } from "./servers/spawn-server";
 
 const run = promisify(execFile);
-const seconds = arg("seconds", 5);
+const seconds = arg("seconds", 4);
 const warmup = arg("warmup", 1);
 const rounds = arg("rounds", 3);
 const connections = arg("connections", 10);
@@ -49,6 +49,8 @@ interface Load {
     p50: number;
     p99: number;
     errors: number;
+    /** CPU time of the server process (all its threads) per interaction handled, microseconds */
+    cpuUs?: number;
 }
 
 async function loadHttp(server: ServerProcess, op: Op, duration: number): Promise<Load> {
@@ -101,7 +103,12 @@ async function main(): Promise<void> {
                         for (const op of ops) {
                             await load(protocol, server, op, warmup);
                             const key = `${protocol} ${op} ${mode}`;
-                            (samples[key] ??= []).push(await load(protocol, server, op, seconds));
+                            const before = await server.sample();
+                            const figures = await load(protocol, server, op, seconds);
+                            const after = await server.sample();
+                            const handled = after.handled - before.handled;
+                            figures.cpuUs = Math.round(((after.cpuUs - before.cpuUs) / handled) * 10) / 10;
+                            (samples[key] ??= []).push(figures);
                         }
                     }
                 } finally {
@@ -117,8 +124,9 @@ async function main(): Promise<void> {
     const summary: Record<string, Record<string, Record<string, Load & { cost: number | null }>>> = {};
     for (const protocol of protocols) {
         for (const op of ops) {
-            const plainRps =
-                samples[`${protocol} ${op} plain`] && median(samples[`${protocol} ${op} plain`].map((s) => s.rps));
+            const plain = samples[`${protocol} ${op} plain`];
+            const plainRps = plain && median(plain.map((x) => x.rps));
+            const plainCpu = plain && median(plain.map((x) => x.cpuUs ?? NaN));
             for (const mode of active) {
                 const s = samples[`${protocol} ${op} ${mode}`];
                 const rps = Math.round(median(s.map((x) => x.rps)));
@@ -128,6 +136,7 @@ async function main(): Promise<void> {
                     p50: median(s.map((x) => x.p50)),
                     p99: median(s.map((x) => x.p99)),
                     errors: s.reduce((a, x) => a + x.errors, 0),
+                    cpuUs: median(s.map((x) => x.cpuUs ?? NaN)),
                     cost,
                 };
                 ((summary[protocol] ??= {})[op] ??= {})[mode] = figures;
@@ -137,12 +146,14 @@ async function main(): Promise<void> {
                     "p99 ms": figures.p99,
                     errors: figures.errors,
                     "cost %": mode === "plain" || cost === null ? "" : (cost * 100).toFixed(1),
+                    "CPU us/req": figures.cpuUs,
+                    "+CPU us": mode === "plain" || !plainCpu ? "" : (figures.cpuUs - plainCpu).toFixed(1),
                 };
             }
         }
     }
     printTable(
-        `interactions, ${connections} in flight, ${rounds} rounds x ${seconds} s each (medians; cost = throughput lost against plain)`,
+        `interactions, ${connections} in flight, ${rounds} rounds x ${seconds} s each (medians; cost = throughput lost against plain; CPU = server process, all threads, per interaction)`,
         rows
     );
     console.log(`last recorder counters: ${JSON.stringify(stats)}`);

@@ -5,7 +5,8 @@
  * InfluxDB instead (INFLUX_URL, INFLUX_ORG, INFLUX_TOKEN_FILE; spool in the temporary directory);
  * without either, node-wot-vo's recording is not even loaded (all modes serve CoAP with VoCoapServer,
  * imported from its own module, so the servers differ only by the recording).
- * Prints `READY <http base> <coap base>` when listening; on SIGTERM prints `STATS <json>` and exits.
+ * Prints `READY <http base> <coap base>` when listening; on SIGTERM prints `STATS <json>` (the recorder's
+ * counters, interactions handled, CPU microseconds used) and exits; on SIGUSR2 prints it and goes on.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -42,19 +43,26 @@ async function main(): Promise<void> {
     } as never);
     let n = 0;
     let setting = 0;
-    thing.setPropertyReadHandler("value", async () => n++);
-    thing.setPropertyReadHandler("setting", async () => setting);
+    let handled = 0; // interactions that reached a handler
+    thing.setPropertyReadHandler("value", async () => (handled++, n++));
+    thing.setPropertyReadHandler("setting", async () => (handled++, setting));
     thing.setPropertyWriteHandler("setting", async (io) => {
+        handled++;
         setting = (await io.value()) as number;
     });
-    thing.setActionHandler("add", async (io) => ((await io.value()) as number) + 1);
+    thing.setActionHandler("add", async (io) => (handled++, ((await io.value()) as number) + 1));
+    // CPU time of the whole process (all threads: SQLite's and libuv's too), for CPU per interaction
+    const counters = () => {
+        const cpu = process.cpuUsage();
+        return JSON.stringify({ ...vo?.stats(), handled, cpuUs: cpu.user + cpu.system });
+    };
     await thing.expose();
     console.log(`READY http://127.0.0.1:${http.getPort()}/benchthing coap://127.0.0.1:${coap.getPort()}/benchthing`);
     // SIGUSR2: print the counters without stopping (for benches that sample while running)
-    process.on("SIGUSR2", () => console.log(`STATS ${JSON.stringify(vo?.stats() ?? {})}`));
+    process.on("SIGUSR2", () => console.log(`STATS ${counters()}`));
     process.once("SIGTERM", async () => {
         await servient.shutdown();
-        console.log(`STATS ${JSON.stringify(vo?.stats() ?? {})}`);
+        console.log(`STATS ${counters()}`);
         fs.rmSync(dir, { recursive: true, force: true });
         process.exit(0);
     });

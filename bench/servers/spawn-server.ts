@@ -11,7 +11,9 @@ export interface ServerProcess {
     http: string;
     /** the Thing's CoAP base, e.g. coap://127.0.0.1:41235/benchthing */
     coap: string;
-    /** stops the server and returns its recorder counters (empty for the plain one) */
+    /** the server's counters now: the recorder's (none for the plain one), `handled`, `cpuUs` */
+    sample(): Promise<Record<string, number>>;
+    /** stops the server and returns its counters */
     stop(): Promise<Record<string, number>>;
 }
 
@@ -36,14 +38,28 @@ export async function startServer(mode: ServerMode, env: NodeJS.ProcessEnv = pro
         });
         child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
     });
+    const lastStats = () => JSON.parse([...out.matchAll(/STATS (.*)/g)].pop()?.[1] ?? "{}");
     return {
         pid: child.pid!,
         url: `${http}/properties/value`,
         http,
         coap,
+        sample: () =>
+            new Promise((resolve, reject) => {
+                const seen = out.match(/STATS .*\n/g)?.length ?? 0;
+                const timer = setTimeout(() => reject(new Error("server did not answer SIGUSR2 in 10 s")), 10_000);
+                const onData = () => {
+                    if ((out.match(/STATS .*\n/g)?.length ?? 0) <= seen) return;
+                    clearTimeout(timer);
+                    child.stdout.off("data", onData);
+                    resolve(lastStats());
+                };
+                child.stdout.on("data", onData);
+                child.kill("SIGUSR2");
+            }),
         stop: () =>
             new Promise((resolve) => {
-                child.once("exit", () => resolve(JSON.parse(/STATS (.*)/.exec(out)?.[1] ?? "{}")));
+                child.once("exit", () => resolve(lastStats()));
                 child.kill("SIGTERM");
             }),
     };
