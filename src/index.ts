@@ -22,4 +22,5 @@ export { InvalidHistoryQueryError } from "./timeseries/history-query";
 export { WriteStats, WriteBufferOptions } from "./timeseries/write-buffer";
 export { setStaticAddress } from "./bindings/static-address";
 export { VoCoapServer } from "./bindings/coap-server";
-export { VoCoapClientFactory } from "./bindings/coap-client-factory";
+export { VoCoapClientFactory, CoapResponseError } from "./bindings/coap-client-factory";
+export { VoHttpClientFactory, VoHttpClient } from "./bindings/http-client-factory";

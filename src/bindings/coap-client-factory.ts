@@ -1,7 +1,10 @@
 import net from "node:net";
+import { Readable } from "node:stream";
 import * as coap from "coap";
 import { CoapClientFactory } from "@node-wot/binding-coap";
+import { Content } from "@node-wot/core";
 import { urlHost } from "../address";
+import { MAX_REDIRECTS } from "./http-client-factory";
 
 type CoapClient = ReturnType<CoapClientFactory["getClient"]>;
 
@@ -11,9 +14,16 @@ interface AgentLike {
     _doClose?(): unknown;
     _sock?: unknown;
 }
+interface CoapForm {
+    href: string;
+    contentType?: string;
+}
 interface ClientInternals {
     agent: AgentLike;
-    generateRequest(form: { href: string }, method: string, observable?: boolean): unknown;
+    generateRequest(form: CoapForm, method: string, observable?: boolean): unknown;
+    readResource(form: CoapForm): Promise<Content>;
+    writeResource(form: CoapForm, content: Content): Promise<void>;
+    invokeResource(form: CoapForm, content?: Content): Promise<Content>;
     subscribeResource(form: { href: string }, ...rest: unknown[]): Promise<{ unsubscribe(): void }>;
     unlinkResource(form: { href: string }): Promise<void>;
 }
@@ -39,12 +49,73 @@ function deregister(href: string, token: Buffer): void {
     req.end();
 }
 
+/** A CoAP error response (4.xx, 5.xx) to a request of node-wot's CoAP client. */
+export class CoapResponseError extends Error {
+    constructor(
+        readonly code: string,
+        readonly href: string,
+        readonly payload: string
+    ) {
+        super(`CoAP ${code} from ${href}${payload ? `: ${payload.slice(0, 200)}` : ""}`);
+        this.name = "CoapResponseError";
+    }
+}
+
+/** The payload a VO answers with 5.03 while it redirects (see vo-state/redirects.ts). */
+const REDIRECTED = /^redirected: (coaps?:\/\/\S+)$/;
+
+interface IncomingLike {
+    code: string;
+    payload: Buffer;
+    headers: Record<string, unknown>;
+}
+interface OutgoingLike {
+    on(event: "response", listener: (res: IncomingLike) => void): unknown;
+    on(event: "error" | "timeout", listener: (err: Error) => void): unknown;
+    setOption(name: string, value: unknown): unknown;
+    write(data: Buffer): unknown;
+    end(): unknown;
+}
+
+/**
+ * One request: a 2.xx answer resolves with its payload; 4.xx/5.xx reject with CoapResponseError
+ * (binding-coap 0.8.16 resolves every answer, so a device's 4.04 or 5.00 read as a success); a
+ * 5.03 naming another VO is followed like an HTTP 307, with the same method and payload.
+ */
+async function send(client: ClientInternals, form: CoapForm, method: string, content?: Content): Promise<Content> {
+    const payload = content === undefined ? undefined : await content.toBuffer();
+    let current = form;
+    for (let hop = 0; ; hop++) {
+        const res = await new Promise<IncomingLike>((resolve, reject) => {
+            const req = client.generateRequest(current, method) as OutgoingLike;
+            req.on("response", resolve);
+            req.on("error", reject);
+            req.on("timeout", reject);
+            if (content !== undefined && payload !== undefined) {
+                req.setOption("Content-Format", content.type);
+                req.write(payload);
+            }
+            req.end();
+        });
+        const type = (res.headers["Content-Format"] as string | undefined) ?? form.contentType ?? "application/json";
+        if (res.code.startsWith("2.")) return new Content(type, Readable.from(res.payload));
+        const text = res.payload.toString("utf8");
+        const target = res.code === "5.03" ? REDIRECTED.exec(text)?.[1] : undefined;
+        if (target === undefined) throw new CoapResponseError(res.code, current.href, text);
+        if (hop >= MAX_REDIRECTS) {
+            throw new CoapResponseError(res.code, form.href, `gave up after ${MAX_REDIRECTS} redirects`);
+        }
+        current = { ...current, href: target };
+    }
+}
+
 /**
  * binding-coap 0.8.16's client opens a new UDP agent (socket) for every request and only ever
  * closes the last one, and its factory's `destroy()` does nothing: a servient that observed or
  * subscribed over CoAP keeps sockets open, and its process alive, after `shutdown()`. This factory
- * remembers every agent its clients open and closes them all when the servient shuts down, and
- * deregisters an observation (RFC 7641 section 3.6) when it is cancelled.
+ * remembers every agent its clients open and closes them all when the servient shuts down,
+ * deregisters an observation (RFC 7641 section 3.6) when it is cancelled, turns error responses
+ * into errors and follows a redirecting VO (`send`).
  */
 export class VoCoapClientFactory extends CoapClientFactory {
     private readonly agents = new Set<AgentLike>();
@@ -61,6 +132,9 @@ export class VoCoapClientFactory extends CoapClientFactory {
             if (observable === true) lastObserve = req as typeof lastObserve;
             return req;
         };
+        c.readResource = (form) => send(c, form, "GET");
+        c.writeResource = async (form, content) => void (await send(c, form, "PUT", content));
+        c.invokeResource = (form, content) => send(c, form, "POST", content);
         // binding-coap cancels (unlinkResource) with a plain GET and leaves its observe stream open, so the
         // server only learns of it when a notification times out: deregister, then close the stream.
         const open = new Map<string, { token?: Buffer; close(): void }[]>();

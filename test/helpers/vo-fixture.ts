@@ -2,9 +2,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Servient } from "@node-wot/core";
-import { HttpClientFactory, HttpServer } from "@node-wot/binding-http";
+import { HttpServer } from "@node-wot/binding-http";
 import type * as WoT from "wot-typescript-definitions";
-import { setStaticAddress, VoCoapClientFactory, VoCoapServer, VoPersistence, VoPersistenceOptions } from "../../src";
+import {
+    setStaticAddress,
+    VoCoapClientFactory,
+    VoCoapServer,
+    VoHttpClientFactory,
+    VoPersistence,
+    VoPersistenceOptions,
+} from "../../src";
 
 export const SENSOR_TD_PATH = path.join(
     __dirname,
@@ -71,10 +78,10 @@ export interface ClientFixture {
     close(): Promise<void>;
 }
 
-/** A second servient that only consumes, over node-wot's own HTTP and CoAP clients. */
+/** A second servient that only consumes, over node-wot's HTTP and CoAP clients as this package fixes them. */
 export async function startClient(): Promise<ClientFixture> {
     const servient = new Servient();
-    servient.addClientFactory(new HttpClientFactory());
+    servient.addClientFactory(new VoHttpClientFactory());
     servient.addClientFactory(new VoCoapClientFactory() as never);
     const wot = await servient.start();
     return { wot, close: () => servient.shutdown() };

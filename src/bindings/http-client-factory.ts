@@ -1,0 +1,54 @@
+import { HttpClient, HttpClientFactory } from "@node-wot/binding-http";
+import type { HttpConfig } from "@node-wot/binding-http";
+import fetch, { Request, RequestInit, Response } from "node-fetch";
+
+/** Redirects followed per request before giving up (a loop between two VOs ends here). */
+export const MAX_REDIRECTS = 5;
+
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * binding-http 0.9.2 sends every request through node-fetch with its default `redirect: "follow"`.
+ * That follows a redirected read, but a write or an action carries a stream body, which node-fetch
+ * refuses to re-send ("Cannot follow redirect with body being a readable stream"): the VO a client
+ * talks to has moved (307 from its redirect list) and the write fails. This client reads the body
+ * once, then follows 307/308 itself with the same method and body, and 301/302/303 as GET.
+ */
+export class VoHttpClient extends HttpClient {
+    protected override async _fetch(request: Request): Promise<Response> {
+        // without a body node-fetch follows by itself (reads, long-poll subscriptions with their abort signal)
+        if (request.body === null) return super._fetch(request);
+        // node-fetch keeps these on the Request; its types only declare some of them
+        const { agent, signal } = request as unknown as Pick<RequestInit, "agent" | "signal">;
+        const { headers, timeout } = request;
+        let method = request.method;
+        let url = request.url;
+        let body: Buffer | undefined = await request.buffer();
+        for (let hop = 0; ; hop++) {
+            const response = await fetch(url, { method, headers, body, agent, signal, timeout, redirect: "manual" });
+            const location = response.headers.get("location");
+            if (!REDIRECT.has(response.status) || location === null) return response;
+            if (hop >= MAX_REDIRECTS) {
+                throw new Error(`HttpClient gave up on ${request.url} after ${MAX_REDIRECTS} redirects`);
+            }
+            response.body.resume(); // free the connection
+            url = new URL(location, url).toString();
+            if (response.status === 303 || (response.status <= 302 && method !== "GET" && method !== "HEAD")) {
+                method = "GET";
+                body = undefined;
+                headers.delete("content-type");
+            }
+        }
+    }
+}
+
+/** Registers `VoHttpClient` for http:// forms: `servient.addClientFactory(new VoHttpClientFactory())`. */
+export class VoHttpClientFactory extends HttpClientFactory {
+    constructor(private readonly httpConfig: HttpConfig | null = null) {
+        super(httpConfig);
+    }
+
+    override getClient(): HttpClient {
+        return new VoHttpClient(this.httpConfig ?? undefined);
+    }
+}
