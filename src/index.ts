@@ -24,3 +24,6 @@ export { setStaticAddress } from "./bindings/static-address";
 export { VoCoapServer } from "./bindings/coap-server";
 export { VoCoapClientFactory, CoapResponseError } from "./bindings/coap-client-factory";
 export { VoHttpClientFactory, VoHttpClient } from "./bindings/http-client-factory";
+export { DeviceProxy, DeviceProxyError, ProxyHost, attachDevicePush, InvalidProxyError } from "./proxy";
+export type { DeviceProxyOptions, DevicePushOptions, WhenLost } from "./proxy";
+export { markStale } from "./recording/thing-recorder";

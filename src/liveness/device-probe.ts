@@ -1,7 +1,11 @@
 import { urlHost } from "../address";
 import { coapPing } from "./coap-ping";
 
-/** How a device is probed, from its URL: CoAP ping for coap://, an HTTP GET for http(s)://. */
+/**
+ * How a device is probed, from its URL: CoAP ping for coap://, an HTTP GET for http(s)://.
+ * `push:` names a device that cannot be probed and only pushes to the VO (deployment type B):
+ * its liveness is its pushes, and an interval without one counts as a failed probe.
+ */
 export interface DeviceProbe {
     readonly url: string;
     /** Resolves with what answered; rejects with a one-line reason. */
@@ -21,6 +25,14 @@ export function probeFor(url: string): DeviceProbe {
         parsed = new URL(url);
     } catch {
         throw new InvalidDeviceUrlError(url, "is not a URL (expected coap://host[:port] or http://host[:port]/path)");
+    }
+    if (parsed.protocol === "push:") {
+        return {
+            url,
+            probe: async () => {
+                throw new Error("no push from the device within the interval");
+            },
+        };
     }
     if (parsed.hostname === "") throw new InvalidDeviceUrlError(url, "has no host");
     const host = urlHost(parsed);
@@ -52,6 +64,9 @@ export function probeFor(url: string): DeviceProbe {
                 },
             };
         default:
-            throw new InvalidDeviceUrlError(url, `has unsupported scheme ${parsed.protocol} (coap: or http: expected)`);
+            throw new InvalidDeviceUrlError(
+                url,
+                `has unsupported scheme ${parsed.protocol} (coap:, http: or push: expected)`
+            );
     }
 }

@@ -42,4 +42,6 @@ export interface InteractionRecord {
     valid: boolean;
     /** true when a value was larger than `maxValueBytes` and was cut */
     truncated: boolean;
+    /** true when a proxy answered a read from the last recorded value because its device was lost */
+    stale?: boolean;
 }

@@ -39,10 +39,20 @@ interface Scope {
     multiOp?: Operation;
     captured?: boolean;
     value?: unknown;
+    stale?: boolean;
 }
 
 const scopes = new AsyncLocalStorage<Scope>();
 const instrumented = new WeakSet<object>();
+
+/**
+ * Called by a read handler that answers from the last recorded value instead of the device
+ * (a proxy whose device is lost): the record of this read is marked stale.
+ */
+export function markStale(): void {
+    const scope = scopes.getStore();
+    if (scope !== undefined) scope.stale = true;
+}
 
 type Options = WoT.InteractionOptions & { formIndex: number };
 type AnyFn = (...args: never[]) => unknown;
@@ -67,7 +77,7 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         name: string,
         op: Operation,
         started: number | undefined,
-        fields: { ok: boolean; value?: unknown; output?: unknown; error?: unknown; valid?: boolean }
+        fields: { ok: boolean; value?: unknown; output?: unknown; error?: unknown; valid?: boolean; stale?: boolean }
     ): void => {
         try {
             const req = currentRequest();
@@ -88,6 +98,7 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
                 durationMs: started === undefined ? undefined : performance.now() - started,
                 valid: fields.valid ?? true,
                 truncated: value.truncated || output.truncated,
+                ...(fields.stale === true ? { stale: true } : {}),
             });
         } catch (err) {
             debug("could not record %s %s/%s: %s", op, thing.id, name, (err as Error).message);
@@ -130,6 +141,7 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
                 ok: true,
                 value: scope.value,
                 valid: conformsToSchema(thing.properties[name], scope.value),
+                stale: scope.stale,
             });
             return content;
         } catch (err) {

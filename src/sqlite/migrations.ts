@@ -101,6 +101,11 @@ ALTER TABLE info ADD COLUMN source TEXT;
 ALTER TABLE info ADD COLUMN updated_at DATETIME;
 `,
     },
+    {
+        version: 5,
+        description: "reads a proxy answered from the last recorded value while its device was lost",
+        sql: `ALTER TABLE ts_interaction ADD COLUMN stale INTEGER NOT NULL DEFAULT 0;`,
+    },
 ];
 
 /** Brings the file to the newest version, each step in its own transaction; returns the version reached. */

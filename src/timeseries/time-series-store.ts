@@ -39,6 +39,8 @@ export interface HistoryRecord {
     durationMs?: number;
     valid: boolean;
     truncated: boolean;
+    /** answered from the last recorded value while the proxied device was lost */
+    stale: boolean;
 }
 
 /** One window of an aggregate query: its start, and the aggregate of the numeric values in it. */

@@ -23,6 +23,8 @@ export interface DeviceLiveness {
     reason?: string;
 }
 
+export type DeviceListener = (liveness: DeviceLiveness, event: Transition["event"]) => void;
+
 /**
  * The VO's own state, kept in the seed's SQLite tables and shown on the VO Thing: periodic
  * self-check (vo_status), the fronted device's liveness (device_status), observers, redirect
@@ -41,6 +43,7 @@ export class VoState {
     private checking: Promise<SelfCheckResult> | undefined;
     private pending = new Set<Promise<unknown>>();
     private closed = false;
+    private readonly deviceListeners = new Set<DeviceListener>();
 
     constructor(
         db: Database,
@@ -147,6 +150,12 @@ export class VoState {
         }
     }
 
+    /** Calls `listener` after every device transition (alive, suspect, lost, recovered); returns a remover. */
+    onDeviceChange(listener: DeviceListener): () => void {
+        this.deviceListeners.add(listener);
+        return () => this.deviceListeners.delete(listener);
+    }
+
     /** Probes the device now (the timer does it at the configured interval). */
     async probeDevice(): Promise<DeviceLiveness> {
         await this.monitor?.probeNow();
@@ -162,6 +171,13 @@ export class VoState {
             warn("device_status not written: %s", (err as Error).message);
         }
         this.emit("deviceStatusChange", { ...this.deviceValue(), previous: t.from, event: t.event });
+        for (const listener of this.deviceListeners) {
+            try {
+                listener(this.deviceLiveness, t.event);
+            } catch (err) {
+                warn("device listener failed: %s", (err as Error).message);
+            }
+        }
     }
 
     private deviceValue(): Record<string, unknown> {

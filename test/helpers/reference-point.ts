@@ -19,6 +19,7 @@ export function referencePoint(r: InteractionRecord): Point {
     addTyped(point, "value", r.value);
     addTyped(point, "output", r.output);
     if (r.origin !== undefined) point.stringField("origin", r.origin);
+    if (r.stale === true) point.booleanField("stale", true);
     if (r.error !== undefined) {
         if (survivesCsv(r.error)) point.stringField("error", r.error);
         else point.stringField("error_json", JSON.stringify(r.error));

@@ -51,6 +51,8 @@ export async function startVo(options: VoPersistenceOptions = {}): Promise<VoFix
     const coap = new VoCoapServer({ port: 0, address: "127.0.0.1" });
     servient.addServer(http);
     servient.addServer(coap as never);
+    servient.addClientFactory(new VoHttpClientFactory()); // a VO proxies devices and follows redirects
+    servient.addClientFactory(new VoCoapClientFactory() as never);
     const vo = await VoPersistence.attach(servient, {
         // recording tests count records exactly: the VO Thing and its self-check are off unless asked for
         vo: { thing: false, selfCheckIntervalMs: 0 },

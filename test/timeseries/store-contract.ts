@@ -63,6 +63,18 @@ export function describeStoreContract(title: string, open: (ctx: Mocha.Context) 
             expect(rows[0]).to.include({ op: "readproperty", protocol: "http", origin: "127.0.0.1:40000", ok: true });
         });
 
+        it("keeps the stale mark of a read a proxy answered from its last recorded value", async function () {
+            await write([
+                propertyRecord("mirrored", 21.5, T0),
+                propertyRecord("mirrored", 21.5, T0 + 1, { stale: true }),
+            ]);
+            const rows = (await q({ thing: "urn:test:thing", kind: "property", name: "mirrored" })) as HistoryRecord[];
+            expect(rows.map((r) => [r.value, r.stale])).to.deep.equal([
+                [21.5, false],
+                [21.5, true],
+            ]);
+        });
+
         it("keeps a value whose type changes from one point to the next", async function () {
             const values = [1, "one", true, { one: 1 }, 2, [1], "two"];
             await write(values.map((v, i) => propertyRecord("shifty", v, T0 + i)));

@@ -367,6 +367,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
             durationMs: opt<number>(r.duration_ms),
             valid: r.valid === true,
             truncated: r.truncated === true,
+            stale: r.stale === true,
         };
     }
 }

@@ -9,7 +9,7 @@ import { encodeValue } from "../value-encoding";
  *   tags         name (affordance), op, protocol, ok ("true" | "false"), value_type, output_type
  *   fields       value_num | value_bool | value_str | value_json (one, by type), the same for output_*,
  *                value.<path>_num | _bool | _str for the leaves of object values (queryable without JSON),
- *                origin, error, duration_ms, valid, truncated
+ *                origin, error, duration_ms, valid, truncated, stale (only when true)
  *   time         the record's nanosecond timestamp
  * The field name carries the type, so a value whose type changes never conflicts with earlier points.
  * Replaying a point writes the same series and timestamp again: it overwrites itself, never duplicates.
@@ -65,6 +65,7 @@ export function toLine(r: InteractionRecord): string {
     tags.push(["protocol", r.protocol]);
     addTyped(tags, fields, "value", r.value);
     if (r.origin !== undefined) fields.push(["origin", quoted(r.origin)]);
+    if (r.stale === true) fields.push(["stale", "T"]);
     if (r.error !== undefined) {
         if (survivesCsv(r.error)) fields.push(["error", quoted(r.error)]);
         else fields.push(["error_json", quoted(JSON.stringify(r.error))]);

@@ -20,6 +20,7 @@ const COLUMNS = [
     "duration_ms",
     "valid",
     "truncated",
+    "stale",
 ] as const;
 // json_each walks the array in order, so rowids follow the batch's order.
 const INSERT_FROM_JSON =
@@ -50,12 +51,13 @@ interface StoredRow {
     duration_ms: number | null;
     valid: number;
     truncated: number;
+    stale: number;
 }
 
 // The alias `ts` (text) hides the column in ORDER BY: order by `ts_interaction.ts`, the index's integer column,
 // or SQLite sorts every matching row by the text before applying the LIMIT.
 const SELECT_COLUMNS = `CAST(ts AS TEXT) AS ts, thing, kind, name, op, protocol, origin, ok, value, value_type,
-    output, output_type, error, duration_ms, valid, truncated`;
+    output, output_type, error, duration_ms, valid, truncated, stale`;
 
 function toHistoryRecord(r: StoredRow): HistoryRecord {
     const ns = BigInt(r.ts);
@@ -75,6 +77,7 @@ function toHistoryRecord(r: StoredRow): HistoryRecord {
         durationMs: r.duration_ms ?? undefined,
         valid: r.valid === 1,
         truncated: r.truncated === 1,
+        stale: r.stale === 1,
     };
 }
 
@@ -123,6 +126,7 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
                 r.durationMs ?? null,
                 r.valid ? 1 : 0,
                 r.truncated ? 1 : 0,
+                r.stale === true ? 1 : 0,
             ];
         }
         await this.db.run(INSERT_FROM_JSON, [JSON.stringify(rows)]);
