@@ -1,0 +1,251 @@
+/**
+ * The VO descriptor: one YAML file per VO, modelled on the `-f descriptor.yaml` of the original
+ * Python vo-wot. examples/descriptors/reference.yaml shows every field with comments.
+ *
+ * ```yaml
+ * name: environment-vo            # required; [A-Za-z0-9_.-], 1 to 64 characters
+ * address: 127.0.0.1              # servers bind to it and TDs advertise it; default 127.0.0.1
+ * http: { port: 8080 }            # or false: no HTTP server; port 0..65535 (0: any free port); default 8080
+ * coap: { port: 5683 }            # or false; default 5683
+ * security:                       # default nosec
+ *   scheme: basic                 # nosec | basic
+ *   usernameEnv: VO_USER          # basic: names of environment variables holding the credentials,
+ *   passwordEnv: VO_PASSWORD      #   which must be set when the descriptor is loaded
+ * databaseConfig:
+ *   timeseries:
+ *     influxdb:                   # absent or enabled: false: time series in the embedded SQLite store
+ *       enabled: true
+ *       url: http://127.0.0.1:8086   # required when enabled
+ *       org: wot                  # default wot
+ *       tokenEnv: INFLUX_TOKEN    # environment variable holding the token, or
+ *       tokenFile: secrets/token  #   a file holding it (exactly one when enabled); a literal token is refused
+ *       buckets: { properties: p, actions: a, events: e }
+ *       retention: 30d            # buckets this package creates; "0" or absent: forever
+ *       timeout: 10s              # per InfluxDB request
+ *       maxSpoolBytes: 536870912  # disk bound of the spool of unwritten batches
+ *   persistent:
+ *     sqlite: { path: data/vo.sqlite }   # default data/<name>.sqlite; relative to the descriptor's directory
+ * periodicFunctions:              # exported script function -> interval
+ *   sample: 5s
+ * selfCheck: { interval: 30s, timeout: 2s, keepRows: 10000 }   # interval 0: off
+ * device:                         # the device the VO fronts, probed for liveness; default the proxy's td URL
+ *   url: coap://127.0.0.1:5684    # coap://, http(s)://, or push: (liveness from the device's pushes)
+ *   ip: 127.0.0.1                 # default the host of url
+ * liveness: { interval: 5s, timeout: 2s, retries: 1, suspectAfter: 1, lostAfter: 3, recoverAfter: 2 }
+ * redirects: ["10.0.0.2:8080"]   # host, host:port or [v6]:port
+ * proxy:                          # deployment type A: mirror a device (DeviceProxyOptions)
+ *   td: coap://127.0.0.1:5684/environmentsensor   # required: coap://, coaps:// or http(s)://
+ *   id: urn:dev:mirror-1
+ *   title: EnvironmentMirror
+ *   timeout: 5s
+ *   whenLost: stale               # stale | fail
+ *   properties: { temp: temperature }   # mirror name -> device name, per kind
+ *   actions: {}
+ *   events: {}
+ * push:                           # deployment type B: the device writes to the VO (DevicePushOptions)
+ *   thing: EnvironmentSensor
+ *   properties: [temperature]
+ *   actions: [report]
+ * ```
+ *
+ * A duration is a number of milliseconds or a string like "500ms", "5s", "2m", "1h", "1h30m".
+ * Structure is checked by DESCRIPTOR_SCHEMA (JSON Schema draft-07); what a schema cannot say
+ * (URLs and their schemes, durations, environment variables, files) is checked in descriptor.ts.
+ */
+
+/** A duration as written: milliseconds, or a string parsed in descriptor.ts. */
+export type DurationText = number | string;
+
+/** The descriptor as written, once DESCRIPTOR_SCHEMA accepted it. */
+export interface DescriptorDocument {
+    name: string;
+    address?: string;
+    http?: false | { port?: number };
+    coap?: false | { port?: number };
+    security?: { scheme: "nosec" | "basic"; usernameEnv?: string; passwordEnv?: string };
+    databaseConfig?: {
+        timeseries?: {
+            influxdb?: {
+                enabled?: boolean;
+                url?: string;
+                org?: string;
+                tokenEnv?: string;
+                tokenFile?: string;
+                buckets?: { properties?: string; actions?: string; events?: string };
+                retention?: string;
+                timeout?: DurationText;
+                maxSpoolBytes?: number;
+            };
+        };
+        persistent?: { sqlite?: { path?: string } };
+    };
+    periodicFunctions?: Record<string, DurationText>;
+    selfCheck?: { interval?: DurationText; timeout?: DurationText; keepRows?: number };
+    device?: { url?: string; ip?: string };
+    liveness?: {
+        interval?: DurationText;
+        timeout?: DurationText;
+        retries?: number;
+        suspectAfter?: number;
+        lostAfter?: number;
+        recoverAfter?: number;
+    };
+    redirects?: string[];
+    proxy?: {
+        td: string;
+        id?: string;
+        title?: string;
+        timeout?: DurationText;
+        whenLost?: "stale" | "fail";
+        properties?: Record<string, string>;
+        actions?: Record<string, string>;
+        events?: Record<string, string>;
+    };
+    push?: { thing?: string; properties?: string[]; actions?: string[] };
+}
+
+/** Keys that would put a secret into the descriptor, and what to write instead. */
+export const REFUSED_SECRET_KEYS: Record<string, string> = {
+    token: "a literal token is refused (secrets never belong in a descriptor): name an environment variable with tokenEnv, or a file with tokenFile",
+    username:
+        "literal credentials are refused (secrets never belong in a descriptor): name an environment variable with usernameEnv",
+    password:
+        "literal credentials are refused (secrets never belong in a descriptor): name an environment variable with passwordEnv",
+};
+
+const duration = { type: ["integer", "string"], minimum: 0 } as const;
+const envName = { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" } as const;
+const nonEmpty = { type: "string", minLength: 1 } as const;
+const count = (minimum: number) => ({ type: "integer", minimum }) as const;
+const nameMap = { type: "object", additionalProperties: nonEmpty } as const;
+const nameList = { type: "array", items: nonEmpty, uniqueItems: true } as const;
+
+// `false` (no server) or { port }; if/then/else rather than oneOf so an error names one branch only.
+const server = {
+    if: { type: "boolean" },
+    then: { const: false },
+    else: {
+        type: "object",
+        additionalProperties: false,
+        properties: { port: { type: "integer", minimum: 0, maximum: 65535 } },
+    },
+} as const;
+
+export const DESCRIPTOR_SCHEMA = {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    type: "object",
+    additionalProperties: false,
+    required: ["name"],
+    properties: {
+        name: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.-]+$" },
+        address: nonEmpty,
+        http: server,
+        coap: server,
+        security: {
+            type: "object",
+            additionalProperties: false,
+            required: ["scheme"],
+            properties: {
+                scheme: { enum: ["nosec", "basic"] },
+                usernameEnv: envName,
+                passwordEnv: envName,
+            },
+            if: { properties: { scheme: { const: "basic" } } },
+            then: { required: ["usernameEnv", "passwordEnv"] },
+        },
+        databaseConfig: {
+            type: "object",
+            additionalProperties: false,
+            properties: {
+                timeseries: {
+                    type: "object",
+                    additionalProperties: false,
+                    properties: {
+                        influxdb: {
+                            type: "object",
+                            additionalProperties: false,
+                            properties: {
+                                enabled: { type: "boolean" },
+                                url: nonEmpty,
+                                org: nonEmpty,
+                                tokenEnv: envName,
+                                tokenFile: nonEmpty,
+                                buckets: {
+                                    type: "object",
+                                    additionalProperties: false,
+                                    properties: { properties: nonEmpty, actions: nonEmpty, events: nonEmpty },
+                                },
+                                retention: { type: "string", pattern: "^(0|[0-9]+[smhdw])$" },
+                                timeout: duration,
+                                maxSpoolBytes: count(1),
+                            },
+                            // Only an enabled InfluxDB needs its URL and token; a disabled block may stay as a template.
+                            if: { properties: { enabled: { const: true } }, required: ["enabled"] },
+                            then: { required: ["url"] },
+                        },
+                    },
+                },
+                persistent: {
+                    type: "object",
+                    additionalProperties: false,
+                    properties: {
+                        sqlite: {
+                            type: "object",
+                            additionalProperties: false,
+                            properties: { path: nonEmpty },
+                        },
+                    },
+                },
+            },
+        },
+        periodicFunctions: {
+            type: "object",
+            propertyNames: { pattern: "^[A-Za-z_$][A-Za-z0-9_$]*$" },
+            additionalProperties: duration,
+        },
+        selfCheck: {
+            type: "object",
+            additionalProperties: false,
+            properties: { interval: duration, timeout: duration, keepRows: count(1) },
+        },
+        device: {
+            type: "object",
+            additionalProperties: false,
+            required: ["url"],
+            properties: { url: nonEmpty, ip: nonEmpty },
+        },
+        liveness: {
+            type: "object",
+            additionalProperties: false,
+            properties: {
+                interval: duration,
+                timeout: duration,
+                retries: count(0),
+                suspectAfter: count(1),
+                lostAfter: count(1),
+                recoverAfter: count(1),
+            },
+        },
+        redirects: { type: "array", items: nonEmpty },
+        proxy: {
+            type: "object",
+            additionalProperties: false,
+            required: ["td"],
+            properties: {
+                td: nonEmpty,
+                id: nonEmpty,
+                title: nonEmpty,
+                timeout: duration,
+                whenLost: { enum: ["stale", "fail"] },
+                properties: nameMap,
+                actions: nameMap,
+                events: nameMap,
+            },
+        },
+        push: {
+            type: "object",
+            additionalProperties: false,
+            properties: { thing: nonEmpty, properties: nameList, actions: nameList },
+        },
+    },
+} as const;

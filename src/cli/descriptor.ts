@@ -1,0 +1,517 @@
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import Ajv, { ErrorObject } from "ajv";
+import { isMap, isSeq, LineCounter, Node, parseDocument, Document } from "yaml";
+import { resolveOptions, VoPersistenceOptions } from "../config";
+import { probeFor } from "../liveness/device-probe";
+import type { DevicePushOptions, DeviceProxyOptions } from "../proxy/proxy-options";
+import { parseDuration } from "../timeseries/history-query";
+import type { InfluxDbOptions } from "../timeseries/influxdb/influxdb-options";
+import { normalizeRedirectTarget } from "../vo-state/redirects";
+import { DEFAULT_DEVICE_MONITOR, resolveVoStateOptions, VoStateOptions } from "../vo-state/vo-state-options";
+import { DESCRIPTOR_SCHEMA, DescriptorDocument, DurationText, REFUSED_SECRET_KEYS } from "./descriptor-schema";
+
+/** A VO's settings, read from its descriptor; everything a `node-wot-vo run` needs but the TD and the script. */
+export interface RunConfig {
+    name: string;
+    /** servers bind to it and TDs advertise it */
+    address: string;
+    /** absent: no HTTP server */
+    httpPort?: number;
+    /** absent: no CoAP server */
+    coapPort?: number;
+    security: { scheme: "nosec" } | { scheme: "basic"; username: string; password: string };
+    /** for VoPersistence.attach; sqlite.path absolute, vo filled with every default */
+    persistence: VoPersistenceOptions & { sqlite: { path: string }; vo: VoStateOptions };
+    /** exported script function -> interval, ms */
+    periodic: Record<string, number>;
+    proxy?: DeviceProxyOptions;
+    push?: DevicePushOptions;
+    /** absolute; relative paths of the descriptor were resolved against it */
+    descriptorDir: string;
+}
+
+export interface DescriptorProblem {
+    /** dotted path of the offending key, e.g. `databaseConfig.timeseries.influxdb.url`; `line:column` for YAML syntax */
+    path: string;
+    message: string;
+    /** where in the file, 1-based, when known */
+    line?: number;
+    column?: number;
+}
+
+/** Every problem of a descriptor at once; messages never carry a secret's value. */
+export class DescriptorError extends Error {
+    constructor(
+        readonly source: string,
+        readonly problems: DescriptorProblem[]
+    ) {
+        super(
+            `invalid VO descriptor ${source} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems
+                    .map((p) => {
+                        const at =
+                            p.line === undefined || p.path === `${p.line}:${p.column}` ? "" : ` (line ${p.line})`;
+                        return `  ${source}: ${p.path}: ${p.message}${at}`;
+                    })
+                    .join("\n")
+        );
+        this.name = "DescriptorError";
+    }
+}
+
+const DEFAULT_ADDRESS = "127.0.0.1";
+const DEFAULT_HTTP_PORT = 8080;
+const DEFAULT_COAP_PORT = 5683;
+/** setTimeout fires at once for longer delays */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
+let validateSchema: ReturnType<Ajv["compile"]> | undefined;
+function schemaValidator(): ReturnType<Ajv["compile"]> {
+    // verbose: errors carry their parentSchema, which the "did you mean" of unknown keys reads.
+    validateSchema ??= new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true }).compile(DESCRIPTOR_SCHEMA);
+    return validateSchema;
+}
+
+/** Reads and validates a descriptor file; relative paths in it resolve against its directory. */
+export function loadDescriptor(file: string, env: NodeJS.ProcessEnv = process.env): RunConfig {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (err) {
+        throw new DescriptorError(file, [
+            { path: "(file)", message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` },
+        ]);
+    }
+    return parseDescriptor(text, file, env);
+}
+
+/**
+ * Validates descriptor text. `source` names it in messages and, as a file path, gives the
+ * directory relative paths resolve against.
+ */
+export function parseDescriptor(text: string, source: string, env: NodeJS.ProcessEnv = process.env): RunConfig {
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(text, { prettyErrors: false, lineCounter, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+        throw new DescriptorError(
+            source,
+            doc.errors.map((e) => {
+                const { line, col } = lineCounter.linePos(e.pos[0]);
+                // Messages may quote the offending token, which could be a secret someone pasted: drop the quote.
+                return { path: `${line}:${col}`, message: e.message.replace(/:\s*".*"$/s, ""), line, column: col };
+            })
+        );
+    }
+    let data: unknown;
+    try {
+        data = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+        throw new DescriptorError(source, [{ path: "(root)", message: (err as Error).message }]);
+    }
+    const descriptorDir = path.dirname(path.resolve(source));
+    if (data === null || data === undefined) {
+        throw new DescriptorError(source, [
+            { path: "(root)", message: "is empty (a descriptor needs at least a name)" },
+        ]);
+    }
+    const problems = schemaProblems(data);
+    if (typeof data === "object" && !Array.isArray(data)) {
+        // A key the schema refused is reported once: meaning is only checked where structure holds.
+        const refused = problems.map((p) => p.path);
+        const under = (p: string) => refused.some((r) => p === r || p.startsWith(`${r}.`) || p.startsWith(`${r}[`));
+        for (const p of semanticProblems(data as DescriptorDocument, descriptorDir, env)) {
+            if (!under(p.path)) problems.push(p);
+        }
+    }
+    if (problems.length === 0) {
+        const config = buildConfig(data as DescriptorDocument, descriptorDir, env);
+        // The runtime's own checks as a last net, so a descriptor accepted here is accepted at attach.
+        try {
+            resolveOptions(config.persistence, env);
+            return config;
+        } catch (err) {
+            problems.push({ path: "(root)", message: (err as Error).message });
+        }
+    }
+    const located = problems.map((p) => locate(p, doc, lineCounter));
+    throw new DescriptorError(
+        source,
+        located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
+    );
+}
+
+// ---- structure (JSON Schema) ----
+
+function schemaProblems(data: unknown): DescriptorProblem[] {
+    const validate = schemaValidator();
+    if (validate(data)) return [];
+    const problems: DescriptorProblem[] = [];
+    const seen = new Set<string>();
+    for (const e of validate.errors ?? []) {
+        const p = schemaProblem(e, data);
+        if (p === undefined) continue;
+        const key = `${p.path}\n${p.message}`;
+        if (!seen.has(key)) problems.push(p);
+        seen.add(key);
+    }
+    return problems;
+}
+
+const PATTERN_MESSAGES: Record<string, string> = {
+    "^[A-Za-z0-9_.-]+$": "must be 1 to 64 of the characters A-Z a-z 0-9 _ . - (no spaces)",
+    "^[A-Za-z_][A-Za-z0-9_]*$": "must be the name of an environment variable ([A-Za-z_][A-Za-z0-9_]*)",
+    "^(0|[0-9]+[smhdw])$": 'must be like "30d", "12h" or "0" (keep forever)',
+    "^[A-Za-z_$][A-Za-z0-9_$]*$": "must be the name of a function the script exports (a JavaScript identifier)",
+};
+
+const TYPE_WORDS: Record<string, string> = {
+    object: "a mapping",
+    array: "a list",
+    string: "a string",
+    integer: "an integer",
+    number: "a number",
+    boolean: "a boolean",
+};
+
+/** One Ajv error as a problem at a dotted path; never quotes the offending value. */
+function schemaProblem(e: ErrorObject, data: unknown): DescriptorProblem | undefined {
+    const at = pointerSegments(e.instancePath);
+    const params = e.params as Record<string, unknown>;
+    switch (e.keyword) {
+        case "if": // the failing then/else branch reports the detail
+            return undefined;
+        case "required":
+            return { path: dotted([...at, String(params.missingProperty)], data), message: "is required" };
+        case "additionalProperties": {
+            const key = String(params.additionalProperty);
+            const refused = REFUSED_SECRET_KEYS[key];
+            const where = dotted([...at, key], data);
+            if (refused !== undefined) return { path: where, message: refused };
+            const known = Object.keys((e.parentSchema?.properties as object | undefined) ?? {});
+            return { path: where, message: `unknown key${didYouMean(key, known)}` };
+        }
+        case "propertyNames":
+            return {
+                path: dotted([...at, String(params.propertyName)], data),
+                message:
+                    PATTERN_MESSAGES[String((e.schema as { pattern?: string }).pattern)] ?? "is not an allowed name",
+            };
+        case "pattern":
+            // under propertyNames Ajv reports the name's pattern too; the propertyNames error above says it
+            if ((e as ErrorObject & { propertyName?: string }).propertyName !== undefined) return undefined;
+            return { path: dotted(at, data), message: PATTERN_MESSAGES[String(params.pattern)] ?? e.message ?? "" };
+        case "const":
+            // the only const is the `false` of `http:`/`coap:`
+            return { path: dotted(at, data), message: "must be false (no server) or a mapping like { port: 8080 }" };
+        case "enum":
+            return {
+                path: dotted(at, data),
+                message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`,
+            };
+        case "type": {
+            const what = String(params.type)
+                .split(",")
+                .map((t) => TYPE_WORDS[t] ?? t)
+                .join(" or ");
+            return { path: dotted(at, data), message: `must be ${what}` };
+        }
+        default:
+            return { path: dotted(at, data), message: e.message ?? e.keyword };
+    }
+}
+
+function pointerSegments(pointer: string): string[] {
+    if (pointer === "") return [];
+    return pointer
+        .slice(1)
+        .split("/")
+        .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+/** `a.b[0].c`: indexes of lists in brackets, keys of mappings after dots. */
+function dotted(segments: string[], data: unknown): string {
+    let out = "";
+    let node = data;
+    for (const s of segments) {
+        out += Array.isArray(node) ? `[${s}]` : out === "" ? s : `.${s}`;
+        node = node !== null && typeof node === "object" ? (node as Record<string, unknown>)[s] : undefined;
+    }
+    return out === "" ? "(root)" : out;
+}
+
+function didYouMean(key: string, known: string[]): string {
+    let best: string | undefined;
+    let bestDistance = Infinity;
+    for (const k of known) {
+        const d = k.toLowerCase() === key.toLowerCase() ? 0 : editDistance(key, k);
+        if (d < bestDistance) [best, bestDistance] = [k, d];
+    }
+    const close = best !== undefined && bestDistance <= Math.max(1, Math.floor(best.length / 3));
+    return close ? ` (did you mean ${best}?)` : known.length > 0 ? ` (known: ${known.join(", ")})` : "";
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
+function editDistance(a: string, b: string): number {
+    let before: number[] = [];
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const row = [i];
+        for (let j = 1; j <= b.length; j++) {
+            row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+            // a swap of neighbours ("prot" for "port") counts as one edit
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+                row[j] = Math.min(row[j], before[j - 2] + 1);
+            }
+        }
+        [before, prev] = [prev, row];
+    }
+    return prev[b.length];
+}
+
+/** Adds the line of the offending key (or of its parent mapping, for a missing key). */
+function locate(p: DescriptorProblem, doc: Document, lineCounter: LineCounter): DescriptorProblem {
+    if (p.line !== undefined) return p;
+    const segments = p.path === "(root)" ? [] : p.path.split(/\.|\[(\d+)\]/).filter((s) => s !== undefined && s !== "");
+    let node: unknown = doc.contents;
+    let offset: number | undefined = (doc.contents as Node | null)?.range?.[0];
+    for (const s of segments) {
+        if (isMap(node)) {
+            const pair = node.items.find((it) => String((it.key as { value?: unknown } | null)?.value) === s);
+            if (pair === undefined) break;
+            offset = (pair.key as Node).range?.[0] ?? offset;
+            node = pair.value;
+        } else if (isSeq(node)) {
+            const item = node.items[Number(s)] as Node | undefined;
+            if (item === undefined) break;
+            offset = item.range?.[0] ?? offset;
+            node = item;
+        } else break;
+    }
+    if (offset === undefined) return p;
+    const { line, col } = lineCounter.linePos(offset);
+    return { ...p, line, column: col };
+}
+
+// ---- meaning (what a schema cannot say) ----
+
+/** Milliseconds of a duration that passed the schema; undefined when absent. */
+function durationMs(value: DurationText | undefined): number | undefined {
+    if (typeof value === "number") return value;
+    if (typeof value !== "string") return undefined;
+    const ns = parseDuration(value.trim());
+    if (ns % 1_000_000n !== 0n) throw new Error("fractions of a millisecond");
+    return Number(ns / 1_000_000n);
+}
+
+function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEnv): DescriptorProblem[] {
+    const problems: DescriptorProblem[] = [];
+    const problem = (p: string, message: string) => problems.push({ path: p, message });
+    const duration = (value: DurationText | undefined, p: string, min: number) => {
+        let ms: number | undefined;
+        try {
+            ms = durationMs(value);
+        } catch {
+            problem(p, `${JSON.stringify(value)} is not a duration (milliseconds, or e.g. "500ms", "5s", "2m", "1h")`);
+            return;
+        }
+        if (ms === undefined) return;
+        if (ms < min) problem(p, min === 1 ? "must be longer than 0" : `must be at least ${min} ms`);
+        if (ms > MAX_DELAY_MS) problem(p, `must be at most ${MAX_DELAY_MS} ms (about 24.8 days)`);
+    };
+    const envVar = (name: unknown, p: string) => {
+        // Names the variable, never its value.
+        if (typeof name === "string" && (env[name] ?? "").trim() === "") {
+            problem(p, `names the environment variable ${name}, which is not set`);
+        }
+    };
+    const url = (text: unknown, p: string, schemes: string[], what: string): URL | undefined => {
+        if (typeof text !== "string") return undefined;
+        let u: URL;
+        try {
+            u = new URL(text);
+        } catch {
+            problem(p, `is not a URL (expected ${what})`);
+            return undefined;
+        }
+        if (!schemes.includes(u.protocol) || u.hostname === "") {
+            problem(p, `must be ${what}, got ${u.protocol}//${u.hostname === "" ? " with no host" : ""}`);
+            return undefined;
+        }
+        return u;
+    };
+
+    if (typeof doc.address === "string" && net.isIP(doc.address) === 0 && !HOSTNAME.test(doc.address)) {
+        problem("address", "must be an IP address or a host name");
+    }
+    if (doc.security?.scheme === "basic") {
+        envVar(doc.security.usernameEnv, "security.usernameEnv");
+        envVar(doc.security.passwordEnv, "security.passwordEnv");
+    }
+
+    const influx = doc.databaseConfig?.timeseries?.influxdb;
+    const ip = "databaseConfig.timeseries.influxdb";
+    if (influx !== null && typeof influx === "object" && influx.enabled === true) {
+        const u = url(influx.url, `${ip}.url`, ["http:", "https:"], "an http:// or https:// URL");
+        if (u !== undefined && (u.username !== "" || u.password !== "")) {
+            problem(`${ip}.url`, "must not carry credentials (the token comes from tokenEnv or tokenFile)");
+        }
+        if (influx.tokenEnv === undefined && influx.tokenFile === undefined) {
+            problem(ip, "needs the token's source: tokenEnv (an environment variable) or tokenFile");
+        } else if (influx.tokenEnv !== undefined && influx.tokenFile !== undefined) {
+            problem(ip, "give either tokenEnv or tokenFile, not both");
+        } else if (influx.tokenEnv !== undefined) {
+            envVar(influx.tokenEnv, `${ip}.tokenEnv`);
+        } else if (typeof influx.tokenFile === "string") {
+            const file = path.resolve(dir, influx.tokenFile);
+            try {
+                if (fs.readFileSync(file, "utf8").trim() === "") problem(`${ip}.tokenFile`, `${file} is empty`);
+            } catch (err) {
+                problem(`${ip}.tokenFile`, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
+            }
+        }
+        if (typeof influx.retention === "string" && /^[0-9]+[smhdw]$/.test(influx.retention)) {
+            if (durationMs(influx.retention)! < 3_600_000)
+                problem(`${ip}.retention`, "must be at least 1h (an InfluxDB limit)");
+        }
+        duration(influx.timeout, `${ip}.timeout`, 1);
+    }
+
+    for (const [fn, interval] of Object.entries(doc.periodicFunctions ?? {})) {
+        duration(interval, `periodicFunctions.${fn}`, 1);
+    }
+    duration(doc.selfCheck?.interval, "selfCheck.interval", 0);
+    duration(doc.selfCheck?.timeout, "selfCheck.timeout", 1);
+
+    if (typeof doc.device?.url === "string") {
+        try {
+            probeFor(doc.device.url);
+        } catch (err) {
+            problem("device.url", (err as Error).message);
+        }
+    }
+    if (typeof doc.device?.ip === "string" && net.isIP(doc.device.ip) === 0) {
+        problem("device.ip", "must be an IP address");
+    }
+    const l = doc.liveness;
+    if (l !== null && typeof l === "object") {
+        if (doc.device === undefined && doc.proxy === undefined) {
+            problem("liveness", "there is no device to probe: set device.url or proxy.td");
+        }
+        duration(l.interval, "liveness.interval", 1);
+        duration(l.timeout, "liveness.timeout", 1);
+        const suspect = l.suspectAfter ?? DEFAULT_DEVICE_MONITOR.suspectAfter;
+        const lost = l.lostAfter ?? DEFAULT_DEVICE_MONITOR.lostAfter;
+        if (typeof suspect === "number" && typeof lost === "number" && lost < suspect) {
+            problem("liveness.lostAfter", `must be >= suspectAfter (${suspect})`);
+        }
+    }
+    if (Array.isArray(doc.redirects)) {
+        doc.redirects.forEach((t, i) => {
+            try {
+                normalizeRedirectTarget(t, "target");
+            } catch (err) {
+                problem(`redirects[${i}]`, (err as Error).message);
+            }
+        });
+    }
+    if (doc.proxy !== null && typeof doc.proxy === "object") {
+        url(
+            doc.proxy.td,
+            "proxy.td",
+            ["coap:", "http:", "https:"],
+            "a coap://, http:// or https:// URL of the device's TD"
+        );
+        duration(doc.proxy.timeout, "proxy.timeout", 1);
+    }
+    return problems;
+}
+
+// ---- the RunConfig ----
+
+/** Drops absent optional fields, so a config compares and prints without `undefined`s. */
+function defined<T extends object>(o: T): T {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEnv): RunConfig {
+    const ms = (v: DurationText | undefined, fallback: number): number => durationMs(v) ?? fallback;
+    const port = (server: DescriptorDocument["http"], fallback: number) =>
+        server === false ? undefined : (server?.port ?? fallback);
+
+    const security: RunConfig["security"] =
+        doc.security?.scheme === "basic"
+            ? { scheme: "basic", username: env[doc.security.usernameEnv!]!, password: env[doc.security.passwordEnv!]! }
+            : { scheme: "nosec" };
+
+    const influx = doc.databaseConfig?.timeseries?.influxdb;
+    let influxdb: InfluxDbOptions | undefined;
+    if (influx?.enabled === true) {
+        influxdb = defined({
+            url: influx.url,
+            // explicit, so the descriptor alone decides (the library would fall back to $INFLUX_ORG)
+            org: influx.org ?? "wot",
+            token: influx.tokenEnv === undefined ? undefined : env[influx.tokenEnv]!.trim(),
+            tokenFile: influx.tokenFile === undefined ? undefined : path.resolve(dir, influx.tokenFile),
+            buckets: influx.buckets,
+            retention: influx.retention,
+            timeoutMs: influx.timeout === undefined ? undefined : ms(influx.timeout, 0),
+            maxSpoolBytes: influx.maxSpoolBytes,
+        });
+    }
+
+    const defaults = resolveVoStateOptions({});
+    const deviceUrl = doc.device?.url ?? doc.proxy?.td;
+    const l = doc.liveness ?? {};
+    const d = DEFAULT_DEVICE_MONITOR;
+    const vo: VoStateOptions = defined({
+        selfCheckIntervalMs: ms(doc.selfCheck?.interval, defaults.selfCheckIntervalMs),
+        selfCheckTimeoutMs: ms(doc.selfCheck?.timeout, defaults.selfCheckTimeoutMs),
+        keepStatusRows: doc.selfCheck?.keepRows ?? defaults.keepStatusRows,
+        device:
+            deviceUrl === undefined
+                ? undefined
+                : {
+                      url: deviceUrl,
+                      intervalMs: ms(l.interval, d.intervalMs),
+                      timeoutMs: ms(l.timeout, d.timeoutMs),
+                      retries: l.retries ?? d.retries,
+                      suspectAfter: l.suspectAfter ?? d.suspectAfter,
+                      lostAfter: l.lostAfter ?? d.lostAfter,
+                      recoverAfter: l.recoverAfter ?? d.recoverAfter,
+                  },
+        deviceIp: doc.device?.ip,
+        redirects: doc.redirects?.map((t) => normalizeRedirectTarget(t)),
+    });
+
+    const p = doc.proxy;
+    const proxy: DeviceProxyOptions | undefined =
+        p === undefined
+            ? undefined
+            : defined({
+                  td: p.td,
+                  id: p.id,
+                  title: p.title,
+                  timeoutMs: p.timeout === undefined ? undefined : ms(p.timeout, 0),
+                  whenLost: p.whenLost,
+                  properties: p.properties,
+                  actions: p.actions,
+                  events: p.events,
+              });
+
+    const sqlitePath = doc.databaseConfig?.persistent?.sqlite?.path ?? path.join("data", `${doc.name}.sqlite`);
+    return defined({
+        name: doc.name,
+        address: doc.address ?? DEFAULT_ADDRESS,
+        httpPort: port(doc.http, DEFAULT_HTTP_PORT),
+        coapPort: port(doc.coap, DEFAULT_COAP_PORT),
+        security,
+        persistence: defined({ sqlite: { path: path.resolve(dir, sqlitePath) }, influxdb, vo }),
+        periodic: Object.fromEntries(Object.entries(doc.periodicFunctions ?? {}).map(([k, v]) => [k, ms(v, 0)])),
+        proxy,
+        push: doc.push === undefined ? undefined : defined({ ...doc.push }),
+        descriptorDir: dir,
+    });
+}
