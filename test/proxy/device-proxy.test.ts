@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import type * as WoT from "wot-typescript-definitions";
 import { Servient } from "@node-wot/core";
 import { DeviceProxy, DeviceProxyError, InvalidProxyError, setStaticAddress, VoCoapServer } from "../../src";
 import type { HistoryRecord } from "../../src";
@@ -31,6 +32,25 @@ describe("DeviceProxy: a VO mirroring a CoAP device (real device, VO and clients
     let vo: VoFixture;
     let client: ClientFixture;
     let proxy: DeviceProxy;
+
+    /** Subscribes to the mirror's overheat over HTTP and has the device emit one; the first one relayed. */
+    async function relayedEvent(mirror: WoT.ConsumedThing, td: WoT.ThingDescription, temperature: number) {
+        const events: unknown[] = [];
+        const sub = await mirror.subscribeEvent(
+            "overheat",
+            async (d) => void events.push(await d.value()),
+            undefined,
+            via("http", td.events!.overheat, "subscribeevent")
+        );
+        try {
+            device.state.temperature = temperature;
+            // the long-poll behind subscribeEvent connects just after it resolves: emit until one arrives
+            await waitFor(() => (events.length > 0 ? true : (device.emit(), false)), 5000, "a relayed event");
+            return events[0];
+        } finally {
+            await sub.stop();
+        }
+    }
 
     before(async function () {
         port = await freeUdpPort();
@@ -78,21 +98,7 @@ describe("DeviceProxy: a VO mirroring a CoAP device (real device, VO and clients
     it("relays the device's events and property changes to the mirror's subscribers", async function () {
         const td = proxy.mirror.getThingDescription();
         const mirror = await client.wot.consume(td);
-        const events: unknown[] = [];
-        const sub = await mirror.subscribeEvent(
-            "overheat",
-            async (d) => void events.push(await d.value()),
-            undefined,
-            via("http", td.events!.overheat, "subscribeevent")
-        );
-        try {
-            device.state.temperature = 30;
-            // the long-poll behind subscribeEvent connects just after it resolves: emit until one arrives
-            await waitFor(() => (events.length > 0 ? true : (device.emit(), false)), 5000, "the relayed event");
-            expect(events[0]).to.deep.equal({ temperature: 30 });
-        } finally {
-            await sub.stop();
-        }
+        expect(await relayedEvent(mirror, td, 30)).to.deep.equal({ temperature: 30 });
         expect(proxy.relayState.every((r) => r.active)).to.equal(true);
     });
 
@@ -136,24 +142,7 @@ describe("DeviceProxy: a VO mirroring a CoAP device (real device, VO and clients
         device = await startDevice(port); // the same device back on its port
         await waitFor(() => vo.vo.state.deviceLiveness.state === "alive", 5000, "device recovered");
         await waitFor(() => proxy.relayState.every((r) => r.active), 5000, "relays subscribed again");
-        const events: unknown[] = [];
-        const sub = await mirror.subscribeEvent(
-            "overheat",
-            async (d) => void events.push(await d.value()),
-            undefined,
-            via("http", td.events!.overheat, "subscribeevent")
-        );
-        try {
-            device.state.temperature = 31;
-            await waitFor(
-                () => (events.length > 0 ? true : (device.emit(), false)),
-                5000,
-                "an event of the restarted device"
-            );
-            expect(events[0]).to.deep.equal({ temperature: 31 });
-        } finally {
-            await sub.stop();
-        }
+        expect(await relayedEvent(mirror, td, 31)).to.deep.equal({ temperature: 31 });
         device.state.humidity = 60;
         const fresh = await mirror.readProperty("humidity", via("coap", td.properties!.humidity));
         expect(await fresh.value()).to.equal(60);
