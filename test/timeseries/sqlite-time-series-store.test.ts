@@ -63,6 +63,16 @@ describe("embedded time-series store (SQLite)", function () {
         expect(rows).to.deep.equal({ n, s: (n * (n - 1)) / 2 });
     });
 
+    it("stores a batch in its order: row ids follow the records, also at equal timestamps", async function () {
+        // values in an order unrelated to their size; all at one instant, so only the row id orders them
+        const values = Array.from({ length: 3000 }, (_, i) => (i * 7919) % 3001);
+        await store.write(values.map((v) => propertyRecord("ordered", v, T0)));
+        const rows = await db.all<{ value: number }>(
+            "SELECT value FROM ts_interaction WHERE name = 'ordered' ORDER BY id"
+        );
+        expect(rows.map((r) => r.value)).to.deep.equal(values);
+    });
+
     it("refuses malformed queries with errors that name the field", function () {
         const base = { thing: "t", kind: "property" as const, name: "n" };
         const bad: [unknown, RegExp][] = [

@@ -1,6 +1,6 @@
 import type { Database, SqlValue } from "../../sqlite/database";
 import type { InteractionRecord } from "../../recording/interaction-record";
-import { decodeValue, encodeValue, ValueType } from "../value-encoding";
+import { decodeValue, encodeValue } from "../value-encoding";
 import type { AggregateRow, HistoryRecord, NormalizedHistoryQuery, TimeSeriesStore } from "../time-series-store";
 
 const COLUMNS = [
@@ -22,16 +22,24 @@ const COLUMNS = [
     "truncated",
     "stale",
 ] as const;
-// json_each walks the array in order, so rowids follow the batch's order.
+// Each record is one JSON array. The CTE is materialized so that json_each renders each record's
+// text once: read straight from json_each, `value` is rendered again for every `->>` (SQLite
+// 3.44), 17 times per row. Rows are inserted in the batch's order (ORDER BY key), so rowids follow it.
 const INSERT_FROM_JSON =
+    `WITH batch(k, r) AS MATERIALIZED (SELECT key, value FROM json_each(?)) ` +
     `INSERT INTO ts_interaction (${COLUMNS.join(", ")}) ` +
-    `SELECT ${COLUMNS.map((_, i) => `value ->> ${i}`).join(", ")} FROM json_each(?)`;
+    `SELECT ${COLUMNS.map((_, i) => `r ->> ${i}`).join(", ")} FROM batch ORDER BY k`;
 
-/** SQLite keeps the value and its type tag; booleans as 0/1 so they aggregate. */
-function sqliteValue(value: unknown): [SqlValue, ValueType | null] {
+/** SQLite keeps the value and its type tag; booleans as 0/1 so they aggregate. Sets row[at], row[at + 1]. */
+function putValue(row: unknown[], at: number, value: unknown): void {
     const e = encodeValue(value);
-    if (e === undefined) return [null, null];
-    return [e.type === "boolean" ? (e.value ? 1 : 0) : e.value, e.type];
+    if (e === undefined) {
+        row[at] = null;
+        row[at + 1] = null;
+    } else {
+        row[at] = e.type === "boolean" ? (e.value ? 1 : 0) : e.value;
+        row[at + 1] = e.type;
+    }
 }
 
 interface StoredRow {
@@ -107,9 +115,7 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
         const rows: unknown[] = new Array(records.length);
         for (let i = 0; i < records.length; i++) {
             const r = records[i];
-            const [value, valueType] = sqliteValue(r.value);
-            const [output, outputType] = sqliteValue(r.output);
-            rows[i] = [
+            const row: unknown[] = [
                 r.ts.toString(), // decimal text; INTEGER affinity stores it exactly (sqlite3 cannot bind BigInt)
                 r.thing,
                 r.kind,
@@ -118,16 +124,19 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
                 r.protocol,
                 r.origin ?? null,
                 r.ok ? 1 : 0,
-                value,
-                valueType,
-                output,
-                outputType,
+                null, // value, value_type
+                null,
+                null, // output, output_type
+                null,
                 r.error ?? null,
                 r.durationMs ?? null,
                 r.valid ? 1 : 0,
                 r.truncated ? 1 : 0,
                 r.stale === true ? 1 : 0,
             ];
+            if (r.value !== undefined) putValue(row, 8, r.value);
+            if (r.output !== undefined) putValue(row, 10, r.output);
+            rows[i] = row;
         }
         await this.db.run(INSERT_FROM_JSON, [JSON.stringify(rows)]);
     }
