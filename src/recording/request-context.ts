@@ -11,16 +11,37 @@ export interface RequestOrigin {
     onClose?: (fn: () => void) => void;
 }
 
-const requests = new AsyncLocalStorage<RequestOrigin>();
+/**
+ * What async context carries: the request being served and the recorder's scope of the handler
+ * that is running. One AsyncLocalStorage for both: with Node.js 20 every storage instance adds its
+ * own work to the creation of every promise and callback, so two of them cost twice.
+ */
+export interface ContextFrame {
+    request: RequestOrigin | undefined;
+    /** owned by the recorder (thing-recorder's handler scope) */
+    scope: object | undefined;
+}
+
+const frames = new AsyncLocalStorage<ContextFrame>();
 
 /** The origin of the request being handled, or undefined for the VO's own calls. */
 export function currentRequest(): RequestOrigin | undefined {
-    return requests.getStore();
+    return frames.getStore()?.request;
 }
 
 /** Runs `fn` as if called by a request from `origin` (used by servers, and by tests). */
 export function runAsRequest<T>(origin: RequestOrigin, fn: () => T): T {
-    return requests.run(origin, fn);
+    return frames.run({ request: origin, scope: frames.getStore()?.scope }, fn);
+}
+
+/** The recorder's scope of the handler running now, if any. */
+export function currentScope(): object | undefined {
+    return frames.getStore()?.scope;
+}
+
+/** Calls `fn(...args)` with `scope` as the handler scope, in the same request. */
+export function runInScope<A extends unknown[], R>(scope: object, fn: (...args: A) => R, ...args: A): R {
+    return frames.run({ request: frames.getStore()?.request, scope }, fn, ...args);
 }
 
 interface HttpLikeRequest {
@@ -45,6 +66,15 @@ interface RequestHandlingServer {
 
 const captured = new WeakSet<object>();
 
+function callHandler(
+    handle: (req: unknown, res: unknown) => unknown,
+    server: unknown,
+    req: unknown,
+    res: unknown
+): unknown {
+    return handle.call(server, req, res);
+}
+
 /**
  * node-wot never hands the client's address to a Thing's handlers. Both bindings call their own
  * `handleRequest(req, res)` for each request, so wrapping that one method on the server instance
@@ -59,7 +89,8 @@ export function captureRequestOrigins(server: RequestHandlingServer): boolean {
     server.handleRequest = function (this: unknown, req: unknown, res: unknown) {
         const r = res as { once?: (event: string, fn: () => void) => unknown };
         const onClose = typeof r?.once === "function" ? (fn: () => void) => void r.once!("close", fn) : undefined;
-        return requests.run({ protocol, origin: originOf(req), onClose }, () => original.call(this, req, res));
+        const request: RequestOrigin = { protocol, origin: originOf(req), onClose };
+        return frames.run({ request, scope: frames.getStore()?.scope }, callHandler, original, this, req, res);
     };
     captured.add(server);
     return true;

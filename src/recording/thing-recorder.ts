@@ -1,13 +1,12 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { performance } from "node:perf_hooks";
 import { Readable } from "node:stream";
 import { Content, ContentSerdes, ExposedThing } from "@node-wot/core";
 import type * as WoT from "wot-typescript-definitions";
 import { clock } from "./clock";
 import type { AffordanceKind, InteractionRecord, Operation } from "./interaction-record";
-import { currentRequest } from "./request-context";
+import { currentRequest, currentScope, runInScope } from "./request-context";
 import { endObservationOnClose, markObservationEnded } from "../bindings/http-observe-close";
-import { conformsToSchema, limitValue } from "./value-check";
+import { conformsToSchema, LimitedValue, limitValue } from "./value-check";
 import { createLogger } from "../log";
 
 const { debug } = createLogger("recording:thing-recorder");
@@ -33,7 +32,7 @@ export interface SubscriptionChange {
 
 export type RecordSink = (record: InteractionRecord) => void;
 
-/** State of one interaction while its handler runs: the handler wrappers fill `value`. */
+/** State of one interaction while its handler runs (async context, see request-context): the handler wrappers fill `value`. */
 interface Scope {
     /** set by read-all / read-multiple / write-multiple so the inner per-property records carry it */
     multiOp?: Operation;
@@ -42,15 +41,15 @@ interface Scope {
     stale?: boolean;
 }
 
-const scopes = new AsyncLocalStorage<Scope>();
 const instrumented = new WeakSet<object>();
+const NO_VALUE: LimitedValue = { value: undefined, truncated: false };
 
 /**
  * Called by a read handler that answers from the last recorded value instead of the device
  * (a proxy whose device is lost): the record of this read is marked stale.
  */
 export function markStale(): void {
-    const scope = scopes.getStore();
+    const scope = currentScope() as Scope | undefined;
     if (scope !== undefined) scope.stale = true;
 }
 
@@ -82,8 +81,8 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         try {
             const req = currentRequest();
             const value = limitValue(fields.value, options.maxValueBytes);
-            const output = limitValue(fields.output, options.maxValueBytes);
-            sink({
+            const output = fields.output === undefined ? NO_VALUE : limitValue(fields.output, options.maxValueBytes);
+            const record: InteractionRecord = {
                 ts,
                 thing: thing.id,
                 kind,
@@ -98,8 +97,9 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
                 durationMs: started === undefined ? undefined : performance.now() - started,
                 valid: fields.valid ?? true,
                 truncated: value.truncated || output.truncated,
-                ...(fields.stale === true ? { stale: true } : {}),
-            });
+            };
+            if (fields.stale === true) record.stale = true;
+            sink(record);
         } catch (err) {
             debug("could not record %s %s/%s: %s", op, thing.id, name, (err as Error).message);
         }
@@ -107,7 +107,7 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
 
     // ---- values produced by the script's handlers -------------------------------------------
     const capture = (value: unknown): void => {
-        const scope = scopes.getStore();
+        const scope = currentScope() as Scope | undefined;
         if (scope !== undefined && scope.captured !== true) {
             scope.captured = true;
             scope.value = value;
@@ -133,10 +133,10 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
     t.handleReadProperty = (async (name: string, opts: Options) => {
         const ts = clock.now();
         const started = performance.now();
-        const op = scopes.getStore()?.multiOp ?? "readproperty";
+        const op = (currentScope() as Scope | undefined)?.multiOp ?? "readproperty";
         const scope: Scope = {};
         try {
-            const content = await scopes.run(scope, () => readProperty(name, opts));
+            const content = await runInScope(scope, readProperty, name, opts);
             emit(ts, "property", name, op, started, {
                 ok: true,
                 value: scope.value,
@@ -154,10 +154,10 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
     t.handleWriteProperty = (async (name: string, content: Content, opts: Options) => {
         const ts = clock.now();
         const started = performance.now();
-        const op = scopes.getStore()?.multiOp ?? "writeproperty";
+        const op = (currentScope() as Scope | undefined)?.multiOp ?? "writeproperty";
         const input = await decodeInput(content, thing.properties[name]);
         try {
-            await scopes.run({}, () => writeProperty(name, input.content, opts));
+            await runInScope({}, writeProperty, name, input.content, opts);
             emit(ts, "property", name, op, started, { ok: true, value: input.value, valid: input.valid });
         } catch (err) {
             emit(ts, "property", name, op, started, {
@@ -178,7 +178,7 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         const original = orig(method) as unknown as AnyFn;
         // The originals call this.handleReadProperty / handleWriteProperty once per property,
         // which records each one; the scope only lends them the operation's name.
-        t[method] = ((...args: never[]) => scopes.run({ multiOp }, () => original(...args))) as AnyFn;
+        t[method] = ((...args: never[]) => runInScope({ multiOp }, original, ...args)) as AnyFn;
     }
 
     const emitPropertyChange = orig("emitPropertyChange");
@@ -186,7 +186,7 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         const ts = clock.now();
         const scope: Scope = {};
         try {
-            await scopes.run(scope, () => emitPropertyChange(name));
+            await runInScope(scope, emitPropertyChange, name);
             emit(ts, "property", name, "propertychange", undefined, {
                 ok: true,
                 value: scope.value,
@@ -207,7 +207,7 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         const input = await decodeInput(content, schema);
         const scope: Scope = {};
         try {
-            const result = await scopes.run(scope, () => invokeAction(name, input.content, opts));
+            const result = await runInScope(scope, invokeAction, name, input.content, opts);
             const outputSchema = thing.actions[name]?.output as object | undefined;
             emit(ts, "action", name, "invokeaction", started, {
                 ok: true,
@@ -333,7 +333,7 @@ async function decodeInput(content: Content | undefined, schema: object | undefi
         return { content: content as Content, value: undefined, valid: true };
     }
     const body = await content.toBuffer();
-    const replay = new Content(content.type, Readable.from([body]));
+    const replay = new Content(content.type, replayStream(body));
     if (body.length === 0) return { content: replay, value: undefined, valid: true };
     try {
         const value = ContentSerdes.get().contentToValue({ type: content.type, body }, (schema ?? {}) as never);
@@ -341,6 +341,16 @@ async function decodeInput(content: Content | undefined, schema: object | undefi
     } catch {
         return { content: replay, value: body.toString("utf8"), valid: false };
     }
+}
+
+/** The bytes again as a byte stream; cheaper than Readable.from([body]), which iterates in object mode. */
+function replayStream(body: Buffer): Readable {
+    return new Readable({
+        read() {
+            this.push(body);
+            this.push(null);
+        },
+    });
 }
 
 function isStream(data: unknown): boolean {
