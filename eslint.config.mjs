@@ -26,7 +26,7 @@ export default tseslint.config(
         rules: { "no-console": "off" },
     },
     {
-        files: ["scripts/**/*.js"],
+        files: ["scripts/**/*.js", "examples/**/*.js"],
         languageOptions: { sourceType: "commonjs", globals: nodeGlobals },
         rules: { "@typescript-eslint/no-require-imports": "off" },
     }

@@ -349,6 +349,10 @@ function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.Proc
     if (doc.security?.scheme === "basic") {
         envVar(doc.security.usernameEnv, "security.usernameEnv");
         envVar(doc.security.passwordEnv, "security.passwordEnv");
+        if (doc.coap !== false) {
+            // node-wot's CoAP server checks no credentials: the VO would be open over CoAP
+            problem("coap", "must be false when security.scheme is basic (CoAP carries no basic authentication)");
+        }
     }
 
     const influx = doc.databaseConfig?.timeseries?.influxdb;

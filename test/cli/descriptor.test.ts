@@ -42,7 +42,6 @@ describe("VO descriptor (YAML)", function () {
             name: "environment-vo",
             address: "127.0.0.1",
             httpPort: 8080,
-            coapPort: 5683,
             security: { scheme: "basic", username: "alice", password: "pw-SECRET-too" },
             persistence: {
                 sqlite: { path: path.join(dirOf, "data", "environment-vo.sqlite") },
@@ -237,6 +236,8 @@ describe("VO descriptor (YAML)", function () {
             ].join("\n")
         );
         expect(e.problems.map((p) => [p.path, p.message])).to.deep.equal([
+            // absent, `coap` is reported first, with no line
+            ["coap", "must be false when security.scheme is basic (CoAP carries no basic authentication)"],
             ["security.passwordEnv", "names the environment variable VO_MISSING_PASSWORD, which is not set"],
             [
                 "databaseConfig.timeseries.influxdb.tokenEnv",
@@ -335,6 +336,7 @@ describe("VO descriptor (YAML)", function () {
             ].join("\n")
         );
         expect(e.problems.map((p) => [p.path, p.message.slice(0, 40)])).to.deep.equal([
+            ["coap", "must be false when security.scheme is ba"],
             ["security.usernameEnv", "is required"],
             ["security.passwordEnv", "is required"],
             ["security.password", "literal credentials are refused (secrets"],

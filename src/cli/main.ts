@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+/**
+ * `node-wot-vo`: runs a VO from a Thing Description, a YAML descriptor and a script.
+ *
+ *     node-wot-vo run --td thing-descriptions/x.td.json --config vo.yaml script.js
+ *     node-wot-vo validate --td thing-descriptions/x.td.json --config vo.yaml [script.js]
+ */
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { DescriptorError, loadDescriptor, parseDescriptor, RunConfig } from "./descriptor";
+import { runVo } from "./run-vo";
+import { loadThingDescription, InvalidThingDescriptionError } from "./td-validation";
+import { checkVoScript, loadVoScript, VoScriptError } from "./vo-script";
+
+const USAGE = `usage:
+  node-wot-vo run [--td <thing description.json>] [--config <descriptor.yaml>] [script.js]
+  node-wot-vo validate [--td <thing description.json>] [--config <descriptor.yaml>] [script.js]
+
+  --td, -t      the VO's own Thing (W3C TD 1.1, validated); its handlers come from the script
+  --config, -f  the VO descriptor (see examples/descriptors/reference.yaml); without it the VO is
+                named after the TD's title and takes every default
+  script.js     exports setup(ctx), properties: { name: { read, write } }, actions: { name: fn }
+                and the functions periodicFunctions names
+
+exit status: 0 stopped cleanly, 1 failed while running, 2 invalid command line, descriptor, TD or script`;
+
+const out = (line: string) => void process.stdout.write(`${line}\n`);
+const err = (line: string) => void process.stderr.write(`${line}\n`);
+
+class UsageError extends Error {}
+
+interface Command {
+    name: "run" | "validate";
+    td?: string;
+    config?: string;
+    script?: string;
+}
+
+function parseCommand(argv: string[]): Command | "help" {
+    const { values, positionals } = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+            td: { type: "string", short: "t" },
+            config: { type: "string", short: "f" },
+            help: { type: "boolean", short: "h" },
+        },
+    });
+    if (values.help === true || positionals.length === 0) return "help";
+    const [name, ...rest] = positionals;
+    if (name !== "run" && name !== "validate") throw new UsageError(`unknown command "${name}"`);
+    if (rest.length > 1) throw new UsageError(`one script at most, got ${rest.length}: ${rest.join(" ")}`);
+    if (values.td === undefined && values.config === undefined) {
+        throw new UsageError("give --td <thing description>, --config <descriptor>, or both");
+    }
+    return { name, td: values.td, config: values.config, script: rest[0] };
+}
+
+/** The descriptor, or the defaults for a VO named after its TD's title. */
+function configOf(command: Command): RunConfig {
+    if (command.config !== undefined) return loadDescriptor(command.config);
+    const td = loadThingDescription(command.td!, { forProduce: true });
+    const name =
+        String(td.title ?? "vo")
+            .replace(/[^A-Za-z0-9_.-]+/g, "-")
+            .slice(0, 64) || "vo";
+    return parseDescriptor(`name: ${JSON.stringify(name)}\n`, path.join(process.cwd(), "(defaults)"));
+}
+
+async function run(command: Command): Promise<number> {
+    const config = configOf(command);
+    if (command.name === "validate") {
+        const td = command.td === undefined ? undefined : loadThingDescription(command.td, { forProduce: true });
+        if (command.script !== undefined) {
+            checkVoScript(loadVoScript(command.script), command.script, td as never, config.periodic);
+        }
+        out(
+            `valid: VO ${config.name}${command.td ? `, TD ${command.td}` : ""}${command.script ? `, script ${command.script}` : ""}`
+        );
+        return 0;
+    }
+    const vo = await runVo({ config, tdFile: command.td, scriptFile: command.script, log: out });
+    out(`VO ${config.name} is running.`);
+    for (const { title, urls } of vo.thingUrls()) out(`  ${title}: ${urls.join("  ")}`);
+    out(`  time series: ${vo.vo.timeSeriesTarget}`);
+    out(`  VO state (SQLite): ${config.persistence.sqlite.path}`);
+    out("Ctrl-C (SIGINT) or SIGTERM flushes the records and stops.");
+    const signal = await new Promise<string>((resolve) => {
+        process.once("SIGINT", () => resolve("SIGINT"));
+        process.once("SIGTERM", () => resolve("SIGTERM"));
+    });
+    await vo.stop();
+    const s = vo.vo.stats();
+    out(`Stopped (${signal}): ${s.recorded} interactions recorded, ${s.written} written, ${s.dropped} dropped.`);
+    return 0;
+}
+
+const INVALID_INPUT = [DescriptorError, InvalidThingDescriptionError, VoScriptError, UsageError];
+
+export async function main(argv: string[]): Promise<number> {
+    let command: Command | "help";
+    try {
+        command = parseCommand(argv);
+    } catch (e) {
+        err(`node-wot-vo: ${(e as Error).message}\n${USAGE}`);
+        return 2;
+    }
+    if (command === "help") {
+        out(USAGE);
+        return 0;
+    }
+    try {
+        return await run(command);
+    } catch (e) {
+        const invalid = INVALID_INPUT.some((c) => e instanceof c);
+        err(invalid ? (e as Error).message : `node-wot-vo: ${(e as Error).message}`);
+        return invalid ? 2 : 1;
+    }
+}
+
+if (require.main === module) {
+    void main(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,256 @@
+import { randomUUID } from "node:crypto";
+import { Servient } from "@node-wot/core";
+import { HttpServer } from "@node-wot/binding-http";
+import type * as WoT from "wot-typescript-definitions";
+import { VoCoapClientFactory } from "../bindings/coap-client-factory";
+import { VoCoapServer } from "../bindings/coap-server";
+import { VoHttpClientFactory } from "../bindings/http-client-factory";
+import { setStaticAddress } from "../bindings/static-address";
+import { VoPersistence } from "../plugin";
+import { attachDevicePush } from "../proxy/device-push";
+import { DeviceProxy } from "../proxy/device-proxy";
+import type { RunConfig } from "./descriptor";
+import { loadThingDescription } from "./td-validation";
+import { checkVoScript, loadVoScript, VoScript, VoScriptContext } from "./vo-script";
+
+export interface RunVoOptions {
+    config: RunConfig;
+    /** the VO's own Thing; validated against the W3C TD 1.1 schema */
+    tdFile?: string;
+    scriptFile?: string;
+    /** where the VO's messages go (default stdout) */
+    log?: (line: string) => void;
+}
+
+/** A VO started by `runVo`; `stop()` flushes the records and shuts it down. */
+export interface RunningVo {
+    servient: Servient;
+    wot: typeof WoT;
+    vo: VoPersistence;
+    thing?: WoT.ExposedThing;
+    proxy?: DeviceProxy;
+    httpPort?: number;
+    coapPort?: number;
+    /** where each exposed Thing's TD is served, by Thing title */
+    thingUrls(): { title: string; urls: string[] }[];
+    stop(): Promise<void>;
+}
+
+const BASIC_SCHEME = "basic_sc";
+
+/**
+ * Runs a VO from its descriptor, its own TD and its script: servers, recording, device proxy and
+ * push, script handlers and periodic functions. Anything invalid fails before a port is opened.
+ */
+export async function runVo(options: RunVoOptions): Promise<RunningVo> {
+    const { config } = options;
+    const log = options.log ?? ((line: string) => void process.stdout.write(`${line}\n`));
+    const model = options.tdFile === undefined ? undefined : loadThingDescription(options.tdFile, { forProduce: true });
+    const init = model as WoT.ExposedThingInit | undefined;
+    const script: VoScript = options.scriptFile === undefined ? {} : loadVoScript(options.scriptFile);
+    checkVoScript(script, options.scriptFile ?? "(no script)", init, config.periodic);
+
+    setStaticAddress(config.address);
+    const servient = new Servient();
+    const security = config.security.scheme === "basic" ? [{ scheme: "basic" }] : undefined;
+    const http =
+        config.httpPort === undefined
+            ? undefined
+            : new HttpServer({ port: config.httpPort, address: config.address, security: security as never });
+    const coap =
+        config.coapPort === undefined
+            ? undefined
+            : new VoCoapServer({ port: config.coapPort, address: config.address });
+    if (http !== undefined) servient.addServer(http);
+    // binding-coap 0.8.16 is typed against its own copy of @node-wot/core
+    if (coap !== undefined) servient.addServer(coap as never);
+    servient.addClientFactory(new VoHttpClientFactory());
+    servient.addClientFactory(new VoCoapClientFactory() as never);
+
+    const vo = await VoPersistence.attach(servient, config.persistence);
+    const timers: NodeJS.Timeout[] = [];
+    let teardown: unknown;
+    let proxy: DeviceProxy | undefined;
+    let stopping: Promise<void> | undefined;
+    const produced: WoT.ExposedThing[] = [];
+
+    const stop = (): Promise<void> =>
+        (stopping ??= (async () => {
+            for (const t of timers) clearInterval(t);
+            if (typeof teardown === "function") {
+                try {
+                    await (teardown as () => unknown)();
+                } catch (err) {
+                    log(`script teardown failed: ${(err as Error).message}`);
+                }
+            }
+            await proxy?.close();
+            await servient.shutdown(); // also flushes and closes the stores
+        })());
+
+    try {
+        const wot = await servient.start();
+        const producing = withSecurity(wot, servient, config, produced);
+
+        const held = new Map<string, unknown>();
+        let thing: WoT.ExposedThing | undefined;
+        const ctx: VoScriptContext = {
+            servient,
+            wot: producing,
+            vo,
+            sqliteDb: vo.sqliteDb,
+            influxdb: vo.influxdb,
+            config,
+            log,
+            getValue: (name) => held.get(name),
+            async setValue(name, value) {
+                if (init?.properties?.[name] === undefined) throw new Error(`the VO's Thing has no property ${name}`);
+                if (script.properties?.[name]?.read !== undefined) {
+                    throw new Error(`property ${name} is read by the script's own handler; setValue has no effect`);
+                }
+                held.set(name, value);
+                if (init.properties[name].observable === true) await thing?.emitPropertyChange(name);
+            },
+        };
+
+        if (init !== undefined) {
+            thing = await producing.produce(init);
+            ctx.thing = thing;
+            setScriptHandlers(thing, init, script, ctx, held);
+        }
+        if (config.proxy !== undefined) {
+            proxy = await DeviceProxy.start(producing, vo, config.proxy);
+            ctx.mirror = proxy.mirror;
+            ctx.device = proxy.device;
+        }
+        if (script.setup !== undefined) teardown = await script.setup(ctx);
+        if (thing !== undefined) {
+            await thing.expose();
+            if (config.push !== undefined) attachDevicePush(thing, vo, config.push);
+        }
+        if (config.push !== undefined && thing === undefined) {
+            throw new Error("push: needs the VO's own Thing (--td) for the device to write to");
+        }
+
+        for (const [name, ms] of Object.entries(config.periodic)) {
+            const fn = script[name] as (c: VoScriptContext) => unknown;
+            let running = false;
+            timers.push(
+                setInterval(async () => {
+                    if (running) return; // a slow run is not stacked on itself
+                    running = true;
+                    try {
+                        await fn(ctx);
+                    } catch (err) {
+                        log(`periodic function ${name} failed: ${(err as Error).message}`);
+                    } finally {
+                        running = false;
+                    }
+                }, ms)
+            );
+        }
+
+        return {
+            servient,
+            wot: producing,
+            vo,
+            thing,
+            proxy,
+            httpPort: http?.getPort(),
+            coapPort: coap?.getPort(),
+            thingUrls: () => produced.map((t) => thingUrls(t.getThingDescription())),
+            stop,
+        };
+    } catch (err) {
+        await stop().catch(() => undefined);
+        throw err;
+    }
+}
+
+/** Reads and writes by the script's handlers, or of a held value where the script gives none. */
+function setScriptHandlers(
+    thing: WoT.ExposedThing,
+    init: WoT.ExposedThingInit,
+    script: VoScript,
+    ctx: VoScriptContext,
+    held: Map<string, unknown>
+): void {
+    for (const [name, affordance] of Object.entries(init.properties ?? {})) {
+        if (affordance === undefined) continue;
+        const handlers = script.properties?.[name];
+        if (affordance.default !== undefined) held.set(name, affordance.default);
+        else if (affordance.const !== undefined) held.set(name, affordance.const);
+        const read = handlers?.read;
+        thing.setPropertyReadHandler(name, async () =>
+            read !== undefined ? ((await read(ctx)) as WoT.InteractionInput) : (held.get(name) as WoT.InteractionInput)
+        );
+        if (affordance.readOnly === true) continue;
+        const write = handlers?.write;
+        thing.setPropertyWriteHandler(name, async (io) => {
+            const value = await io.value();
+            if (write !== undefined) await write(value, ctx);
+            else held.set(name, value);
+        });
+    }
+    for (const [name, fn] of Object.entries(script.actions ?? {})) {
+        const hasInput = init.actions?.[name]?.input !== undefined;
+        thing.setActionHandler(name, async (params) => {
+            const input = hasInput ? await params.value() : undefined;
+            return ((await fn(input, ctx)) ?? undefined) as WoT.InteractionInput;
+        });
+    }
+}
+
+/**
+ * The WoT API scripts and the proxy produce through: with basic security every Thing gets a basic
+ * security definition and the VO's credentials, so none is left open by accident.
+ */
+function withSecurity(
+    wot: typeof WoT,
+    servient: Servient,
+    config: RunConfig,
+    produced: WoT.ExposedThing[]
+): typeof WoT {
+    const security = config.security;
+    const produce = async (init: WoT.ExposedThingInit): Promise<WoT.ExposedThing> => {
+        let model = init;
+        if (security.scheme === "basic") {
+            model = {
+                ...init,
+                id: init.id ?? `urn:uuid:${randomUUID()}`,
+                securityDefinitions: { [BASIC_SCHEME]: { scheme: "basic", in: "header" } },
+                security: BASIC_SCHEME,
+            };
+            servient.addCredentials({
+                [model.id as string]: { username: security.username, password: security.password },
+            });
+        }
+        const thing = await wot.produce(model);
+        produced.push(thing);
+        return thing;
+    };
+    return new Proxy(wot, {
+        get: (target, key, receiver) => (key === "produce" ? produce : (Reflect.get(target, key, receiver) as unknown)),
+    });
+}
+
+/**
+ * The TD URL of a Thing per scheme, taken from its forms (`…/<thing>/properties/x` -> `…/<thing>`);
+ * the shortest, as servers also answer under the URL-encoded id.
+ */
+function thingUrls(td: WoT.ThingDescription): { title: string; urls: string[] } {
+    const byScheme = new Map<string, string>();
+    for (const kind of ["properties", "actions", "events"] as const) {
+        for (const affordance of Object.values(td[kind] ?? {})) {
+            for (const form of (affordance as { forms?: { href: string }[] }).forms ?? []) {
+                const cut = form.href.search(/\/(properties|actions|events)\//);
+                if (cut <= 0) continue;
+                const url = form.href.slice(0, cut);
+                const scheme = url.slice(0, url.indexOf(":"));
+                const known = byScheme.get(scheme);
+                if (known === undefined || url.length < known.length) byScheme.set(scheme, url);
+            }
+        }
+    }
+    return { title: td.title, urls: [...byScheme.values()].sort().reverse() };
+}

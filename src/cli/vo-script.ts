@@ -1,0 +1,152 @@
+import path from "node:path";
+import type { Servient } from "@node-wot/core";
+import type * as WoT from "wot-typescript-definitions";
+import type { VoPersistence } from "../plugin";
+import type { SqliteDbApi } from "../sqlite/sqlite-db-api";
+import type { InfluxDbApi } from "../timeseries/influxdb/influxdb-api";
+import type { RunConfig } from "./descriptor";
+
+/** What a VO script's functions receive. */
+export interface VoScriptContext {
+    /** the Thing produced from `--td`, when given */
+    thing?: WoT.ExposedThing;
+    /** the mirror Thing of the proxied device, when the descriptor has `proxy` */
+    mirror?: WoT.ExposedThing;
+    /** the proxied device, consumed */
+    device?: WoT.ConsumedThing;
+    servient: Servient;
+    wot: typeof WoT;
+    vo: VoPersistence;
+    sqliteDb: SqliteDbApi;
+    influxdb: InfluxDbApi;
+    config: RunConfig;
+    /** the value `--td` Thing's property holds when the script gives it no read handler */
+    getValue(property: string): unknown;
+    /** sets such a held value; observers of an observable property are notified */
+    setValue(property: string, value: unknown): Promise<void>;
+    log(message: string): void;
+}
+
+export interface VoScriptProperty {
+    read?(ctx: VoScriptContext): unknown;
+    write?(value: unknown, ctx: VoScriptContext): unknown;
+}
+
+/**
+ * A VO script: a CommonJS (or, on Node >= 20.19, ES) module. Every export is optional:
+ *
+ *     module.exports = {
+ *         async setup(ctx) { ... return () => { ... } },   // once, before serving; may return a teardown
+ *         properties: { temperature: { read: (ctx) => 21.5, write: (value, ctx) => {} } },
+ *         actions: { calibrate: async (input, ctx) => ({ applied: true }) },
+ *         sample: async (ctx) => {},                        // named in periodicFunctions
+ *     };
+ */
+export interface VoScript {
+    setup?(ctx: VoScriptContext): unknown;
+    properties?: Record<string, VoScriptProperty>;
+    actions?: Record<string, (input: unknown, ctx: VoScriptContext) => unknown>;
+    [periodic: string]: unknown;
+}
+
+/** A script that cannot be loaded or does not fit its TD and descriptor; names the export at fault. */
+export class VoScriptError extends Error {
+    constructor(
+        readonly source: string,
+        readonly problems: string[]
+    ) {
+        super(`invalid VO script ${source}:\n${problems.map((p) => `  ${source}: ${p}`).join("\n")}`);
+        this.name = "VoScriptError";
+    }
+}
+
+/** Loads a script module; its top-level code runs here. */
+export function loadVoScript(file: string): VoScript {
+    const resolved = path.resolve(file);
+    let mod: unknown;
+    try {
+        // a script is loaded by path at run time, which an import statement cannot express
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        mod = require(resolved);
+    } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        const why = e.code === "MODULE_NOT_FOUND" && e.message.includes(resolved) ? "no such file" : e.message;
+        throw new VoScriptError(file, [`cannot load: ${why}`]);
+    }
+    const script = (mod as { default?: unknown } | null)?.default ?? mod;
+    if (script === null || typeof script !== "object") {
+        throw new VoScriptError(file, ["must export an object (module.exports = { setup, properties, actions, ... })"]);
+    }
+    return script as VoScript;
+}
+
+const names = (o: object | undefined): string => {
+    const keys = Object.keys(o ?? {});
+    return keys.length === 0 ? "none" : keys.join(", ");
+};
+
+/**
+ * Checks the script's exports against the TD it serves and the descriptor's periodic functions,
+ * every problem at once, before anything is exposed.
+ */
+export function checkVoScript(
+    script: VoScript,
+    source: string,
+    td: WoT.ExposedThingInit | undefined,
+    periodic: Record<string, number>
+): void {
+    const problems: string[] = [];
+    if (script.setup !== undefined && typeof script.setup !== "function") problems.push("setup: must be a function");
+    const handlersWithoutTd = (kind: string) =>
+        problems.push(`${kind}: handlers need a Thing of the VO's own (--td); a proxied device's mirror forwards`);
+
+    if (script.properties !== undefined) {
+        if (typeof script.properties !== "object" || script.properties === null) {
+            problems.push("properties: must be an object of { read, write } by property name");
+        } else if (td === undefined) {
+            handlersWithoutTd("properties");
+        } else {
+            for (const [name, p] of Object.entries(script.properties)) {
+                const affordance = td.properties?.[name];
+                if (affordance === undefined) {
+                    problems.push(`properties.${name}: the TD has no such property (it has: ${names(td.properties)})`);
+                    continue;
+                }
+                if (p === null || typeof p !== "object") {
+                    problems.push(`properties.${name}: must be an object with read and/or write functions`);
+                    continue;
+                }
+                for (const key of Object.keys(p)) {
+                    if (key !== "read" && key !== "write") problems.push(`properties.${name}.${key}: unknown key`);
+                    else if (typeof (p as Record<string, unknown>)[key] !== "function") {
+                        problems.push(`properties.${name}.${key}: must be a function`);
+                    }
+                }
+                if (p.write !== undefined && affordance.readOnly === true) {
+                    problems.push(`properties.${name}.write: the property is readOnly in the TD`);
+                }
+            }
+        }
+    }
+    if (script.actions !== undefined) {
+        if (typeof script.actions !== "object" || script.actions === null) {
+            problems.push("actions: must be an object of functions by action name");
+        } else if (td === undefined) {
+            handlersWithoutTd("actions");
+        } else {
+            for (const [name, fn] of Object.entries(script.actions)) {
+                if (td.actions?.[name] === undefined) {
+                    problems.push(`actions.${name}: the TD has no such action (it has: ${names(td.actions)})`);
+                } else if (typeof fn !== "function") {
+                    problems.push(`actions.${name}: must be a function`);
+                }
+            }
+        }
+    }
+    for (const name of Object.keys(periodic)) {
+        if (typeof script[name] !== "function") {
+            problems.push(`${name}: periodicFunctions names it, but the script exports no function ${name}`);
+        }
+    }
+    if (problems.length > 0) throw new VoScriptError(source, problems);
+}

@@ -1,0 +1,234 @@
+import fs from "node:fs";
+import path from "node:path";
+import { expect } from "chai";
+import { parseDescriptor } from "../../src/cli/descriptor";
+import { runVo, RunningVo } from "../../src/cli/run-vo";
+import { InvalidThingDescriptionError } from "../../src/cli/td-validation";
+import { VoScriptError } from "../../src/cli/vo-script";
+import { freeTcpPort } from "../helpers/free-port";
+import { CLI, NodeProcess, ROOT } from "../helpers/node-process";
+import { tempDir, waitFor } from "../helpers/vo-fixture";
+
+const ROOM_TD = path.join(ROOT, "thing-descriptions", "room-log.td.json");
+
+describe("node-wot-vo run: a VO from its descriptor, TD and script", function () {
+    this.timeout(30_000);
+    let dir: string;
+    let running: RunningVo | undefined;
+    const env = { ...process.env, VO_USER: "operator", VO_PASSWORD: "pw with spaces, 'quotes' and: colons" };
+
+    beforeEach(() => (dir = tempDir("node-wot-vo-run-")));
+    afterEach(async () => {
+        await running?.stop();
+        running = undefined;
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** A descriptor in the temp dir, with any free ports. */
+    const descriptor = (extra: string[] = [], coap = "coap: { port: 0 }") =>
+        parseDescriptor(
+            ["name: test-vo", "http: { port: 0 }", coap, "selfCheck: { interval: 0 }", ...extra].join("\n"),
+            path.join(dir, "vo.yaml"),
+            env
+        );
+
+    const script = (name: string, text: string) => {
+        const file = path.join(dir, name);
+        fs.writeFileSync(file, text);
+        return file;
+    };
+
+    it("serves script handlers and held values, runs periodic functions, and records it all", async function () {
+        const file = script(
+            "room.js",
+            `let samples = 0;
+module.exports = {
+    async setup(ctx) { await ctx.setValue("occupancy", 3); },
+    tick(ctx) { samples++; return ctx.setValue("occupancy", 3 + samples); },
+    properties: { recentNotes: { read: () => [{ id: 1, time: "t", text: "from the script" }] } },
+    actions: { addNote: (input) => ({ id: input.text.length }) },
+};`
+        );
+        running = await runVo({
+            config: descriptor(["periodicFunctions: { tick: 50ms }"]),
+            tdFile: ROOM_TD,
+            scriptFile: file,
+            log: () => undefined,
+        });
+        const base = `http://127.0.0.1:${running.httpPort}/roomlog`;
+        expect(running.thingUrls()).to.deep.equal([
+            {
+                title: "RoomLog",
+                urls: [base, `coap://127.0.0.1:${running.coapPort}/roomlog`],
+            },
+        ]);
+        await waitFor(async () => ((await (await fetch(`${base}/properties/occupancy`)).json()) as number) >= 5);
+        expect(await (await fetch(`${base}/properties/recentNotes`)).json()).to.deep.equal([
+            { id: 1, time: "t", text: "from the script" },
+        ]);
+        const note = await fetch(`${base}/actions/addNote`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ text: "four" }),
+        });
+        expect(await note.json()).to.deep.equal({ id: 4 });
+        await running.vo.flush();
+        const changes = await running.vo.history({
+            thing: "urn:dev:ops:room-log-1",
+            kind: "property",
+            name: "occupancy",
+        });
+        // setup's value, then one per tick, each a propertychange recorded as the VO's own
+        const emitted = changes.filter((r) => r.op === "propertychange");
+        expect(emitted.slice(0, 3).map((r) => [r.op, r.protocol, r.value])).to.deep.equal([
+            ["propertychange", "local", 3],
+            ["propertychange", "local", 4],
+            ["propertychange", "local", 5],
+        ]);
+    });
+
+    it("with basic security every Thing asks for the credentials from the environment", async function () {
+        running = await runVo({
+            config: descriptor(
+                ["security: { scheme: basic, usernameEnv: VO_USER, passwordEnv: VO_PASSWORD }"],
+                "coap: false"
+            ),
+            tdFile: ROOM_TD,
+            log: () => undefined,
+        });
+        const url = `http://127.0.0.1:${running.httpPort}/roomlog/properties/occupancy`;
+        const td = running.thing!.getThingDescription();
+        expect(td.securityDefinitions).to.deep.equal({ basic_sc: { scheme: "basic", in: "header" } });
+        expect((await fetch(url)).status).to.equal(401);
+        const wrong = Buffer.from("operator:guess").toString("base64");
+        expect((await fetch(url, { headers: { authorization: `Basic ${wrong}` } })).status).to.equal(401);
+        const right = Buffer.from(`operator:${env.VO_PASSWORD}`).toString("base64");
+        const ok = await fetch(url, { headers: { authorization: `Basic ${right}` } });
+        expect(ok.status).to.equal(200);
+    });
+
+    it("refuses a script that does not fit its TD and descriptor, naming every export at fault, before serving", async function () {
+        const file = script(
+            "bad.js",
+            `module.exports = {
+    setup: 1,
+    properties: { occupancy: { read() {}, wirte() {} }, occupancyStats: { write() {} }, nope: {} },
+    actions: { addNote: "not a function", deleteAll() {} },
+};`
+        );
+        const err = await runVo({
+            config: descriptor(["periodicFunctions: { sample: 1s }"]),
+            tdFile: ROOM_TD,
+            scriptFile: file,
+            log: () => undefined,
+        }).then(
+            () => undefined,
+            (e: Error) => e
+        );
+        expect(err).to.be.instanceOf(VoScriptError);
+        expect((err as VoScriptError).problems).to.deep.equal([
+            "setup: must be a function",
+            "properties.occupancy.wirte: unknown key",
+            "properties.occupancyStats.write: the property is readOnly in the TD",
+            "properties.nope: the TD has no such property (it has: occupancy, occupancyStats, recentNotes)",
+            "actions.addNote: must be a function",
+            "actions.deleteAll: the TD has no such action (it has: addNote)",
+            "sample: periodicFunctions names it, but the script exports no function sample",
+        ]);
+        const proxyHandlers = await runVo({
+            config: descriptor(["proxy: { td: 'coap://127.0.0.1:1/device' }"]),
+            scriptFile: script("handlers.js", "module.exports = { properties: { temperature: { read: () => 1 } } };"),
+            log: () => undefined,
+        }).then(
+            () => undefined,
+            (e: Error) => e
+        );
+        expect(proxyHandlers?.message).to.match(/properties: handlers need a Thing of the VO's own \(--td\)/);
+        const broken = await runVo({
+            config: descriptor(),
+            scriptFile: script("syntax.js", "module.exports = {"),
+            log: () => undefined,
+        }).then(
+            () => undefined,
+            (e: Error) => e
+        );
+        expect(broken).to.be.instanceOf(VoScriptError);
+        expect(broken!.message).to.match(/syntax\.js: cannot load: Unexpected end of input/);
+    });
+
+    it("refuses a TD that breaks the W3C TD 1.1 schema with its paths", async function () {
+        const td = path.join(dir, "bad.td.json");
+        fs.writeFileSync(td, JSON.stringify({ title: "T", properties: { p: { type: "integer", readOnly: "yes" } } }));
+        const err = await runVo({ config: descriptor(), tdFile: td, log: () => undefined }).then(
+            () => undefined,
+            (e: Error) => e
+        );
+        expect(err).to.be.instanceOf(InvalidThingDescriptionError);
+        expect(err!.message).to.include("/properties/p/readOnly: must be boolean");
+    });
+});
+
+describe("the node-wot-vo command", function () {
+    this.timeout(30_000);
+    let dir: string;
+    beforeEach(() => (dir = tempDir("node-wot-vo-cmd-")));
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const cli = async (...args: string[]) => {
+        const p = new NodeProcess([CLI, ...args]);
+        const code = await p.exited();
+        return { code, output: p.output };
+    };
+
+    it("reports descriptor errors with their paths and lines, and exits 2", async function () {
+        const file = path.join(dir, "vo.yaml");
+        fs.writeFileSync(file, "name: has space\nhttp: { port: 70000 }\nperiodicFunctions: { sample: soon }\n");
+        const { code, output } = await cli("run", "--config", file);
+        expect(code).to.equal(2);
+        expect(output).to.include(`invalid VO descriptor ${file} (3 problems)`);
+        expect(output).to.include(`${file}: name: must be 1 to 64 of the characters`);
+        expect(output).to.include(`${file}: http.port:`);
+        expect(output).to.include(`${file}: periodicFunctions.sample:`);
+    });
+
+    it("validates a TD, descriptor and script without running them; usage errors exit 2", async function () {
+        const ok = await cli(
+            "validate",
+            "--td",
+            "thing-descriptions/room-log.td.json",
+            "--config",
+            "examples/history-vo/vo.yaml",
+            "examples/history-vo/script.js"
+        );
+        expect(ok).to.deep.equal({
+            code: 0,
+            output: "valid: VO history-vo, TD thing-descriptions/room-log.td.json, script examples/history-vo/script.js\n",
+        });
+        // without --config the VO is named after its TD's title and takes every default
+        const bare = await cli("validate", "--td", "thing-descriptions/room-log.td.json");
+        expect(bare).to.deep.equal({ code: 0, output: "valid: VO RoomLog, TD thing-descriptions/room-log.td.json\n" });
+        const unknown = await cli("start");
+        expect(unknown.code).to.equal(2);
+        expect(unknown.output).to.match(/^node-wot-vo: unknown command "start"\nusage:/);
+        const nothing = await cli("run");
+        expect(nothing.code).to.equal(2);
+        expect(nothing.output).to.include("give --td <thing description>, --config <descriptor>, or both");
+        const help = await cli("--help");
+        expect(help.code).to.equal(0);
+        expect(help.output).to.match(/^usage:\n {2}node-wot-vo run/);
+    });
+
+    it("a VO that cannot start (its port taken) exits 1 with the reason", async function () {
+        const file = path.join(dir, "vo.yaml");
+        fs.writeFileSync(file, `name: taken\nhttp: { port: ${await freeTcpPort()} }\ncoap: false\n`);
+        const first = new NodeProcess([CLI, "run", "--td", "thing-descriptions/room-log.td.json", "-f", file]);
+        try {
+            await first.waitForOutput("VO taken is running");
+            const second = await cli("run", "--td", "thing-descriptions/room-log.td.json", "-f", file);
+            expect(second.code).to.equal(1);
+            expect(second.output).to.match(/^node-wot-vo: .*EADDRINUSE/m);
+        } finally {
+            expect(await first.stop()).to.equal(0);
+        }
+    });
+});

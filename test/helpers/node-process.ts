@@ -1,0 +1,68 @@
+import { ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { parseDocument } from "yaml";
+import { waitFor } from "./vo-fixture";
+
+/** The repository root (tests run from dist/test). */
+export const ROOT = path.join(__dirname, "..", "..", "..");
+export const CLI = path.join(ROOT, "dist", "src", "cli", "main.js");
+
+/** A Node.js child process whose output is kept, for examples and the CLI. */
+export class NodeProcess {
+    output = "";
+    private readonly exit: Promise<number | null>;
+
+    constructor(
+        readonly args: string[],
+        env: NodeJS.ProcessEnv = {}
+    ) {
+        this.child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env } });
+        this.child.stdout!.on("data", (d) => (this.output += d));
+        this.child.stderr!.on("data", (d) => (this.output += d));
+        this.exit = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
+    }
+
+    readonly child: ChildProcess;
+
+    get running(): boolean {
+        return this.child.exitCode === null && this.child.signalCode === null;
+    }
+
+    /** Waits for `text` in the output; fails with the output so far, or early when the process exits. */
+    async waitForOutput(text: string | RegExp, ms = 15_000): Promise<void> {
+        const seen = () => (typeof text === "string" ? this.output.includes(text) : text.test(this.output));
+        try {
+            await waitFor(
+                () => {
+                    if (seen()) return true;
+                    if (!this.running) throw new Error(`exited (${this.child.exitCode})`);
+                    return false;
+                },
+                ms,
+                `${JSON.stringify(String(text))} from node ${this.args.join(" ")}`
+            );
+        } catch (err) {
+            throw new Error(`${(err as Error).message}\n--- output:\n${this.output}`);
+        }
+    }
+
+    /** Sends the signal and resolves with the exit code. */
+    async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+        if (this.running) this.child.kill(signal);
+        return this.exited();
+    }
+
+    exited(): Promise<number | null> {
+        return this.exit;
+    }
+}
+
+/** Writes a copy of an example descriptor with some keys changed (ports, paths), into `dir`. */
+export function descriptorCopy(example: string, dir: string, changes: [string[], unknown][]): string {
+    const doc = parseDocument(fs.readFileSync(path.join(ROOT, example), "utf8"));
+    for (const [keyPath, value] of changes) doc.setIn(keyPath, value);
+    const file = path.join(dir, path.basename(path.dirname(example)) + ".yaml");
+    fs.writeFileSync(file, doc.toString());
+    return file;
+}
