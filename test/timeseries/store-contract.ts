@@ -137,7 +137,8 @@ export function describeStoreContract(title: string, open: (ctx: Mocha.Context) 
         });
 
         it("aggregates numeric values in epoch-aligned windows: mean, min, max, count, last", async function () {
-            // 3 windows of 10 s; booleans count as 0/1; strings are left out of numeric aggregates
+            // 3 windows of 10 s; booleans count as 0/1; strings are left out of numeric aggregates,
+            // and so are failed interactions (a write the schema refused carries the refused value)
             const pts = [
                 [0, 1],
                 [1000, 3],
@@ -147,7 +148,8 @@ export function describeStoreContract(title: string, open: (ctx: Mocha.Context) 
                 [15_000, "not a number"],
                 [25_000, -2],
             ] as const;
-            await write(pts.map(([dt, v]) => propertyRecord("p", v, T0 + dt)));
+            const refused = propertyRecord("p", 1000, T0 + 2000, { op: "writeproperty", ok: false, error: "refused" });
+            await write([...pts.map(([dt, v]) => propertyRecord("p", v, T0 + dt)), refused]);
             const base = { thing: "urn:test:thing", kind: "property" as const, name: "p" };
             const agg = async (fn: "mean" | "min" | "max" | "count" | "last") =>
                 ((await q({ ...base, aggregate: { every: "10s", fn } })) as AggregateRow[]).map((r) => [

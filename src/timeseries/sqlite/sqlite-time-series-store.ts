@@ -89,7 +89,7 @@ function toHistoryRecord(r: StoredRow): HistoryRecord {
     };
 }
 
-/** SQL for each aggregate; numeric values only (numbers, and booleans as 0/1). */
+/** SQL for each aggregate; numeric values of successful interactions only (numbers, and booleans as 0/1). */
 const AGGREGATE_SQL = {
     mean: "AVG(value) AS agg",
     min: "MIN(value) AS agg",
@@ -157,7 +157,7 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
         const rows = await this.db.all<{ window: string; agg: number | null }>(
             `SELECT CAST(ts - (ts % CAST(? AS INTEGER)) AS TEXT) AS window, ${AGGREGATE_SQL[q.aggregate.fn]}
              FROM ts_interaction
-             WHERE ${where} AND value_type IN ('number', 'boolean')
+             WHERE ${where} AND ok = 1 AND value_type IN ('number', 'boolean')
              GROUP BY ts - (ts % CAST(? AS INTEGER))
              ORDER BY ts - (ts % CAST(? AS INTEGER)) ${order} LIMIT ?`,
             [every, ...params, every, every, q.limit]
