@@ -58,11 +58,10 @@ export class NodeProcess {
     }
 }
 
-/** Writes a copy of an example descriptor with some keys changed (ports, paths), into `dir`. */
-export function descriptorCopy(example: string, dir: string, changes: [string[], unknown][]): string {
+/** Writes a copy of an example descriptor with some keys changed (ports, paths) to `file`. */
+export function descriptorCopy(example: string, file: string, changes: [string[], unknown][]): string {
     const doc = parseDocument(fs.readFileSync(path.join(ROOT, example), "utf8"));
     for (const [keyPath, value] of changes) doc.setIn(keyPath, value);
-    const file = path.join(dir, path.basename(path.dirname(example)) + ".yaml");
     fs.writeFileSync(file, doc.toString());
     return file;
 }
