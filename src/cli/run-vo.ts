@@ -1,5 +1,4 @@
-import { randomUUID } from "node:crypto";
-import { Servient } from "@node-wot/core";
+import { ExposedThing, Servient } from "@node-wot/core";
 import { HttpServer } from "@node-wot/binding-http";
 import type * as WoT from "wot-typescript-definitions";
 import { VoCoapClientFactory } from "../bindings/coap-client-factory";
@@ -72,7 +71,8 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
     let teardown: unknown;
     let proxy: DeviceProxy | undefined;
     let stopping: Promise<void> | undefined;
-    const produced: WoT.ExposedThing[] = [];
+    const produced: ExposedThing[] = [];
+    watchThings(servient, config.security, produced);
 
     const stop = (): Promise<void> =>
         (stopping ??= (async () => {
@@ -90,13 +90,12 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
 
     try {
         const wot = await servient.start();
-        const producing = withSecurity(wot, servient, config, produced);
 
         const held = new Map<string, unknown>();
         let thing: WoT.ExposedThing | undefined;
         const ctx: VoScriptContext = {
             servient,
-            wot: producing,
+            wot: wot,
             vo,
             sqliteDb: vo.sqliteDb,
             influxdb: vo.influxdb,
@@ -114,12 +113,12 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
         };
 
         if (init !== undefined) {
-            thing = await producing.produce(init);
+            thing = await wot.produce(init);
             ctx.thing = thing;
             setScriptHandlers(thing, init, script, ctx, held);
         }
         if (config.proxy !== undefined) {
-            proxy = await DeviceProxy.start(producing, vo, config.proxy);
+            proxy = await DeviceProxy.start(wot, vo, config.proxy);
             ctx.mirror = proxy.mirror;
             ctx.device = proxy.device;
         }
@@ -152,13 +151,13 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
 
         return {
             servient,
-            wot: producing,
+            wot: wot,
             vo,
             thing,
             proxy,
             httpPort: http?.getPort(),
             coapPort: coap?.getPort(),
-            thingUrls: () => produced.map((t) => thingUrls(t.getThingDescription())),
+            thingUrls: () => produced.map((t) => thingUrls(t.getThingDescription() as WoT.ThingDescription)),
             stop,
         };
     } catch (err) {
@@ -202,36 +201,22 @@ function setScriptHandlers(
 }
 
 /**
- * The WoT API scripts and the proxy produce through: with basic security every Thing gets a basic
- * security definition and the VO's credentials, so none is left open by accident.
+ * Every Thing the servient produces (the VO's own, the mirror, the VO status Thing, any a script
+ * produces) is listed, and with basic security gets a basic security definition and the VO's
+ * credentials before it is exposed, so none is left open by accident.
  */
-function withSecurity(
-    wot: typeof WoT,
-    servient: Servient,
-    config: RunConfig,
-    produced: WoT.ExposedThing[]
-): typeof WoT {
-    const security = config.security;
-    const produce = async (init: WoT.ExposedThingInit): Promise<WoT.ExposedThing> => {
-        let model = init;
-        if (security.scheme === "basic") {
-            model = {
-                ...init,
-                id: init.id ?? `urn:uuid:${randomUUID()}`,
-                securityDefinitions: { [BASIC_SCHEME]: { scheme: "basic", in: "header" } },
-                security: BASIC_SCHEME,
-            };
-            servient.addCredentials({
-                [model.id as string]: { username: security.username, password: security.password },
-            });
-        }
-        const thing = await wot.produce(model);
+function watchThings(servient: Servient, security: RunConfig["security"], produced: ExposedThing[]): void {
+    const addThing = servient.addThing.bind(servient);
+    servient.addThing = (thing: ExposedThing): boolean => {
+        const added = addThing(thing); // gives the Thing its id when it has none
         produced.push(thing);
-        return thing;
+        if (security.scheme === "basic") {
+            thing.securityDefinitions = { [BASIC_SCHEME]: { scheme: "basic", in: "header" } };
+            thing.security = BASIC_SCHEME;
+            servient.addCredentials({ [thing.id]: { username: security.username, password: security.password } });
+        }
+        return added;
     };
-    return new Proxy(wot, {
-        get: (target, key, receiver) => (key === "produce" ? produce : (Reflect.get(target, key, receiver) as unknown)),
-    });
 }
 
 /**

@@ -56,11 +56,10 @@ module.exports = {
             log: () => undefined,
         });
         const base = `http://127.0.0.1:${running.httpPort}/roomlog`;
+        const coap = `coap://127.0.0.1:${running.coapPort}`;
         expect(running.thingUrls()).to.deep.equal([
-            {
-                title: "RoomLog",
-                urls: [base, `coap://127.0.0.1:${running.coapPort}/roomlog`],
-            },
+            { title: "VoStatus", urls: [`http://127.0.0.1:${running.httpPort}/vostatus`, `${coap}/vostatus`] },
+            { title: "RoomLog", urls: [base, `${coap}/roomlog`] },
         ]);
         await waitFor(async () => ((await (await fetch(`${base}/properties/occupancy`)).json()) as number) >= 5);
         expect(await (await fetch(`${base}/properties/recentNotes`)).json()).to.deep.equal([
@@ -105,6 +104,10 @@ module.exports = {
         const right = Buffer.from(`operator:${env.VO_PASSWORD}`).toString("base64");
         const ok = await fetch(url, { headers: { authorization: `Basic ${right}` } });
         expect(ok.status).to.equal(200);
+        // the VO status Thing (observers, redirects, the device's address) is guarded the same way
+        const status = `http://127.0.0.1:${running.httpPort}/vostatus/properties/redirects`;
+        expect((await fetch(status)).status).to.equal(401);
+        expect((await fetch(status, { headers: { authorization: `Basic ${right}` } })).status).to.equal(200);
     });
 
     it("refuses a script that does not fit its TD and descriptor, naming every export at fault, before serving", async function () {
