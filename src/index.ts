@@ -27,7 +27,7 @@ export { VoHttpClientFactory, VoHttpClient } from "./bindings/http-client-factor
 export { DeviceProxy, DeviceProxyError, ProxyHost, attachDevicePush, InvalidProxyError } from "./proxy";
 export type { DeviceProxyOptions, DevicePushOptions, WhenLost } from "./proxy";
 export { markStale } from "./recording/thing-recorder";
-export { runVo, RunVoOptions, RunningVo } from "./cli/run-vo";
+export { runVo, RunVoOptions, RunningVo, InvalidRunError } from "./cli/run-vo";
 export { loadDescriptor, parseDescriptor, RunConfig, DescriptorError, DescriptorProblem } from "./cli/descriptor";
 export { validateThingDescription, loadThingDescription, InvalidThingDescriptionError } from "./cli/td-validation";
 export { VoScript, VoScriptContext, VoScriptProperty, VoScriptError } from "./cli/vo-script";

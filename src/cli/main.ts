@@ -8,7 +8,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { DescriptorError, loadDescriptor, parseDescriptor, RunConfig } from "./descriptor";
-import { runVo } from "./run-vo";
+import { InvalidRunError, runVo } from "./run-vo";
 import { loadThingDescription, InvalidThingDescriptionError } from "./td-validation";
 import { checkVoScript, loadVoScript, VoScriptError } from "./vo-script";
 
@@ -74,6 +74,11 @@ async function run(command: Command): Promise<number> {
         if (command.script !== undefined) {
             checkVoScript(loadVoScript(command.script), command.script, td as never, config.periodic);
         }
+        if (config.push !== undefined && td === undefined) {
+            throw new InvalidRunError(
+                "the descriptor's push needs the VO's own Thing (--td) for the device to write to"
+            );
+        }
         out(
             `valid: VO ${config.name}${command.td ? `, TD ${command.td}` : ""}${command.script ? `, script ${command.script}` : ""}`
         );
@@ -95,7 +100,7 @@ async function run(command: Command): Promise<number> {
     return 0;
 }
 
-const INVALID_INPUT = [DescriptorError, InvalidThingDescriptionError, VoScriptError, UsageError];
+const INVALID_INPUT = [DescriptorError, InvalidThingDescriptionError, VoScriptError, InvalidRunError, UsageError];
 
 export async function main(argv: string[]): Promise<number> {
     let command: Command | "help";

@@ -10,7 +10,7 @@ import { attachDevicePush } from "../proxy/device-push";
 import { DeviceProxy } from "../proxy/device-proxy";
 import type { RunConfig } from "./descriptor";
 import { loadThingDescription } from "./td-validation";
-import { checkVoScript, loadVoScript, VoScript, VoScriptContext } from "./vo-script";
+import { checkVoScript, loadVoScript, NO_SCRIPT, VoScript, VoScriptContext } from "./vo-script";
 
 export interface RunVoOptions {
     config: RunConfig;
@@ -37,6 +37,14 @@ export interface RunningVo {
 
 const BASIC_SCHEME = "basic_sc";
 
+/** The descriptor, TD and script are each valid but do not go together. */
+export class InvalidRunError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "InvalidRunError";
+    }
+}
+
 /**
  * Runs a VO from its descriptor, its own TD and its script: servers, recording, device proxy and
  * push, script handlers and periodic functions. Anything invalid fails before a port is opened.
@@ -47,7 +55,10 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
     const model = options.tdFile === undefined ? undefined : loadThingDescription(options.tdFile, { forProduce: true });
     const init = model as WoT.ExposedThingInit | undefined;
     const script: VoScript = options.scriptFile === undefined ? {} : loadVoScript(options.scriptFile);
-    checkVoScript(script, options.scriptFile ?? "(no script)", init, config.periodic);
+    checkVoScript(script, options.scriptFile ?? NO_SCRIPT, init, config.periodic);
+    if (config.push !== undefined && init === undefined) {
+        throw new InvalidRunError("the descriptor's push needs the VO's own Thing (--td) for the device to write to");
+    }
 
     setStaticAddress(config.address);
     const servient = new Servient();
@@ -126,9 +137,6 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
         if (thing !== undefined) {
             await thing.expose();
             if (config.push !== undefined) attachDevicePush(thing, vo, config.push);
-        }
-        if (config.push !== undefined && thing === undefined) {
-            throw new Error("push: needs the VO's own Thing (--td) for the device to write to");
         }
 
         for (const [name, ms] of Object.entries(config.periodic)) {

@@ -49,6 +49,9 @@ export interface VoScript {
     [periodic: string]: unknown;
 }
 
+/** How a run without a script is named in problems. */
+export const NO_SCRIPT = "(no script)";
+
 /** A script that cannot be loaded or does not fit its TD and descriptor; names the export at fault. */
 export class VoScriptError extends Error {
     constructor(
@@ -144,7 +147,9 @@ export function checkVoScript(
         }
     }
     for (const name of Object.keys(periodic)) {
-        if (typeof script[name] !== "function") {
+        if (source === NO_SCRIPT) {
+            problems.push(`${name}: periodicFunctions names it, but no script was given`);
+        } else if (typeof script[name] !== "function") {
             problems.push(`${name}: periodicFunctions names it, but the script exports no function ${name}`);
         }
     }

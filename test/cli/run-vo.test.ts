@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { parseDescriptor } from "../../src/cli/descriptor";
-import { runVo, RunningVo } from "../../src/cli/run-vo";
+import { InvalidRunError, runVo, RunningVo } from "../../src/cli/run-vo";
 import { InvalidThingDescriptionError } from "../../src/cli/td-validation";
 import { VoScriptError } from "../../src/cli/vo-script";
 import { freeTcpPort } from "../helpers/free-port";
@@ -108,6 +108,30 @@ module.exports = {
         const status = `http://127.0.0.1:${running.httpPort}/vostatus/properties/redirects`;
         expect((await fetch(status)).status).to.equal(401);
         expect((await fetch(status, { headers: { authorization: `Basic ${right}` } })).status).to.equal(200);
+    });
+
+    it("device push: a client's write to a push property is the device's liveness and address", async function () {
+        const device = ["device: { url: 'push:' }", "liveness: { interval: 150ms, lostAfter: 2, recoverAfter: 1 }"];
+        const push = "push: { properties: [occupancy] }";
+        const without = await runVo({ config: descriptor([...device, push]), log: () => undefined }).then(
+            () => undefined,
+            (e: Error) => e
+        );
+        expect(without).to.be.instanceOf(InvalidRunError);
+        running = await runVo({ config: descriptor([...device, push]), tdFile: ROOM_TD, log: () => undefined });
+        const vo = running.vo;
+        await waitFor(() => vo.state.deviceLiveness.state === "lost", 5000, "no push yet: lost");
+        const put = await fetch(`http://127.0.0.1:${running.httpPort}/roomlog/properties/occupancy`, {
+            method: "PUT",
+            headers: { "content-type": "application/json" },
+            body: "9",
+        });
+        expect(put.status).to.equal(204);
+        await waitFor(() => vo.state.deviceLiveness.state === "alive", 5000, "alive after a push");
+        await waitFor(async () => (await vo.state.deviceIp()) === "127.0.0.1", 5000, "the device's address learned");
+        expect(
+            await (await fetch(`http://127.0.0.1:${running.httpPort}/roomlog/properties/occupancy`)).json()
+        ).to.equal(9);
     });
 
     it("refuses a script that does not fit its TD and descriptor, naming every export at fault, before serving", async function () {
