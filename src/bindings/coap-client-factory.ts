@@ -24,7 +24,12 @@ interface ClientInternals {
     readResource(form: CoapForm): Promise<Content>;
     writeResource(form: CoapForm, content: Content): Promise<void>;
     invokeResource(form: CoapForm, content?: Content): Promise<Content>;
-    subscribeResource(form: { href: string }, ...rest: unknown[]): Promise<{ unsubscribe(): void }>;
+    subscribeResource(
+        form: CoapForm,
+        next: Next,
+        error?: (err: Error) => void,
+        complete?: Complete
+    ): Promise<{ unsubscribe(): void }>;
     unlinkResource(form: { href: string }): Promise<void>;
 }
 
@@ -68,6 +73,8 @@ interface IncomingLike {
     code: string;
     payload: Buffer;
     headers: Record<string, unknown>;
+    on(event: "data", listener: (payload: Buffer) => void): unknown;
+    close(): unknown;
 }
 interface OutgoingLike {
     on(event: "response", listener: (res: IncomingLike) => void): unknown;
@@ -75,6 +82,51 @@ interface OutgoingLike {
     setOption(name: string, value: unknown): unknown;
     write(data: Buffer): unknown;
     end(): unknown;
+}
+
+type Next = (content: Content) => void;
+type Complete = () => void;
+
+/**
+ * An observation (observeproperty, subscribeevent). binding-coap 0.8.16 hands every notification
+ * to `next`, the empty answer to an event registration too: each subscriber got a first "event"
+ * with no payload, whose `value()` throws inside a listener node-wot does not await. Here the
+ * first answer is skipped when it is empty (a property's first answer is its current value),
+ * each notification carries its own payload, and a registration that fails rejects instead of
+ * leaving the caller waiting for good.
+ */
+function observe(
+    client: ClientInternals,
+    form: CoapForm,
+    next: Next,
+    error?: (err: Error) => void,
+    complete?: Complete
+): Promise<{ unsubscribe(): void }> {
+    return new Promise((resolve, reject) => {
+        let answered = false;
+        const req = client.generateRequest(form, "GET", true) as OutgoingLike;
+        req.on("response", (res) => {
+            answered = true;
+            const type =
+                (res.headers["Content-Format"] as string | undefined) ?? form.contentType ?? "application/json";
+            let first = true;
+            res.on("data", (payload: Buffer) => {
+                const registration = first && payload.length === 0;
+                first = false;
+                if (!registration) next(new Content(type, Readable.from([payload])));
+            });
+            resolve({
+                unsubscribe: () => {
+                    res.close();
+                    complete?.();
+                },
+            });
+        });
+        const fail = (err: Error) => (answered ? error?.(err) : reject(err));
+        req.on("error", fail);
+        req.on("timeout", fail);
+        req.end();
+    });
 }
 
 /**
@@ -114,8 +166,9 @@ async function send(client: ClientInternals, form: CoapForm, method: string, con
  * closes the last one, and its factory's `destroy()` does nothing: a servient that observed or
  * subscribed over CoAP keeps sockets open, and its process alive, after `shutdown()`. This factory
  * remembers every agent its clients open and closes them all when the servient shuts down,
- * deregisters an observation (RFC 7641 section 3.6) when it is cancelled, turns error responses
- * into errors and follows a redirecting VO (`send`).
+ * deregisters an observation (RFC 7641 section 3.6) when it is cancelled, gives observers only
+ * real notifications (`observe`), turns error responses into errors and follows a redirecting VO
+ * (`send`).
  */
 export class VoCoapClientFactory extends CoapClientFactory {
     private readonly agents = new Set<AgentLike>();
@@ -138,10 +191,9 @@ export class VoCoapClientFactory extends CoapClientFactory {
         // binding-coap cancels (unlinkResource) with a plain GET and leaves its observe stream open, so the
         // server only learns of it when a notification times out: deregister, then close the stream.
         const open = new Map<string, { token?: Buffer; close(): void }[]>();
-        const subscribeResource = c.subscribeResource.bind(client);
-        c.subscribeResource = async (form, ...rest) => {
+        c.subscribeResource = async (form, next, error, complete) => {
             lastObserve = undefined;
-            const subscription = await subscribeResource(form, ...rest);
+            const subscription = await observe(c, form, next, error, complete);
             // set by generateRequest during the call above (TypeScript cannot see that)
             const token = (lastObserve as { _packet?: { token?: Buffer } } | undefined)?._packet?.token;
             const entry = { token, close: () => subscription.unsubscribe() };

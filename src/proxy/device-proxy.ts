@@ -254,8 +254,6 @@ export class DeviceProxy {
     private async relayEvent(name: string, data: WoT.InteractionOutput, schema: object | undefined): Promise<void> {
         if (this.closed) return;
         const body = Buffer.from(await data.arrayBuffer());
-        // binding-coap hands the empty answer to the observe registration to the listener as a first event
-        if (body.length === 0 && schema !== undefined) return;
         let value: unknown;
         try {
             const type = (data as { form?: { contentType?: string } }).form?.contentType ?? "application/json";
