@@ -84,6 +84,13 @@ async function run(command: Command): Promise<number> {
         );
         return 0;
     }
+    // node-wot calls subscription listeners without awaiting them: a script's listener that throws
+    // must not take the VO, and the device it fronts, down with it
+    process.on("unhandledRejection", (reason) =>
+        err(
+            `node-wot-vo: unhandled error, the VO keeps running: ${reason instanceof Error ? reason.message : String(reason)}`
+        )
+    );
     const vo = await runVo({ config, tdFile: command.td, scriptFile: command.script, log: out });
     out(`VO ${config.name} is running.`);
     for (const { title, urls } of vo.thingUrls()) out(`  ${title}: ${urls.join("  ")}`);

@@ -245,6 +245,25 @@ describe("the node-wot-vo command", function () {
         expect(help.output).to.match(/^usage:\n {2}node-wot-vo run/);
     });
 
+    it("a script's unhandled rejection is reported and the VO keeps serving", async function () {
+        const port = await freeTcpPort();
+        const file = path.join(dir, "vo.yaml");
+        fs.writeFileSync(file, `name: sturdy\nhttp: { port: ${port} }\ncoap: false\n`);
+        const script = path.join(dir, "throws.js");
+        fs.writeFileSync(
+            script,
+            'module.exports = { setup() { setTimeout(() => Promise.reject(new Error("listener failed")), 10); } };'
+        );
+        const vo = new NodeProcess([CLI, "run", "--td", "thing-descriptions/room-log.td.json", "-f", file, script]);
+        try {
+            await vo.waitForOutput("node-wot-vo: unhandled error, the VO keeps running: listener failed");
+            const res = await fetch(`http://127.0.0.1:${port}/roomlog/properties/occupancy`);
+            expect(res.status).to.equal(200);
+        } finally {
+            expect(await vo.stop()).to.equal(0);
+        }
+    });
+
     it("a VO that cannot start (its port taken) exits 1 with the reason", async function () {
         const file = path.join(dir, "vo.yaml");
         fs.writeFileSync(file, `name: taken\nhttp: { port: ${await freeTcpPort()} }\ncoap: false\n`);
