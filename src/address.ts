@@ -23,3 +23,9 @@ export function parseAddress(text: string): { ip: string; port?: number } {
 export function urlHost(url: URL): string {
     return url.hostname.replace(/^\[(.*)\]$/, "$1");
 }
+
+/** Whether a URL's host is this machine itself (localhost, 127.0.0.0/8, ::1). */
+export function isLoopbackUrl(url: URL): boolean {
+    const host = urlHost(url).toLowerCase();
+    return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

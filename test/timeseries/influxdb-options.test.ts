@@ -1,0 +1,22 @@
+import { expect } from "chai";
+import { InfluxDbConfigError, resolveInfluxDbOptions } from "../../src/timeseries/influxdb/influxdb-options";
+
+describe("InfluxDB options", function () {
+    const resolve = (url: string, gzipThreshold?: number) =>
+        resolveInfluxDbOptions({ url, token: "t", gzipThreshold }, {}).gzipThreshold;
+
+    it("gzips request bodies over 1000 bytes, except to an InfluxDB on this machine", function () {
+        expect(resolve("http://influx.example:8086")).to.equal(1000);
+        expect(resolve("https://10.0.0.5:8086")).to.equal(1000);
+        for (const local of [
+            "http://127.0.0.1:8086",
+            "http://127.8.9.1:8086",
+            "http://localhost:8086",
+            "http://[::1]:8086",
+        ]) {
+            expect(resolve(local), local).to.equal(Number.MAX_SAFE_INTEGER);
+        }
+        expect(resolve("http://127.0.0.1:8086", 200)).to.equal(200); // an explicit threshold wins
+        expect(() => resolve("http://127.0.0.1:8086", -1)).to.throw(InfluxDbConfigError, /gzipThreshold/);
+    });
+});
