@@ -20,6 +20,16 @@ export function describeStoreContract(title: string, open: (ctx: Mocha.Context) 
         let sut: StoreUnderTest | undefined;
         let store: TimeSeriesStore;
         const q = (query: Parameters<typeof normalizeHistoryQuery>[0]) => store.history(normalizeHistoryQuery(query));
+        /** [ms since T0, value] of each 10 s window of property p's `fn` aggregate */
+        const agg = async (fn: "mean" | "min" | "max" | "count" | "last") =>
+            (
+                (await q({
+                    thing: "urn:test:thing",
+                    kind: "property",
+                    name: "p",
+                    aggregate: { every: "10s", fn },
+                })) as AggregateRow[]
+            ).map((r) => [r.time.getTime() - T0, r.value]);
         const write = async (records: InteractionRecord[]) => {
             await store.write(records);
             await store.flush?.();
@@ -151,11 +161,6 @@ export function describeStoreContract(title: string, open: (ctx: Mocha.Context) 
             const refused = propertyRecord("p", 1000, T0 + 2000, { op: "writeproperty", ok: false, error: "refused" });
             await write([...pts.map(([dt, v]) => propertyRecord("p", v, T0 + dt)), refused]);
             const base = { thing: "urn:test:thing", kind: "property" as const, name: "p" };
-            const agg = async (fn: "mean" | "min" | "max" | "count" | "last") =>
-                ((await q({ ...base, aggregate: { every: "10s", fn } })) as AggregateRow[]).map((r) => [
-                    r.time.getTime() - T0,
-                    r.value,
-                ]);
             const windows = (a: number, b: number, c: number) => [
                 [0, a],
                 [10_000, b],
@@ -175,6 +180,26 @@ export function describeStoreContract(title: string, open: (ctx: Mocha.Context) 
                 aggregate: { every: "10s", fn: "max" },
             })) as AggregateRow[];
             expect(desc.map((r) => r.value)).to.deep.equal([-2]);
+        });
+
+        it("aggregates one window over every series of a property: reads, writes and changes, HTTP and CoAP", async function () {
+            // InfluxDB keeps one series per tag set (op, protocol, ...) and combines them per window
+            await write([
+                propertyRecord("p", 10, T0, { op: "readproperty", protocol: "http" }),
+                propertyRecord("p", 20, T0 + 1000, { op: "writeproperty", protocol: "coap" }),
+                propertyRecord("p", 60, T0 + 2000, { op: "propertychange", protocol: "local" }),
+                propertyRecord("p", 30, T0 + 3000, { op: "readproperty", protocol: "coap", origin: "[::1]:5683" }),
+                propertyRecord("p", 5, T0 + 12_000, { op: "writeproperty", protocol: "http" }),
+            ]);
+            const twoWindows = (a: number, b: number) => [
+                [0, a],
+                [10_000, b],
+            ];
+            expect(await agg("mean")).to.deep.equal(twoWindows(30, 5));
+            expect(await agg("count")).to.deep.equal(twoWindows(4, 1));
+            expect(await agg("min")).to.deep.equal(twoWindows(10, 5));
+            expect(await agg("max")).to.deep.equal(twoWindows(60, 5));
+            expect(await agg("last")).to.deep.equal(twoWindows(30, 5));
         });
 
         it("latest() gives the newest successful value of a property", async function () {
