@@ -33,6 +33,9 @@ interface ClientInternals {
     unlinkResource(form: { href: string }): Promise<void>;
 }
 
+/** How long a deregistration waits for the server's answer. */
+const DEREGISTER_WAIT_MS = 2000;
+
 /** Ends an observation at the server: GET with Observe: 1 and the observation's token (RFC 7641 section 3.6). */
 function deregister(href: string, token: Buffer): void {
     const url = new URL(href);
@@ -47,7 +50,18 @@ function deregister(href: string, token: Buffer): void {
         token,
         agent,
     } as coap.CoapRequestParams);
-    const done = () => agent.close();
+    // Best effort: a server that is gone would keep the agent retransmitting, and the process alive,
+    // for CoAP's whole exchange lifetime; it ends the observation anyway when a notification goes unacknowledged.
+    const giveUp = setTimeout(() => done(), DEREGISTER_WAIT_MS);
+    const done = () => {
+        clearTimeout(giveUp);
+        try {
+            agent.close();
+            (agent as unknown as AgentLike)._doClose?.(); // a request in flight keeps close() waiting
+        } catch {
+            // already closed
+        }
+    };
     req.on("response", done);
     req.on("error", done);
     req.on("timeout", done);

@@ -35,6 +35,7 @@ describe("VoCoapClientFactory", function () {
             await new Promise((r) => setTimeout(r, 100)); // nothing else arrives
             expect(payloads).to.deep.equal(['{"temperature":31}', '{"temperature":32}', '{"temperature":33}']);
             await sub.stop();
+            await waitFor(async () => (await vo.vo.state.listObservers()).length === 0, 5000, "deregistered");
         } finally {
             await client.close();
             await vo.close();
@@ -62,6 +63,27 @@ describe("VoCoapClientFactory", function () {
         } finally {
             await client.close();
         }
+    });
+
+    it("closes the socket of a deregistration the server had no time to answer", async function () {
+        const before = udpSockets();
+        const vo = await startVo();
+        const client = await startClient();
+        const { td, thing } = await exposeSensor(vo.wot);
+        const consumed = await client.wot.consume(td);
+        const seen: unknown[] = [];
+        const sub = await consumed.subscribeEvent("overheat", async (v) => void seen.push(await v.value()), undefined, {
+            formIndex: formIndex(td.events!.overheat, "coap", "subscribeevent"),
+        });
+        await waitFor(async () => (await vo.vo.state.listObservers()).length === 1, 5000, "the subscription");
+        thing.emitEvent("overheat", { temperature: 40 });
+        await waitFor(() => seen.length === 1, 5000, "an event");
+        // the VO shuts down as the client cancels: nobody answers the deregistration, which coap's agent
+        // would retransmit for CoAP's exchange lifetime (minutes), keeping the process alive
+        await sub.stop();
+        await client.close();
+        await vo.close();
+        await waitFor(() => udpSockets() === before, 4000, "every socket closed, the deregistration's too");
     });
 
     it("leaves no UDP socket open after the client servient shuts down, even with an observation open", async function () {
