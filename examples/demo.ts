@@ -47,7 +47,9 @@ function start(name: string, args: string[], env: NodeJS.ProcessEnv): ChildProce
 
 const exited = (child: ChildProcess) =>
     new Promise<number | null>((resolve) =>
-        child.exitCode !== null ? resolve(child.exitCode) : child.once("exit", (code) => resolve(code))
+        child.exitCode !== null || child.signalCode !== null
+            ? resolve(child.exitCode)
+            : child.once("exit", (code) => resolve(code))
     );
 
 /** Resolves once the VO's TD is served, or rejects when the VO exits first. */

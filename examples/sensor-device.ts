@@ -70,7 +70,9 @@ async function main(): Promise<void> {
         }
     }, 1000);
 
-    console.log(`simulated ${model.title} at coap://${address}:${port}/${model.title!.toLowerCase()}`);
+    console.log(
+        `simulated ${model.title} at coap://${address}:${port}/${model.title!.toLowerCase()} (pid ${process.pid})`
+    );
     const stop = async (): Promise<void> => {
         clearInterval(tick);
         await servient.shutdown();
