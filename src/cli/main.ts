@@ -8,9 +8,9 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { DescriptorError, loadDescriptor, parseDescriptor, RunConfig } from "./descriptor";
-import { InvalidRunError, runVo } from "./run-vo";
+import { InvalidRunError, loadRunInputs, runVo } from "./run-vo";
 import { loadThingDescription, InvalidThingDescriptionError } from "./td-validation";
-import { checkVoScript, loadVoScript, VoScriptError } from "./vo-script";
+import { VoScriptError } from "./vo-script";
 
 const USAGE = `usage:
   node-wot-vo run [--td <thing description.json>] [--config <descriptor.yaml>] [script.js]
@@ -70,15 +70,7 @@ function configOf(command: Command): RunConfig {
 async function run(command: Command): Promise<number> {
     const config = configOf(command);
     if (command.name === "validate") {
-        const td = command.td === undefined ? undefined : loadThingDescription(command.td, { forProduce: true });
-        if (command.script !== undefined) {
-            checkVoScript(loadVoScript(command.script), command.script, td as never, config.periodic);
-        }
-        if (config.push !== undefined && td === undefined) {
-            throw new InvalidRunError(
-                "the descriptor's push needs the VO's own Thing (--td) for the device to write to"
-            );
-        }
+        loadRunInputs(config, command.td, command.script);
         out(
             `valid: VO ${config.name}${command.td ? `, TD ${command.td}` : ""}${command.script ? `, script ${command.script}` : ""}`
         );

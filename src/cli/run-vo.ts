@@ -46,19 +46,32 @@ export class InvalidRunError extends Error {
 }
 
 /**
+ * Loads the TD and the script of a run and checks that they fit each other and the descriptor;
+ * what `node-wot-vo validate` checks, and `runVo` before anything starts.
+ */
+export function loadRunInputs(
+    config: RunConfig,
+    tdFile: string | undefined,
+    scriptFile: string | undefined
+): { init: WoT.ExposedThingInit | undefined; script: VoScript } {
+    const init =
+        tdFile === undefined ? undefined : (loadThingDescription(tdFile, { forProduce: true }) as WoT.ExposedThingInit);
+    const script: VoScript = scriptFile === undefined ? {} : loadVoScript(scriptFile);
+    checkVoScript(script, scriptFile ?? NO_SCRIPT, init, config.periodic);
+    if (config.push !== undefined && init === undefined) {
+        throw new InvalidRunError("the descriptor's push needs the VO's own Thing (--td) for the device to write to");
+    }
+    return { init, script };
+}
+
+/**
  * Runs a VO from its descriptor, its own TD and its script: servers, recording, device proxy and
  * push, script handlers and periodic functions. Anything invalid fails before a port is opened.
  */
 export async function runVo(options: RunVoOptions): Promise<RunningVo> {
     const { config } = options;
     const log = options.log ?? ((line: string) => void process.stdout.write(`${line}\n`));
-    const model = options.tdFile === undefined ? undefined : loadThingDescription(options.tdFile, { forProduce: true });
-    const init = model as WoT.ExposedThingInit | undefined;
-    const script: VoScript = options.scriptFile === undefined ? {} : loadVoScript(options.scriptFile);
-    checkVoScript(script, options.scriptFile ?? NO_SCRIPT, init, config.periodic);
-    if (config.push !== undefined && init === undefined) {
-        throw new InvalidRunError("the descriptor's push needs the VO's own Thing (--td) for the device to write to");
-    }
+    const { init, script } = loadRunInputs(config, options.tdFile, options.scriptFile);
 
     setStaticAddress(config.address);
     const servient = new Servient();
@@ -106,7 +119,7 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
         let thing: WoT.ExposedThing | undefined;
         const ctx: VoScriptContext = {
             servient,
-            wot: wot,
+            wot,
             vo,
             sqliteDb: vo.sqliteDb,
             influxdb: vo.influxdb,
@@ -159,7 +172,7 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
 
         return {
             servient,
-            wot: wot,
+            wot,
             vo,
             thing,
             proxy,

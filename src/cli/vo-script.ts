@@ -100,50 +100,45 @@ export function checkVoScript(
 ): void {
     const problems: string[] = [];
     if (script.setup !== undefined && typeof script.setup !== "function") problems.push("setup: must be a function");
-    const handlersWithoutTd = (kind: string) =>
-        problems.push(`${kind}: handlers need a Thing of the VO's own (--td); a proxied device's mirror forwards`);
+    /** The entries of a handler map, or none when it cannot be checked against the TD (the reason noted). */
+    const handlerEntries = (kind: "properties" | "actions", map: unknown, shape: string): [string, unknown][] => {
+        if (map === undefined) return [];
+        if (typeof map !== "object" || map === null) {
+            problems.push(`${kind}: must be an object of ${shape}`);
+            return [];
+        }
+        if (td === undefined) {
+            problems.push(`${kind}: handlers need a Thing of the VO's own (--td); a proxied device's mirror forwards`);
+            return [];
+        }
+        return Object.entries(map);
+    };
 
-    if (script.properties !== undefined) {
-        if (typeof script.properties !== "object" || script.properties === null) {
-            problems.push("properties: must be an object of { read, write } by property name");
-        } else if (td === undefined) {
-            handlersWithoutTd("properties");
-        } else {
-            for (const [name, p] of Object.entries(script.properties)) {
-                const affordance = td.properties?.[name];
-                if (affordance === undefined) {
-                    problems.push(`properties.${name}: the TD has no such property (it has: ${names(td.properties)})`);
-                    continue;
-                }
-                if (p === null || typeof p !== "object") {
-                    problems.push(`properties.${name}: must be an object with read and/or write functions`);
-                    continue;
-                }
-                for (const key of Object.keys(p)) {
-                    if (key !== "read" && key !== "write") problems.push(`properties.${name}.${key}: unknown key`);
-                    else if (typeof (p as Record<string, unknown>)[key] !== "function") {
-                        problems.push(`properties.${name}.${key}: must be a function`);
-                    }
-                }
-                if (p.write !== undefined && affordance.readOnly === true) {
-                    problems.push(`properties.${name}.write: the property is readOnly in the TD`);
-                }
+    for (const [name, p] of handlerEntries("properties", script.properties, "{ read, write } by property name")) {
+        const affordance = td!.properties?.[name];
+        if (affordance === undefined) {
+            problems.push(`properties.${name}: the TD has no such property (it has: ${names(td!.properties)})`);
+            continue;
+        }
+        if (p === null || typeof p !== "object") {
+            problems.push(`properties.${name}: must be an object with read and/or write functions`);
+            continue;
+        }
+        for (const key of Object.keys(p)) {
+            if (key !== "read" && key !== "write") problems.push(`properties.${name}.${key}: unknown key`);
+            else if (typeof (p as Record<string, unknown>)[key] !== "function") {
+                problems.push(`properties.${name}.${key}: must be a function`);
             }
         }
+        if ((p as VoScriptProperty).write !== undefined && affordance.readOnly === true) {
+            problems.push(`properties.${name}.write: the property is readOnly in the TD`);
+        }
     }
-    if (script.actions !== undefined) {
-        if (typeof script.actions !== "object" || script.actions === null) {
-            problems.push("actions: must be an object of functions by action name");
-        } else if (td === undefined) {
-            handlersWithoutTd("actions");
-        } else {
-            for (const [name, fn] of Object.entries(script.actions)) {
-                if (td.actions?.[name] === undefined) {
-                    problems.push(`actions.${name}: the TD has no such action (it has: ${names(td.actions)})`);
-                } else if (typeof fn !== "function") {
-                    problems.push(`actions.${name}: must be a function`);
-                }
-            }
+    for (const [name, fn] of handlerEntries("actions", script.actions, "functions by action name")) {
+        if (td!.actions?.[name] === undefined) {
+            problems.push(`actions.${name}: the TD has no such action (it has: ${names(td!.actions)})`);
+        } else if (typeof fn !== "function") {
+            problems.push(`actions.${name}: must be a function`);
         }
     }
     for (const name of Object.keys(periodic)) {
