@@ -1,20 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { Database } from "../../src/sqlite/database";
 import { freeTcpPort, freeUdpPort } from "../helpers/free-port";
-import { NodeProcess } from "../helpers/node-process";
+import { deviceStateAt, NodeProcess, queryFile } from "../helpers/node-process";
 import { tempDir, waitFor } from "../helpers/vo-fixture";
-
-/** The rows of one query on a SQLite file. */
-async function queryFile(file: string, sql: string): Promise<unknown[]> {
-    const db = await Database.open(file);
-    try {
-        return await db.all(sql);
-    } finally {
-        await db.close();
-    }
-}
 
 describe("examples/demo (what `npm start` runs): the simulated device and a VO proxying it", function () {
     this.timeout(40_000);
@@ -65,19 +54,21 @@ describe("examples/demo (what `npm start` runs): the simulated device and a VO p
         // the device killed under the running demo: the VO counts it lost and answers from its record
         const pid = Number(/simulated EnvironmentSensor at \S+ \(pid (\d+)\)/.exec(demo.output)![1]);
         process.kill(pid, "SIGKILL");
-        const deviceState = async () =>
-            (
-                (await (await fetch(`http://127.0.0.1:${httpPort}/vostatus/properties/device`)).json()) as {
-                    state: string;
-                }
-            ).state;
-        await waitFor(async () => (await deviceState()) === "lost", 15_000, "the VO to count the device lost");
+        await waitFor(
+            async () => (await deviceStateAt(httpPort)) === "lost",
+            15_000,
+            "the VO to count the device lost"
+        );
         const stale = await temperature(); // the last recorded value, marked stale
         await demo.waitForOutput("the device exited");
         // and restarted on its port: the VO counts it alive and forwards again
         restarted = new NodeProcess(["dist/examples/sensor-device.js"], { SENSOR_PORT: String(devicePort) });
         await restarted.waitForOutput("simulated EnvironmentSensor");
-        await waitFor(async () => (await deviceState()) === "alive", 15_000, "the VO to count the device alive");
+        await waitFor(
+            async () => (await deviceStateAt(httpPort)) === "alive",
+            15_000,
+            "the VO to count the device alive"
+        );
         expect(await temperature()).to.be.a("number");
 
         expect(await demo.stop("SIGTERM")).to.equal(0);

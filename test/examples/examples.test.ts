@@ -2,9 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import type * as WoT from "wot-typescript-definitions";
-import { Database } from "../../src/sqlite/database";
 import { freeTcpPort, freeUdpPort } from "../helpers/free-port";
-import { CLI, descriptorCopy, NodeProcess } from "../helpers/node-process";
+import { CLI, descriptorCopy, deviceStateAt, NodeProcess, queryFile } from "../helpers/node-process";
 import { ClientFixture, formIndex, startClient, tempDir, waitFor } from "../helpers/vo-fixture";
 
 const DEVICE = "dist/examples/sensor-device.js";
@@ -71,6 +70,7 @@ describe("examples as processes: the simulated CoAP device, the proxy VO, the hi
     let proxyVo: NodeProcess;
     let proxyDb: string;
     let proxyBase: string;
+    let proxyHttpPort: number;
     let client: ClientFixture;
     let mirror: WoT.ConsumedThing;
     let td: WoT.ThingDescription;
@@ -86,14 +86,10 @@ describe("examples as processes: the simulated CoAP device, the proxy VO, the hi
         let rows: Row[] = [];
         await waitFor(
             async () => {
-                const db = await Database.open(proxyDb);
-                try {
-                    rows = await db.all<Row>(
-                        `SELECT kind, name, op, protocol, ok, value, output, error, stale FROM ts_interaction WHERE ${where} ORDER BY ts`
-                    );
-                } finally {
-                    await db.close();
-                }
+                rows = await queryFile<Row>(
+                    proxyDb,
+                    `SELECT kind, name, op, protocol, ok, value, output, error, stale FROM ts_interaction WHERE ${where} ORDER BY ts`
+                );
                 return ready(rows);
             },
             10_000,
@@ -101,13 +97,6 @@ describe("examples as processes: the simulated CoAP device, the proxy VO, the hi
         );
         return rows;
     }
-
-    const deviceState = async () =>
-        (
-            (await (await fetch(`${proxyBase.replace(/\/[^/]+$/, "")}/vostatus/properties/device`)).json()) as {
-                state: string;
-            }
-        ).state;
 
     before(async function () {
         dir = tempDir("node-wot-vo-examples-");
@@ -122,6 +111,7 @@ describe("examples as processes: the simulated CoAP device, the proxy VO, the hi
         });
         ({ vo: proxyVo, dbPath: proxyDb } = started);
         const { httpPort, coapPort } = started;
+        proxyHttpPort = httpPort;
         proxyBase = `http://127.0.0.1:${httpPort}/environmentsensorvo`;
         expect(proxyVo.output).to.include(
             `EnvironmentSensorVO: ${proxyBase}  coap://127.0.0.1:${coapPort}/environmentsensorvo`
@@ -293,7 +283,11 @@ describe("examples as processes: the simulated CoAP device, the proxy VO, the hi
             (await mirror.readProperty("humidity", via(scheme, td.properties!.humidity))).value();
         const before = await humidity("http");
         await device.stop("SIGKILL");
-        await waitFor(async () => (await deviceState()) === "lost", 10_000, "the VO to count the device lost");
+        await waitFor(
+            async () => (await deviceStateAt(proxyHttpPort)) === "lost",
+            10_000,
+            "the VO to count the device lost"
+        );
         expect(await humidity("http")).to.equal(before);
         expect(await humidity("coap")).to.equal(before);
         const write = await fetch(`${proxyBase}/properties/label`, {
@@ -311,7 +305,11 @@ describe("examples as processes: the simulated CoAP device, the proxy VO, the hi
         expect(proxyVo.output).to.match(/device lost: lost/);
 
         await startDevice(); // the same device, back on its port
-        await waitFor(async () => (await deviceState()) === "alive", 10_000, "the VO to count the device alive");
+        await waitFor(
+            async () => (await deviceStateAt(proxyHttpPort)) === "alive",
+            10_000,
+            "the VO to count the device alive"
+        );
         const fresh = await humidity("coap");
         expect(fresh).to.be.a("number");
         await mirror.invokeAction("calibrate", { offset: 20 });

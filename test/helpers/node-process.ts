@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { parseDocument } from "yaml";
+import { Database } from "../../src/sqlite/database";
 import { waitFor } from "./vo-fixture";
 
 /** The repository root (tests run from dist/test). */
@@ -64,4 +65,20 @@ export function descriptorCopy(example: string, file: string, changes: [string[]
     for (const [keyPath, value] of changes) doc.setIn(keyPath, value);
     fs.writeFileSync(file, doc.toString());
     return file;
+}
+
+/** The rows of one query on a VO's SQLite file, opened for this query only (the VO keeps writing to it). */
+export async function queryFile<T = unknown>(file: string, sql: string): Promise<T[]> {
+    const db = await Database.open(file);
+    try {
+        return await db.all<T>(sql);
+    } finally {
+        await db.close();
+    }
+}
+
+/** The device's liveness as a VO's status Thing tells it (alive, suspect, lost, ...). */
+export async function deviceStateAt(httpPort: number): Promise<string> {
+    const res = await fetch(`http://127.0.0.1:${httpPort}/vostatus/properties/device`);
+    return ((await res.json()) as { state: string }).state;
 }
