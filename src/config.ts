@@ -4,6 +4,7 @@ import {
     ResolvedInfluxDbOptions,
     resolveInfluxDbOptions,
 } from "./timeseries/influxdb/influxdb-options";
+import type { ProtocolLimits } from "./protocols/protocol-face";
 import { DEFAULT_WRITE_BUFFER_OPTIONS, WriteBufferOptions } from "./timeseries/write-buffer";
 import { ResolvedVoStateOptions, resolveVoStateOptions, VoStateOptions } from "./vo-state/vo-state-options";
 
@@ -17,6 +18,8 @@ export interface VoPersistenceOptions {
     influxdb?: InfluxDbOptions;
     /** the VO's own state: self-check, device liveness, observers, redirects, device IP, the VO Thing */
     vo?: VoStateOptions;
+    /** what the VO's protocol servers accept */
+    protocols?: Partial<ProtocolLimits>;
     recording?: Partial<WriteBufferOptions> & {
         /** values larger than this many bytes of JSON are recorded cut and flagged; default 65536 */
         maxValueBytes?: number;
@@ -28,11 +31,16 @@ export interface ResolvedOptions {
     influxdb?: ResolvedInfluxDbOptions;
     writeBuffer: WriteBufferOptions;
     maxValueBytes: number;
+    protocols: ProtocolLimits;
     vo: ResolvedVoStateOptions;
 }
 
 export const DEFAULT_SQLITE_PATH = path.join("data", "vo.sqlite");
 export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
+export const DEFAULT_PROTOCOL_LIMITS: ProtocolLimits = {
+    maxBodyBytes: 1024 * 1024,
+    observerTimeoutMs: 10_000,
+};
 
 export class InvalidOptionsError extends Error {
     constructor(message: string) {
@@ -83,6 +91,18 @@ export function resolveOptions(
             maxRetryDelayMs: positiveInteger(rec.maxRetryDelayMs, "recording.maxRetryDelayMs", d.maxRetryDelayMs),
         },
         maxValueBytes: positiveInteger(rec.maxValueBytes, "recording.maxValueBytes", DEFAULT_MAX_VALUE_BYTES),
+        protocols: {
+            maxBodyBytes: positiveInteger(
+                options.protocols?.maxBodyBytes,
+                "protocols.maxBodyBytes",
+                DEFAULT_PROTOCOL_LIMITS.maxBodyBytes
+            ),
+            observerTimeoutMs: positiveInteger(
+                options.protocols?.observerTimeoutMs,
+                "protocols.observerTimeoutMs",
+                DEFAULT_PROTOCOL_LIMITS.observerTimeoutMs
+            ),
+        },
         vo: voStateOptions(options.vo),
     };
 }

@@ -1,8 +1,8 @@
 import type { ExposedThing, ProtocolServer, Servient } from "@node-wot/core";
 import { resolveOptions, ResolvedOptions, VoPersistenceOptions } from "./config";
 import { createLogger } from "./log";
-import { captureRequestOrigins } from "./recording/request-context";
-import { instrumentThing } from "./recording/thing-recorder";
+import { ProtocolRefusal, protocolFor, ServerHooks } from "./protocols";
+import { instrumentThing, recordRefusal } from "./recording/thing-recorder";
 import { Database } from "./sqlite/database";
 import { migrate } from "./sqlite/migrations";
 import { SqliteDb, SqliteDbApi } from "./sqlite/sqlite-db-api";
@@ -169,11 +169,16 @@ export class VoPersistence {
                 maxValueBytes: this.options.maxValueBytes,
                 onSubscription: (change) => this.state.onSubscription(change),
             });
+        const hooks: ServerHooks = {
+            limits: this.options.protocols,
+            redirect: (scheme: string, port: number, path: string) =>
+                this.state.redirects.redirectFor(scheme, port, path),
+            refused: (refusal: ProtocolRefusal) => recordRefusal(refusal, record, this.options.maxValueBytes),
+        };
         const capture = (server: ProtocolServer): void => {
             this.servers.push(server);
-            this.state.redirects.intercept(server as unknown as Parameters<VoState["redirects"]["intercept"]>[0]);
-            if (!captureRequestOrigins(server as unknown as Parameters<typeof captureRequestOrigins>[0])) {
-                warn("server %s has no handleRequest(); client addresses will not be recorded", server.scheme);
+            if (protocolFor(server.scheme)?.instrument(server, hooks) !== true) {
+                warn("server %s is not instrumented: no client addresses, redirects or refusal codes", server.scheme);
             }
         };
 

@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { Servient } from "@node-wot/core";
 import { HttpServer } from "@node-wot/binding-http";
-import { VoCoapServer } from "../../src/bindings/coap-server";
+import { VoCoapServer } from "../../src/protocols/coap/coap-server";
 
 async function main(): Promise<void> {
     const influx = process.argv.includes("--influx");

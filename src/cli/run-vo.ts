@@ -1,10 +1,10 @@
 import { ExposedThing, Servient } from "@node-wot/core";
 import { HttpServer } from "@node-wot/binding-http";
 import type * as WoT from "wot-typescript-definitions";
-import { VoCoapClientFactory } from "../bindings/coap-client-factory";
-import { VoCoapServer } from "../bindings/coap-server";
-import { VoHttpClientFactory } from "../bindings/http-client-factory";
-import { setStaticAddress } from "../bindings/static-address";
+import { VoCoapClientFactory } from "../protocols/coap/coap-client-factory";
+import { VoCoapServer } from "../protocols/coap/coap-server";
+import { VoHttpClientFactory } from "../protocols/http/http-client-factory";
+import { setStaticAddress } from "../protocols/static-address";
 import { VoPersistence } from "../plugin";
 import { attachDevicePush } from "../proxy/device-push";
 import { DeviceProxy } from "../proxy/device-proxy";

@@ -1,8 +1,7 @@
-import { urlHost } from "../address";
-import { coapPing } from "./coap-ping";
+import { PROTOCOLS, protocolFor } from "../protocols";
 
 /**
- * How a device is probed, from its URL: CoAP ping for coap://, an HTTP GET for http(s)://.
+ * How a device is probed, from its URL: as its protocol does (CoAP ping, HTTP GET, ...).
  * `push:` names a device that cannot be probed and only pushes to the VO (deployment type B):
  * its liveness is its pushes, and an interval without one counts as a failed probe.
  */
@@ -35,38 +34,10 @@ export function probeFor(url: string): DeviceProbe {
         };
     }
     if (parsed.hostname === "") throw new InvalidDeviceUrlError(url, "has no host");
-    const host = urlHost(parsed);
-    switch (parsed.protocol) {
-        case "coap:": {
-            const port = parsed.port === "" ? 5683 : Number(parsed.port);
-            return {
-                url,
-                probe: async (timeoutMs) => `CoAP ${await coapPing(host, port, timeoutMs)} from ${parsed.host}`,
-            };
-        }
-        case "http:":
-        case "https:":
-            return {
-                url,
-                probe: async (timeoutMs) => {
-                    try {
-                        const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
-                        await res.body?.cancel();
-                        return `HTTP ${res.status} from ${parsed.host}`; // any answer means it is up
-                    } catch (err) {
-                        const e = err as Error & { cause?: { code?: string } };
-                        const why =
-                            e.name === "TimeoutError"
-                                ? `no answer within ${timeoutMs} ms`
-                                : (e.cause?.code ?? e.message);
-                        throw new Error(`HTTP probe of ${parsed.host} failed: ${why}`);
-                    }
-                },
-            };
-        default:
-            throw new InvalidDeviceUrlError(
-                url,
-                `has unsupported scheme ${parsed.protocol} (coap:, http: or push: expected)`
-            );
+    const protocol = protocolFor(parsed.protocol);
+    if (protocol === undefined) {
+        const known = PROTOCOLS.flatMap((p) => p.schemes.map((s) => `${s}:`)).join(", ");
+        throw new InvalidDeviceUrlError(url, `has unsupported scheme ${parsed.protocol} (${known} or push: expected)`);
     }
+    return { url, probe: (timeoutMs) => protocol.probe(parsed, timeoutMs) };
 }

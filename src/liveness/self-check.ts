@@ -1,4 +1,4 @@
-import { formatAddress } from "../address";
+import { formatAddress } from "../model/address";
 import { probeFor } from "./device-probe";
 
 /** `vo_status.status` codes (the original column): 0 ok, 1 degraded (some check failed), 2 failed. */

@@ -1,6 +1,7 @@
 import { ContentSerdes } from "@node-wot/core";
 import type * as WoT from "wot-typescript-definitions";
 import { createLogger } from "../log";
+import { RequestRefusedError } from "../model/refusal";
 import { markStale } from "../recording/thing-recorder";
 import type { HistoryRecord } from "../timeseries/time-series-store";
 import type { DeviceListener, DeviceLiveness } from "../vo-state/vo-state";
@@ -14,6 +15,14 @@ export class DeviceProxyError extends Error {
     constructor(message: string) {
         super(message);
         this.name = "DeviceProxyError";
+    }
+}
+
+/** A write, action or read refused because the device is lost: 503 / 5.03 with a retry hint. */
+export class DeviceLostError extends RequestRefusedError {
+    constructor(message: string, retryAfterSeconds: number) {
+        super("unavailable", message, retryAfterSeconds);
+        this.name = "DeviceLostError";
     }
 }
 
@@ -89,7 +98,8 @@ interface Relay {
  * is back, the relays are subscribed again.
  */
 export class DeviceProxy {
-    private readonly last = new Map<string, unknown>();
+    /** the last value of each property from the device, and when it came (ms), for reads while it is lost */
+    private readonly last = new Map<string, { value: unknown; at: number }>();
     /** values being relayed: emitPropertyChange reads them through the read handler */
     private readonly pushing = new Map<string, unknown>();
     private readonly relays: Relay[] = [];
@@ -148,10 +158,16 @@ export class DeviceProxy {
         return d.state === "lost" ? (d.since?.toISOString() ?? "an unknown time") : undefined;
     }
 
+    /** Clients may try again after the next probe of the device. */
+    private lost(message: string): DeviceLostError {
+        const interval = this.host.state.deviceLiveness.probeIntervalMs ?? 5000;
+        return new DeviceLostError(message, Math.max(1, Math.ceil(interval / 1000)));
+    }
+
     private async forward<T>(what: string, call: () => Promise<T>): Promise<T> {
         const since = this.lostSince();
         if (since !== undefined) {
-            throw new DeviceProxyError(`device ${this.options.td} is lost since ${since}: ${what} not forwarded`);
+            throw this.lost(`device ${this.options.td} is lost since ${since}: ${what} not forwarded`);
         }
         let result: T;
         try {
@@ -170,19 +186,20 @@ export class DeviceProxy {
 
     private async staleValue(name: string, since: string): Promise<unknown> {
         if (this.options.whenLost === "fail") {
-            throw new DeviceProxyError(`device ${this.options.td} is lost since ${since}: read of "${name}" refused`);
+            throw this.lost(`device ${this.options.td} is lost since ${since}: read of "${name}" refused`);
         }
-        let value = this.last.get(name);
-        if (!this.last.has(name)) {
+        let last = this.last.get(name);
+        if (last === undefined) {
             const recorded = await this.host.latest(this.mirrorId, name);
             if (recorded === undefined) {
-                throw new DeviceProxyError(
+                throw this.lost(
                     `device ${this.options.td} is lost since ${since} and no value of "${name}" was ever recorded`
                 );
             }
-            value = recorded.value;
+            last = { value: recorded.value, at: recorded.time.getTime() };
         }
-        markStale();
+        markStale(last.at);
+        const value = last.value;
         return value;
     }
 
@@ -197,7 +214,7 @@ export class DeviceProxy {
                 const value = await this.forward(`read of property "${d}"`, async () =>
                     (await this.device.readProperty(d, forwardOptions(options))).value()
                 );
-                if (options?.uriVariables === undefined) this.last.set(name, value);
+                if (options?.uriVariables === undefined) this.last.set(name, { value, at: Date.now() });
                 return value as WoT.InteractionInput;
             });
             if (affordance.readOnly !== true) {
@@ -206,7 +223,7 @@ export class DeviceProxy {
                     await this.forward(`write of property "${d}"`, () =>
                         this.device.writeProperty(d, value as WoT.InteractionInput, forwardOptions(options))
                     );
-                    if (options?.uriVariables === undefined) this.last.set(name, value);
+                    if (options?.uriVariables === undefined) this.last.set(name, { value, at: Date.now() });
                 });
             }
             if (affordance.observable === true) this.relays.push({ kind: "property", name });
@@ -277,7 +294,7 @@ export class DeviceProxy {
             return;
         }
         this.activity();
-        this.last.set(name, value);
+        this.last.set(name, { value, at: Date.now() });
         // emitPropertyChange calls the read handler synchronously: it answers from `pushing`
         this.pushing.set(name, value);
         let emitted: Promise<void>;

@@ -1,6 +1,6 @@
 import type * as WoT from "wot-typescript-definitions";
 import { createLogger } from "../log";
-import { currentRequest } from "../recording/request-context";
+import { currentRequest } from "../model/request-context";
 import type { ProxyHost } from "./device-proxy";
 import { InvalidProxyError } from "./mirror-model";
 import type { DevicePushOptions } from "./proxy-options";

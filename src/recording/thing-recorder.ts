@@ -3,10 +3,13 @@ import { Readable } from "node:stream";
 import { Content, ContentSerdes, ExposedThing } from "@node-wot/core";
 import type * as WoT from "wot-typescript-definitions";
 import { clock } from "./clock";
-import type { AffordanceKind, InteractionRecord, Operation } from "./interaction-record";
-import { currentRequest, currentScope, runInScope } from "./request-context";
-import { endObservationOnClose, markObservationEnded } from "../bindings/http-observe-close";
-import { conformsToSchema, LimitedValue, limitValue } from "./value-check";
+import type { AffordanceKind, InteractionRecord, Operation } from "../model/interaction-record";
+import type { SubscriptionChange } from "../model/subscription-change";
+import { currentRequest, currentScope, runInScope } from "../model/request-context";
+import { endObservationOnClose, markObservationEnded } from "./observation-close";
+import { conformsToSchema, LimitedValue, limitValue, schemaProblem } from "./value-check";
+import { refusalOf, RequestRefusedError } from "../model/refusal";
+import type { ProtocolRefusal } from "../protocols/protocol-face";
 import { createLogger } from "../log";
 
 const { debug } = createLogger("recording:thing-recorder");
@@ -16,18 +19,6 @@ export interface RecorderOptions {
     maxValueBytes: number;
     /** told of every subscription that starts or ends (observers are kept from these) */
     onSubscription?: (change: SubscriptionChange) => void;
-}
-
-/** An observe / subscribe that took effect, or its end; `listener` pairs the two. */
-export interface SubscriptionChange {
-    thing: string;
-    kind: AffordanceKind;
-    name: string;
-    op: Operation;
-    active: boolean;
-    listener: unknown;
-    protocol: string;
-    origin?: string;
 }
 
 export type RecordSink = (record: InteractionRecord) => void;
@@ -48,9 +39,18 @@ const NO_VALUE: LimitedValue = { value: undefined, truncated: false };
  * Called by a read handler that answers from the last recorded value instead of the device
  * (a proxy whose device is lost): the record of this read is marked stale.
  */
-export function markStale(): void {
+export function markStale(recordedAtMs?: number): void {
     const scope = currentScope() as Scope | undefined;
     if (scope !== undefined) scope.stale = true;
+    const request = currentRequest();
+    if (request !== undefined) request.staleSince = recordedAtMs ?? Date.now();
+}
+
+/** A refusal thrown by a handler (the proxy's device is lost, ...) is answered with its own status. */
+function noteRefusal(err: unknown): void {
+    const refusal = refusalOf(err);
+    const request = currentRequest();
+    if (refusal !== undefined && request !== undefined) request.refusal = refusal;
 }
 
 type Options = WoT.InteractionOptions & { formIndex: number };
@@ -145,6 +145,7 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
             });
             return content;
         } catch (err) {
+            noteRefusal(err);
             emit(ts, "property", name, op, started, { ok: false, error: err });
             throw err;
         }
@@ -155,15 +156,21 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         const ts = clock.now();
         const started = performance.now();
         const op = (currentScope() as Scope | undefined)?.multiOp ?? "writeproperty";
-        const input = await decodeInput(content, thing.properties[name]);
+        const property = thing.properties[name];
+        const input = await decodeInput(content, property, `property "${name}"`);
         try {
+            if (property?.readOnly === true) {
+                throw new RequestRefusedError("method-not-allowed", `property "${name}" is read-only`);
+            }
+            if (input.problem !== undefined) throw new RequestRefusedError("bad-request", input.problem);
             await runInScope({}, writeProperty, name, input.content, opts);
-            emit(ts, "property", name, op, started, { ok: true, value: input.value, valid: input.valid });
+            emit(ts, "property", name, op, started, { ok: true, value: input.value, valid: true });
         } catch (err) {
+            noteRefusal(err);
             emit(ts, "property", name, op, started, {
                 ok: false,
                 value: input.value,
-                valid: input.valid,
+                valid: input.problem === undefined,
                 error: err,
             });
             throw err;
@@ -204,23 +211,25 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         const ts = clock.now();
         const started = performance.now();
         const schema = thing.actions[name]?.input as object | undefined;
-        const input = await decodeInput(content, schema);
+        const input = await decodeInput(content, schema, `input of action "${name}"`);
         const scope: Scope = {};
         try {
+            if (input.problem !== undefined) throw new RequestRefusedError("bad-request", input.problem);
             const result = await runInScope(scope, invokeAction, name, input.content, opts);
             const outputSchema = thing.actions[name]?.output as object | undefined;
             emit(ts, "action", name, "invokeaction", started, {
                 ok: true,
                 value: input.value,
                 output: scope.value,
-                valid: input.valid && (scope.value === undefined || conformsToSchema(outputSchema, scope.value)),
+                valid: scope.value === undefined || conformsToSchema(outputSchema, scope.value),
             });
             return result;
         } catch (err) {
+            noteRefusal(err);
             emit(ts, "action", name, "invokeaction", started, {
                 ok: false,
                 value: input.value,
-                valid: input.valid,
+                valid: input.problem === undefined,
                 error: err,
             });
             throw err;
@@ -320,26 +329,72 @@ interface DecodedInput {
     /** a fresh Content carrying the same bytes, for the original handler */
     content: Content;
     value: unknown;
-    valid: boolean;
+    /** why the body is refused: not decodable, or breaking the schema */
+    problem?: string;
 }
 
 /**
  * Reads the request body once, decodes it by its content type and checks it against the
  * schema; the handler gets the same bytes in a new stream. A body that cannot be decoded is
- * kept as text and flagged invalid, so the record exists even when the handler refuses it.
+ * kept as text, so the record of its refusal shows what was sent. JSON is parsed strictly here:
+ * node-wot's JSON codec takes a malformed document for a string.
  */
-async function decodeInput(content: Content | undefined, schema: object | undefined): Promise<DecodedInput> {
+async function decodeInput(
+    content: Content | undefined,
+    schema: object | undefined,
+    what: string
+): Promise<DecodedInput> {
     if (content === undefined || content === null || typeof content.toBuffer !== "function") {
-        return { content: content as Content, value: undefined, valid: true };
+        return { content: content as Content, value: undefined };
     }
     const body = await content.toBuffer();
     const replay = new Content(content.type, replayStream(body));
-    if (body.length === 0) return { content: replay, value: undefined, valid: true };
+    if (body.length === 0) return { content: replay, value: undefined };
+    let value: unknown;
     try {
-        const value = ContentSerdes.get().contentToValue({ type: content.type, body }, (schema ?? {}) as never);
-        return { content: replay, value, valid: conformsToSchema(schema, value) };
-    } catch {
-        return { content: replay, value: body.toString("utf8"), valid: false };
+        value = isJson(content.type)
+            ? JSON.parse(body.toString("utf8"))
+            : ContentSerdes.get().contentToValue({ type: content.type, body }, (schema ?? {}) as never);
+    } catch (err) {
+        const text = body.toString("utf8");
+        const kind = isJson(content.type) ? "malformed JSON" : `not decodable as ${content.type}`;
+        return { content: replay, value: text, problem: `${what}: body is ${kind}: ${(err as Error).message}` };
+    }
+    const problem = schemaProblem(schema, value);
+    return { content: replay, value, problem: problem === undefined ? undefined : `${what}: ${problem}` };
+}
+
+function isJson(type: string | undefined): boolean {
+    if (type === undefined) return true;
+    const base = type.split(";")[0].trim().toLowerCase();
+    return base === "application/json" || base.endsWith("+json");
+}
+
+/**
+ * Records a request the protocol refused before any handler ran (a write to a read-only property
+ * over a binding that checks that itself, a body over the size bound): a refused interaction is
+ * an interaction.
+ */
+export function recordRefusal(refusal: ProtocolRefusal, sink: RecordSink, maxValueBytes: number): void {
+    try {
+        const value = limitValue(refusal.value, maxValueBytes);
+        sink({
+            ts: clock.now(),
+            thing: refusal.thing,
+            kind: refusal.kind,
+            name: refusal.name,
+            op: refusal.op,
+            protocol: refusal.protocol,
+            origin: refusal.origin,
+            ok: false,
+            value: value.value,
+            error: errorText(refusal.error),
+            durationMs: 0,
+            valid: false,
+            truncated: value.truncated,
+        });
+    } catch (err) {
+        debug("could not record a refusal of %s/%s: %s", refusal.thing, refusal.name, (err as Error).message);
     }
 }
 

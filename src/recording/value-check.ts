@@ -4,9 +4,7 @@ import Ajv, { ValidateFunction } from "ajv";
 const ajv = new Ajv({ strict: false, validateFormats: false, addUsedSchema: false, allErrors: false });
 const validators = new WeakMap<object, ValidateFunction | null>();
 
-/** Checks a value against a TD data schema; compiled once per schema object. No schema: valid. */
-export function conformsToSchema(schema: object | undefined, value: unknown): boolean {
-    if (schema === undefined || schema === null) return true;
+function validatorFor(schema: object): ValidateFunction | null {
     let validate = validators.get(schema);
     if (validate === undefined) {
         try {
@@ -16,7 +14,28 @@ export function conformsToSchema(schema: object | undefined, value: unknown): bo
         }
         validators.set(schema, validate);
     }
+    return validate;
+}
+
+/** Checks a value against a TD data schema; compiled once per schema object. No schema: valid. */
+export function conformsToSchema(schema: object | undefined, value: unknown): boolean {
+    if (schema === undefined || schema === null) return true;
+    const validate = validatorFor(schema);
     return validate === null ? true : validate(value) === true;
+}
+
+/** What is wrong with a value by a TD data schema ("/unit must be equal to one of the allowed values"), or undefined. */
+export function schemaProblem(schema: object | undefined, value: unknown): string | undefined {
+    if (schema === undefined || schema === null) return undefined;
+    const validate = validatorFor(schema);
+    if (validate === null || validate(value) === true) return undefined;
+    const e = validate.errors?.[0];
+    if (e === undefined) return "the value does not match the schema";
+    const params =
+        e.keyword === "enum"
+            ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")})`
+            : "";
+    return `${e.instancePath === "" ? "the value" : e.instancePath} ${e.message ?? "is invalid"}${params}`;
 }
 
 // A property affordance doubles as its data schema, but its forms/observable keys are not schema keywords.

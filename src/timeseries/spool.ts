@@ -1,4 +1,4 @@
-import type { AffordanceKind } from "../recording/interaction-record";
+import type { AffordanceKind } from "../model/interaction-record";
 import type { Database } from "../sqlite/database";
 import { createLogger } from "../log";
 

@@ -1,4 +1,4 @@
-import type { AffordanceKind, InteractionRecord, Operation, Protocol } from "../recording/interaction-record";
+import type { AffordanceKind, InteractionRecord, Operation, Protocol } from "../model/interaction-record";
 
 export type AggregateFn = "mean" | "min" | "max" | "count" | "last";
 

@@ -1,4 +1,4 @@
-import type { InteractionRecord } from "../recording/interaction-record";
+import type { InteractionRecord } from "../model/interaction-record";
 import type { TimeSeriesStore } from "./time-series-store";
 import { createLogger } from "../log";
 

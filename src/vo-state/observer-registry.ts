@@ -1,6 +1,6 @@
-import { parseAddress } from "../address";
+import { parseAddress } from "../model/address";
 import { createLogger } from "../log";
-import type { SubscriptionChange } from "../recording/thing-recorder";
+import type { SubscriptionChange } from "../model/subscription-change";
 import type { ObserverRow, VoStateTables } from "./vo-state-tables";
 
 const { warn } = createLogger("vo-state:observer-registry");

@@ -31,30 +31,13 @@ export function normalizeRedirectTarget(target: unknown, what = "redirect target
     return port === undefined ? h : `${h}:${port}`;
 }
 
-interface HttpResponseLike {
-    writeHead(status: number, headers: Record<string, string>): unknown;
-    end(body?: string): unknown;
-}
-interface CoapResponseLike {
-    code: string;
-    setOption(name: string, value: string): unknown;
-    end(body?: string): unknown;
-}
-interface RedirectableServer {
-    scheme: string;
-    getPort(): number;
-    handleRequest?: (req: unknown, res: unknown) => unknown;
-}
-
 /**
- * While a redirect is active, requests are answered here instead of by the Things: HTTP with
- * 307 Temporary Redirect to the same path on the target (the method and body are kept by the
- * client), CoAP, which has no redirect, with 5.03 Service Unavailable and a payload naming the
- * target URL. Paths under `exempt` (the VO Thing, so the redirect can be lifted) are served.
+ * While a redirect is active, requests go to the same path on the target instead of to the Things
+ * (each protocol answers that its own way: protocols/<name>/*-answers). Paths under `exempt` (the
+ * VO Thing, so the redirect can be lifted) are served.
  */
 export class Redirects {
     private targets: string[] = [];
-    private readonly wrapped = new WeakSet<object>();
 
     constructor(private readonly exempt: () => string | undefined) {}
 
@@ -71,32 +54,13 @@ export class Redirects {
         debug("redirects now %o", this.targets);
     }
 
-    intercept(server: RedirectableServer): void {
-        const original = server.handleRequest;
-        if (typeof original !== "function" || this.wrapped.has(server)) return;
-        this.wrapped.add(server);
-        const scheme = server.scheme;
-        // eslint-disable-next-line @typescript-eslint/no-this-alias
-        const redirects = this;
-        server.handleRequest = function (this: unknown, req: unknown, res: unknown) {
-            const target = redirects.current;
-            const url = (req as { url?: string }).url ?? "/";
-            const exempt = redirects.exempt();
-            if (target === undefined || (exempt !== undefined && url.split("?")[0].startsWith(exempt))) {
-                return original.call(this, req, res);
-            }
-            const where = `${scheme}://${withPort(target, server.getPort())}${url}`;
-            if (scheme === "coap" || scheme === "coaps") {
-                const r = res as CoapResponseLike;
-                r.code = "5.03";
-                r.setOption("Content-Format", "text/plain");
-                r.end(`redirected: ${where}`);
-            } else {
-                (res as HttpResponseLike).writeHead(307, { Location: where, "Content-Type": "text/plain" });
-                (res as HttpResponseLike).end(`redirected: ${where}\n`);
-            }
-            return undefined;
-        };
+    /** Where a request for `path` on a server of `scheme` listening on `port` must go, or undefined to serve it. */
+    redirectFor(scheme: string, port: number, path: string): string | undefined {
+        const target = this.targets[0];
+        if (target === undefined) return undefined;
+        const exempt = this.exempt();
+        if (exempt !== undefined && path.split("?")[0].startsWith(exempt)) return undefined;
+        return `${scheme}://${withPort(target, port)}${path}`;
     }
 }
 

@@ -1,12 +1,12 @@
 import net from "node:net";
 import type * as WoT from "wot-typescript-definitions";
-import { parseAddress, urlHost } from "../address";
+import { parseAddress, urlHost } from "../model/address";
 import { createLogger } from "../log";
 import { DeviceMonitor } from "../liveness/device-monitor";
 import { probeFor } from "../liveness/device-probe";
 import type { DeviceState, Transition } from "../liveness/liveness-state";
 import { runSelfCheck, SelfCheckResult, ServerUnderCheck, StoreCheck } from "../liveness/self-check";
-import type { SubscriptionChange } from "../recording/thing-recorder";
+import type { SubscriptionChange } from "../model/subscription-change";
 import type { Database } from "../sqlite/database";
 import { ObserverRegistry } from "./observer-registry";
 import { Redirects } from "./redirects";
@@ -21,6 +21,8 @@ export interface DeviceLiveness {
     state: DeviceState | "none";
     since?: Date;
     reason?: string;
+    /** how often the device is probed, ms: when a client may expect news of it */
+    probeIntervalMs?: number;
 }
 
 export type DeviceListener = (liveness: DeviceLiveness, event: Transition["event"]) => void;
@@ -136,7 +138,7 @@ export class VoState {
     // ---- device -------------------------------------------------------------------------------
 
     get deviceLiveness(): DeviceLiveness {
-        return { ...this.device };
+        return { ...this.device, probeIntervalMs: this.options.device?.intervalMs };
     }
 
     /** Passive evidence: an interaction with the device succeeded, or it pushed to the VO (from `address`). */

@@ -295,13 +295,20 @@ describe("examples as processes: the simulated CoAP device, the proxy VO, the hi
             headers: { "content-type": "application/json" },
             body: JSON.stringify("while lost"),
         });
-        expect(write.status).to.equal(500);
+        // the device's fault, not the client's: 503 with a retry hint (was binding-http's 500)
+        expect(write.status).to.equal(503);
+        expect(write.headers.get("retry-after")).to.match(/^[1-9]\d*$/);
         expect(await write.text()).to.match(/is lost since .*: write of property "label" not forwarded/);
         const stale = await recorded("name = 'humidity' AND stale = 1", (r) => r.length === 2);
         expect(stale.map((r) => [r.protocol, r.ok, r.value])).to.deep.equal([
             ["http", 1, before],
             ["coap", 1, before],
         ]);
+        // a stale read says so: Age counts from when the value was recorded
+        const staleRead = await fetch(`${proxyBase}/properties/humidity`);
+        expect(staleRead.status).to.equal(200);
+        expect(staleRead.headers.get("age")).to.match(/^\d+$/);
+        await staleRead.arrayBuffer();
         expect(proxyVo.output).to.match(/device lost: lost/);
 
         await startDevice(); // the same device, back on its port

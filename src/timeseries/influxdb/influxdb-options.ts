@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { isLoopbackUrl } from "../../address";
+import { isLoopbackUrl } from "../../model/address";
 
 /** InfluxDB 2.x settings of `VoPersistence.attach(servient, { influxdb })`. */
 export interface InfluxDbOptions {

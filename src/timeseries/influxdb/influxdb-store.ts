@@ -1,6 +1,6 @@
 import { canRetryHttpCall, HttpError, InfluxDB, QueryApi, setLogger } from "@influxdata/influxdb-client";
 import { BucketsAPI, OrgsAPI } from "@influxdata/influxdb-client-apis";
-import type { AffordanceKind, InteractionRecord } from "../../recording/interaction-record";
+import type { AffordanceKind, InteractionRecord } from "../../model/interaction-record";
 import { createLogger } from "../../log";
 import type { Spool } from "../spool";
 import type { AggregateRow, HistoryRecord, NormalizedHistoryQuery, TimeSeriesStore } from "../time-series-store";

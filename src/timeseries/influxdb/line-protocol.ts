@@ -1,5 +1,5 @@
 import { escape } from "@influxdata/influxdb-client";
-import type { AffordanceKind, InteractionRecord } from "../../recording/interaction-record";
+import type { AffordanceKind, InteractionRecord } from "../../model/interaction-record";
 import { encodeValue } from "../value-encoding";
 
 /**

@@ -1,5 +1,5 @@
 import type { Database, SqlValue } from "../../sqlite/database";
-import type { InteractionRecord } from "../../recording/interaction-record";
+import type { InteractionRecord } from "../../model/interaction-record";
 import { decodeValue, encodeValue } from "../value-encoding";
 import type { AggregateRow, HistoryRecord, NormalizedHistoryQuery, TimeSeriesStore } from "../time-series-store";
 

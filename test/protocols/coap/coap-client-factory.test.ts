@@ -1,7 +1,7 @@
 import dgram from "node:dgram";
 import { expect } from "chai";
-import { exposeSensor } from "../helpers/sensor-thing";
-import { formIndex, startClient, startVo, waitFor } from "../helpers/vo-fixture";
+import { exposeSensor } from "../../helpers/sensor-thing";
+import { formIndex, startClient, startVo, waitFor } from "../../helpers/vo-fixture";
 
 const udpSockets = (): number =>
     (process as unknown as { _getActiveHandles(): unknown[] })

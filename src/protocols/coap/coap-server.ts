@@ -1,8 +1,8 @@
 import { CoapServer, CoapServerConfig } from "@node-wot/binding-coap";
 import type { Content } from "@node-wot/core";
-import { createLogger } from "../log";
+import { createLogger } from "../../log";
 
-const { debug, warn } = createLogger("bindings:coap-server");
+const { debug, warn } = createLogger("protocols:coap:coap-server");
 
 /** The parts of binding-coap's request handling this file replaces (private in its typings). */
 interface CoapServerInternals {

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import * as coap from "coap";
 import type * as WoT from "wot-typescript-definitions";
-import { exposeSensor, SensorState } from "../helpers/sensor-thing";
-import { ClientFixture, formIndex, startClient, startVo, VoFixture, waitFor } from "../helpers/vo-fixture";
+import { exposeSensor, SensorState } from "../../helpers/sensor-thing";
+import { ClientFixture, formIndex, startClient, startVo, VoFixture, waitFor } from "../../helpers/vo-fixture";
 
 const THING = "urn:dev:ops:environment-sensor-1";
 const viaCoap = (affordance: unknown, op?: string) => ({

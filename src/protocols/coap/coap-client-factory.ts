@@ -3,8 +3,8 @@ import { Readable } from "node:stream";
 import * as coap from "coap";
 import { CoapClientFactory } from "@node-wot/binding-coap";
 import { Content } from "@node-wot/core";
-import { urlHost } from "../address";
-import { MAX_REDIRECTS } from "./http-client-factory";
+import { urlHost } from "../../model/address";
+import { MAX_REDIRECTS } from "../http/http-client-factory";
 
 type CoapClient = ReturnType<CoapClientFactory["getClient"]>;
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as coap from "coap";
 import type * as WoT from "wot-typescript-definitions";
-import { formIndex, startClient, startVo } from "../helpers/vo-fixture";
+import { formIndex, startClient, startVo } from "../../helpers/vo-fixture";
 
 function rawCoap(url: string, method: "GET" | "PUT", payload?: string): Promise<{ code: string; body: string }> {
     const u = new URL(url);

@@ -1,0 +1,57 @@
+import type { RefusalReason } from "../../model/refusal";
+import type { RequestOrigin } from "../../model/request-context";
+
+export const COAP_CODE: Record<RefusalReason, string> = {
+    "bad-request": "4.00",
+    "not-found": "4.04",
+    "method-not-allowed": "4.05",
+    "not-acceptable": "4.06",
+    "payload-too-large": "4.13",
+    "unsupported-media-type": "4.15",
+    unavailable: "5.03",
+};
+
+/** The parts of the `coap` package's OutgoingMessage answered here. */
+export interface CoapResponseLike {
+    code: string;
+    setOption(name: string, value: unknown): unknown;
+    write(chunk: unknown, ...rest: unknown[]): unknown;
+    end(chunk?: unknown, ...rest: unknown[]): unknown;
+}
+
+/** CoAP has no redirect: 5.03 Service Unavailable with a payload naming the target URL. */
+export function answerRedirect(res: CoapResponseLike, where: string): void {
+    res.code = "5.03";
+    res.setOption("Content-Format", "text/plain");
+    res.end(`redirected: ${where}`);
+}
+
+/**
+ * binding-coap answers every error a handler throws with 5.00 and the error's message. Before the
+ * first byte goes out, the code is set here from the request context instead: a refusal's own code
+ * (with `Max-Age` as the retry hint of a 5.03, RFC 7252 section 5.9.3.4), and `Max-Age: 0` on a read
+ * answered from a recorded value (the device is lost), so a client can tell it is stale.
+ */
+export function answerFromContext(res: CoapResponseLike, request: RequestOrigin): void {
+    const { write, end } = res;
+    let decided = false;
+    const decide = (): void => {
+        if (decided) return;
+        decided = true;
+        const refusal = request.refusal;
+        if (res.code === "5.00" && refusal !== undefined) {
+            res.code = COAP_CODE[refusal.reason];
+            if (refusal.retryAfterSeconds !== undefined) res.setOption("Max-Age", refusal.retryAfterSeconds);
+        } else if (request.staleSince !== undefined && res.code.startsWith("2.")) {
+            res.setOption("Max-Age", 0);
+        }
+    };
+    res.write = function (this: unknown, ...args: unknown[]) {
+        decide();
+        return (write as (...a: unknown[]) => unknown).apply(this, args);
+    };
+    res.end = function (this: unknown, ...args: unknown[]) {
+        decide();
+        return (end as (...a: unknown[]) => unknown).apply(this, args);
+    };
+}

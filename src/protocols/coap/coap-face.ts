@@ -1,0 +1,46 @@
+import type { ProtocolServer } from "@node-wot/core";
+import { formatAddress, urlHost } from "../../model/address";
+import type { Protocol } from "../../model/interaction-record";
+import { RequestOrigin, runAsRequest } from "../../model/request-context";
+import type { ProtocolFace, ServerHooks } from "../protocol-face";
+import { answerFromContext, answerRedirect, CoapResponseLike } from "./coap-answers";
+import { coapPing } from "./coap-ping";
+
+interface CoapRequestLike {
+    url?: string;
+    rsinfo?: { address?: string; port?: number };
+}
+type Handle = (this: unknown, req: CoapRequestLike, res: CoapResponseLike) => unknown;
+interface CoapServerInternals {
+    scheme: string;
+    getPort(): number;
+    handleRequest?: Handle;
+}
+
+const instrumented = new WeakSet<object>();
+
+function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
+    const s = server as unknown as CoapServerInternals;
+    if (instrumented.has(s)) return true;
+    const original = s.handleRequest;
+    if (typeof original !== "function") return false;
+    const protocol = (s.scheme === "coaps" ? "coaps" : "coap") as Protocol;
+    s.handleRequest = function (this: unknown, req: CoapRequestLike, res: CoapResponseLike) {
+        const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
+        if (where !== undefined) return answerRedirect(res, where);
+        const request: RequestOrigin = { protocol, origin: formatAddress(req.rsinfo?.address, req.rsinfo?.port) };
+        answerFromContext(res, request);
+        return runAsRequest(request, original.bind(this), req, res);
+    };
+    instrumented.add(s);
+    return true;
+}
+
+export const coapFace: ProtocolFace = {
+    schemes: ["coap", "coaps"],
+    instrument,
+    probe: async (url, timeoutMs) => {
+        const port = url.port === "" ? 5683 : Number(url.port);
+        return `CoAP ${await coapPing(urlHost(url), port, timeoutMs)} from ${url.host}`;
+    },
+};

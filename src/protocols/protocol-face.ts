@@ -1,0 +1,52 @@
+import type { ProtocolServer } from "@node-wot/core";
+import type { AffordanceKind, Operation, Protocol } from "../model/interaction-record";
+import type { RequestRefusedError } from "../model/refusal";
+
+/**
+ * What the rest of the VO sees of one protocol (the seam node-wot core has in protocol-interfaces.ts,
+ * one level up): how its servers are instrumented and how a peer speaking it is probed. Everything
+ * else a protocol means (its upstream fixes, how it reads a client's address, how it answers a
+ * redirect or a refusal) stays in its folder. A new binding is one new folder and one entry in
+ * `protocols/index.ts`.
+ */
+export interface ProtocolFace {
+    /** URL schemes it serves and probes, e.g. ["http", "https"] */
+    readonly schemes: readonly string[];
+    /**
+     * Wraps a server of this protocol once: every request runs with its origin in async context
+     * (`model/request-context`), is answered by `hooks.redirect` first when that names a target, and a
+     * refusal thrown by a handler is answered with its status. False when the server cannot be wrapped.
+     */
+    instrument(server: ProtocolServer, hooks: ServerHooks): boolean;
+    /** Asks a peer whether it is up; resolves with what answered, rejects with a one-line reason. */
+    probe(url: URL, timeoutMs: number): Promise<string>;
+}
+
+/** What a protocol server accepts (`protocols` in the attach options and the descriptor). */
+export interface ProtocolLimits {
+    /** request bodies larger than this are refused (413 / 4.13) and the refusal recorded; default 1 MiB */
+    maxBodyBytes: number;
+    /** an observer whose notifications go unacknowledged this long is dropped as gone (CoAP); default 10 s */
+    observerTimeoutMs: number;
+}
+
+export interface ServerHooks {
+    limits: ProtocolLimits;
+    /** the URL a request for `path` must be sent to instead (a redirect), or undefined to serve it */
+    redirect?: (scheme: string, port: number, path: string) => string | undefined;
+    /** told of each request the protocol refused before any handler ran, so it is recorded all the same */
+    refused?: (refusal: ProtocolRefusal) => void;
+}
+
+/** A request refused by the protocol itself (read-only property, oversized body, ...). */
+export interface ProtocolRefusal {
+    thing: string;
+    kind: AffordanceKind;
+    name: string;
+    op: Operation;
+    protocol: Protocol;
+    origin?: string;
+    error: RequestRefusedError;
+    /** what the client sent, where it was read */
+    value?: unknown;
+}
