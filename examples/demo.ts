@@ -2,6 +2,8 @@
  * `npm start`: the simulated CoAP sensor (examples/sensor-device.ts) and a VO proxying it
  * (examples/proxy-vo, run by the node-wot-vo CLI) recording into the embedded SQLite store, as two
  * processes; prints what to try with curl and a CoAP client. Ctrl-C stops both, the VO flushing first.
+ * The device's death is part of the demo: it is reported and the VO keeps running, counting the device lost
+ * until one listens on its port again. The VO's death ends the demo: it says how, stops the device, exits 1.
  *
  * Environment: DEMO_HTTP_PORT (8080), DEMO_COAP_PORT (5683), DEMO_DEVICE_PORT (5684),
  * DEMO_SQLITE_PATH (data/demo-vo.sqlite), DEMO_EXIT_AFTER_MS (run until stopped when unset).
@@ -45,28 +47,58 @@ function start(name: string, args: string[], env: NodeJS.ProcessEnv): ChildProce
     return child;
 }
 
+interface Exit {
+    code: number | null;
+    signal: NodeJS.Signals | null;
+}
+
+const running = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+
+/** Resolves once the child has exited (and been reaped), at once when it already has. */
 const exited = (child: ChildProcess) =>
-    new Promise<number | null>((resolve) =>
-        child.exitCode !== null || child.signalCode !== null
-            ? resolve(child.exitCode)
-            : child.once("exit", (code) => resolve(code))
+    new Promise<Exit>((resolve) =>
+        running(child)
+            ? child.once("exit", (code, signal) => resolve({ code, signal }))
+            : resolve({ code: child.exitCode, signal: child.signalCode })
     );
 
-/** Resolves once the VO's TD is served, or rejects when the VO exits first. */
-async function waitForTd(url: string, vo: ChildProcess, ms: number): Promise<Record<string, unknown>> {
+/** "vo (pid 1234) was killed by SIGKILL", "device (pid 1234) exited with code 1". */
+const died = (name: string, child: ChildProcess, { code, signal }: Exit) =>
+    `${name} (pid ${child.pid}) ${signal !== null ? `was killed by ${signal}` : `exited with code ${code}`}`;
+
+/** How long a child has, after SIGTERM, before SIGKILL: the VO flushes its records in that time. */
+const STOP_GRACE_MS = 10_000;
+
+/** SIGTERM, then SIGKILL when the child outlives STOP_GRACE_MS. */
+async function terminate(name: string, child: ChildProcess): Promise<Exit> {
+    if (!running(child)) return exited(child);
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => {
+        process.stderr.write(
+            `${name} (pid ${child.pid}) did not stop within ${STOP_GRACE_MS} ms of SIGTERM: SIGKILL\n`
+        );
+        child.kill("SIGKILL");
+    }, STOP_GRACE_MS);
+    const exit = await exited(child);
+    clearTimeout(timer);
+    return exit;
+}
+
+/** Resolves with true once the VO's TD is served, with false when the VO exits first (its exit is reported). */
+async function waitForTd(url: string, vo: ChildProcess, ms: number): Promise<boolean> {
     const deadline = Date.now() + ms;
-    let exitedEarly = false;
-    vo.once("exit", () => (exitedEarly = true));
-    while (Date.now() < deadline && !exitedEarly) {
+    while (running(vo)) {
+        if (Date.now() >= deadline) throw new Error(`the VO did not serve ${url} within ${ms} ms`);
         try {
-            const res = await fetch(url);
-            if (res.ok) return (await res.json()) as Record<string, unknown>;
+            // bounded: something else on the port that accepts and never answers must not stall the deadline
+            const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+            if (res.ok) return true;
         } catch {
             // not listening yet
         }
         await new Promise((r) => setTimeout(r, 200));
     }
-    throw new Error(exitedEarly ? "the VO exited" : `the VO did not serve ${url} within ${ms} ms`);
+    return false;
 }
 
 function tryThis(base: string, coapBase: string): string[] {
@@ -94,7 +126,29 @@ function tryThis(base: string, coapBase: string): string[] {
 }
 
 async function main(): Promise<void> {
+    const children: { device?: ChildProcess; vo?: ChildProcess } = {};
+    // set once the demo stops the children itself: their exits are then expected, not reported
+    let stopping = false;
+    /** Stops the VO (it flushes its records on SIGTERM), then the device, and exits. */
+    const stop = async (why: string | undefined, failed: boolean): Promise<void> => {
+        if (stopping) return;
+        stopping = true;
+        const voExit = children.vo && (await terminate("vo", children.vo));
+        if (children.device) await terminate("device", children.device);
+        if (why !== undefined) process.stdout.write(`demo stopped (${why})\n`);
+        process.exit(failed || (voExit !== undefined && voExit.code !== 0) ? 1 : 0);
+    };
+    const fail = (why: string): Promise<void> => {
+        process.stderr.write(`demo failed: ${why}\n`);
+        return stop(undefined, true);
+    };
+    // installed first: a signal sent to the demo as it starts must not leave the device running
+    process.once("SIGINT", () => void stop("SIGINT", false));
+    process.once("SIGTERM", () => void stop("SIGTERM", false));
+
     const device = start("device", ["dist/examples/sensor-device.js"], { SENSOR_PORT: String(devicePort) });
+    children.device = device;
+    process.stdout.write(`device started (pid ${device.pid})\n`);
     // the VO fetches the device's TD as it starts: wait until the device says it listens
     let timer: NodeJS.Timeout | undefined;
     const listening = await new Promise<boolean>((resolve) => {
@@ -103,44 +157,47 @@ async function main(): Promise<void> {
         device.once("exit", () => resolve(false));
     });
     clearTimeout(timer);
+    if (stopping) return;
     if (!listening) {
-        process.stderr.write("demo failed: the simulated device did not start\n");
-        device.kill("SIGKILL");
-        process.exit(1);
+        return fail(
+            running(device)
+                ? "the simulated device did not start within 15 s"
+                : `${died("device", device, await exited(device))} before it listened`
+        );
     }
+
     const vo = start(
         "vo",
         ["dist/src/cli/main.js", "run", "--config", demoDescriptor(), "examples/proxy-vo/script.js"],
         {}
     );
-    let stopping = false;
-    const stop = async (why: string): Promise<void> => {
+    children.vo = vo;
+    process.stdout.write(`vo started (pid ${vo.pid})\n`);
+    // the VO is the demo: without it there is nothing to watch, so stop the device and exit non-zero
+    vo.once("exit", (code, signal) => {
+        if (!stopping) void fail(`${died("vo", vo, { code, signal })}; stopping the device`);
+    });
+    // the device's loss is part of the demo: the VO keeps running, answers from its record, and recovers
+    // when a device listens on the port again
+    device.once("exit", (code, signal) => {
         if (stopping) return;
-        stopping = true;
-        vo.kill("SIGTERM");
-        const voCode = await exited(vo);
-        device.kill("SIGTERM");
-        await exited(device);
-        process.stdout.write(`demo stopped (${why})\n`);
-        process.exit(voCode === 0 ? 0 : 1);
-    };
-    process.once("SIGINT", () => void stop("SIGINT"));
-    process.once("SIGTERM", () => void stop("SIGTERM"));
-    device.once("exit", (code) => {
-        if (!stopping) process.stderr.write(`the device exited (${code}); the VO now counts it as lost\n`);
+        process.stderr.write(
+            `${died("device", device, { code, signal })}: the device exited, the VO keeps running and will ` +
+                `count it as lost; start it again (SENSOR_PORT=${devicePort} node dist/examples/sensor-device.js) ` +
+                "to watch the VO recover\n"
+        );
     });
 
     const base = `http://127.0.0.1:${httpPort}/environmentsensorvo`;
     try {
-        await waitForTd(base, vo, 20_000);
+        if (!(await waitForTd(base, vo, 20_000))) return; // the VO exited: its handler reports it
     } catch (err) {
-        process.stderr.write(`demo failed: ${(err as Error).message}\n`);
-        device.kill("SIGTERM");
-        process.exit(1);
+        return fail((err as Error).message);
     }
+    if (stopping) return;
     process.stdout.write(`${tryThis(base, `coap://127.0.0.1:${coapPort}/environmentsensorvo`).join("\n")}\n`);
     const exitAfter = Number(process.env.DEMO_EXIT_AFTER_MS ?? 0);
-    if (exitAfter > 0) setTimeout(() => void stop("DEMO_EXIT_AFTER_MS"), exitAfter);
+    if (exitAfter > 0) setTimeout(() => void stop("DEMO_EXIT_AFTER_MS", false), exitAfter);
 }
 
 void main();
