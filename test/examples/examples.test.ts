@@ -1,9 +1,9 @@
 import fs from "node:fs";
-import path from "node:path";
 import { expect } from "chai";
 import type * as WoT from "wot-typescript-definitions";
-import { freeTcpPort, freeUdpPort } from "../helpers/free-port";
-import { CLI, descriptorCopy, deviceStateAt, NodeProcess, queryFile } from "../helpers/node-process";
+import { freeUdpPort } from "../helpers/free-port";
+import { startExampleVo } from "../helpers/example-vo";
+import { deviceStateAt, NodeProcess, queryFile } from "../helpers/node-process";
 import { ClientFixture, formIndex, startClient, tempDir, waitFor } from "../helpers/vo-fixture";
 
 const DEVICE = "dist/examples/sensor-device.js";
@@ -18,28 +18,6 @@ interface Row {
     output: unknown;
     error: string | null;
     stale: number;
-}
-
-let copies = 0;
-
-/** Runs an example VO by its documented command, on free ports and with its database in `dir`. */
-async function startExampleVo(
-    dir: string,
-    example: string,
-    options: { td?: string; changes?: [string[], unknown][]; env?: NodeJS.ProcessEnv } = {}
-): Promise<{ vo: NodeProcess; httpPort: number; coapPort: number; dbPath: string }> {
-    const [httpPort, coapPort] = [await freeTcpPort(), await freeUdpPort()];
-    const dbPath = path.join(dir, `${example}-${++copies}.sqlite`);
-    const config = descriptorCopy(`examples/${example}/vo.yaml`, path.join(dir, `${example}-${copies}.yaml`), [
-        [["http", "port"], httpPort],
-        [["coap", "port"], coapPort],
-        [["databaseConfig", "persistent", "sqlite", "path"], dbPath],
-        ...(options.changes ?? []),
-    ]);
-    const td = options.td === undefined ? [] : ["--td", `thing-descriptions/${options.td}`];
-    const vo = new NodeProcess([CLI, "run", ...td, "--config", config, `examples/${example}/script.js`], options.env);
-    await vo.waitForOutput("Ctrl-C");
-    return { vo, httpPort, coapPort, dbPath };
 }
 
 const via = (scheme: string, affordance: unknown, op?: string) => ({

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { parseDocument } from "yaml";
-import { Database } from "../../src/sqlite/database";
+import { Database, SqlParams } from "../../src/sqlite/database";
 import { waitFor } from "./vo-fixture";
 
 /** The repository root (tests run from dist/test). */
@@ -68,10 +68,10 @@ export function descriptorCopy(example: string, file: string, changes: [string[]
 }
 
 /** The rows of one query on a VO's SQLite file, opened for this query only (the VO keeps writing to it). */
-export async function queryFile<T = unknown>(file: string, sql: string): Promise<T[]> {
+export async function queryFile<T = unknown>(file: string, sql: string, params: SqlParams = []): Promise<T[]> {
     const db = await Database.open(file);
     try {
-        return await db.all<T>(sql);
+        return await db.all<T>(sql, params);
     } finally {
         await db.close();
     }
