@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { ProtocolServer } from "@node-wot/core";
 import { formatAddress } from "../../model/address";
 import type { Protocol } from "../../model/interaction-record";
@@ -6,12 +6,15 @@ import { RequestOrigin, runAsRequest } from "../../model/request-context";
 import type { ProtocolFace, ServerHooks } from "../protocol-face";
 import { answerFromContext, answerRedirect } from "./http-answers";
 import { httpProbe } from "./http-probe";
+import { stopClosesConnections } from "./http-server-stop";
 
 type Handle = (this: unknown, req: IncomingMessage, res: ServerResponse) => unknown;
 interface HttpServerInternals {
     scheme: string;
     getPort(): number;
     handleRequest?: Handle;
+    stop(): Promise<void>;
+    getServer(): Server;
 }
 
 const instrumented = new WeakSet<object>();
@@ -48,6 +51,7 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
         emitInContext(res, request);
         return runAsRequest(request, original.bind(this), req, res);
     };
+    if (typeof s.getServer === "function") stopClosesConnections(s);
     instrumented.add(s);
     return true;
 }
