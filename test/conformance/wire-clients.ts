@@ -1,0 +1,184 @@
+import { execFile } from "node:child_process";
+import * as coap from "coap";
+
+/** What came back, whatever the protocol: the code as a string ("200", "2.05"), the content type and the bytes. */
+export interface WireAnswer {
+    code: string;
+    contentType?: string;
+    body: Buffer;
+    headers: Record<string, string>;
+}
+
+export const CONTENT_FORMAT: Record<string, number> = {
+    "text/plain": 0,
+    "application/json": 50,
+    "application/cbor": 60,
+    "application/td+json": 432,
+};
+
+/** node's HTTP client (fetch), bounded in time. */
+export async function httpCall(
+    url: string,
+    method: string,
+    options: { body?: Buffer; contentType?: string; accept?: string; signal?: AbortSignal } = {}
+): Promise<WireAnswer> {
+    const headers: Record<string, string> = {};
+    if (options.contentType !== undefined) headers["content-type"] = options.contentType;
+    if (options.accept !== undefined) headers.accept = options.accept;
+    const res = await fetch(url, {
+        method,
+        headers,
+        body: options.body,
+        redirect: "manual",
+        signal: options.signal ?? AbortSignal.timeout(8000),
+    });
+    const body = Buffer.from(await res.arrayBuffer());
+    return {
+        code: String(res.status),
+        contentType: res.headers.get("content-type") ?? undefined,
+        body,
+        headers: Object.fromEntries(res.headers.entries()),
+    };
+}
+
+/** The Uri-Path options of an href: each segment decoded once (RFC 7252 section 6.4). */
+export function uriPath(href: string): Buffer[] {
+    return new URL(href).pathname
+        .split("/")
+        .filter((s) => s !== "")
+        .map((s) => Buffer.from(decodeURIComponent(s)));
+}
+
+/** The `coap` package's client, one request, bounded in time; `observe` returns the first notification. */
+export function coapCall(
+    href: string,
+    method: string,
+    options: { body?: Buffer; contentFormat?: number; accept?: number; agent?: coap.Agent; observe?: boolean } = {}
+): Promise<WireAnswer & { close?: () => void; token?: Buffer }> {
+    const url = new URL(href);
+    const coapOptions: Record<string, unknown> = { "Uri-Path": uriPath(href) };
+    if (options.contentFormat !== undefined) coapOptions["Content-Format"] = options.contentFormat;
+    if (options.accept !== undefined) coapOptions.Accept = options.accept;
+    return new Promise((resolve, reject) => {
+        const req = coap.request({
+            hostname: url.hostname,
+            port: Number(url.port || 5683),
+            method,
+            observe: options.observe === true,
+            agent: options.agent,
+            options: coapOptions,
+        } as unknown as coap.CoapRequestParams);
+        const timer = setTimeout(() => reject(new Error(`no CoAP answer from ${method} ${href} within 8 s`)), 8000);
+        req.on("response", (res: coap.IncomingMessage) => {
+            const done = (body: Buffer) => {
+                clearTimeout(timer);
+                const format = res.headers["Content-Format"];
+                resolve({
+                    code: res.code,
+                    contentType: format === undefined ? undefined : String(format),
+                    body,
+                    headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)])),
+                    close: () => (res as unknown as { close(): void }).close(),
+                    token: (req as unknown as { _packet: { token: Buffer } })._packet.token,
+                });
+            };
+            if (options.observe === true && res.code.startsWith("2.")) {
+                // an observation: its first notification is the answer (events register with an empty one)
+                if (res.payload.length > 0 || res.headers.Observe === undefined) return done(res.payload);
+                return done(Buffer.alloc(0));
+            }
+            done(res.payload);
+        });
+        req.on("error", (err: Error) => {
+            clearTimeout(timer);
+            reject(err);
+        });
+        req.end(options.body);
+    });
+}
+
+/** Ends a CoAP observation by deregistering (RFC 7641 section 3.6): GET with Observe 1 and its token. */
+export async function coapDeregister(href: string, token: Buffer): Promise<WireAnswer> {
+    const agent = new coap.Agent();
+    try {
+        const url = new URL(href);
+        return await new Promise((resolve, reject) => {
+            const req = coap.request({
+                hostname: url.hostname,
+                port: Number(url.port || 5683),
+                observe: 1,
+                token,
+                agent,
+                options: { "Uri-Path": uriPath(href) },
+            } as unknown as coap.CoapRequestParams);
+            req.on("response", (res: coap.IncomingMessage) =>
+                resolve({ code: res.code, body: res.payload, headers: {} })
+            );
+            req.on("error", reject);
+            req.end();
+        });
+    } finally {
+        agent.close();
+    }
+}
+
+export const LIBCOAP_CLIENT = "coap-client-notls";
+
+/** Whether libcoap's client is on the PATH. */
+export function hasLibcoapClient(): Promise<boolean> {
+    return new Promise((resolve) => execFile(LIBCOAP_CLIENT, ["-h"], (err) => resolve(err?.code !== "ENOENT")));
+}
+
+/**
+ * libcoap's `coap-client`: one request; the answer's code and options are read from its
+ * verbose log (-v 6 prints every PDU), the payload from its standard output.
+ */
+export function libcoapCall(
+    href: string,
+    method: string,
+    options: { payloadFile?: string; payload?: string; contentFormat?: number; accept?: number; block?: number } = {}
+): Promise<WireAnswer> {
+    const args = ["-v", "6", "-B", "8", "-m", method.toLowerCase()];
+    if (options.accept !== undefined) args.push("-A", String(options.accept));
+    if (options.contentFormat !== undefined) args.push("-t", String(options.contentFormat));
+    if (options.block !== undefined) args.push("-b", String(options.block));
+    if (options.payload !== undefined) args.push("-e", options.payload);
+    if (options.payloadFile !== undefined) args.push("-f", options.payloadFile);
+    args.push(href);
+    return new Promise((resolve, reject) => {
+        execFile(
+            LIBCOAP_CLIENT,
+            args,
+            { encoding: "buffer", timeout: 15_000, maxBuffer: 8 << 20 },
+            (err, stdout, stderr) => {
+                const log = `${stderr.toString()}\n${stdout.toString("latin1")}`;
+                // the answers: "v:1 t:ACK c:2.05 i:... {..} [ Content-Format:application/json ] :: '...'"
+                const answers = [...log.matchAll(/t:(?:ACK|CON|NON) c:(\d\.\d\d) [^\n]*?\[([^\]]*)\]/g)];
+                const last = answers.at(-1);
+                if (last === undefined) {
+                    reject(new Error(`coap-client ${args.join(" ")} gave no answer (${err?.message ?? ""}): ${log}`));
+                    return;
+                }
+                const format = /Content-Format:([^\s,]+)/.exec(last[2])?.[1];
+                const body = withoutPduLines(stdout);
+                resolve({ code: last[1], contentType: format, body, headers: { options: last[2] } });
+            }
+        );
+    });
+}
+
+/** coap-client -v 6 writes each PDU as a line starting "v:1 t:" into the same stream as the payload. */
+function withoutPduLines(out: Buffer): Buffer {
+    const parts: Buffer[] = [];
+    let at = 0;
+    for (;;) {
+        const start = out.indexOf("v:1 t:", at);
+        if (start < 0) {
+            parts.push(out.subarray(at));
+            return Buffer.concat(parts);
+        }
+        parts.push(out.subarray(at, start));
+        const end = out.indexOf(0x0a, start);
+        at = end < 0 ? out.length : end + 1;
+    }
+}
