@@ -28,6 +28,9 @@
  * periodicFunctions:              # exported script function -> interval
  *   sample: 5s
  * selfCheck: { interval: 30s, timeout: 2s, keepRows: 10000 }   # interval 0: off
+ * protocols:                      # what the HTTP and CoAP servers accept
+ *   maxBodyBytes: 1048576         # larger request bodies: 413 / 4.13, recorded as refused
+ *   observerTimeout: 10s          # a CoAP observer that stops acknowledging is dropped after this
  * device:                         # the device the VO fronts, probed for liveness; default the proxy's td URL
  *   url: coap://127.0.0.1:5684    # coap://, http(s)://, or push: (liveness from the device's pushes)
  *   ip: 127.0.0.1                 # default the host of url
@@ -81,6 +84,7 @@ export interface DescriptorDocument {
     };
     periodicFunctions?: Record<string, DurationText>;
     selfCheck?: { interval?: DurationText; timeout?: DurationText; keepRows?: number };
+    protocols?: { maxBodyBytes?: number; observerTimeout?: DurationText };
     device?: { url?: string; ip?: string };
     liveness?: {
         interval?: DurationText;
@@ -207,6 +211,11 @@ export const DESCRIPTOR_SCHEMA = {
             type: "object",
             additionalProperties: false,
             properties: { interval: duration, timeout: duration, keepRows: count(1) },
+        },
+        protocols: {
+            type: "object",
+            additionalProperties: false,
+            properties: { maxBodyBytes: count(1), observerTimeout: duration },
         },
         device: {
             type: "object",

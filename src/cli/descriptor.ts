@@ -388,6 +388,7 @@ function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.Proc
     }
     duration(doc.selfCheck?.interval, "selfCheck.interval", 0);
     duration(doc.selfCheck?.timeout, "selfCheck.timeout", 1);
+    duration(doc.protocols?.observerTimeout, "protocols.observerTimeout", 1);
 
     if (typeof doc.device?.url === "string") {
         try {
@@ -512,7 +513,21 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
         httpPort: port(doc.http, DEFAULT_HTTP_PORT),
         coapPort: port(doc.coap, DEFAULT_COAP_PORT),
         security,
-        persistence: defined({ sqlite: { path: path.resolve(dir, sqlitePath) }, influxdb, vo }),
+        persistence: defined({
+            sqlite: { path: path.resolve(dir, sqlitePath) },
+            influxdb,
+            vo,
+            protocols:
+                doc.protocols === undefined
+                    ? undefined
+                    : defined({
+                          maxBodyBytes: doc.protocols.maxBodyBytes,
+                          observerTimeoutMs:
+                              doc.protocols.observerTimeout === undefined
+                                  ? undefined
+                                  : ms(doc.protocols.observerTimeout, 0),
+                      }),
+        }),
         periodic: Object.fromEntries(Object.entries(doc.periodicFunctions ?? {}).map(([k, v]) => [k, ms(v, 0)])),
         proxy,
         push: doc.push === undefined ? undefined : defined({ ...doc.push }),

@@ -70,6 +70,7 @@ describe("VO descriptor (YAML)", function () {
                     deviceIp: "127.0.0.1",
                     redirects: ["10.0.0.2:8080"],
                 },
+                protocols: { maxBodyBytes: 1_048_576, observerTimeoutMs: 10_000 },
             },
             periodic: { sample: 5000, report: 60_000 },
             proxy: {
@@ -181,6 +182,12 @@ describe("VO descriptor (YAML)", function () {
         const e = refused("name: a\nhttp:\n    port: 70000\n");
         expect(problemAt(e, "http.port")).to.include({ message: "must be <= 65535", line: 3 });
         expect(e.message).to.include("vo.yaml: http.port: must be <= 65535");
+    });
+
+    it("reports protocol limits that are not positive, with their paths", function () {
+        const e = refused("name: a\nprotocols:\n    maxBodyBytes: 0\n    observerTimeout: 0\n");
+        expect(problemAt(e, "protocols.maxBodyBytes")).to.include({ message: "must be >= 1", line: 3 });
+        expect(problemAt(e, "protocols.observerTimeout")?.line).to.equal(4);
     });
 
     it("reports an unknown key with its path and the key that was probably meant", function () {

@@ -80,6 +80,10 @@ describe("conformance walk: every form of every TD the example VOs serve, called
         if (!libcoap && process.env.CI === "true") {
             throw new Error("coap-client-notls (Debian package libcoap3-bin) is missing; .ci/run installs it");
         }
+        if (!libcoap)
+            console.log(
+                "      coap-client-notls not found: libcoap's calls are skipped (apt-get install libcoap3-bin)"
+            );
         dir = tempDir("node-wot-vo-walk-");
         const devicePort = await freeUdpPort();
         device = new NodeProcess([DEVICE], { SENSOR_PORT: String(devicePort) });
