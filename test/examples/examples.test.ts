@@ -2,6 +2,7 @@ import fs from "node:fs";
 import { expect } from "chai";
 import type * as WoT from "wot-typescript-definitions";
 import { freeUdpPort } from "../helpers/free-port";
+import { coapCall } from "../conformance/wire-clients";
 import { startExampleVo } from "../helpers/example-vo";
 import { deviceStateAt, NodeProcess, queryFile } from "../helpers/node-process";
 import { ClientFixture, formIndex, startClient, tempDir, waitFor } from "../helpers/vo-fixture";
@@ -49,6 +50,7 @@ describe("examples as processes: the simulated CoAP device, the proxy VO, the hi
     let proxyDb: string;
     let proxyBase: string;
     let proxyHttpPort: number;
+    let proxyCoapBase: string;
     let client: ClientFixture;
     let mirror: WoT.ConsumedThing;
     let td: WoT.ThingDescription;
@@ -90,6 +92,7 @@ describe("examples as processes: the simulated CoAP device, the proxy VO, the hi
         ({ vo: proxyVo, dbPath: proxyDb } = started);
         const { httpPort, coapPort } = started;
         proxyHttpPort = httpPort;
+        proxyCoapBase = `coap://127.0.0.1:${coapPort}/environmentsensorvo`;
         proxyBase = `http://127.0.0.1:${httpPort}/environmentsensorvo`;
         expect(proxyVo.output).to.include(
             `EnvironmentSensorVO: ${proxyBase}  coap://127.0.0.1:${coapPort}/environmentsensorvo`
@@ -287,6 +290,17 @@ describe("examples as processes: the simulated CoAP device, the proxy VO, the hi
         expect(staleRead.status).to.equal(200);
         expect(staleRead.headers.get("age")).to.match(/^\d+$/);
         await staleRead.arrayBuffer();
+        // over CoAP: 5.03 with Max-Age as the retry hint for a write, Max-Age 0 on a stale read
+        const coapWrite = await coapCall(`${proxyCoapBase}/properties/label`, "PUT", {
+            body: Buffer.from(JSON.stringify("while lost")),
+            contentFormat: 50,
+        });
+        expect(coapWrite.code).to.equal("5.03");
+        expect(coapWrite.headers["Max-Age"]).to.match(/^[1-9]\d*$/);
+        expect(coapWrite.body.toString()).to.match(/is lost since .*: write of property "label" not forwarded/);
+        const coapStale = await coapCall(`${proxyCoapBase}/properties/humidity`, "GET");
+        expect(coapStale.code).to.equal("2.05");
+        expect(coapStale.headers["Max-Age"]).to.equal("0");
         expect(proxyVo.output).to.match(/device lost: lost/);
 
         await startDevice(); // the same device, back on its port
