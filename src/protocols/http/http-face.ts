@@ -2,17 +2,21 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ProtocolServer } from "@node-wot/core";
 import { formatAddress } from "../../model/address";
 import type { Protocol } from "../../model/interaction-record";
+import { RequestRefusedError } from "../../model/refusal";
 import { RequestOrigin, runAsRequest } from "../../model/request-context";
 import type { ProtocolFace, ServerHooks } from "../protocol-face";
 import { answerFromContext, answerRedirect } from "./http-answers";
+import {
+    answerTooLarge,
+    declaresTooLarge,
+    holdChunkedBody,
+    isChunked,
+    refuseLargeBeforeContinue,
+} from "./http-body-limit";
 import { httpProbe } from "./http-probe";
+import { HttpServerInternals, operationOf, recordRefused, targetOf } from "./http-routes";
 
 type Handle = (this: unknown, req: IncomingMessage, res: ServerResponse) => unknown;
-interface HttpServerInternals {
-    scheme: string;
-    getPort(): number;
-    handleRequest?: Handle;
-}
 
 const instrumented = new WeakSet<object>();
 
@@ -33,9 +37,46 @@ function emitInContext(res: ServerResponse, request: RequestOrigin): void {
 function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
     const s = server as unknown as HttpServerInternals;
     if (instrumented.has(s)) return true;
-    const original = s.handleRequest;
+    const original = s.handleRequest as Handle | undefined;
     if (typeof original !== "function") return false;
     const protocol = (s.scheme === "https" ? "https" : "http") as Protocol;
+    const originOf = (req: IncomingMessage): RequestOrigin => ({
+        protocol,
+        origin: formatAddress(req.socket.remoteAddress, req.socket.remotePort),
+    });
+
+    /** 413 for a body over the bound, recorded under the affordance the URL names. */
+    const refuseTooLarge = (req: IncomingMessage, res: ServerResponse, request: RequestOrigin): void => {
+        const max = hooks.limits.maxBodyBytes;
+        const target = targetOf(s, req.url);
+        const op = target === undefined ? undefined : operationOf(target, req.method);
+        if (op !== undefined) {
+            const declared = req.headers["content-length"];
+            const error = new RequestRefusedError(
+                "payload-too-large",
+                `request body over ${max} bytes${declared === undefined ? "" : ` (Content-Length ${declared})`}`
+            );
+            recordRefused(hooks, request, target, op, error);
+        }
+        answerTooLarge(res, max);
+    };
+
+    const serve = (self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin): unknown => {
+        const method = req.method;
+        if (method === "GET" || method === "HEAD") return original.call(self, req, res);
+        const max = hooks.limits.maxBodyBytes;
+        if (declaresTooLarge(req, max)) return refuseTooLarge(req, res, request);
+        if (isChunked(req)) {
+            return holdChunkedBody(
+                req,
+                max,
+                () => runAsRequest(request, original.bind(self), req, res),
+                () => runAsRequest(request, refuseTooLarge, req, res, request)
+            );
+        }
+        return original.call(self, req, res);
+    };
+
     s.handleRequest = function (this: unknown, req: IncomingMessage, res: ServerResponse) {
         const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
         if (where !== undefined) return answerRedirect(res, where);
@@ -46,8 +87,18 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
         };
         answerFromContext(res, request);
         emitInContext(res, request);
-        return runAsRequest(request, original.bind(this), req, res);
+        return runAsRequest(request, serve, this, req, res, request);
     };
+    refuseLargeBeforeContinue(
+        s.getServer(),
+        () => hooks.limits.maxBodyBytes,
+        (req, res) => {
+            const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
+            if (where !== undefined) return answerRedirect(res, where);
+            const request = originOf(req);
+            runAsRequest(request, refuseTooLarge, req, res, request);
+        }
+    );
     instrumented.add(s);
     return true;
 }
