@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ProtocolServer } from "@node-wot/core";
+import { createLogger } from "../../log";
 import { formatAddress } from "../../model/address";
 import type { Protocol } from "../../model/interaction-record";
 import { RequestRefusedError } from "../../model/refusal";
@@ -14,11 +15,27 @@ import {
     refuseLargeBeforeContinue,
 } from "./http-body-limit";
 import { httpProbe } from "./http-probe";
-import { HttpServerInternals, operationOf, recordRefused, targetOf } from "./http-routes";
+import { refuseReadOnlyWrite } from "./http-read-only-write";
+import { answerText, HttpServerInternals, operationOf, recordRefused, targetOf } from "./http-routes";
 
 type Handle = (this: unknown, req: IncomingMessage, res: ServerResponse) => unknown;
 
+const { debug } = createLogger("protocols:http");
 const instrumented = new WeakSet<object>();
+
+/**
+ * The answers added in this folder are async; binding-http's server calls handleRequest without
+ * looking at what it returns, so a failure in one would be an unhandled rejection (which ends the
+ * process). binding-http's own routes catch their errors; only the added answers are guarded.
+ */
+function settled(res: ServerResponse, answer: unknown): unknown {
+    if (!(answer instanceof Promise)) return answer;
+    return answer.catch((err: unknown) => {
+        debug("answering failed: %s", (err as Error).message);
+        if (!res.headersSent) answerText(res, 500, (err as Error).message);
+        else res.destroy();
+    });
+}
 
 /**
  * The events a response emits when its client goes ("close", "finish") run in the request's
@@ -61,6 +78,16 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
         answerTooLarge(res, max);
     };
 
+    /** A request other than GET, its body (if any) known to be within the bound. */
+    const route = (self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin): unknown => {
+        const target = req.method === "PUT" ? targetOf(s, req.url) : undefined;
+        if (target?.route === "property" && target.thing.properties[target.name!]?.readOnly) {
+            const readOnly = target as typeof target & { name: string };
+            return settled(res, refuseReadOnlyWrite(s, hooks, request, readOnly, req, res));
+        }
+        return original.call(self, req, res);
+    };
+
     const serve = (self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin): unknown => {
         const method = req.method;
         if (method === "GET" || method === "HEAD") return original.call(self, req, res);
@@ -70,11 +97,11 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
             return holdChunkedBody(
                 req,
                 max,
-                () => runAsRequest(request, original.bind(self), req, res),
+                () => runAsRequest(request, route, self, req, res, request),
                 () => runAsRequest(request, refuseTooLarge, req, res, request)
             );
         }
-        return original.call(self, req, res);
+        return route(self, req, res, request);
     };
 
     s.handleRequest = function (this: unknown, req: IncomingMessage, res: ServerResponse) {
