@@ -17,6 +17,7 @@ import {
 import { httpProbe } from "./http-probe";
 import { refuseReadOnlyWrite } from "./http-read-only-write";
 import { answerText, HttpServerInternals, operationOf, recordRefused, targetOf } from "./http-routes";
+import { answerThingList } from "./http-things-list";
 
 type Handle = (this: unknown, req: IncomingMessage, res: ServerResponse) => unknown;
 
@@ -90,6 +91,7 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
 
     const serve = (self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin): unknown => {
         const method = req.method;
+        if (method === "GET" && req.url === "/") return answerThingList(s, res);
         if (method === "GET" || method === "HEAD") return original.call(self, req, res);
         const max = hooks.limits.maxBodyBytes;
         if (declaresTooLarge(req, max)) return refuseTooLarge(req, res, request);
