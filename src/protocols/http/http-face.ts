@@ -17,6 +17,8 @@ import {
 import { httpProbe } from "./http-probe";
 import { refuseReadOnlyWrite } from "./http-read-only-write";
 import { answerText, HttpServerInternals, operationOf, recordRefused, targetOf } from "./http-routes";
+import { fixThingPropertyForms } from "./http-td-forms";
+import { serveThingProperties } from "./http-thing-properties";
 import { answerThingList } from "./http-things-list";
 
 type Handle = (this: unknown, req: IncomingMessage, res: ServerResponse) => unknown;
@@ -52,6 +54,14 @@ function emitInContext(res: ServerResponse, request: RequestOrigin): void {
     } as typeof res.emit;
 }
 
+/** `/thing/properties` (the Thing's own properties resource), without parsing the URL. */
+function namesThingProperties(url: string | undefined): boolean {
+    if (url === undefined) return false;
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
+    return path.endsWith("/properties") || path.endsWith("/properties/");
+}
+
 function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
     const s = server as unknown as HttpServerInternals;
     if (instrumented.has(s)) return true;
@@ -81,8 +91,12 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
 
     /** A request other than GET, its body (if any) known to be within the bound. */
     const route = (self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin): unknown => {
-        const target = req.method === "PUT" ? targetOf(s, req.url) : undefined;
-        if (target?.route === "property" && target.thing.properties[target.name!]?.readOnly) {
+        const method = req.method;
+        const target = method === "PUT" || namesThingProperties(req.url) ? targetOf(s, req.url) : undefined;
+        if (target?.route === "properties") {
+            return settled(res, serveThingProperties(s, hooks, request, target, req, res));
+        }
+        if (method === "PUT" && target?.route === "property" && target.thing.properties[target.name!]?.readOnly) {
             const readOnly = target as typeof target & { name: string };
             return settled(res, refuseReadOnlyWrite(s, hooks, request, readOnly, req, res));
         }
@@ -118,6 +132,7 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
         emitInContext(res, request);
         return runAsRequest(request, serve, this, req, res, request);
     };
+    fixThingPropertyForms(s);
     refuseLargeBeforeContinue(
         s.getServer(),
         () => hooks.limits.maxBodyBytes,
