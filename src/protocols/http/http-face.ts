@@ -14,9 +14,10 @@ import {
     isChunked,
     refuseLargeBeforeContinue,
 } from "./http-body-limit";
+import { acceptIsDefault, negotiate, notAcceptableText, steer } from "./http-content-negotiation";
 import { httpProbe } from "./http-probe";
 import { refuseReadOnlyWrite } from "./http-read-only-write";
-import { answerText, HttpServerInternals, operationOf, recordRefused, targetOf } from "./http-routes";
+import { answerText, authorized, HttpServerInternals, operationOf, recordRefused, targetOf } from "./http-routes";
 import { fixThingPropertyForms } from "./http-td-forms";
 import { serveThingProperties } from "./http-thing-properties";
 import { answerThingList } from "./http-things-list";
@@ -25,6 +26,7 @@ type Handle = (this: unknown, req: IncomingMessage, res: ServerResponse) => unkn
 
 const { debug } = createLogger("protocols:http");
 const instrumented = new WeakSet<object>();
+const JSON_TYPE = "application/json";
 
 /**
  * The answers added in this folder are async; binding-http's server calls handleRequest without
@@ -89,24 +91,52 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
         answerTooLarge(res, max);
     };
 
+    /** A GET (or an action's POST) whose Accept asks for something else than binding-http would answer in. */
+    const negotiated = async (self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin) => {
+        const target = targetOf(s, req.url);
+        const result = target === undefined || target.route === "thing" ? undefined : negotiate(req, target, s.scheme);
+        if (target === undefined || result === undefined || (req.method === "POST" && target.route !== "action")) {
+            return original.call(self, req, res);
+        }
+        if ("offered" in result) {
+            if (!(await authorized(s, target.thing, req, res))) return;
+            const text = notAcceptableText(req.headers.accept, result.offered);
+            const op = operationOf(target, req.method);
+            if (op !== undefined)
+                recordRefused(hooks, request, target, op, new RequestRefusedError("not-acceptable", text));
+            return answerText(res, 406, text);
+        }
+        if (target.route === "properties") {
+            if (result.type === JSON_TYPE && req.method === "GET") return original.call(self, req, res);
+            return serveThingProperties(s, hooks, request, target, req, res, result.type);
+        }
+        steer(req, result.type);
+        return original.call(self, req, res);
+    };
+
     /** A request other than GET, its body (if any) known to be within the bound. */
     const route = (self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin): unknown => {
         const method = req.method;
         const target = method === "PUT" || namesThingProperties(req.url) ? targetOf(s, req.url) : undefined;
         if (target?.route === "properties") {
-            return settled(res, serveThingProperties(s, hooks, request, target, req, res));
+            return settled(res, serveThingProperties(s, hooks, request, target, req, res, undefined));
         }
         if (method === "PUT" && target?.route === "property" && target.thing.properties[target.name!]?.readOnly) {
             const readOnly = target as typeof target & { name: string };
             return settled(res, refuseReadOnlyWrite(s, hooks, request, readOnly, req, res));
         }
+        if (method === "POST" && !acceptIsDefault(req)) return settled(res, negotiated(self, req, res, request));
         return original.call(self, req, res);
     };
 
     const serve = (self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin): unknown => {
         const method = req.method;
-        if (method === "GET" && req.url === "/") return answerThingList(s, res);
-        if (method === "GET" || method === "HEAD") return original.call(self, req, res);
+        if (method === "GET") {
+            if (req.url === "/") return answerThingList(s, res);
+            if (acceptIsDefault(req)) return original.call(self, req, res);
+            return settled(res, negotiated(self, req, res, request));
+        }
+        if (method === "HEAD") return original.call(self, req, res);
         const max = hooks.limits.maxBodyBytes;
         if (declaresTooLarge(req, max)) return refuseTooLarge(req, res, request);
         if (isChunked(req)) {

@@ -22,6 +22,9 @@ import { answerText, authorized, HttpServerInternals, HttpTarget, recordRefused 
  *   naming each problem, and nothing is written; each refused write of a known property is recorded;
  * - then every property is written through `thing.handleWriteMultipleProperties`, so each write is
  *   recorded (and checked) by the recorder like a single one; 204.
+ *
+ * A GET that asks for another type than JSON (CBOR) is answered here too, from
+ * `thing.handleReadAllProperties`, in the type negotiated (http-content-negotiation.ts).
  */
 
 const JSON_TYPE = "application/json";
@@ -47,11 +50,16 @@ export async function serveThingProperties(
     request: RequestOrigin,
     target: HttpTarget,
     req: IncomingMessage,
-    res: ServerResponse
+    res: ServerResponse,
+    negotiatedType: string | undefined
 ): Promise<void> {
     const { thing } = target;
     const method = req.method;
     if (method === "OPTIONS") return respondUnallowedMethod(req, res, allowed(thing));
+    if (method === "GET" && negotiatedType !== undefined) {
+        if (!(await authorized(server, thing, req, res))) return;
+        return readAll(thing, res, negotiatedType);
+    }
     if ((method !== "PUT" && method !== "PATCH") || writable(thing).length === 0) {
         return respondUnallowedMethod(req, res, allowed(thing));
     }
@@ -145,4 +153,27 @@ function propertyPath(url: string, name: string): string {
     const q = url.indexOf("?");
     const path = (q < 0 ? url : url.slice(0, q)).replace(/\/$/, "");
     return `${path}/${encodeURIComponent(name)}`;
+}
+
+/** readallproperties answered in `type` (binding-http only answers JSON). */
+async function readAll(thing: ExposedThing, res: ServerResponse, type: string): Promise<void> {
+    let body: Buffer;
+    try {
+        const contents = await thing.handleReadAllProperties({ formIndex: 0 });
+        const values: Record<string, unknown> = {};
+        for (const [name, content] of contents) {
+            values[name] = ContentSerdes.get().contentToValue(
+                { type: content.type, body: await content.toBuffer() },
+                thing.properties[name]
+            );
+        }
+        body = await ContentSerdes.get()
+            .valueToContent(values as never, undefined, type)
+            .toBuffer();
+    } catch (err) {
+        return answerText(res, 500, (err as Error).message);
+    }
+    res.setHeader("Content-Type", type);
+    res.writeHead(200);
+    res.end(body);
 }
