@@ -1,23 +1,47 @@
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ProtocolServer } from "@node-wot/core";
+import { createLogger } from "../../log";
 import { formatAddress } from "../../model/address";
 import type { Protocol } from "../../model/interaction-record";
+import { RequestRefusedError } from "../../model/refusal";
 import { RequestOrigin, runAsRequest } from "../../model/request-context";
 import type { ProtocolFace, ServerHooks } from "../protocol-face";
 import { answerFromContext, answerRedirect } from "./http-answers";
+import {
+    answerTooLarge,
+    declaresTooLarge,
+    holdChunkedBody,
+    isChunked,
+    refuseLargeBeforeContinue,
+} from "./http-body-limit";
+import { acceptIsDefault, negotiate, notAcceptableText, steer } from "./http-content-negotiation";
 import { httpProbe } from "./http-probe";
+import { refuseReadOnlyWrite } from "./http-read-only-write";
 import { stopClosesConnections } from "./http-server-stop";
+import { answerText, authorized, HttpServerInternals, operationOf, recordRefused, targetOf } from "./http-routes";
+import { fixThingPropertyForms } from "./http-td-forms";
+import { serveThingProperties } from "./http-thing-properties";
+import { answerThingList } from "./http-things-list";
 
 type Handle = (this: unknown, req: IncomingMessage, res: ServerResponse) => unknown;
-interface HttpServerInternals {
-    scheme: string;
-    getPort(): number;
-    handleRequest?: Handle;
-    stop(): Promise<void>;
-    getServer(): Server;
-}
 
+const { debug } = createLogger("protocols:http");
 const instrumented = new WeakSet<object>();
+const JSON_TYPE = "application/json";
+
+/**
+ * The answers added in this folder are async; binding-http's server calls handleRequest without
+ * looking at what it returns, so a failure in one would be an unhandled rejection (which ends the
+ * process). binding-http's own routes catch their errors; only the added answers are guarded.
+ */
+function settled(res: ServerResponse, answer: unknown): unknown {
+    if (!(answer instanceof Promise)) return answer;
+    return answer.catch((err: unknown) => {
+        debug("answering failed: %s", (err as Error).message);
+        if (!res.headersSent) answerText(res, 500, (err as Error).message);
+        else res.destroy();
+    });
+}
 
 /**
  * The events a response emits when its client goes ("close", "finish") run in the request's
@@ -33,12 +57,100 @@ function emitInContext(res: ServerResponse, request: RequestOrigin): void {
     } as typeof res.emit;
 }
 
+/** `/thing/properties` (the Thing's own properties resource), without parsing the URL. */
+function namesThingProperties(url: string | undefined): boolean {
+    if (url === undefined) return false;
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
+    return path.endsWith("/properties") || path.endsWith("/properties/");
+}
+
 function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
     const s = server as unknown as HttpServerInternals;
     if (instrumented.has(s)) return true;
-    const original = s.handleRequest;
+    const original = s.handleRequest as Handle | undefined;
     if (typeof original !== "function") return false;
     const protocol = (s.scheme === "https" ? "https" : "http") as Protocol;
+    const originOf = (req: IncomingMessage): RequestOrigin => ({
+        protocol,
+        origin: formatAddress(req.socket.remoteAddress, req.socket.remotePort),
+    });
+
+    /** 413 for a body over the bound, recorded under the affordance the URL names. */
+    const refuseTooLarge = (req: IncomingMessage, res: ServerResponse, request: RequestOrigin): void => {
+        const max = hooks.limits.maxBodyBytes;
+        const target = targetOf(s, req.url);
+        const op = target === undefined ? undefined : operationOf(target, req.method);
+        if (op !== undefined) {
+            const declared = req.headers["content-length"];
+            const error = new RequestRefusedError(
+                "payload-too-large",
+                `request body over ${max} bytes${declared === undefined ? "" : ` (Content-Length ${declared})`}`
+            );
+            recordRefused(hooks, request, target, op, error);
+        }
+        answerTooLarge(res, max);
+    };
+
+    /** A GET (or an action's POST) whose Accept asks for something else than binding-http would answer in. */
+    const negotiated = async (self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin) => {
+        const target = targetOf(s, req.url);
+        const result = target === undefined || target.route === "thing" ? undefined : negotiate(req, target, s.scheme);
+        if (target === undefined || result === undefined || (req.method === "POST" && target.route !== "action")) {
+            return original.call(self, req, res);
+        }
+        if ("offered" in result) {
+            if (!(await authorized(s, target.thing, req, res))) return;
+            const text = notAcceptableText(req.headers.accept, result.offered);
+            const op = operationOf(target, req.method);
+            if (op !== undefined)
+                recordRefused(hooks, request, target, op, new RequestRefusedError("not-acceptable", text));
+            return answerText(res, 406, text);
+        }
+        if (target.route === "properties") {
+            if (result.type === JSON_TYPE && req.method === "GET") return original.call(self, req, res);
+            return serveThingProperties(s, hooks, request, target, req, res, result.type);
+        }
+        steer(req, result.type);
+        return original.call(self, req, res);
+    };
+
+    /** A request other than GET, its body (if any) known to be within the bound. */
+    const route = (self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin): unknown => {
+        const method = req.method;
+        const target = method === "PUT" || namesThingProperties(req.url) ? targetOf(s, req.url) : undefined;
+        if (target?.route === "properties") {
+            return settled(res, serveThingProperties(s, hooks, request, target, req, res, undefined));
+        }
+        if (method === "PUT" && target?.route === "property" && target.thing.properties[target.name!]?.readOnly) {
+            const readOnly = target as typeof target & { name: string };
+            return settled(res, refuseReadOnlyWrite(s, hooks, request, readOnly, req, res));
+        }
+        if (method === "POST" && !acceptIsDefault(req)) return settled(res, negotiated(self, req, res, request));
+        return original.call(self, req, res);
+    };
+
+    const serve = (self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin): unknown => {
+        const method = req.method;
+        if (method === "GET") {
+            if (req.url === "/") return answerThingList(s, res);
+            if (acceptIsDefault(req)) return original.call(self, req, res);
+            return settled(res, negotiated(self, req, res, request));
+        }
+        if (method === "HEAD") return original.call(self, req, res);
+        const max = hooks.limits.maxBodyBytes;
+        if (declaresTooLarge(req, max)) return refuseTooLarge(req, res, request);
+        if (isChunked(req)) {
+            return holdChunkedBody(
+                req,
+                max,
+                () => runAsRequest(request, route, self, req, res, request),
+                () => runAsRequest(request, refuseTooLarge, req, res, request)
+            );
+        }
+        return route(self, req, res, request);
+    };
+
     s.handleRequest = function (this: unknown, req: IncomingMessage, res: ServerResponse) {
         const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
         if (where !== undefined) return answerRedirect(res, where);
@@ -49,9 +161,20 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
         };
         answerFromContext(res, request);
         emitInContext(res, request);
-        return runAsRequest(request, original.bind(this), req, res);
+        return runAsRequest(request, serve, this, req, res, request);
     };
-    if (typeof s.getServer === "function") stopClosesConnections(s);
+    fixThingPropertyForms(s);
+    refuseLargeBeforeContinue(
+        s.getServer(),
+        () => hooks.limits.maxBodyBytes,
+        (req, res) => {
+            const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
+            if (where !== undefined) return answerRedirect(res, where);
+            const request = originOf(req);
+            runAsRequest(request, refuseTooLarge, req, res, request);
+        }
+    );
+    stopClosesConnections(server, () => s.getServer());
     instrumented.add(s);
     return true;
 }

@@ -1,0 +1,158 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ExposedThing, Helpers } from "@node-wot/core";
+import { securitySchemeToHttpHeader, setCorsForThing } from "@node-wot/binding-http/dist/routes/common";
+import type { AffordanceKind, Operation, Protocol } from "../../model/interaction-record";
+import type { RequestRefusedError } from "../../model/refusal";
+import type { RequestOrigin } from "../../model/request-context";
+import type { ServerHooks } from "../protocol-face";
+
+/** What of binding-http 0.9.2's HttpServer the fixes in this folder use (all public at runtime). */
+export interface HttpServerInternals {
+    scheme: string;
+    baseUri?: string;
+    getPort(): number;
+    getThings(): Map<string, ExposedThing>;
+    getServer(): import("node:http").Server;
+    checkCredentials(thing: ExposedThing, req: IncomingMessage): Promise<boolean>;
+    handleRequest?: (this: unknown, req: IncomingMessage, res: ServerResponse) => unknown;
+    addEndpoint?: (this: unknown, thing: ExposedThing, tdTemplate: unknown, base: string) => void;
+}
+
+/**
+ * Where a request goes, by binding-http 0.9.2's routes: `/:thing` (its TD), `/:thing/properties`,
+ * `/:thing/properties/:property[/observable]`, `/:thing/actions/:action`, `/:thing/events/:event`.
+ * Parsed here only on the paths that need it (a refusal to record, a body to check, an `Accept` to
+ * honour); a plain read is routed by binding-http alone.
+ */
+export interface HttpTarget {
+    thing: ExposedThing;
+    route: "thing" | "properties" | "property" | "observe" | "action" | "event";
+    /** the affordance's name, decoded as binding-http's router decodes it */
+    name?: string;
+}
+
+export function targetOf(server: HttpServerInternals, url: string | undefined): HttpTarget | undefined {
+    if (url === undefined) return undefined;
+    const q = url.indexOf("?");
+    const segments = (q < 0 ? url : url.slice(0, q)).split("/");
+    // "", thing, dir, name, "observable"; a trailing slash is ignored, as find-my-way does
+    if (segments[segments.length - 1] === "" && segments.length > 2) segments.pop();
+    if (segments.length < 2 || segments.length > 5 || segments[0] !== "") return undefined;
+    const decoded: string[] = [];
+    try {
+        for (let i = 1; i < segments.length; i++) decoded.push(decodeURIComponent(segments[i]));
+    } catch {
+        return undefined; // not percent-decodable: binding-http cannot route it either
+    }
+    const thing = server.getThings().get(decoded[0]);
+    if (thing === undefined) return undefined;
+    const [, dir, name, tail] = decoded;
+    if (dir === undefined) return { thing, route: "thing" };
+    if (dir === "properties") {
+        if (name === undefined) return { thing, route: "properties" };
+        if (tail === undefined) return { thing, route: "property", name };
+        return tail === "observable" ? { thing, route: "observe", name } : undefined;
+    }
+    if (tail !== undefined || name === undefined) return undefined;
+    if (dir === "actions") return { thing, route: "action", name };
+    if (dir === "events") return { thing, route: "event", name };
+    return undefined;
+}
+
+/** The affordance a target names, if it exists in the Thing. */
+export function affordanceOf(target: HttpTarget): { forms: object[] } | undefined {
+    const { thing, route, name } = target;
+    if (name === undefined) return undefined;
+    if (route === "property" || route === "observe") return thing.properties[name];
+    if (route === "action") return thing.actions[name];
+    if (route === "event") return thing.events[name];
+    return undefined;
+}
+
+const KIND: Record<HttpTarget["route"], AffordanceKind> = {
+    thing: "property",
+    properties: "property",
+    property: "property",
+    observe: "property",
+    action: "action",
+    event: "event",
+};
+
+/**
+ * Tells `hooks.refused` of a request refused here, before any handler ran, so it is recorded:
+ * filed under the affordance the URL names. A request naming no affordance (the Thing's own
+ * resources) or one the Thing does not have is not recorded: a client could otherwise create
+ * any number of series by inventing names.
+ */
+export function recordRefused(
+    hooks: ServerHooks,
+    request: RequestOrigin,
+    target: HttpTarget | undefined,
+    op: Operation,
+    error: RequestRefusedError,
+    value?: unknown,
+    name = target?.name
+): void {
+    if (hooks.refused === undefined || target === undefined || name === undefined) return;
+    const known = target.route === "properties" ? target.thing.properties[name] : affordanceOf(target);
+    if (known === undefined) return;
+    hooks.refused({
+        thing: target.thing.id,
+        kind: KIND[target.route],
+        name,
+        op,
+        protocol: request.protocol as Protocol,
+        origin: request.origin,
+        error,
+        value,
+    });
+}
+
+/**
+ * binding-http's routes check credentials (and set the CORS header) before they look at the
+ * method; the routes added in this folder do the same, in the same words: false when the client
+ * was answered 401.
+ */
+export async function authorized(
+    server: HttpServerInternals,
+    thing: ExposedThing,
+    req: IncomingMessage,
+    res: ServerResponse
+): Promise<boolean> {
+    setCorsForThing(req, res, thing);
+    const scheme = thing.securityDefinitions[Helpers.toStringArray(thing.security)[0]]?.scheme;
+    if (scheme === undefined || scheme === "nosec") return true;
+    if (await server.checkCredentials(thing, req)) return true;
+    res.setHeader("WWW-Authenticate", `${securitySchemeToHttpHeader(scheme)} realm="${thing.id}"`);
+    res.writeHead(401);
+    res.end();
+    return false;
+}
+
+/** A short plain-text answer. */
+export function answerText(res: ServerResponse, status: number, text: string, headers: object = {}): void {
+    if (res.headersSent) {
+        res.end();
+        return;
+    }
+    res.writeHead(status, { "Content-Type": "text/plain; charset=utf-8", ...headers });
+    res.end(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+/** The operation a method on a target stands for, as recorded when it is refused. */
+export function operationOf(target: HttpTarget, method: string | undefined): Operation | undefined {
+    switch (target.route) {
+        case "property":
+            return method === "PUT" ? "writeproperty" : "readproperty";
+        case "observe":
+            return "observeproperty";
+        case "action":
+            return "invokeaction";
+        case "event":
+            return "subscribeevent";
+        case "properties":
+            return method === "GET" || method === "HEAD" ? "readallproperties" : "writemultipleproperties";
+        default:
+            return undefined;
+    }
+}

@@ -1,0 +1,179 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Content, ContentSerdes, ExposedThing, ProtocolHelpers } from "@node-wot/core";
+import { respondUnallowedMethod } from "@node-wot/binding-http/dist/routes/common";
+import { RequestRefusedError } from "../../model/refusal";
+import type { RequestOrigin } from "../../model/request-context";
+import { schemaProblem } from "../../recording/value-check";
+import type { ServerHooks } from "../protocol-face";
+import { answerTooLarge, readBody } from "./http-body-limit";
+import { mediaTypeOf, offeredTypes } from "./http-forms";
+import { answerText, authorized, HttpServerInternals, HttpTarget, recordRefused } from "./http-routes";
+
+/**
+ * binding-http 0.9.2 routes only GET (readallproperties, always JSON) on `/:thing/properties`, yet
+ * every TD it serves lists writeallproperties and writemultipleproperties on that href: PUT, PATCH
+ * and POST there answer 404. They are served here, as the TD forms say (http-td-forms.ts gives the
+ * two operations their own forms):
+ *
+ * - PUT (writeallproperties) takes an object with every writable property, PATCH
+ *   (writemultipleproperties) any of them; POST is no operation of the TD: 405 with `Allow`;
+ * - the whole request is checked first: a body that is not an object, an unknown name, a read-only
+ *   property, a value breaking its property's schema, a writable property missing from a PUT: 400
+ *   naming each problem, and nothing is written; each refused write of a known property is recorded;
+ * - then every property is written through `thing.handleWriteMultipleProperties`, so each write is
+ *   recorded (and checked) by the recorder like a single one; 204.
+ *
+ * A GET that asks for another type than JSON (CBOR) is answered here too, from
+ * `thing.handleReadAllProperties`, in the type negotiated (http-content-negotiation.ts).
+ */
+
+const JSON_TYPE = "application/json";
+
+type Forms = { href: string; contentType?: string; op?: string | string[] }[];
+
+function isJsonType(type: string): boolean {
+    return type === JSON_TYPE || type.endsWith("+json");
+}
+
+function writable(thing: ExposedThing): string[] {
+    return Object.keys(thing.properties).filter((name) => thing.properties[name].readOnly !== true);
+}
+
+/** The methods the Thing's properties resource answers, as binding-http's `Allow` lists them. */
+function allowed(thing: ExposedThing): string {
+    return writable(thing).length > 0 ? "GET, PUT, PATCH" : "GET";
+}
+
+export async function serveThingProperties(
+    server: HttpServerInternals,
+    hooks: ServerHooks,
+    request: RequestOrigin,
+    target: HttpTarget,
+    req: IncomingMessage,
+    res: ServerResponse,
+    negotiatedType: string | undefined
+): Promise<void> {
+    const { thing } = target;
+    const method = req.method;
+    if (method === "OPTIONS") return respondUnallowedMethod(req, res, allowed(thing));
+    if (method === "GET" && negotiatedType !== undefined) {
+        if (!(await authorized(server, thing, req, res))) return;
+        return readAll(thing, res, negotiatedType);
+    }
+    if ((method !== "PUT" && method !== "PATCH") || writable(thing).length === 0) {
+        return respondUnallowedMethod(req, res, allowed(thing));
+    }
+    if (!(await authorized(server, thing, req, res))) return;
+    const op = method === "PUT" ? "writeallproperties" : "writemultipleproperties";
+    const type = mediaTypeOf(req.headers["content-type"] ?? JSON_TYPE);
+    const offered = offeredTypes((thing.forms ?? []) as Forms, server.scheme, op);
+    if (!offered.includes(type)) {
+        return answerText(res, 415, `unsupported media type ${type}: ${op} takes ${offered.join(", ")}`);
+    }
+    const max = hooks.limits.maxBodyBytes;
+    const body = await readBody(req, max);
+    if (body === undefined) return answerTooLarge(res, max);
+
+    let values: unknown;
+    try {
+        values = decode(type, body);
+    } catch (err) {
+        const kind = isJsonType(type) ? "malformed JSON" : `not decodable as ${type}`;
+        return answerText(res, 400, `${op}: body is ${kind}: ${(err as Error).message}; nothing written`);
+    }
+    if (values === null || typeof values !== "object" || Array.isArray(values)) {
+        return answerText(res, 400, `${op}: the body must be an object of property name: value; nothing written`);
+    }
+    const entries = Object.entries(values as Record<string, unknown>);
+    const problems: string[] = [];
+    for (const [name, value] of entries) {
+        const property = thing.properties[name];
+        let problem: string | undefined;
+        if (property === undefined) {
+            problems.push(`no property "${name}"`);
+            continue;
+        } else if (property.readOnly === true) {
+            problem = `property "${name}" is read-only`;
+        } else {
+            const broken = schemaProblem(property, value);
+            if (broken !== undefined) problem = `property "${name}": ${broken}`;
+        }
+        if (problem === undefined) continue;
+        problems.push(problem);
+        recordRefused(hooks, request, target, "writemultipleproperties", refusal(problem), value, name);
+    }
+    if (op === "writeallproperties") {
+        const sent = new Set(entries.map(([name]) => name));
+        const missing = writable(thing).filter((name) => !sent.has(name));
+        if (missing.length > 0) {
+            problems.push(
+                `missing ${missing.map((n) => `"${n}"`).join(", ")}: writeallproperties (PUT) takes every writable property, writemultipleproperties (PATCH) some`
+            );
+        }
+    } else if (entries.length === 0) {
+        problems.push("no property to write");
+    }
+    if (problems.length > 0) return answerText(res, 400, `${op}: ${problems.join("; ")}; nothing written`);
+
+    // Typed as a Map, but node-wot 0.9.2 iterates it with Object.entries: a plain object it is.
+    const contents: Record<string, Content> = {};
+    for (const [name, value] of entries) {
+        contents[name] = ContentSerdes.get().valueToContent(value as never, thing.properties[name], type);
+    }
+    const first = entries[0][0];
+    const formIndex = ProtocolHelpers.findRequestMatchingFormIndex(
+        thing.properties[first].forms,
+        server.scheme,
+        propertyPath(req.url ?? "", first),
+        type
+    );
+    try {
+        await thing.handleWriteMultipleProperties(contents as never, { formIndex });
+    } catch (err) {
+        // answerFromContext turns this 500 into the refusal's status when a handler refused
+        return answerText(res, 500, (err as Error).message);
+    }
+    res.writeHead(204);
+    res.end();
+}
+
+function refusal(problem: string): RequestRefusedError {
+    return new RequestRefusedError("bad-request", `${problem} (nothing of the request was written)`);
+}
+
+function decode(type: string, body: Buffer): unknown {
+    if (body.length === 0) throw new Error("the body is empty");
+    // node-wot's JSON codec takes a malformed document for a string: parsed strictly here
+    if (isJsonType(type)) return JSON.parse(body.toString("utf8"));
+    return ContentSerdes.get().contentToValue({ type, body }, {});
+}
+
+/** `/thing/properties/name` from the request's `/thing/properties[/]`, as the property's form has it. */
+function propertyPath(url: string, name: string): string {
+    const q = url.indexOf("?");
+    const path = (q < 0 ? url : url.slice(0, q)).replace(/\/$/, "");
+    return `${path}/${encodeURIComponent(name)}`;
+}
+
+/** readallproperties answered in `type` (binding-http only answers JSON). */
+async function readAll(thing: ExposedThing, res: ServerResponse, type: string): Promise<void> {
+    let body: Buffer;
+    try {
+        const contents = await thing.handleReadAllProperties({ formIndex: 0 });
+        const values: Record<string, unknown> = {};
+        for (const [name, content] of contents) {
+            values[name] = ContentSerdes.get().contentToValue(
+                { type: content.type, body: await content.toBuffer() },
+                thing.properties[name]
+            );
+        }
+        body = await ContentSerdes.get()
+            .valueToContent(values as never, undefined, type)
+            .toBuffer();
+    } catch (err) {
+        return answerText(res, 500, (err as Error).message);
+    }
+    res.setHeader("Content-Type", type);
+    res.writeHead(200);
+    res.end(body);
+}

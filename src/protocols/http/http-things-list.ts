@@ -1,0 +1,32 @@
+import type { ServerResponse } from "node:http";
+import { ContentSerdes, ExposedThing, Helpers } from "@node-wot/core";
+import type { HttpServerInternals } from "./http-routes";
+
+/**
+ * binding-http 0.9.2 (routes/things.js, the same on node-wot master) answers `GET /` with the URL
+ * of every Thing's TD, but walks its Map of Things with `for...in`, which sees no entries: `[]`.
+ * The same list, from the Map's entries: one TD URL per Thing (the Map holds each Thing under its
+ * title's slug and under its id; the first is the one listed) for every address the server
+ * writes into TD forms, or its `baseUri`.
+ */
+export function answerThingList(server: HttpServerInternals, res: ServerResponse): void {
+    const paths: string[] = [];
+    const seen = new Set<ExposedThing>();
+    for (const [path, thing] of server.getThings()) {
+        if (seen.has(thing)) continue;
+        seen.add(thing);
+        paths.push(path);
+    }
+    const bases =
+        server.baseUri !== undefined
+            ? [server.baseUri]
+            : Helpers.getAddresses().map(
+                  (address) => `${server.scheme}://${Helpers.toUriLiteral(address)}:${server.getPort()}`
+              );
+    const list: string[] = [];
+    for (const base of bases) for (const path of paths) list.push(`${base}/${encodeURIComponent(path)}`);
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    res.setHeader("Content-Type", ContentSerdes.DEFAULT);
+    res.writeHead(200);
+    res.end(JSON.stringify(list));
+}
