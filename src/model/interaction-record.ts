@@ -7,6 +7,7 @@ export type Operation =
     | "writeproperty"
     | "readallproperties"
     | "readmultipleproperties"
+    | "writeallproperties"
     | "writemultipleproperties"
     | "observeproperty"
     | "unobserveproperty"

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Protocol } from "./interaction-record";
+import type { Operation, Protocol } from "./interaction-record";
 import type { RequestRefusedError } from "./refusal";
 
 /** Who is asking, and what the answer must say: set where a request enters a protocol server, read by the recorder. */
@@ -11,6 +11,11 @@ export interface RequestOrigin {
     onClose?: (fn: () => void) => void;
     /** set when a handler refused the request: the protocol answers with the reason's status */
     refusal?: RequestRefusedError;
+    /**
+     * the operation the client asked for, where the protocol knows it better than the handler it calls
+     * (writeallproperties is served through handleWriteMultipleProperties)
+     */
+    operation?: Operation;
     /** set when a read was answered from a recorded value (the device is lost): when it was recorded, ms */
     staleSince?: number;
 }

@@ -184,8 +184,13 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
     ] as const) {
         const original = orig(method) as unknown as AnyFn;
         // The originals call this.handleReadProperty / handleWriteProperty once per property,
-        // which records each one; the scope only lends them the operation's name.
-        t[method] = ((...args: never[]) => runInScope({ multiOp }, original, ...args)) as AnyFn;
+        // which records each one; the scope only lends them the operation's name (the protocol's,
+        // when it served writeallproperties through handleWriteMultipleProperties).
+        t[method] = ((...args: never[]) => {
+            const asked = currentRequest()?.operation;
+            const op = asked === "writeallproperties" && multiOp === "writemultipleproperties" ? asked : multiOp;
+            return runInScope({ multiOp: op }, original, ...args);
+        }) as AnyFn;
     }
 
     const emitPropertyChange = orig("emitPropertyChange");

@@ -46,7 +46,16 @@ export function uriPath(href: string): Buffer[] {
     return new URL(href).pathname
         .split("/")
         .filter((s) => s !== "")
-        .map((s) => Buffer.from(decodeURIComponent(s)));
+        .map((s) => Buffer.from(decodeOnce(s)));
+}
+
+/** A malformed escape ("%ZZ") is sent as the text it is, as a client that cannot decode it would. */
+function decodeOnce(segment: string): string {
+    try {
+        return decodeURIComponent(segment);
+    } catch {
+        return segment;
+    }
 }
 
 /** The `coap` package's client, one request, bounded in time; `observe` returns the first notification. */

@@ -100,7 +100,7 @@ export async function serveThingProperties(
         }
         if (problem === undefined) continue;
         problems.push(problem);
-        recordRefused(hooks, request, target, "writemultipleproperties", refusal(problem), value, name);
+        recordRefused(hooks, request, target, op, refusal(problem), value, name);
     }
     if (op === "writeallproperties") {
         const sent = new Set(entries.map(([name]) => name));
@@ -127,6 +127,7 @@ export async function serveThingProperties(
         propertyPath(req.url ?? "", first),
         type
     );
+    request.operation = op; // each write is recorded under the operation the client asked for
     try {
         await thing.handleWriteMultipleProperties(contents as never, { formIndex });
     } catch (err) {

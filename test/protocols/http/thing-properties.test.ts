@@ -69,6 +69,11 @@ describe("HTTP writeallproperties (PUT) and writemultipleproperties (PATCH) (rea
         const res = await httpRequest(href, { method: "PUT", headers: JSON_HEADERS, body: JSON.stringify(all) });
         expect(res.status).to.equal(204);
         expect(state).to.deep.include(all);
+        // recorded under the operation the client asked for, not the node-wot method that served it
+        expect(await lastRecordOf(vo, THING, "property", "label")).to.include({
+            op: "writeallproperties",
+            value: "all",
+        });
     });
 
     it("checks the whole request first: 400 naming each problem, nothing written, each refused write recorded", async function () {
