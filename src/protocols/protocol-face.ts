@@ -49,4 +49,6 @@ export interface ProtocolRefusal {
     error: RequestRefusedError;
     /** what the client sent, where it was read */
     value?: unknown;
+    /** whether `value` conforms to the affordance's schema (default true: nothing known to break it) */
+    valid?: boolean;
 }

@@ -7,7 +7,7 @@ import type { AffordanceKind, InteractionRecord, Operation } from "../model/inte
 import type { SubscriptionChange } from "../model/subscription-change";
 import { currentRequest, currentScope, runInScope } from "../model/request-context";
 import { endObservationOnClose, markObservationEnded } from "./observation-close";
-import { conformsToSchema, LimitedValue, limitValue, schemaProblem } from "./value-check";
+import { conformsToSchema, LimitedValue, limitValue, schemaProblem } from "../model/value-check";
 import { refusalOf, RequestRefusedError } from "../model/refusal";
 import type { ProtocolRefusal } from "../protocols/protocol-face";
 import { createLogger } from "../log";
@@ -157,8 +157,9 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         const started = performance.now();
         const op = (currentScope() as Scope | undefined)?.multiOp ?? "writeproperty";
         const property = thing.properties[name];
-        const input = await decodeInput(content, property, `property "${name}"`);
+        let input: DecodedInput = { content, value: undefined };
         try {
+            input = await decodeInput(content, property, `property "${name}"`);
             if (property?.readOnly === true) {
                 throw new RequestRefusedError("method-not-allowed", `property "${name}" is read-only`);
             }
@@ -216,9 +217,10 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         const ts = clock.now();
         const started = performance.now();
         const schema = thing.actions[name]?.input as object | undefined;
-        const input = await decodeInput(content, schema, `input of action "${name}"`);
         const scope: Scope = {};
+        let input: DecodedInput = { content, value: undefined };
         try {
+            input = await decodeInput(content, schema, `input of action "${name}"`);
             if (input.problem !== undefined) throw new RequestRefusedError("bad-request", input.problem);
             const result = await runInScope(scope, invokeAction, name, input.content, opts);
             const outputSchema = thing.actions[name]?.output as object | undefined;
@@ -395,7 +397,7 @@ export function recordRefusal(refusal: ProtocolRefusal, sink: RecordSink, maxVal
             value: value.value,
             error: errorText(refusal.error),
             durationMs: 0,
-            valid: false,
+            valid: refusal.valid ?? true,
             truncated: value.truncated,
         });
     } catch (err) {

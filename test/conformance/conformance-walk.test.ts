@@ -4,7 +4,7 @@ import * as coap from "coap";
 import { expect } from "chai";
 import { ContentSerdes } from "@node-wot/core";
 import type * as WoT from "wot-typescript-definitions";
-import { conformsToSchema } from "../../src/recording/value-check";
+import { conformsToSchema } from "../../src/model/value-check";
 import { validateThingDescription } from "../../src/cli/td-validation";
 import { startExampleVo } from "../helpers/example-vo";
 import { freeUdpPort } from "../helpers/free-port";

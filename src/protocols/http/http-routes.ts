@@ -4,6 +4,7 @@ import { securitySchemeToHttpHeader, setCorsForThing } from "@node-wot/binding-h
 import type { AffordanceKind, Operation, Protocol } from "../../model/interaction-record";
 import type { RequestRefusedError } from "../../model/refusal";
 import type { RequestOrigin } from "../../model/request-context";
+import { conformsToSchema } from "../../model/value-check";
 import type { ServerHooks } from "../protocol-face";
 
 /** What of binding-http 0.9.2's HttpServer the fixes in this folder use (all public at runtime). */
@@ -105,7 +106,13 @@ export function recordRefused(
         origin: request.origin,
         error,
         value,
+        valid: value === undefined || conformsToSchema(schemaOf(target, known), value),
     });
+}
+
+/** The schema a refused value is checked against: the property itself, an action's input. */
+function schemaOf(target: HttpTarget, affordance: object): object | undefined {
+    return target.route === "action" ? ((affordance as { input?: object }).input ?? undefined) : affordance;
 }
 
 /**

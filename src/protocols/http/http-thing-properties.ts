@@ -3,7 +3,7 @@ import { Content, ContentSerdes, ExposedThing, ProtocolHelpers } from "@node-wot
 import { respondUnallowedMethod } from "@node-wot/binding-http/dist/routes/common";
 import { RequestRefusedError } from "../../model/refusal";
 import type { RequestOrigin } from "../../model/request-context";
-import { schemaProblem } from "../../recording/value-check";
+import { schemaProblem } from "../../model/value-check";
 import type { ServerHooks } from "../protocol-face";
 import { answerTooLarge, readBody } from "./http-body-limit";
 import { mediaTypeOf, offeredTypes } from "./http-forms";
