@@ -8,6 +8,8 @@ const nodeGlobals = {
     console: "readonly",
     __dirname: "readonly",
     Buffer: "readonly",
+    setInterval: "readonly",
+    clearInterval: "readonly",
 };
 
 export default tseslint.config(

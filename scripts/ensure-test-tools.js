@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Before `npm test`: the outside programs the tests drive, installed when missing so that the test command alone
+// runs the whole suite on a fresh machine.
+//   - libcoap's coap-client (Debian libcoap3-bin), for the conformance walk: apt-get when run as root;
+//   - influxd, built once from source and cached by scripts/influxdb.sh (several minutes the first time, with a
+//     progress line at least every 30 s).
+// NODE_WOT_VO_QUICK_TESTS=1 skips both installs; the tests that need them then say that they are skipped.
+"use strict";
+const { spawn, spawnSync } = require("node:child_process");
+const path = require("node:path");
+
+const root = path.join(__dirname, "..");
+const quick = process.env.NODE_WOT_VO_QUICK_TESTS === "1";
+const say = (line) => console.log(`node-wot-vo: ${line}`);
+
+const found = (cmd, args = ["--version"]) => spawnSync(cmd, args, { stdio: "ignore" }).error === undefined;
+
+function ensureCoapClient() {
+    if (found("coap-client-notls", ["-h"])) return true;
+    if (quick) {
+        say("NODE_WOT_VO_QUICK_TESTS=1: coap-client-notls not installed, the conformance walk skips libcoap's calls");
+        return true;
+    }
+    if (process.getuid?.() !== 0 || !found("apt-get")) {
+        say("coap-client-notls missing and apt-get cannot run here: install libcoap3-bin to run libcoap's calls");
+        return true;
+    }
+    say("installing libcoap3-bin (libcoap's coap-client) for the conformance walk");
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    for (const args of [
+        ["update", "-qq"],
+        ["install", "-y", "-qq", "libcoap3-bin"],
+    ]) {
+        if (spawnSync("apt-get", args, { stdio: "inherit", env }).status !== 0) {
+            say(`apt-get ${args.join(" ")} failed: libcoap's calls will be skipped`);
+            return true;
+        }
+    }
+    return true;
+}
+
+/** Runs scripts/influxdb.sh install, printing a line whenever it has been quiet for 30 s. */
+function ensureInfluxd() {
+    if (quick) {
+        say("NODE_WOT_VO_QUICK_TESTS=1: influxd is not built, the InfluxDB tests are skipped");
+        return Promise.resolve(true);
+    }
+    if (process.env.INFLUX_URL || process.env.INFLUXD_BIN) return Promise.resolve(true);
+    return new Promise((resolve) => {
+        const started = Date.now();
+        let quietSince = Date.now();
+        const child = spawn("bash", [path.join(root, "scripts", "influxdb.sh"), "install"], {
+            cwd: root,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        const pass = (stream, out) =>
+            stream.on("data", (chunk) => {
+                quietSince = Date.now();
+                out.write(chunk);
+            });
+        pass(child.stdout, process.stdout);
+        pass(child.stderr, process.stderr);
+        const heartbeat = setInterval(() => {
+            if (Date.now() - quietSince < 30_000) return;
+            quietSince = Date.now();
+            say(`still building influxd (${Math.round((Date.now() - started) / 1000)} s so far; once, then cached)`);
+        }, 5_000);
+        child.on("exit", (code) => {
+            clearInterval(heartbeat);
+            if (code !== 0) {
+                say(
+                    "influxd could not be installed (see above): the InfluxDB tests fail under CI=true and are skipped otherwise"
+                );
+            }
+            resolve(code === 0);
+        });
+    });
+}
+
+ensureCoapClient();
+ensureInfluxd().then((ok) => {
+    if (!ok && process.env.CI === "true") process.exit(1);
+});
