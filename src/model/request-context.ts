@@ -18,6 +18,8 @@ export interface RequestOrigin {
     operation?: Operation;
     /** set when a read was answered from a recorded value (the device is lost): when it was recorded, ms */
     staleSince?: number;
+    /** set where a protocol ends an observation or subscription itself: why ("client gone", "reset", ...) */
+    endReason?: string;
 }
 
 /**

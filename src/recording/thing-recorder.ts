@@ -276,7 +276,7 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         const tell = (name: string, listener: unknown): void => {
             const req = currentRequest();
             if (op === "observeproperty") {
-                endObservationOnClose(req?.onClose, listener, () =>
+                endObservationOnClose(req, listener, () =>
                     (t.handleUnobserveProperty as (...a: unknown[]) => unknown)(
                         name,
                         listener,
@@ -297,6 +297,8 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
                     listener,
                     protocol: req?.protocol ?? "local",
                     origin: req?.origin,
+                    // where the protocol ended it itself, it says why (deregistered, client gone, ...)
+                    endReason: active ? undefined : req?.endReason,
                 });
             } catch (err) {
                 debug("subscription listener failed: %s", (err as Error).message);

@@ -7,7 +7,9 @@ const { warn } = createLogger("vo-state:observer-registry");
 
 /**
  * Active observations and event subscriptions, kept in `observer`: a row opens when a client's
- * observe / subscribe takes effect and closes when it ends (the listener object pairs the two).
+ * observe / subscribe takes effect and closes when it ends (the listener object pairs the two), with
+ * the reason the protocol gave (deregistered, reset, client gone, client disconnected, ...), else the
+ * operation that ended it (unobserveproperty, unsubscribeevent).
  */
 export class ObserverRegistry {
     private readonly open = new Map<unknown, Promise<number | undefined>>();
@@ -40,7 +42,7 @@ export class ObserverRegistry {
         if (row === undefined) return;
         this.open.delete(c.listener);
         void row
-            .then((id) => (id === undefined ? undefined : this.tables.closeObserver(id, c.op)))
+            .then((id) => (id === undefined ? undefined : this.tables.closeObserver(id, c.endReason ?? c.op)))
             .then(this.changed, (err: Error) => warn("observer end not kept: %s", err.message));
     }
 

@@ -14,6 +14,8 @@ export const COAP_CODE: Record<RefusalReason, string> = {
 /** The parts of the `coap` package's OutgoingMessage answered here. */
 export interface CoapResponseLike {
     code: string;
+    /** what node-coap's ObserveWriteStream sends (it has no `code`); OutgoingMessage sends `code` when set */
+    statusCode?: string;
     setOption(name: string, value: unknown): unknown;
     write(chunk: unknown, ...rest: unknown[]): unknown;
     end(chunk?: unknown, ...rest: unknown[]): unknown;
@@ -21,7 +23,7 @@ export interface CoapResponseLike {
 
 /** CoAP has no redirect: 5.03 Service Unavailable with a payload naming the target URL. */
 export function answerRedirect(res: CoapResponseLike, where: string): void {
-    res.code = "5.03";
+    setCode(res, "5.03");
     res.setOption("Content-Format", "text/plain");
     res.end(`redirected: ${where}`);
 }
@@ -40,7 +42,7 @@ export function answerFromContext(res: CoapResponseLike, request: RequestOrigin)
         decided = true;
         const refusal = request.refusal;
         if (res.code === "5.00" && refusal !== undefined) {
-            res.code = COAP_CODE[refusal.reason];
+            setCode(res, COAP_CODE[refusal.reason]);
             if (refusal.retryAfterSeconds !== undefined) res.setOption("Max-Age", refusal.retryAfterSeconds);
         } else if (request.staleSince !== undefined && res.code.startsWith("2.")) {
             res.setOption("Max-Age", 0);
@@ -54,4 +56,10 @@ export function answerFromContext(res: CoapResponseLike, request: RequestOrigin)
         decide();
         return (end as (...a: unknown[]) => unknown).apply(this, args);
     };
+}
+
+/** Sets the code a response goes out with, an observe response's too. */
+export function setCode(res: CoapResponseLike, code: string): void {
+    res.code = code;
+    res.statusCode = code;
 }

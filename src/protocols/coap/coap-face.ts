@@ -5,6 +5,7 @@ import { RequestOrigin, runAsRequest } from "../../model/request-context";
 import type { ProtocolFace, ServerHooks } from "../protocol-face";
 import { answerFromContext, answerRedirect, CoapResponseLike } from "./coap-answers";
 import { coapPing } from "./coap-ping";
+import { setServerHooks } from "./coap-server-hooks";
 
 interface CoapRequestLike {
     url?: string;
@@ -25,6 +26,7 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
     const original = s.handleRequest;
     if (typeof original !== "function") return false;
     const protocol = (s.scheme === "coaps" ? "coaps" : "coap") as Protocol;
+    setServerHooks(s, hooks); // the limits and the refusal sink VoCoapServer serves by
     s.handleRequest = function (this: unknown, req: CoapRequestLike, res: CoapResponseLike) {
         const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
         if (where !== undefined) return answerRedirect(res, where);

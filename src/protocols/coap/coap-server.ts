@@ -1,276 +1,435 @@
+import { Readable } from "node:stream";
 import { CoapServer, CoapServerConfig } from "@node-wot/binding-coap";
-import type { Content } from "@node-wot/core";
-import { createLogger } from "../../log";
+import { Content, ContentSerdes, Helpers } from "@node-wot/core";
+import { formatAddress } from "../../model/address";
+import type { AffordanceKind, Operation, Protocol } from "../../model/interaction-record";
+import { RequestRefusedError } from "../../model/refusal";
+import { currentRequest } from "../../model/request-context";
+import { setCode } from "./coap-answers";
+import { negotiate, Negotiated } from "./coap-content-negotiation";
+import { CoapRequest, deregister, endAll, ObservationHost, ObserveStream, openObservation } from "./coap-observations";
+import type { NodeCoapServerLike } from "./coap-observer-liveness";
+import { serverHooks } from "./coap-server-hooks";
+import { hrefSegment, nameIn, segmentText, uriPath, uriQuery } from "./coap-uri";
+import { block1Of, NodeCoapServer, reassembleBlock1 } from "./node-coap-block1-reassembly";
 
-const { debug, warn } = createLogger("protocols:coap:coap-server");
-
-/** The parts of binding-coap's request handling this file replaces (private in its typings). */
+/** The parts of binding-coap's CoapServer used or replaced here (private in its typings). */
 interface CoapServerInternals {
-    getPort(): number;
-    createInteractionOptions(
-        forms: unknown,
-        thing: unknown,
-        req: unknown,
-        contentType: string,
-        uriVars: unknown
-    ): object;
-    sendResponse(res: unknown, code: string, payload: string): void;
-    sendNotFoundResponse(res: unknown): void;
-    sendMethodNotAllowedResponse(res: unknown): void;
-    handleObserveProperty(...args: unknown[]): Promise<void>;
-    handleEventRequest(...args: unknown[]): Promise<void>;
-    createAffordanceForm(base: string, dir: string, mediaType: string, ...rest: unknown[]): FormLike;
-    parseUriSegments(requestUri: string): { thingKey: string; affordanceType: string; affordanceKey: string };
+    scheme: string;
+    server: NodeCoapServer & NodeCoapServerLike;
+    things: Map<string, ThingLike>;
+    handleRequest(req: unknown, res: unknown): unknown;
+    handleThingsRequest(method: string, res: unknown): void;
+    handleWellKnownCore(req: unknown, res: unknown): void;
+    handleTdRequest(req: unknown, res: unknown, thing: unknown): Promise<void>;
+    checkContentTypeSupportForInput(method: string, contentType: string): boolean;
+    createAffordanceForm(
+        base: string,
+        dir: string,
+        mediaType: string,
+        opValues: unknown,
+        thingUriVariables?: Record<string, unknown>,
+        affordanceName?: string,
+        affordanceUriVariables?: Record<string, unknown>,
+        subprotocol?: string
+    ): FormLike;
 }
 
 interface FormLike {
     href: string;
+    contentType?: string;
+    op?: string | string[];
 }
 
-interface ObserveStream {
-    code: string;
-    setOption(name: string, value: unknown): unknown;
-    write(chunk: Buffer): boolean;
-    end(): unknown;
-    once(event: "finish" | "error", fn: () => void): unknown;
-    writableEnded?: boolean;
-}
-
-interface CoapRequest {
-    _packet?: { token?: Buffer };
-    url: string;
-    headers: Record<string, unknown>;
-    rsinfo: { address: string; port: number };
+interface Affordance {
+    forms: FormLike[];
+    uriVariables?: Record<string, never>;
+    readOnly?: boolean;
+    writeOnly?: boolean;
 }
 
 interface ThingLike {
-    properties: Record<string, { forms: unknown; uriVariables?: unknown }>;
-    events: Record<string, { forms: unknown; uriVariables?: unknown }>;
+    id: string;
+    title: string;
+    forms?: FormLike[];
+    uriVariables?: Record<string, never>;
+    properties: Record<string, Affordance>;
+    actions: Record<string, Affordance>;
+    events: Record<string, Affordance>;
     handleReadProperty(name: string, options: object): Promise<Content>;
+    handleWriteProperty(name: string, content: Content, options: object): Promise<void>;
+    handleReadAllProperties(options: object): Promise<Map<string, Content>>;
+    handleReadMultipleProperties(names: string[], options: object): Promise<Map<string, Content>>;
+    handleInvokeAction(name: string, content: Content, options: object): Promise<Content | undefined>;
     handleObserveProperty(name: string, listener: (c: Content) => void, options: object): Promise<void>;
     handleUnobserveProperty(name: string, listener: (c: Content) => void, options: object): void;
     handleSubscribeEvent(name: string, listener: (c: Content) => void, options: object): Promise<void>;
     handleUnsubscribeEvent(name: string, listener: (c: Content) => void, options: object): void;
 }
 
+interface Response extends ObserveStream {
+    code: string;
+}
+
+/** One request on its way to a Thing: who serves it, what was asked. */
+interface Exchange {
+    host: ObservationHost;
+    scheme: string;
+    req: CoapRequest;
+    res: Response;
+    /** the request's Content-Format, JSON when it has none */
+    contentType: string;
+}
+
 /**
- * node-wot's CoAP server with observation and events that work. binding-coap 0.8.16 (and its
- * upstream HEAD) ends every observe response right after registering it, so:
- *  - observing a property crashes the process when the response finishes (`err.message` of
- *    undefined in its "finish" handler; node-wot issue 1233), and
- *  - an event subscription delivers one empty payload and is unsubscribed at once (issue 1239).
- * Here an observation stays open: the first response carries the property's current value
- * (RFC 7641 section 3.2), every change or event is one notification on the same stream, in order,
- * and the listener is removed when the client cancels: by deregistering (GET with Observe: 1,
- * RFC 7641 section 3.6), by answering a notification with Reset, or by no longer acknowledging
- * notifications (the confirmable notification then times out). node-wot's CoAP client 0.8.16
- * cancels by closing its socket, so its observations end on that timeout. Properties, actions and
- * events with uriVariables get a URI template clients can expand, and their requests reach them. Everything else is binding-coap's own behaviour.
+ * node-wot's CoAP server, made to serve Things as their TDs describe them. binding-coap 0.8.16 (and,
+ * where noted, its upstream HEAD):
+ *  - ends every observe response right after registering it: observing a property crashes the process
+ *    when the response finishes (node-wot issue 1233), an event subscription delivers one empty payload and
+ *    is unsubscribed at once (issue 1239). Here an observation stays open until the client deregisters
+ *    (RFC 7641 section 3.6), answers a notification with Reset, or stops acknowledging notifications
+ *    (`coap-observer-liveness`); each end names why (`coap-observations`).
+ *  - answers a request for a property name the Thing does not have with every property (it falls back to
+ *    reading them all), and a PUT to one with 4.05: here an unknown property, action or event is 4.04,
+ *    naming it.
+ *  - answers a PUT to a readOnly property "4.00 Property readOnly" before node-wot sees it, so nothing is
+ *    recorded: here node-wot refuses it (method-not-allowed, 4.05), which the recorder records.
+ *  - reads all properties with readmultipleproperties: a GET of /properties without a body is
+ *    readallproperties here, as over HTTP; with a body (a JSON or CBOR array of names) it reads those.
+ *  - encodes affordance names twice in hrefs and mangles names holding "/", "%" or "?" (`coap-uri`).
+ *  - ignores the Accept option (`coap-content-negotiation`); 4.06 names what the TD offers.
+ *  - has no bound on request bodies, and node-coap 1.4.1 cannot put together a block-wise upload whose
+ *    blocks have their own tokens (`node-coap-block1-reassembly`): a body over `limits.maxBodyBytes` is
+ *    refused with 4.13 and Size1 (RFC 7959 section 2.9.3), as early as Size1 or the blocks tell, and recorded.
+ *  - gives properties, actions and events with uriVariables a URI template encoded once more, which clients
+ *    cannot expand, and takes the query of a request for part of the name.
+ * The TD, "/" and /.well-known/core are binding-coap's own.
  */
 export class VoCoapServer extends CoapServer {
     constructor(config?: CoapServerConfig) {
         super(config);
         const self = this as unknown as CoapServerInternals;
-        self.handleObserveProperty = (property, req, contentType, thing, res, name) =>
-            observeProperty(
-                self,
-                property as ThingLike["properties"][string],
-                req as CoapRequest,
-                contentType as string,
-                thing as ThingLike,
-                res as ObserveStream,
-                name as string
-            );
-        // binding-coap encodes the affordance's URI template a second time ("prop%7B%3Fx%7D"), so clients
-        // cannot expand it, and it takes the query of a request for part of the affordance name: reads of
-        // such a property answered the whole property map, writes never reached the handler.
+        const host: ObservationHost = {
+            server: this,
+            protocol: (self.scheme === "coaps" ? "coaps" : "coap") as Protocol,
+            node: self.server,
+            observerTimeoutMs: () => serverHooks(this).limits.observerTimeoutMs,
+        };
+        self.handleRequest = (req, res) =>
+            serve(self, {
+                host,
+                scheme: self.scheme,
+                req: req as CoapRequest,
+                res: res as Response,
+                contentType: requestContentType(req as CoapRequest),
+            });
+        reassembleBlock1(self.server, () => serverHooks(this).limits.maxBodyBytes);
         const createAffordanceForm = self.createAffordanceForm.bind(this);
-        self.createAffordanceForm = (...args) => {
-            const form = createAffordanceForm(...args);
-            form.href = form.href.replace(/%7B%3F([^/]*?)%7D$/, (_, vars: string) => `{?${decodeURIComponent(vars)}}`);
+        self.createAffordanceForm = (base, dir, mediaType, ops, thingVars, name, affordanceVars, subprotocol) => {
+            const form = createAffordanceForm(base, dir, mediaType, ops, thingVars, name, affordanceVars, subprotocol);
+            form.href = affordanceHref(base, dir, name, affordanceVars, thingVars);
             return form;
         };
-        self.parseUriSegments = (requestUri) => {
-            const [thingKey, affordanceType, affordanceKey] = requestUri
-                .split("?")[0]
-                .split("/")
-                .slice(1)
-                .map(safeDecode);
-            return { thingKey, affordanceType, affordanceKey };
-        };
-        self.handleEventRequest = (thing, name, req, res, contentType) =>
-            subscribeEvent(
-                self,
-                thing as ThingLike,
-                name as string,
-                req as CoapRequest,
-                res as ObserveStream,
-                contentType as string
-            );
     }
 
     /** Ends the open observations first: their streams would otherwise keep retransmitting after the stop. */
     override async stop(): Promise<void> {
-        for (const end of [...(active.get(this)?.values() ?? [])]) end();
+        endAll(this, "VO stopped");
         await super.stop();
     }
 }
 
-/** A malformed %-escape is taken literally (it then names no affordance) instead of throwing. */
-function safeDecode(segment: string): string {
+/** `<base>/<dir>/<name encoded once>{?vars}`: a URI template (RFC 6570) a client can expand. */
+function affordanceHref(
+    base: string,
+    dir: string,
+    name: string | undefined,
+    affordanceVars: Record<string, unknown> | undefined,
+    thingVars: Record<string, unknown> | undefined
+): string {
+    if (name === undefined || name === "") return `${base}/${dir}`;
+    const vars = [...Object.keys(affordanceVars ?? {}), ...Object.keys(thingVars ?? {})];
+    const template = vars.length === 0 ? "" : `{?${vars.map(encodeURIComponent).join(",")}}`;
+    return `${base}/${dir}/${hrefSegment(name)}${template}`;
+}
+
+function requestContentType(req: CoapRequest): string {
+    const type = req.headers["Content-Format"];
+    return typeof type === "string" ? type : ContentSerdes.DEFAULT;
+}
+
+const DIRS = { properties: "property", actions: "action", events: "event" } as const;
+
+async function serve(self: CoapServerInternals, x: Exchange): Promise<void> {
+    const { req, res } = x;
+    if (req.rsinfo.port < 1 || req.rsinfo.port > 65535) return;
+    if (!self.checkContentTypeSupportForInput(req.method, x.contentType)) {
+        return answer(res, "4.15", `Content-Format ${x.contentType} is not supported`);
+    }
+    const path = uriPath(req);
+    if (path.length === 0 || (path.length === 1 && path[0] === "")) return self.handleThingsRequest(req.method, res);
+    if (path.length === 2 && path[0] === ".well-known" && path[1] === "core") return self.handleWellKnownCore(req, res);
+    const key = nameIn(path[0], (k) => self.things.has(k));
+    if (key === undefined) return answer(res, "4.04", `no Thing at /${segmentText(path[0])}`);
+    const thing = self.things.get(key)!;
+    if (path.length === 1 || (path.length === 2 && path[1] === "")) return self.handleTdRequest(req, res, thing);
+    const [, dir, segment, ...rest] = path;
+    const kind = Object.prototype.hasOwnProperty.call(DIRS, dir) ? DIRS[dir as keyof typeof DIRS] : undefined;
+    if (kind === undefined || rest.length > 0) return answer(res, "4.04", `no such resource in Thing "${thing.title}"`);
+    if (kind === "property" && (segment === undefined || segment === "")) return readProperties(x, thing);
+    const affordances = kind === "property" ? thing.properties : kind === "action" ? thing.actions : thing.events;
+    const name = segment === undefined ? undefined : nameIn(segment, (n) => Object.hasOwn(affordances, n));
+    if (name === undefined) {
+        const what = segment === undefined ? "" : ` ${JSON.stringify(segmentText(segment))}`;
+        return answer(res, "4.04", `no ${kind}${what} in Thing "${thing.title}"`);
+    }
+    const affordance = affordances[name];
+    if (kind === "property" && req.method === "GET") {
+        return req.headers.Observe === undefined
+            ? readProperty(x, thing, name, affordance)
+            : observeProperty(x, thing, name, affordance);
+    }
+    if (kind === "property" && req.method === "PUT") return writeProperty(x, thing, name, affordance);
+    if (kind === "action" && req.method === "POST") return invokeAction(x, thing, name, affordance);
+    if (kind === "event" && req.method === "GET") return subscribeEvent(x, thing, name, affordance);
+    answer(res, "4.05", `${req.method} is not allowed on ${kind} "${name}"`);
+}
+
+function answer(res: Response, code: string, payload?: string | Buffer): void {
+    setCode(res, code);
+    res.end(payload);
+}
+
+/** An error from node-wot or a handler: 5.00 with its message, which the face turns into a refusal's code. */
+function fail(res: Response, err: unknown): void {
+    answer(res, "5.00", err instanceof Error ? err.message : String(err));
+}
+
+async function answerContent(res: Response, content: Content): Promise<void> {
+    const body = await content.toBuffer();
+    res.setOption("Content-Format", content.type);
+    answer(res, "2.05", body);
+}
+
+/**
+ * The interaction options of a request: the negotiated form (else this server's first form of the affordance)
+ * and the uriVariables of its query.
+ */
+function interactionOptions(
+    x: Exchange,
+    thing: ThingLike,
+    affordance: { forms?: FormLike[]; uriVariables?: Record<string, never> },
+    negotiated: Negotiated | undefined
+): { formIndex: number; uriVariables?: Record<string, unknown> } {
+    const ownForm = Math.max(
+        0,
+        (affordance.forms ?? []).findIndex((f) => f.href.startsWith(`${x.scheme}:`))
+    );
+    const formIndex = negotiated !== undefined && "formIndex" in negotiated ? negotiated.formIndex : ownForm;
+    const uriVariables = Helpers.parseUrlParameters(
+        `/?${uriQuery(x.req)}`,
+        thing.uriVariables,
+        affordance.uriVariables
+    );
+    return Object.keys(uriVariables).length === 0 ? { formIndex } : { formIndex, uriVariables };
+}
+
+/** The form to answer with, or undefined when the client asked for a format not offered (answered 4.06). */
+function negotiated(x: Exchange, forms: FormLike[] | undefined, op: Operation): Negotiated | undefined | false {
+    const n = negotiate(forms, x.scheme, op, x.req.headers.Accept, x.contentType);
+    if (n !== undefined && "notAcceptable" in n) {
+        answer(x.res, "4.06", n.notAcceptable);
+        return false;
+    }
+    return n;
+}
+
+/**
+ * Whether a request's body is all there and within the bound; answers it otherwise: 2.31 for a block before
+ * the last, 4.08 for a block out of order, 4.13 with Size1 (the bound) for a body over it, recorded as refused.
+ */
+function admitBody(x: Exchange, thing: ThingLike, kind: AffordanceKind, name: string, op: Operation): boolean {
+    const { req, res } = x;
+    const hooks = serverHooks(x.host.server);
+    const limit = hooks.limits.maxBodyBytes;
+    const block = block1Of(req._packet);
+    if (block?.step === "continue") {
+        res.setOption("Block1", block.option);
+        answer(res, "2.31");
+        return false;
+    }
+    if (block?.step === "incomplete") {
+        answer(res, "4.08", `Request Entity Incomplete: ${block.reason}`);
+        return false;
+    }
+    const size = block?.step === "too-large" ? block.size : req.payload.length;
+    if (size > limit) {
+        const error = new RequestRefusedError(
+            "payload-too-large",
+            `${op} ${name}: a body of ${size} bytes is over the bound of ${limit} bytes`
+        );
+        const request = currentRequest();
+        hooks.refused?.({
+            thing: thing.id,
+            kind,
+            name,
+            op,
+            protocol: request?.protocol ?? x.host.protocol,
+            origin: request?.origin ?? formatAddress(req.rsinfo.address, req.rsinfo.port),
+            error,
+        });
+        res.setOption("Size1", limit);
+        answer(res, "4.13", error.message);
+        return false;
+    }
+    if (block?.step === "complete") res.setOption("Block1", block.option);
+    return true;
+}
+
+async function readProperty(x: Exchange, thing: ThingLike, name: string, property: Affordance): Promise<void> {
+    const n = negotiated(x, property.forms, "readproperty");
+    if (n === false) return;
     try {
-        return decodeURIComponent(segment);
-    } catch {
-        return segment;
+        await answerContent(x.res, await thing.handleReadProperty(name, interactionOptions(x, thing, property, n)));
+    } catch (err) {
+        fail(x.res, err);
     }
 }
 
-/** Active observations of one server by client address and token, for deregistration (RFC 7641 section 3.6). */
-const active = new WeakMap<object, Map<string, () => void>>();
-
-/** By client address and token: a client may deregister from another port (a new socket), not another host. */
-function observationKey(req: CoapRequest): string {
-    return `${req.rsinfo.address}/${req._packet?.token?.toString("hex") ?? ""}`;
+async function writeProperty(x: Exchange, thing: ThingLike, name: string, property: Affordance): Promise<void> {
+    // a readOnly property has no writeproperty form: node-wot refuses the write, and the recorder records that
+    const n = negotiate(property.forms, x.scheme, "writeproperty", undefined, x.contentType);
+    if (!admitBody(x, thing, "property", name, "writeproperty")) return;
+    try {
+        const content = new Content(x.contentType, Readable.from([x.req.payload]));
+        await thing.handleWriteProperty(name, content, interactionOptions(x, thing, property, n));
+        answer(x.res, "2.04");
+    } catch (err) {
+        fail(x.res, err);
+    }
 }
 
-function register(server: object, req: CoapRequest, end: () => void): () => void {
-    let map = active.get(server);
-    if (map === undefined) active.set(server, (map = new Map()));
-    const key = observationKey(req);
-    map.set(key, end);
-    return () => map.delete(key);
+async function invokeAction(x: Exchange, thing: ThingLike, name: string, action: Affordance): Promise<void> {
+    const n = negotiated(x, action.forms, "invokeaction");
+    if (n === false || !admitBody(x, thing, "action", name, "invokeaction")) return;
+    try {
+        const content = new Content(x.contentType, Readable.from([x.req.payload]));
+        const output = await thing.handleInvokeAction(name, content, interactionOptions(x, thing, action, n));
+        if (output === undefined || output === null) answer(x.res, "2.04");
+        else await answerContent(x.res, output);
+    } catch (err) {
+        fail(x.res, err);
+    }
 }
 
-/** A GET with Observe: 1 ends the observation the same client made with the same token. */
-function deregister(server: object, req: CoapRequest): boolean {
-    const end = active.get(server)?.get(observationKey(req));
-    end?.();
-    return end !== undefined;
-}
-
-/** Writes each notification in order, one at a time; ends the observation once. */
-function notifier(res: ObserveStream, end: () => void): (content: Content) => Promise<void> {
-    let queue = Promise.resolve();
-    return (content: Content) => {
-        queue = queue.then(async () => {
-            if (res.writableEnded) return;
-            try {
-                const body = await content.toBuffer();
-                res.setOption("Content-Format", content.type);
-                res.write(body);
-            } catch (err) {
-                warn("CoAP notification failed, ending the observation: %s", (err as Error).message);
-                end();
-            }
-        });
-        return queue;
-    };
-}
-
-/** The listener of one observation and how it ends: unsubscribed once, registry entry gone, stream ended. */
-function openObservation(
-    server: object,
-    req: CoapRequest,
-    res: ObserveStream,
-    unsubscribe: (listener: (content: Content) => Promise<void>) => void
-): { listener: (content: Content) => Promise<void>; end: () => void; unregister: () => void } {
-    const end = endOnce(() => {
-        unregister();
-        unsubscribe(listener);
-        if (!res.writableEnded) res.end();
-    });
-    const unregister = register(server, req, end);
-    const listener = notifier(res, end);
-    return { listener, end, unregister };
-}
-
-function endOnce(fn: () => void): () => void {
-    let done = false;
-    return () => {
-        if (done) return;
-        done = true;
-        try {
-            fn();
-        } catch (err) {
-            debug("ending an observation: %s", (err as Error).message);
+/**
+ * GET <thing>/properties: without a body every property is read (readallproperties; readmultipleproperties
+ * of the readable ones when some are writeOnly, as the TD then offers no more), with a body the properties
+ * it names. Each value is decoded by its own content type and the map encoded in the negotiated one.
+ */
+async function readProperties(x: Exchange, thing: ThingLike): Promise<void> {
+    const { req, res } = x;
+    if (req.method !== "GET") return answer(res, "4.05", `${req.method} is not allowed on the properties of a Thing`);
+    const all = Object.keys(thing.properties);
+    const readable = all.filter((n) => thing.properties[n].writeOnly !== true);
+    let names: string[] | undefined;
+    if (req.payload.length > 0) {
+        if (!admitBody(x, thing, "property", "", "readmultipleproperties")) return;
+        names = propertyNames(x);
+        if (names === undefined) {
+            return answer(res, "4.00", "the body of a read of several properties must be an array of property names");
         }
-    };
+        const unknown = names.find((n) => !readable.includes(n));
+        if (unknown !== undefined) {
+            return answer(res, "4.04", `no readable property ${JSON.stringify(unknown)} in Thing "${thing.title}"`);
+        }
+    }
+    const op = names === undefined && readable.length === all.length ? "readallproperties" : "readmultipleproperties";
+    const n = negotiated(x, thing.forms, op);
+    if (n === false) return;
+    const contentType = n !== undefined && "contentType" in n ? n.contentType : ContentSerdes.DEFAULT;
+    try {
+        const options = interactionOptions(x, thing, thing, n);
+        const contents =
+            op === "readallproperties"
+                ? await thing.handleReadAllProperties(options)
+                : await thing.handleReadMultipleProperties(names ?? readable, options);
+        const values: Record<string, unknown> = {};
+        for (const [name, content] of contents) {
+            const body = await content.toBuffer();
+            values[name] = ContentSerdes.get().contentToValue(
+                { type: content.type, body },
+                thing.properties[name] as never
+            );
+        }
+        await answerContent(res, ContentSerdes.get().valueToContent(values as never, undefined, contentType));
+    } catch (err) {
+        fail(res, err);
+    }
 }
 
-async function observeProperty(
-    server: CoapServerInternals,
-    property: ThingLike["properties"][string],
-    req: CoapRequest,
-    contentType: string,
-    thing: ThingLike,
-    res: ObserveStream,
-    name: string
-): Promise<void> {
-    const options = server.createInteractionOptions(property.forms, thing, req, contentType, property.uriVariables);
+function propertyNames(x: Exchange): string[] | undefined {
+    try {
+        const value = ContentSerdes.get().contentToValue({ type: x.contentType, body: x.req.payload }, {
+            type: "array",
+            items: { type: "string" },
+        } as never);
+        return Array.isArray(value) && value.every((v) => typeof v === "string") ? (value as string[]) : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+async function observeProperty(x: Exchange, thing: ThingLike, name: string, property: Affordance): Promise<void> {
+    const { req, res } = x;
+    const n = negotiated(x, property.forms, "observeproperty");
+    if (n === false) return;
+    const options = interactionOptions(x, thing, property, n);
     res.code = "2.05";
     if (req.headers.Observe !== 0) {
         // deregistration: end the observation, then answer as a plain read
-        deregister(server, req);
+        deregister(x.host.server, req);
         try {
-            const content = await thing.handleReadProperty(name, options);
-            res.setOption("Content-Format", content.type);
-            (res as unknown as { end(b: Buffer): void }).end(await content.toBuffer());
+            await answerContent(res, await thing.handleReadProperty(name, options));
         } catch (err) {
-            server.sendResponse(res, "5.00", `${(err as Error).message ?? err}`);
+            fail(res, err);
         }
         return;
     }
-    const { listener, end, unregister } = openObservation(server, req, res, (l) =>
-        thing.handleUnobserveProperty(name, l, options)
-    );
+    const observation = openObservation(x.host, req, res, (l) => thing.handleUnobserveProperty(name, l, options));
     try {
-        await listener(await thing.handleReadProperty(name, options));
-        await thing.handleObserveProperty(name, listener, options);
+        // the first answer carries the current value (RFC 7641 section 3.2)
+        await observation.listener(await thing.handleReadProperty(name, options));
+        await thing.handleObserveProperty(name, observation.listener, options);
     } catch (err) {
-        unregister();
-        server.sendResponse(res, "5.00", `${(err as Error).message ?? err}`);
+        observation.abandon();
+        fail(res, err);
         return;
     }
-    res.once("finish", end); // the client answered a notification with Reset
-    res.once("error", end);
-    debug("observation of %s by %s:%d", name, req.rsinfo.address, req.rsinfo.port);
+    observation.watch();
 }
 
-async function subscribeEvent(
-    server: CoapServerInternals,
-    thing: ThingLike,
-    name: string,
-    req: CoapRequest,
-    res: ObserveStream,
-    contentType: string
-): Promise<void> {
-    const event = thing.events[name];
-    if (event === undefined) return server.sendNotFoundResponse(res);
-    if ((req as unknown as { method: string }).method !== "GET") return server.sendMethodNotAllowedResponse(res);
+async function subscribeEvent(x: Exchange, thing: ThingLike, name: string, event: Affordance): Promise<void> {
+    const { req, res } = x;
     const observe = req.headers.Observe;
     if (observe !== 0) {
-        if (observe === 1 && deregister(server, req)) {
-            server.sendResponse(res, "2.05", "");
-            return;
-        }
-        server.sendResponse(res, "4.00", observe === undefined ? "No Observe Option" : "No such subscription");
-        return;
+        if (observe === 1 && deregister(x.host.server, req)) return answer(res, "2.05", "");
+        return answer(res, "4.00", observe === undefined ? "No Observe Option" : "No such subscription");
     }
-    const options = server.createInteractionOptions(event.forms, thing, req, contentType, event.uriVariables);
+    const n = negotiated(x, event.forms, "subscribeevent");
+    if (n === false) return;
+    const options = interactionOptions(x, thing, event, n);
     res.code = "2.05";
-    const { listener, end, unregister } = openObservation(server, req, res, (l) =>
-        thing.handleUnsubscribeEvent(name, l, options)
-    );
+    const observation = openObservation(x.host, req, res, (l) => thing.handleUnsubscribeEvent(name, l, options));
     try {
-        await thing.handleSubscribeEvent(name, listener, options);
+        await thing.handleSubscribeEvent(name, observation.listener, options);
     } catch (err) {
-        unregister();
-        server.sendResponse(res, "5.00", `${(err as Error).message ?? err}`);
+        observation.abandon();
+        fail(res, err);
         return;
     }
     // the registration answer: 2.05 with Observe and no payload (an event has no current value);
     // clients deliver nothing for it, only for the notifications that follow
     res.write(Buffer.alloc(0));
-    res.once("finish", end);
-    res.once("error", end);
+    observation.watch();
 }
