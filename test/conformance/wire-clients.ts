@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import * as coap from "coap";
 
 /** What came back, whatever the protocol: the code as a string ("200", "2.05"), the content type and the bytes. */
@@ -132,6 +135,7 @@ export async function coapDeregister(href: string, token: Buffer): Promise<WireA
 }
 
 export const LIBCOAP_CLIENT = "coap-client-notls";
+let outputs = 0;
 
 /** Whether libcoap's client is on the PATH. */
 export function hasLibcoapClient(): Promise<boolean> {
@@ -147,7 +151,9 @@ export function libcoapCall(
     method: string,
     options: { payloadFile?: string; payload?: string; contentFormat?: number; accept?: number; block?: number } = {}
 ): Promise<WireAnswer> {
-    const args = ["-v", "6", "-B", "8", "-m", method.toLowerCase()];
+    // the payload goes to a file of its own (-o): -v 6 writes binary payloads as a hex dump into the log
+    const out = path.join(os.tmpdir(), `node-wot-vo-coap-client-${process.pid}-${++outputs}`);
+    const args = ["-v", "6", "-B", "8", "-o", out, "-m", method.toLowerCase()];
     if (options.accept !== undefined) args.push("-A", String(options.accept));
     if (options.contentFormat !== undefined) args.push("-t", String(options.contentFormat));
     if (options.block !== undefined) args.push("-b", String(options.block));
@@ -160,7 +166,7 @@ export function libcoapCall(
             args,
             { encoding: "buffer", timeout: 15_000, maxBuffer: 8 << 20 },
             (err, stdout, stderr) => {
-                const log = `${stderr.toString()}\n${stdout.toString("latin1")}`;
+                const log = `${stderr.toString()}\n${stdout.toString()}`;
                 // the answers: "v:1 t:ACK c:2.05 i:... {..} [ Content-Format:application/json ] :: '...'"
                 const answers = [...log.matchAll(/t:(?:ACK|CON|NON) c:(\d\.\d\d) [^\n]*?\[([^\]]*)\]/g)];
                 const last = answers.at(-1);
@@ -169,25 +175,15 @@ export function libcoapCall(
                     return;
                 }
                 const format = /Content-Format:([^\s,]+)/.exec(last[2])?.[1];
-                const body = withoutPduLines(stdout);
+                let body = Buffer.alloc(0);
+                try {
+                    body = fs.readFileSync(out);
+                    fs.rmSync(out);
+                } catch {
+                    // no payload: coap-client writes no file
+                }
                 resolve({ code: last[1], contentType: format, body, headers: { options: last[2] } });
             }
         );
     });
-}
-
-/** coap-client -v 6 writes each PDU as a line starting "v:1 t:" into the same stream as the payload. */
-function withoutPduLines(out: Buffer): Buffer {
-    const parts: Buffer[] = [];
-    let at = 0;
-    for (;;) {
-        const start = out.indexOf("v:1 t:", at);
-        if (start < 0) {
-            parts.push(out.subarray(at));
-            return Buffer.concat(parts);
-        }
-        parts.push(out.subarray(at, start));
-        const end = out.indexOf(0x0a, start);
-        at = end < 0 ? out.length : end + 1;
-    }
 }

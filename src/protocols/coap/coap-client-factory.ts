@@ -143,6 +143,10 @@ function observe(
     });
 }
 
+/** Block1 size exponent 6: 1024-byte blocks, the largest RFC 7959 has. */
+const BLOCK_SIZE_EXPONENT = 6;
+const BLOCK_BYTES = 1024;
+
 /**
  * One request: a 2.xx answer resolves with its payload; 4.xx/5.xx reject with CoapResponseError
  * (binding-coap 0.8.16 resolves every answer, so a device's 4.04 or 5.00 read as a success); a
@@ -159,6 +163,12 @@ async function send(client: ClientInternals, form: CoapForm, method: string, con
             req.on("timeout", reject);
             if (content !== undefined && payload !== undefined) {
                 req.setOption("Content-Format", content.type);
+                // node-coap sends a payload block-wise (RFC 7959) only when the request carries Block1: without
+                // it a write over one datagram fails at once ("Max packet size is 1280: current is 3053")
+                if (payload.length > BLOCK_BYTES) {
+                    req.setOption("Block1", Buffer.of(BLOCK_SIZE_EXPONENT));
+                    req.setOption("Size1", payload.length);
+                }
                 req.write(payload);
             }
             req.end();
