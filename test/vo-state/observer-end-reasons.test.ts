@@ -124,4 +124,16 @@ describe("why an observer's row closed (end_reason)", function () {
         await waitFor(async () => (await rows())[0].ended_at !== null, 5000, "the row closed");
         expect((await rows())[0]).to.include({ protocol: "http", end_reason: "client disconnected" });
     });
+
+    // binding-http ends an event subscription itself on "close", outside any request: its row closed as
+    // "unsubscribeevent", like an unsubscription the client asked for
+    it("closes an HTTP event subscription whose client disconnects as client disconnected", async function () {
+        const subscribe = td.events!.overheat.forms.find((f) => f.href.startsWith("http:"))!.href;
+        const req = http.get(subscribe);
+        req.on("error", () => undefined); // destroyed below
+        await waitFor(async () => (await rows()).length === 1, 5000, "the HTTP subscriber row");
+        req.destroy();
+        await waitFor(async () => (await rows())[0].ended_at !== null, 5000, "the row closed");
+        expect((await rows())[0]).to.include({ protocol: "http", end_reason: "client disconnected" });
+    });
 });

@@ -52,7 +52,12 @@ function settled(res: ServerResponse, answer: unknown): unknown {
 function emitInContext(res: ServerResponse, request: RequestOrigin): void {
     const emit = res.emit;
     res.emit = function (this: ServerResponse, event: string | symbol, ...args: unknown[]) {
-        if (event === "close" || event === "finish") return runAsRequest(request, emit.bind(this), event, ...args);
+        if (event === "close" || event === "finish") {
+            // closed before the answer was complete: the client went (an event subscription binding-http ends
+            // on "close" is then kept apart from one the client ended itself)
+            if (event === "close" && !this.writableFinished) request.endReason ??= "client disconnected";
+            return runAsRequest(request, emit.bind(this), event, ...args);
+        }
         return emit.call(this, event, ...args);
     } as typeof res.emit;
 }
