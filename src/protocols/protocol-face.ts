@@ -1,5 +1,5 @@
 import type { ProtocolServer } from "@node-wot/core";
-import type { AffordanceKind, Operation, Protocol } from "../model/interaction-record";
+import type { InteractionRecord } from "../model/interaction-record";
 import type { RequestRefusedError } from "../model/refusal";
 
 /**
@@ -38,14 +38,11 @@ export interface ServerHooks {
     refused?: (refusal: ProtocolRefusal) => void;
 }
 
-/** A request refused by the protocol itself (read-only property, oversized body, ...). */
-export interface ProtocolRefusal {
-    thing: string;
-    kind: AffordanceKind;
-    name: string;
-    op: Operation;
-    protocol: Protocol;
-    origin?: string;
+/** A request refused by the protocol itself (read-only property, oversized body, ...), named as its record is. */
+export interface ProtocolRefusal extends Pick<
+    InteractionRecord,
+    "thing" | "kind" | "name" | "op" | "protocol" | "origin"
+> {
     error: RequestRefusedError;
     /** what the client sent, where it was read */
     value?: unknown;
