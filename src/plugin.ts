@@ -1,5 +1,7 @@
 import type { ExposedThing, ProtocolServer, Servient } from "@node-wot/core";
 import { resolveOptions, ResolvedOptions, VoPersistenceOptions } from "./config";
+import { HistoryService } from "./history/history-service";
+import { parseHistoryParams } from "./history/history-params";
 import { createLogger } from "./log";
 import { ProtocolRefusal, protocolFor, ServerHooks } from "./protocols";
 import { instrumentThing, recordRefusal } from "./recording/thing-recorder";
@@ -43,6 +45,7 @@ export class VoPersistence {
     private closing: Promise<void> | undefined;
     private servers: ProtocolServer[] = [];
     private errorsAtLastCheck = 0;
+    private readonly historyService: HistoryService;
 
     private constructor(
         readonly options: ResolvedOptions,
@@ -51,6 +54,7 @@ export class VoPersistence {
         private readonly buffer: WriteBuffer
     ) {
         this.sqliteDb = new SqliteDb(db);
+        this.historyService = new HistoryService(store);
         this.influxdb = store instanceof InfluxDbStore ? store : notConfiguredInfluxDb;
         this.state = new VoState(db, options.vo, () => this.servers as unknown as ServerUnderCheck[], {
             timeseries: () => this.storeCheck(),
@@ -174,6 +178,8 @@ export class VoPersistence {
             redirect: (scheme: string, port: number, path: string) =>
                 this.state.redirects.redirectFor(scheme, port, path),
             refused: (refusal: ProtocolRefusal) => recordRefusal(refusal, record, this.options.maxValueBytes),
+            history: (thing, kind, name, query, format) =>
+                this.historyService.answer(thing, kind, name, parseHistoryParams(query), format),
         };
         const capture = (server: ProtocolServer): void => {
             this.servers.push(server);

@@ -1,5 +1,5 @@
 import type { ProtocolServer } from "@node-wot/core";
-import type { InteractionRecord } from "../model/interaction-record";
+import type { AffordanceKind, InteractionRecord } from "../model/interaction-record";
 import type { RequestRefusedError } from "../model/refusal";
 
 /**
@@ -34,6 +34,14 @@ export interface ServerHooks {
     limits: ProtocolLimits;
     /** the URL a request for `path` must be sent to instead (a redirect), or undefined to serve it */
     redirect?: (scheme: string, port: number, path: string) => string | undefined;
+    /** answers a history request for a recorded affordance (parameters as the client sent them); refusals throw */
+    history?: (
+        thing: string,
+        kind: AffordanceKind,
+        name: string,
+        query: URLSearchParams,
+        format: "json" | "csv"
+    ) => Promise<{ contentType: string; body: string; next?: string }>;
     /** told of each request the protocol refused before any handler ran, so it is recorded all the same */
     refused?: (refusal: ProtocolRefusal) => void;
 }

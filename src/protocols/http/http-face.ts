@@ -15,6 +15,7 @@ import {
     refuseLargeBeforeContinue,
 } from "./http-body-limit";
 import { acceptIsDefault, negotiate, notAcceptableText, steer } from "./http-content-negotiation";
+import { describeHistoryOnExpose, isHistoryPath, serveHistory } from "./http-history";
 import { httpProbe } from "./http-probe";
 import { refuseReadOnlyWrite } from "./http-read-only-write";
 import { stopClosesConnections } from "./http-server-stop";
@@ -139,6 +140,8 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
         const method = req.method;
         if (method === "GET") {
             if (req.url === "/") return answerThingList(s, res);
+            if (hooks.history !== undefined && isHistoryPath(req.url))
+                return settled(res, serveHistory(s, hooks, req, res));
             if (acceptIsDefault(req)) return original.call(self, req, res);
             return settled(res, negotiated(self, req, res, request));
         }
@@ -169,6 +172,7 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
         return runAsRequest(request, serve, this, req, res, request);
     };
     fixThingPropertyForms(s);
+    if (hooks.history !== undefined) describeHistoryOnExpose(s);
     refuseLargeBeforeContinue(
         s.getServer(),
         () => hooks.limits.maxBodyBytes,

@@ -1,0 +1,78 @@
+import type { AggregateFn } from "../timeseries/time-series-store";
+import { RequestRefusedError } from "../model/refusal";
+
+/** Points per page by default, and at most. */
+export const DEFAULT_HISTORY_PAGE = 100;
+export const MAX_HISTORY_PAGE = 10_000;
+/** Aggregate windows per answer, at most. */
+export const MAX_HISTORY_WINDOWS = 2000;
+
+const FNS: readonly AggregateFn[] = ["mean", "min", "max", "count", "last"];
+const NAMES = ["from", "to", "limit", "order", "cursor", "every", "fn"] as const;
+
+/** A history request's query parameters, each checked on its own; the same for every protocol. */
+export interface HistoryParams {
+    /** ISO 8601, epoch milliseconds or "-<duration>" back from now; inclusive */
+    from?: string | number;
+    /** the same forms; exclusive */
+    to?: string | number;
+    limit: number;
+    order: "oldest" | "newest";
+    cursor?: string;
+    aggregate?: { every: string; fn: AggregateFn };
+}
+
+const refuse = (message: string): RequestRefusedError => new RequestRefusedError("bad-request", message);
+
+function timeBound(name: string, text: string): string | number {
+    if (/^\d+$/.test(text)) return Number(text); // epoch milliseconds
+    if (text.startsWith("-") || !Number.isNaN(Date.parse(text))) return text; // checked again with the range
+    throw refuse(`${name}: ${JSON.stringify(text)} is neither ISO 8601, epoch milliseconds nor "-<duration>"`);
+}
+
+/** Reads `from`, `to`, `limit`, `order`, `cursor`, `every`, `fn`; anything else, or twice, is refused by name. */
+export function parseHistoryParams(query: URLSearchParams): HistoryParams {
+    const seen = new Set<string>();
+    for (const key of query.keys()) {
+        if (!(NAMES as readonly string[]).includes(key)) {
+            throw refuse(`unknown parameter ${JSON.stringify(key)} (known: ${NAMES.join(", ")})`);
+        }
+        if (seen.has(key)) throw refuse(`${key}: given more than once`);
+        seen.add(key);
+    }
+    const get = (name: (typeof NAMES)[number]) => query.get(name) ?? undefined;
+    const params: HistoryParams = { limit: DEFAULT_HISTORY_PAGE, order: "oldest" };
+    const from = get("from");
+    const to = get("to");
+    if (from !== undefined) params.from = timeBound("from", from);
+    if (to !== undefined) params.to = timeBound("to", to);
+    const limit = get("limit");
+    if (limit !== undefined) {
+        if (!/^\d+$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_HISTORY_PAGE) {
+            throw refuse(`limit: must be an integer from 1 to ${MAX_HISTORY_PAGE}, not ${JSON.stringify(limit)}`);
+        }
+        params.limit = Number(limit);
+    }
+    const order = get("order");
+    if (order !== undefined) {
+        if (order !== "oldest" && order !== "newest") {
+            throw refuse(`order: must be "oldest" or "newest", not ${JSON.stringify(order)}`);
+        }
+        params.order = order;
+    }
+    const cursor = get("cursor");
+    if (cursor !== undefined) params.cursor = cursor;
+    const every = get("every");
+    const fn = get("fn");
+    if ((every === undefined) !== (fn === undefined)) {
+        throw refuse(every === undefined ? "fn: needs every (the window)" : "every: needs fn (the aggregate)");
+    }
+    if (every !== undefined && fn !== undefined) {
+        if (!(FNS as readonly string[]).includes(fn)) {
+            throw refuse(`fn: must be one of ${FNS.join(", ")}, not ${JSON.stringify(fn)}`);
+        }
+        if (cursor !== undefined) throw refuse("cursor: aggregates are not paged; narrow from and to instead");
+        params.aggregate = { every, fn: fn as AggregateFn };
+    }
+    return params;
+}

@@ -1,0 +1,159 @@
+import crypto from "node:crypto";
+import type { AffordanceKind } from "../model/interaction-record";
+import { RequestRefusedError } from "../model/refusal";
+import { InvalidHistoryQueryError, normalizeHistoryQuery } from "../timeseries/history-query";
+import type {
+    AggregateRow,
+    HistoryRecord,
+    NormalizedHistoryQuery,
+    TimeSeriesStore,
+} from "../timeseries/time-series-store";
+import { pointOf, pointsCsv, windowsCsv } from "./history-formats";
+import { HistoryParams, MAX_HISTORY_WINDOWS } from "./history-params";
+
+/** What a protocol needs to answer: the body in the format asked for, and the cursor of the next page. */
+export interface HistoryReply {
+    contentType: "application/json" | "text/csv";
+    body: string;
+    next?: string;
+}
+
+export type HistoryFormat = "json" | "csv";
+
+interface Cursor {
+    /** digest of the query the cursor belongs to */
+    q: string;
+    /** timestampNs of the last point given */
+    after: string;
+    /** the range's end, pinned by the first page so later pages do not grow with new points */
+    stop: string;
+}
+
+const refuse = (message: string): RequestRefusedError => new RequestRefusedError("bad-request", message);
+
+/**
+ * Answers history requests from the time-series store, for every protocol alike. Raw points are
+ * paged with a cursor: the last point's timestamp (unique and increasing per VO) and the range's
+ * end as the first page saw it, so pages neither repeat nor miss a point while new ones arrive.
+ */
+export class HistoryService {
+    constructor(private readonly store: TimeSeriesStore) {}
+
+    async answer(
+        thing: string,
+        kind: AffordanceKind,
+        name: string,
+        params: HistoryParams,
+        format: HistoryFormat
+    ): Promise<HistoryReply> {
+        const base = this.normalize(thing, kind, name, params);
+        if (params.aggregate !== undefined) return this.windows(base, params.aggregate.every, format);
+        const digest = digestOf(thing, kind, name, params);
+        const q = { ...base, limit: params.limit + 1 }; // one more tells whether a next page exists
+        if (params.cursor !== undefined) {
+            const c = decodeCursor(params.cursor, digest);
+            if (base.descending) q.stopNs = BigInt(c.after);
+            else {
+                q.startNs = BigInt(c.after) + 1n;
+                q.stopNs = BigInt(c.stop);
+            }
+        }
+        const rows = q.startNs < q.stopNs ? ((await this.store.history(q)) as HistoryRecord[]) : [];
+        const page = rows.slice(0, params.limit);
+        const next =
+            rows.length > params.limit
+                ? encodeCursor({ q: digest, after: page[page.length - 1].timestampNs, stop: String(q.stopNs) })
+                : undefined;
+        if (format === "csv") return { contentType: "text/csv", body: pointsCsv(page), next };
+        const body = {
+            thing,
+            kind,
+            name,
+            from: nsToIso(q.startNs),
+            to: nsToIso(q.stopNs),
+            order: params.order,
+            items: page.map(pointOf),
+            ...(next === undefined ? {} : { next }),
+        };
+        return { contentType: "application/json", body: JSON.stringify(body), next };
+    }
+
+    private normalize(thing: string, kind: AffordanceKind, name: string, p: HistoryParams): NormalizedHistoryQuery {
+        try {
+            return normalizeHistoryQuery({
+                thing,
+                kind,
+                name,
+                start: p.from,
+                stop: p.to,
+                limit: p.limit,
+                descending: p.order === "newest",
+                aggregate: p.aggregate,
+            });
+        } catch (err) {
+            if (!(err instanceof InvalidHistoryQueryError)) throw err;
+            // name the parameters as the client wrote them
+            throw refuse(
+                err.message
+                    .replace(/^history query: /, "")
+                    .replace(/\bstop must be after start\b/, "from must be before to")
+                    .replace(/^start\b/, "from")
+                    .replace(/^stop\b/, "to")
+                    .replace(/^aggregate\.every\b/, "every")
+                    .replace(/^aggregate\.fn\b/, "fn")
+            );
+        }
+    }
+
+    private async windows(q: NormalizedHistoryQuery, every: string, format: HistoryFormat): Promise<HistoryReply> {
+        const everyNs = q.aggregate!.everyNs;
+        const first = (q.startNs / everyNs) * everyNs; // windows are aligned to the epoch
+        const count = (q.stopNs - first + everyNs - 1n) / everyNs;
+        if (count > BigInt(MAX_HISTORY_WINDOWS)) {
+            throw refuse(
+                `every: ${count} windows from ${nsToIso(q.startNs)} to ${nsToIso(q.stopNs)}, more than ${MAX_HISTORY_WINDOWS}; give a later from, an earlier to or a longer every`
+            );
+        }
+        const rows = (await this.store.history({ ...q, limit: MAX_HISTORY_WINDOWS })) as AggregateRow[];
+        if (format === "csv") return { contentType: "text/csv", body: windowsCsv(rows) };
+        const body = {
+            thing: q.thing,
+            kind: q.kind,
+            name: q.name,
+            from: nsToIso(q.startNs),
+            to: nsToIso(q.stopNs),
+            every,
+            fn: q.aggregate!.fn,
+            windows: rows.map((w) => ({ time: w.time.toISOString(), value: w.value })),
+        };
+        return { contentType: "application/json", body: JSON.stringify(body) };
+    }
+}
+
+function nsToIso(ns: bigint): string {
+    return new Date(Number(ns / 1_000_000n)).toISOString();
+}
+
+function digestOf(thing: string, kind: string, name: string, p: HistoryParams): string {
+    const canonical = JSON.stringify([thing, kind, name, p.from ?? null, p.to ?? null, p.order]);
+    return crypto.createHash("sha256").update(canonical).digest("base64url").slice(0, 16);
+}
+
+function encodeCursor(c: Cursor): string {
+    return Buffer.from(JSON.stringify(c)).toString("base64url");
+}
+
+function decodeCursor(text: string, digest: string): Cursor {
+    let c: Partial<Cursor>;
+    try {
+        c = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as Partial<Cursor>;
+    } catch {
+        throw refuse("cursor: does not parse (use the cursor of the previous page as it was given)");
+    }
+    const isNs = (v: unknown) => typeof v === "string" && /^\d{1,20}$/.test(v);
+    if (c === null || typeof c !== "object" || !isNs(c.after) || !isNs(c.stop) || typeof c.q !== "string") {
+        throw refuse("cursor: does not parse (use the cursor of the previous page as it was given)");
+    }
+    if (c.q !== digest) throw refuse("cursor: belongs to another query (same from, to and order as its first page)");
+    return c as Cursor;
+}
