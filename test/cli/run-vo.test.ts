@@ -108,6 +108,11 @@ module.exports = {
         const status = `http://127.0.0.1:${running.httpPort}/vostatus/properties/redirects`;
         expect((await fetch(status)).status).to.equal(401);
         expect((await fetch(status, { headers: { authorization: `Basic ${right}` } })).status).to.equal(200);
+        // and so is the history of each affordance
+        const history = `${url}/history`;
+        expect((await fetch(history)).status).to.equal(401);
+        expect((await fetch(history, { headers: { authorization: `Basic ${wrong}` } })).status).to.equal(401);
+        expect((await fetch(history, { headers: { authorization: `Basic ${right}` } })).status).to.equal(200);
     });
 
     it("device push: a client's write to a push property is the device's liveness and address", async function () {
