@@ -4,7 +4,7 @@ import {
     ResolvedInfluxDbOptions,
     resolveInfluxDbOptions,
 } from "./timeseries/influxdb/influxdb-options";
-import type { ProtocolLimits } from "./protocols/protocol-face";
+import { DEFAULT_PROTOCOL_LIMITS, ProtocolLimits } from "./protocols/protocol-face";
 import { DEFAULT_WRITE_BUFFER_OPTIONS, WriteBufferOptions } from "./timeseries/write-buffer";
 import { ResolvedVoStateOptions, resolveVoStateOptions, VoStateOptions } from "./vo-state/vo-state-options";
 
@@ -37,10 +37,7 @@ export interface ResolvedOptions {
 
 export const DEFAULT_SQLITE_PATH = path.join("data", "vo.sqlite");
 export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
-export const DEFAULT_PROTOCOL_LIMITS: ProtocolLimits = {
-    maxBodyBytes: 1024 * 1024,
-    observerTimeoutMs: 10_000,
-};
+export { DEFAULT_PROTOCOL_LIMITS };
 
 export class InvalidOptionsError extends Error {
     constructor(message: string) {

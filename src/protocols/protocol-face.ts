@@ -30,6 +30,11 @@ export interface ProtocolLimits {
     observerTimeoutMs: number;
 }
 
+export const DEFAULT_PROTOCOL_LIMITS: ProtocolLimits = {
+    maxBodyBytes: 1024 * 1024,
+    observerTimeoutMs: 10_000,
+};
+
 export interface ServerHooks {
     limits: ProtocolLimits;
     /** the URL a request for `path` must be sent to instead (a redirect), or undefined to serve it */

@@ -1,5 +1,4 @@
-import { DEFAULT_PROTOCOL_LIMITS } from "../../config";
-import type { ServerHooks } from "../protocol-face";
+import { DEFAULT_PROTOCOL_LIMITS, ServerHooks } from "../protocol-face";
 
 /**
  * The hooks the face was given for each server, read by VoCoapServer while it serves: binding-coap's
