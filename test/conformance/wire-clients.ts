@@ -69,6 +69,11 @@ export function coapCall(
 ): Promise<WireAnswer & { close?: () => void; token?: Buffer }> {
     const url = new URL(href);
     const coapOptions: Record<string, unknown> = { "Uri-Path": uriPath(href) };
+    const query = url.search
+        .slice(1)
+        .split("&")
+        .filter((q) => q !== "");
+    if (query.length > 0) coapOptions["Uri-Query"] = query.map((q) => Buffer.from(decodeOnce(q)));
     if (options.contentFormat !== undefined) coapOptions["Content-Format"] = options.contentFormat;
     if (options.accept !== undefined) coapOptions.Accept = options.accept;
     return new Promise((resolve, reject) => {

@@ -5,6 +5,7 @@ import { RequestOrigin, runAsRequest } from "../../model/request-context";
 import type { ProtocolFace, ServerHooks } from "../protocol-face";
 import { answerFromContext, answerRedirect, CoapResponseLike } from "./coap-answers";
 import { coapPing } from "./coap-ping";
+import { describeHistoryOnExpose } from "../history-description";
 import { setServerHooks } from "./coap-server-hooks";
 
 interface CoapRequestLike {
@@ -27,6 +28,7 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
     if (typeof original !== "function") return false;
     const protocol = (s.scheme === "coaps" ? "coaps" : "coap") as Protocol;
     setServerHooks(s, hooks); // the limits and the refusal sink VoCoapServer serves by
+    if (hooks.history !== undefined) describeHistoryOnExpose(server, ["application/json"]);
     s.handleRequest = function (this: unknown, req: CoapRequestLike, res: CoapResponseLike) {
         const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
         if (where !== undefined) return answerRedirect(res, where);

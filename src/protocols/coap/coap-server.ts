@@ -9,9 +9,11 @@ import { setCode } from "./coap-answers";
 import { negotiate, Negotiated } from "./coap-content-negotiation";
 import { CoapRequest, deregister, endAll, ObservationHost, ObserveStream, openObservation } from "./coap-observations";
 import type { NodeCoapServerLike } from "./coap-observer-liveness";
+import { serveCoapHistory } from "./coap-history";
 import { serverHooks } from "./coap-server-hooks";
 import { hrefSegment, nameIn, segmentText, uriPath, uriQuery } from "./coap-uri";
 import { block1Of, NodeCoapServer, reassembleBlock1 } from "./node-coap-block1-reassembly";
+import { continueBlock2ByRequest, keepContentFormat, NodeCoapBlock2Server } from "./node-coap-block2-continuation";
 
 /** The parts of binding-coap's CoapServer used or replaced here (private in its typings). */
 interface CoapServerInternals {
@@ -115,15 +117,18 @@ export class VoCoapServer extends CoapServer {
             node: self.server,
             observerTimeoutMs: () => serverHooks(this).limits.observerTimeoutMs,
         };
-        self.handleRequest = (req, res) =>
-            serve(self, {
+        self.handleRequest = (req, res) => {
+            keepContentFormat(res);
+            return serve(self, {
                 host,
                 scheme: self.scheme,
                 req: req as CoapRequest,
                 res: res as Response,
                 contentType: requestContentType(req as CoapRequest),
             });
+        };
         reassembleBlock1(self.server, () => serverHooks(this).limits.maxBodyBytes);
+        continueBlock2ByRequest(self.server as unknown as NodeCoapBlock2Server);
         const createAffordanceForm = self.createAffordanceForm.bind(this);
         self.createAffordanceForm = (base, dir, mediaType, ops, thingVars, name, affordanceVars, subprotocol) => {
             const form = createAffordanceForm(base, dir, mediaType, ops, thingVars, name, affordanceVars, subprotocol);
@@ -175,6 +180,12 @@ async function serve(self: CoapServerInternals, x: Exchange): Promise<void> {
     if (path.length === 1 || (path.length === 2 && path[1] === "")) return self.handleTdRequest(req, res, thing);
     const [, dir, segment, ...rest] = path;
     const kind = Object.prototype.hasOwnProperty.call(DIRS, dir) ? DIRS[dir as keyof typeof DIRS] : undefined;
+    if (kind !== undefined && segment !== undefined && rest.length === 1 && rest[0] === "history") {
+        const all = kind === "property" ? thing.properties : kind === "action" ? thing.actions : thing.events;
+        const recorded = nameIn(segment, (n) => Object.hasOwn(all, n));
+        if (recorded === undefined) return answer(res, "4.04", `no ${kind} ${JSON.stringify(segmentText(segment))}`);
+        return serveCoapHistory(serverHooks(self), req, res, thing.id, kind, recorded);
+    }
     if (kind === undefined || rest.length > 0) return answer(res, "4.04", `no such resource in Thing "${thing.title}"`);
     if (kind === "property" && (segment === undefined || segment === "")) return readProperties(x, thing);
     const affordances = kind === "property" ? thing.properties : kind === "action" ? thing.actions : thing.events;

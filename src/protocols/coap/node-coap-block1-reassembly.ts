@@ -16,7 +16,7 @@ export type Block1State =
     | { step: "incomplete"; reason: string };
 
 /** The parts of a packet as node-coap 1.4.1 parses it (coap-packet). */
-interface PacketLike {
+export interface PacketLike {
     code?: string;
     ack?: boolean;
     reset?: boolean;
@@ -185,10 +185,15 @@ function sizeOption(packet: PacketLike): number | undefined {
     return option.value.length === 0 ? 0 : option.value.readUIntBE(0, option.value.length);
 }
 
-/** Client endpoint, method and every option but the per-block ones, in order. */
-function transferKey(packet: PacketLike, rsinfo: RemoteInfo): string {
+/** Method and every option but the per-block ones, in order: what the blocks of one body share (RFC 9175). */
+export function matchableOptions(packet: PacketLike): string {
     const options = (packet.options ?? [])
         .filter((o) => !PER_BLOCK.has(o.name))
         .map((o) => `${o.name}=${Buffer.isBuffer(o.value) ? o.value.toString("hex") : String(o.value)}`);
-    return `${rsinfo.address}:${rsinfo.port} ${packet.code} ${options.join(";")}`;
+    return `${packet.code} ${options.join(";")}`;
+}
+
+/** Client endpoint and the matchable options. */
+function transferKey(packet: PacketLike, rsinfo: RemoteInfo): string {
+    return `${rsinfo.address}:${rsinfo.port} ${matchableOptions(packet)}`;
 }

@@ -15,7 +15,8 @@ import {
     refuseLargeBeforeContinue,
 } from "./http-body-limit";
 import { acceptIsDefault, negotiate, notAcceptableText, steer } from "./http-content-negotiation";
-import { describeHistoryOnExpose, isHistoryPath, serveHistory } from "./http-history";
+import { describeHistoryOnExpose } from "../history-description";
+import { isHistoryPath, serveHistory } from "./http-history";
 import { httpProbe } from "./http-probe";
 import { refuseReadOnlyWrite } from "./http-read-only-write";
 import { stopClosesConnections } from "./http-server-stop";
@@ -172,7 +173,7 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
         return runAsRequest(request, serve, this, req, res, request);
     };
     fixThingPropertyForms(s);
-    if (hooks.history !== undefined) describeHistoryOnExpose(s);
+    if (hooks.history !== undefined) describeHistoryOnExpose(server, ["application/json", "text/csv"]);
     refuseLargeBeforeContinue(
         s.getServer(),
         () => hooks.limits.maxBodyBytes,

@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ExposedThing } from "@node-wot/core";
 import type { AffordanceKind } from "../../model/interaction-record";
 import { refusalOf } from "../../model/refusal";
-import { HISTORY_TERM, VO_PREFIX, VO_VOCABULARY } from "../../model/vocabulary";
 import type { ServerHooks } from "../protocol-face";
 import { chooseMediaType } from "./http-accept";
 import { HTTP_STATUS } from "./http-answers";
@@ -81,47 +80,4 @@ export async function serveHistory(
     }
     res.writeHead(200, headers);
     res.end(reply.body);
-}
-
-type Described = { forms?: { href: string }[] } & Record<string, unknown>;
-
-/** Adds `vo` to a TD's `@context`, once. */
-function withVocabulary(thing: ExposedThing): void {
-    const t = thing as unknown as { "@context": unknown };
-    const context = Array.isArray(t["@context"]) ? [...t["@context"]] : [t["@context"]];
-    const has = context.some((c) => typeof c === "object" && c !== null && VO_PREFIX in c);
-    if (!has) t["@context"] = [...context.filter((c) => c !== undefined), { [VO_PREFIX]: VO_VOCABULARY }];
-}
-
-/**
- * Each affordance of a Thing tells where its history is (`vo:history`, with the href of its first form on
- * this server): a consumer finds it from the TD alone. The TD stays valid TD 1.1: a prefixed term of a
- * vocabulary named in `@context`, no form with an op of our own.
- */
-export function describeHistory(thing: ExposedThing, scheme: string): void {
-    let described = false;
-    for (const map of [thing.properties, thing.actions, thing.events] as Record<string, Described>[]) {
-        for (const affordance of Object.values(map ?? {})) {
-            const href = affordance.forms?.find((f) => f.href.startsWith(`${scheme}:`))?.href;
-            if (href === undefined) continue;
-            const at = `${href.split("?")[0].replace(/\/observable$/, "")}/history`;
-            affordance[HISTORY_TERM] = [
-                { href: at, contentType: "application/json" },
-                { href: at, contentType: "text/csv" },
-            ];
-            described = true;
-        }
-    }
-    if (described) withVocabulary(thing);
-}
-
-/** Describes the history of every Thing the server exposes, now and from now on. */
-export function describeHistoryOnExpose(server: HttpServerInternals): void {
-    for (const thing of new Set(server.getThings().values())) describeHistory(thing, server.scheme);
-    const addEndpoint = server.addEndpoint;
-    if (typeof addEndpoint !== "function") return;
-    server.addEndpoint = function (this: unknown, thing: ExposedThing, tdTemplate: unknown, base: string) {
-        addEndpoint.call(this, thing, tdTemplate, base);
-        describeHistory(thing, server.scheme);
-    };
 }

@@ -1,0 +1,66 @@
+import { matchableOptions, PacketLike } from "./node-coap-block1-reassembly";
+
+/** node-coap's Server: the key its Block2 cache keeps a large answer under (server.js). */
+export interface NodeCoapBlock2Server {
+    _toCacheKey(request: unknown, packet: PacketLike & { token?: Buffer }): string | null;
+    _clientIdentifier(request: unknown): string;
+    saveAdditionalBlock2Options(cacheKey: unknown, response: unknown): void;
+    _block2Cache: {
+        get(key: unknown): CacheEntry | undefined;
+        add(key: unknown, entry: CacheEntry): unknown;
+    };
+}
+
+interface CacheEntry {
+    buffer: Buffer;
+    options: unknown[];
+}
+
+/** node-coap's response (OutgoingMessage): how it adds a large answer to the Block2 cache. */
+interface CachingResponse {
+    _packet?: { options?: { name: string | number; value: unknown }[] };
+    _addCacheEntry?: (key: unknown, entry: CacheEntry) => unknown;
+}
+
+const installed = new WeakSet<object>();
+
+/**
+ * node-coap 1.4.1 keeps an answer larger than one block (RFC 7959 Block2) for the requests of its next
+ * blocks under the token of the request and the client (`_toCacheKey`). libcoap 4.3 asks for every block
+ * with a new token, so each of its requests missed the cache and was answered afresh: a representation
+ * that changes between two requests (a history whose range ends "now") got a new ETag each time, and
+ * libcoap started over from block 0, for good. The blocks of one answer are matched as RFC 7959
+ * section 2.4 and RFC 9175 say instead: same client, method and options but the block ones.
+ *
+ * node-coap also copies the options of the first answer (its Content-Format) into the cache right after the
+ * request handler returns, which is before an async handler has answered: the later blocks came without a
+ * Content-Format, and libcoap refused them ("Content-Format option mismatch"). `keepContentFormat` puts it
+ * into the cache entry when the entry is made.
+ */
+export function continueBlock2ByRequest(server: NodeCoapBlock2Server): void {
+    if (installed.has(server)) return;
+    installed.add(server);
+    server._toCacheKey = function (this: NodeCoapBlock2Server, request, packet) {
+        if (packet.token === undefined || packet.token.length === 0) return null; // as node-coap: no token, no cache
+        return `${this._clientIdentifier(request)} ${matchableOptions(packet)}`;
+    };
+    server.saveAdditionalBlock2Options = () => undefined; // keepContentFormat does it once the answer exists
+    // each block answered from the cache adds the entry again, without options: it keeps those it had
+    const cache = server._block2Cache;
+    const add = cache.add.bind(cache);
+    cache.add = (key, entry) => {
+        const kept = entry.options.length === 0 ? cache.get(key)?.options : undefined;
+        return add(key, kept === undefined ? entry : { ...entry, options: kept });
+    };
+}
+
+/** Makes the Block2 cache entry of this response carry its Content-Format (see above). */
+export function keepContentFormat(res: unknown): void {
+    const r = res as CachingResponse;
+    const add = r._addCacheEntry;
+    if (typeof add !== "function") return;
+    r._addCacheEntry = (key, entry) => {
+        const format = r._packet?.options?.filter((o) => o.name === "Content-Format" || o.name === 12) ?? [];
+        return add(key, { ...entry, options: [...format] });
+    };
+}
