@@ -196,6 +196,35 @@ describe("conformance walk: every form of every TD the example VOs serve, called
                     }
                 }
 
+                // every history a TD names (vo:history on an affordance) is answered too, in the type it names
+                for (const [kind, map] of [
+                    ["property", td.properties],
+                    ["action", td.actions],
+                    ["event", td.events],
+                ] as const) {
+                    for (const [name, a] of Object.entries(map ?? {})) {
+                        const links = (a as { "vo:history"?: { href: string; contentType: string }[] })["vo:history"];
+                        if (links === undefined) failures.push(`${vo.name} ${kind} ${td.id}/${name}: no vo:history`);
+                        for (const link of links ?? []) {
+                            called++;
+                            const label = `${vo.name} history of ${kind} ${td.id}/${name} ${link.contentType} ${link.href}`;
+                            try {
+                                const answer = link.href.startsWith("coap:")
+                                    ? await coapCall(`${link.href}?limit=5`, "GET")
+                                    : await httpCall(`${link.href}?limit=5`, "GET", { accept: link.contentType });
+                                if (!isSuccess(link.href.startsWith("coap:") ? "coap" : "http", answer.code)) {
+                                    throw new Error(`${answer.code} ${answer.body.toString().slice(0, 200)}`);
+                                }
+                                if (!sameType(answer.contentType, link.contentType)) {
+                                    throw new Error(`answered ${answer.contentType}, the TD says ${link.contentType}`);
+                                }
+                            } catch (err) {
+                                failures.push(`${label}: ${(err as Error).message}`);
+                            }
+                        }
+                    }
+                }
+
                 async function send(call: FormCall, libcoapClient: boolean, value?: unknown): Promise<WireAnswer> {
                     const method = methodFor(call);
                     const body = value === undefined ? undefined : await encode(value, call.contentType);

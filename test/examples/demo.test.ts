@@ -165,7 +165,11 @@ describe("examples/demo (what `npm start` runs): the simulated device and a VO p
         expect(await exitCode(demo!, 15_000))
             .to.be.a("number")
             .and.not.equal(0);
-        expect(demo!.output).to.include(`vo (pid ${voPid}) exited with code 0`);
+        // how it ended is the VO's own business (a clean stop, or the signal itself when it came before the
+        // VO's handler): the demo must say which child ended and how
+        expect(demo!.output, demo!.output.slice(-2000)).to.match(
+            new RegExp(`vo \\(pid ${voPid}\\) (exited with code 0|was killed by SIGTERM)`)
+        );
         expect(gone(devicePid), `device pid ${devicePid} still exists`).to.equal(true);
         expect(demo!.output).to.not.include("demo stopped");
     });
