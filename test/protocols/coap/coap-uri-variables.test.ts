@@ -1,26 +1,9 @@
 import { expect } from "chai";
-import * as coap from "coap";
 import type * as WoT from "wot-typescript-definitions";
 import { formIndex, startClient, startVo } from "../../helpers/vo-fixture";
+import { coapRequest } from "./coap-clients";
 
-function rawCoap(url: string, method: "GET" | "PUT", payload?: string): Promise<{ code: string; body: string }> {
-    const u = new URL(url);
-    return new Promise((resolve, reject) => {
-        const req = coap.request({
-            hostname: u.hostname,
-            port: Number(u.port),
-            pathname: u.pathname,
-            query: u.search.slice(1),
-            method,
-        });
-        req.setOption("Content-Format", "application/json");
-        req.on("response", (res) => resolve({ code: res.code, body: res.payload.toString() }));
-        req.on("error", reject);
-        req.end(payload);
-    });
-}
-
-// Regression test of the uriVariables part of src/bindings/coap-server.ts: binding-coap 0.8.16 puts
+// Regression test of the uriVariables part of src/protocols/coap/coap-server.ts: binding-coap 0.8.16 puts
 // an encoded template in the CoAP href; reads answered the whole property map and writes reported
 // success without calling the write handler.
 describe("CoAP properties with uriVariables through VoCoapServer", function () {
@@ -64,17 +47,17 @@ describe("CoAP properties with uriVariables through VoCoapServer", function () {
             expect(writes).to.deep.equal([[2, 42]]);
 
             const base = form.href.replace(/\{\?channel\}$/, "");
-            const read = await rawCoap(`${base}?channel=2`, "GET");
-            expect([read.code, JSON.parse(read.body)]).to.deep.equal(["2.05", 42]);
-            const put = await rawCoap(`${base}?channel=3`, "PUT", "7");
+            const read = await coapRequest(`${base}?channel=2`);
+            expect([read.code, JSON.parse(read.text)]).to.deep.equal(["2.05", 42]);
+            const put = await coapRequest(`${base}?channel=3`, { method: "PUT", payload: "7" });
             expect(put.code).to.match(/^2\./);
             expect(writes).to.deep.equal([
                 [2, 42],
                 [3, 7],
             ]);
             // a malformed %-escape in the path gets an answer (no throw), and the server goes on serving
-            await rawCoap(`${base.replace(/brightness$/, "bright%E0ness")}?channel=1`, "GET");
-            expect(JSON.parse((await rawCoap(`${base}?channel=1`, "GET")).body)).to.equal(10);
+            await coapRequest(`${base.replace(/brightness$/, "bright%E0ness")}?channel=1`);
+            expect(JSON.parse((await coapRequest(`${base}?channel=1`)).text)).to.equal(10);
         } finally {
             await client.close();
             await vo.close();
