@@ -3,7 +3,7 @@ import type { AggregateFn, HistoryQuery, NormalizedHistoryQuery, TimeBound } fro
 export const DEFAULT_HISTORY_LIMIT = 1000;
 export const MAX_HISTORY_LIMIT = 100_000;
 const KINDS = new Set(["property", "action", "event"]);
-const FNS = new Set<AggregateFn>(["mean", "min", "max", "count", "last"]);
+const FNS = new Set<AggregateFn>(["mean", "min", "max", "count", "first", "last", "sum"]);
 const UNIT_NS: Record<string, bigint> = {
     ns: 1n,
     us: 1_000n,
@@ -104,6 +104,9 @@ export function normalizeHistoryQuery(
             throw new InvalidHistoryQueryError("history query: aggregate.every must be a positive duration");
         aggregate = { everyNs, fn };
     }
+    if (q.ops !== undefined && (!Array.isArray(q.ops) || q.ops.some((op) => typeof op !== "string"))) {
+        throw new InvalidHistoryQueryError("history query: ops must be an array of operation names");
+    }
     return {
         thing: q.thing,
         kind: q.kind,
@@ -113,5 +116,7 @@ export function normalizeHistoryQuery(
         limit,
         descending: q.descending === true,
         aggregate,
+        ops: q.ops === undefined ? undefined : [...q.ops],
+        okOnly: q.okOnly === true,
     };
 }

@@ -1,6 +1,6 @@
 import type { AffordanceKind, InteractionRecord, Operation, Protocol } from "../model/interaction-record";
 
-export type AggregateFn = "mean" | "min" | "max" | "count" | "last";
+export type AggregateFn = "mean" | "min" | "max" | "count" | "first" | "last" | "sum";
 
 /** A point in time: a Date, milliseconds since the epoch, an ISO 8601 string, or a duration back from now ("-1h"). */
 export type TimeBound = Date | number | string;
@@ -19,6 +19,10 @@ export interface HistoryQuery {
     descending?: boolean;
     /** one row per window of `every` ("500ms", "10s", "1m", "1h", "1d", or milliseconds) */
     aggregate?: { every: string | number; fn: AggregateFn };
+    /** only these recorded operations (default: all) */
+    ops?: readonly Operation[];
+    /** only successful interactions (default: all) */
+    okOnly?: boolean;
 }
 
 /** One recorded interaction as the history API gives it back. */
@@ -75,4 +79,13 @@ export interface NormalizedHistoryQuery {
     limit: number;
     descending: boolean;
     aggregate?: { everyNs: bigint; fn: AggregateFn };
+    /** only these recorded operations; undefined: all */
+    ops?: readonly Operation[];
+    /** only successful interactions */
+    okOnly?: boolean;
+    /**
+     * A paging cursor's bound, strict: only points past this timestamp in the query's order (later when
+     * oldest first, earlier when newest first). Raw points only.
+     */
+    afterNs?: bigint;
 }

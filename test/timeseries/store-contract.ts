@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import type { AggregateRow, HistoryRecord, InteractionRecord, TimeSeriesStore } from "../../src";
+import type { Operation } from "../../src/model/interaction-record";
+import type { AggregateFn, NormalizedHistoryQuery } from "../../src/timeseries/time-series-store";
 import { normalizeHistoryQuery } from "../../src/timeseries/history-query";
 import { propertyRecord } from "../helpers/records";
 
@@ -21,7 +23,7 @@ export function describeStoreContract(title: string, open: (ctx: Mocha.Context) 
         let store: TimeSeriesStore;
         const q = (query: Parameters<typeof normalizeHistoryQuery>[0]) => store.history(normalizeHistoryQuery(query));
         /** [ms since T0, value] of each 10 s window of property p's `fn` aggregate */
-        const agg = async (fn: "mean" | "min" | "max" | "count" | "last") =>
+        const agg = async (fn: AggregateFn) =>
             (
                 (await q({
                     thing: "urn:test:thing",
@@ -182,6 +184,83 @@ export function describeStoreContract(title: string, open: (ctx: Mocha.Context) 
             expect(desc.map((r) => r.value)).to.deep.equal([-2]);
         });
 
+        it("aggregates first and sum like the others: numeric values of successful interactions", async function () {
+            await write([
+                propertyRecord("p", 4, T0 + 1000, { op: "writeproperty", protocol: "coap" }),
+                propertyRecord("p", 9, T0, {
+                    op: "readproperty",
+                    protocol: "http",
+                    ts: BigInt(T0 + 2000) * 1_000_000n,
+                }),
+                propertyRecord("p", "text", T0 + 500),
+                propertyRecord("p", 100, T0 + 700, { op: "writeproperty", ok: false, error: "refused" }),
+                propertyRecord("p", 3, T0 + 3000, { op: "propertychange", protocol: "local" }),
+                propertyRecord("p", true, T0 + 11_000),
+                propertyRecord("p", 2, T0 + 12_000, { op: "writeproperty" }),
+            ]);
+            expect(await agg("first")).to.deep.equal([
+                [0, 4],
+                [10_000, 1],
+            ]);
+            expect(await agg("sum")).to.deep.equal([
+                [0, 16],
+                [10_000, 3],
+            ]);
+        });
+
+        it("filters by operation and by success, raw and aggregated", async function () {
+            await write([
+                propertyRecord("p", 1, T0, { op: "readproperty" }),
+                propertyRecord("p", 2, T0 + 1000, { op: "writeproperty", protocol: "coap" }),
+                propertyRecord("p", 3, T0 + 2000, { op: "writeproperty", ok: false, error: "refused" }),
+                propertyRecord("p", 4, T0 + 3000, { op: "propertychange", protocol: "local" }),
+                propertyRecord("p", 5, T0 + 4000, { op: "readallproperties" }),
+                propertyRecord("p", undefined, T0 + 5000, { op: "readproperty", ok: false, error: "boom" }),
+            ]);
+            const base = { thing: "urn:test:thing", kind: "property" as const, name: "p" };
+            const values = async (query: Partial<Parameters<typeof normalizeHistoryQuery>[0]>) =>
+                ((await q({ ...base, ...query })) as HistoryRecord[]).map((r) => [r.op, r.value ?? null]);
+            expect(await values({ ops: ["writeproperty"] })).to.deep.equal([
+                ["writeproperty", 2],
+                ["writeproperty", 3],
+            ]);
+            expect(await values({ ops: ["readproperty", "readallproperties"], okOnly: true })).to.deep.equal([
+                ["readproperty", 1],
+                ["readallproperties", 5],
+            ]);
+            expect(await values({ okOnly: true, descending: true, limit: 2 })).to.deep.equal([
+                ["readallproperties", 5],
+                ["propertychange", 4],
+            ]);
+            expect(await values({ ops: [] })).to.deep.equal([]);
+            expect(
+                await values({ ops: ["propertychange'", 'propertychange" or true'] as unknown as Operation[] })
+            ).to.deep.equal([]);
+            const sum = (await q({
+                ...base,
+                ops: ["writeproperty", "propertychange"],
+                aggregate: { every: "10s", fn: "sum" },
+            })) as AggregateRow[];
+            expect(sum.map((r) => r.value)).to.deep.equal([6]); // the refused write is left out
+        });
+
+        it("pages with a strict cursor bound in either order, on top of the range", async function () {
+            const ts = (i: number) => BigInt(T0 + i * 1000) * 1_000_000n + 7n;
+            await write(Array.from({ length: 6 }, (_, i) => propertyRecord("p", i, T0, { ts: ts(i) })));
+            const base = normalizeHistoryQuery({ thing: "urn:test:thing", kind: "property", name: "p" });
+            const page = async (query: Partial<NormalizedHistoryQuery>) =>
+                ((await store.history({ ...base, ...query })) as HistoryRecord[]).map((r) => r.value);
+            expect(await page({ afterNs: ts(2) })).to.deep.equal([3, 4, 5]);
+            expect(await page({ afterNs: ts(2) - 1n, limit: 2 })).to.deep.equal([2, 3]);
+            expect(await page({ afterNs: ts(2), descending: true })).to.deep.equal([1, 0]);
+            expect(await page({ afterNs: ts(5) })).to.deep.equal([]);
+            expect(await page({ afterNs: ts(0), descending: true })).to.deep.equal([]);
+            // the cursor narrows the range, never widens it
+            expect(await page({ afterNs: ts(0), stopNs: ts(3) })).to.deep.equal([1, 2]);
+            expect(await page({ afterNs: ts(1), startNs: ts(4) })).to.deep.equal([4, 5]);
+            expect(await page({ afterNs: ts(5), stopNs: ts(3), descending: true })).to.deep.equal([2, 1, 0]);
+        });
+
         it("aggregates one window over every series of a property: reads, writes and changes, HTTP and CoAP", async function () {
             // InfluxDB keeps one series per tag set (op, protocol, ...) and combines them per window
             await write([
@@ -200,6 +279,8 @@ export function describeStoreContract(title: string, open: (ctx: Mocha.Context) 
             expect(await agg("min")).to.deep.equal(twoWindows(10, 5));
             expect(await agg("max")).to.deep.equal(twoWindows(60, 5));
             expect(await agg("last")).to.deep.equal(twoWindows(30, 5));
+            expect(await agg("first")).to.deep.equal(twoWindows(10, 5));
+            expect(await agg("sum")).to.deep.equal(twoWindows(120, 5));
         });
 
         it("latest() gives the newest successful value of a property", async function () {

@@ -20,6 +20,28 @@ export function rfc3339ToNs(text: string): bigint {
 
 // Every query below is built with the client's `flux` template: each value is escaped as a Flux literal.
 
+/** The range of a query, tightened by a paging cursor (nanosecond times are exact, so "past" is one ns on). */
+export function rangeOf(q: NormalizedHistoryQuery): [startNs: bigint, stopNs: bigint] {
+    if (q.afterNs === undefined || q.aggregate !== undefined) return [q.startNs, q.stopNs];
+    if (q.descending) return [q.startNs, q.afterNs < q.stopNs ? q.afterNs : q.stopNs];
+    return [q.afterNs + 1n > q.startNs ? q.afterNs + 1n : q.startNs, q.stopNs];
+}
+
+/**
+ * The filters on the op and ok tags, as a Flux expression to append to a predicate (empty when none).
+ * Each op is a comparison of its own so the filter is still pushed down to storage; each value goes
+ * through the `flux` template.
+ */
+function tagFilters(q: NormalizedHistoryQuery): ReturnType<typeof fluxExpression> {
+    let text = "";
+    if (q.ops !== undefined) {
+        const each = q.ops.map((op) => flux`r.op == ${op}`.toString());
+        text += each.length === 0 ? " and false" : ` and (${each.join(" or ")})`;
+    }
+    if (q.okOnly === true) text += ' and r.ok == "true"';
+    return fluxExpression(text);
+}
+
 /**
  * Points of one affordance, oldest (or newest) first. The data arrives as one table per field and
  * tag set (op, protocol, ...); pivoting all of them is what costs (seconds for a million points), so
@@ -29,9 +51,10 @@ export function rfc3339ToNs(text: string): bigint {
  */
 export function historyQuery(bucket: string, q: NormalizedHistoryQuery): ParameterizedQuery {
     const cut = fluxExpression(q.descending ? "tail" : "limit");
+    const [startNs, stopNs] = rangeOf(q);
     return flux`from(bucket: ${bucket})
-  |> range(start: ${fluxDateTime(nsToRfc3339(q.startNs))}, stop: ${fluxDateTime(nsToRfc3339(q.stopNs))})
-  |> filter(fn: (r) => r._measurement == ${encodeName(q.thing)} and r.name == ${encodeName(q.name)})
+  |> range(start: ${fluxDateTime(nsToRfc3339(startNs))}, stop: ${fluxDateTime(nsToRfc3339(stopNs))})
+  |> filter(fn: (r) => r._measurement == ${encodeName(q.thing)} and r.name == ${encodeName(q.name)}${tagFilters(q)})
   |> ${cut}(n: ${q.limit})
   |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
   |> group()
@@ -42,8 +65,8 @@ export function historyQuery(bucket: string, q: NormalizedHistoryQuery): Paramet
 /**
  * Each aggregate in two steps: per window and per series (tag set) by functions InfluxDB runs in its
  * storage engine (an aggregateWindow straight after range and filter is pushed down), then the
- * partials of all series of the affordance combined per window. `last` keeps the time of each
- * series' last point, so the newest one wins.
+ * partials of all series of the affordance combined per window. `first` and `last` keep the time of
+ * each series' first (last) point, so the oldest (newest) one wins.
  */
 const PARTIALS: Record<AggregateFn, { parts: [label: string, fn: string][]; combine: string }> = {
     mean: {
@@ -54,8 +77,10 @@ const PARTIALS: Record<AggregateFn, { parts: [label: string, fn: string][]; comb
         combine: "sum",
     },
     count: { parts: [["n", "count"]], combine: "sum" },
+    sum: { parts: [["v", "sum"]], combine: "sum" },
     min: { parts: [["v", "min"]], combine: "min" },
     max: { parts: [["v", "max"]], combine: "max" },
+    first: { parts: [["v", "first"]], combine: "first" },
     last: { parts: [["v", "last"]], combine: "last" },
 };
 
@@ -77,7 +102,7 @@ export function aggregateQuery(bucket: string, q: NormalizedHistoryQuery): Param
         ["value_bool", " |> toFloat()"],
     ]) {
         for (const [label, fn] of parts) {
-            const timeSrc = fn === "last" ? "_time" : "_start";
+            const timeSrc = fn === "last" || fn === "first" ? "_time" : "_start";
             branches.push(
                 `series(field: "${field}")${convert}` +
                     ` |> aggregateWindow(every: every, fn: ${fn}, timeSrc: "${timeSrc}", createEmpty: false)` +
@@ -93,7 +118,7 @@ export function aggregateQuery(bucket: string, q: NormalizedHistoryQuery): Param
     return flux`every = ${fluxDuration(`${agg.everyNs}ns`)}
 series = (field) => from(bucket: ${bucket})
   |> range(start: ${fluxDateTime(nsToRfc3339(q.startNs))}, stop: ${fluxDateTime(nsToRfc3339(q.stopNs))})
-  |> filter(fn: (r) => r._measurement == ${encodeName(q.thing)} and r.name == ${encodeName(q.name)} and r._field == field and r.ok == "true")
+  |> filter(fn: (r) => r._measurement == ${encodeName(q.thing)} and r.name == ${encodeName(q.name)} and r._field == field and r.ok == "true"${tagFilters({ ...q, okOnly: false })})
 union(tables: [
     ${fluxExpression(branches.join(",\n    "))},
   ])

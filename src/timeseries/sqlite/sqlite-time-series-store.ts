@@ -95,7 +95,9 @@ const AGGREGATE_SQL = {
     min: "MIN(value) AS agg",
     max: "MAX(value) AS agg",
     count: "COUNT(value) AS agg",
-    // SQLite documents that a bare column next to MAX() comes from the row holding the maximum.
+    sum: "SUM(value) AS agg",
+    // SQLite documents that a bare column next to MIN() or MAX() comes from the row holding it.
+    first: "MIN(ts) AS first_ts, value AS agg",
     last: "MAX(ts) AS last_ts, value AS agg",
 } as const;
 
@@ -142,9 +144,19 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
     }
 
     async history(q: NormalizedHistoryQuery): Promise<HistoryRecord[] | AggregateRow[]> {
-        const where = "thing = ? AND kind = ? AND name = ? AND ts >= CAST(? AS INTEGER) AND ts < CAST(? AS INTEGER)";
+        let where = "thing = ? AND kind = ? AND name = ? AND ts >= CAST(? AS INTEGER) AND ts < CAST(? AS INTEGER)";
         const params: SqlValue[] = [q.thing, q.kind, q.name, q.startNs.toString(), q.stopNs.toString()];
         const order = q.descending ? "DESC" : "ASC";
+        if (q.ops !== undefined) {
+            // an empty list selects nothing, as it says; "IN ()" is not SQL
+            where += q.ops.length === 0 ? " AND 0" : ` AND op IN (${q.ops.map(() => "?").join(", ")})`;
+            params.push(...q.ops);
+        }
+        if (q.okOnly === true) where += " AND ok = 1";
+        if (q.afterNs !== undefined && q.aggregate === undefined) {
+            where += q.descending ? " AND ts < CAST(? AS INTEGER)" : " AND ts > CAST(? AS INTEGER)";
+            params.push(q.afterNs.toString());
+        }
         if (q.aggregate === undefined) {
             const rows = await this.db.all<StoredRow>(
                 `SELECT ${SELECT_COLUMNS} FROM ts_interaction WHERE ${where} ORDER BY ts_interaction.ts ${order}, id ${order} LIMIT ?`,
