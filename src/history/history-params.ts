@@ -1,3 +1,4 @@
+import type { Operation } from "../model/interaction-record";
 import type { AggregateFn } from "../timeseries/time-series-store";
 import { RequestRefusedError } from "../model/refusal";
 
@@ -7,8 +8,17 @@ export const MAX_HISTORY_PAGE = 10_000;
 /** Aggregate windows per answer, at most. */
 export const MAX_HISTORY_WINDOWS = 2000;
 
-const FNS: readonly AggregateFn[] = ["mean", "min", "max", "count", "last"];
-const NAMES = ["from", "to", "limit", "order", "cursor", "every", "fn"] as const;
+const FNS: readonly AggregateFn[] = ["mean", "min", "max", "count", "first", "last", "sum"];
+const NAMES = ["from", "to", "limit", "order", "cursor", "every", "fn", "op", "ok"] as const;
+
+/** The `op` filter's words and the recorded operations each stands for. */
+const OPS: Record<string, readonly Operation[]> = {
+    read: ["readproperty", "readallproperties", "readmultipleproperties"],
+    write: ["writeproperty", "writeallproperties", "writemultipleproperties"],
+    change: ["propertychange"],
+    invoke: ["invokeaction"],
+    emit: ["emitevent"],
+};
 
 /** A history request's query parameters, each checked on its own; the same for every protocol. */
 export interface HistoryParams {
@@ -20,6 +30,10 @@ export interface HistoryParams {
     order: "oldest" | "newest";
     cursor?: string;
     aggregate?: { every: string; fn: AggregateFn };
+    /** only these recorded operations (`op=read,write`) */
+    ops?: Operation[];
+    /** only successful interactions (`ok=true`) */
+    okOnly?: boolean;
 }
 
 const refuse = (message: string): RequestRefusedError => new RequestRefusedError("bad-request", message);
@@ -59,6 +73,20 @@ export function parseHistoryParams(query: URLSearchParams): HistoryParams {
             throw refuse(`order: must be "oldest" or "newest", not ${JSON.stringify(order)}`);
         }
         params.order = order;
+    }
+    const op = get("op");
+    if (op !== undefined) {
+        const words = op.split(",").map((w) => w.trim());
+        const unknown = words.find((w) => !Object.hasOwn(OPS, w));
+        if (unknown !== undefined) {
+            throw refuse(`op: ${JSON.stringify(unknown)} is not one of ${Object.keys(OPS).join(", ")}`);
+        }
+        params.ops = [...new Set(words.flatMap((w) => OPS[w]))];
+    }
+    const ok = get("ok");
+    if (ok !== undefined) {
+        if (ok !== "true" && ok !== "false") throw refuse(`ok: must be "true" or "false", not ${JSON.stringify(ok)}`);
+        params.okOnly = ok === "true";
     }
     const cursor = get("cursor");
     if (cursor !== undefined) params.cursor = cursor;

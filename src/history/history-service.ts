@@ -89,6 +89,8 @@ export class HistoryService {
                 limit: p.limit,
                 descending: p.order === "newest",
                 aggregate: p.aggregate,
+                ops: p.ops,
+                okOnly: p.okOnly,
             });
         } catch (err) {
             if (!(err instanceof InvalidHistoryQueryError)) throw err;
@@ -135,7 +137,8 @@ function nsToIso(ns: bigint): string {
 }
 
 function digestOf(thing: string, kind: string, name: string, p: HistoryParams): string {
-    const canonical = JSON.stringify([thing, kind, name, p.from ?? null, p.to ?? null, p.order]);
+    const filters = [p.ops ?? null, p.okOnly ?? false];
+    const canonical = JSON.stringify([thing, kind, name, p.from ?? null, p.to ?? null, p.order, ...filters]);
     return crypto.createHash("sha256").update(canonical).digest("base64url").slice(0, 16);
 }
 

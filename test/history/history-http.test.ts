@@ -177,6 +177,39 @@ describe("history over HTTP: GET <affordance>/history, found from the TD (real s
         expect((await get(href, { accept: "application/xml" })).status).to.equal(406);
     });
 
+    it("filters by operation and success, and aggregates first and sum", async function () {
+        const refused = await fetch(
+            td.properties!.samplingInterval.forms.find((f) => f.href.startsWith("http:"))!.href,
+            {
+                method: "PUT",
+                headers: { "content-type": "application/json" },
+                body: "99999", // above the maximum: refused, recorded with ok false
+            }
+        );
+        expect(refused.status).to.equal(400);
+        await fetch(td.properties!.samplingInterval.forms.find((f) => f.href.startsWith("http:"))!.href);
+        await vo.vo.flush();
+        const writes = (await page("op=write&limit=1000")).items;
+        const okWrites = (await page("op=write&ok=true&limit=1000")).items;
+        expect(writes.every((i) => i.op === "writeproperty")).to.equal(true);
+        expect(writes.length - okWrites.length).to.equal(1);
+        expect(okWrites.every((i) => i.ok)).to.equal(true);
+        const reads = (await page("op=read")).items;
+        expect(reads.length).to.be.greaterThan(0);
+        expect(reads.every((i) => i.op === "readproperty")).to.equal(true);
+        const values = okWrites.map((i) => i.value as number);
+        const one = async (fn: string) =>
+            (await page(`from=-1d&every=1d&fn=${fn}&op=write&ok=true`)).windows!.filter((w) => w.value !== null);
+        // whatever day boundary the points straddle: the first window's first is the first value, sums add up
+        expect((await one("first"))[0].value).to.equal(values[0]);
+        const sums = (await one("sum")).map((w) => w.value!);
+        expect(sums.reduce((a, b) => a + b, 0)).to.equal(values.reduce((a, b) => a + b, 0));
+        const bad = await get(`${href}?op=delete`);
+        expect(bad.status).to.equal(400);
+        expect(bad.text).to.match(/^op: "delete" is not one of read, write, change, invoke, emit/);
+        expect((await get(`${href}?ok=maybe`)).text).to.match(/^ok:/);
+    });
+
     it("is found and read by a node-wot consumer from the TD alone", async function () {
         const client = await startClient();
         try {
