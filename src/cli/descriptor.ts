@@ -11,6 +11,7 @@ import type { InfluxDbOptions } from "../timeseries/influxdb/influxdb-options";
 import { normalizeRedirectTarget } from "../vo-state/redirects";
 import { DEFAULT_DEVICE_MONITOR, resolveVoStateOptions, VoStateOptions } from "../vo-state/vo-state-options";
 import { DESCRIPTOR_SCHEMA, DescriptorDocument, DurationText, REFUSED_SECRET_KEYS } from "./descriptor-schema";
+import { Dialect, dialectKeys, KeyMapping, translateVoWot, VO_WOT_SCHEMA, voWotPath } from "./vo-wot-descriptor";
 
 /** A VO's settings, read from its descriptor; everything a `node-wot-vo run` needs but the TD and the script. */
 export interface RunConfig {
@@ -75,6 +76,12 @@ function schemaValidator(): ReturnType<Ajv["compile"]> {
     return validateSchema;
 }
 
+let validateVoWot: ReturnType<Ajv["compile"]> | undefined;
+function voWotValidator(): ReturnType<Ajv["compile"]> {
+    validateVoWot ??= new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true }).compile(VO_WOT_SCHEMA);
+    return validateVoWot;
+}
+
 /** Reads and validates a descriptor file; relative paths in it resolve against its directory. */
 export function loadDescriptor(file: string, env: NodeJS.ProcessEnv = process.env): RunConfig {
     let text: string;
@@ -93,6 +100,34 @@ export function loadDescriptor(file: string, env: NodeJS.ProcessEnv = process.en
  * directory relative paths resolve against.
  */
 export function parseDescriptor(text: string, source: string, env: NodeJS.ProcessEnv = process.env): RunConfig {
+    return readDescriptor(text, source, env).config;
+}
+
+/** A descriptor read: its RunConfig, and for a vo-wot descriptor what each key became. */
+export interface DescriptorReport {
+    config: RunConfig;
+    dialect: Dialect;
+    /** vo-wot: one per key, in file order; empty for node-wot-vo's own descriptor */
+    mappings: KeyMapping[];
+    /** the node-wot-vo descriptor the RunConfig was built from (a vo-wot descriptor's translation) */
+    document: DescriptorDocument;
+}
+
+/** Reads and validates a descriptor file, vo-wot's or node-wot-vo's own. */
+export function loadDescriptorReport(file: string, env: NodeJS.ProcessEnv = process.env): DescriptorReport {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (err) {
+        throw new DescriptorError(file, [
+            { path: "(file)", message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` },
+        ]);
+    }
+    return readDescriptor(text, file, env);
+}
+
+/** parseDescriptor with the dialect and, for vo-wot's descriptor, the mapping of every key. */
+export function readDescriptor(text: string, source: string, env: NodeJS.ProcessEnv = process.env): DescriptorReport {
     const lineCounter = new LineCounter();
     const doc = parseDocument(text, { prettyErrors: false, lineCounter, uniqueKeys: true });
     if (doc.errors.length > 0) {
@@ -117,21 +152,56 @@ export function parseDescriptor(text: string, source: string, env: NodeJS.Proces
             { path: "(root)", message: "is empty (a descriptor needs at least a name)" },
         ]);
     }
-    const problems = schemaProblems(data);
-    if (typeof data === "object" && !Array.isArray(data)) {
-        // A key the schema refused is reported once: meaning is only checked where structure holds.
-        const refused = problems.map((p) => p.path);
-        const under = (p: string) => refused.some((r) => p === r || p.startsWith(`${r}.`) || p.startsWith(`${r}[`));
-        for (const p of semanticProblems(data as DescriptorDocument, descriptorDir, env)) {
-            if (!under(p.path)) problems.push(p);
+    const isMapping = typeof data === "object" && !Array.isArray(data);
+    const keys = isMapping ? dialectKeys(data as Record<string, unknown>) : { voWot: [], own: [] };
+    const dialect: Dialect = keys.voWot.length > 0 ? "vo-wot" : "node-wot-vo";
+    const problems: DescriptorProblem[] = [];
+    // A key refused once is not reported again: meaning is only checked where structure holds.
+    let refused: string[] = [];
+    const under = (p: string) => refused.some((r) => p === r || p.startsWith(`${r}.`) || p.startsWith(`${r}[`));
+    const settle = () => (refused = problems.map((p) => p.path));
+    let document = data as DescriptorDocument;
+    let mappings: KeyMapping[] = [];
+    if (dialect === "vo-wot" && keys.own.length > 0) {
+        for (const k of keys.own) {
+            problems.push({
+                path: k,
+                message:
+                    `is a node-wot-vo key in a vo-wot descriptor (vo-wot keys here: ${keys.voWot.join(", ")}): ` +
+                    "write one dialect; node-wot-vo migrate turns a vo-wot descriptor into node-wot-vo's own",
+            });
+        }
+    } else if (dialect === "vo-wot") {
+        problems.push(...schemaProblems(data, voWotValidator()));
+        settle();
+        const t = translateVoWot(data as Record<string, unknown>);
+        for (const p of t.problems) if (!under(p.path)) problems.push(p);
+        settle();
+        document = t.document;
+        mappings = t.mappings;
+        // the translation through node-wot-vo's own checks, each problem at the vo-wot key it came from
+        const own = schemaProblems(document, schemaValidator());
+        for (const p of [...own, ...semanticProblems(document, descriptorDir, env)]) {
+            const at = { ...p, path: voWotPath(p.path, t.paths) };
+            if (!under(at.path) && !problems.some((q) => q.path === at.path && q.message === at.message)) {
+                problems.push(at);
+            }
+        }
+    } else {
+        problems.push(...schemaProblems(data, schemaValidator()));
+        settle();
+        if (isMapping) {
+            for (const p of semanticProblems(data as DescriptorDocument, descriptorDir, env)) {
+                if (!under(p.path)) problems.push(p);
+            }
         }
     }
     if (problems.length === 0) {
-        const config = buildConfig(data as DescriptorDocument, descriptorDir, env);
+        const config = buildConfig(document, descriptorDir, env);
         // The runtime's own checks as a last net, so a descriptor accepted here is accepted at attach.
         try {
             resolveOptions(config.persistence, env);
-            return config;
+            return { config, dialect, mappings, document };
         } catch (err) {
             problems.push({ path: "(root)", message: (err as Error).message });
         }
@@ -145,8 +215,7 @@ export function parseDescriptor(text: string, source: string, env: NodeJS.Proces
 
 // ---- structure (JSON Schema) ----
 
-function schemaProblems(data: unknown): DescriptorProblem[] {
-    const validate = schemaValidator();
+function schemaProblems(data: unknown, validate: ReturnType<Ajv["compile"]>): DescriptorProblem[] {
     if (validate(data)) return [];
     const problems: DescriptorProblem[] = [];
     const seen = new Set<string>();

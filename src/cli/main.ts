@@ -4,23 +4,30 @@
  *
  *     node-wot-vo run --td thing-descriptions/x.td.json --config vo.yaml script.js
  *     node-wot-vo validate --td thing-descriptions/x.td.json --config vo.yaml [script.js]
+ *     node-wot-vo migrate vo-wot-descriptor.yaml [-o vo.yaml]
  */
+import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { DescriptorError, loadDescriptor, parseDescriptor, RunConfig } from "./descriptor";
+import { DescriptorError, DescriptorReport, loadDescriptorReport, readDescriptor } from "./descriptor";
+import { migrateDescriptor } from "./migrate";
 import { InvalidRunError, loadRunInputs, runVo } from "./run-vo";
 import { loadThingDescription, InvalidThingDescriptionError } from "./td-validation";
 import { VoScriptError } from "./vo-script";
+import { mappingLine } from "./vo-wot-descriptor";
 
 const USAGE = `usage:
   node-wot-vo run [--td <thing description.json>] [--config <descriptor.yaml>] [script.js]
   node-wot-vo validate [--td <thing description.json>] [--config <descriptor.yaml>] [script.js]
+  node-wot-vo migrate <vo-wot descriptor.yaml> [-o <descriptor.yaml>]
 
   --td, -t      the VO's own Thing (W3C TD 1.1, validated); its handlers come from the script
   --config, -f  the VO descriptor (see examples/descriptors/reference.yaml); without it the VO is
                 named after the TD's title and takes every default
   script.js     exports setup(ctx), properties: { name: { read, write } }, actions: { name: fn }
-                and the functions periodicFunctions names
+                and the functions periodicFunctions names; a vo-wot descriptor is read as it is,
+                and validate prints what each of its keys became
+  migrate       writes node-wot-vo's own descriptor for a vo-wot one (to -o, or stdout)
 
 exit status: 0 stopped cleanly, 1 failed while running, 2 invalid command line, descriptor, TD or script`;
 
@@ -30,10 +37,11 @@ const err = (line: string) => void process.stderr.write(`${line}\n`);
 class UsageError extends Error {}
 
 interface Command {
-    name: "run" | "validate";
+    name: "run" | "validate" | "migrate";
     td?: string;
     config?: string;
     script?: string;
+    output?: string;
 }
 
 function parseCommand(argv: string[]): Command | "help" {
@@ -43,11 +51,19 @@ function parseCommand(argv: string[]): Command | "help" {
         options: {
             td: { type: "string", short: "t" },
             config: { type: "string", short: "f" },
+            output: { type: "string", short: "o" },
             help: { type: "boolean", short: "h" },
         },
     });
     if (values.help === true || positionals.length === 0) return "help";
     const [name, ...rest] = positionals;
+    if (name === "migrate") {
+        if (rest.length !== 1 || values.td !== undefined || values.config !== undefined) {
+            throw new UsageError("migrate takes one vo-wot descriptor: node-wot-vo migrate old.yaml [-o new.yaml]");
+        }
+        return { name, config: rest[0], output: values.output };
+    }
+    if (values.output !== undefined) throw new UsageError("-o/--output is for migrate only");
     if (name !== "run" && name !== "validate") throw new UsageError(`unknown command "${name}"`);
     if (rest.length > 1) throw new UsageError(`one script at most, got ${rest.length}: ${rest.join(" ")}`);
     if (values.td === undefined && values.config === undefined) {
@@ -57,20 +73,38 @@ function parseCommand(argv: string[]): Command | "help" {
 }
 
 /** The descriptor, or the defaults for a VO named after its TD's title. */
-function configOf(command: Command): RunConfig {
-    if (command.config !== undefined) return loadDescriptor(command.config);
+function reportOf(command: Command): DescriptorReport {
+    if (command.config !== undefined) return loadDescriptorReport(command.config);
     const td = loadThingDescription(command.td!, { forProduce: true });
     const name =
         String(td.title ?? "vo")
             .replace(/[^A-Za-z0-9_.-]+/g, "-")
             .slice(0, 64) || "vo";
-    return parseDescriptor(`name: ${JSON.stringify(name)}\n`, path.join(process.cwd(), "(defaults)"));
+    return readDescriptor(`name: ${JSON.stringify(name)}\n`, path.join(process.cwd(), "(defaults)"));
 }
 
 async function run(command: Command): Promise<number> {
-    const config = configOf(command);
+    const report = reportOf(command);
+    const { config } = report;
+    if (command.name === "migrate") {
+        if (report.dialect !== "vo-wot") {
+            throw new UsageError(`${command.config} is already a node-wot-vo descriptor (no vo-wot key in it)`);
+        }
+        const text = migrateDescriptor(report, command.config!, command.output);
+        if (command.output === undefined) process.stdout.write(text);
+        else {
+            fs.writeFileSync(command.output, text);
+            err(`node-wot-vo: wrote ${command.output}`);
+        }
+        return 0;
+    }
+    const warnings = report.mappings.filter((m) => m.kind === "warning");
     if (command.name === "validate") {
         loadRunInputs(config, command.td, command.script);
+        if (report.dialect === "vo-wot") {
+            out(`vo-wot descriptor ${command.config}: what each key became`);
+            for (const m of report.mappings) out(`  ${mappingLine(m)}`);
+        }
         out(
             `valid: VO ${config.name}${command.td ? `, TD ${command.td}` : ""}${command.script ? `, script ${command.script}` : ""}`
         );
@@ -83,6 +117,7 @@ async function run(command: Command): Promise<number> {
             `node-wot-vo: unhandled error, the VO keeps running: ${reason instanceof Error ? reason.message : String(reason)}`
         )
     );
+    for (const m of warnings) err(`node-wot-vo: ${mappingLine(m)}`);
     const vo = await runVo({ config, tdFile: command.td, scriptFile: command.script, log: out });
     out(`VO ${config.name} is running.`);
     for (const { title, urls } of vo.thingUrls()) out(`  ${title}: ${urls.join("  ")}`);

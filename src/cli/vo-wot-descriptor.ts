@@ -1,0 +1,597 @@
+/**
+ * The descriptor of the Python vo-wot (0.18 and 0.19, `vo-wot -t td.json -f descriptor.yaml
+ * script.py`), read as it is and translated into this package's own descriptor. Every key of it
+ * becomes one KeyMapping: `mapped` onto a setting, `noted` (no effect in vo-wot either, or the
+ * same behaviour here without a setting) or `warning` (not honoured yet; the VO still runs).
+ * What cannot run meaningfully (a literal secret, HTTPS, bearer tokens, OSCORE, Zenoh, RTSP) is
+ * a DescriptorProblem.
+ */
+import path from "node:path";
+import type { DescriptorDocument } from "./descriptor-schema";
+
+export type Dialect = "node-wot-vo" | "vo-wot";
+
+export interface KeyMapping {
+    /** dotted path of the vo-wot key */
+    from: string;
+    /** its value as written, for the message; never a secret's */
+    value: string;
+    kind: "mapped" | "noted" | "warning";
+    /** mapped: the setting and its value, e.g. `http.port 8080`; otherwise why */
+    to: string;
+    /** mapped: the dotted path of the setting in the node-wot-vo descriptor */
+    target?: string;
+}
+
+export interface VoWotTranslation {
+    document: DescriptorDocument;
+    mappings: KeyMapping[];
+    problems: { path: string; message: string }[];
+    /** node-wot-vo path (or prefix) -> the vo-wot path a problem there is reported at */
+    paths: [string, string][];
+}
+
+/** Keys only vo-wot's descriptor has; `databaseConfig` and `proxy` are told apart by their children. */
+const VO_WOT_TOP = [
+    "type",
+    "resourceType",
+    "deploymentType",
+    "catalogue",
+    "bindingNB",
+    "bindingSB",
+    "genericFunction",
+    "periodicFunction",
+    "consumedVOs",
+];
+const OWN_TOP = [
+    "address",
+    "http",
+    "coap",
+    "security",
+    "periodicFunctions",
+    "selfCheck",
+    "protocols",
+    "device",
+    "liveness",
+    "redirects",
+    "push",
+];
+
+/** The keys (dotted) that say which dialect a document is written in. */
+export function dialectKeys(data: Record<string, unknown>): { voWot: string[]; own: string[] } {
+    const voWot = VO_WOT_TOP.filter((k) => k in data);
+    const own = OWN_TOP.filter((k) => k in data);
+    const children = (key: string) => {
+        const v = data[key];
+        return v !== null && typeof v === "object" && !Array.isArray(v) ? Object.keys(v) : [];
+    };
+    for (const k of children("databaseConfig")) {
+        if (k === "timeseriesDB" || k === "persistentDB") voWot.push(`databaseConfig.${k}`);
+        if (k === "timeseries" || k === "persistent") own.push(`databaseConfig.${k}`);
+    }
+    for (const k of children("proxy")) {
+        if (["propertiesMap", "actionsMap", "eventsMap", "videoProperty"].includes(k)) voWot.push(`proxy.${k}`);
+        else own.push(`proxy.${k}`);
+    }
+    return { voWot, own };
+}
+
+const nullable = (type: string | string[]) => ({ type: [...(Array.isArray(type) ? type : [type]), "null"] });
+const optText = nullable("string");
+const port = { type: ["integer", "null"], minimum: 0, maximum: 65535 } as const;
+const envName = { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" } as const;
+const textList = { type: ["array", "null"], items: { type: "string", minLength: 1 } } as const;
+/** a literal secret: any value is accepted by the schema and refused, unread, by the translation */
+const secret = {} as const;
+const security = (schemes: string[], extra: Record<string, unknown> = {}) => ({
+    type: ["object", "null"],
+    additionalProperties: false,
+    properties: {
+        securityScheme: { enum: schemes },
+        username: secret,
+        password: secret,
+        token: secret,
+        ...extra,
+    },
+});
+
+/** vo-wot's descriptor, every key of DefaultServient.DEFAULT_CONFIG and cli.py; draft-07. */
+export const VO_WOT_SCHEMA = {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    type: "object",
+    additionalProperties: false,
+    required: ["name"],
+    properties: {
+        name: { type: "string", minLength: 1 },
+        type: { enum: ["VO", "cVO"] },
+        resourceType: {
+            type: ["object", "null"],
+            additionalProperties: false,
+            properties: { specification: optText, version: nullable(["string", "number"]) },
+        },
+        deploymentType: { enum: ["A", "B"] },
+        catalogue: port,
+        bindingNB: {
+            type: ["object", "null"],
+            additionalProperties: false,
+            properties: {
+                bindingModeNB: { type: "array", items: { type: "string" } },
+                hostname: optText,
+                ports: {
+                    type: ["object", "null"],
+                    additionalProperties: false,
+                    properties: {
+                        httpPort: port,
+                        coapPort: port,
+                        websocketPort: port,
+                        httpProxyPort: port,
+                        rtspPort: port,
+                    },
+                },
+                netconf: {
+                    type: ["object", "null"],
+                    additionalProperties: false,
+                    properties: { enabled: { type: "boolean" }, schedulerURL: optText, netconfServerURL: optText },
+                },
+                sdn: {
+                    type: ["object", "null"],
+                    additionalProperties: false,
+                    properties: { enabled: { type: "boolean" }, controllerURL: optText },
+                },
+                brokerIP: optText,
+                routerURL: optText,
+                serverCert: optText,
+                serverKey: optText,
+                externalCertificate: { type: "boolean" },
+                mqttCAFile: optText,
+                OSCORECredentialsMap: optText,
+                securityNB: security(["nosec", "basic", "bearer"], { usernameEnv: envName, passwordEnv: envName }),
+            },
+        },
+        bindingSB: {
+            type: ["object", "null"],
+            additionalProperties: false,
+            properties: {
+                bindingModeSB: { type: ["array", "null"], items: { type: "string" } },
+                brokerIP: optText,
+                mqttCAFile: optText,
+                OSCORECredentialsMap: optText,
+                securitySB: {
+                    type: ["object", "null"],
+                    additionalProperties: false,
+                    properties: {
+                        securitySBHTTP: security(["nosec", "basic", "bearer", "oidc4vp"], {
+                            holderUrl: optText,
+                            requester: optText,
+                        }),
+                        securitySBMQTT: security(["nosec", "basic"]),
+                        securitySBCOAP: security(["nosec", "basic", "bearer"]),
+                    },
+                },
+            },
+        },
+        databaseConfig: {
+            type: ["object", "null"],
+            additionalProperties: false,
+            properties: {
+                timeseriesDB: {
+                    type: ["object", "null"],
+                    additionalProperties: false,
+                    properties: {
+                        influxDB: { enum: ["enabled", "disabled"] },
+                        address: optText,
+                        dbUser: optText,
+                        dbPass: secret,
+                        dbToken: secret,
+                        dbTokenEnv: envName,
+                        dbTokenFile: { type: "string", minLength: 1 },
+                    },
+                },
+                persistentDB: {
+                    type: ["object", "null"],
+                    additionalProperties: false,
+                    properties: { SQLite: { enum: ["enabled", "disabled"] }, dbFilePath: optText },
+                },
+            },
+        },
+        genericFunction: {
+            type: ["array", "null"],
+            items: { enum: ["forecasting", "mean_value", "vo_status", "device_status"] },
+        },
+        periodicFunction: {
+            type: ["object", "null"],
+            propertyNames: { pattern: "^[A-Za-z_$][A-Za-z0-9_$]*$" },
+            additionalProperties: { type: "integer", minimum: 0 },
+        },
+        consumedVOs: {
+            type: ["object", "null"],
+            additionalProperties: {
+                type: "object",
+                additionalProperties: false,
+                required: ["url"],
+                properties: { url: { type: "string", minLength: 1 }, events: textList, propertyChanges: textList },
+            },
+        },
+        proxy: {
+            type: ["object", "null"],
+            additionalProperties: false,
+            properties: {
+                propertiesMap: { type: ["object", "null"], additionalProperties: { type: "string" } },
+                actionsMap: { type: ["object", "null"], additionalProperties: { type: "string" } },
+                eventsMap: { type: ["object", "null"], additionalProperties: { type: "string" } },
+                videoProperty: optText,
+            },
+        },
+    },
+} as const;
+
+/** vo-wot's binding modes; its documentation writes `None` for an unset path. */
+const MODES: Record<string, string> = {
+    H: "HTTP",
+    U: "CoAP",
+    M: "MQTT",
+    WS: "WebSocket",
+    Z: "Zenoh",
+    RTSP: "RTSP",
+};
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
+/** unset as vo-wot's YAML writes it: absent, null, empty or the string `None` */
+const unset = (v: unknown) => v === undefined || v === null || v === "" || v === "None";
+const show = (v: unknown): string =>
+    Array.isArray(v) ? `[${v.map(show).join(", ")}]` : typeof v === "string" ? v : JSON.stringify(v);
+
+const SECRET_HELP: Record<string, string> = {
+    dbToken:
+        "a literal token is refused (secrets never belong in a descriptor): replace it with dbTokenEnv: <name of an environment variable holding the token> or dbTokenFile: <path of a file holding it, relative to the descriptor>",
+    dbPass: "a literal password is refused (secrets never belong in a descriptor); vo-wot never used it (InfluxDB is reached with the token): remove it",
+    username:
+        "literal credentials are refused (secrets never belong in a descriptor): replace username with usernameEnv: <name of an environment variable holding it>",
+    password:
+        "literal credentials are refused (secrets never belong in a descriptor): replace password with passwordEnv: <name of an environment variable holding it>",
+    token: "a literal token is refused (secrets never belong in a descriptor), and bearer tokens are not supported yet: remove it",
+};
+
+/** Translates a vo-wot descriptor (structure already checked, or checked defensively here). */
+export function translateVoWot(raw: Obj): VoWotTranslation {
+    const mappings: KeyMapping[] = [];
+    const problems: { path: string; message: string }[] = [];
+    const paths: [string, string][] = [["name", "name"]];
+    const document: DescriptorDocument = { name: raw.name as string };
+    const mapped = (from: string, value: unknown, target: string, shown: unknown, note = "") =>
+        mappings.push({
+            from,
+            value: show(value),
+            kind: "mapped",
+            to: `${target} ${show(shown)}${note}`,
+            target,
+        });
+    const noted = (from: string, value: unknown, why: string) =>
+        mappings.push({ from, value: show(value), kind: "noted", to: why });
+    const warn = (from: string, value: unknown, why: string) =>
+        mappings.push({ from, value: show(value), kind: "warning", to: why });
+    const refuse = (p: string, message: string) => problems.push({ path: p, message });
+    const secrets = (o: Obj, at: string) => {
+        for (const k of ["username", "password", "token", "dbToken", "dbPass"]) {
+            if (k in o && !unset(o[k])) refuse(`${at}.${k}`, SECRET_HELP[k]);
+        }
+    };
+
+    if (typeof raw.name === "string") mapped("name", raw.name, "name", raw.name);
+    if ("type" in raw) {
+        noted("type", raw.type, "nothing to set: a label (vo-wot sends it only with a Verifiable Credential request)");
+    }
+    if ("resourceType" in raw) noted("resourceType", "…", "nothing to set: metadata vo-wot does not read");
+    if ("deploymentType" in raw) {
+        noted(
+            "deploymentType",
+            raw.deploymentType,
+            "nothing to set: vo-wot does not read it either (a device that pushes is push: in node-wot-vo's descriptor)"
+        );
+    }
+    if ("catalogue" in raw && !unset(raw.catalogue)) {
+        warn(
+            "catalogue",
+            raw.catalogue,
+            "not served yet (the catalogue is part 5 of issue 15): each TD is served by the HTTP server at http://<address>:<http port>/<thing>"
+        );
+    }
+
+    // ---- northbound: the servers ----
+    const nb = obj(raw.bindingNB);
+    const ports = obj(nb.ports);
+    const modes = Array.isArray(nb.bindingModeNB) ? (nb.bindingModeNB as unknown[]) : ["U", "H"];
+    const has = (m: string) => modes.includes(m);
+    if (Array.isArray(nb.bindingModeNB)) {
+        modes.forEach((m, i) => {
+            const at = `bindingNB.bindingModeNB[${i}]`;
+            if (m === "H") mapped(at, m, "http", "on");
+            else if (m === "U") mapped(at, m, "coap", "on");
+            else if (m === "M" || m === "WS") {
+                warn(at, m, `${MODES[m]} is not served yet (part 3 of issue 15): the VO serves its other protocols`);
+            } else if (m === "Z" || m === "RTSP") {
+                refuse(at, `${m} (${MODES[m]}) is not supported by node-wot-vo (no node-wot binding serves it)`);
+            } else {
+                const hint = m === "C" ? " (vo-wot spells CoAP U)" : m === "W" ? " (vo-wot spells WebSocket WS)" : "";
+                refuse(
+                    at,
+                    `unknown binding mode${hint}: vo-wot knows ${Object.entries(MODES)
+                        .map(([k, v]) => `${k} (${v})`)
+                        .join(", ")}`
+                );
+            }
+        });
+        if (!has("H") && !has("U") && !modes.some((m) => m === "Z" || m === "RTSP" || !(String(m) in MODES))) {
+            refuse("bindingNB.bindingModeNB", "lists no protocol node-wot-vo serves yet: add H (HTTP) or U (CoAP)");
+        }
+    }
+    paths.push(["http", "bindingNB.bindingModeNB"], ["coap", "bindingNB.bindingModeNB"]);
+    document.http = has("H") ? { port: typeof ports.httpPort === "number" ? ports.httpPort : 8080 } : false;
+    document.coap = has("U") ? { port: typeof ports.coapPort === "number" ? ports.coapPort : 5683 } : false;
+    if (!Array.isArray(nb.bindingModeNB)) {
+        noted("bindingNB.bindingModeNB", "(absent)", "vo-wot's default [U, H]: http and coap on");
+    }
+    const portKey = (key: string, mode: string, target: "http" | "coap") => {
+        if (!(key in ports) || unset(ports[key])) return;
+        const at = `bindingNB.ports.${key}`;
+        paths.push([`${target}.port`, at]);
+        if (has(mode)) mapped(at, ports[key], `${target}.port`, ports[key]);
+        else noted(at, ports[key], `unused: ${mode} is not in bindingModeNB (as in vo-wot)`);
+    };
+    portKey("httpPort", "H", "http");
+    portKey("coapPort", "U", "coap");
+    if (!unset(ports.websocketPort)) {
+        const why = has("WS")
+            ? "WebSocket is not served yet (part 3 of issue 15)"
+            : "unused: WS is not in bindingModeNB";
+        (has("WS") ? warn : noted)("bindingNB.ports.websocketPort", ports.websocketPort, why);
+    }
+    if (!unset(ports.httpProxyPort)) {
+        warn(
+            "bindingNB.ports.httpProxyPort",
+            ports.httpProxyPort,
+            "not honoured: forms advertise the HTTP server's own port, not a proxy's"
+        );
+    }
+    if (!unset(ports.rtspPort)) noted("bindingNB.ports.rtspPort", ports.rtspPort, "unused: RTSP is not served");
+    if (!unset(nb.hostname)) {
+        document.address = nb.hostname as string;
+        paths.push(["address", "bindingNB.hostname"]);
+        mapped(
+            "bindingNB.hostname",
+            nb.hostname,
+            "address",
+            nb.hostname,
+            " (TDs advertise it and the servers bind to it; vo-wot binds every interface)"
+        );
+    }
+    if (!unset(nb.brokerIP)) {
+        const why = has("M") ? "MQTT is not served yet (part 3 of issue 15)" : "unused: M is not in bindingModeNB";
+        (has("M") ? warn : noted)("bindingNB.brokerIP", nb.brokerIP, why);
+    }
+    if (!unset(nb.mqttCAFile)) warn("bindingNB.mqttCAFile", nb.mqttCAFile, "MQTT is not served yet");
+    if (!unset(nb.routerURL)) noted("bindingNB.routerURL", nb.routerURL, "unused: Zenoh is not served");
+    for (const k of ["serverCert", "serverKey"]) {
+        if (!unset(nb[k])) {
+            refuse(`bindingNB.${k}`, "HTTPS is not supported yet (part 4 of issue 15): the VO would serve plain HTTP");
+        }
+    }
+    if (nb.externalCertificate === true) {
+        warn(
+            "bindingNB.externalCertificate",
+            true,
+            "not honoured: forms advertise http://, not the https:// of a TLS proxy in front"
+        );
+    } else if ("externalCertificate" in nb) noted("bindingNB.externalCertificate", nb.externalCertificate, "default");
+    if (!unset(nb.OSCORECredentialsMap)) {
+        refuse("bindingNB.OSCORECredentialsMap", "OSCORE is not supported: the CoAP server would be open");
+    }
+    for (const k of ["netconf", "sdn"]) {
+        const block = obj(nb[k]);
+        if (!(k in nb)) continue;
+        if (block.enabled === true) {
+            refuse(`bindingNB.${k}.enabled`, `vo-wot's ${k} properties are not supported by node-wot-vo`);
+        } else noted(`bindingNB.${k}`, "disabled", "nothing to set");
+    }
+    const sec = obj(nb.securityNB);
+    secrets(sec, "bindingNB.securityNB");
+    const scheme = sec.securityScheme;
+    if (scheme === "basic") {
+        document.security = { scheme: "basic" };
+        if (typeof sec.usernameEnv === "string") document.security.usernameEnv = sec.usernameEnv;
+        if (typeof sec.passwordEnv === "string") document.security.passwordEnv = sec.passwordEnv;
+        paths.push(
+            ["security.usernameEnv", "bindingNB.securityNB.usernameEnv"],
+            ["security.passwordEnv", "bindingNB.securityNB.passwordEnv"],
+            ["security", "bindingNB.securityNB"]
+        );
+        mapped("bindingNB.securityNB.securityScheme", scheme, "security.scheme", scheme);
+        for (const k of ["usernameEnv", "passwordEnv"] as const) {
+            if (typeof sec[k] === "string") mapped(`bindingNB.securityNB.${k}`, sec[k], `security.${k}`, sec[k]);
+            else if (!(k.replace("Env", "") in sec)) {
+                refuse(`bindingNB.securityNB.${k}`, "is required with securityScheme basic (an environment variable)");
+            }
+        }
+        if (has("U")) {
+            refuse(
+                "bindingNB.bindingModeNB",
+                "U (CoAP) with securityScheme basic: node-wot's CoAP server checks no credentials, the VO would be open over CoAP; remove U"
+            );
+        }
+    } else if (scheme === "bearer") {
+        refuse(
+            "bindingNB.securityNB.securityScheme",
+            "bearer is not supported yet (part 4 of issue 15): the VO would be open"
+        );
+    } else if (scheme === "nosec") {
+        mapped("bindingNB.securityNB.securityScheme", scheme, "security.scheme", scheme);
+        document.security = { scheme: "nosec" };
+    }
+
+    // ---- southbound: the clients ----
+    if ("bindingSB" in raw) {
+        const sb = obj(raw.bindingSB);
+        (Array.isArray(sb.bindingModeSB) ? (sb.bindingModeSB as unknown[]) : []).forEach((m, i) => {
+            const at = `bindingSB.bindingModeSB[${i}]`;
+            if (m === "H" || m === "U") noted(at, m, `nothing to set: the ${MODES[m]} client is always on`);
+            else if (m === "M" || m === "WS") warn(at, m, `no ${MODES[m]} client yet: consuming over it fails`);
+            else if (m === "Z") warn(at, m, "no Zenoh client: consuming over it fails");
+            else refuse(at, "unknown binding mode: vo-wot's clients are H, U, M, WS, Z");
+        });
+        for (const k of ["brokerIP", "mqttCAFile"]) {
+            if (!unset(sb[k])) warn(`bindingSB.${k}`, sb[k], "no MQTT client yet");
+        }
+        if (!unset(sb.OSCORECredentialsMap)) warn("bindingSB.OSCORECredentialsMap", "…", "no OSCORE client");
+        const ssb = obj(sb.securitySB);
+        for (const k of ["securitySBHTTP", "securitySBMQTT", "securitySBCOAP"]) {
+            if (!(k in ssb)) continue;
+            const s = obj(ssb[k]);
+            secrets(s, `bindingSB.securitySB.${k}`);
+            const sc = s.securityScheme ?? "nosec";
+            if (sc === "nosec") noted(`bindingSB.securitySB.${k}.securityScheme`, sc, "nothing to set");
+            else {
+                warn(
+                    `bindingSB.securitySB.${k}.securityScheme`,
+                    sc,
+                    "client credentials are not supported yet: requests to a secured Thing fail"
+                );
+            }
+            for (const o of ["holderUrl", "requester"]) {
+                if (!unset(s[o])) warn(`bindingSB.securitySB.${k}.${o}`, s[o], "no Verifiable Credentials (oidc4vp)");
+            }
+        }
+    }
+
+    // ---- databases ----
+    const db = obj(raw.databaseConfig);
+    if ("timeseriesDB" in db) {
+        const ts = obj(db.timeseriesDB);
+        const at = "databaseConfig.timeseriesDB";
+        secrets(ts, at);
+        if (ts.influxDB === "enabled") {
+            const influx: NonNullable<NonNullable<DescriptorDocument["databaseConfig"]>["timeseries"]>["influxdb"] = {
+                enabled: true,
+                org: "wot",
+            };
+            mapped(`${at}.influxDB`, "enabled", "databaseConfig.timeseries.influxdb.enabled", true, " (org wot)");
+            const address = unset(ts.address) ? "http://localhost:8086" : (ts.address as string);
+            influx.url = address;
+            if (unset(ts.address)) noted(`${at}.address`, "(absent)", "vo-wot's default http://localhost:8086");
+            else mapped(`${at}.address`, address, "databaseConfig.timeseries.influxdb.url", address);
+            if (typeof ts.dbTokenEnv === "string") {
+                influx.tokenEnv = ts.dbTokenEnv;
+                mapped(`${at}.dbTokenEnv`, ts.dbTokenEnv, "databaseConfig.timeseries.influxdb.tokenEnv", ts.dbTokenEnv);
+            }
+            if (typeof ts.dbTokenFile === "string") {
+                influx.tokenFile = ts.dbTokenFile;
+                mapped(
+                    `${at}.dbTokenFile`,
+                    ts.dbTokenFile,
+                    "databaseConfig.timeseries.influxdb.tokenFile",
+                    ts.dbTokenFile
+                );
+            }
+            document.databaseConfig = { timeseries: { influxdb: influx } };
+            paths.push(
+                ["databaseConfig.timeseries.influxdb.url", `${at}.address`],
+                ["databaseConfig.timeseries.influxdb.tokenEnv", `${at}.dbTokenEnv`],
+                ["databaseConfig.timeseries.influxdb.tokenFile", `${at}.dbTokenFile`],
+                ["databaseConfig.timeseries.influxdb", at]
+            );
+        } else if ("influxDB" in ts) {
+            noted(`${at}.influxDB`, ts.influxDB, "nothing to set: the time series go to the embedded SQLite store");
+        }
+        if (!unset(ts.dbUser)) noted(`${at}.dbUser`, ts.dbUser, "unused: vo-wot reaches InfluxDB with the token only");
+    }
+    if ("persistentDB" in db) {
+        const pdb = obj(db.persistentDB);
+        const at = "databaseConfig.persistentDB";
+        if (pdb.SQLite === "disabled") {
+            warn(`${at}.SQLite`, "disabled", "not honoured: node-wot-vo always keeps the VO's state in SQLite");
+        } else if ("SQLite" in pdb) noted(`${at}.SQLite`, pdb.SQLite, "nothing to set: SQLite is always on");
+        if (!unset(pdb.dbFilePath)) {
+            document.databaseConfig = {
+                ...document.databaseConfig,
+                persistent: { sqlite: { path: pdb.dbFilePath as string } },
+            };
+            paths.push(["databaseConfig.persistent.sqlite.path", `${at}.dbFilePath`]);
+            mapped(
+                `${at}.dbFilePath`,
+                pdb.dbFilePath,
+                "databaseConfig.persistent.sqlite.path",
+                pdb.dbFilePath,
+                " (relative to the descriptor's directory; vo-wot: the working directory)"
+            );
+        }
+    }
+
+    // ---- the script ----
+    if (Array.isArray(raw.genericFunction)) {
+        raw.genericFunction.forEach((f, i) =>
+            warn(
+                `genericFunction[${i}]`,
+                f,
+                "not injected: vo-wot's Python functions; a node-wot-vo script has ctx.vo.history() and the VoStatus Thing"
+            )
+        );
+    }
+    const periodic = obj(raw.periodicFunction);
+    if (Object.keys(periodic).length > 0) document.periodicFunctions = {};
+    for (const [fn, ms] of Object.entries(periodic)) {
+        document.periodicFunctions![fn] = ms as number;
+        paths.push([`periodicFunctions.${fn}`, `periodicFunction.${fn}`]);
+        mapped(`periodicFunction.${fn}`, ms, `periodicFunctions.${fn}`, ms, " ms");
+    }
+
+    // ---- consumed VOs and the proxy (part 2 of issue 15) ----
+    const consumed = obj(raw.consumedVOs);
+    for (const [name, vo] of Object.entries(consumed)) {
+        warn(
+            `consumedVOs.${name}`,
+            obj(vo).url ?? "",
+            "not consumed yet (part 2 of issue 15): the script gets no consumed VO, its events and property changes are not subscribed"
+        );
+    }
+    const proxy = obj(raw.proxy);
+    for (const kind of ["propertiesMap", "actionsMap", "eventsMap"]) {
+        for (const [affordance, target] of Object.entries(obj(proxy[kind]))) {
+            const at = `proxy.${kind}.${affordance}`;
+            if (typeof target === "string" && !(target in consumed)) {
+                refuse(at, `names ${target}, which consumedVOs does not list (vo-wot fails on it too)`);
+            } else {
+                warn(
+                    at,
+                    target,
+                    "not proxied yet (part 2 of issue 15): served by the script's handler or the held value"
+                );
+            }
+        }
+    }
+    if (!unset(proxy.videoProperty)) refuse("proxy.videoProperty", "RTSP video is not supported by node-wot-vo");
+    return { document, mappings, problems, paths };
+}
+
+/** The vo-wot path a problem at a node-wot-vo path is reported at. */
+export function voWotPath(p: string, paths: [string, string][]): string {
+    let best: [string, string] | undefined;
+    for (const pair of paths) {
+        const [own] = pair;
+        if ((p === own || p.startsWith(`${own}.`)) && (best === undefined || own.length > best[0].length)) best = pair;
+    }
+    return best === undefined ? p : best[1] + p.slice(best[0].length);
+}
+
+/** `validate`'s line for one key. */
+export function mappingLine(m: KeyMapping): string {
+    if (m.kind === "mapped") return `${m.from}: ${m.value} -> ${m.to}`;
+    if (m.kind === "noted") return `${m.from}: ${m.value} -> ${m.to}`;
+    return `warning: ${m.from}: ${m.value}: ${m.to}`;
+}
+
+/** Rebases a relative path of a descriptor in `fromDir` for one written to `toDir`. */
+export function rebase(p: string, fromDir: string, toDir: string): string {
+    if (path.isAbsolute(p)) return p;
+    const rel = path.relative(toDir, path.resolve(fromDir, p));
+    return rel === "" ? "." : rel.split(path.sep).join("/");
+}
