@@ -84,15 +84,7 @@ function voWotValidator(): ReturnType<Ajv["compile"]> {
 
 /** Reads and validates a descriptor file; relative paths in it resolve against its directory. */
 export function loadDescriptor(file: string, env: NodeJS.ProcessEnv = process.env): RunConfig {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (err) {
-        throw new DescriptorError(file, [
-            { path: "(file)", message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` },
-        ]);
-    }
-    return parseDescriptor(text, file, env);
+    return loadDescriptorReport(file, env).config;
 }
 
 /**

@@ -7,7 +7,7 @@ import { migrateDescriptor } from "../../src/cli/migrate";
 import { mappingLine } from "../../src/cli/vo-wot-descriptor";
 import { coapRequest } from "../protocols/coap/coap-clients";
 import { freeTcpPort, freeUdpPort } from "../helpers/free-port";
-import { influxForTests } from "../helpers/influxdb-server";
+import { influxForTests, InfluxServer } from "../helpers/influxdb-server";
 import { CLI, NodeProcess, ROOT } from "../helpers/node-process";
 import { tempDir } from "../helpers/vo-fixture";
 
@@ -300,6 +300,7 @@ describe("node-wot-vo validate, migrate and run with vo-wot descriptors", functi
     for (const [name, td, script] of fixtures) {
         it(`run serves ${name}'s TD over HTTP and CoAP`, async function () {
             const env: NodeJS.ProcessEnv = {};
+            let influx: InfluxServer | undefined;
             const http = await freeTcpPort();
             const coap = await freeUdpPort();
             const doc = parseDocument(fs.readFileSync(fixture(name), "utf8"));
@@ -307,7 +308,8 @@ describe("node-wot-vo validate, migrate and run with vo-wot descriptors", functi
             doc.setIn(["bindingNB", "ports", "coapPort"], coap);
             doc.setIn(["databaseConfig", "persistentDB", "dbFilePath"], "vo.db");
             if (name === "influx-vo.yaml") {
-                const { connection } = await influxForTests(this);
+                const { connection, server } = await influxForTests(this);
+                influx = server;
                 doc.setIn(["databaseConfig", "timeseriesDB", "address"], connection.url);
                 env.VO1_INFLUX_TOKEN = connection.token;
             }
@@ -326,7 +328,9 @@ describe("node-wot-vo validate, migrate and run with vo-wot descriptors", functi
                 expect(fs.existsSync(path.join(dir, "vo.db"))).to.equal(true);
                 if (name === "cvo.yaml") expect(vo.output).to.include("node-wot-vo: warning: consumedVOs.vo1: ");
             } finally {
-                expect(await vo.stop()).to.equal(0);
+                const code = await vo.stop();
+                await influx?.stop();
+                expect(code).to.equal(0);
             }
             if (env.VO1_INFLUX_TOKEN !== undefined) expect(vo.output).to.not.include(env.VO1_INFLUX_TOKEN);
         });

@@ -24,6 +24,8 @@ export interface InfluxConnection {
  * with a random token; it can be killed and restarted on the same data and port.
  */
 export class InfluxServer implements InfluxConnection {
+    /** Servers started and not stopped yet: a leftover keeps mocha from exiting, so the root hook stops them. */
+    static readonly running = new Set<InfluxServer>();
     readonly org = "wot";
     private child: ChildProcess | undefined;
     private log = "";
@@ -42,6 +44,7 @@ export class InfluxServer implements InfluxConnection {
     static async start(bin: string): Promise<InfluxServer> {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vo-influxd-"));
         const server = new InfluxServer(bin, dir, await freeTcpPort(), crypto.randomBytes(24).toString("hex"));
+        InfluxServer.running.add(server);
         await server.launch();
         const res = await fetch(`${server.url}/api/v2/setup`, {
             method: "POST",
@@ -80,6 +83,7 @@ export class InfluxServer implements InfluxConnection {
     }
 
     async stop(): Promise<void> {
+        InfluxServer.running.delete(this);
         await this.kill("SIGTERM");
         fs.rmSync(this.dir, { recursive: true, force: true });
     }

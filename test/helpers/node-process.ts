@@ -11,6 +11,8 @@ export const CLI = path.join(ROOT, "dist", "src", "cli", "main.js");
 
 /** A Node.js child process whose output is kept, for examples and the CLI. */
 export class NodeProcess {
+    /** Processes started and not exited yet: the root hook kills leftovers so mocha can exit. */
+    static readonly running = new Set<NodeProcess>();
     output = "";
     private readonly exit: Promise<number | null>;
 
@@ -21,7 +23,13 @@ export class NodeProcess {
         this.child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env } });
         this.child.stdout!.on("data", (d) => (this.output += d));
         this.child.stderr!.on("data", (d) => (this.output += d));
-        this.exit = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
+        NodeProcess.running.add(this);
+        this.exit = new Promise((resolve) =>
+            this.child.once("exit", (code) => {
+                NodeProcess.running.delete(this);
+                resolve(code);
+            })
+        );
     }
 
     readonly child: ChildProcess;
