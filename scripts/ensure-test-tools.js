@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Before `npm test`: the outside programs the tests drive, installed when missing so that the test command alone
 // runs the whole suite on a fresh machine.
-//   - libcoap's coap-client (Debian libcoap3-bin), for the conformance walk: apt-get when run as root;
+//   - the Debian packages in DEBIAN_TOOLS (libcoap's coap-client, mosquitto, chromium): apt-get when run as root;
 //   - influxd, built once from source and cached by scripts/influxdb.sh (several minutes the first time, with a
 //     progress line at least every 30 s).
 // NODE_WOT_VO_QUICK_TESTS=1 skips both installs; the tests that need them then say that they are skipped.
@@ -15,28 +15,38 @@ const say = (line) => console.log(`node-wot-vo: ${line}`);
 
 const found = (cmd, args = ["--version"]) => spawnSync(cmd, args, { stdio: "ignore" }).error === undefined;
 
-function ensureCoapClient() {
-    if (found("coap-client-notls", ["-h"])) return true;
+/** The Debian packages the tests drive: the program each gives, and which tests skip without it. */
+const DEBIAN_TOOLS = [
+    { pkg: "libcoap3-bin", cmd: "coap-client-notls", args: ["-h"], used: "the conformance walk's libcoap calls" },
+    { pkg: "mosquitto", cmd: "mosquitto", args: ["-h"], used: "the MQTT tests (a real broker)" },
+    { pkg: "chromium", cmd: "chromium", args: ["--version"], used: "the dashboard tests (a real browser)" },
+];
+
+/** apt-get installs whichever of DEBIAN_TOOLS is missing, when run as root; otherwise says what will skip. */
+function ensureDebianTools() {
+    const missing = DEBIAN_TOOLS.filter((t) => !found(t.cmd, t.args));
+    if (missing.length === 0) return;
+    const names = missing.map((t) => t.pkg).join(" ");
+    const skipped = missing.map((t) => t.used).join("; ");
     if (quick) {
-        say("NODE_WOT_VO_QUICK_TESTS=1: coap-client-notls not installed, the conformance walk skips libcoap's calls");
-        return true;
+        say(`NODE_WOT_VO_QUICK_TESTS=1: ${names} not installed; skipped: ${skipped}`);
+        return;
     }
     if (process.getuid?.() !== 0 || !found("apt-get")) {
-        say("coap-client-notls missing and apt-get cannot run here: install libcoap3-bin to run libcoap's calls");
-        return true;
+        say(`${names} missing and apt-get cannot run here: install them, or these are skipped: ${skipped}`);
+        return;
     }
-    say("installing libcoap3-bin (libcoap's coap-client) for the conformance walk");
+    say(`installing ${names} (apt-get) for ${skipped}`);
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
     for (const args of [
         ["update", "-qq"],
-        ["install", "-y", "-qq", "libcoap3-bin"],
+        ["install", "-y", "-qq", ...missing.map((t) => t.pkg)],
     ]) {
         if (spawnSync("apt-get", args, { stdio: "inherit", env }).status !== 0) {
-            say(`apt-get ${args.join(" ")} failed: libcoap's calls will be skipped`);
-            return true;
+            say(`apt-get ${args.join(" ")} failed; skipped: ${skipped}`);
+            return;
         }
     }
-    return true;
 }
 
 /** Runs scripts/influxdb.sh install, printing a line whenever it has been quiet for 30 s. */
@@ -77,7 +87,7 @@ function ensureInfluxd() {
     });
 }
 
-ensureCoapClient();
+ensureDebianTools();
 ensureInfluxd().then((ok) => {
     if (!ok && process.env.CI === "true") process.exit(1);
 });
