@@ -282,9 +282,9 @@ describe("conformance walk: every form of every TD the example VOs serve, called
                         const abort = new AbortController();
                         const poll = httpCall(call.href, "GET", { accept: call.contentType, signal: abort.signal });
                         poll.catch(() => undefined);
-                        await waitFor(opened, 5000, `an open ${call.scheme} observer row of ${call.name}`);
+                        await waitFor(opened, 15_000, `an open ${call.scheme} observer row of ${call.name}`);
                         abort.abort();
-                        await waitFor(closed, 5000, `the observer row of ${call.name} closed`);
+                        await waitFor(closed, 15_000, `the observer row of ${call.name} closed`);
                     } else {
                         const agent = new coap.Agent();
                         try {
@@ -299,11 +299,11 @@ describe("conformance walk: every form of every TD the example VOs serve, called
                             } else if (!first.code.startsWith("2.")) {
                                 throw new Error(`registration: ${first.code} ${first.body.toString()}`);
                             }
-                            await waitFor(opened, 5000, `an open CoAP observer row of ${call.name}`);
+                            await waitFor(opened, 15_000, `an open CoAP observer row of ${call.name}`);
                             const dereg = await coapDeregister(call.href, first.token!);
                             if (!dereg.code.startsWith("2.")) throw new Error(`deregistration: ${dereg.code}`);
                             first.close?.();
-                            await waitFor(closed, 5000, `the CoAP observer row of ${call.name} closed`);
+                            await waitFor(closed, 15_000, `the CoAP observer row of ${call.name} closed`);
                         } finally {
                             agent.close();
                         }
