@@ -5,6 +5,7 @@ import {
     resolveInfluxDbOptions,
 } from "./timeseries/influxdb/influxdb-options";
 import { DEFAULT_PROTOCOL_LIMITS, ProtocolLimits } from "./protocols/protocol-face";
+import type { CatalogueOptions } from "./protocols/http/http-catalogue";
 import { DEFAULT_WRITE_BUFFER_OPTIONS, WriteBufferOptions } from "./timeseries/write-buffer";
 import { ResolvedVoStateOptions, resolveVoStateOptions, VoStateOptions } from "./vo-state/vo-state-options";
 
@@ -20,6 +21,8 @@ export interface VoPersistenceOptions {
     vo?: VoStateOptions;
     /** what the VO's protocol servers accept */
     protocols?: Partial<ProtocolLimits>;
+    /** a catalogue of the VO's TDs on a port of its own, as vo-wot's (`/`, `/<thing>`, `/.well-known/wot`); default none */
+    catalogue?: CatalogueOptions;
     recording?: Partial<WriteBufferOptions> & {
         /** values larger than this many bytes of JSON are recorded cut and flagged; default 65536 */
         maxValueBytes?: number;
@@ -32,6 +35,7 @@ export interface ResolvedOptions {
     writeBuffer: WriteBufferOptions;
     maxValueBytes: number;
     protocols: ProtocolLimits;
+    catalogue?: Required<CatalogueOptions>;
     vo: ResolvedVoStateOptions;
 }
 
@@ -100,6 +104,20 @@ export function resolveOptions(
                 DEFAULT_PROTOCOL_LIMITS.observerTimeoutMs
             ),
         },
+        catalogue: catalogueOptions(options.catalogue),
         vo: voStateOptions(options.vo),
     };
+}
+
+function catalogueOptions(o: CatalogueOptions | undefined): Required<CatalogueOptions> | undefined {
+    if (o === undefined) return undefined;
+    if (o === null || typeof o !== "object" || !Number.isInteger(o.port) || o.port < 0 || o.port > 65535) {
+        throw new InvalidOptionsError(
+            `node-wot-vo option catalogue.port must be an integer from 0 to 65535, got ${JSON.stringify(o?.port)}`
+        );
+    }
+    if (o.host !== undefined && (typeof o.host !== "string" || o.host.length === 0)) {
+        throw new InvalidOptionsError("node-wot-vo option catalogue.host must be a non-empty string");
+    }
+    return { port: o.port, host: o.host ?? "127.0.0.1" };
 }

@@ -4,6 +4,7 @@ import { HistoryService } from "./history/history-service";
 import { parseHistoryParams } from "./history/history-params";
 import { createLogger } from "./log";
 import { ProtocolRefusal, protocolFor, ServerHooks } from "./protocols";
+import { CatalogueServer } from "./protocols/http/http-catalogue";
 import { instrumentThing, recordRefusal } from "./recording/thing-recorder";
 import { Database } from "./sqlite/database";
 import { migrate } from "./sqlite/migrations";
@@ -46,6 +47,7 @@ export class VoPersistence {
     private servers: ProtocolServer[] = [];
     private errorsAtLastCheck = 0;
     private readonly historyService: HistoryService;
+    private catalogueServer: CatalogueServer | undefined;
 
     private constructor(
         readonly options: ResolvedOptions,
@@ -157,6 +159,7 @@ export class VoPersistence {
     /** Writes what is left and closes the stores. Idempotent. */
     close(): Promise<void> {
         this.closing ??= (async () => {
+            await this.catalogueServer?.close();
             await this.state.close();
             await this.buffer.close();
             await this.store.close();
@@ -164,6 +167,35 @@ export class VoPersistence {
             debug("closed: %o", this.buffer.getStats());
         })();
         return this.closing;
+    }
+
+    /** Where the catalogue listens, once the servient started with one configured. */
+    get catalogue(): { host: string; port: number } | undefined {
+        const c = this.catalogueServer;
+        return c === undefined ? undefined : { host: c.host, port: c.port };
+    }
+
+    /** The catalogue lists the Things under the keys the HTTP server serves their TDs at (else their ids). */
+    private async startCatalogue(servient: Servient): Promise<void> {
+        const options = this.options.catalogue;
+        if (options === undefined || this.catalogueServer !== undefined) return;
+        const entries = (): Iterable<[string, ExposedThing]> => {
+            const web = this.servers.find((s) => s.scheme === "http" || s.scheme === "https") as unknown as
+                { getThings?: () => Map<string, ExposedThing> } | undefined;
+            if (typeof web?.getThings === "function") return web.getThings();
+            return Object.keys(servient.getThings()).flatMap((id): [string, ExposedThing][] => {
+                const thing = servient.getThing(id);
+                return thing === undefined ? [] : [[id, thing]];
+            });
+        };
+        try {
+            this.catalogueServer = await CatalogueServer.start(options, entries);
+        } catch (err) {
+            throw new Error(
+                `catalogue: cannot listen on ${options.host}:${options.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`
+            );
+        }
+        debug("catalogue on %s:%d", options.host, this.catalogueServer.port);
     }
 
     private hook(servient: Servient): void {
@@ -210,6 +242,12 @@ export class VoPersistence {
         servient.start = async () => {
             const wot = await start();
             await this.state.start(wot);
+            try {
+                await this.startCatalogue(servient);
+            } catch (err) {
+                await servient.shutdown().catch(() => undefined); // nothing left listening half-started
+                throw err;
+            }
             return wot;
         };
         const shutdown = servient.shutdown.bind(servient);

@@ -7,6 +7,7 @@
  * address: 127.0.0.1              # servers bind to it and TDs advertise it; default 127.0.0.1
  * http: { port: 8080 }            # or false: no HTTP server; port 0..65535 (0: any free port); default 8080
  * coap: { port: 5683 }            # or false; default 5683
+ * catalogue: 9090                 # a catalogue of the TDs on its own port (as vo-wot's); default none
  * security:                       # default nosec
  *   scheme: basic                 # nosec | basic
  *   usernameEnv: VO_USER          # basic: names of environment variables holding the credentials,
@@ -65,6 +66,7 @@ export interface DescriptorDocument {
     address?: string;
     http?: false | { port?: number };
     coap?: false | { port?: number };
+    catalogue?: number | null;
     security?: { scheme: "nosec" | "basic"; usernameEnv?: string; passwordEnv?: string };
     databaseConfig?: {
         timeseries?: {
@@ -145,6 +147,7 @@ export const DESCRIPTOR_SCHEMA = {
         address: nonEmpty,
         http: server,
         coap: server,
+        catalogue: { type: ["integer", "null"], minimum: 0, maximum: 65535 },
         security: {
             type: "object",
             additionalProperties: false,

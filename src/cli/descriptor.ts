@@ -578,6 +578,10 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
             sqlite: { path: path.resolve(dir, sqlitePath) },
             influxdb,
             vo,
+            catalogue:
+                typeof doc.catalogue === "number"
+                    ? { port: doc.catalogue, host: doc.address ?? DEFAULT_ADDRESS }
+                    : undefined,
             protocols:
                 doc.protocols === undefined
                     ? undefined

@@ -36,7 +36,6 @@ const VO_WOT_TOP = [
     "type",
     "resourceType",
     "deploymentType",
-    "catalogue",
     "bindingNB",
     "bindingSB",
     "genericFunction",
@@ -291,11 +290,9 @@ export function translateVoWot(raw: Obj): VoWotTranslation {
         );
     }
     if ("catalogue" in raw && !unset(raw.catalogue)) {
-        warn(
-            "catalogue",
-            raw.catalogue,
-            "not served yet (the catalogue is part 5 of issue 15): each TD is served by the HTTP server at http://<address>:<http port>/<thing>"
-        );
+        document.catalogue = raw.catalogue as number;
+        paths.push(["catalogue", "catalogue"]);
+        mapped("catalogue", raw.catalogue, "catalogue", raw.catalogue, " (/, /<thing> and /.well-known/wot)");
     }
 
     // ---- northbound: the servers ----

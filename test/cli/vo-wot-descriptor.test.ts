@@ -35,7 +35,7 @@ const lineOf = (name: string, text: string) =>
 const lines = (file: string) => loadDescriptorReport(file, ENV).mappings.map(mappingLine);
 
 describe("vo-wot descriptors, read as they are", function () {
-    it("a plain VO (HTTP, CoAP, SQLite): every key mapped or noted, the catalogue warned", function () {
+    it("a plain VO (HTTP, CoAP, SQLite, a catalogue): every key mapped or noted, none warned", function () {
         const r = loadDescriptorReport(fixture("plain-vo.yaml"), {});
         expect(r.dialect).to.equal("vo-wot");
         expect(r.config).to.deep.equal({
@@ -47,6 +47,7 @@ describe("vo-wot descriptors, read as they are", function () {
             persistence: {
                 sqlite: { path: path.join(FIXTURES, "vo2.db") },
                 vo: { selfCheckIntervalMs: 30_000, selfCheckTimeoutMs: 2000, keepStatusRows: 10_000 },
+                catalogue: { port: 9090, host: "127.0.0.1" },
             },
             periodic: {},
             descriptorDir: FIXTURES,
@@ -58,11 +59,11 @@ describe("vo-wot descriptors, read as they are", function () {
             "bindingNB.bindingModeNB[0]: H -> http on",
             "bindingNB.bindingModeNB[1]: U -> coap on",
             "bindingNB.securityNB.securityScheme: nosec -> security.scheme nosec",
+            "catalogue: 9090 -> catalogue 9090 (/, /<thing> and /.well-known/wot)",
         ]);
-        expect(l.find((x) => x.startsWith("warning: catalogue: 9090: not served yet"))).to.not.equal(undefined);
         // every key of the file has its line: the `None` ones as unset, as vo-wot reads them
         expect(r.mappings.map((m) => m.from)).to.include.members(["type", "resourceType", "deploymentType"]);
-        expect(r.mappings.filter((m) => m.kind === "warning").map((m) => m.from)).to.deep.equal(["catalogue"]);
+        expect(r.mappings.filter((m) => m.kind === "warning").map((m) => m.from)).to.deep.equal([]);
     });
 
     it("a VO with InfluxDB: the token from dbTokenEnv, the MQTT client and generic functions warned", function () {
@@ -95,13 +96,12 @@ describe("vo-wot descriptors, read as they are", function () {
         expect(e.problems[0].line).to.equal(lineOf("influx-vo.yaml", "dbTokenEnv: VO1_INFLUX_TOKEN")).and.above(1);
     });
 
-    it("a cVO: consumedVOs, proxy maps, WebSocket and the catalogue are warned, each by its key", function () {
+    it("a cVO: consumedVOs, proxy maps and WebSocket are warned, each by its key", function () {
         const r = loadDescriptorReport(fixture("cvo.yaml"), {});
         expect(r.config).to.include({ name: "cvo", httpPort: 8080, coapPort: 5683 });
         expect(r.config.periodic).to.deep.equal({ sample: 2000 });
         expect(r.config.persistence).to.not.have.property("influxdb");
         expect(r.mappings.filter((m) => m.kind === "warning").map((m) => m.from)).to.deep.equal([
-            "catalogue",
             "bindingNB.bindingModeNB[2]",
             "bindingNB.ports.websocketPort",
             "genericFunction[0]",
@@ -265,7 +265,8 @@ describe("node-wot-vo validate, migrate and run with vo-wot descriptors", functi
         expect(out[0]).to.equal(`vo-wot descriptor ${fixture("cvo.yaml")}: what each key became`);
         expect(out).to.include("  bindingNB.ports.httpPort: 8080 -> http.port 8080");
         expect(out).to.include("  periodicFunction.sample: 2000 -> periodicFunctions.sample 2000 ms");
-        expect(out.filter((l) => l.startsWith("  warning: "))).to.have.length(10);
+        expect(out).to.include("  catalogue: 9090 -> catalogue 9090 (/, /<thing> and /.well-known/wot)");
+        expect(out.filter((l) => l.startsWith("  warning: "))).to.have.length(9);
         expect(out).to.include(`valid: VO cvo, TD ${fixture("cvo.td.json")}, script ${fixture("cvo.js")}`);
 
         const target = path.join(dir, "cvo.yaml");
@@ -307,6 +308,8 @@ describe("node-wot-vo validate, migrate and run with vo-wot descriptors", functi
             doc.setIn(["bindingNB", "ports", "httpPort"], http);
             doc.setIn(["bindingNB", "ports", "coapPort"], coap);
             doc.setIn(["databaseConfig", "persistentDB", "dbFilePath"], "vo.db");
+            const catalogue = doc.has("catalogue") ? await freeTcpPort() : undefined;
+            if (catalogue !== undefined) doc.set("catalogue", catalogue);
             if (name === "influx-vo.yaml") {
                 const { connection, server } = await influxForTests(this);
                 influx = server;
@@ -326,6 +329,10 @@ describe("node-wot-vo validate, migrate and run with vo-wot descriptors", functi
                 expect(overCoap.code).to.equal("2.05");
                 expect(JSON.parse(overCoap.text).title).to.equal(title);
                 expect(fs.existsSync(path.join(dir, "vo.db"))).to.equal(true);
+                if (catalogue !== undefined) {
+                    const listing = (await (await fetch(`http://127.0.0.1:${catalogue}/`)).json()) as object;
+                    expect(listing).to.have.property(title);
+                }
                 if (name === "cvo.yaml") expect(vo.output).to.include("node-wot-vo: warning: consumedVOs.vo1: ");
             } finally {
                 const code = await vo.stop();

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { ProtocolServer } from "@node-wot/core";
+import { Helpers, ProtocolServer } from "@node-wot/core";
 import { createLogger } from "../../log";
 import { formatAddress } from "../../model/address";
 import type { Protocol } from "../../model/interaction-record";
@@ -24,6 +24,7 @@ import { answerText, authorized, HttpServerInternals, operationOf, recordRefused
 import { fixThingPropertyForms } from "./http-td-forms";
 import { serveThingProperties } from "./http-thing-properties";
 import { answerThingList } from "./http-things-list";
+import { answerDirectory, baseOf, WELL_KNOWN_WOT } from "./http-thing-directory";
 
 type Handle = (this: unknown, req: IncomingMessage, res: ServerResponse) => unknown;
 
@@ -137,8 +138,15 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
         return original.call(self, req, res);
     };
 
+    const directoryPaths = { things: `${WELL_KNOWN_WOT}/things` };
     const serve = (self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin): unknown => {
         const method = req.method;
+        if (req.url?.startsWith(WELL_KNOWN_WOT)) {
+            const fallback = `${s.scheme}://${Helpers.toUriLiteral(Helpers.getAddresses()[0] ?? "127.0.0.1")}:${s.getPort()}`;
+            const base = baseOf(req, s.scheme, fallback, s.baseUri);
+            answerDirectory(req, res, base, "Thing Description Directory", directoryPaths, () => s.getThings());
+            return;
+        }
         if (method === "GET") {
             if (req.url === "/") return answerThingList(s, res);
             if (hooks.history !== undefined && isHistoryPath(req.url))
