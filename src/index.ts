@@ -31,7 +31,7 @@ export { WriteStats, WriteBufferOptions } from "./timeseries/write-buffer";
 export { setStaticAddress } from "./protocols/static-address";
 export { VoCoapServer } from "./protocols/coap/coap-server";
 export { VoCoapClientFactory, CoapResponseError } from "./protocols/coap/coap-client-factory";
-export { VoHttpClientFactory, VoHttpClient } from "./protocols/http/http-client-factory";
+export { VoHttpClientFactory, VoHttpsClientFactory, VoHttpClient } from "./protocols/http/http-client-factory";
 export {
     DeviceProxy,
     DeviceProxyError,

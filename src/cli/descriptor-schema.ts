@@ -6,12 +6,16 @@
  * name: environment-vo            # required; [A-Za-z0-9_.-], 1 to 64 characters
  * address: 127.0.0.1              # servers bind to it and TDs advertise it; default 127.0.0.1
  * http: { port: 8080 }            # or false: no HTTP server; port 0..65535 (0: any free port); default 8080
+ *                                 #   certFile + keyFile (PEM, relative to the descriptor): HTTPS instead
  * coap: { port: 5683 }            # or false; default 5683
  * catalogue: 9090                 # a catalogue of the TDs on its own port (as vo-wot's); default none
  * security:                       # default nosec
- *   scheme: basic                 # nosec | basic
+ *   scheme: basic                 # nosec | basic | bearer
  *   usernameEnv: VO_USER          # basic: names of environment variables holding the credentials,
  *   passwordEnv: VO_PASSWORD      #   which must be set when the descriptor is loaded
+ *   tokensEnv: VO_TOKENS          # bearer, one of: a variable holding the accepted tokens (comma or space
+ *   tokensFile: secrets/tokens    #   separated), a file of them (one per line, # comments), or the public
+ *   jwtPublicKeyFile: jwt.pem     #   key (PEM) of the JWTs accepted (RS*, PS*, ES*, EdDSA; exp and nbf held)
  * databaseConfig:
  *   timeseries:
  *     influxdb:                   # absent or enabled: false: time series in the embedded SQLite store
@@ -64,10 +68,17 @@ export type DurationText = number | string;
 export interface DescriptorDocument {
     name: string;
     address?: string;
-    http?: false | { port?: number };
+    http?: false | { port?: number; certFile?: string; keyFile?: string };
     coap?: false | { port?: number };
     catalogue?: number | null;
-    security?: { scheme: "nosec" | "basic"; usernameEnv?: string; passwordEnv?: string };
+    security?: {
+        scheme: "nosec" | "basic" | "bearer";
+        usernameEnv?: string;
+        passwordEnv?: string;
+        tokensEnv?: string;
+        tokensFile?: string;
+        jwtPublicKeyFile?: string;
+    };
     databaseConfig?: {
         timeseries?: {
             influxdb?: {
@@ -137,6 +148,22 @@ const server = {
     },
 } as const;
 
+/** The HTTP server: HTTPS with a certificate and its key, both or neither. */
+const httpServer = {
+    if: { type: "boolean" },
+    then: { const: false },
+    else: {
+        type: "object",
+        additionalProperties: false,
+        properties: {
+            port: { type: "integer", minimum: 0, maximum: 65535 },
+            certFile: { type: "string", minLength: 1 },
+            keyFile: { type: "string", minLength: 1 },
+        },
+        dependencies: { certFile: ["keyFile"], keyFile: ["certFile"] },
+    },
+} as const;
+
 export const DESCRIPTOR_SCHEMA = {
     $schema: "http://json-schema.org/draft-07/schema#",
     type: "object",
@@ -145,7 +172,7 @@ export const DESCRIPTOR_SCHEMA = {
     properties: {
         name: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.-]+$" },
         address: nonEmpty,
-        http: server,
+        http: httpServer,
         coap: server,
         catalogue: { type: ["integer", "null"], minimum: 0, maximum: 65535 },
         security: {
@@ -153,9 +180,12 @@ export const DESCRIPTOR_SCHEMA = {
             additionalProperties: false,
             required: ["scheme"],
             properties: {
-                scheme: { enum: ["nosec", "basic"] },
+                scheme: { enum: ["nosec", "basic", "bearer"] },
                 usernameEnv: envName,
                 passwordEnv: envName,
+                tokensEnv: envName,
+                tokensFile: { type: "string", minLength: 1 },
+                jwtPublicKeyFile: { type: "string", minLength: 1 },
             },
             if: { properties: { scheme: { const: "basic" } } },
             then: { required: ["usernameEnv", "passwordEnv"] },

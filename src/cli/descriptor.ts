@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -22,7 +23,13 @@ export interface RunConfig {
     httpPort?: number;
     /** absent: no CoAP server */
     coapPort?: number;
-    security: { scheme: "nosec" } | { scheme: "basic"; username: string; password: string };
+    security:
+        | { scheme: "nosec" }
+        | { scheme: "basic"; username: string; password: string }
+        /** the tokens accepted, or the public key (PEM) of the JWTs accepted */
+        | { scheme: "bearer"; tokens?: string[]; jwtPublicKey?: string };
+    /** absent: plain HTTP; the certificate and key files (absolute) of HTTPS */
+    https?: { certFile: string; keyFile: string };
     /** for VoPersistence.attach; sqlite.path absolute, vo filled with every default */
     persistence: VoPersistenceOptions & { sqlite: { path: string }; vo: VoStateOptions };
     /** exported script function -> interval, ms */
@@ -415,6 +422,66 @@ function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.Proc
             problem("coap", "must be false when security.scheme is basic (CoAP carries no basic authentication)");
         }
     }
+    const readable = (file: string, p: string, check?: (text: string) => string | undefined): void => {
+        const abs = path.resolve(dir, file);
+        let text: string;
+        try {
+            text = fs.readFileSync(abs, "utf8");
+        } catch (err) {
+            problem(p, `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
+            return;
+        }
+        const why = check?.(text); // says what is wrong, never what the file holds
+        if (why !== undefined) problem(p, `${abs} ${why}`);
+    };
+    if (doc.security?.scheme === "bearer") {
+        const s = doc.security;
+        const sources = (["tokensEnv", "tokensFile", "jwtPublicKeyFile"] as const).filter((k) => s[k] !== undefined);
+        if (sources.length !== 1) {
+            problem(
+                "security",
+                sources.length === 0
+                    ? "bearer needs what it accepts: tokensEnv, tokensFile or jwtPublicKeyFile"
+                    : `give one of tokensEnv, tokensFile and jwtPublicKeyFile, not ${sources.join(" and ")}`
+            );
+        } else if (s.tokensEnv !== undefined) {
+            envVar(s.tokensEnv, "security.tokensEnv");
+        } else if (s.tokensFile !== undefined) {
+            readable(s.tokensFile, "security.tokensFile", (t) =>
+                tokensOf(t).length === 0 ? "holds no token" : undefined
+            );
+        } else if (s.jwtPublicKeyFile !== undefined) {
+            readable(s.jwtPublicKeyFile, "security.jwtPublicKeyFile", (t) => {
+                try {
+                    crypto.createPublicKey(t);
+                    return undefined;
+                } catch {
+                    return "is not a PEM public key";
+                }
+            });
+        }
+        if (doc.coap !== false) {
+            problem("coap", "must be false when security.scheme is bearer (CoAP carries no bearer token)");
+        }
+    }
+    if (doc.http !== false && doc.http?.certFile !== undefined && doc.http.keyFile !== undefined) {
+        readable(doc.http.certFile, "http.certFile", (t) => {
+            try {
+                new crypto.X509Certificate(t);
+                return undefined;
+            } catch {
+                return "is not a PEM certificate";
+            }
+        });
+        readable(doc.http.keyFile, "http.keyFile", (t) => {
+            try {
+                crypto.createPrivateKey(t);
+                return undefined;
+            } catch {
+                return "is not a PEM private key";
+            }
+        });
+    }
 
     const influx = doc.databaseConfig?.timeseries?.influxdb;
     const ip = "databaseConfig.timeseries.influxdb";
@@ -497,6 +564,15 @@ function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.Proc
 
 // ---- the RunConfig ----
 
+/** Bearer tokens as a variable or a file holds them: comma, space or line separated; `#` starts a comment line. */
+function tokensOf(text: string): string[] {
+    return text
+        .split(/\r?\n/)
+        .filter((line) => !line.trimStart().startsWith("#"))
+        .flatMap((line) => line.split(/[\s,]+/))
+        .filter((t) => t.length > 0);
+}
+
 /** Drops absent optional fields, so a config compares and prints without `undefined`s. */
 function defined<T extends object>(o: T): T {
     return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -507,10 +583,30 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
     const port = (server: DescriptorDocument["http"], fallback: number) =>
         server === false ? undefined : (server?.port ?? fallback);
 
+    const sec = doc.security;
     const security: RunConfig["security"] =
-        doc.security?.scheme === "basic"
-            ? { scheme: "basic", username: env[doc.security.usernameEnv!]!, password: env[doc.security.passwordEnv!]! }
-            : { scheme: "nosec" };
+        sec?.scheme === "basic"
+            ? { scheme: "basic", username: env[sec.usernameEnv!]!, password: env[sec.passwordEnv!]! }
+            : sec?.scheme === "bearer"
+              ? defined({
+                    scheme: "bearer" as const,
+                    tokens:
+                        sec.tokensEnv !== undefined
+                            ? tokensOf(env[sec.tokensEnv]!)
+                            : sec.tokensFile !== undefined
+                              ? tokensOf(fs.readFileSync(path.resolve(dir, sec.tokensFile), "utf8"))
+                              : undefined,
+                    jwtPublicKey:
+                        sec.jwtPublicKeyFile === undefined
+                            ? undefined
+                            : fs.readFileSync(path.resolve(dir, sec.jwtPublicKeyFile), "utf8"),
+                })
+              : { scheme: "nosec" };
+    const web = doc.http === false ? undefined : doc.http;
+    const https =
+        web?.certFile === undefined || web.keyFile === undefined
+            ? undefined
+            : { certFile: path.resolve(dir, web.certFile), keyFile: path.resolve(dir, web.keyFile) };
 
     const influx = doc.databaseConfig?.timeseries?.influxdb;
     let influxdb: InfluxDbOptions | undefined;
@@ -574,6 +670,7 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
         httpPort: port(doc.http, DEFAULT_HTTP_PORT),
         coapPort: port(doc.coap, DEFAULT_COAP_PORT),
         security,
+        https,
         persistence: defined({
             sqlite: { path: path.resolve(dir, sqlitePath) },
             influxdb,

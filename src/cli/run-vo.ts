@@ -3,7 +3,7 @@ import { HttpServer } from "@node-wot/binding-http";
 import type * as WoT from "wot-typescript-definitions";
 import { VoCoapClientFactory } from "../protocols/coap/coap-client-factory";
 import { VoCoapServer } from "../protocols/coap/coap-server";
-import { VoHttpClientFactory } from "../protocols/http/http-client-factory";
+import { VoHttpClientFactory, VoHttpsClientFactory } from "../protocols/http/http-client-factory";
 import { setStaticAddress } from "../protocols/static-address";
 import { VoPersistence } from "../plugin";
 import { attachDevicePush } from "../proxy/device-push";
@@ -36,6 +36,7 @@ export interface RunningVo {
 }
 
 const BASIC_SCHEME = "basic_sc";
+const BEARER_SCHEME = "bearer_sc";
 
 /** The descriptor, TD and script are each valid but do not go together. */
 export class InvalidRunError extends Error {
@@ -75,11 +76,17 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
 
     setStaticAddress(config.address);
     const servient = new Servient();
-    const security = config.security.scheme === "basic" ? [{ scheme: "basic" }] : undefined;
+    const security = config.security.scheme === "nosec" ? undefined : [{ scheme: config.security.scheme }];
     const http =
         config.httpPort === undefined
             ? undefined
-            : new HttpServer({ port: config.httpPort, address: config.address, security: security as never });
+            : new HttpServer({
+                  port: config.httpPort,
+                  address: config.address,
+                  security: security as never,
+                  serverCert: config.https?.certFile,
+                  serverKey: config.https?.keyFile,
+              });
     const coap =
         config.coapPort === undefined
             ? undefined
@@ -88,6 +95,7 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
     // binding-coap 0.8.16 is typed against its own copy of @node-wot/core
     if (coap !== undefined) servient.addServer(coap as never);
     servient.addClientFactory(new VoHttpClientFactory());
+    servient.addClientFactory(new VoHttpsClientFactory());
     servient.addClientFactory(new VoCoapClientFactory() as never);
 
     const vo = await VoPersistence.attach(servient, config.persistence);
@@ -223,7 +231,7 @@ function setScriptHandlers(
 
 /**
  * Every Thing the servient produces (the VO's own, the mirror, the VO status Thing, any a script
- * produces) is listed, and with basic security gets a basic security definition and the VO's
+ * produces) is listed, and with basic or bearer security gets its security definition and the VO's
  * credentials before it is exposed, so none is left open by accident.
  */
 function watchThings(servient: Servient, security: RunConfig["security"], produced: ExposedThing[]): void {
@@ -235,6 +243,15 @@ function watchThings(servient: Servient, security: RunConfig["security"], produc
             thing.securityDefinitions = { [BASIC_SCHEME]: { scheme: "basic", in: "header" } };
             thing.security = BASIC_SCHEME;
             servient.addCredentials({ [thing.id]: { username: security.username, password: security.password } });
+        } else if (security.scheme === "bearer") {
+            // what protocols/http/http-bearer checks a request's token against, per Thing
+            const jwt = security.jwtPublicKey;
+            thing.securityDefinitions = {
+                [BEARER_SCHEME]: { scheme: "bearer", in: "header", format: jwt === undefined ? "opaque" : "jwt" },
+            } as never;
+            thing.security = BEARER_SCHEME;
+            for (const token of security.tokens ?? []) servient.addCredentials({ [thing.id]: { token } });
+            if (jwt !== undefined) servient.addCredentials({ [thing.id]: { publicKey: jwt } });
         }
         return added;
     };

@@ -144,7 +144,13 @@ export const VO_WOT_SCHEMA = {
                 externalCertificate: { type: "boolean" },
                 mqttCAFile: optText,
                 OSCORECredentialsMap: optText,
-                securityNB: security(["nosec", "basic", "bearer"], { usernameEnv: envName, passwordEnv: envName }),
+                securityNB: security(["nosec", "basic", "bearer"], {
+                    usernameEnv: envName,
+                    passwordEnv: envName,
+                    tokensEnv: envName,
+                    tokensFile: optText,
+                    jwtPublicKeyFile: optText,
+                }),
             },
         },
         bindingSB: {
@@ -369,9 +375,21 @@ export function translateVoWot(raw: Obj): VoWotTranslation {
     }
     if (!unset(nb.mqttCAFile)) warn("bindingNB.mqttCAFile", nb.mqttCAFile, "MQTT is not served yet");
     if (!unset(nb.routerURL)) noted("bindingNB.routerURL", nb.routerURL, "unused: Zenoh is not served");
-    for (const k of ["serverCert", "serverKey"]) {
-        if (!unset(nb[k])) {
-            refuse(`bindingNB.${k}`, "HTTPS is not supported yet (part 4 of issue 15): the VO would serve plain HTTP");
+    const cert = unset(nb.serverCert) ? undefined : (nb.serverCert as string);
+    const key = unset(nb.serverKey) ? undefined : (nb.serverKey as string);
+    if (cert !== undefined || key !== undefined) {
+        if (cert === undefined || key === undefined) {
+            refuse(
+                `bindingNB.${cert === undefined ? "serverKey" : "serverCert"}`,
+                "HTTPS needs both serverCert and serverKey"
+            );
+        } else if (document.http === false || document.http === undefined) {
+            noted("bindingNB.serverCert", cert, "unused: H is not in bindingModeNB");
+        } else {
+            document.http = { ...document.http, certFile: cert, keyFile: key };
+            paths.push(["http.certFile", "bindingNB.serverCert"], ["http.keyFile", "bindingNB.serverKey"]);
+            mapped("bindingNB.serverCert", cert, "http.certFile", cert, " (HTTPS)");
+            mapped("bindingNB.serverKey", key, "http.keyFile", key);
         }
     }
     if (nb.externalCertificate === true) {
@@ -417,10 +435,28 @@ export function translateVoWot(raw: Obj): VoWotTranslation {
             );
         }
     } else if (scheme === "bearer") {
-        refuse(
-            "bindingNB.securityNB.securityScheme",
-            "bearer is not supported yet (part 4 of issue 15): the VO would be open"
-        );
+        const sources = (["tokensEnv", "tokensFile", "jwtPublicKeyFile"] as const).filter((k) => !unset(sec[k]));
+        if (sources.length === 0) {
+            refuse(
+                "bindingNB.securityNB.securityScheme",
+                "bearer needs what it accepts: tokensEnv (an environment variable holding the tokens), tokensFile (a file of them) or jwtPublicKeyFile (the key JWTs are signed with); a literal token is refused"
+            );
+        } else {
+            document.security = { scheme: "bearer" };
+            mapped("bindingNB.securityNB.securityScheme", scheme, "security.scheme", scheme);
+            paths.push(["security", "bindingNB.securityNB"]);
+            for (const k of sources) {
+                document.security[k] = sec[k] as string;
+                paths.push([`security.${k}`, `bindingNB.securityNB.${k}`]);
+                mapped(`bindingNB.securityNB.${k}`, sec[k], `security.${k}`, sec[k]);
+            }
+        }
+        if (has("U")) {
+            refuse(
+                "bindingNB.bindingModeNB",
+                "U (CoAP) with securityScheme bearer: node-wot's CoAP server checks no credentials, the VO would be open over CoAP; remove U"
+            );
+        }
     } else if (scheme === "nosec") {
         mapped("bindingNB.securityNB.securityScheme", scheme, "security.scheme", scheme);
         document.security = { scheme: "nosec" };

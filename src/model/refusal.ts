@@ -5,6 +5,7 @@
  */
 export type RefusalReason =
     | "bad-request"
+    | "unauthorized"
     | "not-found"
     | "method-not-allowed"
     | "not-acceptable"

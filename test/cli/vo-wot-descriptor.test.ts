@@ -196,7 +196,7 @@ describe("vo-wot descriptors, read as they are", function () {
         expect(basic.message).to.not.include("SECRET");
     });
 
-    it("refuses what would run the VO open or wrong: bearer, basic over CoAP, HTTPS, a proxy to no consumed VO", function () {
+    it("refuses what would run the VO open or wrong: bearer with nothing to accept or over CoAP, half HTTPS, basic over CoAP, a proxy to no consumed VO", function () {
         const e = refused(
             [
                 "name: a",
@@ -209,11 +209,34 @@ describe("vo-wot descriptors, read as they are", function () {
             ].join("\n")
         );
         expect(e.problems.map((p) => p.path)).to.deep.equal([
+            "bindingNB.bindingModeNB",
             "bindingNB.serverCert",
             "bindingNB.securityNB.securityScheme",
             "periodicFunction.example_function",
             "proxy.propertiesMap.temperature",
         ]);
+        // HTTPS and bearer as node-wot-vo reads them: files named, read and checked, errors at vo-wot's keys
+        const https = refused(
+            [
+                "name: a",
+                "bindingNB:",
+                "    bindingModeNB: [H]",
+                "    serverCert: /etc/vo/no-cert.pem",
+                "    serverKey: /etc/vo/no-key.pem",
+                "    securityNB: { securityScheme: bearer, tokensEnv: VO_TOKENS }",
+            ].join("\n"),
+            { VO_TOKENS: "t1,t2" }
+        );
+        expect(https.problems.map((p) => `${p.path}: ${p.message}`)).to.deep.equal([
+            "bindingNB.serverCert: cannot read /etc/vo/no-cert.pem: ENOENT",
+            "bindingNB.serverKey: cannot read /etc/vo/no-key.pem: ENOENT",
+        ]);
+        const bearer = parseDescriptor(
+            "name: a\nbindingNB:\n    bindingModeNB: [H]\n    securityNB: { securityScheme: bearer, tokensEnv: VO_TOKENS }\n",
+            "a.yaml",
+            { VO_TOKENS: "t1, t2" }
+        );
+        expect(bearer.security).to.deep.equal({ scheme: "bearer", tokens: ["t1", "t2"] });
         const b = refused(
             "name: a\nbindingNB:\n    securityNB: { securityScheme: basic, usernameEnv: U, passwordEnv: P }\n",
             { U: "u", P: "p" }

@@ -3,6 +3,7 @@ import type { RequestOrigin } from "../../model/request-context";
 
 export const COAP_CODE: Record<RefusalReason, string> = {
     "bad-request": "4.00",
+    unauthorized: "4.01",
     "not-found": "4.04",
     "method-not-allowed": "4.05",
     "not-acceptable": "4.06",

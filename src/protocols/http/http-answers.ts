@@ -4,6 +4,7 @@ import type { RequestOrigin } from "../../model/request-context";
 
 export const HTTP_STATUS: Record<RefusalReason, number> = {
     "bad-request": 400,
+    unauthorized: 401,
     "not-found": 404,
     "method-not-allowed": 405,
     "not-acceptable": 406,

@@ -44,11 +44,20 @@ export class VoHttpClient extends HttpClient {
 
 /** Registers `VoHttpClient` for http:// forms: `servient.addClientFactory(new VoHttpClientFactory())`. */
 export class VoHttpClientFactory extends HttpClientFactory {
-    constructor(private readonly httpConfig: HttpConfig | null = null) {
+    constructor(protected readonly httpConfig: HttpConfig | null = null) {
         super(httpConfig);
     }
 
     override getClient(): HttpClient {
         return new VoHttpClient(this.httpConfig ?? undefined);
+    }
+}
+
+/** The same for https:// forms (`allowSelfSigned` in the config trusts a self-signed server). */
+export class VoHttpsClientFactory extends VoHttpClientFactory {
+    override readonly scheme: string = "https";
+
+    override getClient(): HttpClient {
+        return new VoHttpClient(this.httpConfig ?? undefined, true);
     }
 }

@@ -4,7 +4,7 @@ import { createLogger } from "../../log";
 import { formatAddress } from "../../model/address";
 import type { Protocol } from "../../model/interaction-record";
 import { RequestRefusedError } from "../../model/refusal";
-import { RequestOrigin, runAsRequest } from "../../model/request-context";
+import { currentRequest, RequestOrigin, runAsRequest } from "../../model/request-context";
 import type { ProtocolFace, ServerHooks } from "../protocol-face";
 import { answerFromContext, answerRedirect } from "./http-answers";
 import {
@@ -17,6 +17,7 @@ import {
 import { acceptIsDefault, negotiate, notAcceptableText, steer } from "./http-content-negotiation";
 import { describeHistoryOnExpose } from "../history-description";
 import { isHistoryPath, serveHistory } from "./http-history";
+import { fixBearerCheck } from "./http-bearer";
 import { httpProbe } from "./http-probe";
 import { refuseReadOnlyWrite } from "./http-read-only-write";
 import { stopClosesConnections } from "./http-server-stop";
@@ -180,6 +181,14 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
         emitInContext(res, request);
         return runAsRequest(request, serve, this, req, res, request);
     };
+    // a refusal for want of credentials is recorded under the affordance the URL names, as others are
+    fixBearerCheck(s as never, (_thing, req, why) => {
+        const target = targetOf(s, req.url);
+        const op = target === undefined ? undefined : operationOf(target, req.method);
+        if (op === undefined) return;
+        const error = new RequestRefusedError("unauthorized", why);
+        recordRefused(hooks, currentRequest() ?? originOf(req), target, op, error);
+    });
     fixThingPropertyForms(s);
     if (hooks.history !== undefined) describeHistoryOnExpose(server, ["application/json", "text/csv"]);
     refuseLargeBeforeContinue(
