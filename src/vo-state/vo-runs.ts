@@ -34,6 +34,8 @@ export class VoRuns {
     private runId: number | undefined;
     private timer: NodeJS.Timeout | undefined;
     private beat: Promise<void> | undefined;
+    /** what this run's start found of the run before it */
+    previous: PreviousRun | undefined;
 
     constructor(
         private readonly db: Database,
@@ -57,6 +59,7 @@ export class VoRuns {
         if (previous === undefined) return undefined;
         const clean = previous.stopped_at !== null;
         const endedAt = new Date(previous.stopped_at ?? previous.last_seen);
+        this.previous = { startedAt: new Date(previous.started_at), endedAt, clean };
         if (marked.changes > 0) {
             warn(
                 "the previous run (started %s) ended without a clean stop; last seen %s",
@@ -64,7 +67,7 @@ export class VoRuns {
                 endedAt.toISOString()
             );
         } else debug("the previous run stopped cleanly at %s", endedAt.toISOString());
-        return { startedAt: new Date(previous.started_at), endedAt, clean };
+        return this.previous;
     }
 
     private heartbeat(): Promise<void> {

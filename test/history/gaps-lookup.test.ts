@@ -111,6 +111,7 @@ describe("gap lookup: vo_run, device_status and device_thing read back as gaps (
             endedAt: new Date(s(290)),
             clean: false,
         });
+        expect(second.previous?.clean, "kept for the VO to show").to.equal(false);
         await second.end();
         const rows = await db.all<{ stopped_at: number | null; unclean: number }>(
             "SELECT stopped_at, unclean FROM vo_run ORDER BY id"
