@@ -189,6 +189,12 @@ function withGaps(
         if (row !== undefined) out.push({ time, value: row.value, ...(gap === undefined ? {} : { gap }) });
         else if (gap !== undefined) out.push({ time, value: null, gap });
     }
+    // a row outside the aligned windows (none expected) is kept as the store gave it, never dropped
+    const stray = [...byIndex].filter(([i]) => i < 0n || i >= count).map(([, r]) => ({ time: r.time, value: r.value }));
+    if (stray.length > 0) {
+        out.push(...stray);
+        out.sort((a, b) => a.time.getTime() - b.time.getTime());
+    }
     return q.descending ? out.reverse() : out;
 }
 

@@ -83,6 +83,12 @@ class Rig {
         return { http: find("http"), coap: find("coap") };
     }
 
+    /** The gaps of one answer over HTTP only, for polling while they change. */
+    async httpGaps(thing: string, property: string, query: string): Promise<Gap[]> {
+        const { http } = await this.hrefs(thing, property);
+        return ((await (await fetch(`${http}?${query}`)).json()) as RawAnswer).gaps;
+    }
+
     /** One answer over HTTP and the same over CoAP; their gaps must agree. */
     async raw(thing: string, property: string, query: string): Promise<RawAnswer> {
         const { http, coap } = await this.hrefs(thing, property);
@@ -257,12 +263,17 @@ for (const store of ["embedded", "influxdb"] as const) {
             await rig.dataAfter(begin);
             const killedAt = Date.now();
             await rig.device!.stop("SIGKILL");
-            await waitFor(async () => (await deviceStateAt(rig.httpPort)) === "lost", 10_000, "the device lost");
-            const lostSeenAt = Date.now();
-
             // while it is lost, the gap is open and ends at the range's end
             const rangeEnd = Date.now() + 60_000;
+            await waitFor(
+                async () =>
+                    (await rig.httpGaps("environmentsensorvo", "label", `from=${begin}&to=${rangeEnd}`)).length > 0,
+                10_000,
+                "an open device-lost gap"
+            );
+            const lostSeenAt = Date.now();
             const open = await rig.raw("environmentsensorvo", "label", `from=${begin}&to=${rangeEnd}`);
+            expect(await deviceStateAt(rig.httpPort)).to.equal("lost");
             expect(open.gaps).to.have.length(1);
             expect(open.gaps[0]).to.include({
                 reason: "device-lost",
@@ -280,8 +291,20 @@ for (const store of ["embedded", "influxdb"] as const) {
 
             const restartAt = Date.now();
             await rig.startDevice();
-            await waitFor(async () => (await deviceStateAt(rig.httpPort)) === "alive", 10_000, "the device recovered");
+            await waitFor(
+                async () => {
+                    const now = await rig.httpGaps(
+                        "environmentsensorvo",
+                        "label",
+                        `from=${begin}&to=${Date.now() + 1}`
+                    );
+                    return now.length === 1 && now[0].open === undefined;
+                },
+                10_000,
+                "the gap closed by the recovery"
+            );
             const aliveSeenAt = Date.now();
+            expect(await deviceStateAt(rig.httpPort)).to.equal("alive");
             await rig.dataAfter(aliveSeenAt);
             const end = Date.now();
 
