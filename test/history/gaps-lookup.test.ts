@@ -1,6 +1,10 @@
 import path from "node:path";
 import { expect } from "chai";
 import { GapLookup, HistoryGap } from "../../src/history/history-gaps";
+import { parseHistoryParams } from "../../src/history/history-params";
+import { HistoryService } from "../../src/history/history-service";
+import { SqliteTimeSeriesStore } from "../../src/timeseries/sqlite/sqlite-time-series-store";
+import { propertyRecord } from "../helpers/records";
 import { Database } from "../../src/sqlite/database";
 import { migrate } from "../../src/sqlite/migrations";
 import { VoRuns } from "../../src/vo-state/vo-runs";
@@ -124,5 +128,73 @@ describe("gap lookup: vo_run, device_status and device_thing read back as gaps (
         const third = new VoRuns(db, 100);
         expect((await third.begin())?.clean).to.equal(true);
         await third.end();
+    });
+
+    it("CSV pages carry each gap once, as a row in time order, oldest or newest first; windows in it are null", async function () {
+        await run(0, 10, 10);
+        await run(20, 999.5, null);
+        const store = new SqliteTimeSeriesStore(db);
+        await store.write([0, 5, 25, 30].map((sec) => propertyRecord("level", sec, s(sec))));
+        const service = new HistoryService(store, new GapLookup(db));
+        const csvPages = async (order: string): Promise<string[][]> => {
+            const pages: string[][] = [];
+            let cursor: string | undefined;
+            for (let n = 0; n < 4; n++) {
+                const query = new URLSearchParams({ from: String(s(0)), to: String(s(40)), limit: "2", order });
+                if (cursor !== undefined) query.set("cursor", cursor);
+                const reply = await service.answer(
+                    "urn:test:thing",
+                    "property",
+                    "level",
+                    parseHistoryParams(query),
+                    "csv"
+                );
+                // time, value and the gap columns of each row after the header
+                pages.push(
+                    reply.body
+                        .trim()
+                        .split("\r\n")
+                        .slice(1)
+                        .map((l) => l.split(","))
+                        .map((f) => [f[0], f[6], f[13], f[14]].join(" "))
+                );
+                cursor = reply.next;
+                if (cursor === undefined) break;
+            }
+            return pages;
+        };
+        const gapRow = `${iso(10)}  vo-down ${iso(20)}`;
+        const point = (sec: number) => `${iso(sec)} ${sec}  `;
+        expect(await csvPages("oldest")).to.deep.equal([
+            [point(0), point(5)],
+            [gapRow, point(25), point(30)],
+        ]);
+        // newest first, the gap's start (10 s) is in the second page's span (before 25 s)
+        expect(await csvPages("newest")).to.deep.equal([
+            [point(30), point(25)],
+            [gapRow, point(5), point(0)],
+        ]);
+
+        const windows = JSON.parse(
+            (
+                await service.answer(
+                    "urn:test:thing",
+                    "property",
+                    "level",
+                    parseHistoryParams(
+                        new URLSearchParams({ from: String(s(0)), to: String(s(40)), every: "5s", fn: "max" })
+                    ),
+                    "json"
+                )
+            ).body
+        ) as { windows: unknown[] };
+        expect(windows.windows).to.deep.equal([
+            { time: iso(0), value: 0 },
+            { time: iso(5), value: 5 },
+            { time: iso(10), value: null, gap: "vo-down" },
+            { time: iso(15), value: null, gap: "vo-down" },
+            { time: iso(25), value: 25 },
+            { time: iso(30), value: 30 },
+        ]);
     });
 });
