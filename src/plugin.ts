@@ -1,5 +1,6 @@
 import type { ExposedThing, ProtocolServer, Servient } from "@node-wot/core";
 import { resolveOptions, ResolvedOptions, VoPersistenceOptions } from "./config";
+import { GapLookup } from "./history/history-gaps";
 import { HistoryService } from "./history/history-service";
 import { parseHistoryParams } from "./history/history-params";
 import { createLogger } from "./log";
@@ -17,6 +18,7 @@ import { SqliteTimeSeriesStore } from "./timeseries/sqlite/sqlite-time-series-st
 import type { AggregateRow, HistoryQuery, HistoryRecord, TimeSeriesStore } from "./timeseries/time-series-store";
 import { WriteBuffer, WriteStats } from "./timeseries/write-buffer";
 import type { ServerUnderCheck, StoreCheck } from "./liveness/self-check";
+import { VoRuns } from "./vo-state/vo-runs";
 import { VoState } from "./vo-state/vo-state";
 
 const { debug, warn } = createLogger("plugin");
@@ -43,6 +45,8 @@ export class VoPersistence {
     readonly influxdb: InfluxDbApi;
     /** self-check, device liveness, observers, redirects, device IP (the seed's VO tables) */
     readonly state: VoState;
+    /** the VO's starts, heartbeats and clean stops (vo_run): where history has vo-down gaps */
+    readonly runs: VoRuns;
     private closing: Promise<void> | undefined;
     private servers: ProtocolServer[] = [];
     private errorsAtLastCheck = 0;
@@ -56,7 +60,8 @@ export class VoPersistence {
         private readonly buffer: WriteBuffer
     ) {
         this.sqliteDb = new SqliteDb(db);
-        this.historyService = new HistoryService(store);
+        this.runs = new VoRuns(db, options.vo.heartbeatIntervalMs);
+        this.historyService = new HistoryService(store, new GapLookup(db));
         this.influxdb = store instanceof InfluxDbStore ? store : notConfiguredInfluxDb;
         this.state = new VoState(db, options.vo, () => this.servers as unknown as ServerUnderCheck[], {
             timeseries: () => this.storeCheck(),
@@ -136,6 +141,15 @@ export class VoPersistence {
         }
     }
 
+    /**
+     * Notes that `thing` fronts the device this VO monitors (a mirror, a Thing the device pushes
+     * to): while the device is lost, the Thing's history carries device-lost gaps.
+     */
+    async frontsDevice(thing: string): Promise<void> {
+        const device = this.options.vo.device?.url;
+        if (device !== undefined) await this.runs.frontsDevice(thing, device);
+    }
+
     /** The newest known value of a property (read, written or changed), or undefined. */
     latest(thing: string, property: string): Promise<HistoryRecord | undefined> {
         if (typeof thing !== "string" || typeof property !== "string") {
@@ -159,6 +173,7 @@ export class VoPersistence {
     /** Writes what is left and closes the stores. Idempotent. */
     close(): Promise<void> {
         this.closing ??= (async () => {
+            await this.runs.end().catch((err: Error) => warn("clean stop not recorded: %s", err.message));
             await this.catalogueServer?.close();
             await this.state.close();
             await this.buffer.close();
@@ -241,6 +256,7 @@ export class VoPersistence {
         const start = servient.start.bind(servient);
         servient.start = async () => {
             const wot = await start();
+            await this.runs.begin();
             await this.state.start(wot);
             try {
                 await this.startCatalogue(servient);

@@ -1,4 +1,5 @@
-import type { AggregateRow, HistoryRecord } from "../timeseries/time-series-store";
+import type { HistoryRecord } from "../timeseries/time-series-store";
+import type { GapReason, HistoryGap } from "./history-gaps";
 
 const POINT_COLUMNS = [
     "time",
@@ -35,6 +36,28 @@ export function pointOf(r: HistoryRecord): Record<string, unknown> {
     };
 }
 
+/** A gap as it goes over the wire: ISO 8601 times like the points'. */
+export function gapOf(g: HistoryGap): Record<string, unknown> {
+    return {
+        from: g.from.toISOString(),
+        to: g.to.toISOString(),
+        reason: g.reason,
+        ...(g.open ? { open: true } : {}),
+        ...(g.clean === undefined ? {} : { clean: g.clean }),
+    };
+}
+
+/** An aggregate window; `gap` when it overlaps a gap (value null when it holds no data). */
+export interface GapWindow {
+    time: Date;
+    value: number | null;
+    gap?: GapReason;
+}
+
+export function windowOf(w: GapWindow): Record<string, unknown> {
+    return { time: w.time.toISOString(), value: w.value, ...(w.gap === undefined ? {} : { gap: w.gap }) };
+}
+
 /** RFC 4180: a field holding a comma, a quote or a line break is quoted, its quotes doubled. */
 function csvField(value: unknown): string {
     if (value === undefined || value === null) return "";
@@ -44,17 +67,34 @@ function csvField(value: unknown): string {
 
 const csvLine = (fields: readonly unknown[]): string => `${fields.map(csvField).join(",")}\r\n`;
 
-export function pointsCsv(records: readonly HistoryRecord[]): string {
-    let out = csvLine(POINT_COLUMNS);
+const GAP_COLUMNS = ["gap", "gapTo", "gapOpen"] as const;
+
+/**
+ * Points, and gaps as rows of their own in time order: `time` is the gap's start, `gap` its
+ * reason, `gapTo` its end, `gapOpen` true while it goes on; the point columns stay empty.
+ */
+export function pointsCsv(
+    records: readonly HistoryRecord[],
+    gaps: readonly HistoryGap[] = [],
+    descending = false
+): string {
+    let out = csvLine([...POINT_COLUMNS, ...GAP_COLUMNS]);
+    const gapLine = (g: HistoryGap): string =>
+        csvLine([g.from.toISOString(), ...POINT_COLUMNS.slice(1).map(() => ""), g.reason, g.to.toISOString(), g.open]);
+    const before = (g: HistoryGap, r: HistoryRecord): boolean =>
+        descending ? g.from.getTime() > r.time.getTime() : g.from.getTime() <= r.time.getTime();
+    const pending = descending ? [...gaps].reverse() : [...gaps];
     for (const r of records) {
+        while (pending.length > 0 && before(pending[0], r)) out += gapLine(pending.shift()!);
         const p = pointOf(r);
-        out += csvLine(POINT_COLUMNS.map((c) => p[c]));
+        out += csvLine([...POINT_COLUMNS.map((c) => p[c]), "", "", ""]);
     }
+    for (const g of pending) out += gapLine(g);
     return out;
 }
 
-export function windowsCsv(rows: readonly AggregateRow[]): string {
-    let out = csvLine(["time", "value"]);
-    for (const w of rows) out += csvLine([w.time.toISOString(), w.value]);
+export function windowsCsv(rows: readonly GapWindow[]): string {
+    let out = csvLine(["time", "value", "gap"]);
+    for (const w of rows) out += csvLine([w.time.toISOString(), w.value, w.gap]);
     return out;
 }

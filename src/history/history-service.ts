@@ -8,7 +8,8 @@ import type {
     NormalizedHistoryQuery,
     TimeSeriesStore,
 } from "../timeseries/time-series-store";
-import { pointOf, pointsCsv, windowsCsv } from "./history-formats";
+import { gapOf, GapWindow, pointOf, pointsCsv, windowOf, windowsCsv } from "./history-formats";
+import type { GapLookup, GapReason, HistoryGap } from "./history-gaps";
 import { HistoryParams, MAX_HISTORY_WINDOWS } from "./history-params";
 
 /** What a protocol needs to answer: the body in the format asked for, and the cursor of the next page. */
@@ -35,9 +36,13 @@ const refuse = (message: string): RequestRefusedError => new RequestRefusedError
  * Answers history requests from the time-series store, for every protocol alike. Raw points are
  * paged with a cursor: the last point's timestamp (unique and increasing per VO) and the range's
  * end as the first page saw it, so pages neither repeat nor miss a point while new ones arrive.
+ * With a gap lookup, answers also say where the history is empty and why (vo-down, device-lost).
  */
 export class HistoryService {
-    constructor(private readonly store: TimeSeriesStore) {}
+    constructor(
+        private readonly store: TimeSeriesStore,
+        private readonly gapLookup?: GapLookup
+    ) {}
 
     async answer(
         thing: string,
@@ -64,7 +69,19 @@ export class HistoryService {
             rows.length > params.limit
                 ? encodeCursor({ q: digest, after: page[page.length - 1].timestampNs, stop: String(q.stopNs) })
                 : undefined;
-        if (format === "csv") return { contentType: "text/csv", body: pointsCsv(page), next };
+        if (format === "csv") {
+            // each gap once over all pages: on the page whose span holds its start (or the range's start)
+            const lastNs = next === undefined ? undefined : BigInt(page[page.length - 1].timestampNs);
+            const lower = base.descending ? (lastNs ?? q.startNs) : q.startNs;
+            const upper = base.descending ? q.stopNs : lastNs === undefined ? q.stopNs : lastNs + 1n;
+            const gaps = (await this.gapsOf(thing, lower, upper)).filter((g) => {
+                const at = BigInt(g.from.getTime()) * 1_000_000n;
+                const position = at > base.startNs ? at : base.startNs;
+                return position >= lower && position < upper;
+            });
+            return { contentType: "text/csv", body: pointsCsv(page, gaps, base.descending), next };
+        }
+        const gaps = await this.gapsOf(thing, q.startNs, q.stopNs);
         const body = {
             thing,
             kind,
@@ -73,9 +90,15 @@ export class HistoryService {
             to: nsToIso(q.stopNs),
             order: params.order,
             items: page.map(pointOf),
+            gaps: gaps.map(gapOf),
             ...(next === undefined ? {} : { next }),
         };
         return { contentType: "application/json", body: JSON.stringify(body), next };
+    }
+
+    private async gapsOf(thing: string, startNs: bigint, stopNs: bigint): Promise<HistoryGap[]> {
+        if (this.gapLookup === undefined || startNs >= stopNs) return [];
+        return this.gapLookup.gaps(thing, Number(startNs / 1_000_000n), Number((stopNs + 999_999n) / 1_000_000n));
     }
 
     private normalize(thing: string, kind: AffordanceKind, name: string, p: HistoryParams): NormalizedHistoryQuery {
@@ -117,7 +140,8 @@ export class HistoryService {
             );
         }
         const rows = (await this.store.history({ ...q, limit: MAX_HISTORY_WINDOWS })) as AggregateRow[];
-        if (format === "csv") return { contentType: "text/csv", body: windowsCsv(rows) };
+        const windows = withGaps(rows, await this.gapsOf(q.thing, q.startNs, q.stopNs), q, first, count);
+        if (format === "csv") return { contentType: "text/csv", body: windowsCsv(windows) };
         const body = {
             thing: q.thing,
             kind: q.kind,
@@ -126,10 +150,52 @@ export class HistoryService {
             to: nsToIso(q.stopNs),
             every,
             fn: q.aggregate!.fn,
-            windows: rows.map((w) => ({ time: w.time.toISOString(), value: w.value })),
+            windows: windows.map(windowOf),
         };
         return { contentType: "application/json", body: JSON.stringify(body) };
     }
+}
+
+/**
+ * The store's windows, each marked with the gap it overlaps, and in place of every window that
+ * holds no data but overlaps a gap one with value null: an empty window with no gap stays absent.
+ * Where gaps of both reasons overlap a window, vo-down is named (nothing at all was recorded).
+ */
+function withGaps(
+    rows: readonly AggregateRow[],
+    gaps: readonly HistoryGap[],
+    q: NormalizedHistoryQuery,
+    first: bigint,
+    count: bigint
+): GapWindow[] {
+    if (gaps.length === 0) return rows.map((r) => ({ time: r.time, value: r.value }));
+    const everyNs = q.aggregate!.everyNs;
+    const clip = (ns: bigint): number =>
+        Number((ns < q.startNs ? q.startNs : ns > q.stopNs ? q.stopNs : ns) / 1_000_000n);
+    const gapOver = (index: bigint): GapReason | undefined => {
+        const from = clip(first + index * everyNs);
+        const to = clip(first + (index + 1n) * everyNs);
+        const over = gaps.filter((g) => g.from.getTime() < to && g.to.getTime() > from);
+        return over.find((g) => g.reason === "vo-down")?.reason ?? over[0]?.reason;
+    };
+    // InfluxDB gives the first window the range's start as its time: place rows by index, not by time
+    const byIndex = new Map<bigint, AggregateRow>();
+    for (const r of rows) byIndex.set((BigInt(r.time.getTime()) * 1_000_000n - first) / everyNs, r);
+    const out: GapWindow[] = [];
+    for (let i = 0n; i < count; i++) {
+        const row = byIndex.get(i);
+        const gap = gapOver(i);
+        const time = row?.time ?? new Date(Number((first + i * everyNs) / 1_000_000n));
+        if (row !== undefined) out.push({ time, value: row.value, ...(gap === undefined ? {} : { gap }) });
+        else if (gap !== undefined) out.push({ time, value: null, gap });
+    }
+    // a row outside the aligned windows (none expected) is kept as the store gave it, never dropped
+    const stray = [...byIndex].filter(([i]) => i < 0n || i >= count).map(([, r]) => ({ time: r.time, value: r.value }));
+    if (stray.length > 0) {
+        out.push(...stray);
+        out.sort((a, b) => a.time.getTime() - b.time.getTime());
+    }
+    return q.descending ? out.reverse() : out;
 }
 
 function nsToIso(ns: bigint): string {

@@ -34,6 +34,8 @@ export interface ProxyHost {
         onDeviceChange(listener: DeviceListener): () => void;
     };
     latest(thing: string, property: string): Promise<HistoryRecord | undefined>;
+    /** notes that a Thing fronts the device, so the device's lost spells are gaps in its history */
+    frontsDevice?(thing: string): Promise<void>;
 }
 
 export interface ResolvedProxyOptions {
@@ -137,6 +139,7 @@ export class DeviceProxy {
         const mirror = await wot.produce(mirrorModel(td, maps, mirrorIdentity(td, options)));
         const proxy = new DeviceProxy(device, td, mirror, maps, host, resolved);
         proxy.setHandlers();
+        await host.frontsDevice?.(mirror.getThingDescription().id!);
         await mirror.expose();
         proxy.removeListener = host.state.onDeviceChange((_, event) => proxy.onDeviceChange(event));
         await proxy.subscribeRelays();

@@ -38,6 +38,9 @@ export function attachDevicePush(thing: WoT.ExposedThing, host: ProxyHost, optio
             return result;
         };
     };
+    if (td.id !== undefined) {
+        host.frontsDevice?.(td.id).catch((err: Error) => debug("device_thing not written: %s", err.message));
+    }
     wrap("handleWriteProperty", properties);
     wrap("handleInvokeAction", actions);
 }

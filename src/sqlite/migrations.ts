@@ -106,6 +106,31 @@ ALTER TABLE info ADD COLUMN updated_at DATETIME;
         description: "reads a proxy answered from the last recorded value while its device was lost",
         sql: `ALTER TABLE ts_interaction ADD COLUMN stale INTEGER NOT NULL DEFAULT 0;`,
     },
+    {
+        version: 6,
+        description: "runs of the VO (start, heartbeat, clean stop) and the Things that front its device",
+        // Times are epoch milliseconds. last_seen is the heartbeat: after a SIGKILL or a power loss
+        // it is the last moment the run is known to have been up; stopped_at is set by a clean stop.
+        // device_thing says whose history a device_status row explains (a mirror, a push target).
+        sql: `
+CREATE TABLE vo_run (
+    id INTEGER PRIMARY KEY,
+    started_at INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    heartbeat_ms INTEGER NOT NULL,
+    stopped_at INTEGER,
+    unclean INTEGER NOT NULL DEFAULT 0,
+    pid INTEGER
+);
+CREATE INDEX vo_run_start ON vo_run (started_at);
+CREATE TABLE device_thing (
+    thing TEXT NOT NULL,
+    device TEXT NOT NULL,
+    since INTEGER NOT NULL,
+    PRIMARY KEY (thing, device)
+);
+`,
+    },
 ];
 
 /** Brings the file to the newest version, each step in its own transaction; returns the version reached. */

@@ -12,6 +12,11 @@ export interface VoStateOptions {
     selfCheckTimeoutMs?: number;
     /** vo_status rows kept (default 10000) */
     keepStatusRows?: number;
+    /**
+     * how often the running VO notes in vo_run that it is up, ms (default 5000): after an
+     * unclean end (SIGKILL, power loss) its gap in history starts at most this long too late
+     */
+    heartbeatIntervalMs?: number;
     /** the device this VO fronts: liveness is probed when set */
     device?: { url: string } & Partial<DeviceMonitorOptions>;
     /** the device's address; default the host of device.url, else learned from its pushes */
@@ -25,10 +30,14 @@ export interface ResolvedVoStateOptions {
     selfCheckIntervalMs: number;
     selfCheckTimeoutMs: number;
     keepStatusRows: number;
+    heartbeatIntervalMs: number;
     device?: { url: string } & DeviceMonitorOptions;
     deviceIp?: string;
     redirects?: string[];
 }
+
+/** vo_run heartbeat: the tolerance of the start of a gap left by an unclean end. */
+export const DEFAULT_HEARTBEAT_MS = 5000;
 
 export const DEFAULT_DEVICE_MONITOR: DeviceMonitorOptions = {
     intervalMs: 5000,
@@ -75,6 +84,7 @@ export function resolveVoStateOptions(o: VoStateOptions = {}): ResolvedVoStateOp
         selfCheckIntervalMs: count(o.selfCheckIntervalMs, "selfCheckIntervalMs", 30_000, 0),
         selfCheckTimeoutMs: count(o.selfCheckTimeoutMs, "selfCheckTimeoutMs", 2000),
         keepStatusRows: count(o.keepStatusRows, "keepStatusRows", 10_000),
+        heartbeatIntervalMs: count(o.heartbeatIntervalMs, "heartbeatIntervalMs", DEFAULT_HEARTBEAT_MS, 100),
         device,
         deviceIp: o.deviceIp,
         redirects: o.redirects?.map((t, i) => normalizeRedirectTarget(t, `vo.redirects[${i}]`)),

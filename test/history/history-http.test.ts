@@ -140,7 +140,7 @@ describe("history over HTTP: GET <affordance>/history, found from the TD (real s
         expect(res.headers.get("content-type")).to.equal("text/csv");
         const [header, row] = res.text.split("\r\n");
         expect(header).to.equal(
-            "time,timestampNs,op,protocol,origin,ok,value,output,error,durationMs,valid,truncated,stale"
+            "time,timestampNs,op,protocol,origin,ok,value,output,error,durationMs,valid,truncated,stale,gap,gapTo,gapOpen"
         );
         expect(row).to.include(',"ÄÖ, ""quoted""\nline",');
     });
