@@ -3,6 +3,8 @@ import { resolveOptions, ResolvedOptions, VoPersistenceOptions } from "./config"
 import { HistoryService } from "./history/history-service";
 import { parseHistoryParams } from "./history/history-params";
 import { createLogger } from "./log";
+import type { AffordanceKind } from "./model/interaction-record";
+import { RequestRefusedError } from "./model/refusal";
 import { ProtocolRefusal, protocolFor, ServerHooks } from "./protocols";
 import { instrumentThing, recordRefusal } from "./recording/thing-recorder";
 import { Database } from "./sqlite/database";
@@ -46,6 +48,7 @@ export class VoPersistence {
     private servers: ProtocolServer[] = [];
     private errorsAtLastCheck = 0;
     private readonly historyService: HistoryService;
+    private servient: Servient | undefined;
 
     private constructor(
         readonly options: ResolvedOptions,
@@ -56,9 +59,13 @@ export class VoPersistence {
         this.sqliteDb = new SqliteDb(db);
         this.historyService = new HistoryService(store);
         this.influxdb = store instanceof InfluxDbStore ? store : notConfiguredInfluxDb;
-        this.state = new VoState(db, options.vo, () => this.servers as unknown as ServerUnderCheck[], {
-            timeseries: () => this.storeCheck(),
-        });
+        this.state = new VoState(
+            db,
+            options.vo,
+            () => this.servers as unknown as ServerUnderCheck[],
+            { timeseries: () => this.storeCheck() },
+            (thing, kind, name, query) => this.historyAction(thing, kind, name, query)
+        );
     }
 
     /** The time-series path is healthy while its queue has room and (InfluxDB) the server answers. */
@@ -134,6 +141,37 @@ export class VoPersistence {
         }
     }
 
+    /**
+     * The VO Thing's `history` action: what `GET <affordance>/history` answers in JSON, for an
+     * affordance of a Thing this servient exposes (else a not-found refusal, 404 / 4.04).
+     */
+    private async historyAction(
+        thing: string,
+        kind: AffordanceKind,
+        name: string,
+        query: URLSearchParams
+    ): Promise<unknown> {
+        const exposed = this.servient?.getThing(thing);
+        if (exposed === undefined)
+            throw new RequestRefusedError("not-found", `thing: no Thing ${JSON.stringify(thing)}`);
+        const maps = { property: exposed.properties, action: exposed.actions, event: exposed.events };
+        if (!Object.hasOwn(maps, kind)) {
+            throw new RequestRefusedError(
+                "bad-request",
+                `kind: must be property, action or event, not ${JSON.stringify(kind)}`
+            );
+        }
+        const map = maps[kind];
+        if (!Object.hasOwn(map, name)) {
+            throw new RequestRefusedError(
+                "not-found",
+                `name: Thing ${JSON.stringify(thing)} has no ${kind} ${JSON.stringify(name)}`
+            );
+        }
+        const reply = await this.historyService.answer(thing, kind, name, parseHistoryParams(query), "json");
+        return JSON.parse(reply.body) as unknown;
+    }
+
     /** The newest known value of a property (read, written or changed), or undefined. */
     latest(thing: string, property: string): Promise<HistoryRecord | undefined> {
         if (typeof thing !== "string" || typeof property !== "string") {
@@ -167,6 +205,7 @@ export class VoPersistence {
     }
 
     private hook(servient: Servient): void {
+        this.servient = servient;
         const record = this.buffer.push.bind(this.buffer);
         const instrument = (thing: ExposedThing): void =>
             instrumentThing(thing, record, {

@@ -1,4 +1,98 @@
 import type * as WoT from "wot-typescript-definitions";
+import type { AffordanceKind } from "../model/interaction-record";
+import { RequestRefusedError } from "../model/refusal";
+
+/**
+ * Answers the VO Thing's `history` action: the same JSON a history resource answers for `query`
+ * (its parameters as a client would send them); refusals (a bad parameter, an unknown Thing or
+ * affordance) are thrown as `RequestRefusedError`.
+ */
+export type HistoryAnswer = (
+    thing: string,
+    kind: AffordanceKind,
+    name: string,
+    query: URLSearchParams
+) => Promise<unknown>;
+
+const TIME_BOUND = {
+    oneOf: [
+        { type: "string", description: 'ISO 8601, or "-<duration>" back from now ("-1h")' },
+        { type: "integer", minimum: 0, description: "epoch milliseconds" },
+    ],
+};
+const OP_WORDS = ["read", "write", "change", "invoke", "emit"];
+
+/** The `history` action's input: the history resource's query parameters, plus which affordance. */
+const HISTORY_INPUT = {
+    type: "object",
+    required: ["thing", "kind", "name"],
+    additionalProperties: false,
+    properties: {
+        thing: { type: "string", description: "the Thing's id" },
+        kind: { type: "string", enum: ["property", "action", "event"] },
+        name: { type: "string", description: "the affordance's name" },
+        from: { ...TIME_BOUND, description: "inclusive; default: all" },
+        to: { ...TIME_BOUND, description: "exclusive; default: now" },
+        limit: { type: "integer", minimum: 1, maximum: 10000, description: "points per page, default 100" },
+        order: { type: "string", enum: ["oldest", "newest"] },
+        cursor: { type: "string", description: "the previous answer's next" },
+        op: {
+            description: "only these operations",
+            oneOf: [
+                { type: "string", description: 'comma-separated, e.g. "read,write"' },
+                { type: "array", items: { type: "string", enum: OP_WORDS } },
+            ],
+        },
+        ok: { type: "boolean", description: "true: successful interactions only" },
+        every: { type: "string", description: 'aggregate window, e.g. "1m"; with fn' },
+        fn: { type: "string", enum: ["mean", "min", "max", "count", "first", "last", "sum"] },
+    },
+};
+
+/** The `history` action's output: the JSON a history resource answers. */
+const HISTORY_OUTPUT = {
+    type: "object",
+    description: "as GET <affordance>/history answers: items and next (raw points), or every, fn and windows",
+    properties: {
+        thing: { type: "string" },
+        kind: { type: "string" },
+        name: { type: "string" },
+        from: { type: "string", format: "date-time" },
+        to: { type: "string", format: "date-time" },
+        order: { type: "string" },
+        items: { type: "array", items: { type: "object" } },
+        next: { type: "string" },
+        every: { type: "string" },
+        fn: { type: "string" },
+        windows: { type: "array", items: { type: "object" } },
+    },
+};
+
+const PARAMS = ["from", "to", "limit", "order", "cursor", "op", "ok", "every", "fn"] as const;
+
+/** The `history` action's input as the history resource's query: each given parameter as its text. */
+export function historyRequestOf(input: unknown): {
+    thing: string;
+    kind: AffordanceKind;
+    name: string;
+    query: URLSearchParams;
+} {
+    // the recorder has checked the input against HISTORY_INPUT; this guards a direct call
+    if (typeof input !== "object" || input === null) {
+        throw new RequestRefusedError("bad-request", "input: must be an object with thing, kind and name");
+    }
+    const i = input as Record<string, unknown>;
+    for (const key of ["thing", "kind", "name"]) {
+        if (typeof i[key] !== "string") throw new RequestRefusedError("bad-request", `${key}: must be a string`);
+    }
+    const query = new URLSearchParams();
+    for (const key of PARAMS) {
+        const v = i[key];
+        if (v === undefined) continue;
+        query.set(key, Array.isArray(v) ? v.join(",") : String(v));
+    }
+    return { thing: i.thing as string, kind: i.kind as AffordanceKind, name: i.name as string, query };
+}
 
 /** The VO's own Thing: its health, the device it fronts, observers, redirects and the device's address. */
 export function voThingModel(title: string, id: string): WoT.ExposedThingInit {
@@ -45,6 +139,16 @@ export function voThingModel(title: string, id: string): WoT.ExposedThingInit {
                 items: { type: "string" },
             },
             deviceIp: { description: "address of the device", type: "string", readOnly: true },
+        },
+        actions: {
+            history: {
+                description:
+                    "the recorded history of a property, action or event of a Thing this VO serves, as its history resource answers",
+                input: HISTORY_INPUT,
+                output: HISTORY_OUTPUT,
+                safe: true,
+                idempotent: false,
+            },
         },
         events: {
             statusChange: { description: "the self-check status changed", data: { type: "object" } },
