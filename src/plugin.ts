@@ -154,6 +154,13 @@ export class VoPersistence {
         const exposed = this.servient?.getThing(thing);
         if (exposed === undefined)
             throw new RequestRefusedError("not-found", `thing: no Thing ${JSON.stringify(thing)}`);
+        if (guardOf(exposed) !== "nosec" && guardOf(exposed) !== guardOf(this.voThing())) {
+            // the action cannot see the caller's credentials for that Thing: its own history resource can
+            throw new RequestRefusedError(
+                "not-found",
+                `thing: ${JSON.stringify(thing)} asks for ${guardOf(exposed)} credentials the VO Thing does not; read its own history resource`
+            );
+        }
         const maps = { property: exposed.properties, action: exposed.actions, event: exposed.events };
         if (!Object.hasOwn(maps, kind)) {
             throw new RequestRefusedError(
@@ -170,6 +177,11 @@ export class VoPersistence {
         }
         const reply = await this.historyService.answer(thing, kind, name, parseHistoryParams(query), "json");
         return JSON.parse(reply.body) as unknown;
+    }
+
+    private voThing(): ExposedThing | undefined {
+        const options = this.options.vo.thing;
+        return options === false ? undefined : this.servient?.getThing(options.id);
     }
 
     /** The newest known value of a property (read, written or changed), or undefined. */
@@ -263,4 +275,14 @@ export class VoPersistence {
         const decorations: VoServientDecorations = { vo: this, sqliteDb: this.sqliteDb, influxdb: this.influxdb };
         Object.assign(servient, decorations);
     }
+}
+
+/** The security scheme a Thing's clients must satisfy ("nosec" when none). */
+function guardOf(thing: ExposedThing | undefined): string {
+    if (thing === undefined) return "none";
+    for (const name of ([] as string[]).concat(thing.security ?? [])) {
+        const scheme = thing.securityDefinitions?.[name]?.scheme;
+        if (scheme !== undefined && scheme !== "nosec") return scheme;
+    }
+    return "nosec";
 }
