@@ -246,8 +246,9 @@ export class VoState {
         thing.setPropertyReadHandler("redirects", async () => this.redirects.all);
         thing.setPropertyWriteHandler("redirects", async (io) => this.setRedirects((await io.value()) as string[]));
         thing.setPropertyReadHandler("deviceIp", async () => (await this.deviceIp()) ?? "");
+        const self = this.options.thing.id;
         thing.setActionHandler("history", async (params) => {
-            const r = historyRequestOf(await params.value());
+            const r = historyRequestOf(await params.value(), self);
             return (await this.history(r.thing, r.kind, r.name, r.query)) as WoT.InteractionInput;
         });
         await thing.expose();

@@ -22,19 +22,22 @@ const TIME_BOUND = {
 };
 const OP_WORDS = ["read", "write", "change", "invoke", "emit"];
 
-/** The `history` action's input: the history resource's query parameters, plus which affordance. */
-const HISTORY_INPUT = {
+/**
+ * The `history` action's input: which affordance (by default this VO's own `status` property, so an
+ * empty input answers how the VO fared) and the history resource's query parameters.
+ */
+const historyInput = (self: string) => ({
     type: "object",
-    required: ["thing", "kind", "name"],
+    required: [], // every field has a default
     additionalProperties: false,
     properties: {
-        thing: { type: "string", description: "the Thing's id" },
-        kind: { type: "string", enum: ["property", "action", "event"] },
-        name: { type: "string", description: "the affordance's name" },
+        thing: { type: "string", description: "the Thing's id", default: self },
+        kind: { type: "string", enum: ["property", "action", "event"], default: "property" },
+        name: { type: "string", description: "the affordance's name", default: "status" },
         from: { ...TIME_BOUND, description: "inclusive; default: all" },
         to: { ...TIME_BOUND, description: "exclusive; default: now" },
-        limit: { type: "integer", minimum: 1, maximum: 10000, description: "points per page, default 100" },
-        order: { type: "string", enum: ["oldest", "newest"] },
+        limit: { type: "integer", minimum: 1, maximum: 10000, default: 100, description: "points per page" },
+        order: { type: "string", enum: ["oldest", "newest"], default: "oldest" },
         cursor: { type: "string", description: "the previous answer's next" },
         op: {
             description: "only these operations",
@@ -47,7 +50,7 @@ const HISTORY_INPUT = {
         every: { type: "string", description: 'aggregate window, e.g. "1m"; with fn' },
         fn: { type: "string", enum: ["mean", "min", "max", "count", "first", "last", "sum"] },
     },
-};
+});
 
 /** The `history` action's output: the JSON a history resource answers. */
 const HISTORY_OUTPUT = {
@@ -70,19 +73,26 @@ const HISTORY_OUTPUT = {
 
 const PARAMS = ["from", "to", "limit", "order", "cursor", "op", "ok", "every", "fn"] as const;
 
-/** The `history` action's input as the history resource's query: each given parameter as its text. */
-export function historyRequestOf(input: unknown): {
+/**
+ * The `history` action's input as the history resource's query: each given parameter as its text;
+ * `self` is the VO Thing's id, the default Thing.
+ */
+export function historyRequestOf(
+    input: unknown,
+    self: string
+): {
     thing: string;
     kind: AffordanceKind;
     name: string;
     query: URLSearchParams;
 } {
-    // the recorder has checked the input against HISTORY_INPUT; this guards a direct call
-    if (typeof input !== "object" || input === null) {
-        throw new RequestRefusedError("bad-request", "input: must be an object with thing, kind and name");
+    // the recorder has checked the input against the action's input schema; this guards a direct call
+    if (input === undefined || input === null) input = {};
+    if (typeof input !== "object" || Array.isArray(input)) {
+        throw new RequestRefusedError("bad-request", "input: must be an object (thing, kind, name, from, ...)");
     }
-    const i = input as Record<string, unknown>;
-    for (const key of ["thing", "kind", "name"]) {
+    const i: Record<string, unknown> = { thing: self, kind: "property", name: "status", ...input };
+    for (const key of ["thing", "kind", "name"] as const) {
         if (typeof i[key] !== "string") throw new RequestRefusedError("bad-request", `${key}: must be a string`);
     }
     const query = new URLSearchParams();
@@ -144,7 +154,7 @@ export function voThingModel(title: string, id: string): WoT.ExposedThingInit {
             history: {
                 description:
                     "the recorded history of a property, action or event of a Thing this VO serves, as its history resource answers",
-                input: HISTORY_INPUT,
+                input: historyInput(id),
                 output: HISTORY_OUTPUT,
                 safe: true,
                 idempotent: false,

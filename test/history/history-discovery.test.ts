@@ -207,9 +207,9 @@ describe("history discoverable from the TD: valid TDs, node-wot consumers, the V
         it(`answers the VO Thing's history action like the history resource, to invokeAction over ${scheme}`, async function () {
             const port = scheme === "http" ? vo.httpPort : vo.coapPort;
             const td = await wot.requestThingDescription(`${scheme}://127.0.0.1:${port}/vostatus`);
-            const input = td.actions!.history.input as { required: string[]; properties: Record<string, unknown> };
-            expect(input.required).to.have.members(["thing", "kind", "name"]);
+            const input = td.actions!.history.input as { properties: Record<string, { default?: unknown }> };
             expect(Object.keys(input.properties)).to.include.members(["from", "to", "limit", "cursor", "every", "fn"]);
+            expect(input.properties.thing.default).to.equal("urn:node-wot-vo:status");
             const voThing = await wot.consume(td);
             const formIndex = td.actions!.history.forms.findIndex((f) => f.href.startsWith(`${scheme}:`));
             const to = Date.now() + 1;
@@ -242,6 +242,13 @@ describe("history discoverable from the TD: valid TDs, node-wot consumers, the V
                 every: "1h",
                 fn: "count",
             });
+            // no input: the VO Thing's own status
+            const own = (await (await voThing.invokeAction("history", {}, { formIndex }))!.value()) as Page & {
+                thing: string;
+                name: string;
+            };
+            expect([own.thing, own.name]).to.deep.equal(["urn:node-wot-vo:status", "status"]);
+            expect(own.items).to.be.an("array");
             const counted = (windows.windows as { value: number | null }[]).reduce((a, w) => a + (w.value ?? 0), 0);
             expect(counted).to.equal(3);
             const hostile = await call({ thing: HOSTILE_ID, kind: "property", name: "a b,c/d%e\"f'" });
@@ -258,7 +265,7 @@ describe("history discoverable from the TD: valid TDs, node-wot consumers, the V
                 [{ thing: SENSOR, kind: "property", name: "temperature", cursor: "x" }, /cursor: does not parse/],
                 [{ thing: SENSOR, kind: "property", name: "temperature", limit: 10_001 }, /limit/],
                 [{ thing: SENSOR, kind: "thing", name: "temperature" }, /kind/],
-                [{ thing: SENSOR, name: "temperature" }, /kind/],
+                [{ thing: SENSOR, kind: "property", name: 5 }, /name/],
             ];
             const action = td.actions!.history.forms[formIndex].href;
             for (const [args, message] of refusals) {

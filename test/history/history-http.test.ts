@@ -75,7 +75,7 @@ for (const store of [embedded, influx()]) {
 
         before(async function () {
             vo = await startVo(await store.options(this));
-        expect(vo.vo.timeSeriesTarget).to.match(store === embedded ? /^sqlite:/ : /^influxdb:/);
+            expect(vo.vo.timeSeriesTarget).to.match(store === embedded ? /^sqlite:/ : /^influxdb:/);
             ({ td } = await exposeSensor(vo.wot));
             td = (await (await fetch(td.forms![0].href.replace(/\/properties$/, ""))).json()) as WoT.ThingDescription;
             href = historyHref(td.properties!.samplingInterval);
