@@ -1,10 +1,9 @@
 import { expect } from "chai";
 import type * as WoT from "wot-typescript-definitions";
 import { validateThingDescription } from "../../src/cli/td-validation";
-import type { VoPersistenceOptions } from "../../src";
-import { freshBuckets, influxForTests, InfluxServer } from "../helpers/influxdb-server";
 import { exposeSensor } from "../helpers/sensor-thing";
 import { startClient, startVo, VoFixture } from "../helpers/vo-fixture";
+import { embedded, storesUnderTest } from "./stores-under-test";
 
 const THING = "urn:dev:ops:environment-sensor-1";
 
@@ -24,30 +23,7 @@ function historyHref(affordance: unknown, contentType = "application/json"): str
     return link.href;
 }
 
-/** The VO's store: the embedded one, or a real InfluxDB (started for the suite, stopped after it). */
-interface StoreUnderTest {
-    name: string;
-    options(ctx: Mocha.Context): Promise<VoPersistenceOptions>;
-    stop(): Promise<void>;
-}
-
-const embedded: StoreUnderTest = { name: "embedded store", options: async () => ({}), stop: async () => undefined };
-
-function influx(): StoreUnderTest {
-    let server: InfluxServer | undefined;
-    return {
-        name: "real InfluxDB",
-        async options(ctx) {
-            const found = await influxForTests(ctx);
-            server = found.server;
-            const { url, org, token } = found.connection;
-            return { influxdb: { url, org, token, buckets: freshBuckets() } };
-        },
-        stop: async () => server?.stop(),
-    };
-}
-
-for (const store of [embedded, influx()]) {
+for (const store of storesUnderTest()) {
     describe(`history over HTTP: GET <affordance>/history, found from the TD (real servient, ${store.name})`, function () {
         this.timeout(60_000);
         let vo: VoFixture;
