@@ -140,9 +140,8 @@ async function openStore(
 
 /** The parameter names of a refusal as the command line writes them (`fn: ...` -> `--fn: ...`). */
 function asFlags(message: string): string {
-    return message
-        .replace(/^(from|to|limit|order|cursor|op|ok|every|fn)\b/, "--$1")
-        .replace(/\b(from must be before) to\b/, "--$1 --to");
+    if (message.startsWith("from must be before to")) return `--from must be before --to${message.slice(22)}`;
+    return message.replace(/^(from|to|limit|order|cursor|op|ok|every|fn)\b/, "--$1");
 }
 
 /**

@@ -25,6 +25,25 @@ function history(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: n
     });
 }
 
+/**
+ * The same command answered in this process (the CLI's own functions; a child process takes seconds to
+ * load on a busy machine): exit status as main() maps it, what it printed.
+ */
+async function historyHere(args: string[]): Promise<{ code: number; out: string; err: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    try {
+        await runHistoryCommand(
+            parseHistoryCommand(args),
+            (t) => out.push(t),
+            (line) => err.push(`${line}\n`)
+        );
+        return { code: 0, out: out.join(""), err: err.join("") };
+    } catch (e) {
+        return { code: e instanceof HistoryCommandError ? 2 : 1, out: out.join(""), err: (e as Error).message };
+    }
+}
+
 async function httpText(url: string, accept = "application/json"): Promise<string> {
     const res = await fetch(url, { headers: { accept } });
     expect(res.status, url).to.equal(200);
@@ -91,7 +110,7 @@ describe("node-wot-vo history: a VO's history from its store, without the VO (em
         expect(raw.out).to.equal(`${answered.raw}\n`);
         const next = (JSON.parse(raw.out) as { next: string; items: unknown[] }).next;
         expect(next).to.be.a("string");
-        const page2 = await history([
+        const page2 = await historyHere([
             "--config",
             config,
             "--thing",
@@ -112,7 +131,7 @@ describe("node-wot-vo history: a VO's history from its store, without the VO (em
     });
 
     it("aggregates with --every and --fn, and writes CSV with --csv", async function () {
-        const count = await history([
+        const count = await historyHere([
             "-f",
             config,
             "--thing",
@@ -153,7 +172,7 @@ describe("node-wot-vo history: a VO's history from its store, without the VO (em
                 "",
             ].join("\n")
         );
-        const raw = await history([
+        const raw = await historyHere([
             "--config",
             voWot,
             "--thing",
@@ -178,7 +197,7 @@ describe("node-wot-vo history: a VO's history from its store, without the VO (em
             [["--thing", ROOM, "--property", "occupancy", "--from", "tomorrow"], /--from:/],
             [
                 ["--thing", ROOM, "--property", "occupancy", "--from", "2026-02-01", "--to", "2026-01-01"],
-                /--from must be before --to/,
+                /^node-wot-vo history: --from must be before --to/,
             ],
             [["--thing", ROOM, "--property", "occupancy", "--cursor", "garbage"], /--cursor: does not parse/],
             [["--thing", ROOM, "--property", "occupancy", "--op", "delete"], /--op: "delete" is not one of/],
@@ -189,7 +208,7 @@ describe("node-wot-vo history: a VO's history from its store, without the VO (em
             [["--thing", ROOM, "--property", "nope"], /--property: nothing was ever recorded for property "nope"/],
             [["--thing", "urn:x'; DROP TABLE ts_interaction; --", "--event", "e"], /--event: nothing was ever/],
         ];
-        // in this process (each child process takes seconds to load on a busy machine), then two as children
+        // in this process, then one as the child process an operator runs
         for (const [args, message] of cases) {
             const printed: string[] = [];
             const refused = await (async () => parseHistoryCommand(["--config", config, ...args]))()
@@ -208,7 +227,7 @@ describe("node-wot-vo history: a VO's history from its store, without the VO (em
             expect((refused as Error).message, args.join(" ")).to.match(message);
             expect(printed).to.deep.equal([]);
         }
-        for (const [args, message] of [cases[0], cases[cases.length - 2]]) {
+        for (const [args, message] of [cases[cases.length - 2]]) {
             const r = await history(["--config", config, ...args]);
             expect(r.code, args.join(" ")).to.equal(2);
             expect(r.err, args.join(" ")).to.match(message);
@@ -313,9 +332,9 @@ describe("node-wot-vo history on the real InfluxDB", function () {
             'b, "c"',
             "d\ne",
         ]);
-        const c = await history([...flags, "--to", `${to}`, "--csv"]);
+        const c = await historyHere([...flags, "--to", `${to}`, "--csv"]);
         expect(c.out).to.equal(csv);
-        const count = await history([
+        const count = await historyHere([
             ...flags.slice(0, 4),
             "--property",
             "samplingInterval",
@@ -336,7 +355,7 @@ describe("node-wot-vo history on the real InfluxDB", function () {
         const wrong = path.join(dir, "wrong-token");
         fs.writeFileSync(wrong, "not-the-token\n", { mode: 0o600 });
         fs.writeFileSync(descriptor, fs.readFileSync(descriptor, "utf8").replace(tokenFile, wrong));
-        const refused = await history(flags);
+        const refused = await historyHere(flags);
         expect(refused.code).to.equal(1);
         expect(refused.err).to.match(/unauthorized|401/i);
         expect(refused.err).to.not.include("not-the-token");
