@@ -4,6 +4,8 @@ import { GapLookup } from "./history/history-gaps";
 import { HistoryService } from "./history/history-service";
 import { parseHistoryParams } from "./history/history-params";
 import { createLogger } from "./log";
+import type { AffordanceKind } from "./model/interaction-record";
+import { RequestRefusedError } from "./model/refusal";
 import { ProtocolRefusal, protocolFor, ServerHooks } from "./protocols";
 import { CatalogueServer } from "./protocols/http/http-catalogue";
 import { instrumentThing, recordRefusal } from "./recording/thing-recorder";
@@ -52,6 +54,7 @@ export class VoPersistence {
     private errorsAtLastCheck = 0;
     private readonly historyService: HistoryService;
     private catalogueServer: CatalogueServer | undefined;
+    private servient: Servient | undefined;
 
     private constructor(
         readonly options: ResolvedOptions,
@@ -63,9 +66,13 @@ export class VoPersistence {
         this.runs = new VoRuns(db, options.vo.heartbeatIntervalMs);
         this.historyService = new HistoryService(store, new GapLookup(db));
         this.influxdb = store instanceof InfluxDbStore ? store : notConfiguredInfluxDb;
-        this.state = new VoState(db, options.vo, () => this.servers as unknown as ServerUnderCheck[], {
-            timeseries: () => this.storeCheck(),
-        });
+        this.state = new VoState(
+            db,
+            options.vo,
+            () => this.servers as unknown as ServerUnderCheck[],
+            { timeseries: () => this.storeCheck() },
+            (thing, kind, name, query) => this.historyAction(thing, kind, name, query)
+        );
     }
 
     /** The time-series path is healthy while its queue has room and (InfluxDB) the server answers. */
@@ -150,6 +157,49 @@ export class VoPersistence {
         if (device !== undefined) await this.runs.frontsDevice(thing, device);
     }
 
+    /**
+     * The VO Thing's `history` action: what `GET <affordance>/history` answers in JSON, for an
+     * affordance of a Thing this servient exposes (else a not-found refusal, 404 / 4.04).
+     */
+    private async historyAction(
+        thing: string,
+        kind: AffordanceKind,
+        name: string,
+        query: URLSearchParams
+    ): Promise<unknown> {
+        const exposed = this.servient?.getThing(thing);
+        if (exposed === undefined)
+            throw new RequestRefusedError("not-found", `thing: no Thing ${JSON.stringify(thing)}`);
+        if (guardOf(exposed) !== "nosec" && guardOf(exposed) !== guardOf(this.voThing())) {
+            // the action cannot see the caller's credentials for that Thing: its own history resource can
+            throw new RequestRefusedError(
+                "not-found",
+                `thing: ${JSON.stringify(thing)} asks for ${guardOf(exposed)} credentials the VO Thing does not; read its own history resource`
+            );
+        }
+        const maps = { property: exposed.properties, action: exposed.actions, event: exposed.events };
+        if (!Object.hasOwn(maps, kind)) {
+            throw new RequestRefusedError(
+                "bad-request",
+                `kind: must be property, action or event, not ${JSON.stringify(kind)}`
+            );
+        }
+        const map = maps[kind];
+        if (!Object.hasOwn(map, name)) {
+            throw new RequestRefusedError(
+                "not-found",
+                `name: Thing ${JSON.stringify(thing)} has no ${kind} ${JSON.stringify(name)}`
+            );
+        }
+        const reply = await this.historyService.answer(thing, kind, name, parseHistoryParams(query), "json");
+        return JSON.parse(reply.body) as unknown;
+    }
+
+    private voThing(): ExposedThing | undefined {
+        const options = this.options.vo.thing;
+        return options === false ? undefined : this.servient?.getThing(options.id);
+    }
+
     /** The newest known value of a property (read, written or changed), or undefined. */
     latest(thing: string, property: string): Promise<HistoryRecord | undefined> {
         if (typeof thing !== "string" || typeof property !== "string") {
@@ -214,6 +264,7 @@ export class VoPersistence {
     }
 
     private hook(servient: Servient): void {
+        this.servient = servient;
         const record = this.buffer.push.bind(this.buffer);
         const instrument = (thing: ExposedThing): void =>
             instrumentThing(thing, record, {
@@ -278,4 +329,14 @@ export class VoPersistence {
         const decorations: VoServientDecorations = { vo: this, sqliteDb: this.sqliteDb, influxdb: this.influxdb };
         Object.assign(servient, decorations);
     }
+}
+
+/** The security scheme a Thing's clients must satisfy ("nosec" when none). */
+function guardOf(thing: ExposedThing | undefined): string {
+    if (thing === undefined) return "none";
+    for (const name of ([] as string[]).concat(thing.security ?? [])) {
+        const scheme = thing.securityDefinitions?.[name]?.scheme;
+        if (scheme !== undefined && scheme !== "nosec") return scheme;
+    }
+    return "nosec";
 }

@@ -11,6 +11,7 @@ export {
     DescriptorReport,
 } from "./descriptor";
 export { migrateDescriptor } from "./migrate";
+export { parseHistoryCommand, runHistoryCommand, HistoryCommand, HistoryCommandError } from "./history-command";
 export { KeyMapping, Dialect } from "./vo-wot-descriptor";
 export { validateThingDescription, loadThingDescription, InvalidThingDescriptionError } from "./td-validation";
 export { VoScript, VoScriptContext, VoScriptProperty, VoScriptError } from "./vo-script";

@@ -5,11 +5,13 @@
  *     node-wot-vo run --td thing-descriptions/x.td.json --config vo.yaml script.js
  *     node-wot-vo validate --td thing-descriptions/x.td.json --config vo.yaml [script.js]
  *     node-wot-vo migrate vo-wot-descriptor.yaml [-o vo.yaml]
+ *     node-wot-vo history --config vo.yaml --thing <id> --property <name> [--from -1h] [--csv]
  */
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { DescriptorError, DescriptorReport, loadDescriptorReport, readDescriptor } from "./descriptor";
+import { HISTORY_USAGE, HistoryCommandError, parseHistoryCommand, runHistoryCommand } from "./history-command";
 import { migrateDescriptor } from "./migrate";
 import { InvalidRunError, loadRunInputs, runVo } from "./run-vo";
 import { loadThingDescription, InvalidThingDescriptionError } from "./td-validation";
@@ -20,6 +22,7 @@ const USAGE = `usage:
   node-wot-vo run [--td <thing description.json>] [--config <descriptor.yaml>] [script.js]
   node-wot-vo validate [--td <thing description.json>] [--config <descriptor.yaml>] [script.js]
   node-wot-vo migrate <vo-wot descriptor.yaml> [-o <descriptor.yaml>]
+${HISTORY_USAGE}
 
   --td, -t      the VO's own Thing (W3C TD 1.1, validated); its handlers come from the script
   --config, -f  the VO descriptor (see examples/descriptors/reference.yaml); without it the VO is
@@ -28,6 +31,8 @@ const USAGE = `usage:
                 and the functions periodicFunctions names; a vo-wot descriptor is read as it is,
                 and validate prints what each of its keys became
   migrate       writes node-wot-vo's own descriptor for a vo-wot one (to -o, or stdout)
+  history       prints what the VO's history resource of that affordance answers (JSON, or CSV with
+                --csv), read from the store the descriptor configures; the VO need not run
 
 exit status: 0 stopped cleanly, 1 failed while running, 2 invalid command line, descriptor, TD or script`;
 
@@ -134,9 +139,29 @@ async function run(command: Command): Promise<number> {
     return 0;
 }
 
-const INVALID_INPUT = [DescriptorError, InvalidThingDescriptionError, VoScriptError, InvalidRunError, UsageError];
+const INVALID_INPUT = [
+    DescriptorError,
+    InvalidThingDescriptionError,
+    VoScriptError,
+    InvalidRunError,
+    UsageError,
+    HistoryCommandError,
+];
+
+/** `history` has options of its own: its command line is read apart from the others. */
+async function history(argv: string[]): Promise<void> {
+    await runHistoryCommand(parseHistoryCommand(argv), (text) => void process.stdout.write(text), err);
+}
 
 export async function main(argv: string[]): Promise<number> {
+    if (argv[0] === "history") {
+        try {
+            await history(argv.slice(1));
+            return 0;
+        } catch (e) {
+            return failed(e);
+        }
+    }
     let command: Command | "help";
     try {
         command = parseCommand(argv);
@@ -151,10 +176,15 @@ export async function main(argv: string[]): Promise<number> {
     try {
         return await run(command);
     } catch (e) {
-        const invalid = INVALID_INPUT.some((c) => e instanceof c);
-        err(invalid ? (e as Error).message : `node-wot-vo: ${(e as Error).message}`);
-        return invalid ? 2 : 1;
+        return failed(e);
     }
+}
+
+/** The exit status of an error (2: invalid input, 1: failed while running), its message on stderr. */
+function failed(e: unknown): number {
+    const invalid = INVALID_INPUT.some((c) => e instanceof c);
+    err(invalid ? (e as Error).message : `node-wot-vo: ${(e as Error).message}`);
+    return invalid ? 2 : 1;
 }
 
 if (require.main === module) {

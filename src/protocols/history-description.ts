@@ -1,7 +1,20 @@
 import type { ExposedThing, ProtocolServer } from "@node-wot/core";
-import { HISTORY_TERM, VO_PREFIX, VO_VOCABULARY } from "../model/vocabulary";
+import { HISTORY_REL, HISTORY_TERM, VO_PREFIX, VO_VOCABULARY } from "../model/vocabulary";
 
 type Described = { forms?: { href: string }[] } & Record<string, unknown>;
+
+interface HistoryForm {
+    href: string;
+    contentType: string;
+    "htv:methodName"?: "GET";
+}
+
+interface Link {
+    href: string;
+    rel?: string;
+    type?: string;
+    anchor?: string;
+}
 
 /** Adds `vo` to a TD's `@context`, once. */
 function withVocabulary(thing: ExposedThing): void {
@@ -13,23 +26,36 @@ function withVocabulary(thing: ExposedThing): void {
 
 /**
  * Each affordance of a Thing tells where its history is (`vo:history`: for each protocol, the href of its
- * first form on that server plus `/history`): a consumer finds it from the TD alone. The TD stays valid TD 1.1: a prefixed term of a
- * vocabulary named in `@context`, no form with an op of our own.
+ * first form on that server plus `/history`, one form per content type), and the TD's `links` list the same
+ * resources (relation `HISTORY_REL`, anchored at the affordance): a consumer finds them from the TD alone.
+ * The TD stays valid TD 1.1: a prefixed term of a vocabulary named in `@context`, no form with an op of our own.
  */
 export function describeHistory(thing: ExposedThing, scheme: string, contentTypes: readonly string[]): void {
+    const ours = (href: string) => href.startsWith(`${scheme}:`);
+    const links: Link[] = ((thing as unknown as { links?: Link[] }).links ?? []).filter(
+        (l) => !(l.rel === HISTORY_REL && ours(l.href))
+    );
     let described = false;
     for (const map of [thing.properties, thing.actions, thing.events] as Record<string, Described>[]) {
         for (const affordance of Object.values(map ?? {})) {
-            const href = affordance.forms?.find((f) => f.href.startsWith(`${scheme}:`))?.href;
+            const href = affordance.forms?.find((f) => ours(f.href))?.href;
             if (href === undefined) continue;
-            const at = `${href.split("?")[0].replace(/\/observable$/, "")}/history`;
-            const links = (affordance[HISTORY_TERM] as { href: string }[] | undefined) ?? [];
-            const others = links.filter((l) => !l.href.startsWith(`${scheme}:`));
-            affordance[HISTORY_TERM] = [...others, ...contentTypes.map((contentType) => ({ href: at, contentType }))];
+            const anchor = href.split(/[?{]/)[0].replace(/\/observable$/, "");
+            const at = `${anchor}/history`;
+            const forms = ((affordance[HISTORY_TERM] as HistoryForm[] | undefined) ?? []).filter((f) => !ours(f.href));
+            const method = scheme.startsWith("http") ? { "htv:methodName": "GET" as const } : {};
+            affordance[HISTORY_TERM] = [
+                ...forms,
+                ...contentTypes.map((contentType) => ({ href: at, contentType, ...method })),
+            ];
+            links.push({ href: at, rel: HISTORY_REL, type: contentTypes[0], anchor });
             described = true;
         }
     }
-    if (described) withVocabulary(thing);
+    if (described) {
+        (thing as unknown as { links: Link[] }).links = links;
+        withVocabulary(thing);
+    }
 }
 
 /** Describes, on each Thing the server exposes from now on, the history it serves (after its forms exist). */

@@ -12,7 +12,7 @@ import { ObserverRegistry } from "./observer-registry";
 import { Redirects } from "./redirects";
 import type { ResolvedVoStateOptions } from "./vo-state-options";
 import { ObserverRow, VoStateTables } from "./vo-state-tables";
-import { servedPath, voThingModel } from "./vo-thing";
+import { HistoryAnswer, historyRequestOf, servedPath, voThingModel } from "./vo-thing";
 
 const { debug, warn } = createLogger("vo-state:vo-state");
 
@@ -51,7 +51,9 @@ export class VoState {
         db: Database,
         private readonly options: ResolvedVoStateOptions,
         private readonly servers: () => readonly ServerUnderCheck[],
-        private readonly storeChecks: Record<string, StoreCheck>
+        private readonly storeChecks: Record<string, StoreCheck>,
+        /** answers the VO Thing's `history` action */
+        private readonly history: HistoryAnswer
     ) {
         this.tables = new VoStateTables(db);
         this.observers = new ObserverRegistry(this.tables, () => void this.track(this.publishObservers()));
@@ -244,6 +246,11 @@ export class VoState {
         thing.setPropertyReadHandler("redirects", async () => this.redirects.all);
         thing.setPropertyWriteHandler("redirects", async (io) => this.setRedirects((await io.value()) as string[]));
         thing.setPropertyReadHandler("deviceIp", async () => (await this.deviceIp()) ?? "");
+        const self = this.options.thing.id;
+        thing.setActionHandler("history", async (params) => {
+            const r = historyRequestOf(await params.value(), self);
+            return (await this.history(r.thing, r.kind, r.name, r.query)) as WoT.InteractionInput;
+        });
         await thing.expose();
         this.thing = thing;
         this.thingPath = servedPath(thing.getThingDescription());

@@ -154,11 +154,20 @@ export function hasLibcoapClient(): Promise<boolean> {
 export function libcoapCall(
     href: string,
     method: string,
-    options: { payloadFile?: string; payload?: string; contentFormat?: number; accept?: number; block?: number } = {}
+    options: {
+        payloadFile?: string;
+        payload?: string;
+        contentFormat?: number;
+        accept?: number;
+        block?: number;
+        /** how long coap-client waits for the whole exchange (-B), default 8 s */
+        waitSeconds?: number;
+    } = {}
 ): Promise<WireAnswer> {
     // the payload goes to a file of its own (-o): -v 6 writes binary payloads as a hex dump into the log
     const out = path.join(os.tmpdir(), `node-wot-vo-coap-client-${process.pid}-${++outputs}`);
-    const args = ["-v", "6", "-B", "8", "-o", out, "-m", method.toLowerCase()];
+    const wait = options.waitSeconds ?? 8;
+    const args = ["-v", "6", "-B", String(wait), "-o", out, "-m", method.toLowerCase()];
     if (options.accept !== undefined) args.push("-A", String(options.accept));
     if (options.contentFormat !== undefined) args.push("-t", String(options.contentFormat));
     if (options.block !== undefined) args.push("-b", String(options.block));
@@ -169,7 +178,7 @@ export function libcoapCall(
         execFile(
             LIBCOAP_CLIENT,
             args,
-            { encoding: "buffer", timeout: 15_000, maxBuffer: 8 << 20 },
+            { encoding: "buffer", timeout: (wait + 7) * 1000, maxBuffer: 8 << 20 },
             (err, stdout, stderr) => {
                 const log = `${stderr.toString()}\n${stdout.toString()}`;
                 // the answers: "v:1 t:ACK c:2.05 i:... {..} [ Content-Format:application/json ] :: '...'"

@@ -10,6 +10,7 @@ import { negotiate, Negotiated } from "./coap-content-negotiation";
 import { CoapRequest, deregister, endAll, ObservationHost, ObserveStream, openObservation } from "./coap-observations";
 import type { NodeCoapServerLike } from "./coap-observer-liveness";
 import { serveCoapHistory } from "./coap-history";
+import { SecuredThing, unmetSecurity } from "./coap-security";
 import { serverHooks } from "./coap-server-hooks";
 import { hrefSegment, nameIn, segmentText, uriPath, uriQuery } from "./coap-uri";
 import { block1Of, NodeCoapServer, reassembleBlock1 } from "./node-coap-block1-reassembly";
@@ -50,7 +51,7 @@ interface Affordance {
     writeOnly?: boolean;
 }
 
-interface ThingLike {
+interface ThingLike extends SecuredThing {
     id: string;
     title: string;
     forms?: FormLike[];
@@ -178,6 +179,10 @@ async function serve(self: CoapServerInternals, x: Exchange): Promise<void> {
     if (key === undefined) return answer(res, "4.04", `no Thing at /${segmentText(path[0])}`);
     const thing = self.things.get(key)!;
     if (path.length === 1 || (path.length === 2 && path[1] === "")) return self.handleTdRequest(req, res, thing);
+    const scheme = unmetSecurity(thing);
+    if (scheme !== undefined) {
+        return answer(res, "4.01", `Thing "${thing.title}" asks for ${scheme} credentials, which CoAP cannot carry`);
+    }
     const [, dir, segment, ...rest] = path;
     const kind = Object.prototype.hasOwnProperty.call(DIRS, dir) ? DIRS[dir as keyof typeof DIRS] : undefined;
     if (kind !== undefined && segment !== undefined && rest.length === 1 && rest[0] === "history") {

@@ -1,0 +1,205 @@
+/**
+ * `node-wot-vo history`: what a VO's history resources answer, read straight from the store its
+ * descriptor configures (the embedded SQLite store or InfluxDB), without the VO running.
+ *
+ *     node-wot-vo history --config vo.yaml --thing <id> --property <name> [--from -1h] [--every 1m --fn mean] [--csv]
+ */
+import fs from "node:fs";
+import { parseArgs } from "node:util";
+import { resolveOptions } from "../config";
+import { GapLookup } from "../history/history-gaps";
+import { HistoryService } from "../history/history-service";
+import { parseHistoryParams } from "../history/history-params";
+import type { AffordanceKind } from "../model/interaction-record";
+import { refusalOf } from "../model/refusal";
+import { Database } from "../sqlite/database";
+import { migrate, MIGRATIONS } from "../sqlite/migrations";
+import { normalizeHistoryQuery } from "../timeseries/history-query";
+import { InfluxDbStore } from "../timeseries/influxdb/influxdb-store";
+import { Spool } from "../timeseries/spool";
+import { SqliteTimeSeriesStore } from "../timeseries/sqlite/sqlite-time-series-store";
+import type { TimeSeriesStore } from "../timeseries/time-series-store";
+import { loadDescriptorReport } from "./descriptor";
+
+export const HISTORY_USAGE = `  node-wot-vo history --config <descriptor.yaml> --thing <id> (--property | --action | --event) <name>
+      [--from <time>] [--to <time>] [--limit <n>] [--order oldest|newest] [--cursor <next>]
+      [--op read,write,change,invoke,emit] [--ok] [--every <duration> --fn mean|min|max|count|first|last|sum] [--csv]`;
+
+/** A history command line that cannot be answered: exit status 2, the parameter named. */
+export class HistoryCommandError extends Error {
+    constructor(message: string) {
+        super(`node-wot-vo history: ${message}`);
+        this.name = "HistoryCommandError";
+    }
+}
+
+/** A history request read from the command line. */
+export interface HistoryCommand {
+    config: string;
+    thing: string;
+    kind: AffordanceKind;
+    name: string;
+    /** the history resource's query parameters, as a client would send them */
+    query: URLSearchParams;
+    csv: boolean;
+}
+
+const PARAMS = ["from", "to", "limit", "order", "cursor", "op", "every", "fn"] as const;
+const KIND_FLAGS = { property: "property", action: "action", event: "event" } as const;
+
+export function parseHistoryCommand(argv: string[]): HistoryCommand {
+    let parsed: ReturnType<typeof parse>;
+    try {
+        parsed = parse(argv);
+    } catch (err) {
+        throw new HistoryCommandError((err as Error).message);
+    }
+    const { values, positionals } = parsed;
+    if (positionals.length > 0) throw new HistoryCommandError(`unexpected ${positionals.join(" ")}`);
+    if (values.config === undefined) throw new HistoryCommandError("--config: the VO's descriptor is needed");
+    if (values.thing === undefined || values.thing === "")
+        throw new HistoryCommandError("--thing: the Thing's id is needed");
+    const kinds = (Object.keys(KIND_FLAGS) as AffordanceKind[]).filter((k) => values[k] !== undefined);
+    if (kinds.length !== 1) {
+        throw new HistoryCommandError(
+            kinds.length === 0
+                ? "--property, --action or --event: name the affordance"
+                : `--${kinds.join(", --")}: one affordance at a time`
+        );
+    }
+    const kind = kinds[0];
+    const query = new URLSearchParams();
+    for (const p of PARAMS) if (values[p] !== undefined) query.set(p, values[p]);
+    if (values.ok === true) query.set("ok", "true");
+    return { config: values.config, thing: values.thing, kind, name: values[kind]!, query, csv: values.csv === true };
+}
+
+function parse(argv: string[]) {
+    return parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+            config: { type: "string", short: "f" },
+            thing: { type: "string" },
+            property: { type: "string" },
+            action: { type: "string" },
+            event: { type: "string" },
+            from: { type: "string" },
+            to: { type: "string" },
+            limit: { type: "string" },
+            order: { type: "string" },
+            cursor: { type: "string" },
+            op: { type: "string" },
+            ok: { type: "boolean" },
+            every: { type: "string" },
+            fn: { type: "string" },
+            csv: { type: "boolean" },
+        },
+    });
+}
+
+/** The store a descriptor records to, opened for reading only; `close` releases it. */
+async function openStore(
+    configFile: string
+): Promise<{ store: TimeSeriesStore; gaps?: GapLookup; where: string; close(): Promise<void> }> {
+    const { config } = loadDescriptorReport(configFile);
+    const options = resolveOptions(config.persistence);
+    if (options.influxdb !== undefined) {
+        // the spool is for writes, which this command never makes: an empty one in memory
+        const scratch = await Database.open(":memory:");
+        await migrate(scratch);
+        const store = new InfluxDbStore(options.influxdb, await Spool.open(scratch, 0));
+        // the VO's runs and the device's liveness (its gaps) are in its SQLite file, when it is on this machine
+        const state = fs.existsSync(options.sqlitePath) ? await Database.open(options.sqlitePath) : undefined;
+        return {
+            store,
+            gaps: state === undefined ? undefined : new GapLookup(state),
+            where: `influxdb:${options.influxdb.url}`,
+            close: async () => {
+                await store.close();
+                await state?.close();
+                await scratch.close();
+            },
+        };
+    }
+    const file = options.sqlitePath;
+    if (!fs.existsSync(file)) throw new Error(`no database at ${file} (the descriptor's SQLite path): has the VO run?`);
+    const db = await Database.open(file);
+    try {
+        const version = (await db.get<{ user_version: number }>("PRAGMA user_version"))?.user_version ?? 0;
+        const newest = MIGRATIONS[MIGRATIONS.length - 1].version;
+        // never migrate a VO's file from here: the VO does that when it starts
+        if (version < newest) {
+            throw new Error(
+                `${file} has schema version ${version}, older than ${newest}: start the VO once to migrate it`
+            );
+        }
+        if (version > newest)
+            throw new Error(`${file} has schema version ${version}, newer than this node-wot-vo knows`);
+    } catch (err) {
+        await db.close();
+        throw err;
+    }
+    return {
+        store: new SqliteTimeSeriesStore(db),
+        gaps: new GapLookup(db),
+        where: `sqlite:${file}`,
+        close: () => db.close(),
+    };
+}
+
+/** The parameter names of a refusal as the command line writes them (`fn: ...` -> `--fn: ...`). */
+function asFlags(message: string): string {
+    if (message.startsWith("from must be before to")) return `--from must be before --to${message.slice(22)}`;
+    return message.replace(/^(from|to|limit|order|cursor|op|ok|every|fn)\b/, "--$1");
+}
+
+/**
+ * Answers one history command: the body a history resource would answer, written with `out`; the next page's
+ * cursor of a CSV answer with `note` (JSON answers carry it as `next`). Rejects with HistoryCommandError for a
+ * bad parameter or an affordance nothing was recorded for, with anything else when the store cannot answer.
+ */
+export async function runHistoryCommand(
+    command: HistoryCommand,
+    out: (text: string) => void,
+    note: (line: string) => void
+): Promise<void> {
+    const params = (() => {
+        try {
+            return parseHistoryParams(command.query);
+        } catch (err) {
+            throw new HistoryCommandError(asFlags((err as Error).message));
+        }
+    })();
+    const { store, gaps, where, close } = await openStore(command.config);
+    try {
+        const { thing, kind, name } = command;
+        let reply;
+        try {
+            const service = new HistoryService(store, gaps);
+            reply = await service.answer(thing, kind, name, params, command.csv ? "csv" : "json");
+        } catch (err) {
+            if (refusalOf(err) === undefined) throw err;
+            throw new HistoryCommandError(asFlags((err as Error).message));
+        }
+        if (!(await everRecorded(store, thing, kind, name))) {
+            throw new HistoryCommandError(
+                `--${kind}: nothing was ever recorded for ${kind} ${JSON.stringify(name)} of Thing ${JSON.stringify(thing)} in ${where}`
+            );
+        }
+        out(reply.body.endsWith("\n") ? reply.body : `${reply.body}\n`);
+        if (command.csv && reply.next !== undefined) note(`next page: --cursor ${reply.next}`);
+    } finally {
+        await close();
+    }
+}
+
+async function everRecorded(
+    store: TimeSeriesStore,
+    thing: string,
+    kind: AffordanceKind,
+    name: string
+): Promise<boolean> {
+    const any = await store.history(normalizeHistoryQuery({ thing, kind, name, limit: 1 }));
+    return any.length > 0;
+}
