@@ -85,13 +85,19 @@ describe("history guarded by its Thing's security (basic): as the Thing's other 
         expect(csv.status).to.equal(401);
         // the history action of a VO Thing with the same security, with its credentials
         const action = `http://127.0.0.1:${vo.http!.getPort()}/vostatus/actions/history`;
-        const body = JSON.stringify({ thing: SENSOR, kind: "property", name: "temperature", op: "read" });
+        const body = JSON.stringify({ thing: SENSOR, kind: "property", name: "temperature", op: "read", ok: true });
         const post = (headers: Record<string, string>) =>
             fetch(action, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
         expect((await post({})).status).to.equal(401);
         const answered = await post({ authorization: AUTH });
         expect(answered.status).to.equal(200);
         expect(((await answered.json()) as { items: unknown[] }).items).to.have.length(1);
+        // the reads refused for want of credentials are recorded as refused, with why
+        const all = await post({ authorization: AUTH }).then(() =>
+            fetch(`${base}/history?op=read`, { headers: { authorization: AUTH } })
+        );
+        const items = ((await all.json()) as { items: { ok: boolean; error?: string }[] }).items;
+        expect(items.filter((i) => !i.ok).map((i) => i.error)).to.deep.equal(["basic credentials missing or wrong"]);
     });
 
     it("CoAP: 4.01 on the Thing's forms and its history, never its data; the TD stays readable", async function () {
