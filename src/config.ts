@@ -5,6 +5,10 @@ import {
     resolveInfluxDbOptions,
 } from "./timeseries/influxdb/influxdb-options";
 import { DEFAULT_PROTOCOL_LIMITS, ProtocolLimits } from "./protocols/protocol-face";
+import { MqttOptions, resolveMqttOptions } from "./protocols/mqtt/mqtt-options";
+import type { VoMqttServerConfig } from "./protocols/mqtt/mqtt-broker-server";
+import { resolveWebSocketOptions, WebSocketOptions } from "./protocols/websocket/ws-options";
+import type { VoWebSocketServerConfig } from "./protocols/websocket/ws-server";
 import { DEFAULT_WRITE_BUFFER_OPTIONS, WriteBufferOptions } from "./timeseries/write-buffer";
 import { ResolvedVoStateOptions, resolveVoStateOptions, VoStateOptions } from "./vo-state/vo-state-options";
 
@@ -20,6 +24,10 @@ export interface VoPersistenceOptions {
     vo?: VoStateOptions;
     /** what the VO's protocol servers accept */
     protocols?: Partial<ProtocolLimits>;
+    /** expose the servient's Things over MQTT through this broker too (the VO adds the server) */
+    mqtt?: MqttOptions;
+    /** expose them over WebSocket too, on this port */
+    websocket?: WebSocketOptions;
     recording?: Partial<WriteBufferOptions> & {
         /** values larger than this many bytes of JSON are recorded cut and flagged; default 65536 */
         maxValueBytes?: number;
@@ -32,6 +40,8 @@ export interface ResolvedOptions {
     writeBuffer: WriteBufferOptions;
     maxValueBytes: number;
     protocols: ProtocolLimits;
+    mqtt?: VoMqttServerConfig;
+    websocket?: VoWebSocketServerConfig;
     vo: ResolvedVoStateOptions;
 }
 
@@ -54,6 +64,15 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
         );
     }
     return value;
+}
+
+/** Runs a folder's own option check, its error turned into InvalidOptionsError. */
+function checked<T>(resolve: () => T): T {
+    try {
+        return resolve();
+    } catch (err) {
+        throw new InvalidOptionsError((err as Error).message);
+    }
 }
 
 function voStateOptions(o: VoStateOptions | undefined): ResolvedVoStateOptions {
@@ -100,6 +119,9 @@ export function resolveOptions(
                 DEFAULT_PROTOCOL_LIMITS.observerTimeoutMs
             ),
         },
+        mqtt: options.mqtt === undefined ? undefined : checked(() => resolveMqttOptions(options.mqtt!, env)),
+        websocket:
+            options.websocket === undefined ? undefined : checked(() => resolveWebSocketOptions(options.websocket!)),
         vo: voStateOptions(options.vo),
     };
 }

@@ -4,6 +4,8 @@ import { HistoryService } from "./history/history-service";
 import { parseHistoryParams } from "./history/history-params";
 import { createLogger } from "./log";
 import { ProtocolRefusal, protocolFor, ServerHooks } from "./protocols";
+import { VoMqttBrokerServer } from "./protocols/mqtt/mqtt-broker-server";
+import { VoWebSocketServer } from "./protocols/websocket/ws-server";
 import { instrumentThing, recordRefusal } from "./recording/thing-recorder";
 import { Database } from "./sqlite/database";
 import { migrate } from "./sqlite/migrations";
@@ -220,6 +222,12 @@ export class VoPersistence {
                 await this.close();
             }
         };
+
+        // servers the options ask for (binding-mqtt and binding-websockets are typed against their own core copies)
+        if (this.options.mqtt !== undefined) servient.addServer(new VoMqttBrokerServer(this.options.mqtt) as never);
+        if (this.options.websocket !== undefined) {
+            servient.addServer(new VoWebSocketServer(this.options.websocket) as never);
+        }
 
         const decorations: VoServientDecorations = { vo: this, sqliteDb: this.sqliteDb, influxdb: this.influxdb };
         Object.assign(servient, decorations);
