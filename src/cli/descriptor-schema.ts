@@ -7,6 +7,13 @@
  * address: 127.0.0.1              # servers bind to it and TDs advertise it; default 127.0.0.1
  * http: { port: 8080 }            # or false: no HTTP server; port 0..65535 (0: any free port); default 8080
  * coap: { port: 5683 }            # or false; default 5683
+ * mqtt:                           # absent or false: no MQTT; else the Things are exposed through this broker too
+ *   broker: mqtt://127.0.0.1:1883 # mqtt:// or mqtts://, no credentials in it
+ *   usernameEnv: MQTT_USER        # environment variables holding the broker credentials (optional),
+ *   passwordEnv: MQTT_PASSWORD    #   or passwordFile: secrets/mqtt (relative to the descriptor)
+ *   clientId: environment-vo      # the VO's client id at the broker
+ *   connectTimeout: 3s            # a broker down at start: the VO serves the rest and connects when it is back
+ * websocket: { port: 8081 }       # absent or false: no WebSocket server; port 0..65535 (0: any free port)
  * security:                       # default nosec
  *   scheme: basic                 # nosec | basic
  *   usernameEnv: VO_USER          # basic: names of environment variables holding the credentials,
@@ -65,6 +72,17 @@ export interface DescriptorDocument {
     address?: string;
     http?: false | { port?: number };
     coap?: false | { port?: number };
+    mqtt?:
+        | false
+        | {
+              broker: string;
+              usernameEnv?: string;
+              passwordEnv?: string;
+              passwordFile?: string;
+              clientId?: string;
+              connectTimeout?: DurationText;
+          };
+    websocket?: false | { port?: number };
     security?: { scheme: "nosec" | "basic"; usernameEnv?: string; passwordEnv?: string };
     databaseConfig?: {
         timeseries?: {
@@ -145,6 +163,24 @@ export const DESCRIPTOR_SCHEMA = {
         address: nonEmpty,
         http: server,
         coap: server,
+        mqtt: {
+            if: { type: "boolean" },
+            then: { const: false },
+            else: {
+                type: "object",
+                additionalProperties: false,
+                required: ["broker"],
+                properties: {
+                    broker: { type: "string", pattern: "^mqtts?://" },
+                    usernameEnv: envName,
+                    passwordEnv: envName,
+                    passwordFile: nonEmpty,
+                    clientId: nonEmpty,
+                    connectTimeout: duration,
+                },
+            },
+        },
+        websocket: server,
         security: {
             type: "object",
             additionalProperties: false,
