@@ -9,6 +9,7 @@ import { refusalOf, RequestRefusedError } from "../../model/refusal";
 import { RequestOrigin, runAsRequest } from "../../model/request-context";
 import { createLogger } from "../../log";
 import { DEFAULT_PROTOCOL_LIMITS, ServerHooks } from "../protocol-face";
+import { drain } from "../protocol-drain";
 import { messageOrigin } from "./mqtt-origin";
 import { affordanceTopic, parseRequestTopic, requestFilters, thingTopic, TopicRequest } from "./mqtt-topics";
 
@@ -104,6 +105,8 @@ export class VoMqttBrokerServer extends MqttBrokerServer {
     private readonly exposures = new Map<string, Exposure>();
     private state: { connected: boolean; since: number; lastError?: string } = { connected: false, since: Date.now() };
     private hooks: ServerHooks | undefined;
+    /** messages being served, so stop() answers them before the recorder closes */
+    private readonly inFlight = new Set<Promise<unknown>>();
 
     constructor(config: VoMqttServerConfig) {
         const uri = config.uri.includes("://") ? config.uri : `mqtt://${config.uri}`;
@@ -182,6 +185,7 @@ export class VoMqttBrokerServer extends MqttBrokerServer {
 
     override async stop(): Promise<void> {
         servers.delete(this);
+        await drain(this.inFlight);
         this.state.connected = false; // the close that follows is ours, not the broker going away
         for (const e of this.exposures.values()) this.release(e, "MQTT server stopped");
         this.exposures.clear();
@@ -347,7 +351,10 @@ export class VoMqttBrokerServer extends MqttBrokerServer {
             protocol: this.scheme as Protocol,
             origin: messageOrigin(packet, this.brokerAddress),
         };
-        runAsRequest(origin, () => this.serve(exposure, request, payload, packet)).then(
+        const served = runAsRequest(origin, () => this.serve(exposure, request, payload, packet));
+        this.inFlight.add(served);
+        void served.catch(() => undefined).finally(() => this.inFlight.delete(served));
+        served.then(
             (answer) => this.reply(packet, 200, answer),
             (err: unknown) => {
                 const refusal = refusalOf(err);

@@ -9,6 +9,7 @@ import type { AffordanceKind, Operation, Protocol } from "../../model/interactio
 import { refusalOf, RequestRefusedError } from "../../model/refusal";
 import { RequestOrigin, runAsRequest } from "../../model/request-context";
 import { createLogger } from "../../log";
+import { drain } from "../protocol-drain";
 import { DEFAULT_PROTOCOL_LIMITS, ServerHooks } from "../protocol-face";
 import { parseRequest, WsMessageError, WsRequest } from "./ws-messages";
 
@@ -63,6 +64,10 @@ interface Route {
  */
 export class VoWebSocketServer extends WebSocketServer {
     private hooks: ServerHooks | undefined;
+    /** how each open socket's observation or subscription is ended */
+    private readonly sessions = new Set<(reason: string) => void>();
+    /** requests being served, so stop() answers them before the recorder closes */
+    private readonly inFlight = new Set<Promise<unknown>>();
     /** by the Thing's path segment: whose it is and the socket paths it owns */
     private readonly exposed = new Map<string, { thingId: string; paths: string[] }>();
 
@@ -94,6 +99,9 @@ export class VoWebSocketServer extends WebSocketServer {
 
     override async stop(): Promise<void> {
         if (this.getPort() === -1) return; // never started: the base would wait for a close that never comes
+        // observations end now, with their reason, while the recorder still takes records
+        for (const end of this.sessions) end("server stopped");
+        await drain(this.inFlight);
         await super.stop();
     }
 
@@ -201,7 +209,11 @@ export class VoWebSocketServer extends WebSocketServer {
                     : route.thing.handleSubscribeEvent(route.name, fn, { formIndex: route.formIndex })
             );
         };
-        ws.on("close", () => end("client disconnected"));
+        this.sessions.add(end);
+        ws.on("close", () => {
+            this.sessions.delete(end);
+            end("client disconnected");
+        });
         ws.on("error", (err) => debug("socket %s: %s", origin.origin, err.message));
         if (route.kind === "event") {
             start().catch((err: Error) => {
@@ -221,7 +233,10 @@ export class VoWebSocketServer extends WebSocketServer {
                 send({ id: e.id, op: e.op, error: { status: e.status, message: e.message } });
                 return;
             }
-            runAsRequest(origin, () => this.serve(route, request, start, end)).then(
+            const served = runAsRequest(origin, () => this.serve(route, request, start, end));
+            this.inFlight.add(served);
+            void served.catch(() => undefined).finally(() => this.inFlight.delete(served));
+            served.then(
                 (answer) => send({ id: request.id, op: request.op, ...answer }),
                 (err: unknown) => {
                     const refusal = refusalOf(err);
