@@ -153,6 +153,16 @@ describe("binding-mqtt 0.8.16 fixes (real Mosquitto)", function () {
             const check = await vo.vo.state.selfCheck();
             expect(check.checks.mqtt.ok, check.checks.mqtt.detail).to.equal(true);
             expect(JSON.stringify(check)).to.not.include("s3cret");
+            await vo.close();
+            // a wrong password: MQTT reported down with the broker's reason, the password nowhere
+            fs.writeFileSync(file, "wrong-s3cret\n");
+            vo = await startVo({
+                mqtt: { broker: broker.url, usernameEnv: "TEST_MQTT_USER", passwordFile: file, connectTimeoutMs: 1000 },
+            });
+            const refused = await vo.vo.state.selfCheck();
+            expect(refused.checks.mqtt.ok).to.equal(false);
+            expect(refused.checks.mqtt.detail).to.match(/Not authorized/);
+            expect(JSON.stringify(refused)).to.not.include("s3cret");
         } finally {
             delete process.env.TEST_MQTT_USER;
             await vo?.close();
