@@ -20,6 +20,11 @@ export const OPERATIONS_BY_KIND: Record<"property" | "action" | "event", readonl
     event: ["unsubscribeevent"],
 };
 
+/** Whether `op` is one a socket of this kind serves (what a refusal of it is recorded as). */
+export function isOperationOf(kind: "property" | "action" | "event", op: string | undefined): op is WsOperation {
+    return op !== undefined && OPERATIONS_BY_KIND[kind].includes(op as WsOperation);
+}
+
 export interface WsRequest {
     op: WsOperation;
     id?: unknown;

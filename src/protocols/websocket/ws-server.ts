@@ -11,7 +11,7 @@ import { RequestOrigin, runAsRequest } from "../../model/request-context";
 import { createLogger } from "../../log";
 import { drain } from "../protocol-drain";
 import { DEFAULT_PROTOCOL_LIMITS, ServerHooks } from "../protocol-face";
-import { parseRequest, WsMessageError, WsRequest } from "./ws-messages";
+import { isOperationOf, parseRequest, WsMessageError, WsRequest } from "./ws-messages";
 
 const { debug } = createLogger("protocols:websocket:ws-server");
 
@@ -260,19 +260,11 @@ export class VoWebSocketServer extends WebSocketServer {
             action: "invokeaction",
             event: "subscribeevent",
         };
-        const known = [
-            "readproperty",
-            "writeproperty",
-            "observeproperty",
-            "unobserveproperty",
-            "invokeaction",
-            "unsubscribeevent",
-        ];
         this.hooks?.refused?.({
             thing: route.thing.id,
             kind: route.kind,
             name: route.name,
-            op: op !== undefined && known.includes(op) ? (op as Operation) : fallback[route.kind],
+            op: isOperationOf(route.kind, op) ? op : fallback[route.kind],
             protocol: this.protocol,
             origin: origin.origin,
             error,

@@ -146,6 +146,17 @@ describe("a VO over MQTT (real Mosquitto, the mqtt package as client)", function
         expect(r).to.include({ op: "invokeaction", protocol: "mqtt", ok: false });
     });
 
+    it("refuses a payload over protocols.maxBodyBytes (413), recorded as refused", async function () {
+        const topic = topicOf(mqttHref(td.properties!.label, "writeproperty"));
+        const big = JSON.stringify("x".repeat(1024 * 1024));
+        const answer = await client.request(topic, big);
+        expect(answer.status).to.equal(413);
+        expect(JSON.parse(answer.body.toString()).error).to.match(/over the limit of 1048576 bytes/);
+        const r = await lastRecord("property", "label", "writeproperty");
+        expect(r).to.include({ protocol: "mqtt", ok: false });
+        expect(r.error).to.match(/over the limit/);
+    });
+
     it("invokes an action and answers its output on the Response Topic, recorded with protocol mqtt", async function () {
         const href = mqttHref(td.actions!.calibrate, "invokeaction");
         const answer = await client.request(topicOf(href), JSON.stringify({ offset: 1.5 }));
