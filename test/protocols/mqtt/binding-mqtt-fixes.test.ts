@@ -118,6 +118,38 @@ describe("binding-mqtt 0.8.16 fixes (real Mosquitto)", function () {
             expect(writes).to.equal(2);
         });
 
+        it("a destroyed Thing's observers close with the reason and its retained TD is cleared", async function () {
+            const thing = await vo.wot.produce({
+                title: "Doomed",
+                id: "urn:test:doomed",
+                properties: { level: { type: "integer", observable: true } },
+            });
+            thing.setPropertyReadHandler("level", async () => 1);
+            await thing.expose();
+            expect(JSON.parse((await client.next("Doomed")).toString()).id).to.equal("urn:test:doomed");
+            const open = async () =>
+                (await vo.vo.state.listObservers()).filter(
+                    (o) => o.protocol === "mqtt" && o.thing === "urn:test:doomed"
+                );
+            await waitFor(async () => (await open()).length === 1, 5000, "the observer row");
+            await thing.destroy();
+            await waitFor(async () => (await open()).length === 0, 5000, "the observer row closed");
+            const rows = (await vo.vo.sqliteDb.executeQuery(
+                "SELECT end_reason FROM observer WHERE thing = 'urn:test:doomed'"
+            )) as { end_reason: string }[];
+            expect(rows.map((r) => r.end_reason)).to.deep.equal(["Thing destroyed"]);
+            // the broker keeps nothing for it: a fresh subscriber gets no TD (an empty retained message cleared it)
+            await waitFor(
+                async () =>
+                    (await client.next("Doomed", 300).then(
+                        () => "a TD",
+                        () => "nothing"
+                    )) === "nothing",
+                5000,
+                "the retained TD cleared"
+            );
+        });
+
         it("node-wot#1241: node-wot's own MQTT client reads a property (upstream it waits for a change that may never come)", async function () {
             const thing = await vo.wot.produce({
                 title: "Thermostat",
