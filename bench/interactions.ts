@@ -1,22 +1,24 @@
 /**
- * Interaction throughput and latency, HTTP and CoAP, property reads, property writes and action
+ * Interaction throughput and latency, HTTP, CoAP, MQTT and WebSocket, property reads, property writes and action
  * invocations: a plain node-wot servient against the same servient with node-wot-vo recording into
  * the embedded store and into InfluxDB, in one run. Each server runs in its own process
  * (bench/servers), the load generator in another: autocannon for HTTP, bench/coap-load for CoAP,
- * both with --connections requests in flight. Rounds rotate the order of the server modes so drift
+ * bench/mqtt-ws-load for MQTT (MQTT 5 requests through a Mosquitto the bench starts) and WebSocket,
+ * all with --connections requests in flight. Rounds rotate the order of the server modes so drift
  * hits all alike; each round starts fresh server processes and loads each protocol x operation for
  * --warmup seconds, then measures it for --seconds. Medians over the rounds.
  * Every load is bounded by time (and a kill timeout); CoAP also by --requests.
  * BENCH_SERVER_NODE_OPTIONS passes flags (e.g. --cpu-prof) to the servers.
  *
  *   node dist/bench/interactions.js [--seconds 4] [--warmup 1] [--rounds 3] [--connections 10]
- *        [--modes plain,record,influx] [--protocols http,coap] [--ops read,write,action]
+ *        [--modes plain,record,influx] [--protocols http,coap,mqtt,ws] [--ops read,write,action]
  * The influx mode needs `scripts/influxdb.sh install` (or INFLUX_URL, INFLUX_TOKEN of a server of your own).
  */
 import fs from "node:fs";
 import path from "node:path";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { Mosquitto } from "../test/helpers/mosquitto";
 import { influxTarget } from "./influx-target";
 import { arg, median, printTable, stringArg } from "./report";
 import { ServerMode, ServerProcess, startServer } from "./servers/spawn-server";
@@ -31,17 +33,24 @@ const list = <T extends string>(name: string, all: readonly T[]): T[] =>
         .split(",")
         .filter((x): x is T => (all as readonly string[]).includes(x));
 const modes = list("modes", ["plain", "record", "influx"] as const);
-const protocols = list("protocols", ["http", "coap"] as const);
+const protocols = list("protocols", ["http", "coap", "mqtt", "ws"] as const);
 const ops = list("ops", ["read", "write", "action"] as const);
 
 type Protocol = (typeof protocols)[number];
 type Op = (typeof ops)[number];
 
 /** What each operation sends: a read of a counter, a write of a number, an action with a number in and out. */
-const REQUESTS: Record<Op, { path: string; http: string; coap: string; body?: string }> = {
-    read: { path: "properties/value", http: "GET", coap: "GET" },
-    write: { path: "properties/setting", http: "PUT", coap: "PUT", body: "5" },
-    action: { path: "actions/add", http: "POST", coap: "POST", body: "1" },
+const REQUESTS: Record<Op, { path: string; http: string; coap: string; ws: string; mqtt: string; body?: string }> = {
+    read: { path: "properties/value", http: "GET", coap: "GET", ws: "readproperty", mqtt: "/readproperty" },
+    write: {
+        path: "properties/setting",
+        http: "PUT",
+        coap: "PUT",
+        ws: "writeproperty",
+        mqtt: "/writeproperty",
+        body: "5",
+    },
+    action: { path: "actions/add", http: "POST", coap: "POST", ws: "invokeaction", mqtt: "", body: "1" },
 };
 
 interface Load {
@@ -81,8 +90,26 @@ async function loadCoap(server: ServerProcess, op: Op, duration: number): Promis
     return { rps: j.rps, p50: j.p50, p99: j.p99, errors: j.errors };
 }
 
+/** MQTT: MQTT 5 requests to the request topics (a read asks `.../readproperty`); WebSocket: the VO's JSON messages. */
+async function loadMqttOrWs(protocol: "mqtt" | "ws", server: ServerProcess, op: Op, duration: number): Promise<Load> {
+    const r = REQUESTS[op];
+    const base = protocol === "mqtt" ? server.mqtt : server.ws;
+    if (base === undefined) throw new Error(`the server serves no ${protocol}`);
+    const target = protocol === "mqtt" ? `${base}/${r.path}${r.mqtt}` : `${base}/${r.path}`;
+    const args = [path.join(__dirname, "mqtt-ws-load.js"), "--url", target, "--op", r.ws];
+    args.push("--concurrency", String(connections), "--seconds", String(duration));
+    if (r.body !== undefined) args.push("--payload", r.body);
+    const { stdout } = await run(process.execPath, args, { timeout: (duration + 30) * 1000 });
+    const j = JSON.parse(stdout);
+    return { rps: j.rps, p50: j.p50, p99: j.p99, errors: j.errors };
+}
+
 const load = (protocol: Protocol, server: ServerProcess, op: Op, duration: number): Promise<Load> =>
-    protocol === "http" ? loadHttp(server, op, duration) : loadCoap(server, op, duration);
+    protocol === "http"
+        ? loadHttp(server, op, duration)
+        : protocol === "coap"
+          ? loadCoap(server, op, duration)
+          : loadMqttOrWs(protocol, server, op, duration);
 
 async function main(): Promise<void> {
     const influx = modes.includes("influx") ? await influxTarget() : undefined;
@@ -90,6 +117,8 @@ async function main(): Promise<void> {
     if (modes.includes("influx") && influx === undefined) {
         console.log("influx mode skipped: no influxd (run scripts/influxdb.sh install, or set INFLUX_URL)");
     }
+    const broker = protocols.includes("mqtt") ? await Mosquitto.start() : undefined;
+    const extraProtocols = { mqttBroker: broker?.url, ws: protocols.includes("ws") };
     const samples: Record<string, Load[]> = {};
     const stats: Partial<Record<ServerMode, Record<string, unknown>>> = {};
     try {
@@ -97,7 +126,7 @@ async function main(): Promise<void> {
             // rotate the order of the modes, so no mode always runs first (or last) in a round
             const order = active.map((_, i) => active[(i + round) % active.length]);
             for (const mode of order) {
-                const server = await startServer(mode, mode === "influx" ? influx!.env : process.env);
+                const server = await startServer(mode, mode === "influx" ? influx!.env : process.env, extraProtocols);
                 try {
                     for (const protocol of protocols) {
                         for (const op of ops) {
@@ -119,6 +148,7 @@ async function main(): Promise<void> {
         }
     } finally {
         if (influx?.server !== undefined) await influx.server.stop();
+        await broker?.stop();
     }
     const rows: Record<string, Record<string, number | string>> = {};
     const summary: Record<string, Record<string, Record<string, Load & { cost: number | null }>>> = {};

@@ -6,6 +6,10 @@ import {
 } from "./timeseries/influxdb/influxdb-options";
 import { DEFAULT_PROTOCOL_LIMITS, ProtocolLimits } from "./protocols/protocol-face";
 import type { CatalogueOptions } from "./protocols/http/http-catalogue";
+import { MqttOptions, resolveMqttOptions } from "./protocols/mqtt/mqtt-options";
+import type { VoMqttServerConfig } from "./protocols/mqtt/mqtt-broker-server";
+import { resolveWebSocketOptions, WebSocketOptions } from "./protocols/websocket/ws-options";
+import type { VoWebSocketServerConfig } from "./protocols/websocket/ws-server";
 import { DEFAULT_WRITE_BUFFER_OPTIONS, WriteBufferOptions } from "./timeseries/write-buffer";
 import { ResolvedVoStateOptions, resolveVoStateOptions, VoStateOptions } from "./vo-state/vo-state-options";
 
@@ -23,6 +27,10 @@ export interface VoPersistenceOptions {
     protocols?: Partial<ProtocolLimits>;
     /** a catalogue of the VO's TDs on a port of its own, as vo-wot's (`/`, `/<thing>`, `/.well-known/wot`); default none */
     catalogue?: CatalogueOptions;
+    /** expose the servient's Things over MQTT through this broker too (the VO adds the server) */
+    mqtt?: MqttOptions;
+    /** expose them over WebSocket too, on this port */
+    websocket?: WebSocketOptions;
     recording?: Partial<WriteBufferOptions> & {
         /** values larger than this many bytes of JSON are recorded cut and flagged; default 65536 */
         maxValueBytes?: number;
@@ -36,6 +44,8 @@ export interface ResolvedOptions {
     maxValueBytes: number;
     protocols: ProtocolLimits;
     catalogue?: Required<CatalogueOptions>;
+    mqtt?: VoMqttServerConfig;
+    websocket?: VoWebSocketServerConfig;
     vo: ResolvedVoStateOptions;
 }
 
@@ -58,6 +68,15 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
         );
     }
     return value;
+}
+
+/** Runs a folder's own option check, its error turned into InvalidOptionsError. */
+function checked<T>(resolve: () => T): T {
+    try {
+        return resolve();
+    } catch (err) {
+        throw new InvalidOptionsError((err as Error).message);
+    }
 }
 
 function voStateOptions(o: VoStateOptions | undefined): ResolvedVoStateOptions {
@@ -105,6 +124,9 @@ export function resolveOptions(
             ),
         },
         catalogue: catalogueOptions(options.catalogue),
+        mqtt: options.mqtt === undefined ? undefined : checked(() => resolveMqttOptions(options.mqtt!, env)),
+        websocket:
+            options.websocket === undefined ? undefined : checked(() => resolveWebSocketOptions(options.websocket!)),
         vo: voStateOptions(options.vo),
     };
 }

@@ -30,6 +30,10 @@ export { InvalidHistoryQueryError } from "./timeseries/history-query";
 export { WriteStats, WriteBufferOptions } from "./timeseries/write-buffer";
 export { setStaticAddress } from "./protocols/static-address";
 export { VoCoapServer } from "./protocols/coap/coap-server";
+export { VoMqttBrokerServer, VoMqttServerConfig, BrokerConnection } from "./protocols/mqtt/mqtt-broker-server";
+export { MqttOptions } from "./protocols/mqtt/mqtt-options";
+export { VoWebSocketServer, VoWebSocketServerConfig } from "./protocols/websocket/ws-server";
+export { WebSocketOptions } from "./protocols/websocket/ws-options";
 export { VoCoapClientFactory, CoapResponseError } from "./protocols/coap/coap-client-factory";
 export { VoHttpClientFactory, VoHttpsClientFactory, VoHttpClient } from "./protocols/http/http-client-factory";
 export {

@@ -8,6 +8,8 @@ import type { AffordanceKind } from "./model/interaction-record";
 import { RequestRefusedError } from "./model/refusal";
 import { ProtocolRefusal, protocolFor, ServerHooks } from "./protocols";
 import { CatalogueServer } from "./protocols/http/http-catalogue";
+import { VoMqttBrokerServer } from "./protocols/mqtt/mqtt-broker-server";
+import { VoWebSocketServer } from "./protocols/websocket/ws-server";
 import { instrumentThing, recordRefusal } from "./recording/thing-recorder";
 import { Database } from "./sqlite/database";
 import { migrate } from "./sqlite/migrations";
@@ -325,6 +327,12 @@ export class VoPersistence {
                 await this.close();
             }
         };
+
+        // servers the options ask for (binding-mqtt and binding-websockets are typed against their own core copies)
+        if (this.options.mqtt !== undefined) servient.addServer(new VoMqttBrokerServer(this.options.mqtt) as never);
+        if (this.options.websocket !== undefined) {
+            servient.addServer(new VoWebSocketServer(this.options.websocket) as never);
+        }
 
         const decorations: VoServientDecorations = { vo: this, sqliteDb: this.sqliteDb, influxdb: this.influxdb };
         Object.assign(servient, decorations);

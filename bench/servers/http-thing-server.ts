@@ -1,11 +1,12 @@
 /**
- * A node-wot servient serving one Thing over HTTP and CoAP, for load from another process: a
+ * A node-wot servient serving one Thing over HTTP and CoAP (and with `--mqtt <broker URL>` over MQTT, with
+ * `--ws` over WebSocket, the servers of protocols/mqtt and protocols/websocket in every mode), for load from another process: a
  * numeric read-only property `value`, a writable `setting` and an action `add`.
  * `--record` attaches node-wot-vo (embedded store in a temporary directory); `--influx` records into
  * InfluxDB instead (INFLUX_URL, INFLUX_ORG, INFLUX_TOKEN_FILE; spool in the temporary directory);
  * without either, node-wot-vo's recording is not even loaded (all modes serve CoAP with VoCoapServer,
  * imported from its own module, so the servers differ only by the recording).
- * Prints `READY <http base> <coap base>` when listening; on SIGTERM prints `STATS <json>` (the recorder's
+ * Prints `READY <http base> <coap base> [<ws base>] [<mqtt base>]` when listening; on SIGTERM prints `STATS <json>` (the recorder's
  * counters, interactions handled, CPU microseconds used) and exits; on SIGUSR2 prints it and goes on.
  */
 import fs from "node:fs";
@@ -14,6 +15,8 @@ import path from "node:path";
 import { Servient } from "@node-wot/core";
 import { HttpServer } from "@node-wot/binding-http";
 import { VoCoapServer } from "../../src/protocols/coap/coap-server";
+import { VoMqttBrokerServer } from "../../src/protocols/mqtt/mqtt-broker-server";
+import { VoWebSocketServer } from "../../src/protocols/websocket/ws-server";
 
 async function main(): Promise<void> {
     const influx = process.argv.includes("--influx");
@@ -23,6 +26,11 @@ async function main(): Promise<void> {
     servient.addServer(http);
     const coap = new VoCoapServer({ port: 0, address: "127.0.0.1" });
     servient.addServer(coap as never);
+    const broker = process.argv.includes("--mqtt") ? process.argv[process.argv.indexOf("--mqtt") + 1] : undefined;
+    const mqtt = broker === undefined ? undefined : new VoMqttBrokerServer({ uri: broker });
+    if (mqtt !== undefined) servient.addServer(mqtt as never);
+    const ws = process.argv.includes("--ws") ? new VoWebSocketServer({ port: 0, address: "127.0.0.1" }) : undefined;
+    if (ws !== undefined) servient.addServer(ws as never);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vo-bench-"));
     const vo = record
         ? await (
@@ -57,7 +65,13 @@ async function main(): Promise<void> {
         return JSON.stringify({ ...vo?.stats(), handled, cpuUs: cpu.user + cpu.system });
     };
     await thing.expose();
-    console.log(`READY http://127.0.0.1:${http.getPort()}/benchthing coap://127.0.0.1:${coap.getPort()}/benchthing`);
+    const extra = [
+        ws === undefined ? "" : ` ws://127.0.0.1:${ws.getPort()}/benchthing`,
+        broker === undefined ? "" : ` ${broker}/BenchThing`,
+    ].join("");
+    console.log(
+        `READY http://127.0.0.1:${http.getPort()}/benchthing coap://127.0.0.1:${coap.getPort()}/benchthing${extra}`
+    );
     // SIGUSR2: print the counters without stopping (for benches that sample while running)
     process.on("SIGUSR2", () => console.log(`STATS ${counters()}`));
     process.once("SIGTERM", async () => {

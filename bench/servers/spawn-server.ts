@@ -11,6 +11,10 @@ export interface ServerProcess {
     http: string;
     /** the Thing's CoAP base, e.g. coap://127.0.0.1:41235/benchthing */
     coap: string;
+    /** the Thing's WebSocket base, when started with `ws` */
+    ws?: string;
+    /** the Thing's MQTT base (broker URL and topic prefix), when started with `mqtt` */
+    mqtt?: string;
     /** the server's counters now: the recorder's (none for the plain one), `handled`, `cpuUs` */
     sample(): Promise<Record<string, number>>;
     /** stops the server and returns its counters */
@@ -18,22 +22,34 @@ export interface ServerProcess {
 }
 
 /** Starts bench/servers/http-thing-server in its own process, so the plain run never loads the recorder. */
-export async function startServer(mode: ServerMode, env: NodeJS.ProcessEnv = process.env): Promise<ServerProcess> {
+export async function startServer(
+    mode: ServerMode,
+    env: NodeJS.ProcessEnv = process.env,
+    extraProtocols: { mqttBroker?: string; ws?: boolean } = {}
+): Promise<ServerProcess> {
     const script = path.join(__dirname, "http-thing-server.js");
     const extra = process.env.BENCH_SERVER_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [];
-    const child = spawn(process.execPath, [...extra, script, ...(mode === "plain" ? [] : [`--${mode}`])], {
-        stdio: ["ignore", "pipe", "inherit"],
-        env,
-    });
+    const protocolArgs = [
+        ...(extraProtocols.mqttBroker === undefined ? [] : ["--mqtt", extraProtocols.mqttBroker]),
+        ...(extraProtocols.ws === true ? ["--ws"] : []),
+    ];
+    const child = spawn(
+        process.execPath,
+        [...extra, script, ...(mode === "plain" ? [] : [`--${mode}`]), ...protocolArgs],
+        {
+            stdio: ["ignore", "pipe", "inherit"],
+            env,
+        }
+    );
     let out = "";
     child.stdout.on("data", (d) => (out += d));
-    const [http, coap] = await new Promise<string[]>((resolve, reject) => {
+    const [http, coap, ...more] = await new Promise<string[]>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error("server did not start in 20 s")), 20_000);
         child.stdout.on("data", () => {
-            const m = /READY (\S+) (\S+)/.exec(out);
+            const m = /READY (.*)\n/.exec(out);
             if (m) {
                 clearTimeout(timer);
-                resolve([m[1], m[2]]);
+                resolve(m[1].split(" "));
             }
         });
         child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
@@ -44,6 +60,8 @@ export async function startServer(mode: ServerMode, env: NodeJS.ProcessEnv = pro
         url: `${http}/properties/value`,
         http,
         coap,
+        ws: more.find((u) => u.startsWith("ws:")),
+        mqtt: more.find((u) => u.startsWith("mqtt:")),
         sample: () =>
             new Promise((resolve, reject) => {
                 const seen = out.match(/STATS .*\n/g)?.length ?? 0;

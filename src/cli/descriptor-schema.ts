@@ -9,6 +9,13 @@
  *                                 #   certFile + keyFile (PEM, relative to the descriptor): HTTPS instead
  * coap: { port: 5683 }            # or false; default 5683
  * catalogue: 9090                 # a catalogue of the TDs on its own port (as vo-wot's); default none
+ * mqtt:                           # absent or false: no MQTT; else the Things are exposed through this broker too
+ *   broker: mqtt://127.0.0.1:1883 # mqtt:// or mqtts://, no credentials in it
+ *   usernameEnv: MQTT_USER        # environment variables holding the broker credentials (optional),
+ *   passwordEnv: MQTT_PASSWORD    #   or passwordFile: secrets/mqtt (relative to the descriptor)
+ *   clientId: environment-vo      # the VO's client id at the broker
+ *   connectTimeout: 3s            # a broker down at start: the VO serves the rest and connects when it is back
+ * websocket: { port: 8081 }       # absent or false: no WebSocket server; port 0..65535 (0: any free port)
  * security:                       # default nosec
  *   scheme: basic                 # nosec | basic | bearer
  *   usernameEnv: VO_USER          # basic: names of environment variables holding the credentials,
@@ -79,6 +86,17 @@ export interface DescriptorDocument {
         tokensFile?: string;
         jwtPublicKeyFile?: string;
     };
+    mqtt?:
+        | false
+        | {
+              broker: string;
+              usernameEnv?: string;
+              passwordEnv?: string;
+              passwordFile?: string;
+              clientId?: string;
+              connectTimeout?: DurationText;
+          };
+    websocket?: false | { port?: number };
     databaseConfig?: {
         timeseries?: {
             influxdb?: {
@@ -175,6 +193,24 @@ export const DESCRIPTOR_SCHEMA = {
         http: httpServer,
         coap: server,
         catalogue: { type: ["integer", "null"], minimum: 0, maximum: 65535 },
+        mqtt: {
+            if: { type: "boolean" },
+            then: { const: false },
+            else: {
+                type: "object",
+                additionalProperties: false,
+                required: ["broker"],
+                properties: {
+                    broker: { type: "string", pattern: "^mqtts?://" },
+                    usernameEnv: envName,
+                    passwordEnv: envName,
+                    passwordFile: nonEmpty,
+                    clientId: nonEmpty,
+                    connectTimeout: duration,
+                },
+            },
+        },
+        websocket: server,
         security: {
             type: "object",
             additionalProperties: false,

@@ -72,6 +72,7 @@ export class DescriptorError extends Error {
 const DEFAULT_ADDRESS = "127.0.0.1";
 const DEFAULT_HTTP_PORT = 8080;
 const DEFAULT_COAP_PORT = 5683;
+const DEFAULT_WEBSOCKET_PORT = 8081;
 /** setTimeout fires at once for longer delays */
 const MAX_DELAY_MS = 2 ** 31 - 1;
 const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
@@ -421,6 +422,34 @@ function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.Proc
             // node-wot's CoAP server checks no credentials: the VO would be open over CoAP
             problem("coap", "must be false when security.scheme is basic (CoAP carries no basic authentication)");
         }
+        if (doc.websocket !== undefined && doc.websocket !== false) {
+            // the WebSocket server checks no credentials either
+            problem(
+                "websocket",
+                "must be false when security.scheme is basic (the WebSocket server checks no credentials)"
+            );
+        }
+    }
+    if (doc.mqtt !== undefined && doc.mqtt !== false) {
+        const u = url(doc.mqtt.broker, "mqtt.broker", ["mqtt:", "mqtts:"], "an mqtt:// or mqtts:// URL");
+        if (u !== undefined && (u.username !== "" || u.password !== "")) {
+            problem(
+                "mqtt.broker",
+                "must not carry credentials (name them with usernameEnv and passwordEnv or passwordFile)"
+            );
+        }
+        if (doc.mqtt.usernameEnv !== undefined) envVar(doc.mqtt.usernameEnv, "mqtt.usernameEnv");
+        if (doc.mqtt.passwordEnv !== undefined && doc.mqtt.passwordFile !== undefined) {
+            problem("mqtt", "give either passwordEnv or passwordFile, not both");
+        } else if (doc.mqtt.passwordEnv !== undefined) envVar(doc.mqtt.passwordEnv, "mqtt.passwordEnv");
+        else if (doc.mqtt.passwordFile !== undefined) {
+            const file = path.resolve(dir, doc.mqtt.passwordFile);
+            try {
+                fs.accessSync(file, fs.constants.R_OK);
+            } catch (err) {
+                problem("mqtt.passwordFile", `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
+            }
+        }
     }
     const readable = (file: string, p: string, check?: (text: string) => string | undefined): void => {
         const abs = path.resolve(dir, file);
@@ -689,6 +718,25 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
                                   ? undefined
                                   : ms(doc.protocols.observerTimeout, 0),
                       }),
+            mqtt:
+                doc.mqtt === undefined || doc.mqtt === false
+                    ? undefined
+                    : defined({
+                          broker: doc.mqtt.broker,
+                          usernameEnv: doc.mqtt.usernameEnv,
+                          passwordEnv: doc.mqtt.passwordEnv,
+                          passwordFile:
+                              doc.mqtt.passwordFile === undefined
+                                  ? undefined
+                                  : path.resolve(dir, doc.mqtt.passwordFile),
+                          clientId: doc.mqtt.clientId,
+                          connectTimeoutMs:
+                              doc.mqtt.connectTimeout === undefined ? undefined : ms(doc.mqtt.connectTimeout, 0),
+                      }),
+            websocket:
+                doc.websocket === undefined || doc.websocket === false
+                    ? undefined
+                    : { port: doc.websocket.port ?? DEFAULT_WEBSOCKET_PORT, address: doc.address ?? DEFAULT_ADDRESS },
         }),
         periodic: Object.fromEntries(Object.entries(doc.periodicFunctions ?? {}).map(([k, v]) => [k, ms(v, 0)])),
         proxy,

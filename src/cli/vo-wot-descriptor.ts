@@ -311,9 +311,9 @@ export function translateVoWot(raw: Obj): VoWotTranslation {
             const at = `bindingNB.bindingModeNB[${i}]`;
             if (m === "H") mapped(at, m, "http", "on");
             else if (m === "U") mapped(at, m, "coap", "on");
-            else if (m === "M" || m === "WS") {
-                warn(at, m, `${MODES[m]} is not served yet (part 3 of issue 15): the VO serves its other protocols`);
-            } else if (m === "Z" || m === "RTSP") {
+            else if (m === "M") mapped(at, m, "mqtt", "on", " (through the broker of bindingNB.brokerIP)");
+            else if (m === "WS") mapped(at, m, "websocket", "on");
+            else if (m === "Z" || m === "RTSP") {
                 refuse(at, `${m} (${MODES[m]}) is not supported by node-wot-vo (no node-wot binding serves it)`);
             } else {
                 const hint = m === "C" ? " (vo-wot spells CoAP U)" : m === "W" ? " (vo-wot spells WebSocket WS)" : "";
@@ -325,8 +325,15 @@ export function translateVoWot(raw: Obj): VoWotTranslation {
                 );
             }
         });
-        if (!has("H") && !has("U") && !modes.some((m) => m === "Z" || m === "RTSP" || !(String(m) in MODES))) {
-            refuse("bindingNB.bindingModeNB", "lists no protocol node-wot-vo serves yet: add H (HTTP) or U (CoAP)");
+        const served = ["H", "U", "M", "WS"];
+        if (
+            !modes.some((m) => served.includes(String(m))) &&
+            modes.every((m) => String(m) in MODES && m !== "Z" && m !== "RTSP")
+        ) {
+            refuse(
+                "bindingNB.bindingModeNB",
+                "lists no protocol node-wot-vo serves: add H (HTTP), U (CoAP), M (MQTT) or WS (WebSocket)"
+            );
         }
     }
     paths.push(["http", "bindingNB.bindingModeNB"], ["coap", "bindingNB.bindingModeNB"]);
@@ -344,11 +351,21 @@ export function translateVoWot(raw: Obj): VoWotTranslation {
     };
     portKey("httpPort", "H", "http");
     portKey("coapPort", "U", "coap");
+    if (has("WS")) {
+        const wsPort = typeof ports.websocketPort === "number" ? ports.websocketPort : 8081;
+        document.websocket = { port: wsPort };
+        paths.push(["websocket", "bindingNB.bindingModeNB"]);
+    }
     if (!unset(ports.websocketPort)) {
-        const why = has("WS")
-            ? "WebSocket is not served yet (part 3 of issue 15)"
-            : "unused: WS is not in bindingModeNB";
-        (has("WS") ? warn : noted)("bindingNB.ports.websocketPort", ports.websocketPort, why);
+        paths.push(["websocket.port", "bindingNB.ports.websocketPort"]);
+        if (has("WS"))
+            mapped("bindingNB.ports.websocketPort", ports.websocketPort, "websocket.port", ports.websocketPort);
+        else
+            noted(
+                "bindingNB.ports.websocketPort",
+                ports.websocketPort,
+                "unused: WS is not in bindingModeNB (as in vo-wot)"
+            );
     }
     if (!unset(ports.httpProxyPort)) {
         warn(
@@ -370,10 +387,26 @@ export function translateVoWot(raw: Obj): VoWotTranslation {
         );
     }
     if (!unset(nb.brokerIP)) {
-        const why = has("M") ? "MQTT is not served yet (part 3 of issue 15)" : "unused: M is not in bindingModeNB";
-        (has("M") ? warn : noted)("bindingNB.brokerIP", nb.brokerIP, why);
+        if (has("M")) {
+            const ip = String(nb.brokerIP);
+            const broker = ip.includes("://") ? ip : `mqtt://${ip}`;
+            document.mqtt = { broker };
+            paths.push(["mqtt.broker", "bindingNB.brokerIP"], ["mqtt", "bindingNB.bindingModeNB"]);
+            mapped("bindingNB.brokerIP", nb.brokerIP, "mqtt.broker", broker);
+        } else noted("bindingNB.brokerIP", nb.brokerIP, "unused: M is not in bindingModeNB (as in vo-wot)");
+    } else if (has("M")) {
+        refuse(
+            "bindingNB.brokerIP",
+            "is required with M (MQTT) in bindingModeNB: the broker the VO exposes its Things through"
+        );
     }
-    if (!unset(nb.mqttCAFile)) warn("bindingNB.mqttCAFile", nb.mqttCAFile, "MQTT is not served yet");
+    if (!unset(nb.mqttCAFile)) {
+        warn(
+            "bindingNB.mqttCAFile",
+            nb.mqttCAFile,
+            "not honoured: an mqtts:// broker must present a certificate Node.js already trusts (NODE_EXTRA_CA_CERTS names more)"
+        );
+    }
     if (!unset(nb.routerURL)) noted("bindingNB.routerURL", nb.routerURL, "unused: Zenoh is not served");
     const cert = unset(nb.serverCert) ? undefined : (nb.serverCert as string);
     const key = unset(nb.serverKey) ? undefined : (nb.serverKey as string);
@@ -432,6 +465,12 @@ export function translateVoWot(raw: Obj): VoWotTranslation {
             refuse(
                 "bindingNB.bindingModeNB",
                 "U (CoAP) with securityScheme basic: node-wot's CoAP server checks no credentials, the VO would be open over CoAP; remove U"
+            );
+        }
+        if (has("WS")) {
+            refuse(
+                "bindingNB.bindingModeNB",
+                "WS (WebSocket) with securityScheme basic: the WebSocket server checks no credentials, the VO would be open over WebSocket; remove WS"
             );
         }
     } else if (scheme === "bearer") {

@@ -18,7 +18,7 @@ export type Operation =
     | "emitevent";
 
 /** Where the interaction came from: a protocol server, or the VO's own code. */
-export type Protocol = "http" | "https" | "coap" | "coaps" | "local";
+export type Protocol = "http" | "https" | "coap" | "coaps" | "mqtt" | "mqtts" | "ws" | "wss" | "local";
 
 /** One interaction with an exposed Thing, as it is stored. */
 export interface InteractionRecord {

@@ -13,6 +13,8 @@ const { warn } = createLogger("vo-state:observer-registry");
  */
 export class ObserverRegistry {
     private readonly open = new Map<unknown, Promise<number | undefined>>();
+    /** row ends still being written, with the change they announce */
+    private readonly ending = new Set<Promise<unknown>>();
 
     constructor(
         private readonly tables: VoStateTables,
@@ -41,9 +43,16 @@ export class ObserverRegistry {
         // listener only; an end already handled (close, then timeout) finds nothing.
         if (row === undefined) return;
         this.open.delete(c.listener);
-        void row
+        const ended = row
             .then((id) => (id === undefined ? undefined : this.tables.closeObserver(id, c.endReason ?? c.op)))
             .then(this.changed, (err: Error) => warn("observer end not kept: %s", err.message));
+        this.ending.add(ended);
+        void ended.finally(() => this.ending.delete(ended));
+    }
+
+    /** Resolves once every end told so far is written and announced (a server stopping ends its observers). */
+    async settled(): Promise<void> {
+        await Promise.allSettled([...this.ending]);
     }
 
     list(): Promise<ObserverRow[]> {

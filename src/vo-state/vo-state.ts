@@ -277,6 +277,8 @@ export class VoState {
         this.closed = true;
         if (this.timer !== undefined) clearInterval(this.timer);
         await this.monitor?.stop();
+        // ends of observations the stopping servers told (their change is announced, and recorded, first)
+        await this.observers.settled();
         await Promise.allSettled([...this.pending]);
         await this.observers.closeAll("VO stopped").catch(() => undefined);
     }

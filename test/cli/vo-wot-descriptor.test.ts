@@ -5,6 +5,7 @@ import { parseDocument } from "yaml";
 import { DescriptorError, loadDescriptorReport, parseDescriptor, readDescriptor } from "../../src/cli/descriptor";
 import { migrateDescriptor } from "../../src/cli/migrate";
 import { mappingLine } from "../../src/cli/vo-wot-descriptor";
+import { wsProbe } from "../../src/protocols/websocket/ws-probe";
 import { coapRequest } from "../protocols/coap/coap-clients";
 import { freeTcpPort, freeUdpPort } from "../helpers/free-port";
 import { influxForTests, InfluxServer } from "../helpers/influxdb-server";
@@ -101,9 +102,12 @@ describe("vo-wot descriptors, read as they are", function () {
         expect(r.config).to.include({ name: "cvo", httpPort: 8080, coapPort: 5683 });
         expect(r.config.periodic).to.deep.equal({ sample: 2000 });
         expect(r.config.persistence).to.not.have.property("influxdb");
+        expect(r.config.persistence.websocket).to.deep.equal({ port: 8081, address: "127.0.0.1" });
+        expect(r.mappings.map(mappingLine)).to.include.members([
+            "bindingNB.bindingModeNB[2]: WS -> websocket on",
+            "bindingNB.ports.websocketPort: 8081 -> websocket.port 8081",
+        ]);
         expect(r.mappings.filter((m) => m.kind === "warning").map((m) => m.from)).to.deep.equal([
-            "bindingNB.bindingModeNB[2]",
-            "bindingNB.ports.websocketPort",
             "genericFunction[0]",
             "consumedVOs.vo1",
             "consumedVOs.vo2",
@@ -162,11 +166,30 @@ describe("vo-wot descriptors, read as they are", function () {
         expect(problemAt(c, "bindingNB.bindingModeNB[1]")?.message).to.match(
             /^unknown binding mode \(vo-wot spells CoAP U\): vo-wot knows H \(HTTP\), U \(CoAP\), M \(MQTT\), WS/
         );
-        // MQTT alone leaves nothing served
+        // MQTT needs its broker
         const m = refused("name: a\nbindingNB:\n    bindingModeNB: [M]\n");
         expect(m.problems.map((p) => [p.path, p.message])).to.deep.equal([
-            ["bindingNB.bindingModeNB", "lists no protocol node-wot-vo serves yet: add H (HTTP) or U (CoAP)"],
+            [
+                "bindingNB.brokerIP",
+                "is required with M (MQTT) in bindingModeNB: the broker the VO exposes its Things through",
+            ],
         ]);
+        // and with it, MQTT alone is served
+        const alone = readDescriptor(
+            "name: a\nbindingNB:\n    bindingModeNB: [M]\n    brokerIP: 127.0.0.1:1883\n",
+            "a.yaml",
+            {}
+        );
+        expect(alone.config.persistence.mqtt).to.deep.equal({ broker: "mqtt://127.0.0.1:1883" });
+        expect(alone.config).to.not.have.property("httpPort");
+        // basic security over a WebSocket server that checks nothing is refused
+        const open = refused(
+            "name: a\nbindingNB:\n    bindingModeNB: [H, WS]\n    securityNB:\n        securityScheme: basic\n        usernameEnv: U\n        passwordEnv: P\n",
+            { U: "u", P: "p" }
+        );
+        expect(problemAt(open, "bindingNB.bindingModeNB")?.message).to.match(
+            /^WS \(WebSocket\) with securityScheme basic/
+        );
     });
 
     it("refuses a literal dbToken, and other literal secrets, without echoing them", function () {
@@ -289,7 +312,7 @@ describe("node-wot-vo validate, migrate and run with vo-wot descriptors", functi
         expect(out).to.include("  bindingNB.ports.httpPort: 8080 -> http.port 8080");
         expect(out).to.include("  periodicFunction.sample: 2000 -> periodicFunctions.sample 2000 ms");
         expect(out).to.include("  catalogue: 9090 -> catalogue 9090 (/, /<thing> and /.well-known/wot)");
-        expect(out.filter((l) => l.startsWith("  warning: "))).to.have.length(9);
+        expect(out.filter((l) => l.startsWith("  warning: "))).to.have.length(7);
         expect(out).to.include(`valid: VO cvo, TD ${fixture("cvo.td.json")}, script ${fixture("cvo.js")}`);
 
         const target = path.join(dir, "cvo.yaml");
@@ -330,6 +353,8 @@ describe("node-wot-vo validate, migrate and run with vo-wot descriptors", functi
             const doc = parseDocument(fs.readFileSync(fixture(name), "utf8"));
             doc.setIn(["bindingNB", "ports", "httpPort"], http);
             doc.setIn(["bindingNB", "ports", "coapPort"], coap);
+            const websocket = await freeTcpPort();
+            if (name === "cvo.yaml") doc.setIn(["bindingNB", "ports", "websocketPort"], websocket);
             doc.setIn(["databaseConfig", "persistentDB", "dbFilePath"], "vo.db");
             const catalogue = doc.has("catalogue") ? await freeTcpPort() : undefined;
             if (catalogue !== undefined) doc.set("catalogue", catalogue);
@@ -356,7 +381,13 @@ describe("node-wot-vo validate, migrate and run with vo-wot descriptors", functi
                     const listing = (await (await fetch(`http://127.0.0.1:${catalogue}/`)).json()) as object;
                     expect(listing).to.have.property(title);
                 }
-                if (name === "cvo.yaml") expect(vo.output).to.include("node-wot-vo: warning: consumedVOs.vo1: ");
+                if (name === "cvo.yaml") {
+                    expect(vo.output).to.include("node-wot-vo: warning: consumedVOs.vo1: ");
+                    // WS in bindingModeNB: served on websocketPort
+                    expect(await wsProbe(new URL(`ws://127.0.0.1:${websocket}/`), 5000)).to.equal(
+                        `WebSocket handshake from 127.0.0.1:${websocket}`
+                    );
+                }
             } finally {
                 const code = await vo.stop();
                 await influx?.stop();

@@ -2,6 +2,9 @@ import type * as WoT from "wot-typescript-definitions";
 
 export type Kind = "property" | "action" | "event" | "thing";
 
+/** The schemes the walks call forms of (conformance-walk: http, coap; mqtt-ws-walk: mqtt, ws). */
+export type WalkScheme = "http" | "coap" | "mqtt" | "ws";
+
 /** One operation of one form of a served TD, as a client would call it. */
 export interface FormCall {
     thingId: string;
@@ -10,7 +13,7 @@ export interface FormCall {
     name: string;
     op: string;
     href: string;
-    scheme: "http" | "coap";
+    scheme: WalkScheme;
     contentType: string;
     /** htv:methodName / cov:method when the form names one */
     method?: string;
@@ -41,7 +44,7 @@ function defaultOps(kind: Kind, affordance: Record<string, unknown> | undefined)
 }
 
 /** Every (form, op) pair of a TD whose href uses `scheme`. */
-export function formCalls(td: WoT.ThingDescription, scheme: "http" | "coap"): FormCall[] {
+export function formCalls(td: WoT.ThingDescription, scheme: WalkScheme): FormCall[] {
     const calls: FormCall[] = [];
     const add = (kind: Kind, name: string, forms: Form[] | undefined, affordance?: Record<string, unknown>) => {
         for (const form of forms ?? []) {

@@ -1,8 +1,11 @@
 import { execFile } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as coap from "coap";
+import * as mqtt from "mqtt";
+import WebSocket from "ws";
 
 /** What came back, whatever the protocol: the code as a string ("200", "2.05"), the content type and the bytes. */
 export interface WireAnswer {
@@ -200,4 +203,135 @@ export function libcoapCall(
             }
         );
     });
+}
+
+/**
+ * The `mqtt` package's MQTT 5 client, one connection to one broker: `publishRequest` publishes with a
+ * Response Topic and waits for the answer (its `status` user property as the code), `firstMessage`
+ * subscribes and waits for a message (a retained one comes at once), both bounded in time.
+ */
+export class MqttWireClient {
+    private constructor(private readonly client: mqtt.MqttClient) {}
+
+    static async connect(broker: string): Promise<MqttWireClient> {
+        return new MqttWireClient(await mqtt.connectAsync(broker, { protocolVersion: 5, reconnectPeriod: 0 }));
+    }
+
+    async publishRequest(topic: string, body: Buffer, contentType = "application/json"): Promise<WireAnswer> {
+        const responseTopic = `walk/replies/${crypto.randomBytes(6).toString("hex")}`;
+        const correlationData = crypto.randomBytes(8);
+        await this.client.subscribeAsync(responseTopic, { qos: 1 });
+        try {
+            const answer = this.wait(responseTopic, (_body, packet) =>
+                correlationData.equals(packet.properties?.correlationData ?? Buffer.alloc(0))
+            );
+            await this.client.publishAsync(topic, body, {
+                qos: 1,
+                properties: { responseTopic, correlationData, contentType },
+            });
+            const { body: reply, packet } = await answer;
+            const status = packet.properties?.userProperties?.status;
+            return {
+                code: String(Array.isArray(status) ? status[0] : status),
+                contentType: packet.properties?.contentType,
+                body: reply,
+                headers: {},
+            };
+        } finally {
+            await this.client.unsubscribeAsync(responseTopic);
+        }
+    }
+
+    /** Subscribes to `topic` and resolves with its first message; `trigger` runs once the subscription holds. */
+    async firstMessage(topic: string, trigger?: () => unknown): Promise<WireAnswer> {
+        const message = this.wait(topic, () => true);
+        await this.client.subscribeAsync(topic, { qos: 1 });
+        try {
+            if (trigger !== undefined) await trigger();
+            const { body, packet } = await message;
+            return { code: "message", contentType: packet.properties?.contentType, body, headers: {} };
+        } finally {
+            await this.client.unsubscribeAsync(topic);
+        }
+    }
+
+    /** UNSUBACK of a topic (what ends an observation or subscription over MQTT, at the broker). */
+    async unsubscribe(topic: string): Promise<WireAnswer> {
+        await this.client.subscribeAsync(topic, { qos: 1 });
+        await this.client.unsubscribeAsync(topic);
+        return { code: "unsuback", body: Buffer.alloc(0), headers: {} };
+    }
+
+    private wait(
+        topic: string,
+        accept: (body: Buffer, packet: mqtt.IPublishPacket) => boolean
+    ): Promise<{ body: Buffer; packet: mqtt.IPublishPacket }> {
+        return new Promise((resolve, reject) => {
+            const timer = setTimeout(() => {
+                this.client.off("message", onMessage);
+                reject(new Error(`no MQTT message on ${topic} within 8 s`));
+            }, 8000);
+            const onMessage = (t: string, body: Buffer, packet: mqtt.IPublishPacket): void => {
+                if (t !== topic || !accept(body, packet)) return;
+                clearTimeout(timer);
+                this.client.off("message", onMessage);
+                resolve({ body, packet });
+            };
+            this.client.on("message", onMessage);
+        });
+    }
+
+    end(): Promise<void> {
+        return this.client.endAsync(true);
+    }
+}
+
+/**
+ * The `ws` package's client, one socket on one affordance: sends a JSON request (if any) and resolves
+ * with the answer carrying its id (`code` "ok" or the error's status); with `push`, once that answer
+ * is ok (or at once without a request), runs `trigger` and resolves with the first push of that `op`
+ * (propertychange, event). Bounded in time.
+ */
+export async function wsCall(
+    href: string,
+    request: Record<string, unknown> | undefined,
+    options: { push?: string; trigger?: () => unknown } = {}
+): Promise<WireAnswer & { message?: Record<string, unknown> }> {
+    const socket = new WebSocket(href);
+    const messages: Record<string, unknown>[] = [];
+    socket.on("message", (data) => messages.push(JSON.parse(data.toString()) as Record<string, unknown>));
+    const next = async (match: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> => {
+        const deadline = Date.now() + 8000;
+        while (Date.now() < deadline) {
+            const m = messages.find(match);
+            if (m !== undefined) return m;
+            await new Promise((r) => setTimeout(r, 20));
+        }
+        throw new Error(`no WebSocket answer from ${href} within 8 s (got ${JSON.stringify(messages)})`);
+    };
+    const answer = (m: Record<string, unknown>) => {
+        const error = m.error as { status?: number } | undefined;
+        return {
+            code: error === undefined ? "ok" : String(error.status),
+            body: Buffer.from(JSON.stringify(m)),
+            headers: {},
+            message: m,
+        };
+    };
+    try {
+        await new Promise<void>((resolve, reject) => {
+            socket.once("open", () => resolve());
+            socket.once("error", reject);
+        });
+        const id = crypto.randomBytes(4).toString("hex");
+        if (request !== undefined) {
+            socket.send(JSON.stringify({ ...request, id }));
+            const reply = await next((m) => m.id === id);
+            if (options.push === undefined || reply.error !== undefined) return answer(reply);
+        }
+        await options.trigger?.(); // for a subscription made by opening the socket, trigger waits until it holds
+        return answer(await next((m) => m.op === options.push));
+    } finally {
+        socket.terminate();
+    }
 }

@@ -1,4 +1,5 @@
 import { InfluxServer } from "./influxdb-server";
+import { Mosquitto } from "./mosquitto";
 import { NodeProcess } from "./node-process";
 
 /**
@@ -12,6 +13,10 @@ export const mochaHooks = {
         for (const server of [...InfluxServer.running]) {
             leftovers.push(`influxd on port ${server.port}`);
             await server.stop();
+        }
+        for (const broker of [...Mosquitto.running]) {
+            leftovers.push(`mosquitto on port ${broker.port}`);
+            await broker.stop();
         }
         for (const proc of [...NodeProcess.running]) {
             leftovers.push(`node ${proc.args.join(" ")}`);

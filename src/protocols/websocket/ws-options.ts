@@ -1,0 +1,28 @@
+import type { VoWebSocketServerConfig } from "./ws-server";
+
+/** `websocket` in the attach options: the port (and interface) the VO's WebSocket server listens on. */
+export interface WebSocketOptions {
+    /** 0..65535, 0: any free port */
+    port: number;
+    /** default every interface */
+    address?: string;
+}
+
+export class InvalidWebSocketOptionsError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "InvalidWebSocketOptionsError";
+    }
+}
+
+export function resolveWebSocketOptions(o: WebSocketOptions): VoWebSocketServerConfig {
+    if (o === null || typeof o !== "object" || !Number.isInteger(o.port) || o.port < 0 || o.port > 65535) {
+        throw new InvalidWebSocketOptionsError(
+            `node-wot-vo option websocket.port must be an integer 0..65535, got ${JSON.stringify(o?.port)}`
+        );
+    }
+    if (o.address !== undefined && (typeof o.address !== "string" || o.address === "")) {
+        throw new InvalidWebSocketOptionsError("node-wot-vo option websocket.address must be a non-empty string");
+    }
+    return { port: o.port, address: o.address };
+}
