@@ -5,6 +5,7 @@ import {
     resolveInfluxDbOptions,
 } from "./timeseries/influxdb/influxdb-options";
 import { DEFAULT_PROTOCOL_LIMITS, ProtocolLimits } from "./protocols/protocol-face";
+import { DashboardOptions, ResolvedDashboardOptions, resolveDashboardOptions } from "./dashboard/dashboard-options";
 import { DEFAULT_WRITE_BUFFER_OPTIONS, WriteBufferOptions } from "./timeseries/write-buffer";
 import { ResolvedVoStateOptions, resolveVoStateOptions, VoStateOptions } from "./vo-state/vo-state-options";
 
@@ -20,6 +21,8 @@ export interface VoPersistenceOptions {
     vo?: VoStateOptions;
     /** what the VO's protocol servers accept */
     protocols?: Partial<ProtocolLimits>;
+    /** the dashboard on the VO's HTTP server: `{ path }` (default "/dashboard/"), or false for none */
+    dashboard?: DashboardOptions;
     recording?: Partial<WriteBufferOptions> & {
         /** values larger than this many bytes of JSON are recorded cut and flagged; default 65536 */
         maxValueBytes?: number;
@@ -33,6 +36,7 @@ export interface ResolvedOptions {
     maxValueBytes: number;
     protocols: ProtocolLimits;
     vo: ResolvedVoStateOptions;
+    dashboard: ResolvedDashboardOptions;
 }
 
 export const DEFAULT_SQLITE_PATH = path.join("data", "vo.sqlite");
@@ -59,6 +63,14 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
 function voStateOptions(o: VoStateOptions | undefined): ResolvedVoStateOptions {
     try {
         return resolveVoStateOptions(o);
+    } catch (err) {
+        throw new InvalidOptionsError((err as Error).message);
+    }
+}
+
+function dashboardOptions(o: DashboardOptions | undefined): ResolvedDashboardOptions {
+    try {
+        return resolveDashboardOptions(o);
     } catch (err) {
         throw new InvalidOptionsError((err as Error).message);
     }
@@ -101,5 +113,6 @@ export function resolveOptions(
             ),
         },
         vo: voStateOptions(options.vo),
+        dashboard: dashboardOptions(options.dashboard),
     };
 }

@@ -16,6 +16,7 @@ import {
 } from "./http-body-limit";
 import { acceptIsDefault, negotiate, notAcceptableText, steer } from "./http-content-negotiation";
 import { describeHistoryOnExpose } from "../history-description";
+import { isDashboardPath, serveDashboard } from "./http-dashboard";
 import { isHistoryPath, serveHistory } from "./http-history";
 import { httpProbe } from "./http-probe";
 import { refuseReadOnlyWrite } from "./http-read-only-write";
@@ -139,6 +140,9 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
 
     const serve = (self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin): unknown => {
         const method = req.method;
+        if ((method === "GET" || method === "HEAD") && hooks.dashboard && isDashboardPath(hooks.dashboard, req.url)) {
+            return settled(res, serveDashboard(s, hooks.dashboard, req, res));
+        }
         if (method === "GET") {
             if (req.url === "/") return answerThingList(s, res);
             if (hooks.history !== undefined && isHistoryPath(req.url))
