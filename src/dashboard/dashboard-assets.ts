@@ -80,7 +80,10 @@ export function loadDashboardAssets(): Map<string, DashboardFile> {
 }
 
 /** The dashboard as the HTTP server serves it (ServerHooks.dashboard): its path and its files by name. */
-export function dashboardFiles(dashboardPath: string): { path: string; asset(name: string): DashboardFile | undefined } {
+export function dashboardFiles(dashboardPath: string): {
+    path: string;
+    asset(name: string): DashboardFile | undefined;
+} {
     let files: Map<string, DashboardFile> | undefined;
     return {
         path: dashboardPath,

@@ -51,7 +51,10 @@ export class LogView {
     async refresh(force = false): Promise<void> {
         if (!force && this.cursors.length > 0) return;
         const r = this.range();
-        const query = this.cursors.length > 0 && this.pinned ? this.pinned : { from: new Date(r.fromMs).toISOString(), to: new Date(r.toMs).toISOString() };
+        const query =
+            this.cursors.length > 0 && this.pinned
+                ? this.pinned
+                : { from: new Date(r.fromMs).toISOString(), to: new Date(r.toMs).toISOString() };
         if (this.cursors.length === 0) this.pinned = query;
         const cursor = this.cursors[this.cursors.length - 1];
         try {
@@ -76,11 +79,22 @@ export class LogView {
                 : ["time", "data", "origin", "protocol"];
         const rows = items.map((p) => {
             const time = el("td", {}, timeText(Date.parse(p.time)));
-            const json = (v: unknown, failed = false) => el("td", { className: `json${failed ? " failed" : ""}` }, valueText(v));
-            if (this.kind === "event") return el("tr", {}, time, json(p.value), el("td", {}, p.origin ?? ""), el("td", {}, p.protocol));
+            const json = (v: unknown, failed = false) =>
+                el("td", { className: `json${failed ? " failed" : ""}` }, valueText(v));
+            if (this.kind === "event")
+                return el("tr", {}, time, json(p.value), el("td", {}, p.origin ?? ""), el("td", {}, p.protocol));
             const result = p.ok ? json(p.output) : json(`error: ${p.error ?? "failed"}`, true);
             const duration = el("td", {}, p.durationMs === undefined ? "" : `${p.durationMs.toFixed(1)} ms`);
-            return el("tr", {}, time, json(p.value), result, duration, el("td", {}, p.origin ?? ""), el("td", {}, p.protocol));
+            return el(
+                "tr",
+                {},
+                time,
+                json(p.value),
+                result,
+                duration,
+                el("td", {}, p.origin ?? ""),
+                el("td", {}, p.protocol)
+            );
         });
         const thead = el("thead", {}, el("tr", {}, ...head.map((h) => el("th", {}, h))));
         const body = rows.length > 0 ? rows : [el("tr", {}, el("td", { className: "empty" }, "no data in this range"))];

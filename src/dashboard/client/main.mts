@@ -98,7 +98,8 @@ function numericView(thing: ThingView, a: Affordance, host: HTMLElement): View {
             try {
                 const series = await loadSeries(a.history!, state.range, plot.widthPx, "mean");
                 series.gaps = gapsFor(thing, series);
-                const count = series.mode === "points" ? series.points.filter((p) => p.ok).length : series.windows.length;
+                const count =
+                    series.mode === "points" ? series.points.filter((p) => p.ok).length : series.windows.length;
                 v.empty = count === 0;
                 setNote(error, (v.error = undefined));
                 setNote(empty, v.empty ? "no data in this range" : undefined);
@@ -134,7 +135,8 @@ function timelineView(thing: ThingView, a: Affordance, host: HTMLElement): View 
                 ]);
                 series.gaps = gapsFor(thing, series);
                 const segments = segmentsOf(series, range, before);
-                const marks = series.mode === "points" ? series.points.map((p) => ({ ms: Date.parse(p.time), op: p.op })) : [];
+                const marks =
+                    series.mode === "points" ? series.points.map((p) => ({ ms: Date.parse(p.time), op: p.op })) : [];
                 drawTimeline(line, range, segments, series.gaps, marks);
                 v.empty = segments.length === 0;
                 line.hidden = v.empty;
@@ -160,8 +162,12 @@ function logView(a: Affordance, host: HTMLElement): View {
     host.append(box);
     const { error } = notes(host);
     state.views[id] = { kind: a.kind, name: a.name };
-    const log = new LogView(box, a.history!, a.kind === "action" ? "action" : "event", () => state.range, (err) =>
-        setNote(error, (state.views[id].error = err === undefined ? undefined : errorText(err)))
+    const log = new LogView(
+        box,
+        a.history!,
+        a.kind === "action" ? "action" : "event",
+        () => state.range,
+        (err) => setNote(error, (state.views[id].error = err === undefined ? undefined : errorText(err)))
     );
     return {
         async refresh() {
@@ -214,7 +220,12 @@ function voViews(vo: ThingView | undefined): View[] {
         state.liveness.segments = segments;
         state.liveness.lost = segments
             .filter((s) => s.label === "lost")
-            .map((s) => ({ fromMs: s.fromMs, toMs: s.toMs, reason: "device-lost", open: s.toMs >= state.range.toMs - 1500 }));
+            .map((s) => ({
+                fromMs: s.fromMs,
+                toMs: s.toMs,
+                reason: "device-lost",
+                open: s.toMs >= state.range.toMs - 1500,
+            }));
     });
     stateTimeline(selfcheck, find("property", "status"), field("status"), (segments) => {
         state.selfCheck.segments = segments;

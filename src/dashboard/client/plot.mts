@@ -145,7 +145,15 @@ export class NumericPlot {
             width: this.widthPx,
             height: 180,
             cursor: { drag: { x: true, y: false, setScale: false } },
-            scales: { x: { time: true, range: () => { const x = this.xRange(); return [x.min, x.max]; } } },
+            scales: {
+                x: {
+                    time: true,
+                    range: () => {
+                        const x = this.xRange();
+                        return [x.min, x.max];
+                    },
+                },
+            },
             axes: [{}, { size: 60 }],
             series: [
                 { value: (_u, v) => (v === null ? "--" : timeText(v * 1000)) },

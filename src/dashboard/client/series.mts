@@ -17,7 +17,13 @@ export interface GapSpan {
 /** What one history resource gave for the range: raw points, or windows when there were too many. */
 export type Series =
     | { mode: "points"; points: HistoryPoint[]; gaps: GapSpan[] }
-    | { mode: "windows"; every: string; fn: string; windows: { ms: number; value: unknown; gap?: string }[]; gaps: GapSpan[] };
+    | {
+          mode: "windows";
+          every: string;
+          fn: string;
+          windows: { ms: number; value: unknown; gap?: string }[];
+          gaps: GapSpan[];
+      };
 
 /** Points per plot at most: past it the page asks for windows, about one per pixel. */
 export const MAX_POINTS = 2000;

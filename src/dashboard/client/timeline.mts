@@ -75,7 +75,11 @@ export function drawTimeline(
     for (const s of segments) {
         const known = classOf?.(s.label);
         const title = `${s.label}\n${timeText(s.fromMs)} – ${timeText(s.toMs)}\n${s.op}${s.stale ? " (stale)" : ""}`;
-        const seg = el("div", { className: `seg${known ? ` ${known}` : ""}${s.stale ? " stale" : ""}`, title }, s.label);
+        const seg = el(
+            "div",
+            { className: `seg${known ? ` ${known}` : ""}${s.stale ? " stale" : ""}`, title },
+            s.label
+        );
         if (!known) seg.style.backgroundColor = colorOf(s.label);
         seg.style.left = pct(s.fromMs);
         seg.style.width = width(s.fromMs, s.toMs);
