@@ -63,7 +63,6 @@ function asset(name: string, body: Buffer): DashboardFile {
 /** Every file of the dashboard, read and compressed once. */
 export function loadDashboardAssets(): Map<string, DashboardFile> {
     const files = new Map<string, DashboardFile>();
-    files.set("", asset("", Buffer.from(DASHBOARD_PAGE)));
     files.set("dashboard.css", asset("dashboard.css", Buffer.from(DASHBOARD_STYLES)));
     for (const name of ["uPlot.iife.min.js", "uPlot.min.css"]) files.set(name, asset(name, uplotFile(name)));
     let scripts: string[];
@@ -76,6 +75,11 @@ export function loadDashboardAssets(): Map<string, DashboardFile> {
         throw new Error(`the dashboard's scripts are missing from ${CLIENT_DIR} (npm run build compiles them)`);
     }
     for (const name of scripts) files.set(name, asset(name, fs.readFileSync(path.join(CLIENT_DIR, name))));
+    const preload = scripts
+        .filter((name) => name !== "main.mjs")
+        .map((name) => `<link rel="modulepreload" href="${name}">`)
+        .join("\n");
+    files.set("", asset("", Buffer.from(DASHBOARD_PAGE.replace("<!--modulepreload-->", preload))));
     return files;
 }
 

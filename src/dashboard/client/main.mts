@@ -32,6 +32,7 @@ const state = {
     live: "1h" as string | undefined,
     ticks: 0,
     lastUpdate: undefined as string | undefined,
+    /** when the first plot was drawn, ms after the page's navigation started */
     firstPlotMs: undefined as number | undefined,
     views: {} as Record<string, ViewState>,
     liveness: { segments: [] as Segment[], lost: [] as GapSpan[] },
@@ -89,14 +90,19 @@ function numericView(thing: ThingView, a: Affordance, host: HTMLElement): View {
         (left, right) => {
             document.documentElement.style.setProperty("--axis-left", `${left}px`);
             document.documentElement.style.setProperty("--axis-right", `${right}px`);
-        }
+        },
+        () => (state.firstPlotMs ??= performance.now())
     );
     state.views[id] = { kind: "property", name: a.name };
+    let last: { span: number; mode: Series["mode"] } | undefined;
     return {
         async refresh() {
             const v = state.views[id];
             try {
-                const series = await loadSeries(a.history!, state.range, plot.widthPx, "mean");
+                const span = state.range.toMs - state.range.fromMs;
+                const hint = last?.span === span ? last.mode : undefined; // a live range keeps its span
+                const series = await loadSeries(a.history!, state.range, plot.widthPx, "mean", {}, hint);
+                last = { span, mode: series.mode };
                 series.gaps = gapsFor(thing, series);
                 const count =
                     series.mode === "points" ? series.points.filter((p) => p.ok).length : series.windows.length;
@@ -104,14 +110,12 @@ function numericView(thing: ThingView, a: Affordance, host: HTMLElement): View {
                 setNote(error, (v.error = undefined));
                 setNote(empty, v.empty ? "no data in this range" : undefined);
                 plotHost.hidden = v.empty;
-                if (!v.empty) {
-                    plot.draw(series);
-                    state.firstPlotMs ??= performance.now();
-                }
+                if (!v.empty) plot.draw(series);
                 const { points, windows, bridged } = plot.state;
                 Object.assign(v, { mode: series.mode, points, windows, bridged, gaps: series.gaps });
             } catch (err) {
                 setNote(error, (v.error = errorText(err)));
+                setNote(empty, undefined); // not known to be empty: the read failed
             }
         },
         destroy: () => plot.destroy(),
@@ -151,6 +155,7 @@ function timelineView(thing: ThingView, a: Affordance, host: HTMLElement): View 
                 });
             } catch (err) {
                 setNote(error, (v.error = errorText(err)));
+                setNote(empty, undefined); // not known to be empty: the read failed
             }
         },
     };
@@ -182,7 +187,8 @@ function voViews(vo: ThingView | undefined): View[] {
     const liveness = byId("liveness");
     const selfcheck = byId("selfcheck");
     if (vo === undefined) {
-        liveness.replaceChildren(el("p", { className: "empty" }, "this VO serves no status Thing"));
+        const why = "this VO serves no status Thing: no device liveness, self-check, observers or redirects to show";
+        byId("vo").replaceChildren(el("h2", {}, "VO"), el("p", { className: "empty" }, why));
         return [];
     }
     const find = (kind: string, name: string) => vo.affordances.find((a) => a.kind === kind && a.name === name);
@@ -382,6 +388,12 @@ async function start(): Promise<void> {
         void refresh();
     });
     showThing(fromHash());
+    // ?range=24h opens on a preset other than the last hour
+    const asked = new URLSearchParams(location.search).get("range");
+    if (asked !== null && asked in PRESETS) {
+        state.live = asked;
+        state.range = { fromMs: Date.now() - PRESETS[asked], toMs: Date.now() };
+    }
     setRange(state.range, state.live);
     setInterval(() => {
         if (state.live !== undefined) void refresh();

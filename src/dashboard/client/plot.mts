@@ -91,7 +91,9 @@ export class NumericPlot {
         private readonly host: HTMLElement,
         private readonly range: () => Range,
         private readonly onZoom: (r: Range) => void,
-        private readonly onAxis?: (left: number, right: number) => void
+        private readonly onAxis?: (left: number, right: number) => void,
+        /** told after each time uPlot drew the chart */
+        private readonly onDrawn?: () => void
     ) {
         this.gapLayer = el("div");
     }
@@ -173,7 +175,7 @@ export class NumericPlot {
                         this.onZoom({ fromMs, toMs });
                     },
                 ],
-                draw: [(u) => this.placeGaps(u)],
+                draw: [(u) => this.placeGaps(u), () => this.onDrawn?.()],
                 // the plotting area's edges, once laid out: the page's timelines align to them
                 ready: [
                     (u) => {

@@ -45,29 +45,36 @@ export function everyFor(range: Range, count: number): string {
 
 /**
  * The range's points when they are at most `maxPoints`, else windows of `fn` sized to `widthPx`
- * (so a plot never gets more than about 2000 points, whatever was recorded).
+ * (so a plot never gets more than about 2000 points, whatever was recorded). Not knowing which it
+ * will be, both are asked at once; `hint` (what the same span gave last time) asks for one only.
  */
 export async function loadSeries(
     href: string,
     range: Range,
     widthPx: number,
     fn: "mean" | "last",
-    filters: Record<string, string> = {}
+    filters: Record<string, string> = {},
+    hint?: Series["mode"]
 ): Promise<Series> {
     const maxPoints = Math.min(MAX_POINTS, Math.max(200, Math.round(widthPx)));
     const from = new Date(range.fromMs).toISOString();
     const to = new Date(range.toMs).toISOString();
-    const raw = await getJson<PointsAnswer>(historyUrl(href, { from, to, limit: maxPoints, ...filters }));
-    if (raw.next === undefined) return { mode: "points", points: raw.items, gaps: gapSpans(raw.gaps) };
     const every = everyFor(range, Math.min(MAX_POINTS, Math.max(100, Math.round(widthPx))));
-    const agg = await getJson<WindowsAnswer>(historyUrl(href, { from, to, every, fn, ...filters }));
-    return {
+    const readRaw = () => getJson<PointsAnswer>(historyUrl(href, { from, to, limit: maxPoints, ...filters }));
+    const readWindows = () => getJson<WindowsAnswer>(historyUrl(href, { from, to, every, fn, ...filters }));
+    const windowsOf = (agg: WindowsAnswer, gaps?: Gap[]): Series => ({
         mode: "windows",
         every: agg.every,
         fn: agg.fn,
         windows: agg.windows.map((w) => ({ ms: Date.parse(w.time), value: w.value, gap: w.gap })),
-        gaps: gapSpans(agg.gaps ?? raw.gaps),
-    };
+        gaps: gapSpans(agg.gaps ?? gaps),
+    });
+    if (hint === "windows") return windowsOf(await readWindows());
+    const windows = hint === undefined ? readWindows() : undefined;
+    windows?.catch(() => undefined); // not needed when the points fit; its error then goes nowhere
+    const raw = await readRaw();
+    if (raw.next === undefined) return { mode: "points", points: raw.items, gaps: gapSpans(raw.gaps) };
+    return windowsOf(await (windows ?? readWindows()), raw.gaps);
 }
 
 /** The last point before the range starts: what a state timeline shows at its left edge. */

@@ -74,20 +74,21 @@ function affordancesOf(td: Td): Affordance[] {
 /** Every Thing the server lists at its root, each read from its own TD. */
 export async function loadThings(): Promise<ThingView[]> {
     const urls = await getJson<string[]>("/");
-    const seen = new Set<string>();
-    const things: ThingView[] = [];
+    const byPath = new Map<string, string>(); // listed once per address the server has: read once
     for (const href of urls) {
         const path = new URL(href, location.href).pathname;
-        if (seen.has(path)) continue; // listed once per address the server has
-        seen.add(path);
-        const td = await getJson<Td>(href);
-        things.push({
-            key: decodeURIComponent(path.slice(1)),
-            id: td.id ?? "",
-            title: td.title,
-            isVoStatus: td.id === "urn:node-wot-vo:status",
-            affordances: affordancesOf(td),
-        });
+        if (!byPath.has(path)) byPath.set(path, href);
     }
-    return things;
+    return Promise.all(
+        [...byPath].map(async ([path, href]) => {
+            const td = await getJson<Td>(href);
+            return {
+                key: decodeURIComponent(path.slice(1)),
+                id: td.id ?? "",
+                title: td.title,
+                isVoStatus: td.id === "urn:node-wot-vo:status",
+                affordances: affordancesOf(td),
+            };
+        })
+    );
 }
