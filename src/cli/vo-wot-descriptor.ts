@@ -51,6 +51,7 @@ const OWN_TOP = [
     "periodicFunctions",
     "selfCheck",
     "protocols",
+    "dashboard",
     "device",
     "liveness",
     "redirects",

@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { Servient } from "@node-wot/core";
 import { HttpServer } from "@node-wot/binding-http";
 import { InvalidOptionsError, resolveOptions } from "../../src/config";
+import { parseDescriptor } from "../../src/cli/descriptor";
 import { setStaticAddress, VoPersistence } from "../../src";
 import { startVo, tempDir, VoFixture } from "../helpers/vo-fixture";
 import path from "node:path";
@@ -97,6 +98,18 @@ describe("dashboard options", function () {
         }
         expect(() => resolveOptions({ dashboard: "yes" as never })).to.throw(InvalidOptionsError, /dashboard must be/);
         expect(resolveOptions({}).dashboard).to.deep.equal({ path: "/dashboard/" });
+    });
+
+    it("reads dashboard: { path } and dashboard: false from the descriptor, refusing a bad path by its key and line", function () {
+        const cfg = (text: string) => parseDescriptor(`name: d\n${text}`, "vo.yaml", {}).persistence;
+        expect(cfg("dashboard: { path: /ui }\n").dashboard).to.deep.equal({ path: "/ui" });
+        expect(resolveOptions(cfg("dashboard: { path: /ui }\n")).dashboard).to.deep.equal({ path: "/ui/" });
+        expect(cfg("dashboard: false\n").dashboard).to.equal(false);
+        expect(cfg("").dashboard).to.equal(undefined);
+        expect(() => cfg("dashboard: { path: /a b }\n")).to.throw(
+            /dashboard\.path: must be a path like "\/dashboard\/".*line 2/
+        );
+        expect(() => cfg("dashboard: true\n")).to.throw(/dashboard: must be false \(no dashboard\)/);
     });
 
     it("asks for the Things' credentials when they ask for them (basic security)", async function () {
