@@ -97,6 +97,26 @@ describe("dashboard in headless Chromium, against the demo (device + proxy VO as
         await screenshot(page, "temperature-points");
     });
 
+    it("zooms every view to a range selected by dragging over a plot", async function () {
+        const before = (await dashboardState(page)).range;
+        const box = (await page.locator('[data-plot="temperature"] .u-over').boundingBox())!;
+        await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+        await page.mouse.down();
+        await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2, { steps: 5 });
+        await page.mouse.up();
+        const s = await waitForState(
+            page,
+            (st) => st.range.toMs - st.range.fromMs < (before.toMs - before.fromMs) * 0.5,
+            5000,
+            "the selected range"
+        );
+        const span = before.toMs - before.fromMs;
+        expect(s.live).to.equal(undefined);
+        expect(s.range.fromMs).to.be.closeTo(before.fromMs + span * 0.5, span * 0.05);
+        expect(s.range.toMs).to.be.closeTo(before.fromMs + span * 0.7, span * 0.05);
+        await screenshot(page, "zoomed");
+    });
+
     it("a write made with an HTTP client appears live, without a reload", async function () {
         await page.click('#range [data-preset="1h"]');
         await waitForState(page, (s) => s.live === "1h", 5000, "live again");

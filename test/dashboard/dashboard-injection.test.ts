@@ -78,6 +78,29 @@ describe("dashboard in headless Chromium: names and values are text", function (
         await screenshot(page, "injection-as-text");
     });
 
+    it("draws the gaps history answers report (gaps: [...], windows with gap) as breaks of the line, through the page's own modules", async function () {
+        // the shape of the answers with gaps, as the history resources give them; read by the page's code
+        const result = (await page.evaluate(`(async () => {
+            const plot = await import("./plot.mjs");
+            const series = await import("./series.mjs");
+            const t = (s) => new Date(Date.parse("2026-01-01T00:00:00Z") + s * 1000).toISOString();
+            const p = (s, v, op = "readproperty") => ({ time: t(s), timestampNs: "0", op, protocol: "http", ok: true, value: v });
+            const gaps = series.gapSpans([{ from: t(3), to: t(10), reason: "vo-down" }, { from: t(12), to: t(20), reason: "device-lost", open: true }]);
+            const points = { mode: "points", points: [p(1, 1), p(2, 2), p(5, 9, "readproperty"), p(11, 3), p(13, 4)], gaps };
+            const cols = plot.columnsOf(points);
+            const windows = { mode: "windows", every: "1s", fn: "mean", gaps: [], windows: [
+                { ms: 1000, value: 1 }, { ms: 2000, value: null, gap: "vo-down" }, { ms: 3000, value: 3 } ] };
+            const wcols = plot.columnsOf(windows);
+            return { line: cols.line, x: cols.x, bridged: plot.bridgedCount(cols, gaps), wline: wcols.line,
+                title: plot.gapTitle(gaps[1]) };
+        })()`)) as { line: (number | null)[]; x: number[]; bridged: number; wline: (number | null)[]; title: string };
+        // 1, 2, [gap at 3], 9 inside the gap (not on the line), [gap ends at 10], 3, [gap at 12], 4 inside the open gap
+        expect(result.line).to.deep.equal([1, 2, null, null, 3, null, null]);
+        expect(result.bridged).to.equal(0);
+        expect(result.wline).to.deep.equal([1, null, 3]);
+        expect(result.title).to.match(/^gap: device lost\n.* – now \(still open\)$/);
+    });
+
     it("an empty history says 'no data in this range' instead of a plot", async function () {
         const s = await dashboardState(page);
         expect(s.views["property:empty"].empty).to.equal(true);

@@ -75,6 +75,23 @@ describe("dashboard files on the VO's HTTP server", function () {
     });
 });
 
+describe("dashboard beside a Thing titled like its path", function () {
+    it("leaves the Thing's TD at /dashboard and serves the page at /dashboard/", async function () {
+        const fx = await startVo();
+        try {
+            const thing = await fx.wot.produce({ title: "dashboard", properties: { p: { type: "number" } } } as never);
+            await thing.expose();
+            const td = await get(`http://127.0.0.1:${fx.httpPort}/dashboard`);
+            expect(td.status).to.equal(200);
+            expect(JSON.parse(td.body.toString()).title).to.equal("dashboard");
+            const page = await get(`http://127.0.0.1:${fx.httpPort}/dashboard/`);
+            expect(page.headers.get("content-type")).to.equal("text/html; charset=utf-8");
+        } finally {
+            await fx.close();
+        }
+    });
+});
+
 describe("dashboard options", function () {
     it("moves with dashboard.path and is gone with dashboard: false", async function () {
         const moved = await startVo({ dashboard: { path: "/ui/vo" } });

@@ -3,11 +3,22 @@ import { ExposedThing, Helpers } from "@node-wot/core";
 import type { DashboardHook } from "../protocol-face";
 import { answerText, authorized, HttpServerInternals } from "./http-routes";
 
-/** Whether a GET names the dashboard: its path, or the path without its trailing slash. */
-export function isDashboardPath(dashboard: DashboardHook, url: string | undefined): boolean {
+/**
+ * Whether a GET names the dashboard: its path, or the path without its trailing slash (redirected)
+ * unless a Thing is served there (a Thing titled "dashboard" keeps its TD at /dashboard).
+ */
+export function isDashboardPath(
+    server: HttpServerInternals,
+    dashboard: DashboardHook,
+    url: string | undefined
+): boolean {
+    // on every GET: no allocation unless the URL starts like the dashboard
     if (url === undefined) return false;
-    const path = url.split("?")[0];
-    return path.startsWith(dashboard.path) || path === dashboard.path.slice(0, -1);
+    if (url.startsWith(dashboard.path)) return true;
+    const bare = dashboard.path.slice(0, -1);
+    if (!url.startsWith(bare)) return false;
+    const rest = url.slice(bare.length);
+    return (rest === "" || rest.startsWith("?")) && !server.getThings().has(bare.slice(1));
 }
 
 /** The first Thing served here that asks for credentials: the dashboard asks for the same ones. */

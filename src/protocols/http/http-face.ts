@@ -140,7 +140,11 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
 
     const serve = (self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin): unknown => {
         const method = req.method;
-        if ((method === "GET" || method === "HEAD") && hooks.dashboard && isDashboardPath(hooks.dashboard, req.url)) {
+        if (
+            (method === "GET" || method === "HEAD") &&
+            hooks.dashboard &&
+            isDashboardPath(s, hooks.dashboard, req.url)
+        ) {
             return settled(res, serveDashboard(s, hooks.dashboard, req, res));
         }
         if (method === "GET") {
