@@ -91,13 +91,29 @@ describe("dashboard in headless Chromium: names and values are text", function (
             const windows = { mode: "windows", every: "1s", fn: "mean", gaps: [], windows: [
                 { ms: 1000, value: 1 }, { ms: 2000, value: null, gap: "vo-down" }, { ms: 3000, value: 3 } ] };
             const wcols = plot.columnsOf(windows);
-            return { line: cols.line, x: cols.x, bridged: plot.bridgedCount(cols, gaps), wline: wcols.line,
+            const timeline = await import("./timeline.mjs");
+            const range = { fromMs: 0, toMs: 4000 };
+            const segments = timeline.segmentsOf({ ...windows, fn: "last" }, range, undefined)
+                .map((s) => [s.fromMs, s.toMs, s.label]);
+            return { line: cols.line, x: cols.x, bridged: plot.bridgedCount(cols, gaps), wline: wcols.line, segments,
                 title: plot.gapTitle(gaps[1]) };
-        })()`)) as { line: (number | null)[]; x: number[]; bridged: number; wline: (number | null)[]; title: string };
+        })()`)) as {
+            line: (number | null)[];
+            x: number[];
+            bridged: number;
+            wline: (number | null)[];
+            segments: [number, number, string][];
+            title: string;
+        };
         // 1, 2, [gap at 3], 9 inside the gap (not on the line), [gap ends at 10], 3, [gap at 12], 4 inside the open gap
         expect(result.line).to.deep.equal([1, 2, null, null, 3, null, null]);
         expect(result.bridged).to.equal(0);
         expect(result.wline).to.deep.equal([1, null, 3]);
+        // a state timeline stops at the window in a gap and starts again after it
+        expect(result.segments).to.deep.equal([
+            [1000, 2000, "1"],
+            [3000, 4000, "3"],
+        ]);
         expect(result.title).to.match(/^gap: device lost\n.* – now \(still open\)$/);
     });
 

@@ -30,7 +30,8 @@ export function segmentsOf(
     before: HistoryPoint | undefined,
     label: (v: unknown) => string = valueText
 ): Segment[] {
-    type P = { ms: number; label: string; op: string; stale: boolean };
+    // a window in a gap ends the stretch before it and starts none
+    type P = { ms: number; label: string; op: string; stale: boolean; gap?: boolean };
     let points: P[];
     if (series.mode === "points") {
         points = series.points
@@ -38,8 +39,8 @@ export function segmentsOf(
             .map((p) => ({ ms: Date.parse(p.time), label: label(p.value), op: p.op, stale: p.stale === true }));
     } else {
         points = series.windows
-            .filter((w) => w.gap === undefined && w.value !== null && w.value !== undefined)
-            .map((w) => ({ ms: w.ms, label: label(w.value), op: series.fn, stale: false }));
+            .filter((w) => w.gap !== undefined || (w.value !== null && w.value !== undefined))
+            .map((w) => ({ ms: w.ms, label: label(w.value), op: series.fn, stale: false, gap: w.gap !== undefined }));
     }
     if (before !== undefined && before.ok) {
         points.unshift({ ms: range.fromMs, label: label(before.value), op: before.op, stale: before.stale === true });
@@ -47,6 +48,7 @@ export function segmentsOf(
     const end = Math.min(range.toMs, Date.now());
     const segments: Segment[] = [];
     points.forEach((p, i) => {
+        if (p.gap) return;
         let to = i + 1 < points.length ? points[i + 1].ms : end;
         for (const g of series.gaps) if (g.fromMs >= p.ms && g.fromMs < to) to = g.fromMs;
         const from = Math.max(p.ms, range.fromMs);
