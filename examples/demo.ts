@@ -104,6 +104,7 @@ async function waitForTd(url: string, vo: ChildProcess, ms: number): Promise<boo
 function tryThis(base: string, coapBase: string): string[] {
     const json = "-H 'Content-Type: application/json'";
     return [
+        `Dashboard: http://127.0.0.1:${httpPort}/dashboard/ (plots, liveness, action and event logs, live)`,
         "Try it (every interaction goes through the VO to the device):",
         "  read, write, invoke over HTTP",
         `    curl ${base}/properties/temperature`,

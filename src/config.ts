@@ -10,6 +10,7 @@ import { MqttOptions, resolveMqttOptions } from "./protocols/mqtt/mqtt-options";
 import type { VoMqttServerConfig } from "./protocols/mqtt/mqtt-broker-server";
 import { resolveWebSocketOptions, WebSocketOptions } from "./protocols/websocket/ws-options";
 import type { VoWebSocketServerConfig } from "./protocols/websocket/ws-server";
+import { DashboardOptions, ResolvedDashboardOptions, resolveDashboardOptions } from "./dashboard/dashboard-options";
 import { DEFAULT_WRITE_BUFFER_OPTIONS, WriteBufferOptions } from "./timeseries/write-buffer";
 import { ResolvedVoStateOptions, resolveVoStateOptions, VoStateOptions } from "./vo-state/vo-state-options";
 
@@ -31,6 +32,8 @@ export interface VoPersistenceOptions {
     mqtt?: MqttOptions;
     /** expose them over WebSocket too, on this port */
     websocket?: WebSocketOptions;
+    /** the dashboard on the VO's HTTP server: `{ path }` (default "/dashboard/"), or false for none */
+    dashboard?: DashboardOptions;
     recording?: Partial<WriteBufferOptions> & {
         /** values larger than this many bytes of JSON are recorded cut and flagged; default 65536 */
         maxValueBytes?: number;
@@ -47,6 +50,7 @@ export interface ResolvedOptions {
     mqtt?: VoMqttServerConfig;
     websocket?: VoWebSocketServerConfig;
     vo: ResolvedVoStateOptions;
+    dashboard: ResolvedDashboardOptions;
 }
 
 export const DEFAULT_SQLITE_PATH = path.join("data", "vo.sqlite");
@@ -82,6 +86,14 @@ function checked<T>(resolve: () => T): T {
 function voStateOptions(o: VoStateOptions | undefined): ResolvedVoStateOptions {
     try {
         return resolveVoStateOptions(o);
+    } catch (err) {
+        throw new InvalidOptionsError((err as Error).message);
+    }
+}
+
+function dashboardOptions(o: DashboardOptions | undefined): ResolvedDashboardOptions {
+    try {
+        return resolveDashboardOptions(o);
     } catch (err) {
         throw new InvalidOptionsError((err as Error).message);
     }
@@ -128,6 +140,7 @@ export function resolveOptions(
         websocket:
             options.websocket === undefined ? undefined : checked(() => resolveWebSocketOptions(options.websocket!)),
         vo: voStateOptions(options.vo),
+        dashboard: dashboardOptions(options.dashboard),
     };
 }
 

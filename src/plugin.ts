@@ -1,6 +1,7 @@
 import type { ExposedThing, ProtocolServer, Servient } from "@node-wot/core";
 import { resolveOptions, ResolvedOptions, VoPersistenceOptions } from "./config";
 import { GapLookup } from "./history/history-gaps";
+import { dashboardFiles } from "./dashboard/dashboard-assets";
 import { HistoryService } from "./history/history-service";
 import { parseHistoryParams } from "./history/history-params";
 import { createLogger } from "./log";
@@ -280,6 +281,7 @@ export class VoPersistence {
             refused: (refusal: ProtocolRefusal) => recordRefusal(refusal, record, this.options.maxValueBytes),
             history: (thing, kind, name, query, format) =>
                 this.historyService.answer(thing, kind, name, parseHistoryParams(query), format),
+            dashboard: this.options.dashboard === false ? undefined : dashboardFiles(this.options.dashboard.path),
         };
         const capture = (server: ProtocolServer): void => {
             this.servers.push(server);

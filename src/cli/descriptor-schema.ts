@@ -40,6 +40,7 @@
  * periodicFunctions:              # exported script function -> interval
  *   sample: 5s
  * selfCheck: { interval: 30s, timeout: 2s, keepRows: 10000 }   # interval 0: off
+ * dashboard: { path: /dashboard/ } # or false: no dashboard; served by the HTTP server, default /dashboard/
  * protocols:                      # what the HTTP and CoAP servers accept
  *   maxBodyBytes: 1048576         # larger request bodies: 413 / 4.13, recorded as refused
  *   observerTimeout: 10s          # a CoAP observer that stops acknowledging is dropped after this
@@ -116,6 +117,7 @@ export interface DescriptorDocument {
     periodicFunctions?: Record<string, DurationText>;
     selfCheck?: { interval?: DurationText; timeout?: DurationText; keepRows?: number };
     protocols?: { maxBodyBytes?: number; observerTimeout?: DurationText };
+    dashboard?: false | { path?: string };
     device?: { url?: string; ip?: string };
     liveness?: {
         interval?: DurationText;
@@ -285,6 +287,12 @@ export const DESCRIPTOR_SCHEMA = {
             type: "object",
             additionalProperties: false,
             properties: { maxBodyBytes: count(1), observerTimeout: duration },
+        },
+        // `false` (none) or { path }: the path itself is checked where the attach options are
+        dashboard: {
+            if: { type: "boolean" },
+            then: { const: false },
+            else: { type: "object", additionalProperties: false, properties: { path: nonEmpty } },
         },
         device: {
             type: "object",

@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import { resolveDashboardOptions } from "../dashboard/dashboard-options";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -273,7 +274,13 @@ function schemaProblem(e: ErrorObject, data: unknown): DescriptorProblem | undef
             if ((e as ErrorObject & { propertyName?: string }).propertyName !== undefined) return undefined;
             return { path: dotted(at, data), message: PATTERN_MESSAGES[String(params.pattern)] ?? e.message ?? "" };
         case "const":
-            // the only const is the `false` of `http:`/`coap:`
+            // the only consts are the `false` of `http:`/`coap:` and of `dashboard:`
+            if (at.length === 1 && at[0] === "dashboard") {
+                return {
+                    path: dotted(at, data),
+                    message: "must be false (no dashboard) or a mapping like { path: /dashboard/ }",
+                };
+            }
             return { path: dotted(at, data), message: "must be false (no server) or a mapping like { port: 8080 }" };
         case "enum":
             return {
@@ -546,6 +553,13 @@ function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.Proc
     duration(doc.selfCheck?.interval, "selfCheck.interval", 0);
     duration(doc.selfCheck?.timeout, "selfCheck.timeout", 1);
     duration(doc.protocols?.observerTimeout, "protocols.observerTimeout", 1);
+    if (doc.dashboard !== null && typeof doc.dashboard === "object" && typeof doc.dashboard.path === "string") {
+        try {
+            resolveDashboardOptions(doc.dashboard);
+        } catch (err) {
+            problem("dashboard.path", (err as Error).message.replace(/^node-wot-vo option dashboard\.path /, ""));
+        }
+    }
 
     if (typeof doc.device?.url === "string") {
         try {
@@ -737,6 +751,7 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
                 doc.websocket === undefined || doc.websocket === false
                     ? undefined
                     : { port: doc.websocket.port ?? DEFAULT_WEBSOCKET_PORT, address: doc.address ?? DEFAULT_ADDRESS },
+            dashboard: doc.dashboard === false ? false : doc.dashboard === undefined ? undefined : { ...doc.dashboard },
         }),
         periodic: Object.fromEntries(Object.entries(doc.periodicFunctions ?? {}).map(([k, v]) => [k, ms(v, 0)])),
         proxy,

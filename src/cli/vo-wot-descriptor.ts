@@ -50,6 +50,7 @@ const OWN_TOP = [
     "periodicFunctions",
     "selfCheck",
     "protocols",
+    "dashboard",
     "device",
     "liveness",
     "redirects",

@@ -49,6 +49,26 @@ export interface ServerHooks {
     ) => Promise<{ contentType: string; body: string; next?: string }>;
     /** told of each request the protocol refused before any handler ran, so it is recorded all the same */
     refused?: (refusal: ProtocolRefusal) => void;
+    /** the dashboard's page and assets (src/dashboard), served over HTTP under `path` */
+    dashboard?: DashboardHook;
+}
+
+/** The dashboard as a protocol serves it: static files by name, each with its headers and a gzipped copy. */
+export interface DashboardHook {
+    /** where it is served, starting and ending with "/" (default "/dashboard/") */
+    path: string;
+    /** the file at `name` under the path ("" is the page), or undefined */
+    asset(name: string): StaticAsset | undefined;
+}
+
+export interface StaticAsset {
+    body: Buffer;
+    /** the body gzipped, when that is smaller */
+    gzipped?: Buffer;
+    /** Content-Type, Cache-Control, Content-Security-Policy, ... */
+    headers: Record<string, string>;
+    /** a strong validator of the body */
+    etag: string;
 }
 
 /** A request refused by the protocol itself (read-only property, oversized body, ...), named as its record is. */

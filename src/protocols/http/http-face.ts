@@ -16,6 +16,7 @@ import {
 } from "./http-body-limit";
 import { acceptIsDefault, negotiate, notAcceptableText, steer } from "./http-content-negotiation";
 import { describeHistoryOnExpose } from "../history-description";
+import { isDashboardPath, serveDashboard } from "./http-dashboard";
 import { isHistoryPath, serveHistory } from "./http-history";
 import { fixBearerCheck } from "./http-bearer";
 import { httpProbe } from "./http-probe";
@@ -147,6 +148,13 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
             const base = baseOf(req, s.scheme, fallback, s.baseUri);
             answerDirectory(req, res, base, "Thing Description Directory", directoryPaths, () => s.getThings());
             return;
+        }
+        if (
+            (method === "GET" || method === "HEAD") &&
+            hooks.dashboard &&
+            isDashboardPath(s, hooks.dashboard, req.url)
+        ) {
+            return settled(res, serveDashboard(s, hooks.dashboard, req, res));
         }
         if (method === "GET") {
             if (req.url === "/") return answerThingList(s, res);

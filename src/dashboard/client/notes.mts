@@ -1,0 +1,20 @@
+import { HttpError } from "./api.mjs";
+import { el } from "./dom.mjs";
+
+/** What went wrong, as the page says it: the history resource's own answer when there was one. */
+export const errorText = (err: unknown) =>
+    err instanceof HttpError ? err.message : `cannot read: ${(err as Error).message}`;
+
+/** A box under a view: the history resource's error, or "no data in this range". */
+export function notes(host: HTMLElement): { error: HTMLParagraphElement; empty: HTMLParagraphElement } {
+    const error = el("p", { className: "error" });
+    const empty = el("p", { className: "empty" }, "no data in this range");
+    error.hidden = empty.hidden = true;
+    host.append(error, empty);
+    return { error, empty };
+}
+
+export function setNote(box: HTMLElement, text: string | undefined): void {
+    box.hidden = text === undefined;
+    if (text !== undefined) box.textContent = text;
+}

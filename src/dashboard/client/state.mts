@@ -1,0 +1,38 @@
+/** What the page shows and for which range: one object, shared by its views, readable as `window.voDashboard`. */
+import type { GapSpan, Range, Series } from "./series.mjs";
+import type { Segment } from "./timeline.mjs";
+
+/** The range presets, and how long each reaches back from now. */
+export const PRESETS: Record<string, number> = { "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000 };
+
+/** What each view shows, readable by anyone looking at the page (`window.voDashboard`). */
+export interface ViewState {
+    kind: string;
+    name: string;
+    mode?: Series["mode"];
+    points?: number;
+    windows?: number;
+    segments?: number;
+    /** a timeline's stretches, as text */
+    values?: string[];
+    rows?: number;
+    gaps?: GapSpan[];
+    bridged?: number;
+    empty?: boolean;
+    error?: string;
+}
+
+export const state = {
+    things: [] as { key: string; title: string }[],
+    selected: undefined as string | undefined,
+    range: { fromMs: Date.now() - PRESETS["1h"], toMs: Date.now() } as Range,
+    live: "1h" as string | undefined,
+    ticks: 0,
+    lastUpdate: undefined as string | undefined,
+    /** when the first plot was drawn, ms after the page's navigation started */
+    firstPlotMs: undefined as number | undefined,
+    views: {} as Record<string, ViewState>,
+    liveness: { segments: [] as Segment[], lost: [] as GapSpan[] },
+    selfCheck: { segments: [] as Segment[] },
+};
+(globalThis as unknown as { voDashboard: typeof state }).voDashboard = state;

@@ -1,0 +1,108 @@
+import type { HistoryPoint } from "./api.mjs";
+import { el, timeText, valueText } from "./dom.mjs";
+import { gapTitle } from "./plot.mjs";
+import { GapSpan, opWord, Range, Series } from "./series.mjs";
+
+/** One stretch of a state: from its point to the next one (or a gap, or the range's end). */
+export interface Segment {
+    fromMs: number;
+    toMs: number;
+    label: string;
+    op: string;
+    stale: boolean;
+}
+
+const PALETTE = ["#b3e5fc", "#c5cae9", "#f8bbd0", "#dcedc8", "#ffe0b2", "#d7ccc8", "#b2dfdb", "#f0f4c3", "#e1bee7"];
+
+function colorOf(label: string): string {
+    let h = 0;
+    for (let i = 0; i < label.length; i++) h = (h * 31 + label.charCodeAt(i)) | 0;
+    return PALETTE[Math.abs(h) % PALETTE.length];
+}
+
+/**
+ * The segments of a state over the range: each point holds until the next one, the start of a gap,
+ * or the range's end (now, at the latest). `label` reads the state out of a value.
+ */
+export function segmentsOf(
+    series: Series,
+    range: Range,
+    before: HistoryPoint | undefined,
+    label: (v: unknown) => string = valueText
+): Segment[] {
+    // a window in a gap ends the stretch before it and starts none
+    type P = { ms: number; label: string; op: string; stale: boolean; gap?: boolean };
+    let points: P[];
+    if (series.mode === "points") {
+        points = series.points
+            .filter((p) => p.ok)
+            .map((p) => ({ ms: Date.parse(p.time), label: label(p.value), op: p.op, stale: p.stale === true }));
+    } else {
+        points = series.windows
+            .filter((w) => w.gap !== undefined || (w.value !== null && w.value !== undefined))
+            .map((w) => ({ ms: w.ms, label: label(w.value), op: series.fn, stale: false, gap: w.gap !== undefined }));
+    }
+    if (before !== undefined && before.ok) {
+        points.unshift({ ms: range.fromMs, label: label(before.value), op: before.op, stale: before.stale === true });
+    }
+    const end = Math.min(range.toMs, Date.now());
+    const segments: Segment[] = [];
+    points.forEach((p, i) => {
+        if (p.gap) return;
+        let to = i + 1 < points.length ? points[i + 1].ms : end;
+        for (const g of series.gaps) if (g.fromMs >= p.ms && g.fromMs < to) to = g.fromMs;
+        const from = Math.max(p.ms, range.fromMs);
+        if (to > from) segments.push({ fromMs: from, toMs: to, label: p.label, op: p.op, stale: p.stale });
+    });
+    return segments;
+}
+
+/**
+ * Draws a state timeline into `host`: one coloured stretch per segment (its value as text, its time
+ * and operation on hover), a mark per recorded point coloured by operation, hatched gaps.
+ * `classOf` names known states (alive, lost, ok, failed) for their own colours.
+ */
+export function drawTimeline(
+    host: HTMLElement,
+    range: Range,
+    segments: Segment[],
+    gaps: GapSpan[],
+    marks: { ms: number; op: string }[],
+    classOf?: (label: string) => string | undefined
+): void {
+    const span = range.toMs - range.fromMs;
+    const pct = (ms: number) => `${(((ms - range.fromMs) / span) * 100).toFixed(3)}%`;
+    const width = (a: number, b: number) => `${(((b - a) / span) * 100).toFixed(3)}%`;
+    const children: HTMLElement[] = [];
+    for (const s of segments) {
+        const known = classOf?.(s.label);
+        const title = `${s.label}\n${timeText(s.fromMs)} – ${timeText(s.toMs)}\n${s.op}${s.stale ? " (stale)" : ""}`;
+        const seg = el(
+            "div",
+            { className: `seg${known ? ` ${known}` : ""}${s.stale ? " stale" : ""}`, title },
+            s.label
+        );
+        if (!known) seg.style.backgroundColor = colorOf(s.label);
+        seg.style.left = pct(s.fromMs);
+        seg.style.width = width(s.fromMs, s.toMs);
+        children.push(seg);
+    }
+    for (const m of marks) {
+        if (m.ms < range.fromMs || m.ms > range.toMs) continue;
+        const mark = el("div", { className: `mark ${opWord(m.op)}` });
+        mark.style.left = pct(m.ms);
+        children.push(mark);
+    }
+    for (const g of gaps) {
+        const from = Math.max(g.fromMs, range.fromMs);
+        const to = Math.min(g.toMs, range.toMs);
+        if (to <= from) continue;
+        const gap = el("div", { className: "gap", title: gapTitle(g), dataset: { reason: g.reason } });
+        gap.style.left = pct(from);
+        gap.style.width = width(from, to);
+        children.push(gap);
+    }
+    host.replaceChildren(...children);
+    host.dataset.segments = String(segments.length);
+    host.dataset.gaps = String(gaps.filter((g) => g.toMs > range.fromMs && g.fromMs < range.toMs).length);
+}

@@ -1,0 +1,138 @@
+import { LogView } from "./logs.mjs";
+import { errorText, notes, setNote } from "./notes.mjs";
+import { NumericPlot } from "./plot.mjs";
+import { GapSpan, loadSeries, pointBefore, Range, Series } from "./series.mjs";
+import { state } from "./state.mjs";
+import type { Affordance, ThingView } from "./things.mjs";
+import { drawTimeline, segmentsOf } from "./timeline.mjs";
+import { el } from "./dom.mjs";
+
+/** One part of the page that reads its history resource again on each refresh. */
+export interface View {
+    refresh(): Promise<void>;
+    destroy?(): void;
+}
+
+/** Gaps reported by the answer, and the device's lost intervals (the answers may not report those yet). */
+function gapsFor(thing: ThingView, series: Series): GapSpan[] {
+    if (thing.isVoStatus) return series.gaps;
+    const own = series.gaps;
+    const extra = state.liveness.lost.filter((l) => !own.some((g) => g.fromMs <= l.fromMs && g.toMs >= l.toMs));
+    return [...own, ...extra];
+}
+
+/** A numeric property: a plot; `onZoom` is told of a range selected on it. */
+export function numericView(thing: ThingView, a: Affordance, host: HTMLElement, onZoom: (r: Range) => void): View {
+    const id = `property:${a.name}`;
+    const legend = el(
+        "div",
+        { className: "legend" },
+        el("span", { className: "read" }, "read"),
+        el("span", { className: "write" }, "write"),
+        el("span", { className: "change" }, "change"),
+        el("span", { className: "stale" }, "stale"),
+        el("span", { className: "gap" }, "gap")
+    );
+    const plotHost = el("div", { className: "plot", dataset: { plot: a.name } });
+    host.append(legend, plotHost);
+    const { error, empty } = notes(host);
+    const plot = new NumericPlot(
+        plotHost,
+        () => state.range,
+        onZoom,
+        (left, right) => {
+            document.documentElement.style.setProperty("--axis-left", `${left}px`);
+            document.documentElement.style.setProperty("--axis-right", `${right}px`);
+        },
+        () => (state.firstPlotMs ??= performance.now())
+    );
+    state.views[id] = { kind: "property", name: a.name };
+    let last: { span: number; mode: Series["mode"] } | undefined;
+    return {
+        async refresh() {
+            const v = state.views[id];
+            try {
+                const span = state.range.toMs - state.range.fromMs;
+                const hint = last?.span === span ? last.mode : undefined; // a live range keeps its span
+                const series = await loadSeries(a.history!, state.range, plot.widthPx, "mean", {}, hint);
+                last = { span, mode: series.mode };
+                series.gaps = gapsFor(thing, series);
+                const count =
+                    series.mode === "points" ? series.points.filter((p) => p.ok).length : series.windows.length;
+                v.empty = count === 0;
+                setNote(error, (v.error = undefined));
+                setNote(empty, v.empty ? "no data in this range" : undefined);
+                plotHost.hidden = v.empty;
+                if (!v.empty) plot.draw(series);
+                const { points, windows, bridged } = plot.state;
+                Object.assign(v, { mode: series.mode, points, windows, bridged, gaps: series.gaps });
+            } catch (err) {
+                setNote(error, (v.error = errorText(err)));
+                setNote(empty, undefined); // not known to be empty: the read failed
+            }
+        },
+        destroy: () => plot.destroy(),
+    };
+}
+
+/** A boolean, string, enum or object property: a state timeline. */
+export function timelineView(thing: ThingView, a: Affordance, host: HTMLElement): View {
+    const id = `property:${a.name}`;
+    const line = el("div", { className: "timeline", dataset: { timeline: a.name } });
+    host.append(line);
+    const { error, empty } = notes(host);
+    state.views[id] = { kind: "property", name: a.name };
+    return {
+        async refresh() {
+            const v = state.views[id];
+            try {
+                const range = state.range;
+                const [series, before] = await Promise.all([
+                    loadSeries(a.history!, range, line.clientWidth || 800, "last"),
+                    pointBefore(a.history!, range),
+                ]);
+                series.gaps = gapsFor(thing, series);
+                const segments = segmentsOf(series, range, before);
+                const marks =
+                    series.mode === "points" ? series.points.map((p) => ({ ms: Date.parse(p.time), op: p.op })) : [];
+                drawTimeline(line, range, segments, series.gaps, marks);
+                v.empty = segments.length === 0;
+                line.hidden = v.empty;
+                setNote(error, (v.error = undefined));
+                setNote(empty, v.empty ? "no data in this range" : undefined);
+                Object.assign(v, {
+                    mode: series.mode,
+                    segments: segments.length,
+                    points: series.mode === "points" ? series.points.length : 0,
+                    gaps: series.gaps,
+                    values: segments.map((s) => s.label),
+                });
+            } catch (err) {
+                setNote(error, (v.error = errorText(err)));
+                setNote(empty, undefined); // not known to be empty: the read failed
+            }
+        },
+    };
+}
+
+/** An action's or an event's log. */
+export function logView(a: Affordance, host: HTMLElement): View {
+    const id = `${a.kind}:${a.name}`;
+    const box = el("div");
+    host.append(box);
+    const { error } = notes(host);
+    state.views[id] = { kind: a.kind, name: a.name };
+    const log = new LogView(
+        box,
+        a.history!,
+        a.kind === "action" ? "action" : "event",
+        () => state.range,
+        (err) => setNote(error, (state.views[id].error = err === undefined ? undefined : errorText(err)))
+    );
+    return {
+        async refresh() {
+            await log.refresh();
+            state.views[id].rows = log.rows;
+        },
+    };
+}

@@ -1,0 +1,73 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ExposedThing, Helpers } from "@node-wot/core";
+import type { DashboardHook } from "../protocol-face";
+import { answerText, authorized, HttpServerInternals } from "./http-routes";
+
+/**
+ * Whether a GET names the dashboard: its path, or the path without its trailing slash (redirected)
+ * unless a Thing is served there (a Thing titled "dashboard" keeps its TD at /dashboard).
+ */
+export function isDashboardPath(
+    server: HttpServerInternals,
+    dashboard: DashboardHook,
+    url: string | undefined
+): boolean {
+    // on every GET: no allocation unless the URL starts like the dashboard
+    if (url === undefined) return false;
+    if (url.startsWith(dashboard.path)) return true;
+    const bare = dashboard.path.slice(0, -1);
+    if (!url.startsWith(bare)) return false;
+    const rest = url.slice(bare.length);
+    return (rest === "" || rest.startsWith("?")) && !server.getThings().has(bare.slice(1));
+}
+
+/** The first Thing served here that asks for credentials: the dashboard asks for the same ones. */
+function guardOf(server: HttpServerInternals): ExposedThing | undefined {
+    for (const thing of server.getThings().values()) {
+        const scheme = thing.securityDefinitions[Helpers.toStringArray(thing.security)[0]]?.scheme;
+        if (scheme !== undefined && scheme !== "nosec") return thing;
+    }
+    return undefined;
+}
+
+/**
+ * The dashboard's files: the page at the path, the others by name under it; 304 for a matching
+ * If-None-Match, gzip when the client takes it. Guarded like the Things when they ask for credentials.
+ */
+export async function serveDashboard(
+    server: HttpServerInternals,
+    dashboard: DashboardHook,
+    req: IncomingMessage,
+    res: ServerResponse
+): Promise<void> {
+    const path = (req.url ?? "/").split("?")[0];
+    if (!path.startsWith(dashboard.path)) {
+        res.writeHead(308, { Location: dashboard.path });
+        res.end();
+        return;
+    }
+    const guard = guardOf(server);
+    if (guard !== undefined && !(await authorized(server, guard, req, res))) return;
+    let name: string;
+    try {
+        name = decodeURIComponent(path.slice(dashboard.path.length));
+    } catch {
+        return answerText(res, 400, `not a percent-encoded path: ${path}`);
+    }
+    const asset = dashboard.asset(name);
+    if (asset === undefined) return answerText(res, 404, `no dashboard file ${JSON.stringify(name)}`);
+    const gzip = asset.gzipped !== undefined && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
+    // each encoding its own validator: the bytes differ
+    const etag = gzip ? `${asset.etag.slice(0, -1)}-gzip"` : asset.etag;
+    const headers: Record<string, string> = { ...asset.headers, ETag: etag, Vary: "Accept-Encoding" };
+    if (req.headers["if-none-match"] === etag) {
+        res.writeHead(304, headers);
+        res.end();
+        return;
+    }
+    const body = gzip ? asset.gzipped! : asset.body;
+    if (gzip) headers["Content-Encoding"] = "gzip";
+    headers["Content-Length"] = String(body.length);
+    res.writeHead(200, headers);
+    res.end(req.method === "HEAD" ? undefined : body);
+}
