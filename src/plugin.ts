@@ -1,4 +1,5 @@
 import type { ExposedThing, ProtocolServer, Servient } from "@node-wot/core";
+import type * as WoT from "wot-typescript-definitions";
 import { resolveOptions, ResolvedOptions, VoPersistenceOptions } from "./config";
 import { GapLookup } from "./history/history-gaps";
 import { dashboardFiles } from "./dashboard/dashboard-assets";
@@ -11,6 +12,7 @@ import { ProtocolRefusal, protocolFor, ServerHooks } from "./protocols";
 import { CatalogueServer } from "./protocols/http/http-catalogue";
 import { VoMqttBrokerServer } from "./protocols/mqtt/mqtt-broker-server";
 import { VoWebSocketServer } from "./protocols/websocket/ws-server";
+import { recordConsumedThing } from "./recording/consumed-recorder";
 import { instrumentThing, recordRefusal } from "./recording/thing-recorder";
 import { Database } from "./sqlite/database";
 import { migrate } from "./sqlite/migrations";
@@ -201,6 +203,14 @@ export class VoPersistence {
     private voThing(): ExposedThing | undefined {
         const options = this.options.vo.thing;
         return options === false ? undefined : this.servient?.getThing(options.id);
+    }
+
+    /**
+     * A Thing this VO consumes (another VO), whose interactions through this VO are recorded under
+     * its id: `protocol` the scheme of the form used, `origin` the host:port it went to.
+     */
+    recordConsumed(thing: WoT.ConsumedThing): WoT.ConsumedThing {
+        return recordConsumedThing(thing, (r) => this.buffer.push(r), this.options.maxValueBytes);
     }
 
     /** The newest known value of a property (read, written or changed), or undefined. */

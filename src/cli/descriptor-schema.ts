@@ -49,6 +49,14 @@
  *   ip: 127.0.0.1                 # default the host of url
  * liveness: { interval: 5s, timeout: 2s, retries: 1, suspectAfter: 1, lostAfter: 3, recoverAfter: 2 }
  * redirects: ["10.0.0.2:8080"]   # host, host:port or [v6]:port
+ * consumedVOs:                    # other VOs this one consumes at start (a cVO), each by a name of its own
+ *   vo1:
+ *     url: http://127.0.0.1:9090/vo1   # its TD: http(s):// or coap(s)://
+ *     events: [smokeDetected]          # subscribed: the script's consumed.vo1.events.smokeDetected(data, ctx)
+ *     propertyChanges: [temperature]   # observed: consumed.vo1.propertyChanges.temperature(value, ctx)
+ *     serves: { properties: [temperature], actions: [currentValues], events: [smokeDetected] }
+ *                                      # the VO's own affordances answered by vo1's of the same name
+ *     timeout: 60s                     # tried again while it is not up, this long at most; default 60s
  * proxy:                          # deployment type A: mirror a device (DeviceProxyOptions)
  *   td: coap://127.0.0.1:5684/environmentsensor   # required: coap://, coaps:// or http(s)://
  *   id: urn:dev:mirror-1
@@ -128,6 +136,16 @@ export interface DescriptorDocument {
         recoverAfter?: number;
     };
     redirects?: string[];
+    consumedVOs?: Record<
+        string,
+        {
+            url: string;
+            events?: string[];
+            propertyChanges?: string[];
+            serves?: { properties?: string[]; actions?: string[]; events?: string[] };
+            timeout?: DurationText;
+        }
+    >;
     proxy?: {
         td: string;
         id?: string;
@@ -313,6 +331,26 @@ export const DESCRIPTOR_SCHEMA = {
             },
         },
         redirects: { type: "array", items: nonEmpty },
+        consumedVOs: {
+            type: "object",
+            propertyNames: { pattern: "^[A-Za-z_$][A-Za-z0-9_$-]*$" },
+            additionalProperties: {
+                type: "object",
+                additionalProperties: false,
+                required: ["url"],
+                properties: {
+                    url: nonEmpty,
+                    events: nameList,
+                    propertyChanges: nameList,
+                    serves: {
+                        type: "object",
+                        additionalProperties: false,
+                        properties: { properties: nameList, actions: nameList, events: nameList },
+                    },
+                    timeout: duration,
+                },
+            },
+        },
         proxy: {
             type: "object",
             additionalProperties: false,

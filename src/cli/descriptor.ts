@@ -7,6 +7,7 @@ import Ajv, { ErrorObject } from "ajv";
 import { isMap, isSeq, LineCounter, Node, parseDocument, Document } from "yaml";
 import { resolveOptions, VoPersistenceOptions } from "../config";
 import { probeFor } from "../liveness/device-probe";
+import type { ConsumedVoOptions } from "../proxy/consumed-vos";
 import type { DevicePushOptions, DeviceProxyOptions } from "../proxy/proxy-options";
 import { parseDuration } from "../timeseries/history-query";
 import type { InfluxDbOptions } from "../timeseries/influxdb/influxdb-options";
@@ -37,6 +38,8 @@ export interface RunConfig {
     periodic: Record<string, number>;
     proxy?: DeviceProxyOptions;
     push?: DevicePushOptions;
+    /** other VOs consumed at start, by name */
+    consumedVOs?: Record<string, ConsumedVoOptions>;
     /** absolute; relative paths of the descriptor were resolved against it */
     descriptorDir: string;
 }
@@ -547,6 +550,20 @@ function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.Proc
         duration(influx.timeout, `${ip}.timeout`, 1);
     }
 
+    const servedBy = new Map<string, string>();
+    for (const [name, c] of Object.entries(doc.consumedVOs ?? {})) {
+        const at = `consumedVOs.${name}`;
+        url(c.url, `${at}.url`, ["http:", "https:", "coap:", "coaps:"], "an http(s):// or coap(s):// URL of its TD");
+        duration(c.timeout, `${at}.timeout`, 1);
+        for (const kind of ["properties", "actions", "events"] as const) {
+            for (const a of c.serves?.[kind] ?? []) {
+                const other = servedBy.get(`${kind}.${a}`);
+                if (other !== undefined) problem(`${at}.serves.${kind}`, `${a} is served by ${other} already`);
+                servedBy.set(`${kind}.${a}`, name);
+            }
+        }
+    }
+
     for (const [fn, interval] of Object.entries(doc.periodicFunctions ?? {})) {
         duration(interval, `periodicFunctions.${fn}`, 1);
     }
@@ -756,6 +773,21 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
         periodic: Object.fromEntries(Object.entries(doc.periodicFunctions ?? {}).map(([k, v]) => [k, ms(v, 0)])),
         proxy,
         push: doc.push === undefined ? undefined : defined({ ...doc.push }),
+        consumedVOs:
+            doc.consumedVOs === undefined
+                ? undefined
+                : Object.fromEntries(
+                      Object.entries(doc.consumedVOs).map(([name, c]) => [
+                          name,
+                          defined({
+                              url: c.url,
+                              events: c.events,
+                              propertyChanges: c.propertyChanges,
+                              serves: c.serves,
+                              timeoutMs: c.timeout === undefined ? undefined : ms(c.timeout, 0),
+                          }),
+                      ])
+                  ),
         descriptorDir: dir,
     });
 }

@@ -29,6 +29,7 @@ export function migrateDescriptor(report: DescriptorReport, sourceFile: string, 
         ...(d.security === undefined ? {} : { security: d.security }),
         databaseConfig: d.databaseConfig,
         ...(d.periodicFunctions === undefined ? {} : { periodicFunctions: d.periodicFunctions }),
+        ...(d.consumedVOs === undefined ? {} : { consumedVOs: d.consumedVOs }),
     };
 
     const doc = new Document(ordered);

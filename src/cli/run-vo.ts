@@ -6,6 +6,7 @@ import { VoCoapServer } from "../protocols/coap/coap-server";
 import { VoHttpClientFactory, VoHttpsClientFactory } from "../protocols/http/http-client-factory";
 import { setStaticAddress } from "../protocols/static-address";
 import { VoPersistence } from "../plugin";
+import { consumeVos, serveFromConsumed, subscribeConsumed } from "../proxy/consumed-vos";
 import { attachDevicePush } from "../proxy/device-push";
 import { DeviceProxy } from "../proxy/device-proxy";
 import type { RunConfig } from "./descriptor";
@@ -58,7 +59,7 @@ export function loadRunInputs(
     const init =
         tdFile === undefined ? undefined : (loadThingDescription(tdFile, { forProduce: true }) as WoT.ExposedThingInit);
     const script: VoScript = scriptFile === undefined ? {} : loadVoScript(scriptFile);
-    checkVoScript(script, scriptFile ?? NO_SCRIPT, init, config.periodic);
+    checkVoScript(script, scriptFile ?? NO_SCRIPT, init, config.periodic, config.consumedVOs);
     if (config.push !== undefined && init === undefined) {
         throw new InvalidRunError("the descriptor's push needs the VO's own Thing (--td) for the device to write to");
     }
@@ -103,12 +104,16 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
     let teardown: unknown;
     let proxy: DeviceProxy | undefined;
     let stopping: Promise<void> | undefined;
+    const subscriptions: WoT.Subscription[] = [];
+    const consuming = new AbortController();
     const produced: ExposedThing[] = [];
     watchThings(servient, config.security, produced);
 
     const stop = (): Promise<void> =>
         (stopping ??= (async () => {
+            consuming.abort();
             for (const t of timers) clearInterval(t);
+            for (const sub of subscriptions) await sub.stop().catch(() => undefined);
             if (typeof teardown === "function") {
                 try {
                     await (teardown as () => unknown)();
@@ -133,6 +138,7 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
             influxdb: vo.influxdb,
             config,
             log,
+            consumedVOs: {},
             getValue: (name) => held.get(name),
             async setValue(name, value) {
                 if (init?.properties?.[name] === undefined) throw new Error(`the VO's Thing has no property ${name}`);
@@ -144,11 +150,22 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
             },
         };
 
+        const consumedVOs = config.consumedVOs ?? {};
+        ctx.consumedVOs = await consumeVos(wot, consumedVOs, (t) => vo.recordConsumed(t), log, consuming.signal);
         if (init !== undefined) {
             thing = await wot.produce(init);
             ctx.thing = thing;
             setScriptHandlers(thing, init, script, ctx, held);
+            serveFromConsumed(thing, ctx.consumedVOs, consumedVOs);
         }
+        subscriptions.push(
+            ...(await subscribeConsumed(ctx.consumedVOs, consumedVOs, {
+                event: (name, event, data) => script.consumed?.[name]?.events?.[event]?.(data, ctx),
+                propertyChange: (name, property, value) =>
+                    script.consumed?.[name]?.propertyChanges?.[property]?.(value, ctx),
+                served: (_name, event, data) => thing?.emitEvent(event, data as WoT.InteractionInput),
+            }))
+        );
         if (config.proxy !== undefined) {
             proxy = await DeviceProxy.start(wot, vo, config.proxy);
             ctx.mirror = proxy.mirror;

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Servient } from "@node-wot/core";
 import type * as WoT from "wot-typescript-definitions";
+import type { ConsumedVoOptions } from "../proxy/consumed-vos";
 import type { VoPersistence } from "../plugin";
 import type { SqliteDbApi } from "../sqlite/sqlite-db-api";
 import type { InfluxDbApi } from "../timeseries/influxdb/influxdb-api";
@@ -14,6 +15,8 @@ export interface VoScriptContext {
     mirror?: WoT.ExposedThing;
     /** the proxied device, consumed */
     device?: WoT.ConsumedThing;
+    /** the descriptor's consumedVOs, consumed, by name; their interactions through this VO are recorded */
+    consumedVOs: Record<string, WoT.ConsumedThing>;
     servient: Servient;
     wot: typeof WoT;
     vo: VoPersistence;
@@ -40,12 +43,22 @@ export interface VoScriptProperty {
  *         properties: { temperature: { read: (ctx) => 21.5, write: (value, ctx) => {} } },
  *         actions: { calibrate: async (input, ctx) => ({ applied: true }) },
  *         sample: async (ctx) => {},                        // named in periodicFunctions
+ *         consumed: { vo1: { events: { smokeDetected: (data, ctx) => {} },   // consumedVOs' deliveries
+ *                            propertyChanges: { temperature: (value, ctx) => {} } } },
  *     };
  */
+/** What a consumed VO delivers to the script: its subscribed events and observed property changes, by name. */
+export interface VoScriptConsumed {
+    events?: Record<string, (data: unknown, ctx: VoScriptContext) => unknown>;
+    propertyChanges?: Record<string, (value: unknown, ctx: VoScriptContext) => unknown>;
+}
+
 export interface VoScript {
     setup?(ctx: VoScriptContext): unknown;
     properties?: Record<string, VoScriptProperty>;
     actions?: Record<string, (input: unknown, ctx: VoScriptContext) => unknown>;
+    /** by consumed VO name (the descriptor's consumedVOs) */
+    consumed?: Record<string, VoScriptConsumed>;
     [periodic: string]: unknown;
 }
 
@@ -96,7 +109,8 @@ export function checkVoScript(
     script: VoScript,
     source: string,
     td: WoT.ExposedThingInit | undefined,
-    periodic: Record<string, number>
+    periodic: Record<string, number>,
+    consumedVOs: Record<string, ConsumedVoOptions> = {}
 ): void {
     const problems: string[] = [];
     if (script.setup !== undefined && typeof script.setup !== "function") problems.push("setup: must be a function");
@@ -148,5 +162,55 @@ export function checkVoScript(
             problems.push(`${name}: periodicFunctions names it, but the script exports no function ${name}`);
         }
     }
+    checkConsumed(script, td, consumedVOs, problems);
     if (problems.length > 0) throw new VoScriptError(source, problems);
+}
+
+/** The `consumed` export against the descriptor's consumedVOs, and what those serve against the TD. */
+function checkConsumed(
+    script: VoScript,
+    td: WoT.ExposedThingInit | undefined,
+    consumedVOs: Record<string, ConsumedVoOptions>,
+    problems: string[]
+): void {
+    const consumed = script.consumed;
+    if (consumed !== undefined && (consumed === null || typeof consumed !== "object")) {
+        problems.push("consumed: must be an object of { events, propertyChanges } by consumed VO name");
+    } else {
+        for (const [vo, handlers] of Object.entries(consumed ?? {})) {
+            const listed = consumedVOs[vo];
+            if (listed === undefined) {
+                problems.push(
+                    `consumed.${vo}: the descriptor's consumedVOs has no ${vo} (it has: ${names(consumedVOs)})`
+                );
+                continue;
+            }
+            for (const kind of ["events", "propertyChanges"] as const) {
+                for (const [name, fn] of Object.entries(handlers?.[kind] ?? {})) {
+                    if (!(listed[kind] ?? []).includes(name)) {
+                        problems.push(`consumed.${vo}.${kind}.${name}: consumedVOs.${vo}.${kind} does not list it`);
+                    } else if (typeof fn !== "function") {
+                        problems.push(`consumed.${vo}.${kind}.${name}: must be a function`);
+                    }
+                }
+            }
+        }
+    }
+    const MAPS = { properties: "properties", actions: "actions", events: "events" } as const;
+    for (const [vo, c] of Object.entries(consumedVOs)) {
+        for (const kind of Object.keys(MAPS) as (keyof typeof MAPS)[]) {
+            for (const name of c.serves?.[kind] ?? []) {
+                const at = `consumedVOs.${vo}.serves.${kind}.${name}`;
+                if (td === undefined) problems.push(`${at}: needs the VO's own Thing (--td) to serve it`);
+                else if (td[kind]?.[name] === undefined)
+                    problems.push(`${at}: the TD has no such ${kind.slice(0, -1)}`);
+                else if (
+                    kind !== "events" &&
+                    (script[kind] as Record<string, unknown> | undefined)?.[name] !== undefined
+                ) {
+                    problems.push(`${kind}.${name}: served by consumed VO ${vo}, the script cannot handle it too`);
+                }
+            }
+        }
+    }
 }

@@ -40,7 +40,6 @@ const VO_WOT_TOP = [
     "bindingSB",
     "genericFunction",
     "periodicFunction",
-    "consumedVOs",
 ];
 const OWN_TOP = [
     "address",
@@ -617,27 +616,30 @@ export function translateVoWot(raw: Obj): VoWotTranslation {
         mapped(`periodicFunction.${fn}`, ms, `periodicFunctions.${fn}`, ms, " ms");
     }
 
-    // ---- consumed VOs and the proxy (part 2 of issue 15) ----
+    // ---- consumed VOs and the proxy maps ----
     const consumed = obj(raw.consumedVOs);
     for (const [name, vo] of Object.entries(consumed)) {
-        warn(
-            `consumedVOs.${name}`,
-            obj(vo).url ?? "",
-            "not consumed yet (part 2 of issue 15): the script gets no consumed VO, its events and property changes are not subscribed"
-        );
+        const c = obj(vo);
+        document.consumedVOs ??= {};
+        document.consumedVOs[name] = { url: c.url as string };
+        for (const k of ["events", "propertyChanges"] as const) {
+            if (Array.isArray(c[k]) && (c[k] as unknown[]).length > 0) document.consumedVOs[name][k] = c[k] as string[];
+        }
+        paths.push([`consumedVOs.${name}`, `consumedVOs.${name}`]);
+        mapped(`consumedVOs.${name}`, c.url ?? "", `consumedVOs.${name}`, c.url ?? "", " (consumed at start)");
     }
     const proxy = obj(raw.proxy);
-    for (const kind of ["propertiesMap", "actionsMap", "eventsMap"]) {
+    const SERVES = { propertiesMap: "properties", actionsMap: "actions", eventsMap: "events" } as const;
+    for (const kind of ["propertiesMap", "actionsMap", "eventsMap"] as const) {
         for (const [affordance, target] of Object.entries(obj(proxy[kind]))) {
             const at = `proxy.${kind}.${affordance}`;
             if (typeof target === "string" && !(target in consumed)) {
                 refuse(at, `names ${target}, which consumedVOs does not list (vo-wot fails on it too)`);
-            } else {
-                warn(
-                    at,
-                    target,
-                    "not proxied yet (part 2 of issue 15): served by the script's handler or the held value"
-                );
+            } else if (typeof target === "string") {
+                const entry = document.consumedVOs![target];
+                entry.serves ??= {};
+                (entry.serves[SERVES[kind]] ??= []).push(affordance);
+                mapped(at, target, `consumedVOs.${target}.serves.${SERVES[kind]}`, affordance);
             }
         }
     }

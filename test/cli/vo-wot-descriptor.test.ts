@@ -33,7 +33,6 @@ const lineOf = (name: string, text: string) =>
         .readFileSync(fixture(name), "utf8")
         .split("\n")
         .findIndex((l) => l.includes(text)) + 1;
-const lines = (file: string) => loadDescriptorReport(file, ENV).mappings.map(mappingLine);
 
 describe("vo-wot descriptors, read as they are", function () {
     it("a plain VO (HTTP, CoAP, SQLite, a catalogue): every key mapped or noted, none warned", function () {
@@ -97,29 +96,28 @@ describe("vo-wot descriptors, read as they are", function () {
         expect(e.problems[0].line).to.equal(lineOf("influx-vo.yaml", "dbTokenEnv: VO1_INFLUX_TOKEN")).and.above(1);
     });
 
-    it("a cVO: consumedVOs, proxy maps and WebSocket are warned, each by its key", function () {
+    it("a cVO: consumedVOs and the proxy maps become consumedVOs with what each serves; WebSocket mapped", function () {
         const r = loadDescriptorReport(fixture("cvo.yaml"), {});
         expect(r.config).to.include({ name: "cvo", httpPort: 8080, coapPort: 5683 });
         expect(r.config.periodic).to.deep.equal({ sample: 2000 });
         expect(r.config.persistence).to.not.have.property("influxdb");
         expect(r.config.persistence.websocket).to.deep.equal({ port: 8081, address: "127.0.0.1" });
+        expect(r.config.consumedVOs).to.deep.equal({
+            vo1: {
+                url: "http://127.0.0.1:9090/vo1",
+                propertyChanges: ["temperature"],
+                serves: { properties: ["temperature", "humidity"], actions: ["currentValues"] },
+            },
+            vo2: { url: "http://127.0.0.1:9091/vo2", events: ["smokeDetected"], serves: { events: ["smokeDetected"] } },
+        });
         expect(r.mappings.map(mappingLine)).to.include.members([
             "bindingNB.bindingModeNB[2]: WS -> websocket on",
             "bindingNB.ports.websocketPort: 8081 -> websocket.port 8081",
+            "consumedVOs.vo1: http://127.0.0.1:9090/vo1 -> consumedVOs.vo1 http://127.0.0.1:9090/vo1 (consumed at start)",
+            "proxy.propertiesMap.humidity: vo1 -> consumedVOs.vo1.serves.properties humidity",
+            "proxy.eventsMap.smokeDetected: vo2 -> consumedVOs.vo2.serves.events smokeDetected",
         ]);
-        expect(r.mappings.filter((m) => m.kind === "warning").map((m) => m.from)).to.deep.equal([
-            "genericFunction[0]",
-            "consumedVOs.vo1",
-            "consumedVOs.vo2",
-            "proxy.propertiesMap.temperature",
-            "proxy.propertiesMap.humidity",
-            "proxy.actionsMap.currentValues",
-            "proxy.eventsMap.smokeDetected",
-        ]);
-        expect(lines(fixture("cvo.yaml"))).to.include(
-            "warning: consumedVOs.vo2: http://127.0.0.1:9091/vo2: not consumed yet (part 2 of issue 15): " +
-                "the script gets no consumed VO, its events and property changes are not subscribed"
-        );
+        expect(r.mappings.filter((m) => m.kind === "warning").map((m) => m.from)).to.deep.equal(["genericFunction[0]"]);
     });
 
     for (const name of ["plain-vo.yaml", "influx-vo.yaml", "cvo.yaml"]) {
@@ -312,7 +310,7 @@ describe("node-wot-vo validate, migrate and run with vo-wot descriptors", functi
         expect(out).to.include("  bindingNB.ports.httpPort: 8080 -> http.port 8080");
         expect(out).to.include("  periodicFunction.sample: 2000 -> periodicFunctions.sample 2000 ms");
         expect(out).to.include("  catalogue: 9090 -> catalogue 9090 (/, /<thing> and /.well-known/wot)");
-        expect(out.filter((l) => l.startsWith("  warning: "))).to.have.length(7);
+        expect(out.filter((l) => l.startsWith("  warning: "))).to.have.length(1);
         expect(out).to.include(`valid: VO cvo, TD ${fixture("cvo.td.json")}, script ${fixture("cvo.js")}`);
 
         const target = path.join(dir, "cvo.yaml");
@@ -365,6 +363,26 @@ describe("node-wot-vo validate, migrate and run with vo-wot descriptors", functi
                 env.VO1_INFLUX_TOKEN = connection.token;
             }
             const file = path.join(dir, name);
+            // a cVO consumes vo1 and vo2: run them first (node-wot-vo descriptors, free ports, no CoAP)
+            const consumed: NodeProcess[] = [];
+            if (name === "cvo.yaml") {
+                for (const [vo, periodic] of [
+                    ["vo1", "periodicFunctions: { check: 1s, read_property_from_device_1: 100ms }"],
+                    ["vo2", ""],
+                ]) {
+                    const port = await freeTcpPort();
+                    const own = path.join(dir, `${vo}-own.yaml`);
+                    const sqlite = path.join(dir, `${vo}.db`);
+                    const lines = [`name: ${vo}`, `http: { port: ${port} }`, "coap: false", periodic];
+                    lines.push(`databaseConfig: { persistent: { sqlite: { path: ${sqlite} } } }`);
+                    fs.writeFileSync(own, lines.join("\n"));
+                    const js = vo === "vo1" ? [fixture("vo1.js")] : [];
+                    const p = new NodeProcess([CLI, "run", "-t", fixture(`${vo}.td.json`), "-f", own, ...js]);
+                    consumed.push(p);
+                    await p.waitForOutput(/VO \S+ is running\./);
+                    doc.setIn(["consumedVOs", vo, "url"], `http://127.0.0.1:${port}/${vo}`);
+                }
+            }
             fs.writeFileSync(file, doc.toString());
             const args = [CLI, "run", "-t", fixture(td), "-f", file, ...(script ? [fixture(script)] : [])];
             const vo = new NodeProcess(args, env);
@@ -382,7 +400,19 @@ describe("node-wot-vo validate, migrate and run with vo-wot descriptors", functi
                     expect(listing).to.have.property(title);
                 }
                 if (name === "cvo.yaml") {
-                    expect(vo.output).to.include("node-wot-vo: warning: consumedVOs.vo1: ");
+                    // temperature is vo1's (proxy.propertiesMap), read through the cVO
+                    const t = await fetch(`http://127.0.0.1:${http}/cvo/properties/temperature`);
+                    expect(t.status).to.equal(200);
+                    expect(await t.json()).to.be.within(30, 34);
+                    // vo1's temperature changes reach the script (consumed.vo1.propertyChanges): fire follows them
+                    const fires = new Set<unknown>();
+                    const deadline = Date.now() + 15_000;
+                    while (fires.size < 2 && Date.now() < deadline) {
+                        const f = await fetch(`http://127.0.0.1:${http}/cvo/properties/fire`);
+                        fires.add(await f.json());
+                        await new Promise((r) => setTimeout(r, 100));
+                    }
+                    expect([...fires].sort()).to.deep.equal([false, true]);
                     // WS in bindingModeNB: served on websocketPort
                     expect(await wsProbe(new URL(`ws://127.0.0.1:${websocket}/`), 5000)).to.equal(
                         `WebSocket handshake from 127.0.0.1:${websocket}`
@@ -390,8 +420,9 @@ describe("node-wot-vo validate, migrate and run with vo-wot descriptors", functi
                 }
             } finally {
                 const code = await vo.stop();
+                for (const p of consumed) await p.stop();
                 await influx?.stop();
-                expect(code).to.equal(0);
+                expect(code, vo.output).to.equal(0);
             }
             if (env.VO1_INFLUX_TOKEN !== undefined) expect(vo.output).to.not.include(env.VO1_INFLUX_TOKEN);
         });

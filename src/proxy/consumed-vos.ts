@@ -1,0 +1,168 @@
+import type * as WoT from "wot-typescript-definitions";
+import { createLogger } from "../log";
+
+const { warn } = createLogger("proxy:consumed-vos");
+
+/** One VO this VO consumes (`consumedVOs.<name>` in either descriptor dialect). */
+export interface ConsumedVoOptions {
+    /** its TD: http(s):// or coap(s):// */
+    url: string;
+    /** its events subscribed at start; each delivery goes to the script */
+    events?: string[];
+    /** its properties observed at start; each change goes to the script */
+    propertyChanges?: string[];
+    /** affordances of this VO's own Thing answered by the consumed VO's affordances of the same name (vo-wot's proxy maps) */
+    serves?: { properties?: string[]; actions?: string[]; events?: string[] };
+    /** how long to keep trying while it is not up, ms; default 60 s */
+    timeoutMs?: number;
+}
+
+export const DEFAULT_CONSUME_TIMEOUT_MS = 60_000;
+
+/** What receives what a consumed VO delivers: (vo, event or property name, value). */
+export interface ConsumedListeners {
+    event?(vo: string, name: string, data: unknown): unknown;
+    propertyChange?(vo: string, name: string, value: unknown): unknown;
+    /** an event of `serves.events`: the VO's own Thing emits it */
+    served?(vo: string, name: string, data: unknown): unknown;
+}
+
+export class ConsumedVoError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "ConsumedVoError";
+    }
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+    new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, ms);
+        signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+    });
+
+/**
+ * Consumes every VO at start, trying again (1 s, doubling to 5 s) while one is not up, for at most
+ * its `timeoutMs`; then fails naming it and the last reason. `wrap` decorates each consumed Thing
+ * (the VO records its interactions through it).
+ */
+export async function consumeVos(
+    wot: typeof WoT,
+    vos: Record<string, ConsumedVoOptions>,
+    wrap: (thing: WoT.ConsumedThing) => WoT.ConsumedThing,
+    log: (line: string) => void,
+    signal?: AbortSignal
+): Promise<Record<string, WoT.ConsumedThing>> {
+    const consumed: Record<string, WoT.ConsumedThing> = {};
+    await Promise.all(
+        Object.entries(vos).map(async ([name, o]) => {
+            const deadline = Date.now() + (o.timeoutMs ?? DEFAULT_CONSUME_TIMEOUT_MS);
+            let delay = 1000;
+            for (let attempt = 1; ; attempt++) {
+                try {
+                    const td = await wot.requestThingDescription(o.url);
+                    consumed[name] = wrap(await wot.consume(td));
+                    if (attempt > 1) log(`consumed VO ${name} is up at ${o.url} (attempt ${attempt})`);
+                    return;
+                } catch (err) {
+                    const why = (err as Error).message.split("\n")[0];
+                    if (Date.now() + delay > deadline || signal?.aborted) {
+                        throw new ConsumedVoError(
+                            `consumed VO ${name}: ${o.url} not reachable after ${attempt} attempts: ${why}`
+                        );
+                    }
+                    if (attempt === 1) log(`consumed VO ${name} not up yet at ${o.url} (${why}); trying again`);
+                    await sleep(delay, signal);
+                    delay = Math.min(delay * 2, 5000);
+                }
+            }
+        })
+    );
+    return consumed;
+}
+
+/** Subscribes the events and observes the property changes each consumed VO lists. */
+export async function subscribeConsumed(
+    consumed: Record<string, WoT.ConsumedThing>,
+    vos: Record<string, ConsumedVoOptions>,
+    listeners: ConsumedListeners
+): Promise<WoT.Subscription[]> {
+    const subscriptions: WoT.Subscription[] = [];
+    const guarded = (what: string, fn: () => unknown) => {
+        Promise.resolve()
+            .then(fn)
+            .catch((err: Error) => warn("%s failed: %s", what, err.message));
+    };
+    for (const [vo, o] of Object.entries(vos)) {
+        const thing = consumed[vo];
+        const td = thing.getThingDescription();
+        for (const name of [...(o.events ?? []), ...(o.serves?.events ?? [])]) {
+            if (td.events?.[name] === undefined) {
+                throw new ConsumedVoError(`consumed VO ${vo}: its TD has no event ${name} (consumedVOs.${vo})`);
+            }
+        }
+        for (const name of o.propertyChanges ?? []) {
+            const p = td.properties?.[name];
+            if (p === undefined || p.observable !== true) {
+                throw new ConsumedVoError(
+                    `consumed VO ${vo}: ${p === undefined ? "its TD has no property" : "its TD does not make observable the property"} ${name} (consumedVOs.${vo}.propertyChanges)`
+                );
+            }
+        }
+        // one subscription per event (node-wot allows no second), for the script and for the VO's own Thing
+        const listed = new Set(o.events ?? []);
+        const served = new Set(o.serves?.events ?? []);
+        for (const name of new Set([...listed, ...served])) {
+            subscriptions.push(
+                await thing.subscribeEvent(name, async (out) => {
+                    const data = await out.value();
+                    if (listed.has(name))
+                        guarded(`consumed VO ${vo} event ${name}`, () => listeners.event?.(vo, name, data));
+                    if (served.has(name))
+                        guarded(`serving event ${name} of ${vo}`, () => listeners.served?.(vo, name, data));
+                })
+            );
+        }
+        for (const name of o.propertyChanges ?? []) {
+            subscriptions.push(
+                await thing.observeProperty(name, async (out) => {
+                    const value = await out.value();
+                    guarded(`consumed VO ${vo} property ${name}`, () => listeners.propertyChange?.(vo, name, value));
+                })
+            );
+        }
+    }
+    return subscriptions;
+}
+
+/**
+ * vo-wot's proxy maps: the VO's own property reads and writes and action invocations are those of
+ * the consumed VO's affordance of the same name (its events: `subscribeConsumed`, `served`).
+ */
+export function serveFromConsumed(
+    thing: WoT.ExposedThing,
+    consumed: Record<string, WoT.ConsumedThing>,
+    vos: Record<string, ConsumedVoOptions>
+): void {
+    for (const [vo, o] of Object.entries(vos)) {
+        const remote = consumed[vo];
+        for (const name of o.serves?.properties ?? []) {
+            thing.setPropertyReadHandler(name, async (options) => {
+                const out = await remote.readProperty(name, { uriVariables: options?.uriVariables });
+                return (await out.value()) as WoT.InteractionInput;
+            });
+            if (thing.getThingDescription().properties?.[name]?.readOnly !== true) {
+                thing.setPropertyWriteHandler(name, async (io) => {
+                    await remote.writeProperty(name, (await io.value()) as WoT.InteractionInput);
+                });
+            }
+        }
+        for (const name of o.serves?.actions ?? []) {
+            thing.setActionHandler(name, async (params) => {
+                const hasInput = thing.getThingDescription().actions?.[name]?.input !== undefined;
+                const input = hasInput ? ((await params.value()) as WoT.InteractionInput) : undefined;
+                const out = await remote.invokeAction(name, input);
+                return out === undefined ? undefined : ((await out.value()) as WoT.InteractionInput);
+            });
+        }
+    }
+}
