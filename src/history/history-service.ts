@@ -30,6 +30,9 @@ interface Cursor {
     stop: string;
 }
 
+/** Seconds a client is told to wait before asking again while the store cannot answer. */
+const STORE_RETRY_S = 5;
+
 const refuse = (message: string): RequestRefusedError => new RequestRefusedError("bad-request", message);
 
 /**
@@ -63,7 +66,7 @@ export class HistoryService {
                 q.stopNs = BigInt(c.stop);
             }
         }
-        const rows = q.startNs < q.stopNs ? ((await this.store.history(q)) as HistoryRecord[]) : [];
+        const rows = q.startNs < q.stopNs ? ((await this.query(q)) as HistoryRecord[]) : [];
         const page = rows.slice(0, params.limit);
         const next =
             rows.length > params.limit
@@ -99,6 +102,24 @@ export class HistoryService {
     private async gapsOf(thing: string, startNs: bigint, stopNs: bigint): Promise<HistoryGap[]> {
         if (this.gapLookup === undefined || startNs >= stopNs) return [];
         return this.gapLookup.gaps(thing, Number(startNs / 1_000_000n), Number((stopNs + 999_999n) / 1_000_000n));
+    }
+
+    /**
+     * The store's answer; a store that cannot answer (InfluxDB down, the database failing) is the
+     * VO's passing trouble, not the client's: refused as unavailable (503 / 5.03) with a retry hint.
+     */
+    private async query(q: NormalizedHistoryQuery): Promise<HistoryRecord[] | AggregateRow[]> {
+        try {
+            return await this.store.history(q);
+        } catch (err) {
+            if (err instanceof RequestRefusedError || err instanceof InvalidHistoryQueryError) throw err;
+            const why = (err as Error).message.split("\n")[0];
+            throw new RequestRefusedError(
+                "unavailable",
+                `the time-series store cannot answer now: ${why}`,
+                STORE_RETRY_S
+            );
+        }
     }
 
     private normalize(thing: string, kind: AffordanceKind, name: string, p: HistoryParams): NormalizedHistoryQuery {
@@ -139,7 +160,7 @@ export class HistoryService {
                 `every: ${count} windows from ${nsToIso(q.startNs)} to ${nsToIso(q.stopNs)}, more than ${MAX_HISTORY_WINDOWS}; give a later from, an earlier to or a longer every`
             );
         }
-        const rows = (await this.store.history({ ...q, limit: MAX_HISTORY_WINDOWS })) as AggregateRow[];
+        const rows = (await this.query({ ...q, limit: MAX_HISTORY_WINDOWS })) as AggregateRow[];
         const windows = withGaps(rows, await this.gapsOf(q.thing, q.startNs, q.stopNs), q, first, count);
         if (format === "csv") return { contentType: "text/csv", body: windowsCsv(windows) };
         const body = {

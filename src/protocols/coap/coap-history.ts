@@ -42,6 +42,7 @@ export async function serveCoapHistory(
     } catch (err) {
         const refusal = refusalOf(err);
         if (refusal === undefined) return end("5.00", err instanceof Error ? err.message : String(err));
+        if (refusal.retryAfterSeconds !== undefined) res.setOption("Max-Age", refusal.retryAfterSeconds);
         end(COAP_CODE[refusal.reason], refusal.message);
     }
 }

@@ -71,7 +71,9 @@ export async function serveHistory(
     } catch (err) {
         const refusal = refusalOf(err);
         if (refusal === undefined) throw err;
-        return answerText(res, HTTP_STATUS[refusal.reason], refusal.message);
+        const retry =
+            refusal.retryAfterSeconds === undefined ? {} : { "Retry-After": String(refusal.retryAfterSeconds) };
+        return answerText(res, HTTP_STATUS[refusal.reason], refusal.message, retry);
     }
     const headers: Record<string, string> = { "Content-Type": reply.contentType, Vary: "Accept" };
     if (reply.next !== undefined) {
