@@ -179,7 +179,7 @@ export async function runHistoryCommand(
             const service = new HistoryService(store, gaps);
             reply = await service.answer(thing, kind, name, params, command.csv ? "csv" : "json");
         } catch (err) {
-            if (refusalOf(err) === undefined) throw err;
+            if (refusalOf(err) === undefined || refusalOf(err)!.reason === "unavailable") throw err; // the store's trouble: exit 1
             throw new HistoryCommandError(asFlags((err as Error).message));
         }
         if (!(await everRecorded(store, thing, kind, name))) {

@@ -255,7 +255,7 @@ const SECRET_HELP: Record<string, string> = {
         "literal credentials are refused (secrets never belong in a descriptor): replace username with usernameEnv: <name of an environment variable holding it>",
     password:
         "literal credentials are refused (secrets never belong in a descriptor): replace password with passwordEnv: <name of an environment variable holding it>",
-    token: "a literal token is refused (secrets never belong in a descriptor), and bearer tokens are not supported yet: remove it",
+    token: "a literal token is refused (secrets never belong in a descriptor): for securityScheme bearer give tokensEnv (an environment variable holding the accepted tokens), tokensFile or jwtPublicKeyFile instead",
 };
 
 /** Translates a vo-wot descriptor (structure already checked, or checked defensively here). */
