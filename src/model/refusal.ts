@@ -13,6 +13,21 @@ export type RefusalReason =
     | "unsupported-media-type"
     | "unavailable";
 
+/**
+ * The status a refusal answers with, in HTTP's numbers: HTTP answers it as is, and the MQTT and
+ * WebSocket message protocols carry the same numbers (CoAP has codes of its own).
+ */
+export const REFUSAL_STATUS: Record<RefusalReason, number> = {
+    "bad-request": 400,
+    unauthorized: 401,
+    "not-found": 404,
+    "method-not-allowed": 405,
+    "not-acceptable": 406,
+    "payload-too-large": 413,
+    "unsupported-media-type": 415,
+    unavailable: 503,
+};
+
 export class RequestRefusedError extends Error {
     constructor(
         readonly reason: RefusalReason,

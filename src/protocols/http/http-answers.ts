@@ -1,17 +1,8 @@
 import type { ServerResponse } from "node:http";
-import type { RefusalReason } from "../../model/refusal";
+import { REFUSAL_STATUS } from "../../model/refusal";
 import type { RequestOrigin } from "../../model/request-context";
 
-export const HTTP_STATUS: Record<RefusalReason, number> = {
-    "bad-request": 400,
-    unauthorized: 401,
-    "not-found": 404,
-    "method-not-allowed": 405,
-    "not-acceptable": 406,
-    "payload-too-large": 413,
-    "unsupported-media-type": 415,
-    unavailable: 503,
-};
+export const HTTP_STATUS = REFUSAL_STATUS;
 
 /** 307 Temporary Redirect: the client repeats the same method and body at the target. */
 export function answerRedirect(res: ServerResponse, where: string): void {

@@ -5,7 +5,7 @@ import * as mqtt from "mqtt";
 import type { IClientPublishOptions, IPublishPacket, MqttClient } from "mqtt";
 import { formatAddress, urlHost } from "../../model/address";
 import type { Protocol } from "../../model/interaction-record";
-import { refusalOf, RequestRefusedError } from "../../model/refusal";
+import { refusalOf, RequestRefusedError, REFUSAL_STATUS } from "../../model/refusal";
 import { RequestOrigin, runAsRequest } from "../../model/request-context";
 import { createLogger } from "../../log";
 import { DEFAULT_PROTOCOL_LIMITS, ServerHooks } from "../protocol-face";
@@ -68,16 +68,6 @@ export function brokerConnectionFor(url: URL): BrokerConnection | undefined {
 function defaultPort(scheme: string): number {
     return scheme.startsWith("mqtts") ? 8883 : 1883;
 }
-
-const STATUS: Record<string, number> = {
-    "bad-request": 400,
-    "not-found": 404,
-    "method-not-allowed": 405,
-    "not-acceptable": 406,
-    "payload-too-large": 413,
-    "unsupported-media-type": 415,
-    unavailable: 503,
-};
 
 /**
  * Exposes Things over MQTT through a broker, with binding-mqtt's topic layout and forms, fixing what
@@ -358,7 +348,7 @@ export class VoMqttBrokerServer extends MqttBrokerServer {
             (answer) => this.reply(packet, 200, answer),
             (err: unknown) => {
                 const refusal = refusalOf(err);
-                const status = refusal === undefined ? 500 : (STATUS[refusal.reason] ?? 400);
+                const status = refusal === undefined ? 500 : REFUSAL_STATUS[refusal.reason];
                 const message = (err as Error).message;
                 debug("%s %s/%s refused (%d): %s", request.kind, exposure.name, request.name, status, message);
                 this.reply(packet, status, Buffer.from(JSON.stringify({ error: message, status })));

@@ -6,7 +6,7 @@ import slugify from "slugify";
 import WebSocket from "ws";
 import { formatAddress } from "../../model/address";
 import type { AffordanceKind, Operation, Protocol } from "../../model/interaction-record";
-import { refusalOf, RequestRefusedError } from "../../model/refusal";
+import { refusalOf, RequestRefusedError, REFUSAL_STATUS } from "../../model/refusal";
 import { RequestOrigin, runAsRequest } from "../../model/request-context";
 import { createLogger } from "../../log";
 import { drain } from "../protocol-drain";
@@ -30,16 +30,6 @@ interface Internals {
 }
 
 type BaseThing = Parameters<WebSocketServer["expose"]>[0];
-
-const STATUS: Record<string, number> = {
-    "bad-request": 400,
-    "not-found": 404,
-    "method-not-allowed": 405,
-    "not-acceptable": 406,
-    "payload-too-large": 413,
-    "unsupported-media-type": 415,
-    unavailable: 503,
-};
 
 /** What one socket serves: an affordance of a Thing. */
 interface Route {
@@ -240,7 +230,7 @@ export class VoWebSocketServer extends WebSocketServer {
                 (answer) => send({ id: request.id, op: request.op, ...answer }),
                 (err: unknown) => {
                     const refusal = refusalOf(err);
-                    const status = refusal === undefined ? 500 : (STATUS[refusal.reason] ?? 400);
+                    const status = refusal === undefined ? 500 : REFUSAL_STATUS[refusal.reason];
                     send({ id: request.id, op: request.op, error: { status, message: (err as Error).message } });
                 }
             );
