@@ -4,7 +4,8 @@ import { HistoryService } from "./history/history-service";
 import { parseHistoryParams } from "./history/history-params";
 import { createLogger } from "./log";
 import { ProtocolRefusal, protocolFor, ServerHooks } from "./protocols";
-import { instrumentThing, recordRefusal } from "./recording/thing-recorder";
+import { AfterCommit, instrumentThing, recordRefusal } from "./recording/thing-recorder";
+import { RequestRefusedError } from "./model/refusal";
 import { Database } from "./sqlite/database";
 import { migrate } from "./sqlite/migrations";
 import { SqliteDb, SqliteDbApi } from "./sqlite/sqlite-db-api";
@@ -14,7 +15,7 @@ import { InfluxDbStore } from "./timeseries/influxdb/influxdb-store";
 import { Spool } from "./timeseries/spool";
 import { SqliteTimeSeriesStore } from "./timeseries/sqlite/sqlite-time-series-store";
 import type { AggregateRow, HistoryQuery, HistoryRecord, TimeSeriesStore } from "./timeseries/time-series-store";
-import { WriteBuffer, WriteStats } from "./timeseries/write-buffer";
+import { CommitFailedError, WriteBuffer, WriteStats } from "./timeseries/write-buffer";
 import type { ServerUnderCheck, StoreCheck } from "./liveness/self-check";
 import { VoState } from "./vo-state/vo-state";
 
@@ -84,7 +85,7 @@ export class VoPersistence {
         }
         const resolved = resolveOptions(options);
         // Open and migrate before touching the servient: a bad file fails here, with nothing half-done.
-        const db = await Database.open(resolved.sqlitePath);
+        const db = await Database.open(resolved.sqlitePath, resolved.sqliteSynchronous);
         let store: TimeSeriesStore;
         try {
             await migrate(db);
@@ -109,7 +110,11 @@ export class VoPersistence {
 
     private static async openStore(resolved: ResolvedOptions, db: Database): Promise<TimeSeriesStore> {
         if (resolved.influxdb === undefined) return new SqliteTimeSeriesStore(db);
-        const store = new InfluxDbStore(resolved.influxdb, await Spool.open(db, resolved.influxdb.maxSpoolBytes));
+        const store = new InfluxDbStore(
+            resolved.influxdb,
+            await Spool.open(db, resolved.influxdb.maxSpoolBytes),
+            resolved.acknowledge === "after-commit"
+        );
         await store.start(); // a server that is down is not an error: records are spooled until it is back
         return store;
     }
@@ -166,12 +171,39 @@ export class VoPersistence {
         return this.closing;
     }
 
+    /** In after-commit mode: answers wait for the write buffer's commit; a failed one is a 503 / 5.03. */
+    private afterCommit(): AfterCommit | undefined {
+        if (this.options.acknowledge !== "after-commit") return undefined;
+        const buffer = this.buffer;
+        const refusal = (err: CommitFailedError, ran: boolean): RequestRefusedError =>
+            new RequestRefusedError(
+                "unavailable",
+                ran
+                    ? `done, but its record is not durable: ${err.message}`
+                    : `refused: its record could not be made durable: ${err.message}`,
+                Math.max(1, Math.ceil(err.retryInMs / 1000))
+            );
+        return {
+            reads: this.options.acknowledgeReads,
+            commit: (record) =>
+                buffer.pushAndWait(record).catch((err: unknown) => {
+                    throw err instanceof CommitFailedError ? refusal(err, true) : err;
+                }),
+            unavailable: () => {
+                const err = buffer.commitUnavailable();
+                return err === undefined ? undefined : refusal(err, false);
+            },
+        };
+    }
+
     private hook(servient: Servient): void {
         const record = this.buffer.push.bind(this.buffer);
+        const afterCommit = this.afterCommit();
         const instrument = (thing: ExposedThing): void =>
             instrumentThing(thing, record, {
                 maxValueBytes: this.options.maxValueBytes,
                 onSubscription: (change) => this.state.onSubscription(change),
+                afterCommit,
             });
         const hooks: ServerHooks = {
             limits: this.options.protocols,

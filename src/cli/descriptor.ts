@@ -575,7 +575,11 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
         coapPort: port(doc.coap, DEFAULT_COAP_PORT),
         security,
         persistence: defined({
-            sqlite: { path: path.resolve(dir, sqlitePath) },
+            sqlite: defined({
+                path: path.resolve(dir, sqlitePath),
+                synchronous: doc.databaseConfig?.persistent?.sqlite?.synchronous,
+            }),
+            recording: doc.recording === undefined ? undefined : defined({ ...doc.recording }),
             influxdb,
             vo,
             protocols:
