@@ -76,8 +76,10 @@ export class WriteBuffer {
         errors: 0,
         notDurable: 0,
     };
-    /** absolute position (records ever queued) of queue[0]; a waiter's record is committed once it is below */
+    /** absolute position of the oldest uncommitted record (the batch being written, else queue[0]) */
     private headPos = 0;
+    /** records of the batch being written, taken off the queue */
+    private writing = 0;
     private waiters: CommitWaiter[] = [];
     private commitScheduled = false;
     /** the last store write failed and none succeeded since */
@@ -139,7 +141,7 @@ export class WriteBuffer {
                 )
             );
         }
-        const pos = this.headPos + this.queue.length - 1;
+        const pos = this.headPos + this.writing + this.queue.length - 1;
         const committed = new Promise<void>((resolve, reject) => this.waiters.push({ pos, resolve, reject }));
         if (this.inFlight === undefined && !this.commitScheduled && !this.failing) {
             this.commitScheduled = true;
@@ -215,8 +217,10 @@ export class WriteBuffer {
     private async writeAll(): Promise<void> {
         while (this.queue.length > 0) {
             const batch = this.queue.splice(0, this.options.batchSize);
+            this.writing = batch.length;
             try {
                 await this.store.write(batch);
+                this.writing = 0;
                 this.stats.written += batch.length;
                 this.stats.commits++;
                 this.headPos += batch.length;
@@ -225,6 +229,7 @@ export class WriteBuffer {
                 this.failing = false;
                 if (this.waiters.length > 0) this.resolveWaiters();
             } catch (err) {
+                this.writing = 0;
                 this.stats.errors++;
                 this.stats.lastError = (err as Error).message;
                 // Back to the head, in order; whatever no longer fits is the newest and is dropped.

@@ -41,7 +41,9 @@ type Command =
     | { t: "storeRecovers" }
     | { t: "influxDown" }
     | { t: "influxUp" }
-    | { t: "restart" };
+    | { t: "restart" }
+    | { t: "crash" }
+    | { t: "slowReader" };
 
 interface Regression {
     variant: "sqlite" | "influxdb";
@@ -51,24 +53,30 @@ interface Regression {
 }
 
 function commandsArb(variant: "sqlite" | "influxdb"): fc.Arbitrary<Command[]> {
-    const common: fc.Arbitrary<Command>[] = [
-        fc.record({
-            t: fc.constant("record" as const),
-            series: fc.integer({ min: 0, max: SERIES.length - 1 }),
-            n: fc.integer({ min: 1, max: 25 }),
-            waitCommit: fc.boolean(),
-        }),
-        fc.constant({ t: "flush" as const }),
-        fc.record({ t: fc.constant("tick" as const), ms: fc.integer({ min: 0, max: 25 }) }),
-        fc.constant({ t: "storeFails" as const }),
-        fc.constant({ t: "storeRecovers" as const }),
-        fc.constant({ t: "restart" as const }),
+    // records and short ticks most often: pushes that arrive while a write runs are where commits group
+    const weighted: fc.WeightedArbitrary<Command>[] = [
+        {
+            weight: 5,
+            arbitrary: fc.record({
+                t: fc.constant("record" as const),
+                series: fc.integer({ min: 0, max: SERIES.length - 1 }),
+                n: fc.integer({ min: 1, max: 25 }),
+                waitCommit: fc.boolean(),
+            }),
+        },
+        { weight: 4, arbitrary: fc.record({ t: fc.constant("tick" as const), ms: fc.integer({ min: 0, max: 8 }) }) },
+        { weight: 1, arbitrary: fc.constant({ t: "flush" as const }) },
+        { weight: 1, arbitrary: fc.constant({ t: "storeFails" as const }) },
+        { weight: 1, arbitrary: fc.constant({ t: "storeRecovers" as const }) },
+        { weight: 1, arbitrary: fc.constant({ t: "restart" as const }) },
+        { weight: 2, arbitrary: fc.constant({ t: "crash" as const }) },
+        { weight: 2, arbitrary: fc.constant({ t: "slowReader" as const }) },
     ];
-    const influx: fc.Arbitrary<Command>[] =
-        variant === "influxdb"
-            ? [fc.constant({ t: "influxDown" as const }), fc.constant({ t: "influxUp" as const })]
-            : [];
-    return fc.array(fc.oneof(...common, ...influx), { minLength: 1, maxLength: 30 });
+    if (variant === "influxdb") {
+        weighted.push({ weight: 1, arbitrary: fc.constant({ t: "influxDown" as const }) });
+        weighted.push({ weight: 1, arbitrary: fc.constant({ t: "influxUp" as const }) });
+    }
+    return fc.array(fc.oneof(...weighted), { minLength: 1, maxLength: 30 });
 }
 
 /**
@@ -130,7 +138,9 @@ class WritePath {
     ) {}
 
     async open(): Promise<void> {
-        this.db = await Database.open(this.dbPath);
+        // FULL, as after-commit mode uses by default: each commit waits for an fsync, so writes are in flight
+        // long enough for records to arrive meanwhile (group commit)
+        this.db = await Database.open(this.dbPath, "full");
         await migrate(this.db);
         if (this.variant === "sqlite") {
             this.store = new SqliteTimeSeriesStore(this.db);
@@ -176,6 +186,36 @@ class WritePath {
                    BEGIN SELECT RAISE(ABORT, 'model: store fails'); END`
                 : "DROP TRIGGER IF EXISTS model_fault"
         );
+    }
+
+    /**
+     * A crash: nothing more reaches the store, whatever was not committed is gone. Made by failing
+     * the store (and InfluxDB) while the buffer closes, so what is lost is counted like a crash's loss
+     * would be, then restoring the faults as they were. A record confirmed before it was committed
+     * would be lost here, so this is what holds the confirmation to its word.
+     */
+    async crash(storeFailing: boolean, influxDown: boolean): Promise<void> {
+        this.link?.setDown(true);
+        await this.setStoreFailing(true);
+        await this.buffer.close();
+        await this.store.close();
+        this.countedBefore += this.counted();
+        await this.setStoreFailing(storeFailing);
+        this.link?.setDown(influxDown);
+        await this.db.close();
+        await this.open();
+    }
+
+    /**
+     * A reader that holds the database handle for a while (a long history query): writes queued behind
+     * it stay in flight, and records arriving meanwhile must wait for a later commit. Not awaited.
+     */
+    slowReader(): Promise<unknown> {
+        return this.db
+            .get(
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) SELECT COUNT(*) FROM c"
+            )
+            .catch(() => undefined);
     }
 
     async restart(): Promise<void> {
@@ -243,6 +283,9 @@ async function runModel(
     const confirmed = new Set<string>();
     const waits: Promise<void>[] = [];
     let seq = 0;
+    const readers: Promise<unknown>[] = [];
+    let storeFailing = false;
+    let influxDown = false;
     const baseMs = Date.now() - 3_600_000;
     try {
         for (const c of commands) {
@@ -283,11 +326,19 @@ async function runModel(
                     break;
                 case "storeFails":
                 case "storeRecovers":
-                    await wp.setStoreFailing(c.t === "storeFails");
+                    storeFailing = c.t === "storeFails";
+                    await wp.setStoreFailing(storeFailing);
                     break;
                 case "influxDown":
                 case "influxUp":
-                    env.link?.setDown(c.t === "influxDown");
+                    influxDown = c.t === "influxDown";
+                    env.link?.setDown(influxDown);
+                    break;
+                case "crash":
+                    await wp.crash(storeFailing, influxDown);
+                    break;
+                case "slowReader":
+                    readers.push(wp.slowReader());
                     break;
                 case "restart":
                     await wp.restart();
@@ -296,6 +347,7 @@ async function runModel(
         }
         await wp.finish();
         await Promise.all(waits);
+        await Promise.all(readers);
         let landedTotal = 0;
         for (let s = 0; s < SERIES.length; s++) {
             const values = (await wp.landed(SERIES[s])).map((r) => r.value as number);
