@@ -32,11 +32,25 @@ async function httpPut(url: string, value: string): Promise<number | undefined> 
     return res?.status;
 }
 
-/** One CoAP PUT on its own agent, given up after `ms` (a dead VO never answers a confirmable). */
-function coapPut(agent: coap.Agent, url: string, value: string, ms = 3000): Promise<string | undefined> {
+/**
+ * One CoAP PUT on its own agent, given up after `ms` or when `gone` is told the VO was killed (a dead VO
+ * never answers a confirmable: it would be retransmitted for a minute).
+ */
+function coapPut(
+    agent: coap.Agent,
+    url: string,
+    value: string,
+    gone: Set<() => void>,
+    ms = 3000
+): Promise<string | undefined> {
     const u = new URL(url);
     return new Promise((resolve) => {
-        const timer = setTimeout(() => resolve(undefined), ms);
+        const giveUp = (): void => {
+            clearTimeout(timer);
+            resolve(undefined);
+        };
+        const timer = setTimeout(giveUp, ms);
+        gone.add(giveUp);
         const req = coap.request({
             hostname: u.hostname,
             port: Number(u.port),
@@ -47,11 +61,12 @@ function coapPut(agent: coap.Agent, url: string, value: string, ms = 3000): Prom
         req.setOption("Content-Format", "application/json");
         req.on("response", (res: coap.IncomingMessage) => {
             clearTimeout(timer);
+            gone.delete(giveUp);
             resolve(res.code);
         });
         req.on("error", () => {
-            clearTimeout(timer);
-            resolve(undefined);
+            gone.delete(giveUp);
+            giveUp();
         });
         req.end(JSON.stringify(value));
     });
@@ -74,6 +89,7 @@ async function oneLife(
         const acks: Ack[] = [];
         const sent = new Set<string>();
         let alive = true;
+        const pending = new Set<() => void>();
         const deadline = Date.now() + 10_000;
         const worker = async (proto: "http" | "coap", w: number): Promise<void> => {
             for (let i = 0; i < 2000 && alive && Date.now() < deadline; i++) {
@@ -82,7 +98,7 @@ async function oneLife(
                 const ok =
                     proto === "http"
                         ? ((await httpPut(urls.http, value)) ?? 0) === 204
-                        : (await coapPut(agent, urls.coap, value)) === "2.04";
+                        : (await coapPut(agent, urls.coap, value, pending)) === "2.04";
                 if (ok) acks.push({ value, at: Date.now() });
                 else if (!vo.running) return;
             }
@@ -98,6 +114,8 @@ async function oneLife(
         vo.child.kill("SIGKILL");
         await vo.exited();
         alive = false;
+        // requests in flight at the kill were not answered: not acknowledged
+        for (const giveUp of pending) giveUp();
         await load;
         expect(
             acks.length,
