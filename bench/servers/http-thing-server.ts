@@ -3,6 +3,7 @@
  * numeric read-only property `value`, a writable `setting` and an action `add`.
  * `--record` attaches node-wot-vo (embedded store in a temporary directory); `--influx` records into
  * InfluxDB instead (INFLUX_URL, INFLUX_ORG, INFLUX_TOKEN_FILE; spool in the temporary directory);
+ * `--after-commit` answers writes and actions once their record is committed (recording.acknowledge);
  * without either, node-wot-vo's recording is not even loaded (all modes serve CoAP with VoCoapServer,
  * imported from its own module, so the servers differ only by the recording).
  * Prints `READY <http base> <coap base>` when listening; on SIGTERM prints `STATS <json>` (the recorder's
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
           ).VoPersistence.attach(servient, {
               sqlite: { path: path.join(dir, "bench.sqlite") },
               influxdb: influx ? {} : undefined,
+              recording: process.argv.includes("--after-commit") ? { acknowledge: "after-commit" } : undefined,
           })
         : undefined;
     const wot = await servient.start();

@@ -18,10 +18,15 @@ export interface ServerProcess {
 }
 
 /** Starts bench/servers/http-thing-server in its own process, so the plain run never loads the recorder. */
-export async function startServer(mode: ServerMode, env: NodeJS.ProcessEnv = process.env): Promise<ServerProcess> {
+export async function startServer(
+    mode: ServerMode,
+    env: NodeJS.ProcessEnv = process.env,
+    /** more flags for the server, e.g. --after-commit */
+    flags: string[] = []
+): Promise<ServerProcess> {
     const script = path.join(__dirname, "http-thing-server.js");
     const extra = process.env.BENCH_SERVER_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [];
-    const child = spawn(process.execPath, [...extra, script, ...(mode === "plain" ? [] : [`--${mode}`])], {
+    const child = spawn(process.execPath, [...extra, script, ...(mode === "plain" ? [] : [`--${mode}`]), ...flags], {
         stdio: ["ignore", "pipe", "inherit"],
         env,
     });
