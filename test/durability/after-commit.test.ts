@@ -2,6 +2,7 @@ import { expect } from "chai";
 import type * as WoT from "wot-typescript-definitions";
 import { Database } from "../../src/sqlite/database";
 import { resolveOptions } from "../../src/config";
+import { parseDescriptor } from "../../src/cli/descriptor";
 import { coapRequest } from "../protocols/coap/coap-clients";
 import { exposeSensor, SensorState } from "../helpers/sensor-thing";
 import { startVo, VoFixture, waitFor } from "../helpers/vo-fixture";
@@ -63,6 +64,23 @@ describe("durable acknowledgements: after-commit (real HTTP and CoAP on 127.0.0.
                 resolveOptions({ recording: { acknowledge: "after-commit" }, sqlite: { synchronous: "normal" } }, {})
                     .sqliteSynchronous
             ).to.equal("normal");
+        });
+
+        it("descriptor: recording.acknowledge, acknowledgeReads and persistent.sqlite.synchronous reach attach", function () {
+            const config = parseDescriptor(
+                [
+                    "name: durable-vo",
+                    "recording: { acknowledge: after-commit, acknowledgeReads: true }",
+                    "databaseConfig: { persistent: { sqlite: { path: d.sqlite, synchronous: normal } } }",
+                ].join("\n"),
+                "/tmp/durable.yaml",
+                {}
+            );
+            expect(config.persistence.recording).to.deep.equal({ acknowledge: "after-commit", acknowledgeReads: true });
+            expect(config.persistence.sqlite).to.deep.equal({ path: "/tmp/d.sqlite", synchronous: "normal" });
+            expect(() =>
+                parseDescriptor("name: v\nrecording: { acknowledge: eventually }", "/tmp/v.yaml", {})
+            ).to.throw(/recording\.acknowledge: must be one of "at-once", "after-commit" \(line 2\)/);
         });
 
         it("refuses unknown modes, naming the option and the allowed values", function () {
