@@ -46,6 +46,7 @@ export class VoPersistence {
     private closing: Promise<void> | undefined;
     private servers: ProtocolServer[] = [];
     private errorsAtLastCheck = 0;
+    private lostAtLastCheck = 0;
     private readonly historyService: HistoryService;
 
     private constructor(
@@ -67,13 +68,23 @@ export class VoPersistence {
         const stats = this.buffer.getStats();
         const newErrors = stats.errors - this.errorsAtLastCheck;
         this.errorsAtLastCheck = stats.errors;
+        const influx = this.store.stats?.() as
+            | { down?: boolean; pending?: number; lost?: number; lastError?: string; lastSpoolError?: string }
+            | undefined;
+        const newLost = (influx?.lost ?? 0) - this.lostAtLastCheck;
+        this.lostAtLastCheck = influx?.lost ?? 0;
+        if (newLost > 0) {
+            return {
+                ok: false,
+                detail: `${newLost} points lost: the spool cannot take them: ${influx?.lastSpoolError}`,
+            };
+        }
         if (newErrors > 0 && stats.queued > 0) {
             return { ok: false, detail: `${newErrors} failed writes since the last check: ${stats.lastError}` };
         }
         if (stats.queued >= this.options.writeBuffer.maxQueue) {
             return { ok: false, detail: `queue full (${stats.queued} records), last error: ${stats.lastError}` };
         }
-        const influx = this.store.stats?.() as { down?: boolean; pending?: number; lastError?: string } | undefined;
         if (influx?.down)
             return { ok: false, detail: `InfluxDB down, ${influx.pending} points spooled: ${influx.lastError}` };
         return { ok: true, detail: `${stats.queued} queued` };

@@ -38,6 +38,8 @@ export interface InfluxDbStats {
     errors: number;
     /** last failure, without secrets */
     lastError?: string;
+    /** why the spool last failed to take points (disk full, ...) */
+    lastSpoolError?: string;
     /** true while InfluxDB is considered unreachable (writes go straight to the spool) */
     down: boolean;
 }
@@ -82,6 +84,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     private readonly counters = { written: 0, spooled: 0, replayed: 0, rejected: 0, lost: 0, errors: 0 };
     private readonly inFlight = new Set<Promise<void>>();
     private lastError?: string;
+    private lastSpoolError?: string;
     private downUntil = 0;
     private downSince = 0;
     private lastWarned: string | undefined;
@@ -118,6 +121,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
             dropped: this.spool.stats().droppedPoints,
             pending: this.spool.stats().pendingPoints,
             lastError: this.lastError,
+            lastSpoolError: this.lastSpoolError,
             down: Date.now() < this.downUntil,
         };
     }
@@ -172,7 +176,12 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     }
 
     private async toSpool(kind: AffordanceKind, points: number, payload: string): Promise<void> {
-        await this.spool.add(kind, points, payload);
+        try {
+            await this.spool.add(kind, points, payload);
+        } catch (err) {
+            this.lastSpoolError = (err as Error).message;
+            throw err;
+        }
         this.counters.spooled += points;
     }
 
