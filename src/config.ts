@@ -12,6 +12,7 @@ import { resolveWebSocketOptions, WebSocketOptions } from "./protocols/websocket
 import type { VoWebSocketServerConfig } from "./protocols/websocket/ws-server";
 import { DashboardOptions, ResolvedDashboardOptions, resolveDashboardOptions } from "./dashboard/dashboard-options";
 import { DEFAULT_WRITE_BUFFER_OPTIONS, WriteBufferOptions } from "./timeseries/write-buffer";
+import { SQLITE_SYNCHRONOUS_MODES, SqliteSynchronous } from "./sqlite/database";
 import { ResolvedVoStateOptions, resolveVoStateOptions, VoStateOptions } from "./vo-state/vo-state-options";
 
 /** Options of `VoPersistence.attach`; every field has a default. */
@@ -19,6 +20,11 @@ export interface VoPersistenceOptions {
     sqlite?: {
         /** database file; default `$VO_SQLITE_PATH`, else `./data/vo.sqlite` (relative to the working directory) */
         path?: string;
+        /**
+         * SQLite `synchronous` (the file is always in WAL mode): "normal" survives a crash of the
+         * process, "full" also a power loss. Default "full" when answers wait for the commit, else "normal".
+         */
+        synchronous?: SqliteSynchronous;
     };
     /** time series into InfluxDB 2.x instead of the embedded store; see InfluxDbOptions */
     influxdb?: InfluxDbOptions;
@@ -37,11 +43,25 @@ export interface VoPersistenceOptions {
     recording?: Partial<WriteBufferOptions> & {
         /** values larger than this many bytes of JSON are recorded cut and flagged; default 65536 */
         maxValueBytes?: number;
+        /**
+         * When a write or an action invocation is answered: "at-once" (default; a crash loses at most
+         * what was queued, about one flush interval), or "after-commit": only once its record is
+         * committed (SQLite, or InfluxDB / its spool). See the README's "Durable acknowledgements".
+         */
+        acknowledge?: AcknowledgeMode;
+        /** with "after-commit", reads wait for their record too; default false */
+        acknowledgeReads?: boolean;
     };
 }
 
+export type AcknowledgeMode = "at-once" | "after-commit";
+export const ACKNOWLEDGE_MODES: readonly AcknowledgeMode[] = ["at-once", "after-commit"];
+
 export interface ResolvedOptions {
     sqlitePath: string;
+    sqliteSynchronous: SqliteSynchronous;
+    acknowledge: AcknowledgeMode;
+    acknowledgeReads: boolean;
     influxdb?: ResolvedInfluxDbOptions;
     writeBuffer: WriteBufferOptions;
     maxValueBytes: number;
@@ -83,6 +103,16 @@ function checked<T>(resolve: () => T): T {
     }
 }
 
+function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[], fallback: T): T {
+    if (value === undefined) return fallback;
+    if (!allowed.includes(value as T)) {
+        throw new InvalidOptionsError(
+            `node-wot-vo option ${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, got ${JSON.stringify(value)}`
+        );
+    }
+    return value as T;
+}
+
 function voStateOptions(o: VoStateOptions | undefined): ResolvedVoStateOptions {
     try {
         return resolveVoStateOptions(o);
@@ -113,8 +143,22 @@ export function resolveOptions(
     }
     const rec = options.recording ?? {};
     const d = DEFAULT_WRITE_BUFFER_OPTIONS;
+    const acknowledge = oneOf(rec.acknowledge, "recording.acknowledge", ACKNOWLEDGE_MODES, "at-once");
+    if (rec.acknowledgeReads !== undefined && typeof rec.acknowledgeReads !== "boolean") {
+        throw new InvalidOptionsError(
+            `node-wot-vo option recording.acknowledgeReads must be true or false, got ${JSON.stringify(rec.acknowledgeReads)}`
+        );
+    }
     return {
         sqlitePath,
+        sqliteSynchronous: oneOf(
+            options.sqlite?.synchronous,
+            "sqlite.synchronous",
+            SQLITE_SYNCHRONOUS_MODES,
+            acknowledge === "after-commit" ? "full" : "normal"
+        ),
+        acknowledge,
+        acknowledgeReads: rec.acknowledgeReads ?? false,
         influxdb: options.influxdb === undefined ? undefined : resolveInfluxDbOptions(options.influxdb, env),
         writeBuffer: {
             batchSize: positiveInteger(rec.batchSize, "recording.batchSize", d.batchSize),

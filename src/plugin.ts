@@ -13,7 +13,7 @@ import { CatalogueServer } from "./protocols/http/http-catalogue";
 import { VoMqttBrokerServer } from "./protocols/mqtt/mqtt-broker-server";
 import { VoWebSocketServer } from "./protocols/websocket/ws-server";
 import { recordConsumedThing } from "./recording/consumed-recorder";
-import { instrumentThing, recordRefusal } from "./recording/thing-recorder";
+import { AfterCommit, instrumentThing, recordRefusal } from "./recording/thing-recorder";
 import { Database } from "./sqlite/database";
 import { migrate } from "./sqlite/migrations";
 import { SqliteDb, SqliteDbApi } from "./sqlite/sqlite-db-api";
@@ -23,7 +23,7 @@ import { InfluxDbStore } from "./timeseries/influxdb/influxdb-store";
 import { Spool } from "./timeseries/spool";
 import { SqliteTimeSeriesStore } from "./timeseries/sqlite/sqlite-time-series-store";
 import type { AggregateRow, HistoryQuery, HistoryRecord, TimeSeriesStore } from "./timeseries/time-series-store";
-import { WriteBuffer, WriteStats } from "./timeseries/write-buffer";
+import { CommitFailedError, WriteBuffer, WriteStats } from "./timeseries/write-buffer";
 import type { ServerUnderCheck, StoreCheck } from "./liveness/self-check";
 import { VoRuns } from "./vo-state/vo-runs";
 import { VoState } from "./vo-state/vo-state";
@@ -57,6 +57,7 @@ export class VoPersistence {
     private closing: Promise<void> | undefined;
     private servers: ProtocolServer[] = [];
     private errorsAtLastCheck = 0;
+    private lostAtLastCheck = 0;
     private readonly historyService: HistoryService;
     private catalogueServer: CatalogueServer | undefined;
     private servient: Servient | undefined;
@@ -85,13 +86,23 @@ export class VoPersistence {
         const stats = this.buffer.getStats();
         const newErrors = stats.errors - this.errorsAtLastCheck;
         this.errorsAtLastCheck = stats.errors;
+        const influx = this.store.stats?.() as
+            | { down?: boolean; pending?: number; lost?: number; lastError?: string; lastSpoolError?: string }
+            | undefined;
+        const newLost = (influx?.lost ?? 0) - this.lostAtLastCheck;
+        this.lostAtLastCheck = influx?.lost ?? 0;
+        if (newLost > 0) {
+            return {
+                ok: false,
+                detail: `${newLost} points lost: the spool cannot take them: ${influx?.lastSpoolError}`,
+            };
+        }
         if (newErrors > 0 && stats.queued > 0) {
             return { ok: false, detail: `${newErrors} failed writes since the last check: ${stats.lastError}` };
         }
         if (stats.queued >= this.options.writeBuffer.maxQueue) {
             return { ok: false, detail: `queue full (${stats.queued} records), last error: ${stats.lastError}` };
         }
-        const influx = this.store.stats?.() as { down?: boolean; pending?: number; lastError?: string } | undefined;
         if (influx?.down)
             return { ok: false, detail: `InfluxDB down, ${influx.pending} points spooled: ${influx.lastError}` };
         return { ok: true, detail: `${stats.queued} queued` };
@@ -103,7 +114,7 @@ export class VoPersistence {
         }
         const resolved = resolveOptions(options);
         // Open and migrate before touching the servient: a bad file fails here, with nothing half-done.
-        const db = await Database.open(resolved.sqlitePath);
+        const db = await Database.open(resolved.sqlitePath, resolved.sqliteSynchronous);
         let store: TimeSeriesStore;
         try {
             await migrate(db);
@@ -128,7 +139,11 @@ export class VoPersistence {
 
     private static async openStore(resolved: ResolvedOptions, db: Database): Promise<TimeSeriesStore> {
         if (resolved.influxdb === undefined) return new SqliteTimeSeriesStore(db);
-        const store = new InfluxDbStore(resolved.influxdb, await Spool.open(db, resolved.influxdb.maxSpoolBytes));
+        const store = new InfluxDbStore(
+            resolved.influxdb,
+            await Spool.open(db, resolved.influxdb.maxSpoolBytes),
+            resolved.acknowledge === "after-commit"
+        );
         await store.start(); // a server that is down is not an error: records are spooled until it is back
         return store;
     }
@@ -276,13 +291,40 @@ export class VoPersistence {
         debug("catalogue on %s:%d", options.host, this.catalogueServer.port);
     }
 
+    /** In after-commit mode: answers wait for the write buffer's commit; a failed one is a 503 / 5.03. */
+    private afterCommit(): AfterCommit | undefined {
+        if (this.options.acknowledge !== "after-commit") return undefined;
+        const buffer = this.buffer;
+        const refusal = (err: CommitFailedError, ran: boolean): RequestRefusedError =>
+            new RequestRefusedError(
+                "unavailable",
+                ran
+                    ? `done, but its record is not durable: ${err.message}`
+                    : `refused: its record could not be made durable: ${err.message}`,
+                Math.max(1, Math.ceil(err.retryInMs / 1000))
+            );
+        return {
+            reads: this.options.acknowledgeReads,
+            commit: (record) =>
+                buffer.pushAndWait(record).catch((err: unknown) => {
+                    throw err instanceof CommitFailedError ? refusal(err, true) : err;
+                }),
+            unavailable: () => {
+                const err = buffer.commitUnavailable();
+                return err === undefined ? undefined : refusal(err, false);
+            },
+        };
+    }
+
     private hook(servient: Servient): void {
         this.servient = servient;
         const record = this.buffer.push.bind(this.buffer);
+        const afterCommit = this.afterCommit();
         const instrument = (thing: ExposedThing): void =>
             instrumentThing(thing, record, {
                 maxValueBytes: this.options.maxValueBytes,
                 onSubscription: (change) => this.state.onSubscription(change),
+                afterCommit,
             });
         const hooks: ServerHooks = {
             limits: this.options.protocols,

@@ -4,6 +4,8 @@
  * numeric read-only property `value`, a writable `setting` and an action `add`.
  * `--record` attaches node-wot-vo (embedded store in a temporary directory); `--influx` records into
  * InfluxDB instead (INFLUX_URL, INFLUX_ORG, INFLUX_TOKEN_FILE; spool in the temporary directory);
+ * `--after-commit` answers writes and actions once their record is committed (recording.acknowledge),
+ * `--synchronous-normal` sets SQLite synchronous NORMAL instead of that mode's FULL;
  * without either, node-wot-vo's recording is not even loaded (all modes serve CoAP with VoCoapServer,
  * imported from its own module, so the servers differ only by the recording).
  * Prints `READY <http base> <coap base> [<ws base>] [<mqtt base>]` when listening; on SIGTERM prints `STATS <json>` (the recorder's
@@ -36,8 +38,12 @@ async function main(): Promise<void> {
         ? await (
               await import("../../src")
           ).VoPersistence.attach(servient, {
-              sqlite: { path: path.join(dir, "bench.sqlite") },
+              sqlite: {
+                  path: path.join(dir, "bench.sqlite"),
+                  synchronous: process.argv.includes("--synchronous-normal") ? "normal" : undefined,
+              },
               influxdb: influx ? {} : undefined,
+              recording: process.argv.includes("--after-commit") ? { acknowledge: "after-commit" } : undefined,
           })
         : undefined;
     const wot = await servient.start();

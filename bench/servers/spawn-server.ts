@@ -25,7 +25,9 @@ export interface ServerProcess {
 export async function startServer(
     mode: ServerMode,
     env: NodeJS.ProcessEnv = process.env,
-    extraProtocols: { mqttBroker?: string; ws?: boolean } = {}
+    extraProtocols: { mqttBroker?: string; ws?: boolean } = {},
+    /** more flags for the server, e.g. --after-commit */
+    flags: string[] = []
 ): Promise<ServerProcess> {
     const script = path.join(__dirname, "http-thing-server.js");
     const extra = process.env.BENCH_SERVER_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [];
@@ -35,7 +37,7 @@ export async function startServer(
     ];
     const child = spawn(
         process.execPath,
-        [...extra, script, ...(mode === "plain" ? [] : [`--${mode}`]), ...protocolArgs],
+        [...extra, script, ...(mode === "plain" ? [] : [`--${mode}`]), ...protocolArgs, ...flags],
         {
             stdio: ["ignore", "pipe", "inherit"],
             env,

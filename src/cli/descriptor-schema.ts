@@ -37,6 +37,10 @@
  *       maxSpoolBytes: 536870912  # disk bound of the spool of unwritten batches
  *   persistent:
  *     sqlite: { path: data/vo.sqlite }   # default data/<name>.sqlite; relative to the descriptor's directory
+ *     # sqlite.synchronous: normal | full (survives a power loss); default full with after-commit, else normal
+ * recording:
+ *   acknowledge: at-once          # at-once | after-commit: writes and actions answered once their record is committed
+ *   acknowledgeReads: false       # with after-commit, reads wait for their record too
  * periodicFunctions:              # exported script function -> interval
  *   sample: 5s
  * selfCheck: { interval: 30s, timeout: 2s, keepRows: 10000 }   # interval 0: off
@@ -120,8 +124,9 @@ export interface DescriptorDocument {
                 maxSpoolBytes?: number;
             };
         };
-        persistent?: { sqlite?: { path?: string } };
+        persistent?: { sqlite?: { path?: string; synchronous?: "normal" | "full" } };
     };
+    recording?: { acknowledge?: "at-once" | "after-commit"; acknowledgeReads?: boolean };
     periodicFunctions?: Record<string, DurationText>;
     selfCheck?: { interval?: DurationText; timeout?: DurationText; keepRows?: number };
     protocols?: { maxBodyBytes?: number; observerTimeout?: DurationText };
@@ -285,10 +290,18 @@ export const DESCRIPTOR_SCHEMA = {
                         sqlite: {
                             type: "object",
                             additionalProperties: false,
-                            properties: { path: nonEmpty },
+                            properties: { path: nonEmpty, synchronous: { enum: ["normal", "full"] } },
                         },
                     },
                 },
+            },
+        },
+        recording: {
+            type: "object",
+            additionalProperties: false,
+            properties: {
+                acknowledge: { enum: ["at-once", "after-commit"] },
+                acknowledgeReads: { type: "boolean" },
             },
         },
         periodicFunctions: {

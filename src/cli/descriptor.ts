@@ -732,7 +732,11 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
         security,
         https,
         persistence: defined({
-            sqlite: { path: path.resolve(dir, sqlitePath) },
+            sqlite: defined({
+                path: path.resolve(dir, sqlitePath),
+                synchronous: doc.databaseConfig?.persistent?.sqlite?.synchronous,
+            }),
+            recording: doc.recording === undefined ? undefined : defined({ ...doc.recording }),
             influxdb,
             vo,
             catalogue:

@@ -19,6 +19,18 @@ export interface RecorderOptions {
     maxValueBytes: number;
     /** told of every subscription that starts or ends (observers are kept from these) */
     onSubscription?: (change: SubscriptionChange) => void;
+    /** set in after-commit mode: answers to writes and actions (and reads, if asked) wait for the commit */
+    afterCommit?: AfterCommit;
+}
+
+/** How answers wait for their record's commit. */
+export interface AfterCommit {
+    /** reads wait too */
+    reads: boolean;
+    /** queues the record; resolves once it is committed, rejects with the refusal to answer if not */
+    commit(record: InteractionRecord): Promise<void>;
+    /** a refusal when no commit can be had now: the interaction is refused before its handler runs */
+    unavailable(): RequestRefusedError | undefined;
 }
 
 export type RecordSink = (record: InteractionRecord) => void;
@@ -70,14 +82,37 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         return fn.bind(thing) as unknown as ExposedThing[K];
     };
 
+    const ack = options.afterCommit;
+    const ackReads = ack?.reads === true;
+    /** Before a handler runs, in after-commit mode: refuses the interaction if its record cannot be committed. */
+    const refuseWithoutCommit = (): void => {
+        const refusal = ack?.unavailable();
+        if (refusal !== undefined) throw refusal;
+    };
+    /** The answer waits for the commit; a failed commit is answered with its refusal. */
+    const answerAfter = (committed: Promise<void>): Promise<void> =>
+        committed.catch((err: unknown) => {
+            noteRefusal(err);
+            throw err;
+        });
+
+    /** Records; with `wait` in after-commit mode, returns the commit to wait for. */
     const emit = (
         ts: bigint,
         kind: AffordanceKind,
         name: string,
         op: Operation,
         started: number | undefined,
-        fields: { ok: boolean; value?: unknown; output?: unknown; error?: unknown; valid?: boolean; stale?: boolean }
-    ): void => {
+        fields: {
+            ok: boolean;
+            value?: unknown;
+            output?: unknown;
+            error?: unknown;
+            valid?: boolean;
+            stale?: boolean;
+            wait?: boolean;
+        }
+    ): Promise<void> | undefined => {
         try {
             const req = currentRequest();
             const value = limitValue(fields.value, options.maxValueBytes);
@@ -99,10 +134,12 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
                 truncated: value.truncated || output.truncated,
             };
             if (fields.stale === true) record.stale = true;
+            if (fields.wait === true && ack !== undefined) return ack.commit(record);
             sink(record);
         } catch (err) {
             debug("could not record %s %s/%s: %s", op, thing.id, name, (err as Error).message);
         }
+        return undefined;
     };
 
     // ---- values produced by the script's handlers -------------------------------------------
@@ -135,20 +172,25 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         const started = performance.now();
         const op = (currentScope() as Scope | undefined)?.multiOp ?? "readproperty";
         const scope: Scope = {};
+        let content: Content;
+        let committed: Promise<void> | undefined;
         try {
-            const content = await runInScope(scope, readProperty, name, opts);
-            emit(ts, "property", name, op, started, {
+            if (ackReads) refuseWithoutCommit();
+            content = await runInScope(scope, readProperty, name, opts);
+            committed = emit(ts, "property", name, op, started, {
                 ok: true,
                 value: scope.value,
                 valid: conformsToSchema(thing.properties[name], scope.value),
                 stale: scope.stale,
+                wait: ackReads,
             });
-            return content;
         } catch (err) {
             noteRefusal(err);
             emit(ts, "property", name, op, started, { ok: false, error: err });
             throw err;
         }
+        if (committed !== undefined) await answerAfter(committed);
+        return content;
     }) as AnyFn;
 
     const writeProperty = orig("handleWriteProperty");
@@ -158,14 +200,21 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         const op = (currentScope() as Scope | undefined)?.multiOp ?? "writeproperty";
         const property = thing.properties[name];
         let input: DecodedInput = { content, value: undefined };
+        let committed: Promise<void> | undefined;
         try {
             input = await decodeInput(content, property, `property "${name}"`);
             if (property?.readOnly === true) {
                 throw new RequestRefusedError("method-not-allowed", `property "${name}" is read-only`);
             }
             if (input.problem !== undefined) throw new RequestRefusedError("bad-request", input.problem);
+            if (ack !== undefined) refuseWithoutCommit();
             await runInScope({}, writeProperty, name, input.content, opts);
-            emit(ts, "property", name, op, started, { ok: true, value: input.value, valid: true });
+            committed = emit(ts, "property", name, op, started, {
+                ok: true,
+                value: input.value,
+                valid: true,
+                wait: true,
+            });
         } catch (err) {
             noteRefusal(err);
             emit(ts, "property", name, op, started, {
@@ -176,6 +225,7 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
             });
             throw err;
         }
+        if (committed !== undefined) await answerAfter(committed);
     }) as AnyFn;
 
     for (const [method, multiOp] of [
@@ -219,18 +269,21 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         const schema = thing.actions[name]?.input as object | undefined;
         const scope: Scope = {};
         let input: DecodedInput = { content, value: undefined };
+        let result: unknown;
+        let committed: Promise<void> | undefined;
         try {
             input = await decodeInput(content, schema, `input of action "${name}"`);
             if (input.problem !== undefined) throw new RequestRefusedError("bad-request", input.problem);
-            const result = await runInScope(scope, invokeAction, name, input.content, opts);
+            if (ack !== undefined) refuseWithoutCommit();
+            result = await runInScope(scope, invokeAction, name, input.content, opts);
             const outputSchema = thing.actions[name]?.output as object | undefined;
-            emit(ts, "action", name, "invokeaction", started, {
+            committed = emit(ts, "action", name, "invokeaction", started, {
                 ok: true,
                 value: input.value,
                 output: scope.value,
                 valid: scope.value === undefined || conformsToSchema(outputSchema, scope.value),
+                wait: true,
             });
-            return result;
         } catch (err) {
             noteRefusal(err);
             emit(ts, "action", name, "invokeaction", started, {
@@ -241,6 +294,8 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
             });
             throw err;
         }
+        if (committed !== undefined) await answerAfter(committed);
+        return result;
     }) as AnyFn;
 
     // ---- events -----------------------------------------------------------------------------

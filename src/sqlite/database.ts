@@ -16,6 +16,14 @@ export interface RunResult {
     changes: number;
 }
 
+/**
+ * SQLite `synchronous` in WAL mode: "normal" syncs the WAL only at checkpoints, so a commit survives
+ * a crash of the process but a power loss may take the last ones; "full" syncs the WAL at every
+ * commit, so a commit also survives a power loss.
+ */
+export type SqliteSynchronous = "normal" | "full";
+export const SQLITE_SYNCHRONOUS_MODES: readonly SqliteSynchronous[] = ["normal", "full"];
+
 /** Raised for anything the database refuses, with the path and the cause in the message. */
 export class SqliteError extends Error {
     readonly code?: string;
@@ -42,7 +50,7 @@ export class Database {
         this.raw = new Executor(db);
     }
 
-    static async open(file: string): Promise<Database> {
+    static async open(file: string, synchronous: SqliteSynchronous = "normal"): Promise<Database> {
         if (file !== ":memory:") {
             fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
         }
@@ -68,7 +76,9 @@ export class Database {
                 }
             }
             // WAL + NORMAL is durable across process crashes; only a power loss can drop the last commits.
-            await db.exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON");
+            // FULL adds an fsync of the WAL per commit (one per group commit of the write buffer).
+            const level = synchronous === "full" ? "FULL" : "NORMAL";
+            await db.exec(`PRAGMA synchronous = ${level}; PRAGMA foreign_keys = ON`);
         } catch (err) {
             await db.close().catch(() => undefined);
             if (err instanceof SqliteError && err.message.includes(file)) throw err;

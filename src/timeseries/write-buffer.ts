@@ -28,6 +28,8 @@ export interface WriteStats {
     recorded: number;
     /** records the store confirmed */
     written: number;
+    /** store writes that succeeded (each one transaction with SQLite) */
+    commits: number;
     /** records lost: queue full, or still unwritten at close */
     dropped: number;
     /** failed store writes (each is retried) */
@@ -36,6 +38,27 @@ export interface WriteStats {
     queued: number;
     /** message of the last store error */
     lastError?: string;
+    /** interactions whose answer waited for the commit and was told it failed (after-commit mode) */
+    notDurable: number;
+}
+
+/** Why a record waiting for its commit did not get one: the store failed, or the record was not kept. */
+export class CommitFailedError extends Error {
+    constructor(
+        message: string,
+        /** when the store is tried again, ms from now */
+        readonly retryInMs: number
+    ) {
+        super(message);
+        this.name = "CommitFailedError";
+    }
+}
+
+/** One answer waiting for the record at absolute queue position `pos` to be committed. */
+interface CommitWaiter {
+    pos: number;
+    resolve: () => void;
+    reject: (err: Error) => void;
 }
 
 /**
@@ -45,8 +68,24 @@ export interface WriteStats {
  */
 export class WriteBuffer {
     private queue: InteractionRecord[] = [];
-    private readonly stats: Omit<WriteStats, "queued"> = { recorded: 0, written: 0, dropped: 0, errors: 0 };
+    private readonly stats: Omit<WriteStats, "queued"> = {
+        recorded: 0,
+        written: 0,
+        commits: 0,
+        dropped: 0,
+        errors: 0,
+        notDurable: 0,
+    };
+    /** absolute position of the oldest uncommitted record (the batch being written, else queue[0]) */
+    private headPos = 0;
+    /** records of the batch being written, taken off the queue */
+    private writing = 0;
+    private waiters: CommitWaiter[] = [];
+    private commitScheduled = false;
+    /** the last store write failed and none succeeded since */
+    private failing = false;
     private readonly timer: NodeJS.Timeout;
+    private retryTimer: NodeJS.Timeout | undefined;
     private inFlight: Promise<void> | undefined;
     private retryAt = 0;
     private retryDelay = 0;
@@ -84,6 +123,56 @@ export class WriteBuffer {
         }
     }
 
+    /**
+     * Queues a record and resolves once the store has committed it (after-commit mode). A write is
+     * started at once if none is running; records arriving meanwhile wait for the next one, so every
+     * commit takes all that came during the previous (group commit). Rejects with CommitFailedError
+     * when the record is not kept or the store fails.
+     */
+    pushAndWait(record: InteractionRecord): Promise<void> {
+        const before = this.stats.dropped;
+        this.push(record);
+        if (this.stats.dropped !== before) {
+            this.stats.notDurable++;
+            return Promise.reject(
+                new CommitFailedError(
+                    this.closed ? "the recorder is closed" : `the write queue is full (${this.options.maxQueue})`,
+                    this.retryInMs()
+                )
+            );
+        }
+        const pos = this.headPos + this.writing + this.queue.length - 1;
+        const committed = new Promise<void>((resolve, reject) => this.waiters.push({ pos, resolve, reject }));
+        if (this.inFlight === undefined && !this.commitScheduled && !this.failing) {
+            this.commitScheduled = true;
+            // setImmediate, not a microtask: records of the same turn of the event loop share the commit
+            setImmediate(() => {
+                this.commitScheduled = false;
+                void this.drain(false);
+            });
+        }
+        return committed;
+    }
+
+    /**
+     * Why a record could not be committed now (the store is failing, the queue is full), for refusing
+     * an interaction before it runs; undefined when commits are expected to succeed.
+     */
+    commitUnavailable(): CommitFailedError | undefined {
+        if (this.closed) return new CommitFailedError("the recorder is closed", 1000);
+        if (this.failing) {
+            return new CommitFailedError(`the store is failing: ${this.stats.lastError}`, this.retryInMs());
+        }
+        if (this.queue.length >= this.options.maxQueue) {
+            return new CommitFailedError(`the write queue is full (${this.options.maxQueue})`, this.retryInMs());
+        }
+        return undefined;
+    }
+
+    private retryInMs(): number {
+        return Math.max(this.options.flushIntervalMs, this.retryAt - Date.now());
+    }
+
     getStats(): WriteStats {
         return { ...this.stats, queued: this.queue.length };
     }
@@ -101,12 +190,14 @@ export class WriteBuffer {
         if (this.closed) return;
         this.closed = true;
         clearInterval(this.timer);
+        if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
         try {
             await this.flush();
         } catch (err) {
             this.stats.dropped += this.queue.length;
             warn("%s: %d records lost at close: %s", this.store.name, this.queue.length, (err as Error).message);
             this.queue = [];
+            this.failWaiters(`closed before the commit: ${(err as Error).message}`);
         }
     }
 
@@ -126,12 +217,19 @@ export class WriteBuffer {
     private async writeAll(): Promise<void> {
         while (this.queue.length > 0) {
             const batch = this.queue.splice(0, this.options.batchSize);
+            this.writing = batch.length;
             try {
                 await this.store.write(batch);
+                this.writing = 0;
                 this.stats.written += batch.length;
+                this.stats.commits++;
+                this.headPos += batch.length;
                 this.retryDelay = 0;
                 this.retryAt = 0;
+                this.failing = false;
+                if (this.waiters.length > 0) this.resolveWaiters();
             } catch (err) {
+                this.writing = 0;
                 this.stats.errors++;
                 this.stats.lastError = (err as Error).message;
                 // Back to the head, in order; whatever no longer fits is the newest and is dropped.
@@ -146,6 +244,18 @@ export class WriteBuffer {
                     Math.max(this.options.flushIntervalMs, this.retryDelay * 2)
                 );
                 this.retryAt = Date.now() + this.retryDelay * (0.5 + Math.random() / 2);
+                this.failing = true;
+                // Nothing queued is durable now; answers are not held through the retries. The records
+                // stay queued and are retried: they may still land, but nobody was told they did.
+                this.failWaiters(`the store failed: ${this.stats.lastError}`);
+                // retried when the back-off ends, not at the next tick of a possibly long flush interval
+                if (this.retryTimer === undefined && !this.closed) {
+                    this.retryTimer = setTimeout(() => {
+                        this.retryTimer = undefined;
+                        void this.drain(true); // forced: a timer may fire a little before retryAt
+                    }, this.retryAt - Date.now());
+                    this.retryTimer.unref();
+                }
                 warn(
                     "%s: write of %d records failed (%s); retrying in %d ms",
                     this.store.name,
@@ -157,5 +267,20 @@ export class WriteBuffer {
             }
             debug("%s: wrote %d records", this.store.name, batch.length);
         }
+    }
+
+    private resolveWaiters(): void {
+        let n = 0;
+        while (n < this.waiters.length && this.waiters[n].pos < this.headPos) this.waiters[n++].resolve();
+        if (n > 0) this.waiters.splice(0, n);
+    }
+
+    private failWaiters(why: string): void {
+        if (this.waiters.length === 0) return;
+        const waiting = this.waiters;
+        this.waiters = [];
+        this.stats.notDurable += waiting.length;
+        const err = new CommitFailedError(why, this.retryInMs());
+        for (const w of waiting) w.reject(err);
     }
 }

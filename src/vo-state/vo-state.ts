@@ -113,10 +113,12 @@ export class VoState {
             await this.tables.insertVoStatus(result, this.options.keepStatusRows);
         } catch (err) {
             const detail = `cannot write vo_status: ${(err as Error).message}`;
+            // A full disk leaves the VO serving (records wait in memory, counted when dropped): degraded.
+            const full = (err as { code?: string }).code === "SQLITE_FULL" && result.status !== "failed";
             result = {
                 ...result,
-                status: "failed",
-                code: 2,
+                status: full ? "degraded" : "failed",
+                code: full ? 1 : 2,
                 checks: { ...result.checks, sqlite: { ok: false, detail } },
             };
             warn("self-check: %s", detail);

@@ -38,6 +38,8 @@ export interface InfluxDbStats {
     errors: number;
     /** last failure, without secrets */
     lastError?: string;
+    /** why the spool last failed to take points (disk full, ...) */
+    lastSpoolError?: string;
     /** true while InfluxDB is considered unreachable (writes go straight to the spool) */
     down: boolean;
 }
@@ -82,6 +84,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     private readonly counters = { written: 0, spooled: 0, replayed: 0, rejected: 0, lost: 0, errors: 0 };
     private readonly inFlight = new Set<Promise<void>>();
     private lastError?: string;
+    private lastSpoolError?: string;
     private downUntil = 0;
     private downSince = 0;
     private lastWarned: string | undefined;
@@ -94,7 +97,13 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
 
     constructor(
         readonly options: ResolvedInfluxDbOptions,
-        private readonly spool: Spool
+        private readonly spool: Spool,
+        /**
+         * write() resolves only once every point is in InfluxDB or in the spool, and rejects when
+         * neither took it (answers wait for the commit); otherwise it resolves once the requests are
+         * on their way, MAX_IN_FLIGHT at a time.
+         */
+        private readonly confirmWrites = false
     ) {
         this.client = new InfluxDB({ url: options.url, token: options.token, timeout: options.timeoutMs });
         this.queryApi = this.client.getQueryApi(options.org);
@@ -112,6 +121,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
             dropped: this.spool.stats().droppedPoints,
             pending: this.spool.stats().pendingPoints,
             lastError: this.lastError,
+            lastSpoolError: this.lastSpoolError,
             down: Date.now() < this.downUntil,
         };
     }
@@ -122,22 +132,31 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
      * wait for all of them.
      */
     async write(records: readonly InteractionRecord[]): Promise<void> {
+        const confirmed: Promise<void>[] = [];
         for (const [kind, lines] of toLines(records)) {
             const payload = lines.join("\n");
             if (this.available() && this.spool.isEmpty) {
                 while (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight);
-                const request: Promise<void> = this.deliver(kind, lines.length, payload).finally(() =>
-                    this.inFlight.delete(request)
-                );
+                const delivered = this.deliver(kind, lines.length, payload);
+                const request: Promise<void> = delivered
+                    .catch(() => undefined)
+                    .finally(() => this.inFlight.delete(request));
                 this.inFlight.add(request);
+                if (this.confirmWrites) confirmed.push(delivered);
             } else {
                 await this.toSpool(kind, lines.length, payload);
             }
         }
         if (!this.spool.isEmpty) this.scheduleReplay(this.available() ? 0 : this.downUntil - Date.now());
+        // A rejection sends the whole batch back to the write buffer; points InfluxDB already took are
+        // written again with the same series and timestamp, which InfluxDB stores once.
+        if (confirmed.length > 0) await Promise.all(confirmed);
     }
 
-    /** One request; on a retryable failure the batch goes to the spool. Never rejects. */
+    /**
+     * One request; on a retryable failure the batch goes to the spool. Rejects only when confirming
+     * writes and the spool cannot take the batch; otherwise those points are counted lost.
+     */
     private async deliver(kind: AffordanceKind, points: number, payload: string): Promise<void> {
         try {
             await this.send(kind, payload);
@@ -150,13 +169,19 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
             await this.toSpool(kind, points, payload);
             this.scheduleReplay(this.downUntil - Date.now());
         } catch (err) {
+            if (this.confirmWrites) throw err;
             this.counters.lost += points;
             warn("%d points lost: the spool cannot take them: %s", points, (err as Error).message);
         }
     }
 
     private async toSpool(kind: AffordanceKind, points: number, payload: string): Promise<void> {
-        await this.spool.add(kind, points, payload);
+        try {
+            await this.spool.add(kind, points, payload);
+        } catch (err) {
+            this.lastSpoolError = (err as Error).message;
+            throw err;
+        }
         this.counters.spooled += points;
     }
 
