@@ -1,9 +1,18 @@
+import * as coap from "coap";
 import { InfluxServer } from "./influxdb-server";
 import { Mosquitto } from "./mosquitto";
 import { NodeProcess } from "./node-process";
 
+/** What of node-coap's Agent is used here (`_sock` and `_doClose` are its own, not typed). */
+interface CoapAgent {
+    close(): void;
+    _sock?: unknown;
+    _doClose?: () => void;
+}
+
 /**
- * Loaded by .mocharc for the whole suite. A child process a test forgot to stop keeps mocha's event
+ * Loaded by .mocharc for the whole suite (which also sets `exit`, so a handle nothing here knows of
+ * cannot hold a finished run open). A child process a test forgot to stop keeps mocha's event
  * loop alive, so the run never ends (and CI times out with every test green): stop the leftovers and
  * fail the run, naming them.
  */
@@ -21,6 +30,16 @@ export const mochaHooks = {
         for (const proc of [...NodeProcess.running]) {
             leftovers.push(`node ${proc.args.join(" ")}`);
             await proc.stop("SIGKILL");
+        }
+        // node-coap's global agents (requests made without an agent of their own) keep a UDP socket
+        // open while anything is in flight, e.g. an observation whose server went: close them
+        for (const agent of [coap.globalAgent, coap.globalAgentIPv6] as unknown as CoapAgent[]) {
+            try {
+                agent.close(); // at once when idle, else it aborts its requests and waits
+                if (agent._sock != null) agent._doClose?.();
+            } catch {
+                // closed already
+            }
         }
         if (leftovers.length > 0) {
             throw new Error(`tests left ${leftovers.length} process(es) running: ${leftovers.join("; ")}`);
