@@ -197,7 +197,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
      * so the newest 1000 of a million points read all million (about 400 ms). The newest rows of a
      * suffix of the range are the newest of the whole range once the suffix holds `limit` of them;
      * so a recent suffix is asked first and widened, by the density it showed, until it holds enough
-     * or covers the whole range (bench/history.ts: 1000 of 1M points, 398 ms -> see docs/benchmarks.md).
+     * or covers the whole range (bench/history.ts, the newest 1000 of 1M points: 398 ms -> 162 ms p50).
      */
     private async newestRows(bucket: string, q: NormalizedHistoryQuery, startNs: bigint, stopNs: bigint) {
         let spanNs = NEWEST_FIRST_SPAN_NS;

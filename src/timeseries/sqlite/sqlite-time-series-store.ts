@@ -200,7 +200,7 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
     /**
      * An aggregate as one indexed range read per window, where the window count is bounded: `GROUP BY`
      * on the window puts every matching row (a million) through a temporary B-tree, though the series
-     * index already yields them in time order (1000-window mean over 1M points: see docs/benchmarks.md).
+     * index already yields them in time order (bench/history.ts, 1000-window mean over 1M points: 555 -> 247 ms p50).
      * Not for `first`/`last` (their bare-column rule differs) nor times before 1970 (`%` truncates
      * towards zero there). Windows without a numeric value are left out, as `GROUP BY` leaves them.
      */
