@@ -1,16 +1,18 @@
 /**
- * History queries over one million points, on each store: the points are written through the
- * recorder's write path (WriteBuffer -> store), then read back through the public history API of a
- * VO attached to the same store (`vo.history()`, `vo.latest()`):
- *   - raw range with a limit: the oldest --limit points of the whole range, and the newest;
- *   - a 1,000-window aggregate (mean) over the whole range;
- *   - the latest value.
- * One series (thing, property), one point a second, a tenth of them writes and half of them over
- * CoAP (four tag sets in InfluxDB, as a property read and written over two protocols has). Each
- * query runs once to warm up, then --runs times; medians. The answers of both stores are checked
- * to be the same.
+ * History over the wire against the in-process API, over one series of --points points (default one
+ * million), on each store. The points are loaded straight into the store in large batches through its
+ * own write API (`store.write`, as the WriteBuffer calls it), timed. Then a VO with a real HTTP server on
+ * 127.0.0.1 serves the same store, and each query is timed both ways in the same run, alternately, so
+ * drift and other load on the machine hit both alike:
+ *   - the newest --limit points: `GET <affordance>/history?order=newest&limit=N` / `vo.history({ descending })`;
+ *   - a --windows-window mean over the whole range: `every=` sized for that many windows, `fn=mean`.
+ * Each query once to warm up, then --runs times each way, stopping early after --seconds per query;
+ * p50/p99 and the ratio HTTP / in-process. The HTTP answers are checked against the in-process ones.
+ * Targets (issue 12): newest 1000 under 50 ms p50, 1000-window mean under 100 ms p50, HTTP at most
+ * 20% over in-process. The load average is printed with the figures.
  *
- *   node dist/bench/history.js [--points 1000000] [--runs 5] [--limit 1000] [--windows 1000] [--stores sqlite,influxdb]
+ *   node dist/bench/history.js [--points 1000000] [--runs 50] [--seconds 30] [--limit 1000] [--windows 1000]
+ *        [--stores sqlite,influxdb]
  * InfluxDB: `scripts/influxdb.sh install` (or INFLUX_URL and INFLUX_TOKEN of a server of your own).
  */
 import crypto from "node:crypto";
@@ -19,7 +21,10 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Servient } from "@node-wot/core";
-import { AggregateRow, HistoryRecord, InteractionRecord, VoPersistence, VoPersistenceOptions } from "../src";
+import { HttpServer } from "@node-wot/binding-http";
+import type * as WoT from "wot-typescript-definitions";
+import { AggregateRow, HistoryRecord, InteractionRecord, setStaticAddress, VoPersistence } from "../src";
+import type { VoPersistenceOptions } from "../src";
 import { Database } from "../src/sqlite/database";
 import { migrate } from "../src/sqlite/migrations";
 import { resolveInfluxDbOptions } from "../src/timeseries/influxdb/influxdb-options";
@@ -27,12 +32,12 @@ import { InfluxDbStore } from "../src/timeseries/influxdb/influxdb-store";
 import { Spool } from "../src/timeseries/spool";
 import { SqliteTimeSeriesStore } from "../src/timeseries/sqlite/sqlite-time-series-store";
 import type { TimeSeriesStore } from "../src/timeseries/time-series-store";
-import { WriteBuffer } from "../src/timeseries/write-buffer";
 import { influxTarget } from "./influx-target";
-import { arg, median, printTable, stringArg } from "./report";
+import { arg, printTable, stringArg } from "./report";
 
 const points = arg("points", 1_000_000);
-const runs = arg("runs", 5);
+const runs = arg("runs", 50);
+const seconds = arg("seconds", 30);
 const limit = arg("limit", 1000);
 const windows = arg("windows", 1000);
 const stores = stringArg("stores", "sqlite,influxdb").split(",");
@@ -42,124 +47,170 @@ const PROPERTY = "temperature";
 const STEP_MS = 1000;
 const SPAN_MS = points * STEP_MS;
 const EVERY_MS = SPAN_MS / windows;
+if (!Number.isInteger(EVERY_MS)) throw new Error("--points must be a multiple of --windows");
 // the first point on a window boundary (windows are aligned to the epoch), the last an hour ago
 const T0_MS = Math.floor((Date.now() - 3_600_000 - SPAN_MS) / EVERY_MS) * EVERY_MS;
+const LAST_MS = T0_MS + (points - 1) * STEP_MS;
 
-function* records(): Generator<InteractionRecord> {
-    for (let i = 0; i < points; i++) {
-        const write = i % 10 === 9;
-        yield {
-            ts: BigInt(T0_MS + i * STEP_MS) * 1_000_000n,
-            thing: THING,
-            kind: "property",
-            name: PROPERTY,
-            op: write ? "writeproperty" : "readproperty",
-            protocol: i % 2 === 0 ? "http" : "coap",
-            origin: "127.0.0.1:40000",
-            ok: true,
-            value: Math.round((20 + 5 * Math.sin(i / 3600)) * 100) / 100,
-            durationMs: 0.05,
-            valid: true,
-            truncated: false,
-        };
-    }
-}
-
-/** Writes all points through a WriteBuffer into `store`; returns points per second. */
-async function ingest(store: TimeSeriesStore, batchSize: number): Promise<number> {
-    const buffer = new WriteBuffer(store, {
-        batchSize,
-        flushIntervalMs: 200,
-        maxQueue: 200_000,
-        maxRetryDelayMs: 1000,
-    });
-    const t = performance.now();
-    let n = 0;
-    for (const r of records()) {
-        buffer.push(r);
-        // keep the queue bounded: let the writer catch up every 100 000 records
-        if (++n % 100_000 === 0) await buffer.flush();
-    }
-    await buffer.flush();
-    await store.flush?.();
-    const rate = points / ((performance.now() - t) / 1000);
-    await buffer.close();
-    return rate;
-}
-
-interface Answers {
-    oldest: HistoryRecord[];
-    newest: HistoryRecord[];
-    mean: AggregateRow[];
-    latest: HistoryRecord | undefined;
-    /** every aggregate function, newest window first (untimed, compared across the stores) */
-    all: Record<string, AggregateRow[]>;
-}
-
-async function timeQueries(vo: VoPersistence): Promise<{ ms: Record<string, number[]>; answers: Answers }> {
-    const range = { thing: THING, kind: "property" as const, name: PROPERTY, start: T0_MS, stop: T0_MS + SPAN_MS };
-    const queries = {
-        [`raw range, oldest ${limit}`]: () => vo.history({ ...range, limit }),
-        [`raw range, newest ${limit}`]: () => vo.history({ ...range, limit, descending: true }),
-        [`${windows}-window mean`]: () =>
-            vo.history({ ...range, limit: windows, aggregate: { every: EVERY_MS, fn: "mean" } }),
-        latest: () => vo.latest(THING, PROPERTY),
+/** One point a second; a tenth of them writes and half over CoAP (several tag sets in InfluxDB). */
+function record(i: number): InteractionRecord {
+    const write = i % 10 === 9;
+    return {
+        ts: BigInt(T0_MS + i * STEP_MS) * 1_000_000n,
+        thing: THING,
+        kind: "property",
+        name: PROPERTY,
+        op: write ? "writeproperty" : "readproperty",
+        protocol: i % 2 === 0 ? "http" : "coap",
+        origin: "127.0.0.1:40000",
+        ok: true,
+        value: Math.round((20 + 5 * Math.sin(i / 3600)) * 100) / 100,
+        durationMs: 0.05,
+        valid: true,
+        truncated: false,
     };
-    const ms: Record<string, number[]> = {};
-    const answers: unknown[] = [];
-    for (const [name, query] of Object.entries(queries)) {
-        answers.push(await query()); // warm-up (caches, JIT); its answer is checked
-        ms[name] = [];
-        for (let i = 0; i < runs; i++) {
-            const t = performance.now();
-            await query();
-            ms[name].push(performance.now() - t);
+}
+
+/** Writes all points into `store` in batches of `batch`, a few batches in flight; returns the seconds it took. */
+async function load(store: TimeSeriesStore, batch: number): Promise<number> {
+    const t = performance.now();
+    for (let i = 0; i < points; i += batch) {
+        const records: InteractionRecord[] = [];
+        for (let j = i; j < Math.min(points, i + batch); j++) records.push(record(j));
+        await store.write(records);
+    }
+    await store.flush?.();
+    return (performance.now() - t) / 1000;
+}
+
+interface Timed {
+    http: number[];
+    inProcess: number[];
+}
+
+interface StoreResult {
+    loadS: number;
+    ms: Record<string, Timed>;
+    /** the mean windows as served over HTTP, compared across the stores */
+    mean: { time: string; value: number | null }[];
+}
+
+/** A servient with an HTTP server on 127.0.0.1 and the VO on `options`, exposing the recorded Thing. */
+async function startVo(
+    options: VoPersistenceOptions
+): Promise<{ vo: VoPersistence; href: string; stop(): Promise<void> }> {
+    setStaticAddress("127.0.0.1");
+    const servient = new Servient();
+    servient.addServer(new HttpServer({ port: 0, address: "127.0.0.1" }));
+    const vo = await VoPersistence.attach(servient, { vo: { thing: false, selfCheckIntervalMs: 0 }, ...options });
+    const wot = await servient.start();
+    try {
+        const thing = await wot.produce({
+            id: THING,
+            title: "history-bench",
+            properties: { [PROPERTY]: { type: "number", readOnly: true, observable: false } },
+        } as WoT.ExposedThingInit);
+        thing.setPropertyReadHandler(PROPERTY, async () => 20);
+        await thing.expose();
+        const affordance = thing.getThingDescription().properties?.[PROPERTY] as {
+            "vo:history"?: { href: string; contentType: string }[];
+        };
+        const link = affordance["vo:history"]?.find((l) => l.contentType === "application/json");
+        if (link === undefined) throw new Error("the served TD names no vo:history for the property");
+        return { vo, href: link.href, stop: () => servient.shutdown() };
+    } catch (err) {
+        await servient.shutdown();
+        throw err;
+    }
+}
+
+async function getJson(url: string): Promise<Record<string, unknown>> {
+    const res = await fetch(url, { headers: { accept: "application/json" } });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`GET ${url}: ${res.status} ${text}`);
+    return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** Times each query over HTTP and in-process, alternately, and checks the two answers agree. */
+async function timeQueries(vo: VoPersistence, href: string): Promise<Pick<StoreResult, "ms" | "mean">> {
+    const range = { thing: THING, kind: "property" as const, name: PROPERTY, start: T0_MS, stop: T0_MS + SPAN_MS };
+    const bounds = `from=${T0_MS}&to=${T0_MS + SPAN_MS}`;
+    const queries: Record<string, { http: () => Promise<unknown>; inProcess: () => Promise<unknown> }> = {
+        [`newest ${limit}`]: {
+            http: () => getJson(`${href}?order=newest&limit=${limit}`),
+            inProcess: () => vo.history({ ...range, stop: undefined, start: undefined, limit, descending: true }),
+        },
+        [`${windows}-window mean`]: {
+            http: () => getJson(`${href}?${bounds}&every=${EVERY_MS}ms&fn=mean`),
+            inProcess: () => vo.history({ ...range, limit: windows, aggregate: { every: EVERY_MS, fn: "mean" } }),
+        },
+    };
+    const ms: Record<string, Timed> = {};
+    let mean: StoreResult["mean"] = [];
+    for (const [name, q] of Object.entries(queries)) {
+        // warm-up (caches, JIT, the HTTP connection); its answers are checked
+        const [overHttp, inProcess] = [await q.http(), await q.inProcess()];
+        if (name.startsWith("newest")) checkNewest(overHttp, inProcess as HistoryRecord[]);
+        else mean = checkMean(overHttp, inProcess as AggregateRow[]);
+        const t: Timed = (ms[name] = { http: [], inProcess: [] });
+        const until = performance.now() + seconds * 1000;
+        for (let i = 0; i < runs && performance.now() < until; i++) {
+            // alternate which goes first, so neither always follows the other's garbage
+            for (const way of i % 2 === 0 ? (["http", "inProcess"] as const) : (["inProcess", "http"] as const)) {
+                const start = performance.now();
+                await q[way]();
+                t[way].push(performance.now() - start);
+            }
         }
     }
-    const [oldest, newest, mean, latest] = answers as [HistoryRecord[], HistoryRecord[], AggregateRow[], HistoryRecord];
-    const all: Record<string, AggregateRow[]> = {};
-    for (const fn of ["mean", "min", "max", "count", "last"] as const) {
-        // windows that do not divide the range evenly; the start on a window boundary, because a first
-        // window cut by the start is stamped with the start by InfluxDB, with the window's start by SQLite
-        const every = EVERY_MS * 7;
-        const start = Math.ceil(T0_MS / every) * every;
-        all[fn] = await vo.history({ ...range, start, descending: true, aggregate: { every, fn } });
+    return { ms, mean };
+}
+
+function checkNewest(overHttp: unknown, inProcess: HistoryRecord[]): void {
+    const items = (overHttp as { items: { timestampNs: string; value: unknown }[] }).items;
+    if (inProcess.length !== limit || inProcess[0].time.getTime() !== LAST_MS) {
+        throw new Error(`in-process: not the newest ${limit} points`);
     }
-    return { ms, answers: { oldest, newest, mean, latest, all } };
+    if (items.length !== limit || items.some((p, i) => p.timestampNs !== inProcess[i].timestampNs)) {
+        throw new Error(`HTTP: the newest ${limit} points differ from the in-process answer`);
+    }
 }
 
-/** What every store must answer for these points. */
-function check(store: string, a: Answers): void {
-    const fail = (what: string) => {
-        throw new Error(`${store}: ${what}`);
-    };
-    if (a.oldest.length !== limit || a.oldest[0].time.getTime() !== T0_MS) fail("oldest points wrong");
-    if (a.oldest.some((r, i) => r.time.getTime() !== T0_MS + i * STEP_MS)) fail("oldest points out of order");
-    const last = T0_MS + (points - 1) * STEP_MS;
-    if (a.newest.length !== limit || a.newest[0].time.getTime() !== last) fail("newest points wrong");
-    if (a.mean.length !== windows) fail(`${a.mean.length} windows instead of ${windows}`);
-    if (a.mean[0].time.getTime() !== T0_MS) fail("first window does not start at the first point");
-    if (a.latest?.time.getTime() !== last) fail("latest is not the last point");
+function checkMean(overHttp: unknown, inProcess: AggregateRow[]): StoreResult["mean"] {
+    const served = (overHttp as { windows: StoreResult["mean"] }).windows;
+    if (inProcess.length !== windows || inProcess[0].time.getTime() !== T0_MS) {
+        throw new Error(`in-process: ${inProcess.length} windows instead of ${windows}, or not from the first point`);
+    }
+    const same = (w: StoreResult["mean"][number], i: number) =>
+        Date.parse(w.time) === inProcess[i].time.getTime() && w.value === inProcess[i].value;
+    if (served.length !== windows || !served.every(same)) {
+        throw new Error("HTTP: the mean windows differ from the in-process answer");
+    }
+    return served;
 }
 
-async function onSqlite(dir: string): Promise<{ ingest: number; ms: Record<string, number[]>; answers: Answers }> {
+async function onSqlite(dir: string): Promise<StoreResult> {
     const file = path.join(dir, "history.sqlite");
     const db = await Database.open(file);
     await migrate(db);
-    const rate = await ingest(new SqliteTimeSeriesStore(db), 1000);
+    const loadS = await load(new SqliteTimeSeriesStore(db), 50_000);
     await db.close();
-    return { ingest: rate, ...(await withVo({ sqlite: { path: file } })) };
+    return { loadS, ...(await measure({ sqlite: { path: file } })) };
 }
 
-async function onInfluxDb(dir: string): Promise<{ ingest: number; ms: Record<string, number[]>; answers: Answers }> {
+async function onInfluxDb(dir: string): Promise<StoreResult | undefined> {
     const target = await influxTarget();
-    if (target === undefined) throw new Error("no influxd: run scripts/influxdb.sh install, or set INFLUX_URL");
+    if (target === undefined) {
+        console.log("influxdb skipped: no influxd (run scripts/influxdb.sh install, or set INFLUX_URL)");
+        return undefined;
+    }
     try {
         const id = crypto.randomBytes(4).toString("hex");
+        const { url, org, token } = target.connection;
         const influxdb = {
-            url: target.connection.url,
-            org: target.connection.org,
-            token: target.connection.token,
+            url,
+            org,
+            token,
             buckets: { properties: `hist-p-${id}`, actions: `hist-a-${id}`, events: `hist-e-${id}` },
         };
         const db = await Database.open(path.join(dir, "spool.sqlite"));
@@ -167,76 +218,101 @@ async function onInfluxDb(dir: string): Promise<{ ingest: number; ms: Record<str
         const options = resolveInfluxDbOptions(influxdb);
         const store = new InfluxDbStore(options, await Spool.open(db, options.maxSpoolBytes));
         await store.start();
-        const rate = await ingest(store, 5000);
+        const loadS = await load(store, 10_000);
         await store.close();
         await db.close();
-        return { ingest: rate, ...(await withVo({ sqlite: { path: path.join(dir, "vo.sqlite") }, influxdb })) };
+        return { loadS, ...(await measure({ sqlite: { path: path.join(dir, "vo.sqlite") }, influxdb })) };
     } finally {
         await target.server?.stop();
     }
 }
 
-/** A VO on the store the points went to; only its history API is used. */
-async function withVo(options: VoPersistenceOptions): Promise<{ ms: Record<string, number[]>; answers: Answers }> {
-    const vo = await VoPersistence.attach(new Servient(), options);
+async function measure(options: VoPersistenceOptions): Promise<Pick<StoreResult, "ms" | "mean">> {
+    const { vo, href, stop } = await startVo(options);
     try {
-        return await timeQueries(vo);
+        return await timeQueries(vo, href);
     } finally {
-        await vo.close();
+        await stop();
     }
+}
+
+/** The q-quantile (nearest rank) of a list of numbers. */
+function quantile(xs: readonly number[], q: number): number {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 }
 
 async function main(): Promise<void> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vo-bench-history-"));
-    const results: Record<string, { ingest: number; ms: Record<string, number[]>; answers: Answers }> = {};
+    const results: Record<string, StoreResult> = {};
+    const loadBefore = os.loadavg();
     try {
         if (stores.includes("sqlite")) results.sqlite = await onSqlite(dir);
-        if (stores.includes("influxdb")) results.influxdb = await onInfluxDb(dir);
+        if (stores.includes("influxdb")) {
+            const r = await onInfluxDb(dir);
+            if (r !== undefined) results.influxdb = r;
+        }
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
-    for (const [store, r] of Object.entries(results)) check(store, r.answers);
+    const loadAfter = os.loadavg();
     if (results.sqlite && results.influxdb) {
-        const [a, b] = [results.sqlite.answers, results.influxdb.answers];
-        for (const [fn, x, y] of [
-            ["mean", a.mean, b.mean],
-            ...Object.keys(a.all).map((k) => [k, a.all[k], b.all[k]]),
-        ]) {
-            const rows = x as AggregateRow[];
-            const other = y as AggregateRow[];
-            const same = (w: AggregateRow, i: number) =>
-                w.time.getTime() === other[i]?.time.getTime() &&
-                Math.abs((w.value ?? NaN) - (other[i].value ?? NaN)) < 1e-9;
-            if (rows.length !== other.length || !rows.every(same)) {
-                const i = rows.findIndex((w, j) => !same(w, j));
-                const show = (r?: AggregateRow) => JSON.stringify(r);
-                throw new Error(
-                    `the stores disagree on ${fn}: ${rows.length} / ${other.length} windows, #${i}: ${show(rows[i])} / ${show(other[i])}`
-                );
-            }
-        }
+        const [a, b] = [results.sqlite.mean, results.influxdb.mean];
+        const i = a.findIndex(
+            (w, j) => w.time !== b[j]?.time || Math.abs((w.value ?? NaN) - (b[j].value ?? NaN)) > 1e-9
+        );
+        if (a.length !== b.length || i >= 0) throw new Error(`the stores disagree on the mean, window #${i}`);
     }
+    const targets: Record<string, number> = { [`newest ${limit}`]: 50, [`${windows}-window mean`]: 100 };
     const rows: Record<string, Record<string, string>> = {};
     const summary: Record<string, Record<string, number>> = {};
+    const verdicts: string[] = [];
+    const f = (x: number) => x.toFixed(1);
     for (const [store, r] of Object.entries(results)) {
-        summary[store] = { ingest_points_per_s: Math.round(r.ingest) };
-        for (const [query, ms] of Object.entries(r.ms)) {
-            summary[store][query] = Math.round(median(ms) * 10) / 10;
-            (rows[query] ??= {})[`${store} ms`] = median(ms).toFixed(1);
+        summary[store] = { load_s: Math.round(r.loadS * 10) / 10 };
+        for (const [query, t] of Object.entries(r.ms)) {
+            const [hp50, hp99, ip50, ip99] = [quantile(t.http, 0.5), quantile(t.http, 0.99)].concat(
+                quantile(t.inProcess, 0.5),
+                quantile(t.inProcess, 0.99)
+            );
+            const ratio = hp50 / ip50;
+            rows[`${store} ${query}`] = {
+                runs: String(t.http.length),
+                "HTTP p50 ms": f(hp50),
+                "HTTP p99 ms": f(hp99),
+                "in-process p50 ms": f(ip50),
+                "in-process p99 ms": f(ip99),
+                "HTTP / in-process": ratio.toFixed(2),
+            };
+            Object.assign(summary[store], {
+                [`${query} http_p50`]: Math.round(hp50 * 10) / 10,
+                [`${query} http_p99`]: Math.round(hp99 * 10) / 10,
+                [`${query} in_process_p50`]: Math.round(ip50 * 10) / 10,
+                [`${query} in_process_p99`]: Math.round(ip99 * 10) / 10,
+            });
+            const target = targets[query];
+            const met = (ok: boolean) => (ok ? "met" : "missed");
+            verdicts.push(
+                `${store} ${query}: HTTP p50 ${f(hp50)} ms (target < ${target} ms: ${met(hp50 < target)}),` +
+                    ` HTTP ${((ratio - 1) * 100).toFixed(0)}% over in-process (target <= 20%: ${met(ratio <= 1.2)})`
+            );
         }
     }
-    printTable(`history over ${points} points of one series, median of ${runs} runs`, rows);
+    printTable(
+        `history over ${points} points of one series, ${runs} runs each way (at most ${seconds} s a query)`,
+        rows
+    );
     for (const [store, r] of Object.entries(results)) {
-        console.log(`${store}: ingested at ${Math.round(r.ingest)} points/s`);
-    }
-    const influxMean = summary.influxdb?.[`${windows}-window mean`];
-    if (influxMean !== undefined) {
         console.log(
-            `InfluxDB ${windows}-window mean: ${influxMean} ms (target < 200 ms: ${influxMean < 200 ? "met" : "missed"})`
+            `${store}: ${points} points loaded in ${r.loadS.toFixed(1)} s (${Math.round(points / r.loadS)} points/s)`
         );
     }
-    const all = Object.fromEntries(Object.entries(results).map(([k, r]) => [k, r.ms]));
-    console.log(JSON.stringify({ bench: "history", points, runs, limit, windows, summary, runs_ms: all }));
+    for (const v of verdicts) console.log(v);
+    const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
+    console.log(
+        `load average (1, 5, 15 min): ${la(loadBefore)} before, ${la(loadAfter)} after; ${os.cpus().length} cores`
+    );
+    console.log(JSON.stringify({ bench: "history", points, runs, limit, windows, loadavg: loadAfter, summary }));
 }
 
 main().catch((err) => {

@@ -10,6 +10,9 @@ import type { FluxRow, InfluxDbApi } from "./influxdb-api";
 import type { ResolvedInfluxDbOptions } from "./influxdb-options";
 import { decodeName, toLines } from "./line-protocol";
 
+/** The first suffix a newest-first query asks: one hour. */
+const NEWEST_FIRST_SPAN_NS = 3_600_000_000_000n;
+
 const { debug, warn } = createLogger("timeseries:influxdb");
 
 // The client logs through console by default; route it to our logger (it never sees the token).
@@ -208,8 +211,31 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
         }
         const [startNs, stopNs] = rangeOf(q);
         if (stopNs <= startNs) return []; // a cursor at the very end of the range; Flux refuses an empty range
-        const rows = await this.queryApi.collectRows<FluxRow>(historyQuery(bucket, q));
+        const rows = q.descending
+            ? await this.newestRows(bucket, q, startNs, stopNs)
+            : await this.queryApi.collectRows<FluxRow>(historyQuery(bucket, q));
         return rows.map((r) => this.toHistoryRecord(r, q.kind));
+    }
+
+    /**
+     * The newest `limit` points without reading the whole range: InfluxDB does not push `tail` down,
+     * so the newest 1000 of a million points read all million (about 400 ms). The newest rows of a
+     * suffix of the range are the newest of the whole range once the suffix holds `limit` of them;
+     * so a recent suffix is asked first and widened, by the density it showed, until it holds enough
+     * or covers the whole range (bench/history.ts, the newest 1000 of 1M points: 398 ms -> 162 ms p50).
+     */
+    private async newestRows(bucket: string, q: NormalizedHistoryQuery, startNs: bigint, stopNs: bigint) {
+        let spanNs = NEWEST_FIRST_SPAN_NS;
+        for (;;) {
+            const fromNs = stopNs - spanNs;
+            if (fromNs <= startNs) return this.queryApi.collectRows<FluxRow>(historyQuery(bucket, q));
+            const suffix = { ...q, startNs: fromNs, stopNs, afterNs: undefined };
+            const rows = await this.queryApi.collectRows<FluxRow>(historyQuery(bucket, suffix));
+            if (rows.length >= q.limit) return rows;
+            // twice the span the density seen suggests, at least 16 times the last (none seen: 16 times)
+            const factor = rows.length === 0 ? 16 : Math.max(16, (2 * q.limit) / rows.length);
+            spanNs = BigInt(Math.ceil(Math.min(Number(spanNs) * factor, 1e19)));
+        }
     }
 
     async latest(thing: string, property: string): Promise<HistoryRecord | undefined> {

@@ -101,6 +101,18 @@ const AGGREGATE_SQL = {
     last: "MAX(ts) AS last_ts, value AS agg",
 } as const;
 
+const RANGE = "thing = ? AND kind = ? AND name = ? AND ts >= CAST(? AS INTEGER) AND ts < CAST(? AS INTEGER)";
+
+/** The aggregates computed one window at a time (`perWindow`), and the most windows that way. */
+const PER_WINDOW_SQL = {
+    mean: "AVG(value)",
+    min: "MIN(value)",
+    max: "MAX(value)",
+    count: "COUNT(value)",
+    sum: "SUM(value)",
+} as const;
+const PER_WINDOW_MAX = 5000;
+
 /**
  * The embedded time-series store: every record one row of `ts_interaction` (migration 2),
  * written with one INSERT (one implicit transaction) per batch, read through the series index.
@@ -144,7 +156,7 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
     }
 
     async history(q: NormalizedHistoryQuery): Promise<HistoryRecord[] | AggregateRow[]> {
-        let where = "thing = ? AND kind = ? AND name = ? AND ts >= CAST(? AS INTEGER) AND ts < CAST(? AS INTEGER)";
+        let where = RANGE;
         const params: SqlValue[] = [q.thing, q.kind, q.name, q.startNs.toString(), q.stopNs.toString()];
         const order = q.descending ? "DESC" : "ASC";
         if (q.ops !== undefined) {
@@ -165,6 +177,11 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
             return rows.map(toHistoryRecord);
         }
         // Windows are aligned to the epoch, as InfluxDB's aggregateWindow aligns them.
+        const perWindow = this.perWindow(q, where.slice(RANGE.length), params.slice(5));
+        if (perWindow !== undefined) {
+            const rows = await this.db.all<{ window: string; agg: number | null }>(perWindow.sql, perWindow.params);
+            return rows.map((r) => ({ time: new Date(Number(BigInt(r.window) / 1_000_000n)), value: r.agg }));
+        }
         const every = q.aggregate.everyNs.toString();
         const rows = await this.db.all<{ window: string; agg: number | null }>(
             `SELECT CAST(ts - (ts % CAST(? AS INTEGER)) AS TEXT) AS window, ${AGGREGATE_SQL[q.aggregate.fn]}
@@ -178,6 +195,37 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
             time: new Date(Number(BigInt(r.window) / 1_000_000n)),
             value: r.agg,
         }));
+    }
+
+    /**
+     * An aggregate as one indexed range read per window, where the window count is bounded: `GROUP BY`
+     * on the window puts every matching row (a million) through a temporary B-tree, though the series
+     * index already yields them in time order (bench/history.ts, 1000-window mean over 1M points: 555 -> 247 ms p50).
+     * Not for `first`/`last` (their bare-column rule differs) nor times before 1970 (`%` truncates
+     * towards zero there). Windows without a numeric value are left out, as `GROUP BY` leaves them.
+     */
+    private perWindow(
+        q: NormalizedHistoryQuery,
+        filters: string,
+        filterParams: SqlValue[]
+    ): { sql: string; params: SqlValue[] } | undefined {
+        const a = q.aggregate!;
+        if (!(a.fn in PER_WINDOW_SQL) || q.startNs < 0n || q.stopNs <= q.startNs) return undefined;
+        const first = q.startNs - (q.startNs % a.everyNs);
+        const last = q.stopNs - 1n - ((q.stopNs - 1n) % a.everyNs);
+        if ((last - first) / a.everyNs >= BigInt(PER_WINDOW_MAX)) return undefined;
+        const [from, step, to] = q.descending ? [last, -a.everyNs, first] : [first, a.everyNs, last];
+        const more = q.descending ? "s + ? >= CAST(? AS INTEGER)" : "s + ? <= CAST(? AS INTEGER)";
+        const sql = `WITH RECURSIVE w(s) AS (SELECT CAST(? AS INTEGER) UNION ALL SELECT s + ? FROM w WHERE ${more}),
+            a(s, agg) AS MATERIALIZED (SELECT s, (
+                SELECT ${PER_WINDOW_SQL[a.fn as keyof typeof PER_WINDOW_SQL]} FROM ts_interaction
+                WHERE thing = ? AND kind = ? AND name = ?
+                  AND ts >= MAX(w.s, CAST(? AS INTEGER)) AND ts < MIN(w.s + CAST(? AS INTEGER), CAST(? AS INTEGER))
+                  ${filters} AND ok = 1 AND value_type IN ('number', 'boolean')) FROM w)
+            SELECT CAST(s AS TEXT) AS window, agg FROM a WHERE ${a.fn === "count" ? "agg > 0" : "agg IS NOT NULL"} LIMIT ?`;
+        const params: SqlValue[] = [from.toString(), step.toString(), step.toString(), to.toString()];
+        params.push(q.thing, q.kind, q.name, q.startNs.toString(), a.everyNs.toString(), q.stopNs.toString());
+        return { sql, params: [...params, ...filterParams, q.limit] };
     }
 
     async latest(thing: string, property: string): Promise<HistoryRecord | undefined> {
