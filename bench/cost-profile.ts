@@ -14,14 +14,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { load, Op, Protocol } from "./loads";
-import { arg, printTable, stringArg } from "./report";
+import { arg, listArg, printTable } from "./report";
 import { ServerMode, startServer } from "./servers/spawn-server";
 
 const seconds = arg("seconds", 4);
 const warmup = arg("warmup", 1);
 const connections = arg("connections", 10);
-const protocols = stringArg("protocols", "http,coap").split(",") as Protocol[];
-const ops = stringArg("ops", "read,write,action").split(",") as Op[];
+const protocols = listArg("protocols", ["http", "coap"] as const satisfies readonly Protocol[]);
+const ops = listArg("ops", ["read", "write", "action"] as const satisfies readonly Op[]);
 const MODES: ServerMode[] = ["plain", "record"];
 
 interface CpuProfile {

@@ -12,20 +12,16 @@
 import fs from "node:fs";
 import { influxTarget } from "./influx-target";
 import { Load, load, Op, Protocol } from "./loads";
-import { arg, median, printTable, stringArg } from "./report";
+import { arg, listArg, median, printTable } from "./report";
 import { startServer } from "./servers/spawn-server";
 
 const seconds = arg("seconds", 4);
 const warmup = arg("warmup", 1);
 const rounds = arg("rounds", 3);
 const connections = arg("connections", 10);
-const list = <T extends string>(name: string, all: readonly T[]): T[] =>
-    stringArg(name, all.join(","))
-        .split(",")
-        .filter((x): x is T => (all as readonly string[]).includes(x));
-const stores = list("stores", ["record", "influx"] as const);
-const protocols = list("protocols", ["http", "coap"] as const satisfies readonly Protocol[]);
-const ops = list("ops", ["write", "action"] as const satisfies readonly Op[]);
+const stores = listArg("stores", ["record", "influx"] as const);
+const protocols = listArg("protocols", ["http", "coap"] as const satisfies readonly Protocol[]);
+const ops = listArg("ops", ["write", "action"] as const satisfies readonly Op[]);
 const ACKS = ["at-once", "after-commit", "after-commit+normal"] as const;
 const FLAGS: Record<(typeof ACKS)[number], string[]> = {
     "at-once": [],

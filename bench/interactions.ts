@@ -18,20 +18,16 @@ import fs from "node:fs";
 import { Mosquitto } from "../test/helpers/mosquitto";
 import { influxTarget } from "./influx-target";
 import { Load, load } from "./loads";
-import { arg, median, printTable, stringArg } from "./report";
+import { arg, listArg, median, printTable } from "./report";
 import { ServerMode, startServer } from "./servers/spawn-server";
 
 const seconds = arg("seconds", 4);
 const warmup = arg("warmup", 1);
 const rounds = arg("rounds", 3);
 const connections = arg("connections", 10);
-const list = <T extends string>(name: string, all: readonly T[]): T[] =>
-    stringArg(name, all.join(","))
-        .split(",")
-        .filter((x): x is T => (all as readonly string[]).includes(x));
-const modes = list("modes", ["plain", "record", "influx"] as const);
-const protocols = list("protocols", ["http", "coap", "mqtt", "ws"] as const);
-const ops = list("ops", ["read", "write", "action"] as const);
+const modes = listArg("modes", ["plain", "record", "influx"] as const);
+const protocols = listArg("protocols", ["http", "coap", "mqtt", "ws"] as const);
+const ops = listArg("ops", ["read", "write", "action"] as const);
 
 async function main(): Promise<void> {
     const influx = modes.includes("influx") ? await influxTarget() : undefined;

@@ -22,6 +22,13 @@ export function stringArg(name: string, fallback: string): string {
     return i < 0 || process.argv[i + 1] === undefined ? fallback : process.argv[i + 1];
 }
 
+/** `--name a,b` from the command line: the listed ones of `all` (default all), unknown names left out. */
+export function listArg<T extends string>(name: string, all: readonly T[]): T[] {
+    return stringArg(name, all.join(","))
+        .split(",")
+        .filter((x): x is T => (all as readonly string[]).includes(x));
+}
+
 /** The median of a list of numbers (the upper one of the middle two). */
 export function median(xs: readonly number[]): number {
     return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
