@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
-import { ContentSerdes, ExposedThing, Helpers } from "@node-wot/core";
+import { ContentSerdes, Helpers } from "@node-wot/core";
 import type { HttpServerInternals } from "./http-routes";
+import { distinctThings } from "./http-thing-directory";
 
 /**
  * binding-http 0.9.2 (routes/things.js, the same on node-wot master) answers `GET /` with the URL
@@ -10,13 +11,7 @@ import type { HttpServerInternals } from "./http-routes";
  * writes into TD forms, or its `baseUri`.
  */
 export function answerThingList(server: HttpServerInternals, res: ServerResponse): void {
-    const paths: string[] = [];
-    const seen = new Set<ExposedThing>();
-    for (const [path, thing] of server.getThings()) {
-        if (seen.has(thing)) continue;
-        seen.add(thing);
-        paths.push(path);
-    }
+    const paths = distinctThings(() => server.getThings()).map(({ key }) => key);
     const bases =
         server.baseUri !== undefined
             ? [server.baseUri]
