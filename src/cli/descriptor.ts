@@ -440,27 +440,6 @@ function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.Proc
             );
         }
     }
-    if (doc.mqtt !== undefined && doc.mqtt !== false) {
-        const u = url(doc.mqtt.broker, "mqtt.broker", ["mqtt:", "mqtts:"], "an mqtt:// or mqtts:// URL");
-        if (u !== undefined && (u.username !== "" || u.password !== "")) {
-            problem(
-                "mqtt.broker",
-                "must not carry credentials (name them with usernameEnv and passwordEnv or passwordFile)"
-            );
-        }
-        if (doc.mqtt.usernameEnv !== undefined) envVar(doc.mqtt.usernameEnv, "mqtt.usernameEnv");
-        if (doc.mqtt.passwordEnv !== undefined && doc.mqtt.passwordFile !== undefined) {
-            problem("mqtt", "give either passwordEnv or passwordFile, not both");
-        } else if (doc.mqtt.passwordEnv !== undefined) envVar(doc.mqtt.passwordEnv, "mqtt.passwordEnv");
-        else if (doc.mqtt.passwordFile !== undefined) {
-            const file = path.resolve(dir, doc.mqtt.passwordFile);
-            try {
-                fs.accessSync(file, fs.constants.R_OK);
-            } catch (err) {
-                problem("mqtt.passwordFile", `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
-            }
-        }
-    }
     const readable = (file: string, p: string, check?: (text: string) => string | undefined): void => {
         const abs = path.resolve(dir, file);
         let text: string;
@@ -473,6 +452,20 @@ function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.Proc
         const why = check?.(text); // says what is wrong, never what the file holds
         if (why !== undefined) problem(p, `${abs} ${why}`);
     };
+    if (doc.mqtt !== undefined && doc.mqtt !== false) {
+        const u = url(doc.mqtt.broker, "mqtt.broker", ["mqtt:", "mqtts:"], "an mqtt:// or mqtts:// URL");
+        if (u !== undefined && (u.username !== "" || u.password !== "")) {
+            problem(
+                "mqtt.broker",
+                "must not carry credentials (name them with usernameEnv and passwordEnv or passwordFile)"
+            );
+        }
+        if (doc.mqtt.usernameEnv !== undefined) envVar(doc.mqtt.usernameEnv, "mqtt.usernameEnv");
+        if (doc.mqtt.passwordEnv !== undefined && doc.mqtt.passwordFile !== undefined) {
+            problem("mqtt", "give either passwordEnv or passwordFile, not both");
+        } else if (doc.mqtt.passwordEnv !== undefined) envVar(doc.mqtt.passwordEnv, "mqtt.passwordEnv");
+        else if (doc.mqtt.passwordFile !== undefined) readable(doc.mqtt.passwordFile, "mqtt.passwordFile");
+    }
     if (doc.security?.scheme === "bearer") {
         const s = doc.security;
         const sources = (["tokensEnv", "tokensFile", "jwtPublicKeyFile"] as const).filter((k) => s[k] !== undefined);
@@ -536,12 +529,7 @@ function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.Proc
         } else if (influx.tokenEnv !== undefined) {
             envVar(influx.tokenEnv, `${ip}.tokenEnv`);
         } else if (typeof influx.tokenFile === "string") {
-            const file = path.resolve(dir, influx.tokenFile);
-            try {
-                if (fs.readFileSync(file, "utf8").trim() === "") problem(`${ip}.tokenFile`, `${file} is empty`);
-            } catch (err) {
-                problem(`${ip}.tokenFile`, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
-            }
+            readable(influx.tokenFile, `${ip}.tokenFile`, (t) => (t.trim() === "" ? "is empty" : undefined));
         }
         if (typeof influx.retention === "string" && /^[0-9]+[smhdw]$/.test(influx.retention)) {
             if (durationMs(influx.retention)! < 3_600_000)
