@@ -10,6 +10,68 @@ export interface Migration {
 }
 
 /**
+ * Width of a `ts_rollup` bucket in nanoseconds (migration 7): buckets start at multiples of it since the epoch.
+ * Part of the schema: the stored partials are only right for this width, so it never changes.
+ */
+export const ROLLUP_BUCKET_NS = 10_000_000_000n;
+
+/**
+ * Migration 7: one row per series, op and 10-second bucket with the count, sum, min and max of the
+ * numeric values (numbers, booleans as 0/1) of its successful interactions: what `mean`, `count`,
+ * `sum`, `min` and `max` windows need, so a 1000-window mean over a million points reads partials
+ * instead of every row. Triggers keep it equal to `ts_interaction` in the same statement, so a crash
+ * cannot leave them apart; a delete or an update (a script's own SQL) recomputes the bucket it touched.
+ * bucket comes before op in the key: a window is one range of the key whatever the ops.
+ */
+function rollupMigration(): string {
+    const w = ROLLUP_BUCKET_NS.toString();
+    const bucketOf = (ts: string) => `${ts} - ((${ts} % ${w}) + ${w}) % ${w}`;
+    const counted = (r: string) =>
+        `${r}.ok = 1 AND ${r}.value_type IN ('number', 'boolean') AND ${r}.value IS NOT NULL`;
+    const recompute = (r: string) => `
+    DELETE FROM ts_rollup WHERE thing = ${r}.thing AND kind = ${r}.kind AND name = ${r}.name
+        AND bucket = ${bucketOf(`${r}.ts`)} AND op = ${r}.op;
+    INSERT INTO ts_rollup (thing, kind, name, bucket, op, n, total, lo, hi)
+        SELECT thing, kind, name, ${bucketOf(`${r}.ts`)}, op, COUNT(value), SUM(value), MIN(value), MAX(value)
+        FROM ts_interaction
+        WHERE thing = ${r}.thing AND kind = ${r}.kind AND name = ${r}.name AND op = ${r}.op
+          AND ts >= ${bucketOf(`${r}.ts`)} AND ts < ${bucketOf(`${r}.ts`)} + ${w}
+          AND ok = 1 AND value_type IN ('number', 'boolean') AND value IS NOT NULL
+        GROUP BY thing HAVING COUNT(value) > 0;`;
+    return `
+CREATE TABLE ts_rollup (
+    thing TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    bucket INTEGER NOT NULL,
+    op TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    total NOT NULL,
+    lo NOT NULL,
+    hi NOT NULL,
+    PRIMARY KEY (thing, kind, name, bucket, op)
+) WITHOUT ROWID;
+INSERT INTO ts_rollup (thing, kind, name, bucket, op, n, total, lo, hi)
+    SELECT thing, kind, name, ${bucketOf("ts")} AS b, op, COUNT(value), SUM(value), MIN(value), MAX(value)
+    FROM ts_interaction AS r WHERE ${counted("r")}
+    GROUP BY thing, kind, name, b, op;
+CREATE TRIGGER ts_rollup_insert AFTER INSERT ON ts_interaction WHEN ${counted("NEW")}
+BEGIN
+    INSERT INTO ts_rollup (thing, kind, name, bucket, op, n, total, lo, hi)
+        VALUES (NEW.thing, NEW.kind, NEW.name, ${bucketOf("NEW.ts")}, NEW.op, 1, NEW.value, NEW.value, NEW.value)
+        ON CONFLICT DO UPDATE SET n = n + 1, total = total + excluded.total,
+            lo = min(lo, excluded.lo), hi = max(hi, excluded.hi);
+END;
+CREATE TRIGGER ts_rollup_delete AFTER DELETE ON ts_interaction WHEN ${counted("OLD")}
+BEGIN${recompute("OLD")}
+END;
+CREATE TRIGGER ts_rollup_update AFTER UPDATE OF ts, thing, kind, name, op, ok, value, value_type ON ts_interaction
+BEGIN${recompute("OLD")}${recompute("NEW")}
+END;
+`;
+}
+
+/**
  * The schema, as an append-only list. Version 1 is the original VO schema exactly as published;
  * later versions only add (columns, indices, tables) so the original columns keep their meaning.
  * Never edit a released entry: add a new one.
@@ -130,6 +192,11 @@ CREATE TABLE device_thing (
     PRIMARY KEY (thing, device)
 );
 `,
+    },
+    {
+        version: 7,
+        description: "per-10-second partial aggregates of each series, kept by triggers",
+        sql: rollupMigration(),
     },
 ];
 

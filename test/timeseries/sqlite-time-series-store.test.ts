@@ -1,45 +1,26 @@
-import fs from "node:fs";
-import path from "node:path";
 import { expect } from "chai";
 import { Database } from "../../src/sqlite/database";
-import { migrate } from "../../src/sqlite/migrations";
 import { InvalidHistoryQueryError, normalizeHistoryQuery, parseDuration } from "../../src/timeseries/history-query";
 import { SqliteTimeSeriesStore } from "../../src/timeseries/sqlite/sqlite-time-series-store";
 import { propertyRecord } from "../helpers/records";
 import { describeStoreContract } from "./store-contract";
-import { tempDir } from "../helpers/vo-fixture";
+import { openEmbeddedStore, type EmbeddedStore } from "../helpers/embedded-store";
 
 const T0 = Date.UTC(2026, 0, 1); // a window boundary for every window size used below
 
-describeStoreContract("embedded SQLite", async () => {
-    const dir = tempDir();
-    const db = await Database.open(path.join(dir, "ts.sqlite"));
-    await migrate(db);
-    return {
-        store: new SqliteTimeSeriesStore(db),
-        async close() {
-            await db.close();
-            fs.rmSync(dir, { recursive: true, force: true });
-        },
-    };
-});
+describeStoreContract("embedded SQLite", openEmbeddedStore);
 
 describe("embedded time-series store (SQLite)", function () {
-    let dir: string;
+    let fixture: EmbeddedStore;
     let db: Database;
     let store: SqliteTimeSeriesStore;
     const q = (query: Parameters<typeof normalizeHistoryQuery>[0]) => store.history(normalizeHistoryQuery(query));
 
     beforeEach(async function () {
-        dir = tempDir();
-        db = await Database.open(path.join(dir, "ts.sqlite"));
-        await migrate(db);
-        store = new SqliteTimeSeriesStore(db);
+        fixture = await openEmbeddedStore();
+        ({ db, store } = fixture);
     });
-    afterEach(async function () {
-        await db.close();
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
+    afterEach(() => fixture.close());
 
     it("keeps writes that are all-or-nothing per batch (one transaction)", async function () {
         const good = propertyRecord("p", 1, T0);

@@ -1,5 +1,6 @@
 import type { Database, SqlValue } from "../../sqlite/database";
 import type { InteractionRecord } from "../../model/interaction-record";
+import { ROLLUP_BUCKET_NS } from "../../sqlite/migrations";
 import { decodeValue, encodeValue } from "../value-encoding";
 import type { AggregateRow, HistoryRecord, NormalizedHistoryQuery, TimeSeriesStore } from "../time-series-store";
 
@@ -103,15 +104,11 @@ const AGGREGATE_SQL = {
 
 const RANGE = "thing = ? AND kind = ? AND name = ? AND ts >= CAST(? AS INTEGER) AND ts < CAST(? AS INTEGER)";
 
-/** The aggregates computed one window at a time (`perWindow`), and the most windows that way. */
-const PER_WINDOW_SQL = {
-    mean: "AVG(value)",
-    min: "MIN(value)",
-    max: "MAX(value)",
-    count: "COUNT(value)",
-    sum: "SUM(value)",
-} as const;
+/** The aggregates answered from `ts_rollup` partials one window at a time (`perWindow`), and the most windows that way. */
+const ROLLED_UP = new Set(["mean", "min", "max", "count", "sum"]);
 const PER_WINDOW_MAX = 5000;
+/** Values counted by every aggregate: numbers and booleans (0/1) of successful interactions. */
+const NUMERIC = "ok = 1 AND value_type IN ('number', 'boolean')";
 
 /**
  * The embedded time-series store: every record one row of `ts_interaction` (migration 2),
@@ -177,7 +174,7 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
             return rows.map(toHistoryRecord);
         }
         // Windows are aligned to the epoch, as InfluxDB's aggregateWindow aligns them.
-        const perWindow = this.perWindow(q, where.slice(RANGE.length), params.slice(5));
+        const perWindow = this.perWindow(q);
         if (perWindow !== undefined) {
             const rows = await this.db.all<{ window: string; agg: number | null }>(perWindow.sql, perWindow.params);
             return rows.map((r) => ({ time: new Date(Number(BigInt(r.window) / 1_000_000n)), value: r.agg }));
@@ -198,34 +195,70 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
     }
 
     /**
-     * An aggregate as one indexed range read per window, where the window count is bounded: `GROUP BY`
-     * on the window puts every matching row (a million) through a temporary B-tree, though the series
-     * index already yields them in time order (bench/history.ts, 1000-window mean over 1M points: 555 -> 247 ms p50).
-     * Not for `first`/`last` (their bare-column rule differs) nor times before 1970 (`%` truncates
-     * towards zero there). Windows without a numeric value are left out, as `GROUP BY` leaves them.
+     * An aggregate window by window from the 10-second partials of `ts_rollup` (migration 7), with the
+     * raw rows only for the parts of a window that do not cover a whole bucket (its edges, when the
+     * window or the range is not aligned to 10 s). `GROUP BY` over the raw rows puts every one of them
+     * through a temporary B-tree, and even one indexed range read per window reads each row with a
+     * table lookup (bench/history.ts, 1000-window mean over 1M points: 555 ms by GROUP BY, 247 ms
+     * per window from the rows). Not for `first`/`last`, nor times before 1970. Windows without a
+     * numeric value are left out, as `GROUP BY` leaves them.
      */
-    private perWindow(
-        q: NormalizedHistoryQuery,
-        filters: string,
-        filterParams: SqlValue[]
-    ): { sql: string; params: SqlValue[] } | undefined {
+    private perWindow(q: NormalizedHistoryQuery): { sql: string; params: SqlValue[] } | undefined {
         const a = q.aggregate!;
-        if (!(a.fn in PER_WINDOW_SQL) || q.startNs < 0n || q.stopNs <= q.startNs) return undefined;
+        if (!ROLLED_UP.has(a.fn) || q.startNs < 0n || q.stopNs <= q.startNs) return undefined;
         const first = q.startNs - (q.startNs % a.everyNs);
         const last = q.stopNs - 1n - ((q.stopNs - 1n) % a.everyNs);
         if ((last - first) / a.everyNs >= BigInt(PER_WINDOW_MAX)) return undefined;
         const [from, step, to] = q.descending ? [last, -a.everyNs, first] : [first, a.everyNs, last];
-        const more = q.descending ? "s + ? >= CAST(? AS INTEGER)" : "s + ? <= CAST(? AS INTEGER)";
-        const sql = `WITH RECURSIVE w(s) AS (SELECT CAST(? AS INTEGER) UNION ALL SELECT s + ? FROM w WHERE ${more}),
-            a(s, agg) AS MATERIALIZED (SELECT s, (
-                SELECT ${PER_WINDOW_SQL[a.fn as keyof typeof PER_WINDOW_SQL]} FROM ts_interaction
-                WHERE thing = ? AND kind = ? AND name = ?
-                  AND ts >= MAX(w.s, CAST(? AS INTEGER)) AND ts < MIN(w.s + CAST(? AS INTEGER), CAST(? AS INTEGER))
-                  ${filters} AND ok = 1 AND value_type IN ('number', 'boolean')) FROM w)
-            SELECT CAST(s AS TEXT) AS window, agg FROM a WHERE ${a.fn === "count" ? "agg > 0" : "agg IS NOT NULL"} LIMIT ?`;
-        const params: SqlValue[] = [from.toString(), step.toString(), step.toString(), to.toString()];
-        params.push(q.thing, q.kind, q.name, q.startNs.toString(), a.everyNs.toString(), q.stopNs.toString());
-        return { sql, params: [...params, ...filterParams, q.limit] };
+        // ?1-?3 the series, ?4/?5 the range, ?6 the window, ?7 the bucket width, ?8-?10 the window starts,
+        // ?11 the limit, ?12... the ops
+        const params: SqlValue[] = [q.thing, q.kind, q.name, q.startNs.toString(), q.stopNs.toString()];
+        params.push(a.everyNs.toString(), ROLLUP_BUCKET_NS.toString(), from.toString(), step.toString(), to.toString());
+        params.push(q.limit);
+        let ops = "";
+        if (q.ops !== undefined) {
+            ops = q.ops.length === 0 ? " AND 0" : ` AND op IN (${q.ops.map((_, i) => `?${12 + i}`).join(", ")})`;
+            params.push(...q.ops);
+        }
+        const series = "thing = ?1 AND kind = ?2 AND name = ?3";
+        const raw = (fn: string, lo: string, hi: string) =>
+            `(SELECT ${fn}(value) FROM ts_interaction WHERE ${series} AND ts >= ${lo} AND ts < ${hi}${ops} AND ${NUMERIC})`;
+        const rolled = (fn: string, column: string) =>
+            `(SELECT ${fn}(${column}) FROM ts_rollup WHERE ${series} AND bucket >= ra AND bucket < rb${ops})`;
+        // each part: the left edge, the whole buckets, the right edge
+        const parts = (rawFn: string, rollFn: string, column: string) =>
+            [raw(rawFn, "lo", "ra"), rolled(rollFn, column), raw(rawFn, "rb", "hi")].join(", ");
+        const stats =
+            a.fn === "mean"
+                ? `${parts("COUNT", "SUM", "n")}, ${parts("SUM", "SUM", "total")}`
+                : a.fn === "count"
+                  ? parts("COUNT", "SUM", "n")
+                  : a.fn === "sum"
+                    ? parts("SUM", "SUM", "total")
+                    : a.fn === "min"
+                      ? parts("MIN", "MIN", "lo")
+                      : parts("MAX", "MAX", "hi");
+        const names = a.fn === "mean" ? "n1, n2, n3, v1, v2, v3" : "v1, v2, v3";
+        const sum = (x: string) => `COALESCE(${x}1, 0) + COALESCE(${x}2, 0) + COALESCE(${x}3, 0)`;
+        const none = "v1 IS NULL AND v2 IS NULL AND v3 IS NULL";
+        const agg = {
+            mean: `CASE WHEN ${sum("n")} > 0 THEN CAST(${sum("v")} AS REAL) / (${sum("n")}) END`,
+            count: `CASE WHEN ${sum("v")} > 0 THEN ${sum("v")} END`,
+            sum: `CASE WHEN NOT (${none}) THEN ${sum("v")} END`,
+            // a many-argument MIN/MAX is NULL when one argument is: each COALESCE is one of the non-NULL ones
+            min: "MIN(COALESCE(v1, v2, v3), COALESCE(v2, v3, v1), COALESCE(v3, v1, v2))",
+            max: "MAX(COALESCE(v1, v2, v3), COALESCE(v2, v3, v1), COALESCE(v3, v1, v2))",
+        }[a.fn as "mean" | "count" | "sum" | "min" | "max"];
+        const kept = a.fn === "mean" ? `${sum("n")} > 0` : a.fn === "count" ? `${sum("v")} > 0` : `NOT (${none})`;
+        const more = q.descending ? "s + ?9 >= CAST(?10 AS INTEGER)" : "s + ?9 <= CAST(?10 AS INTEGER)";
+        // lo/hi: the window within the range; ra/rb: its whole buckets (ra = rb when it holds none)
+        const sql = `WITH RECURSIVE w(s) AS (SELECT CAST(?8 AS INTEGER) UNION ALL SELECT s + ?9 FROM w WHERE ${more}),
+            e(s, lo, hi) AS (SELECT s, MAX(s, CAST(?4 AS INTEGER)), MIN(s + CAST(?6 AS INTEGER), CAST(?5 AS INTEGER)) FROM w),
+            b(s, lo, hi, ra) AS (SELECT s, lo, hi, MIN(hi, lo + (?7 - lo % ?7) % ?7) FROM e),
+            p(s, lo, hi, ra, rb) AS (SELECT s, lo, hi, ra, MAX(ra, hi - hi % ?7) FROM b),
+            a(s, ${names}) AS MATERIALIZED (SELECT s, ${stats} FROM p)
+            SELECT CAST(s AS TEXT) AS window, ${agg} AS agg FROM a WHERE ${kept} LIMIT ?11`;
+        return { sql, params };
     }
 
     async latest(thing: string, property: string): Promise<HistoryRecord | undefined> {
