@@ -148,6 +148,47 @@ export function describeStoreContract(title: string, open: (ctx: Mocha.Context) 
             expect(await q({ ...base, start: "-1h" })).to.have.length(0); // all of it is from 2026-01-01
         });
 
+        it("answers the newest points of sparse old and dense recent data, again as points arrive, for any stop", async function () {
+            // a point a day for 30 days, then 600 points a second apart; reads and writes
+            const day = 86_400_000;
+            const sparse = Array.from({ length: 30 }, (_, i) => T0 + i * day);
+            const dense = Array.from({ length: 600 }, (_, i) => T0 + 30 * day + i * 1000);
+            const rec = (ms: number, i: number) =>
+                propertyRecord("p", i, ms, { op: i % 3 === 0 ? "writeproperty" : "readproperty" });
+            let all = [...sparse, ...dense].map(rec);
+            await write(all);
+            const base = { thing: "urn:test:thing", kind: "property" as const, name: "p", descending: true };
+            const newest = async (limit: number, extra: Partial<Parameters<typeof q>[0]> = {}) =>
+                ((await q({ ...base, limit, ...extra })) as HistoryRecord[]).map((r) => r.value);
+            const expected = (limit: number, keep: (r: InteractionRecord) => boolean = () => true) =>
+                all
+                    .filter(keep)
+                    .map((r) => r.value)
+                    .reverse()
+                    .slice(0, limit);
+            expect(await newest(100)).to.deep.equal(expected(100));
+            expect(await newest(100)).to.deep.equal(expected(100)); // the same question twice
+            expect(await newest(620)).to.deep.equal(expected(620)); // into the sparse part
+            expect(await newest(1000)).to.deep.equal(expected(1000)); // more than there are
+            const writes = (r: InteractionRecord) => r.op === "writeproperty";
+            expect(await newest(250, { ops: ["writeproperty"] })).to.deep.equal(expected(250, writes));
+            // new points after the last answer: they are the newest now
+            const more = Array.from({ length: 50 }, (_, i) => rec(T0 + 31 * day + i * 10, 630 + i));
+            await write(more);
+            all = [...all, ...more];
+            expect(await newest(100)).to.deep.equal(expected(100));
+            // a stop before the newest points: the last answer's start no longer holds enough
+            const stop = T0 + 30 * day + 100_000;
+            const before = all.filter((r) => r.ts < BigInt(stop) * 1_000_000n);
+            const answer = (await q({ ...base, limit: 120, stop })) as HistoryRecord[];
+            expect(answer.map((r) => r.value)).to.deep.equal(
+                before
+                    .map((r) => r.value)
+                    .reverse()
+                    .slice(0, 120)
+            );
+        });
+
         it("aggregates numeric values in epoch-aligned windows: mean, min, max, count, last", async function () {
             // 3 windows of 10 s; booleans count as 0/1; strings are left out of numeric aggregates,
             // and so are failed interactions (a write the schema refused carries the refused value)

@@ -47,19 +47,45 @@ function tagFilters(q: NormalizedHistoryQuery): ReturnType<typeof fluxExpression
  * tag set (op, protocol, ...); pivoting all of them is what costs (seconds for a million points), so
  * each table is cut to `limit` rows first. The answer stays exact: every point among the first
  * `limit` of its tag set keeps all its fields, and a point cut short comes after `limit` whole
- * points of its own tag set, so the final sort and limit never pick it.
+ * points of its own tag set, so the final sort and limit never pick it. `small`: a range known to hold
+ * about `limit` points, where the cut only costs.
  */
-export function historyQuery(bucket: string, q: NormalizedHistoryQuery): ParameterizedQuery {
-    const cut = fluxExpression(q.descending ? "tail" : "limit");
+export function historyQuery(bucket: string, q: NormalizedHistoryQuery, small = false): ParameterizedQuery {
+    const cut = small ? "" : q.descending ? `|> tail(n: ${q.limit})` : `|> limit(n: ${q.limit})`;
     const [startNs, stopNs] = rangeOf(q);
     return flux`from(bucket: ${bucket})
   |> range(start: ${fluxDateTime(nsToRfc3339(startNs))}, stop: ${fluxDateTime(nsToRfc3339(stopNs))})
   |> filter(fn: (r) => r._measurement == ${encodeName(q.thing)} and r.name == ${encodeName(q.name)}${tagFilters(q)})
-  |> ${cut}(n: ${q.limit})
+  ${fluxExpression(cut)}
+  |> drop(columns: ["_start", "_stop"])
   |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
   |> group()
   |> sort(columns: ["_time"], desc: ${q.descending})
   |> limit(n: ${q.limit})`;
+}
+
+/** What the newest-first search asks of the `valid` field: the newest point's time, or the number of points. */
+const VALID_FIELD_ENDS = {
+    // no row when the range is empty, either way
+    newest: `|> last() |> keep(columns: ["_time"]) |> group() |> sort(columns: ["_time"], desc: true) |> limit(n: 1)`,
+    count: "|> count() |> group() |> sum()",
+} as const;
+
+/**
+ * One field every point has (`valid`) of the affordance's series in [start, stop), with the query's
+ * tag filters, read by functions InfluxDB runs in storage: `newest` gives `_time`, `count` gives `_value`.
+ */
+export function validFieldQuery(
+    bucket: string,
+    q: NormalizedHistoryQuery,
+    startNs: bigint,
+    stopNs: bigint,
+    what: keyof typeof VALID_FIELD_ENDS
+): ParameterizedQuery {
+    return flux`from(bucket: ${bucket})
+  |> range(start: ${fluxDateTime(nsToRfc3339(startNs))}, stop: ${fluxDateTime(nsToRfc3339(stopNs))})
+  |> filter(fn: (r) => r._measurement == ${encodeName(q.thing)} and r.name == ${encodeName(q.name)} and r._field == "valid"${tagFilters(q)})
+  ${fluxExpression(VALID_FIELD_ENDS[what])}`;
 }
 
 /**

@@ -9,9 +9,7 @@ import { aggregateQuery, historyQuery, latestTimeQuery, rangeOf, rfc3339ToNs } f
 import type { FluxRow, InfluxDbApi } from "./influxdb-api";
 import type { ResolvedInfluxDbOptions } from "./influxdb-options";
 import { decodeName, toLines } from "./line-protocol";
-
-/** The first suffix a newest-first query asks: one hour. */
-const NEWEST_FIRST_SPAN_NS = 3_600_000_000_000n;
+import { NewestFirst } from "./newest-first";
 
 const { debug, warn } = createLogger("timeseries:influxdb");
 
@@ -84,6 +82,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     readonly name = "influxdb";
     private readonly client: InfluxDB;
     private readonly queryApi: QueryApi;
+    private readonly newestFirst: NewestFirst;
     private readonly counters = { written: 0, spooled: 0, replayed: 0, rejected: 0, lost: 0, errors: 0 };
     private readonly inFlight = new Set<Promise<void>>();
     private lastError?: string;
@@ -110,6 +109,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     ) {
         this.client = new InfluxDB({ url: options.url, token: options.token, timeout: options.timeoutMs });
         this.queryApi = this.client.getQueryApi(options.org);
+        this.newestFirst = new NewestFirst(this.queryApi);
     }
 
     /** Creates missing buckets. Never throws: a server that is down or refuses the token is retried later. */
@@ -212,30 +212,9 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
         const [startNs, stopNs] = rangeOf(q);
         if (stopNs <= startNs) return []; // a cursor at the very end of the range; Flux refuses an empty range
         const rows = q.descending
-            ? await this.newestRows(bucket, q, startNs, stopNs)
+            ? await this.newestFirst.rows(bucket, q, startNs, stopNs)
             : await this.queryApi.collectRows<FluxRow>(historyQuery(bucket, q));
         return rows.map((r) => this.toHistoryRecord(r, q.kind));
-    }
-
-    /**
-     * The newest `limit` points without reading the whole range: InfluxDB does not push `tail` down,
-     * so the newest 1000 of a million points read all million (about 400 ms). The newest rows of a
-     * suffix of the range are the newest of the whole range once the suffix holds `limit` of them;
-     * so a recent suffix is asked first and widened, by the density it showed, until it holds enough
-     * or covers the whole range (bench/history.ts, the newest 1000 of 1M points: 398 ms -> 162 ms p50).
-     */
-    private async newestRows(bucket: string, q: NormalizedHistoryQuery, startNs: bigint, stopNs: bigint) {
-        let spanNs = NEWEST_FIRST_SPAN_NS;
-        for (;;) {
-            const fromNs = stopNs - spanNs;
-            if (fromNs <= startNs) return this.queryApi.collectRows<FluxRow>(historyQuery(bucket, q));
-            const suffix = { ...q, startNs: fromNs, stopNs, afterNs: undefined };
-            const rows = await this.queryApi.collectRows<FluxRow>(historyQuery(bucket, suffix));
-            if (rows.length >= q.limit) return rows;
-            // twice the span the density seen suggests, at least 16 times the last (none seen: 16 times)
-            const factor = rows.length === 0 ? 16 : Math.max(16, (2 * q.limit) / rows.length);
-            spanNs = BigInt(Math.ceil(Math.min(Number(spanNs) * factor, 1e19)));
-        }
     }
 
     async latest(thing: string, property: string): Promise<HistoryRecord | undefined> {
