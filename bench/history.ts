@@ -8,7 +8,10 @@
  *   - a --windows-window mean over the whole range: `every=` sized for that many windows, `fn=mean`.
  * Each query once to warm up, then --runs times each way, stopping early after --seconds per query;
  * p50/p99 and the ratio HTTP / in-process. The HTTP answers are checked against the in-process ones.
- * Targets (issue 12): newest 1000 under 50 ms p50, 1000-window mean under 100 ms p50, HTTP at most
+ * A third way, the floor: the same answer's bytes from a plain node:http server, fetched and parsed
+ * the same way, is what any HTTP answer of that size costs the client and the loopback; HTTP minus the
+ * floor is what the VO's own HTTP side adds.
+ * Targets: newest 1000 under 50 ms p50, 1000-window mean under 100 ms p50, HTTP at most
  * 20% over in-process. The load average is printed with the figures.
  *
  *   node dist/bench/history.js [--points 1000000] [--runs 50] [--seconds 30] [--limit 1000] [--windows 1000]
@@ -17,6 +20,8 @@
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -86,6 +91,8 @@ async function load(store: TimeSeriesStore, batch: number): Promise<number> {
 interface Timed {
     http: number[];
     inProcess: number[];
+    /** the same bytes from a plain node:http server, read the same way: what any HTTP answer costs */
+    floor: number[];
 }
 
 interface StoreResult {
@@ -124,11 +131,29 @@ async function startVo(
     }
 }
 
-async function getJson(url: string): Promise<Record<string, unknown>> {
+async function getText(url: string): Promise<string> {
     const res = await fetch(url, { headers: { accept: "application/json" } });
     const text = await res.text();
     if (res.status !== 200) throw new Error(`GET ${url}: ${res.status} ${text}`);
-    return JSON.parse(text) as Record<string, unknown>;
+    return text;
+}
+
+async function getJson(url: string): Promise<Record<string, unknown>> {
+    return JSON.parse(await getText(url)) as Record<string, unknown>;
+}
+
+/** A plain node:http server on 127.0.0.1 that answers every GET with `body`. */
+async function floorServer(body: string): Promise<{ url: string; close(): Promise<void> }> {
+    const server = http.createServer((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+        res.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+        url: `http://127.0.0.1:${port}/`,
+        close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
 }
 
 /** Times each query over HTTP and in-process, alternately, and checks the two answers agree. */
@@ -152,15 +177,23 @@ async function timeQueries(vo: VoPersistence, href: string): Promise<Pick<StoreR
         const [overHttp, inProcess] = [await q.http(), await q.inProcess()];
         if (name.startsWith("newest")) checkNewest(overHttp, inProcess as HistoryRecord[]);
         else mean = checkMean(overHttp, inProcess as AggregateRow[]);
-        const t: Timed = (ms[name] = { http: [], inProcess: [] });
+        const floor = await floorServer(JSON.stringify(overHttp));
+        const ways = { ...q, floor: () => getJson(floor.url) };
+        await ways.floor();
+        const t: Timed = (ms[name] = { http: [], inProcess: [], floor: [] });
         const until = performance.now() + seconds * 1000;
-        for (let i = 0; i < runs && performance.now() < until; i++) {
-            // alternate which goes first, so neither always follows the other's garbage
-            for (const way of i % 2 === 0 ? (["http", "inProcess"] as const) : (["inProcess", "http"] as const)) {
-                const start = performance.now();
-                await q[way]();
-                t[way].push(performance.now() - start);
+        try {
+            for (let i = 0; i < runs && performance.now() < until; i++) {
+                // rotate which goes first, so none always follows another's garbage
+                const order = (["http", "inProcess", "floor"] as const).map((_, j, all) => all[(i + j) % 3]);
+                for (const way of order) {
+                    const start = performance.now();
+                    await ways[way]();
+                    t[way].push(performance.now() - start);
+                }
             }
+        } finally {
+            await floor.close();
         }
     }
     return { ms, mean };
@@ -275,7 +308,9 @@ async function main(): Promise<void> {
                 quantile(t.inProcess, 0.5),
                 quantile(t.inProcess, 0.99)
             );
+            const fp50 = quantile(t.floor, 0.5);
             const ratio = hp50 / ip50;
+            const beyondFloor = (hp50 - fp50) / ip50;
             rows[`${store} ${query}`] = {
                 runs: String(t.http.length),
                 "HTTP p50 ms": f(hp50),
@@ -283,18 +318,23 @@ async function main(): Promise<void> {
                 "in-process p50 ms": f(ip50),
                 "in-process p99 ms": f(ip99),
                 "HTTP / in-process": ratio.toFixed(2),
+                "floor p50 ms": f(fp50),
+                "(HTTP - floor) / in-process": beyondFloor.toFixed(2),
             };
             Object.assign(summary[store], {
                 [`${query} http_p50`]: Math.round(hp50 * 10) / 10,
                 [`${query} http_p99`]: Math.round(hp99 * 10) / 10,
                 [`${query} in_process_p50`]: Math.round(ip50 * 10) / 10,
                 [`${query} in_process_p99`]: Math.round(ip99 * 10) / 10,
+                [`${query} floor_p50`]: Math.round(fp50 * 10) / 10,
             });
             const target = targets[query];
             const met = (ok: boolean) => (ok ? "met" : "missed");
             verdicts.push(
                 `${store} ${query}: HTTP p50 ${f(hp50)} ms (target < ${target} ms: ${met(hp50 < target)}),` +
-                    ` HTTP ${((ratio - 1) * 100).toFixed(0)}% over in-process (target <= 20%: ${met(ratio <= 1.2)})`
+                    ` HTTP ${((ratio - 1) * 100).toFixed(0)}% over in-process (target <= 20%: ${met(ratio <= 1.2)});` +
+                    ` beyond the floor of any HTTP answer of these bytes (${f(fp50)} ms),` +
+                    ` ${((beyondFloor - 1) * 100).toFixed(0)}%`
             );
         }
     }
