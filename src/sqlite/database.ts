@@ -42,6 +42,7 @@ export class Database {
     private closed = false;
     private tail: Promise<unknown> = Promise.resolve();
     private readonly raw: Executor;
+    private readonly statements = new Map<string, sqlite3.Statement>();
 
     private constructor(
         private readonly db: sqlite3.Database,
@@ -119,6 +120,34 @@ export class Database {
         return this.serialized(() => this.raw.all<T>(sql, params));
     }
 
+    /**
+     * `run` through a statement prepared once and kept until close: for the statements run on every
+     * batch. Preparing the recorder's INSERT (a CTE over json_each) costs about 110 us each time,
+     * more than running it for a handful of records (bench: durable acknowledgements, 6 records a commit).
+     */
+    runPrepared(sql: string, params: SqlParams = []): Promise<RunResult> {
+        return this.serialized(
+            () =>
+                new Promise<RunResult>((resolve, reject) => {
+                    let stmt = this.statements.get(sql);
+                    if (stmt === undefined) {
+                        // preparing fails asynchronously, through the run callback below
+                        stmt = this.db.prepare(sql);
+                        this.statements.set(sql, stmt);
+                    }
+                    const [cached, statements] = [stmt, this.statements];
+                    stmt.run(params, function (this: sqlite3.RunResult, err: Error | null) {
+                        if (err) {
+                            // prepared anew next time: a statement that failed to prepare fails every run
+                            statements.delete(sql);
+                            cached.finalize();
+                            reject(wrap(err, sql));
+                        } else resolve({ lastID: this.lastID, changes: this.changes });
+                    });
+                })
+        );
+    }
+
     get<T = Row>(sql: string, params: SqlParams = []): Promise<T | undefined> {
         return this.serialized(() => this.raw.get<T>(sql, params));
     }
@@ -157,6 +186,9 @@ export class Database {
         if (this.closed) return;
         await this.tail;
         this.closed = true;
+        // an open statement keeps the file busy: SQLite refuses to close it
+        await Promise.all([...this.statements.values()].map((st) => new Promise((resolve) => st.finalize(resolve))));
+        this.statements.clear();
         await new Promise<void>((resolve, reject) =>
             this.db.close((err) =>
                 err ? reject(new SqliteError(`closing ${this.file}: ${err.message}`, err)) : resolve()

@@ -142,4 +142,26 @@ describe("sqlite database and migrations", function () {
         expect(await db.all("SELECT ip FROM observer")).to.deep.equal([{ ip: "b" }]);
         await db.close();
     });
+
+    it("runs a prepared statement again and again, through a failure, and still closes the file", async function () {
+        const file = path.join(dir, "vo.sqlite");
+        const db = await Database.open(file);
+        await migrate(db);
+        const sql = "INSERT INTO device_thing (thing, device, since) VALUES (?, ?, ?)";
+        const first = await db.runPrepared(sql, ["t1", "d", 1]);
+        expect(first.changes).to.equal(1);
+        // the primary key refuses the same row: the error names the constraint, the next run works
+        const err = await rejection(db.runPrepared(sql, ["t1", "d", 2]));
+        expect(err.message).to.match(/UNIQUE constraint failed/);
+        const third = await db.runPrepared(sql, ["t2", "d", 3]);
+        expect(third.lastID).to.be.greaterThan(first.lastID);
+        expect(await db.all("SELECT thing, since FROM device_thing ORDER BY thing")).to.deep.equal([
+            { thing: "t1", since: 1 },
+            { thing: "t2", since: 3 },
+        ]);
+        await db.close(); // an unfinalized statement would make SQLite refuse (SQLITE_BUSY)
+        const again = await Database.open(file);
+        expect(await again.all("SELECT COUNT(*) AS n FROM device_thing")).to.deep.equal([{ n: 2 }]);
+        await again.close();
+    });
 });

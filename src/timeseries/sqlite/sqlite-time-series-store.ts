@@ -173,7 +173,7 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
             if (r.output !== undefined) putValue(row, 10, r.output);
             rows[i] = row;
         }
-        await this.db.run(INSERT_FROM_JSON, [JSON.stringify(rows)]);
+        await this.db.runPrepared(INSERT_FROM_JSON, [JSON.stringify(rows)]);
         if (this.rollUpTimer === undefined) {
             this.rollUpTimer = setInterval(() => {
                 if (this.db.isOpen) this.db.transaction((tx) => this.rollUp(tx)).catch(() => undefined);
