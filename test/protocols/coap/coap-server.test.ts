@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import * as coap from "coap";
 import type * as WoT from "wot-typescript-definitions";
+import { VoCoapServer } from "../../../src";
 import { exposeSensor, SensorState } from "../../helpers/sensor-thing";
 import { ClientFixture, formIndex, startClient, startVo, VoFixture, waitFor } from "../../helpers/vo-fixture";
 
@@ -30,6 +31,21 @@ describe("CoAP observe and events through VoCoapServer (node-wot issues 1233, 12
     afterEach(async function () {
         await client?.close();
         await vo?.close();
+    });
+
+    it("asks its socket for the port once, not at every request (a getsockname system call each)", async function () {
+        const server = vo.servient.getServers().find((s) => s instanceof VoCoapServer) as VoCoapServer;
+        const socket = server.getSocket() as { address(): { port: number } };
+        const address = socket.address.bind(socket);
+        let asked = 0;
+        socket.address = () => (asked++, address());
+        for (let i = 0; i < 20; i++) {
+            expect(
+                await (await consumed.readProperty("temperature", viaCoap(td.properties!.temperature))).value()
+            ).to.equal(21.5);
+        }
+        expect(server.getPort()).to.equal(address().port);
+        expect(asked).to.equal(0);
     });
 
     it("delivers the current value and every property change, in order, to node-wot's CoAP client", async function () {
