@@ -44,7 +44,8 @@ describe("CoAP observe and events through VoCoapServer (node-wot issues 1233, 12
                 await (await consumed.readProperty("temperature", viaCoap(td.properties!.temperature))).value()
             ).to.equal(21.5);
         }
-        expect(server.getPort()).to.equal(address().port);
+        // what binding-coap and the redirect hook call at every request
+        for (let i = 0; i < 20; i++) expect(server.getPort()).to.equal(address().port);
         expect(asked).to.equal(0);
     });
 
