@@ -3,11 +3,21 @@
  * One place for the brackets, so origins, observers, device addresses and URLs agree.
  */
 
+/**
+ * An address as the host of a URI: IPv6 in brackets, once. node-wot's `Helpers.getAddresses()`
+ * brackets the IPv6 addresses it finds on the interfaces but not a static one, so bracketing its
+ * answers again gave `ws://[[fd00::2]]:...` forms on a host with a global IPv6 address, which
+ * node-wot's own form matching then fails to parse (a crash at the next HTTP request).
+ */
+export function uriHost(address: string): string {
+    return address.includes(":") && !address.startsWith("[") ? `[${address}]` : address;
+}
+
 /** `ip:port` (`[ip]:port` for IPv6), or the bare address without a port. */
 export function formatAddress(address: string | undefined, port: number | undefined): string | undefined {
     if (address === undefined) return undefined;
     if (port === undefined) return address;
-    return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+    return `${uriHost(address)}:${port}`;
 }
 
 /** The inverse of formatAddress; a bare IPv6 address (no brackets) is taken whole, without a port. */

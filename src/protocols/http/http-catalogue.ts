@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { Helpers } from "@node-wot/core";
+import { uriHost } from "../../model/address";
 import { answerDirectory, baseOf, distinctThings, ThingEntries } from "./http-thing-directory";
 
 /** Where the catalogue listens (`catalogue` in the attach options and the descriptor). */
@@ -57,7 +57,7 @@ function answer(
     server: http.Server
 ): void {
     const port = (server.address() as AddressInfo).port;
-    const base = baseOf(req, "http", `http://${Helpers.toUriLiteral(host)}:${port}`);
+    const base = baseOf(req, "http", `http://${uriHost(host)}:${port}`);
     if (answerDirectory(req, res, base, "VO catalogue", DIRECTORY_PATHS, entries)) return;
     const url = new URL(req.url ?? "/", "http://catalogue");
     const send = (status: number, type: string, body: string) => {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Helpers, ProtocolServer } from "@node-wot/core";
 import { createLogger } from "../../log";
-import { formatAddress } from "../../model/address";
+import { formatAddress, uriHost } from "../../model/address";
 import type { Protocol } from "../../model/interaction-record";
 import { RequestRefusedError } from "../../model/refusal";
 import { currentRequest, RequestOrigin, runAsRequest } from "../../model/request-context";
@@ -144,7 +144,7 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
     const serve = (self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin): unknown => {
         const method = req.method;
         if (req.url?.startsWith(WELL_KNOWN_WOT)) {
-            const fallback = `${s.scheme}://${Helpers.toUriLiteral(Helpers.getAddresses()[0] ?? "127.0.0.1")}:${s.getPort()}`;
+            const fallback = `${s.scheme}://${uriHost(Helpers.getAddresses()[0] ?? "127.0.0.1")}:${s.getPort()}`;
             const base = baseOf(req, s.scheme, fallback, s.baseUri);
             answerDirectory(req, res, base, "Thing Description Directory", directoryPaths, () => s.getThings());
             return;

@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { ContentSerdes, Helpers } from "@node-wot/core";
+import { uriHost } from "../../model/address";
 import type { HttpServerInternals } from "./http-routes";
 import { distinctThings } from "./http-thing-directory";
 
@@ -15,9 +16,7 @@ export function answerThingList(server: HttpServerInternals, res: ServerResponse
     const bases =
         server.baseUri !== undefined
             ? [server.baseUri]
-            : Helpers.getAddresses().map(
-                  (address) => `${server.scheme}://${Helpers.toUriLiteral(address)}:${server.getPort()}`
-              );
+            : Helpers.getAddresses().map((address) => `${server.scheme}://${uriHost(address)}:${server.getPort()}`);
     const list: string[] = [];
     for (const base of bases) for (const path of paths) list.push(`${base}/${encodeURIComponent(path)}`);
     res.setHeader("Access-Control-Allow-Origin", "*");
