@@ -210,8 +210,24 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
         }
     );
     stopClosesConnections(server, () => s.getServer());
+    askPortOnce(s);
     instrumented.add(s);
     return true;
+}
+
+/**
+ * The port from the `listening` event instead of the socket at each call: binding-http builds debug
+ * lines with getPort() at every request (three times on this face), and each `server.address()` is a
+ * getsockname system call: about 9 us a request, 11% of the server's CPU under an HTTP read load
+ * (bench/interactions.ts with --cpu-prof).
+ */
+function askPortOnce(s: HttpServerInternals): void {
+    const ask = s.getPort.bind(s);
+    const server = s.getServer();
+    let port = server.listening ? ask() : -1;
+    server.on("listening", () => (port = ask()));
+    server.on("close", () => (port = -1));
+    s.getPort = () => (port > 0 ? port : ask());
 }
 
 export const httpFace: ProtocolFace = {
