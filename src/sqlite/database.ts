@@ -126,26 +126,30 @@ export class Database {
      * more than running it for a handful of records (bench: durable acknowledgements, 6 records a commit).
      */
     runPrepared(sql: string, params: SqlParams = []): Promise<RunResult> {
-        return this.serialized(
-            () =>
-                new Promise<RunResult>((resolve, reject) => {
-                    let stmt = this.statements.get(sql);
-                    if (stmt === undefined) {
-                        // preparing fails asynchronously, through the run callback below
-                        stmt = this.db.prepare(sql);
-                        this.statements.set(sql, stmt);
-                    }
-                    const [cached, statements] = [stmt, this.statements];
-                    stmt.run(params, function (this: sqlite3.RunResult, err: Error | null) {
-                        if (err) {
-                            // prepared anew next time: a statement that failed to prepare fails every run
-                            statements.delete(sql);
-                            cached.finalize();
-                            reject(wrap(err, sql));
-                        } else resolve({ lastID: this.lastID, changes: this.changes });
-                    });
-                })
-        );
+        return this.serialized(async () => {
+            const stmt = this.statements.get(sql) ?? (await this.prepare(sql));
+            return new Promise<RunResult>((resolve, reject) => {
+                const statements = this.statements;
+                stmt.run(params, function (this: sqlite3.RunResult, err: Error | null) {
+                    if (err === null) return resolve({ lastID: this.lastID, changes: this.changes });
+                    // prepared anew next time, in case the schema it was prepared against has gone
+                    statements.delete(sql);
+                    stmt.finalize(() => undefined);
+                    reject(wrap(err, sql));
+                });
+            });
+        });
+    }
+
+    /** A statement for runPrepared, kept once it prepares; a failure to prepare rejects (and is not kept). */
+    private prepare(sql: string): Promise<sqlite3.Statement> {
+        return new Promise((resolve, reject) => {
+            const stmt = this.db.prepare(sql, (err: Error | null) => {
+                if (err) return reject(wrap(err, sql));
+                this.statements.set(sql, stmt);
+                resolve(stmt);
+            });
+        });
     }
 
     get<T = Row>(sql: string, params: SqlParams = []): Promise<T | undefined> {

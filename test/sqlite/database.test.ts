@@ -159,6 +159,12 @@ describe("sqlite database and migrations", function () {
             { thing: "t1", since: 1 },
             { thing: "t2", since: 3 },
         ]);
+        // a statement that cannot be prepared fails its run, without an 'error' event crashing the process,
+        // and is prepared anew once it can be
+        const later = "INSERT INTO made_later (x) VALUES (?)";
+        expect((await rejection(db.runPrepared(later, [1]))).message).to.match(/no such table: made_later/);
+        await db.exec("CREATE TABLE made_later (x)");
+        expect((await db.runPrepared(later, [1])).changes).to.equal(1);
         await db.close(); // an unfinalized statement would make SQLite refuse (SQLITE_BUSY)
         const again = await Database.open(file);
         expect(await again.all("SELECT COUNT(*) AS n FROM device_thing")).to.deep.equal([{ n: 2 }]);
