@@ -119,8 +119,6 @@ const RANGE = "thing = ? AND kind = ? AND name = ? AND ts >= CAST(? AS INTEGER) 
 /** The aggregates answered from `ts_rollup` partials one window at a time (`perWindow`), and the most windows that way. */
 const ROLLED_UP = new Set(["mean", "min", "max", "count", "sum"]);
 const PER_WINDOW_MAX = 5000;
-/** Values counted by every aggregate: numbers and booleans (0/1) of successful interactions. */
-const NUMERIC = "ok = 1 AND value_type IN ('number', 'boolean')";
 
 /** Adds the counted rows with ?1 < id <= ?2 to their partials (migration 7). */
 const ROLL_UP = `INSERT INTO ts_rollup (thing, kind, name, bucket, op, n, total, lo, hi)
@@ -267,7 +265,7 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
         }
         const series = "thing = ?1 AND kind = ?2 AND name = ?3";
         const raw = (fn: string, lo: string, hi: string) =>
-            `(SELECT ${fn}(value) FROM ts_interaction WHERE ${series} AND ts >= ${lo} AND ts < ${hi}${ops} AND ${NUMERIC})`;
+            `(SELECT ${fn}(value) FROM ts_interaction WHERE ${series} AND ts >= ${lo} AND ts < ${hi}${ops} AND ${countedRow("ts_interaction")})`;
         const rolled = (fn: string, column: string) =>
             `(SELECT ${fn}(${column}) FROM ts_rollup WHERE ${series} AND bucket >= ra AND bucket < rb${ops})`;
         // each part: the left edge, the whole buckets, the right edge
