@@ -1,6 +1,6 @@
 /**
- * Where the server CPU of one interaction goes, plain node-wot against node-wot-vo recording into
- * the embedded store, from V8 CPU profiles of the server's main thread (`--cpu-prof`) and the
+ * Where the server CPU of one interaction goes, plain node-wot against node-wot-vo's protocol fixes alone
+ * (`fixes`: its faces, no recorder) and against node-wot-vo recording into the embedded store, from V8 CPU profiles of the server's main thread (`--cpu-prof`) and the
  * process's total CPU time (all threads: the SQLite worker's too). Each protocol x operation x mode
  * runs in a fresh server process: a warm-up load, then a measured load of --seconds; the profile's
  * samples of the measured window are summed by where their code lives, per interaction handled.
@@ -22,7 +22,7 @@ const warmup = arg("warmup", 1);
 const connections = arg("connections", 10);
 const protocols = listArg("protocols", ["http", "coap"] as const satisfies readonly Protocol[]);
 const ops = listArg("ops", ["read", "write", "action"] as const satisfies readonly Op[]);
-const MODES: ServerMode[] = ["plain", "record"];
+const MODES: ServerMode[] = ["plain", "fixes", "record"];
 
 interface CpuProfile {
     nodes: { id: number; callFrame: { functionName: string; url: string } }[];
@@ -112,11 +112,15 @@ async function main(): Promise<void> {
                 (a, b) => (results.get("record")!.get(b) ?? 0) - (results.get("record")!.get(a) ?? 0)
             )) {
                 const plain = results.get("plain")!.get(k) ?? 0;
+                const fixes = results.get("fixes")!.get(k) ?? 0;
                 const record = results.get("record")!.get(k) ?? 0;
-                if (plain < 0.05 && record < 0.05) continue;
+                if (plain < 0.05 && fixes < 0.05 && record < 0.05) continue;
                 rows[k] = {
                     "plain us": plain.toFixed(1),
+                    "fixes us": fixes.toFixed(1),
                     "record us": record.toFixed(1),
+                    "+us fixes": (fixes - plain).toFixed(1),
+                    "+us recording": (record - fixes).toFixed(1),
                     "+us": (record - plain).toFixed(1),
                 };
             }

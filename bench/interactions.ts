@@ -1,7 +1,7 @@
 /**
  * Interaction throughput and latency, HTTP, CoAP, MQTT and WebSocket, property reads, property writes and action
- * invocations: a plain node-wot servient against the same servient with node-wot-vo recording into
- * the embedded store and into InfluxDB, in one run. Each server runs in its own process
+ * invocations: a plain node-wot servient against the same servient with node-wot-vo's protocol fixes only
+ * (`fixes`: no recorder) and with node-wot-vo recording into the embedded store and into InfluxDB, in one run. Each server runs in its own process
  * (bench/servers), the load generator in another: autocannon for HTTP, bench/coap-load for CoAP,
  * bench/mqtt-ws-load for MQTT (MQTT 5 requests through a Mosquitto the bench starts) and WebSocket,
  * all with --connections requests in flight. Rounds rotate the order of the server modes so drift
@@ -11,7 +11,7 @@
  * BENCH_SERVER_NODE_OPTIONS passes flags (e.g. --cpu-prof) to the servers.
  *
  *   node dist/bench/interactions.js [--seconds 4] [--warmup 1] [--rounds 3] [--connections 10]
- *        [--modes plain,record,influx] [--protocols http,coap,mqtt,ws] [--ops read,write,action]
+ *        [--modes plain,fixes,record,influx] [--protocols http,coap,mqtt,ws] [--ops read,write,action]
  * The influx mode needs `scripts/influxdb.sh install` (or INFLUX_URL, INFLUX_TOKEN of a server of your own).
  */
 import fs from "node:fs";
@@ -25,7 +25,7 @@ const seconds = arg("seconds", 4);
 const warmup = arg("warmup", 1);
 const rounds = arg("rounds", 3);
 const connections = arg("connections", 10);
-const modes = listArg("modes", ["plain", "record", "influx"] as const);
+const modes = listArg("modes", ["plain", "fixes", "record", "influx"] as const);
 const protocols = listArg("protocols", ["http", "coap", "mqtt", "ws"] as const);
 const ops = listArg("ops", ["read", "write", "action"] as const);
 
@@ -75,6 +75,8 @@ async function main(): Promise<void> {
             const plain = samples[`${protocol} ${op} plain`];
             const plainRps = plain && median(plain.map((x) => x.rps));
             const plainCpu = plain && median(plain.map((x) => x.cpuUs ?? NaN));
+            const fixes = samples[`${protocol} ${op} fixes`];
+            const fixesCpu = fixes && median(fixes.map((x) => x.cpuUs ?? NaN));
             for (const mode of active) {
                 const s = samples[`${protocol} ${op} ${mode}`];
                 const rps = Math.round(median(s.map((x) => x.rps)));
@@ -96,6 +98,9 @@ async function main(): Promise<void> {
                     "cost %": mode === "plain" || cost === null ? "" : (cost * 100).toFixed(1),
                     "CPU us/req": figures.cpuUs,
                     "+CPU us": mode === "plain" || !plainCpu ? "" : (figures.cpuUs - plainCpu).toFixed(1),
+                    // the price of recording alone: against the same protocol fixes without a recorder
+                    "+CPU us over fixes":
+                        mode === "plain" || mode === "fixes" || !fixesCpu ? "" : (figures.cpuUs - fixesCpu).toFixed(1),
                 };
             }
         }

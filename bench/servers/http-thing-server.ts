@@ -6,8 +6,10 @@
  * InfluxDB instead (INFLUX_URL, INFLUX_ORG, INFLUX_TOKEN_FILE; spool in the temporary directory);
  * `--after-commit` answers writes and actions once their record is committed (recording.acknowledge),
  * `--synchronous-normal` sets SQLite synchronous NORMAL instead of that mode's FULL;
- * without either, node-wot-vo's recording is not even loaded (all modes serve CoAP with VoCoapServer,
- * imported from its own module, so the servers differ only by the recording).
+ * `--fixes` runs node-wot-vo's protocol faces (src/protocols: the fixes of binding-http and binding-coap, body
+ * limits, refusal codes, the request's origin) with no recorder and no store, so a bench can tell the price of
+ * those fixes from the price of recording; without any of these, node-wot-vo is not even loaded (all modes serve
+ * CoAP with VoCoapServer, imported from its own module, so the servers differ only by what the flags add).
  * Prints `READY <http base> <coap base> [<ws base>] [<mqtt base>]` when listening; on SIGTERM prints `STATS <json>` (the recorder's
  * counters, interactions handled, CPU microseconds used) and exits; on SIGUSR2 prints it and goes on.
  */
@@ -23,6 +25,7 @@ import { VoWebSocketServer } from "../../src/protocols/websocket/ws-server";
 async function main(): Promise<void> {
     const influx = process.argv.includes("--influx");
     const record = influx || process.argv.includes("--record");
+    const fixes = process.argv.includes("--fixes");
     const servient = new Servient();
     const http = new HttpServer({ port: 0, address: "127.0.0.1" });
     servient.addServer(http);
@@ -46,6 +49,17 @@ async function main(): Promise<void> {
               recording: process.argv.includes("--after-commit") ? { acknowledge: "after-commit" } : undefined,
           })
         : undefined;
+    if (fixes) {
+        const [{ protocolFor }, { resolveOptions }] = await Promise.all([
+            import("../../src/protocols"),
+            import("../../src/config"),
+        ]);
+        const hooks = { limits: resolveOptions({}).protocols };
+        for (const server of servient.getServers()) {
+            if (protocolFor(server.scheme)?.instrument(server, hooks) !== true)
+                throw new Error(`${server.scheme}: no face`);
+        }
+    }
     const wot = await servient.start();
     const thing = await wot.produce({
         title: "BenchThing",

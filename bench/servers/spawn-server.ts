@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 
-export type ServerMode = "plain" | "record" | "influx";
+export type ServerMode = "plain" | "fixes" | "record" | "influx";
 
 export interface ServerProcess {
     pid: number;
