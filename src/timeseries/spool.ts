@@ -76,11 +76,17 @@ export class Spool {
         return this.db.all<SpooledBatch>("SELECT id, kind, points, payload FROM spool ORDER BY id LIMIT ?", [limit]);
     }
 
-    async remove(batch: SpooledBatch): Promise<void> {
-        const r = await this.db.run("DELETE FROM spool WHERE id = ?", [batch.id]);
-        if (r.changes === 1) {
-            this.pendingPoints -= batch.points;
-            this.pendingBytes -= Buffer.byteLength(batch.payload);
+    /** Removes batches handed out by oldest(); one statement, whatever their number. */
+    async remove(batches: readonly SpooledBatch[]): Promise<void> {
+        if (batches.length === 0) return;
+        // RETURNING: a batch the disk bound dropped meanwhile was counted off by enforceBound already
+        const gone = await this.db.all<{ points: number; bytes: number }>(
+            `DELETE FROM spool WHERE id IN (${batches.map(() => "?").join(", ")}) RETURNING points, bytes`,
+            batches.map((b) => b.id)
+        );
+        for (const { points, bytes } of gone) {
+            this.pendingPoints -= points;
+            this.pendingBytes -= bytes;
         }
     }
 

@@ -34,8 +34,8 @@ describe("spool of unwritten batches (real SQLite file)", function () {
             ["action", 1, "a1"],
             ["event", 3, "e1"],
         ]);
-        await reopened.remove(batches[0]);
-        await reopened.remove(batches[0]); // twice: counted once
+        await reopened.remove([batches[0]]);
+        await reopened.remove([batches[0]]); // twice: counted once
         expect(reopened.stats()).to.include({ pendingPoints: 4, pendingBytes: 4 });
         expect(reopened.isEmpty).to.equal(false);
     });

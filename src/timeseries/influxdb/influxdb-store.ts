@@ -2,7 +2,7 @@ import { canRetryHttpCall, HttpError, InfluxDB, QueryApi, setLogger } from "@inf
 import { BucketsAPI, OrgsAPI } from "@influxdata/influxdb-client-apis";
 import type { AffordanceKind, InteractionRecord } from "../../model/interaction-record";
 import { createLogger } from "../../log";
-import type { Spool } from "../spool";
+import type { Spool, SpooledBatch } from "../spool";
 import type { AggregateRow, HistoryRecord, NormalizedHistoryQuery, TimeSeriesStore } from "../time-series-store";
 import { decodeValue } from "../value-encoding";
 import { aggregateQuery, historyQuery, latestTimeQuery, rangeOf, rfc3339ToNs } from "./flux-queries";
@@ -48,7 +48,9 @@ export interface InfluxDbStats {
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
 const DOWN_REMINDER_MS = 5 * 60_000;
-const REPLAY_BATCHES_PER_ROUND = 16;
+const REPLAY_BATCHES_PER_ROUND = 64;
+/** Points per replayed request at most (InfluxDB's own advice is batches of about 5000 lines). */
+const REPLAY_MAX_POINTS = 5000;
 /** Write requests at once: enough to overlap converting a batch with sending the previous ones. */
 const MAX_IN_FLIGHT = 4;
 
@@ -76,7 +78,8 @@ function describe(err: unknown): { retry: boolean; message: string } {
 /**
  * Interaction records in InfluxDB 2.x (layout in line-protocol.ts). A batch InfluxDB cannot take
  * goes to the durable spool and is replayed, oldest first, when it is back; while it is down new
- * batches go straight to the spool, so the recorder never waits on a dead server.
+ * batches go straight to the spool, so the recorder never waits on a dead server. When answers wait
+ * for the commit (confirmWrites), every batch goes through the spool.
  */
 export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     readonly name = "influxdb";
@@ -101,9 +104,10 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
         readonly options: ResolvedInfluxDbOptions,
         private readonly spool: Spool,
         /**
-         * write() resolves only once every point is in InfluxDB or in the spool, and rejects when
-         * neither took it (answers wait for the commit); otherwise it resolves once the requests are
-         * on their way, MAX_IN_FLIGHT at a time.
+         * write() resolves only once every point is committed to the durable spool, and rejects when
+         * the spool cannot take it (answers wait for the commit); the spool is shipped to InfluxDB
+         * right behind, in requests that join many commits. Otherwise write() resolves once the
+         * requests are on their way, MAX_IN_FLIGHT at a time.
          */
         private readonly confirmWrites = false
     ) {
@@ -138,7 +142,10 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
         const confirmed: Promise<void>[] = [];
         for (const [kind, lines] of toLines(records)) {
             const payload = lines.join("\n");
-            if (this.available() && this.spool.isEmpty) {
+            // Confirmed writes go to the spool first: a local commit (a fraction of a millisecond) instead
+            // of a round trip to InfluxDB and its own WAL sync per group commit, which held durable
+            // answers at 30-60% of the default's throughput.
+            if (!this.confirmWrites && this.available() && this.spool.isEmpty) {
                 while (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight);
                 const delivered = this.deliver(kind, lines.length, payload);
                 const request: Promise<void> = delivered
@@ -328,20 +335,24 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
         return this.replaying;
     }
 
-    /** Oldest batches first; stops at the first failure so the order is kept. */
+    /**
+     * Oldest batches first, those of one kind (one bucket) joined into requests of up to
+     * REPLAY_MAX_POINTS points; stops at the first failure so the order within each kind is kept.
+     */
     private async replayRounds(): Promise<void> {
         while (!this.spool.isEmpty && !this.closed && this.available()) {
             const batches = await this.spool.oldest(REPLAY_BATCHES_PER_ROUND);
             if (batches.length === 0) return;
-            for (const batch of batches) {
+            for (const group of replayGroups(batches)) {
+                const points = group.reduce((n, b) => n + b.points, 0);
                 try {
-                    await this.send(batch.kind, batch.payload);
+                    await this.send(group[0].kind, group.map((b) => b.payload).join("\n"));
                     this.markUp();
-                    this.counters.replayed += batch.points;
+                    this.counters.replayed += points;
                 } catch (err) {
-                    if (this.handleFailure(err, batch.points)) return; // still down: keep it
+                    if (this.handleFailure(err, points)) return; // still down: keep them
                 }
-                await this.spool.remove(batch); // written, or rejected for good
+                await this.spool.remove(group); // written, or rejected for good
             }
         }
     }
@@ -402,6 +413,24 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
             stale: r.stale === true,
         };
     }
+}
+
+/** Spooled batches as requests: per kind, in spool order, each up to REPLAY_MAX_POINTS points (one batch at least). */
+export function replayGroups(batches: readonly SpooledBatch[]): SpooledBatch[][] {
+    const groups: SpooledBatch[][] = [];
+    const open = new Map<AffordanceKind, { batches: SpooledBatch[]; points: number }>();
+    for (const batch of batches) {
+        const current = open.get(batch.kind);
+        if (current !== undefined && current.points + batch.points <= REPLAY_MAX_POINTS) {
+            current.batches.push(batch);
+            current.points += batch.points;
+        } else {
+            const fresh = { batches: [batch], points: batch.points };
+            open.set(batch.kind, fresh);
+            groups.push(fresh.batches);
+        }
+    }
+    return groups;
 }
 
 function jsonText(text: string | undefined): string | undefined {
