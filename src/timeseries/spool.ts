@@ -32,6 +32,7 @@ export class Spool {
     private pendingPoints = 0;
     private pendingBytes = 0;
     private droppedPoints = 0;
+    private newest = 0;
 
     private constructor(
         private readonly db: Database,
@@ -40,12 +41,18 @@ export class Spool {
 
     static async open(db: Database, maxBytes: number): Promise<Spool> {
         const spool = new Spool(db, maxBytes);
-        const row = await db.get<{ points: number | null; bytes: number | null }>(
-            "SELECT SUM(points) AS points, SUM(bytes) AS bytes FROM spool"
+        const row = await db.get<{ points: number | null; bytes: number | null; newest: number | null }>(
+            "SELECT SUM(points) AS points, SUM(bytes) AS bytes, MAX(id) AS newest FROM spool"
         );
         spool.pendingPoints = row?.points ?? 0;
         spool.pendingBytes = row?.bytes ?? 0;
+        spool.newest = row?.newest ?? 0;
         return spool;
+    }
+
+    /** The id of the newest batch added (0 if none yet): what a flush must see delivered. */
+    get newestId(): number {
+        return this.newest;
     }
 
     get isEmpty(): boolean {
@@ -62,10 +69,11 @@ export class Spool {
 
     async add(kind: AffordanceKind, points: number, payload: string): Promise<void> {
         const bytes = Buffer.byteLength(payload);
-        await this.db.run(
+        const { lastID } = await this.db.run(
             "INSERT INTO spool (created_at, kind, priority, points, bytes, payload) VALUES (?, ?, ?, ?, ?, ?)",
             [Date.now(), kind, PRIORITY[kind], points, bytes, payload]
         );
+        this.newest = Math.max(this.newest, lastID);
         this.pendingPoints += points;
         this.pendingBytes += bytes;
         if (this.pendingBytes > this.maxBytes) await this.enforceBound();

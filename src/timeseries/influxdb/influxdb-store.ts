@@ -51,6 +51,11 @@ const DOWN_REMINDER_MS = 5 * 60_000;
 const REPLAY_BATCHES_PER_ROUND = 64;
 /** Points per replayed request at most (InfluxDB's own advice is batches of about 5000 lines). */
 const REPLAY_MAX_POINTS = 5000;
+/**
+ * With answers after commit every batch goes through the spool; its shipping waits this long once caught up,
+ * so that one request (and one DELETE, one more commit) carries many group commits instead of one each.
+ */
+const REPLAY_LINGER_MS = 50;
 /** Write requests at once: enough to overlap converting a batch with sending the previous ones. */
 const MAX_IN_FLIGHT = 4;
 
@@ -157,7 +162,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
                 await this.toSpool(kind, lines.length, payload);
             }
         }
-        if (!this.spool.isEmpty) this.scheduleReplay(this.available() ? 0 : this.downUntil - Date.now());
+        if (!this.spool.isEmpty) this.scheduleReplay(this.replayDelay());
         // A rejection sends the whole batch back to the write buffer; points InfluxDB already took are
         // written again with the same series and timestamp, which InfluxDB stores once.
         if (confirmed.length > 0) await Promise.all(confirmed);
@@ -195,16 +200,27 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
         this.counters.spooled += points;
     }
 
-    /** Replays the spool now; rejects, naming the cause, if InfluxDB cannot take all of it. */
+    /**
+     * Replays the spool now, up to its newest batch at the call (what comes later is for the next flush);
+     * rejects, naming the cause, if InfluxDB cannot take all of it.
+     */
     async flush(): Promise<void> {
         await Promise.all(this.inFlight);
         this.downUntil = 0;
-        await this.replay();
-        if (!this.spool.isEmpty) {
+        const target = this.spool.newestId;
+        const left = async (): Promise<boolean> => ((await this.spool.oldest(1))[0]?.id ?? Infinity) <= target;
+        do await this.replay();
+        while (!this.closed && this.available() && (await left()));
+        if (await left()) {
             throw new Error(
                 `${this.spool.stats().pendingPoints} points still spooled: ${this.lastError ?? "InfluxDB unavailable"}`
             );
         }
+    }
+
+    /** When to ship what the spool holds: at once after an outage, after a linger behind confirmed writes. */
+    private replayDelay(): number {
+        return Math.max(this.downUntil - Date.now(), this.confirmWrites ? REPLAY_LINGER_MS : 0);
     }
 
     async history(q: NormalizedHistoryQuery): Promise<HistoryRecord[] | AggregateRow[]> {
@@ -252,6 +268,8 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     }
 
     async close(): Promise<void> {
+        // confirmed writes wait in the spool for at most a linger: ship them before stopping, if InfluxDB is up
+        if (this.confirmWrites && !this.closed && this.available()) await this.flush().catch(() => undefined);
         this.closed = true;
         await Promise.all(this.inFlight);
         if (this.replayTimer !== undefined) clearTimeout(this.replayTimer);
@@ -330,7 +348,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     private replay(): Promise<void> {
         this.replaying ??= this.replayRounds().finally(() => {
             this.replaying = undefined;
-            if (!this.spool.isEmpty && !this.closed) this.scheduleReplay(this.downUntil - Date.now());
+            if (!this.spool.isEmpty && !this.closed) this.scheduleReplay(this.replayDelay());
         });
         return this.replaying;
     }
@@ -354,6 +372,8 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
                 }
                 await this.spool.remove(group); // written, or rejected for good
             }
+            // caught up behind confirmed writes: the next ones wait for the linger (replay() schedules it)
+            if (this.confirmWrites && batches.length < REPLAY_BATCHES_PER_ROUND) return;
         }
     }
 
