@@ -7,6 +7,7 @@ import { answerFromContext, answerRedirect, CoapResponseLike } from "./coap-answ
 import { coapPing } from "./coap-ping";
 import { describeHistoryOnExpose } from "../history-description";
 import { setServerHooks } from "./coap-server-hooks";
+import { memoizeFormMatching } from "../form-matching";
 
 interface CoapRequestLike {
     url?: string;
@@ -26,6 +27,7 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
     if (instrumented.has(s)) return true;
     const original = s.handleRequest;
     if (typeof original !== "function") return false;
+    memoizeFormMatching(); // node-wot parses every form's href on every request
     const protocol = (s.scheme === "coaps" ? "coaps" : "coap") as Protocol;
     setServerHooks(s, hooks); // the limits and the refusal sink VoCoapServer serves by
     if (hooks.history !== undefined) describeHistoryOnExpose(server, ["application/json"]);

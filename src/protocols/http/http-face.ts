@@ -27,6 +27,7 @@ import { fixThingPropertyForms } from "./http-td-forms";
 import { serveThingProperties } from "./http-thing-properties";
 import { answerThingList } from "./http-things-list";
 import { answerDirectory, baseOf, WELL_KNOWN_WOT } from "./http-thing-directory";
+import { memoizeFormMatching } from "../form-matching";
 
 type Handle = (this: unknown, req: IncomingMessage, res: ServerResponse) => unknown;
 
@@ -80,6 +81,7 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
     if (instrumented.has(s)) return true;
     const original = s.handleRequest as Handle | undefined;
     if (typeof original !== "function") return false;
+    memoizeFormMatching(); // node-wot parses every form's href on every request
     const protocol = (s.scheme === "https" ? "https" : "http") as Protocol;
     const originOf = (req: IncomingMessage): RequestOrigin => ({
         protocol,
