@@ -176,7 +176,14 @@ describe("disk full (a real tmpfs filled to ENOSPC)", function () {
         expect(values.slice(-5)).to.deep.equal(labels("after", 5));
         const kept = values.filter((v) => v.startsWith("full-"));
         expect(kept.length, "what landed = what was recorded - what was counted dropped").to.equal(40 - dropped);
-        expect(kept, "in order, oldest kept").to.deep.equal(labels("full", 40).slice(0, kept.length));
+        // Drops happen at push while the queue is full: the first 20 (the queue's bound) always find room; a
+        // label that arrives while a write is in flight finds room too, and lands if that write succeeds (SQLite
+        // can reuse free pages of its file on a full disk), so what is kept is in order but need not be a prefix.
+        const order = kept.map((v) => Number(v.slice("full-".length)));
+        expect(order, "in order, each once").to.deep.equal([...new Set(order)].sort((a, b) => a - b));
+        expect(order.slice(0, 20), "the oldest, up to the queue's bound, kept").to.deep.equal(
+            Array.from({ length: 20 }, (_, i) => i)
+        );
     });
 
     it("after-commit on a full disk: the first write is answered 503, the next refused before its handler runs", async function () {
