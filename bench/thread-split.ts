@@ -49,7 +49,8 @@ function threads(data: string): Map<number, { samples: number; sqlite: boolean }
 async function measure(mode: ServerMode, protocol: Protocol, op: Op): Promise<Split> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vo-threads-"));
     const data = path.join(dir, "perf.data");
-    process.env.BENCH_SERVER_NODE_OPTIONS = "--perf-basic-prof";
+    // --perf-basic-prof also makes V8 write its code log, by default into the working directory: into dir instead
+    process.env.BENCH_SERVER_NODE_OPTIONS = `--perf-basic-prof --no-logfile-per-isolate --logfile=${path.join(dir, "v8.log")}`;
     const server = await startServer(mode);
     try {
         await load(protocol, server, op, warmup, connections);
