@@ -50,7 +50,7 @@ export class Spool {
         return spool;
     }
 
-    /** The id of the newest batch added (0 if none yet): what a flush must see delivered. */
+    /** The id of the last batch added (0 if none yet): what a flush must see delivered. */
     get newestId(): number {
         return this.newest;
     }
@@ -73,15 +73,34 @@ export class Spool {
             "INSERT INTO spool (created_at, kind, priority, points, bytes, payload) VALUES (?, ?, ?, ?, ?, ?)",
             [Date.now(), kind, PRIORITY[kind], points, bytes, payload]
         );
-        this.newest = Math.max(this.newest, lastID);
+        // the table has no AUTOINCREMENT: once emptied it hands out ids from 1 again, so the newest is the last one
+        this.newest = lastID;
         this.pendingPoints += points;
         this.pendingBytes += bytes;
         if (this.pendingBytes > this.maxBytes) await this.enforceBound();
     }
 
-    /** The oldest batches, in the order they were spooled. */
-    oldest(limit: number): Promise<SpooledBatch[]> {
-        return this.db.all<SpooledBatch>("SELECT id, kind, points, payload FROM spool ORDER BY id LIMIT ?", [limit]);
+    /**
+     * The oldest batches, in the order they were spooled: at most `limit`, and past the first no more than
+     * `maxPoints` points in all, so that a round holds a bounded share of a spool that grew during an outage.
+     */
+    oldest(limit: number, maxPoints = Number.MAX_SAFE_INTEGER): Promise<SpooledBatch[]> {
+        // the running total over the ids and points alone: payloads are read only for the batches handed out
+        return this.db.all<SpooledBatch>(
+            `SELECT s.id, s.kind, s.points, s.payload FROM spool AS s JOIN (
+                SELECT id, points, SUM(points) OVER (ORDER BY id) AS upto
+                FROM (SELECT id, points FROM spool ORDER BY id LIMIT ?1)
+            ) AS h ON s.id = h.id
+            WHERE h.upto <= ?2 OR h.upto = h.points
+            ORDER BY s.id`,
+            [limit, maxPoints]
+        );
+    }
+
+    /** The id of the oldest batch waiting, without reading it; undefined when the spool is empty. */
+    async oldestId(): Promise<number | undefined> {
+        const row = await this.db.get<{ id: number | null }>("SELECT MIN(id) AS id FROM spool");
+        return row?.id ?? undefined;
     }
 
     /** Removes batches handed out by oldest(); one statement, whatever their number. */

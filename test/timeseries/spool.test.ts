@@ -40,6 +40,37 @@ describe("spool of unwritten batches (real SQLite file)", function () {
         expect(reopened.isEmpty).to.equal(false);
     });
 
+    it("hands out a round bounded in points, the first batch whatever its size, and the oldest id alone", async function () {
+        const spool = await Spool.open(db, 1_000_000);
+        expect(await spool.oldestId()).to.equal(undefined);
+        expect(await spool.oldest(10, 5)).to.deep.equal([]);
+        for (const [kind, points] of [
+            ["property", 3],
+            ["action", 3],
+            ["event", 3],
+        ] as const) {
+            await spool.add(kind, points, `${kind}-${points}`);
+        }
+        const ids = (batches: { id: number }[]) => batches.map((b) => b.id);
+        const all = await spool.oldest(10);
+        expect(all.map((b) => b.payload)).to.deep.equal(["property-3", "action-3", "event-3"]);
+        expect(ids(await spool.oldest(10, 6)), "3 + 3 points fit in 6").to.deep.equal(ids(all.slice(0, 2)));
+        expect(ids(await spool.oldest(10, 5)), "3 + 3 do not fit in 5").to.deep.equal(ids(all.slice(0, 1)));
+        expect(ids(await spool.oldest(10, 1)), "the first is handed out even past the bound").to.deep.equal(
+            ids(all.slice(0, 1))
+        );
+        expect(ids(await spool.oldest(2)), "and at most limit batches").to.deep.equal(ids(all.slice(0, 2)));
+        await spool.remove(all.slice(0, 1));
+        expect(await spool.oldestId()).to.equal(all[1].id);
+        expect(spool.newestId).to.equal(all[2].id);
+        // emptied, the table hands out ids from the start again: the newest is the one just added
+        await spool.remove(await spool.oldest(10));
+        await spool.add("property", 1, "again");
+        const [again] = await spool.oldest(10);
+        expect(again.id).to.be.below(all[2].id);
+        expect(spool.newestId).to.equal(again.id);
+    });
+
     it("past its disk bound drops events first, then properties, actions last, oldest first, and counts them", async function () {
         const spool = await Spool.open(db, 500); // room for five 100-byte batches
         await spool.add("action", 10, payload("a1"));

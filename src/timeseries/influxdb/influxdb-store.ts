@@ -49,6 +49,8 @@ const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
 const DOWN_REMINDER_MS = 5 * 60_000;
 const REPLAY_BATCHES_PER_ROUND = 64;
+/** Points one replay round holds in memory at most (16 batches of the write buffer's default 1000). */
+const REPLAY_POINTS_PER_ROUND = 16_000;
 /** Points per replayed request at most (InfluxDB's own advice is batches of about 5000 lines). */
 const REPLAY_MAX_POINTS = 5000;
 /**
@@ -208,10 +210,12 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
         await Promise.all(this.inFlight);
         this.downUntil = 0;
         const target = this.spool.newestId;
-        const left = async (): Promise<boolean> => ((await this.spool.oldest(1))[0]?.id ?? Infinity) <= target;
-        do await this.replay();
-        while (!this.closed && this.available() && (await left()));
-        if (await left()) {
+        let left: boolean;
+        do {
+            await this.replay();
+            left = ((await this.spool.oldestId()) ?? Infinity) <= target;
+        } while (left && !this.closed && this.available());
+        if (left) {
             throw new Error(
                 `${this.spool.stats().pendingPoints} points still spooled: ${this.lastError ?? "InfluxDB unavailable"}`
             );
@@ -359,7 +363,8 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
      */
     private async replayRounds(): Promise<void> {
         while (!this.spool.isEmpty && !this.closed && this.available()) {
-            const batches = await this.spool.oldest(REPLAY_BATCHES_PER_ROUND);
+            const newest = this.spool.newestId;
+            const batches = await this.spool.oldest(REPLAY_BATCHES_PER_ROUND, REPLAY_POINTS_PER_ROUND);
             if (batches.length === 0) return;
             for (const group of replayGroups(batches)) {
                 const points = group.reduce((n, b) => n + b.points, 0);
@@ -372,8 +377,9 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
                 }
                 await this.spool.remove(group); // written, or rejected for good
             }
-            // caught up behind confirmed writes: the next ones wait for the linger (replay() schedules it)
-            if (this.confirmWrites && batches.length < REPLAY_BATCHES_PER_ROUND) return;
+            // caught up with what was spooled when the round began: behind confirmed writes, what came since
+            // waits for the linger (replay() schedules it)
+            if (this.confirmWrites && batches[batches.length - 1].id >= newest) return;
         }
     }
 
