@@ -14,6 +14,7 @@ import { SecuredThing, unmetSecurity } from "./coap-security";
 import { serverHooks } from "./coap-server-hooks";
 import { hrefSegment, nameIn, segmentText, uriPath, uriQuery } from "./coap-uri";
 import { block1Of, NodeCoapServer, reassembleBlock1 } from "./node-coap-block1-reassembly";
+import { trackPendingAnswer, widenPiggybackWindow } from "./piggyback-window";
 import { continueBlock2ByRequest, keepContentFormat, NodeCoapBlock2Server } from "./node-coap-block2-continuation";
 
 /** The parts of binding-coap's CoapServer used or replaced here (private in its typings). */
@@ -106,6 +107,9 @@ interface Exchange {
  *    refused with 4.13 and Size1 (RFC 7959 section 2.9.3), as early as Size1 or the blocks tell, and recorded.
  *  - gives properties, actions and events with uriVariables a URI template encoded once more, which clients
  *    cannot expand, and takes the query of a request for part of the name.
+ *  - its node-coap server gives an answer 50 ms to go piggybacked, then sends it separately, which libcoap
+ *    before 4.3.5 cannot read block-wise; and it runs a duplicate of a request still being handled
+ *    again (`piggyback-window`).
  * The TD, "/" and /.well-known/core are binding-coap's own.
  */
 export class VoCoapServer extends CoapServer {
@@ -120,6 +124,7 @@ export class VoCoapServer extends CoapServer {
         };
         self.handleRequest = (req, res) => {
             keepContentFormat(res);
+            trackPendingAnswer(self.server, (req as { rsinfo?: { address: string; port: number } }).rsinfo, res);
             return serve(self, {
                 host,
                 scheme: self.scheme,
@@ -130,6 +135,7 @@ export class VoCoapServer extends CoapServer {
         };
         reassembleBlock1(self.server, () => serverHooks(this).limits.maxBodyBytes);
         continueBlock2ByRequest(self.server as unknown as NodeCoapBlock2Server);
+        widenPiggybackWindow(self.server);
         const createAffordanceForm = self.createAffordanceForm.bind(this);
         self.createAffordanceForm = (base, dir, mediaType, ops, thingVars, name, affordanceVars, subprotocol) => {
             const form = createAffordanceForm(base, dir, mediaType, ops, thingVars, name, affordanceVars, subprotocol);
