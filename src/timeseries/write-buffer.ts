@@ -208,14 +208,22 @@ export class WriteBuffer {
         }
         if (this.queue.length === 0) return Promise.resolve();
         if (!force && Date.now() < this.retryAt) return Promise.resolve();
-        this.inFlight = this.writeAll().finally(() => {
+        this.inFlight = this.writeAll(force).finally(() => {
             this.inFlight = undefined;
         });
         return this.inFlight;
     }
 
-    private async writeAll(): Promise<void> {
-        while (this.queue.length > 0) {
+    /**
+     * Writes what is queued, a batch at a time. Past the first batch it goes on only while it must: a
+     * flush, answers waiting for their commit (group commit), or a full batch. Otherwise what arrived
+     * during the write waits for the next tick: under load, writing each trickle as it came made batches
+     * of about 20 records, and a statement costs about 8 us a row more at that size than at 1000.
+     */
+    private async writeAll(force: boolean): Promise<void> {
+        for (let first = true; this.queue.length > 0; first = false) {
+            const more = force || this.waiters.length > 0 || this.queue.length >= this.options.batchSize;
+            if (!first && !more) return;
             const batch = this.queue.splice(0, this.options.batchSize);
             this.writing = batch.length;
             try {
