@@ -8,7 +8,10 @@
  * worker, libuv's pool, V8's helper threads).
  *
  *   node dist/bench/cost-profile.js [--seconds 4] [--warmup 1] [--connections 10] [--protocols http,coap]
- *        [--ops read,write,action]
+ *        [--ops read,write,action] [--functions 0]
+ *
+ * `--functions N` also lists, per protocol and operation, the N functions whose self time recording
+ * raises most (record minus fixes, us per interaction), with the file and line they are in.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -22,10 +25,11 @@ const warmup = arg("warmup", 1);
 const connections = arg("connections", 10);
 const protocols = listArg("protocols", ["http", "coap"] as const satisfies readonly Protocol[]);
 const ops = listArg("ops", ["read", "write", "action"] as const satisfies readonly Op[]);
+const functions = arg("functions", 0);
 const MODES: ServerMode[] = ["plain", "fixes", "record"];
 
 interface CpuProfile {
-    nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
     startTime: number;
     endTime: number;
     samples: number[];
@@ -49,10 +53,15 @@ function categoryOf(functionName: string, url: string): string | undefined {
     return url === "" ? "V8 builtins (JSON, RegExp, ...)" : "other";
 }
 
-/** Microseconds of main-thread CPU per category in [from, to) of the profile's clock. */
-function selfTimes(profile: CpuProfile, from: number, to: number): Map<string, number> {
+/** Microseconds of main-thread CPU per category, and per function, in [from, to) of the profile's clock. */
+function selfTimes(
+    profile: CpuProfile,
+    from: number,
+    to: number
+): { byCategory: Map<string, number>; byFunction: Map<string, number> } {
     const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
     const out = new Map<string, number>();
+    const byFunction = new Map<string, number>();
     let t = profile.startTime;
     for (let i = 0; i < profile.samples.length; i++) {
         t += profile.timeDeltas[i];
@@ -63,11 +72,20 @@ function selfTimes(profile: CpuProfile, from: number, to: number): Map<string, n
         // a sample stands for the time until the next one
         const dt = profile.timeDeltas[i + 1] ?? 0;
         out.set(category, (out.get(category) ?? 0) + dt);
+        const where =
+            frame.url === "" ? "" : ` ${frame.url.replace(/^.*\/(node_modules|dist)\//, "")}:${frame.lineNumber + 1}`;
+        const fn = `${frame.functionName || "(anonymous)"}${where}`;
+        byFunction.set(fn, (byFunction.get(fn) ?? 0) + dt);
     }
-    return out;
+    return { byCategory: out, byFunction };
 }
 
-async function measure(mode: ServerMode, protocol: Protocol, op: Op): Promise<Map<string, number>> {
+interface Measured {
+    byCategory: Map<string, number>;
+    byFunction: Map<string, number>;
+}
+
+async function measure(mode: ServerMode, protocol: Protocol, op: Op): Promise<Measured> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vo-cost-"));
     process.env.BENCH_SERVER_NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${dir}`;
     const server = await startServer(mode);
@@ -85,17 +103,18 @@ async function measure(mode: ServerMode, protocol: Protocol, op: Op): Promise<Ma
             throw new Error(`${mode} ${protocol} ${op}: ${handled} handled, ${figures.errors} errors`);
         // the measured load is the last thing before the stop: the profile's last --seconds, less the shutdown
         const end = profile.endTime - 300_000;
-        const times = selfTimes(profile, end - seconds * 1_000_000, end);
+        const { byCategory, byFunction } = selfTimes(profile, end - seconds * 1_000_000, end);
         const perInteraction = new Map<string, number>();
         let main = 0;
-        for (const [k, us] of times) {
+        for (const [k, us] of byCategory) {
             perInteraction.set(k, us / handled);
             main += us;
         }
         const total = (after.cpuUs - before.cpuUs) / handled;
         perInteraction.set("other threads (sqlite3 worker, libuv, V8 helpers)", Math.max(0, total - main / handled));
         perInteraction.set("total process CPU", total);
-        return perInteraction;
+        for (const [k, us] of byFunction) byFunction.set(k, us / handled);
+        return { byCategory: perInteraction, byFunction };
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -105,8 +124,9 @@ async function main(): Promise<void> {
     for (const protocol of protocols) {
         for (const op of ops) {
             const rows: Record<string, Record<string, number | string>> = {};
-            const results = new Map<ServerMode, Map<string, number>>();
-            for (const mode of MODES) results.set(mode, await measure(mode, protocol, op));
+            const measured = new Map<ServerMode, Measured>();
+            for (const mode of MODES) measured.set(mode, await measure(mode, protocol, op));
+            const results = new Map([...measured].map(([mode, m]) => [mode, m.byCategory]));
             const keys = new Set([...results.values()].flatMap((m) => [...m.keys()]));
             for (const k of [...keys].sort(
                 (a, b) => (results.get("record")!.get(b) ?? 0) - (results.get("record")!.get(a) ?? 0)
@@ -128,8 +148,29 @@ async function main(): Promise<void> {
                 `${protocol} ${op}: server CPU per interaction by where it goes (Node.js ${process.version})`,
                 rows
             );
+            if (functions > 0) printFunctions(`${protocol} ${op}`, measured);
         }
     }
+}
+
+/** The functions whose self time grows most with recording (record minus fixes). */
+function printFunctions(title: string, measured: Map<ServerMode, Measured>): void {
+    const fixes = measured.get("fixes")!.byFunction;
+    const record = measured.get("record")!.byFunction;
+    const names = new Set([...fixes.keys(), ...record.keys()]);
+    const rows: Record<string, Record<string, string>> = {};
+    for (const name of [...names]
+        .map((n) => [n, (record.get(n) ?? 0) - (fixes.get(n) ?? 0)] as const)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, functions)
+        .map(([n]) => n)) {
+        rows[name.length > 90 ? `${name.slice(0, 87)}...` : name] = {
+            "fixes us": (fixes.get(name) ?? 0).toFixed(2),
+            "record us": (record.get(name) ?? 0).toFixed(2),
+            "+us recording": ((record.get(name) ?? 0) - (fixes.get(name) ?? 0)).toFixed(2),
+        };
+    }
+    printTable(`${title}: the ${functions} functions recording adds most self time to`, rows);
 }
 
 main().catch((err) => {

@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
-import { Readable } from "node:stream";
 import { Content, ContentSerdes, ExposedThing } from "@node-wot/core";
 import type * as WoT from "wot-typescript-definitions";
+import { BufferedContent } from "./buffered-content";
 import { clock } from "./clock";
 import type { AffordanceKind, InteractionRecord, Operation } from "../model/interaction-record";
 import type { SubscriptionChange } from "../model/subscription-change";
@@ -399,7 +399,7 @@ interface DecodedInput {
 
 /**
  * Reads the request body once, decodes it by its content type and checks it against the
- * schema; the handler gets the same bytes in a new stream. A body that cannot be decoded is
+ * schema; the handler gets the same bytes (BufferedContent). A body that cannot be decoded is
  * kept as text, so the record of its refusal shows what was sent. JSON is parsed strictly here:
  * node-wot's JSON codec takes a malformed document for a string.
  */
@@ -412,7 +412,7 @@ async function decodeInput(
         return { content: content as Content, value: undefined };
     }
     const body = await content.toBuffer();
-    const replay = new Content(content.type, replayStream(body));
+    const replay = new BufferedContent(content.type, body);
     if (body.length === 0) return { content: replay, value: undefined };
     let value: unknown;
     try {
@@ -460,16 +460,6 @@ export function recordRefusal(refusal: ProtocolRefusal, sink: RecordSink, maxVal
     } catch (err) {
         debug("could not record a refusal of %s/%s: %s", refusal.thing, refusal.name, (err as Error).message);
     }
-}
-
-/** The bytes again as a byte stream; cheaper than Readable.from([body]), which iterates in object mode. */
-function replayStream(body: Buffer): Readable {
-    return new Readable({
-        read() {
-            this.push(body);
-            this.push(null);
-        },
-    });
 }
 
 function isStream(data: unknown): boolean {
