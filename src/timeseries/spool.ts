@@ -69,7 +69,8 @@ export class Spool {
 
     async add(kind: AffordanceKind, points: number, payload: string): Promise<void> {
         const bytes = Buffer.byteLength(payload);
-        const { lastID } = await this.db.run(
+        // prepared once: with answers after commit, every group commit is one of these
+        const { lastID } = await this.db.runPrepared(
             "INSERT INTO spool (created_at, kind, priority, points, bytes, payload) VALUES (?, ?, ?, ?, ?, ?)",
             [Date.now(), kind, PRIORITY[kind], points, bytes, payload]
         );
