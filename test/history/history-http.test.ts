@@ -185,6 +185,70 @@ for (const store of storesUnderTest()) {
             expect((await get(href, { accept: "application/xml" })).status).to.equal(406);
         });
 
+        // HTTP servers must answer HEAD where they answer GET (RFC 9110, 9.3.2); a history is read-only.
+        it("answers HEAD with GET's headers and no body, and other methods 405 with Allow", async function () {
+            const got = await fetch(`${href}?limit=2`);
+            const head = await fetch(`${href}?limit=2`, { method: "HEAD" });
+            expect(head.status).to.equal(200);
+            expect(head.headers.get("content-type")).to.equal(got.headers.get("content-type"));
+            expect(await head.text()).to.equal("");
+            expect((await fetch(`${href}?limit=0`, { method: "HEAD" })).status).to.equal(400);
+            for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
+                const res = await fetch(href, { method, headers: { "content-type": "application/json" }, body: "1" });
+                expect(res.status, method).to.equal(405);
+                expect(res.headers.get("allow"), method).to.equal("GET, HEAD");
+                expect(await res.text(), method).to.match(new RegExp(`${method} is not allowed`));
+            }
+        });
+
+        // `/:thing/properties/history` is the property named history, not a history path.
+        it("serves a property and an action named history, and the history of each", async function () {
+            const thing = await vo.wot.produce({
+                title: "named-history",
+                id: "urn:test:named-history",
+                properties: { history: { type: "integer" } },
+                actions: { history: { input: { type: "integer" }, output: { type: "integer" } } },
+            });
+            let kept = 1;
+            thing.setPropertyReadHandler("history", async () => kept);
+            thing.setPropertyWriteHandler("history", async (io) => {
+                kept = (await io.value()) as number;
+            });
+            thing.setActionHandler("history", async (io) => ((await io.value()) as number) * 2);
+            await thing.expose();
+            try {
+                const served = thing.getThingDescription();
+                const property = served.properties!.history.forms.find((f) => f.href.startsWith("http:"))!.href;
+                const action = served.actions!.history.forms.find((f) => f.href.startsWith("http:"))!.href;
+                const put = await fetch(property, {
+                    method: "PUT",
+                    headers: { "content-type": "application/json" },
+                    body: "42",
+                });
+                expect(put.status).to.equal(204);
+                const read = await fetch(property);
+                expect(read.status).to.equal(200);
+                expect(await read.json()).to.equal(42);
+                const invoked = await fetch(action, {
+                    method: "POST",
+                    headers: { "content-type": "application/json" },
+                    body: "21",
+                });
+                expect(invoked.status).to.equal(200);
+                expect(await invoked.json()).to.equal(42);
+                await vo.vo.flush();
+                const points = (await (await fetch(`${property}/history`)).json()) as Page;
+                expect(points.items.map((i) => [i.op, i.value])).to.deep.equal([
+                    ["writeproperty", 42],
+                    ["readproperty", 42],
+                ]);
+                const calls = (await (await fetch(`${action}/history`)).json()) as Page;
+                expect(calls.items.map((i) => [i.op, i.value])).to.deep.equal([["invokeaction", 21]]);
+            } finally {
+                await thing.destroy();
+            }
+        });
+
         it("filters by operation and success, and aggregates first and sum", async function () {
             const refused = await fetch(
                 td.properties!.samplingInterval.forms.find((f) => f.href.startsWith("http:"))!.href,

@@ -158,10 +158,10 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
         ) {
             return settled(res, serveDashboard(s, hooks.dashboard, req, res));
         }
+        if (hooks.history !== undefined && isHistoryPath(req.url))
+            return settled(res, serveHistory(s, hooks, req, res));
         if (method === "GET") {
             if (req.url === "/") return answerThingList(s, res);
-            if (hooks.history !== undefined && isHistoryPath(req.url))
-                return settled(res, serveHistory(s, hooks, req, res));
             if (acceptIsDefault(req)) return original.call(self, req, res);
             return settled(res, negotiated(self, req, res, request));
         }

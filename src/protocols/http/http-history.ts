@@ -10,11 +10,18 @@ import { answerText, authorized, HttpServerInternals } from "./http-routes";
 const KIND_OF_DIR: Record<string, AffordanceKind> = { properties: "property", actions: "action", events: "event" };
 const MAP_OF_KIND = { property: "properties", action: "actions", event: "events" } as const;
 
-/** Whether a request's path ends in /history (one check on the hot path of every GET). */
+/**
+ * Whether a request's path names a history, `/:thing/:map/:name/history` (a cheap check on the hot path
+ * of every request). `/:thing/properties/history` is not one: it is a property (or action) named history.
+ */
 export function isHistoryPath(url: string | undefined): boolean {
     if (url === undefined) return false;
     const q = url.indexOf("?");
-    return (q < 0 ? url : url.slice(0, q)).endsWith("/history");
+    const path = q < 0 ? url : url.slice(0, q);
+    if (!path.endsWith("/history")) return false;
+    let slashes = 0;
+    for (let i = path.indexOf("/"); i >= 0; i = path.indexOf("/", i + 1)) slashes++;
+    return slashes === 4;
 }
 
 /** `/:thing/(properties|actions|events)/:name/history`, names decoded once as binding-http's router does. */
@@ -43,7 +50,8 @@ function historyTargetOf(
 /**
  * The history of a recorded affordance over HTTP: `GET <affordance path>/history?from=&to=&limit=&order=&cursor=
  * &every=&fn=`, guarded by the Thing's own security as binding-http guards its other forms. A next page is
- * given as the body's `next` and as `Link: <...>; rel="next"`.
+ * given as the body's `next` and as `Link: <...>; rel="next"`. HEAD answers the same headers (node's
+ * ServerResponse drops the body of an answer to HEAD); any other method 405 with `Allow`.
  */
 export async function serveHistory(
     server: HttpServerInternals,
@@ -54,6 +62,11 @@ export async function serveHistory(
     const url = req.url ?? "/";
     const target = historyTargetOf(server, url);
     if (target === "unknown") return answerText(res, 404, `no recorded affordance at ${url.split("?")[0]}`);
+    if (req.method !== "GET" && req.method !== "HEAD") {
+        return answerText(res, 405, `a history is read-only: ${req.method} is not allowed (use GET)`, {
+            Allow: "GET, HEAD",
+        });
+    }
     if (!(await authorized(server, target.thing, req, res))) return;
     const chosen = chooseMediaType(req.headers.accept, ["application/json", "text/csv"]);
     const format = chosen === "text/csv" ? "csv" : chosen === undefined ? undefined : "json";
