@@ -17,6 +17,7 @@ import {
 import { acceptIsDefault, negotiate, notAcceptableText, steer } from "./http-content-negotiation";
 import { describeHistoryOnExpose } from "../history-description";
 import { isDashboardPath, serveDashboard } from "./http-dashboard";
+import { answerMethodNotAllowed } from "./http-method-not-allowed";
 import { isHistoryPath, serveHistory } from "./http-history";
 import { fixBearerCheck } from "./http-bearer";
 import { httpProbe } from "./http-probe";
@@ -165,7 +166,7 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
             if (acceptIsDefault(req)) return original.call(self, req, res);
             return settled(res, negotiated(self, req, res, request));
         }
-        if (method === "HEAD") return original.call(self, req, res);
+        if (method === "HEAD") return req.url === "/" ? answerThingList(s, res) : original.call(self, req, res);
         const max = hooks.limits.maxBodyBytes;
         if (declaresTooLarge(req, max)) return refuseTooLarge(req, res, request);
         if (isChunked(req)) {
@@ -191,6 +192,7 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
         emitInContext(res, request);
         return runAsRequest(request, serve, this, req, res, request);
     };
+    answerMethodNotAllowed(s);
     // a refusal for want of credentials is recorded under the affordance the URL names, as others are
     fixBearerCheck(s as never, (_thing, req, why) => {
         const target = targetOf(s, req.url);
