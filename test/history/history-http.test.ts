@@ -201,6 +201,25 @@ for (const store of storesUnderTest()) {
             }
         });
 
+        it("answers CORS as the Thing's property forms do (nosec: any origin), and a preflight", async function () {
+            const origin = "http://127.0.0.1:9999";
+            const property = td.properties!.samplingInterval.forms.find((f) => f.href.startsWith("http:"))!.href;
+            const read = await fetch(property, { headers: { origin } });
+            const res = await fetch(`${href}?limit=1`, { headers: { origin } });
+            expect(res.status).to.equal(200);
+            expect(res.headers.get("access-control-allow-origin")).to.equal(
+                read.headers.get("access-control-allow-origin")
+            );
+            expect(res.headers.get("access-control-allow-origin")).to.equal("*");
+            expect(res.headers.get("access-control-expose-headers")).to.match(/\bLink\b/);
+            const preflight = await fetch(href, {
+                method: "OPTIONS",
+                headers: { origin, "access-control-request-method": "GET" },
+            });
+            expect(preflight.status).to.equal(200);
+            expect(preflight.headers.get("access-control-allow-methods")).to.match(/\bGET\b/);
+        });
+
         // `/:thing/properties/history` is the property named history, not a history path.
         it("serves a property and an action named history, and the history of each", async function () {
             const thing = await vo.wot.produce({

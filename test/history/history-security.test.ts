@@ -18,6 +18,8 @@ const AUTH = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString("base64")}`;
  * (every Thing the servient produces gets the definition and the VO's credentials), here with a CoAP
  * server beside HTTP, which run refuses: CoAP carries no basic authentication.
  */
+let started = 0;
+
 async function startSecuredVo(
     dir: string,
     options: { http: boolean; secureVoThing: boolean }
@@ -43,7 +45,7 @@ async function startSecuredVo(
         return added;
     };
     await VoPersistence.attach(servient, {
-        sqlite: { path: path.join(dir, `vo-${options.http}.sqlite`) },
+        sqlite: { path: path.join(dir, `vo-${++started}.sqlite`) }, // a file of its own for each VO of the file
         vo: { selfCheckIntervalMs: 0 },
         recording: { flushIntervalMs: 20 },
     });
@@ -98,6 +100,39 @@ describe("history guarded by its Thing's security (basic): as the Thing's other 
         );
         const items = ((await all.json()) as { items: { ok: boolean; error?: string }[] }).items;
         expect(items.filter((i) => !i.ok).map((i) => i.error)).to.deep.equal(["basic credentials missing or wrong"]);
+    });
+
+    // A page of another origin reads a secured Thing's history as it reads its properties: binding-http's
+    // CORS answers (the origin echoed, with credentials), and a preflight answered before the credentials.
+    it("HTTP: CORS as on the property: the origin echoed with credentials, preflight answered, Link exposed", async function () {
+        const vo = await startSecuredVo(dir, { http: true, secureVoThing: true });
+        servients.push(vo.servient);
+        const base = `http://127.0.0.1:${vo.http!.getPort()}/environmentsensor/properties/temperature`;
+        const origin = "http://127.0.0.1:9999";
+        const headers = { origin, authorization: AUTH };
+        const property = await fetch(base, { headers });
+        const history = await fetch(`${base}/history?limit=1`, { headers });
+        expect(history.status).to.equal(200);
+        for (const h of ["access-control-allow-origin", "access-control-allow-credentials"]) {
+            expect(history.headers.get(h), h).to.equal(property.headers.get(h));
+        }
+        expect(history.headers.get("access-control-allow-origin")).to.equal(origin);
+        expect(history.headers.get("access-control-expose-headers")).to.match(/\bLink\b/);
+        const refused = await fetch(`${base}/history`, { headers: { origin } });
+        expect(refused.status).to.equal(401);
+        expect(refused.headers.get("access-control-allow-origin")).to.equal(origin);
+        const preflight = await fetch(`${base}/history`, {
+            method: "OPTIONS",
+            headers: {
+                origin,
+                "access-control-request-method": "GET",
+                "access-control-request-headers": "authorization",
+            },
+        });
+        expect(preflight.status).to.equal(200);
+        expect(preflight.headers.get("access-control-allow-origin")).to.equal(origin);
+        expect(preflight.headers.get("access-control-allow-methods")).to.match(/\bGET\b/);
+        expect(preflight.headers.get("access-control-allow-headers")).to.match(/authorization/);
     });
 
     it("CoAP: 4.01 on the Thing's forms and its history, never its data; the TD stays readable", async function () {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { ExposedThing } from "@node-wot/core";
+import { ExposedThing, Helpers } from "@node-wot/core";
+import { respondUnallowedMethod, setCorsForThing } from "@node-wot/binding-http/dist/routes/common";
 import type { AffordanceKind } from "../../model/interaction-record";
 import { refusalOf } from "../../model/refusal";
 import type { ServerHooks } from "../protocol-face";
@@ -51,7 +52,8 @@ function historyTargetOf(
  * The history of a recorded affordance over HTTP: `GET <affordance path>/history?from=&to=&limit=&order=&cursor=
  * &every=&fn=`, guarded by the Thing's own security as binding-http guards its other forms. A next page is
  * given as the body's `next` and as `Link: <...>; rel="next"`. HEAD answers the same headers (node's
- * ServerResponse drops the body of an answer to HEAD); any other method 405 with `Allow`.
+ * ServerResponse drops the body of an answer to HEAD); OPTIONS and CORS as binding-http answers the Thing's
+ * other forms; any other method 405 with `Allow`.
  */
 export async function serveHistory(
     server: HttpServerInternals,
@@ -62,11 +64,17 @@ export async function serveHistory(
     const url = req.url ?? "/";
     const target = historyTargetOf(server, url);
     if (target === "unknown") return answerText(res, 404, `no recorded affordance at ${url.split("?")[0]}`);
+    // CORS exactly as binding-http answers the Thing's other forms, so a page of another origin that
+    // reads a property can read its history too (and its paging Link)
+    const secured = securityScheme(target.thing) !== "nosec";
+    if (req.method === "OPTIONS") return respondUnallowedMethod(req, res, "GET, HEAD", secured);
     if (req.method !== "GET" && req.method !== "HEAD") {
         return answerText(res, 405, `a history is read-only: ${req.method} is not allowed (use GET)`, {
             Allow: "GET, HEAD",
         });
     }
+    setCorsForThing(req, res, target.thing);
+    res.setHeader("Access-Control-Expose-Headers", "Link, Retry-After");
     if (!(await authorized(server, target.thing, req, res))) return;
     const chosen = chooseMediaType(req.headers.accept, ["application/json", "text/csv"]);
     const format = chosen === "text/csv" ? "csv" : chosen === undefined ? undefined : "json";
@@ -95,4 +103,10 @@ export async function serveHistory(
     }
     res.writeHead(200, headers);
     res.end(reply.body);
+}
+
+/** The scheme of the Thing's first security definition, as binding-http reads it for CORS. */
+function securityScheme(thing: ExposedThing): string | undefined {
+    const first = Helpers.toStringArray(thing.security)[0];
+    return (thing.securityDefinitions as Record<string, { scheme?: string }>)[first]?.scheme;
 }
