@@ -127,15 +127,22 @@ describe("conformance walk: every form of every TD the example VOs serve, called
         expect(hung, "VOs that did not stop within 10 s of SIGTERM").to.deep.equal([]);
     });
 
-    /** Open observer rows of one affordance over one protocol. */
-    const openObservers = async (vo: RunningVo, call: FormCall) =>
+    /**
+     * The observer rows of one affordance over one protocol added after row `afterId`: how many, and how
+     * many of them are still open. Counting only rows newer than the call's start keeps another
+     * observation's row, closing late, out of this call's count.
+     */
+    const newObservers = async (vo: RunningVo, call: FormCall, afterId: number) =>
         (
-            await queryFile<{ n: number }>(
+            await queryFile<{ all: number; open: number }>(
                 vo.db,
-                "SELECT count(*) AS n FROM observer WHERE ended_at IS NULL AND protocol = ? AND thing = ? AND affordance = ?",
-                [call.scheme, call.thingId, call.name]
+                'SELECT count(*) AS "all", count(*) FILTER (WHERE ended_at IS NULL) AS open FROM observer ' +
+                    "WHERE id > ? AND protocol = ? AND thing = ? AND affordance = ?",
+                [afterId, call.scheme, call.thingId, call.name]
             )
-        )[0].n;
+        )[0];
+    const lastObserverId = async (vo: RunningVo) =>
+        (await queryFile<{ id: number | null }>(vo.db, "SELECT max(id) AS id FROM observer"))[0].id ?? 0;
 
     it("lists every Thing at GET / over HTTP and CoAP, and serves each TD over both, valid TD 1.1", async function () {
         for (const vo of vos) {
@@ -274,9 +281,10 @@ describe("conformance walk: every form of every TD the example VOs serve, called
                 }
 
                 async function observe(call: FormCall, op: "observeproperty" | "subscribeevent"): Promise<void> {
-                    const before = await openObservers(vo, call);
-                    const opened = () => openObservers(vo, call).then((n) => n === before + 1);
-                    const closed = () => openObservers(vo, call).then((n) => n === before);
+                    const afterId = await lastObserverId(vo);
+                    // this call's observation: one row opened, then the same row closed
+                    const opened = () => newObservers(vo, call, afterId).then((r) => r.all === 1 && r.open === 1);
+                    const closed = () => newObservers(vo, call, afterId).then((r) => r.all === 1 && r.open === 0);
                     const end = op === "observeproperty" ? "unobserveproperty" : "unsubscribeevent";
                     if (call.scheme === "http") {
                         const abort = new AbortController();
