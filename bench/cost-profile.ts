@@ -53,12 +53,14 @@ function categoryOf(functionName: string, url: string): string | undefined {
     return url === "" ? "V8 builtins (JSON, RegExp, ...)" : "other";
 }
 
+/** Microseconds of main-thread CPU, by where the code lives and by function. */
+interface Measured {
+    byCategory: Map<string, number>;
+    byFunction: Map<string, number>;
+}
+
 /** Microseconds of main-thread CPU per category, and per function, in [from, to) of the profile's clock. */
-function selfTimes(
-    profile: CpuProfile,
-    from: number,
-    to: number
-): { byCategory: Map<string, number>; byFunction: Map<string, number> } {
+function selfTimes(profile: CpuProfile, from: number, to: number): Measured {
     const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
     const out = new Map<string, number>();
     const byFunction = new Map<string, number>();
@@ -78,11 +80,6 @@ function selfTimes(
         byFunction.set(fn, (byFunction.get(fn) ?? 0) + dt);
     }
     return { byCategory: out, byFunction };
-}
-
-interface Measured {
-    byCategory: Map<string, number>;
-    byFunction: Map<string, number>;
 }
 
 async function measure(mode: ServerMode, protocol: Protocol, op: Op): Promise<Measured> {

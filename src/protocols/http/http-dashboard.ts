@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ExposedThing, Helpers } from "@node-wot/core";
+import type { ExposedThing } from "@node-wot/core";
 import type { DashboardHook } from "../protocol-face";
-import { answerText, authorized, HttpServerInternals } from "./http-routes";
+import { answerText, authorized, HttpServerInternals, securitySchemeOf } from "./http-routes";
 
 /**
  * Whether a GET names the dashboard: its path, or the path without its trailing slash (redirected)
@@ -24,7 +24,7 @@ export function isDashboardPath(
 /** The first Thing served here that asks for credentials: the dashboard asks for the same ones. */
 function guardOf(server: HttpServerInternals): ExposedThing | undefined {
     for (const thing of server.getThings().values()) {
-        const scheme = thing.securityDefinitions[Helpers.toStringArray(thing.security)[0]]?.scheme;
+        const scheme = securitySchemeOf(thing);
         if (scheme !== undefined && scheme !== "nosec") return thing;
     }
     return undefined;

@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ExposedThing, Helpers } from "@node-wot/core";
-import { respondUnallowedMethod, setCorsForThing } from "@node-wot/binding-http/dist/routes/common";
+import type { ExposedThing } from "@node-wot/core";
+import { respondUnallowedMethod } from "@node-wot/binding-http/dist/routes/common";
 import type { AffordanceKind } from "../../model/interaction-record";
 import { refusalOf } from "../../model/refusal";
 import type { ServerHooks } from "../protocol-face";
 import { chooseMediaType } from "./http-accept";
 import { HTTP_STATUS } from "./http-answers";
-import { answerText, authorized, HttpServerInternals } from "./http-routes";
+import { refuseMethod } from "./http-method-not-allowed";
+import { answerText, authorized, HttpServerInternals, securitySchemeOf } from "./http-routes";
 
 const KIND_OF_DIR: Record<string, AffordanceKind> = { properties: "property", actions: "action", events: "event" };
 const MAP_OF_KIND = { property: "properties", action: "actions", event: "events" } as const;
@@ -64,16 +65,11 @@ export async function serveHistory(
     const url = req.url ?? "/";
     const target = historyTargetOf(server, url);
     if (target === "unknown") return answerText(res, 404, `no recorded affordance at ${url.split("?")[0]}`);
-    // CORS exactly as binding-http answers the Thing's other forms, so a page of another origin that
-    // reads a property can read its history too (and its paging Link)
-    const secured = securityScheme(target.thing) !== "nosec";
+    // CORS as binding-http answers the Thing's other forms (`authorized` sets the origin header, as
+    // binding-http's routes do), so a page of another origin that reads a property reads its history too
+    const secured = securitySchemeOf(target.thing) !== "nosec";
     if (req.method === "OPTIONS") return respondUnallowedMethod(req, res, "GET, HEAD", secured);
-    if (req.method !== "GET" && req.method !== "HEAD") {
-        return answerText(res, 405, `a history is read-only: ${req.method} is not allowed (use GET)`, {
-            Allow: "GET, HEAD",
-        });
-    }
-    setCorsForThing(req, res, target.thing);
+    if (req.method !== "GET" && req.method !== "HEAD") return refuseMethod(req, res, "GET, HEAD");
     res.setHeader("Access-Control-Expose-Headers", "Link, Retry-After");
     if (!(await authorized(server, target.thing, req, res))) return;
     const chosen = chooseMediaType(req.headers.accept, ["application/json", "text/csv"]);
@@ -103,10 +99,4 @@ export async function serveHistory(
     }
     res.writeHead(200, headers);
     res.end(reply.body);
-}
-
-/** The scheme of the Thing's first security definition, as binding-http reads it for CORS. */
-function securityScheme(thing: ExposedThing): string | undefined {
-    const first = Helpers.toStringArray(thing.security)[0];
-    return (thing.securityDefinitions as Record<string, { scheme?: string }>)[first]?.scheme;
 }

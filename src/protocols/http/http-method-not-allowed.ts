@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { READ_ONLY_PROPERTY_ALLOW } from "./http-read-only-write";
 import { affordanceOf, answerText, HttpServerInternals, targetOf } from "./http-routes";
 
 type Handle = object;
@@ -32,13 +33,18 @@ export function answerMethodNotAllowed(server: HttpServerInternals): void {
                 router.callHandler(get, req, res, this);
                 return;
             }
-            const path = url.split("?")[0];
-            answerText(res, 405, `${req.method} is not allowed on ${path}; it answers ${allowed}`, { Allow: allowed });
+            refuseMethod(req, res, allowed);
             return;
         }
         if (fallback !== null) fallback.call(this, req, res);
         else answerText(res, 404, "Not Found");
     };
+}
+
+/** 405 naming the method refused and, in the text and in `Allow`, the methods the resource answers. */
+export function refuseMethod(req: IncomingMessage, res: ServerResponse, allowed: string): void {
+    const path = (req.url ?? "/").split("?")[0];
+    answerText(res, 405, `${req.method} is not allowed on ${path}; it answers ${allowed}`, { Allow: allowed });
 }
 
 /** The methods the VO answers on the Thing list, a Thing or an affordance the Thing has; undefined for anything else. */
@@ -51,10 +57,12 @@ function allowedOn(server: HttpServerInternals, url: string): string | undefined
         case "thing":
             return "GET, HEAD";
         case "properties":
-            return "GET, PUT, PATCH, OPTIONS";
+            return undefined; // every method there is answered before the router (http-thing-properties.ts)
         case "property":
             if (affordanceOf(target) === undefined) return undefined;
-            return target.thing.properties[target.name!].readOnly === true ? "GET, OPTIONS" : "GET, PUT, OPTIONS";
+            return target.thing.properties[target.name!].readOnly === true
+                ? READ_ONLY_PROPERTY_ALLOW
+                : "GET, PUT, OPTIONS";
         case "action":
             return affordanceOf(target) === undefined ? undefined : "POST, OPTIONS";
         case "observe":

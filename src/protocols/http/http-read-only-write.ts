@@ -7,6 +7,9 @@ import { mediaTypeOf } from "./http-forms";
 import { answerTooLarge, readBody } from "./http-body-limit";
 import { answerText, authorized, HttpServerInternals, HttpTarget, recordRefused } from "./http-routes";
 
+/** What a read-only property answers: binding-http's own `Allow` lists PUT too. */
+export const READ_ONLY_PROPERTY_ALLOW = "GET, OPTIONS";
+
 /**
  * binding-http 0.9.2 (routes/property.js) answers a PUT to a read-only property 405 by itself,
  * without calling any handler: the recorder never hears of it, and the write a client attempted
@@ -31,7 +34,7 @@ export async function refuseReadOnlyWrite(
             : new RequestRefusedError("method-not-allowed", `property "${target.name}" is read-only`);
     recordRefused(hooks, request, target, "writeproperty", error, body === undefined ? undefined : valueOf(req, body));
     if (body === undefined) return answerTooLarge(res, max);
-    answerText(res, 405, error.message, { Allow: "GET, OPTIONS" });
+    answerText(res, 405, error.message, { Allow: READ_ONLY_PROPERTY_ALLOW });
 }
 
 /** What the client sent, decoded where it can be, else as text (the record shows what came). */

@@ -127,13 +127,18 @@ export async function authorized(
     res: ServerResponse
 ): Promise<boolean> {
     setCorsForThing(req, res, thing);
-    const scheme = thing.securityDefinitions[Helpers.toStringArray(thing.security)[0]]?.scheme;
+    const scheme = securitySchemeOf(thing);
     if (scheme === undefined || scheme === "nosec") return true;
     if (await server.checkCredentials(thing, req)) return true;
     res.setHeader("WWW-Authenticate", `${securitySchemeToHttpHeader(scheme)} realm="${thing.id}"`);
     res.writeHead(401);
     res.end();
     return false;
+}
+
+/** The scheme of the Thing's first security definition, as binding-http reads it (credentials, CORS). */
+export function securitySchemeOf(thing: ExposedThing): string | undefined {
+    return thing.securityDefinitions[Helpers.toStringArray(thing.security)[0]]?.scheme;
 }
 
 /** A short plain-text answer. */
