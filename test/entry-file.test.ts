@@ -43,4 +43,35 @@ describe("the library's entry file", function () {
         expect(cli.runVo).to.be.a("function");
         expect(cli.parseDescriptor).to.be.a("function");
     });
+
+    /** DEBUG and whether a warning namespace is on, in a fresh process after `code`, started with `env`. */
+    function debugAfter(code: string, debug: string | undefined): { debug: string | null; warns: boolean } {
+        const env = { ...process.env };
+        if (debug === undefined) delete env.DEBUG;
+        else env.DEBUG = debug;
+        const probe = `${code};
+            process.stdout.write(JSON.stringify({
+                debug: process.env.DEBUG ?? null,
+                warns: require("debug").enabled("node-wot-vo:timeseries:warn"),
+            }));`;
+        return JSON.parse(execFileSync(process.execPath, ["-e", probe], { cwd: ROOT, env }).toString()) as {
+            debug: string | null;
+            warns: boolean;
+        };
+    }
+
+    it("importing the library leaves the host's DEBUG as it was and turns no logger on", function () {
+        const entry = `require(${JSON.stringify(path.join(ROOT, "dist", "src", "index.js"))})`;
+        expect(debugAfter(entry, undefined)).to.deep.equal({ debug: null, warns: false });
+        expect(debugAfter(entry, "express:*")).to.deep.equal({ debug: "express:*", warns: false });
+        expect(debugAfter(entry, "node-wot-vo:*:warn")).to.deep.equal({ debug: "node-wot-vo:*:warn", warns: true });
+    });
+
+    it("the CLI's process turns its warnings on beside what DEBUG names", function () {
+        const cli = `require(${JSON.stringify(path.join(ROOT, "dist", "src", "log.js"))}).enableWarnings()`;
+        expect(debugAfter(cli, undefined)).to.deep.equal({ debug: "node-wot-vo:*:warn", warns: true });
+        expect(debugAfter(cli, "express:*")).to.deep.equal({ debug: "express:*,node-wot-vo:*:warn", warns: true });
+        // a host that names node-wot-vo itself decides: here, everything but the warnings
+        expect(debugAfter(cli, "node-wot-vo:*,-node-wot-vo:*:warn").warns).to.equal(false);
+    });
 });

@@ -10,6 +10,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { enableWarnings } from "../log";
 import { DescriptorError, DescriptorReport, loadDescriptorReport, readDescriptor } from "./descriptor";
 import { HISTORY_USAGE, HistoryCommandError, parseHistoryCommand, runHistoryCommand } from "./history-command";
 import { migrateDescriptor } from "./migrate";
@@ -188,5 +189,6 @@ function failed(e: unknown): number {
 }
 
 if (require.main === module) {
+    enableWarnings(); // this process is the CLI's own: its warnings go to stderr
     void main(process.argv.slice(2)).then((code) => process.exit(code));
 }

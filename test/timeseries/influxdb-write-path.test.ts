@@ -8,6 +8,7 @@ import createDebug from "debug";
 import { expect } from "chai";
 import type * as WoT from "wot-typescript-definitions";
 import type { FluxRow, InfluxDbStats } from "../../src";
+import { WARNINGS } from "../../src/log";
 import { Database } from "../../src/sqlite/database";
 import { freshBuckets, InfluxServer, ownInfluxServer } from "../helpers/influxdb-server";
 import { exposeSensor } from "../helpers/sensor-thing";
@@ -19,11 +20,14 @@ const THING = "urn:dev:ops:environment-sensor-1";
 async function capturingLogs<T>(fn: () => Promise<T>): Promise<{ result: T; logs: string }> {
     const lines: string[] = [];
     const previous = createDebug.log;
+    const namespaces = createDebug.disable(); // the library turns no logger on: the host (here, this test) does
+    createDebug.enable([namespaces, WARNINGS].filter((s) => s.length > 0).join(","));
     createDebug.log = (...args: unknown[]) => lines.push(format(...args));
     try {
         return { result: await fn(), logs: lines.join("\n") };
     } finally {
         createDebug.log = previous;
+        createDebug.enable(namespaces);
     }
 }
 
