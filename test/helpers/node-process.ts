@@ -18,9 +18,10 @@ export class NodeProcess {
 
     constructor(
         readonly args: string[],
-        env: NodeJS.ProcessEnv = {}
+        env: NodeJS.ProcessEnv = {},
+        cwd = ROOT
     ) {
-        this.child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env } });
+        this.child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env } });
         this.child.stdout!.on("data", (d) => (this.output += d));
         this.child.stderr!.on("data", (d) => (this.output += d));
         NodeProcess.running.add(this);
