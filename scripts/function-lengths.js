@@ -18,7 +18,6 @@ const KNOWN = {
     "src/cli/vo-wot-descriptor.ts:translateVoWot": 387,
     "src/recording/thing-recorder.ts:instrumentThing": 315,
     "src/cli/descriptor.ts:semanticProblems": 224,
-    "src/recording/consumed-recorder.ts:recordConsumedThing": 196,
     "src/cli/descriptor.ts:buildConfig": 157,
     "src/cli/run-vo.ts:runVo": 141,
     "src/protocols/http/http-face.ts:instrument": 141,

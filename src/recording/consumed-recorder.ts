@@ -24,37 +24,48 @@ function peerOf(
 
 const AFFORDANCES = { property: "properties", action: "actions", event: "events" } as const;
 
-/**
- * A consumed Thing (another VO this one consumes) whose interactions through this VO are recorded
- * like those with an exposed Thing: under the consumed Thing's id, `protocol` the scheme of the form
- * used and `origin` the host:port it went to. Reads, writes and invocations with their values,
- * errors and durations; observations and subscriptions when they start, then each value or event
- * they deliver (`propertychange`, `emitevent`).
- */
-export function recordConsumedThing(
-    thing: WoT.ConsumedThing,
-    sink: RecordSink,
-    maxValueBytes: number
-): WoT.ConsumedThing {
-    const td = thing.getThingDescription();
-    const id = td.id ?? td.title;
-    const affordance = (kind: AffordanceKind, name: string) =>
-        (td[AFFORDANCES[kind]] as Record<string, { forms?: { href: string }[] }> | undefined)?.[name];
-    const record = (
-        kind: AffordanceKind,
-        name: string,
-        op: Operation,
-        fields: { ok: boolean; value?: unknown; output?: unknown; error?: unknown; startedAt?: number },
-        formIndex?: number
-    ): void => {
+interface Outcome {
+    ok: boolean;
+    value?: unknown;
+    output?: unknown;
+    error?: unknown;
+    startedAt?: number;
+}
+
+/** The value of an output, decoded once: node-wot keeps it (and its bytes), so the caller can read it again. */
+async function settledOutput(out: WoT.InteractionOutput | undefined) {
+    if (out === undefined) return { output: undefined, replay: undefined };
+    const value = out.schema === undefined ? undefined : await out.value();
+    return { output: value, replay: out };
+}
+
+/** Records the interactions of one consumed Thing into a sink (see `recordConsumedThing`). */
+class ConsumedThingRecorder {
+    private readonly td: WoT.ThingDescription;
+    private readonly id: string;
+
+    constructor(
+        private readonly sink: RecordSink,
+        private readonly maxValueBytes: number,
+        thing: WoT.ConsumedThing
+    ) {
+        this.td = thing.getThingDescription();
+        this.id = this.td.id ?? this.td.title;
+    }
+
+    private affordance(kind: AffordanceKind, name: string) {
+        return (this.td[AFFORDANCES[kind]] as Record<string, { forms?: { href: string }[] }> | undefined)?.[name];
+    }
+
+    record(kind: AffordanceKind, name: string, op: Operation, fields: Outcome, formIndex?: number): void {
         try {
-            const a = affordance(kind, name);
-            const value = limitValue(fields.value, maxValueBytes);
-            const output = limitValue(fields.output, maxValueBytes);
+            const a = this.affordance(kind, name);
+            const value = limitValue(fields.value, this.maxValueBytes);
+            const output = limitValue(fields.output, this.maxValueBytes);
             const schema = kind === "action" ? (a as { input?: object } | undefined)?.input : a;
             const r: InteractionRecord = {
                 ts: clock.now(),
-                thing: id,
+                thing: this.id,
                 kind,
                 name,
                 op,
@@ -68,56 +79,62 @@ export function recordConsumedThing(
                 valid: fields.value === undefined || schema === undefined || conformsToSchema(schema, fields.value),
                 truncated: value.truncated || output.truncated,
             };
-            sink(r);
+            this.sink(r);
         } catch (err) {
-            debug("could not record %s %s/%s: %s", op, id, name, (err as Error).message);
+            debug("could not record %s %s/%s: %s", op, this.id, name, (err as Error).message);
         }
-    };
+    }
 
     /** Runs an interaction, records it once it settled, and passes its outcome on. */
-    async function timed<T>(
-        kind: AffordanceKind,
-        name: string,
-        op: Operation,
-        options: WoT.InteractionOptions | undefined,
+    async timed<T>(
+        at: { kind: AffordanceKind; name: string; op: Operation; options?: WoT.InteractionOptions },
         input: unknown,
         run: () => Promise<T>,
-        valueOf: (result: T) => Promise<{ value?: unknown; output?: unknown }>
+        valueOf: (result: T) => Promise<{ value?: unknown; output?: unknown }> = async () => ({})
     ): Promise<T> {
+        const { kind, name, op, options } = at;
         const startedAt = performance.now();
         let result: T;
+        let values: { value?: unknown; output?: unknown };
         try {
             result = await run();
-        } catch (err) {
-            record(kind, name, op, { ok: false, value: input, error: err, startedAt }, options?.formIndex);
-            throw err;
-        }
-        let values: { value?: unknown; output?: unknown } = {};
-        try {
             values = await valueOf(result);
         } catch (err) {
-            record(kind, name, op, { ok: false, value: input, error: err, startedAt }, options?.formIndex);
+            this.record(kind, name, op, { ok: false, value: input, error: err, startedAt }, options?.formIndex);
             throw err;
         }
-        record(kind, name, op, { ok: true, value: input, ...values, startedAt }, options?.formIndex);
+        this.record(kind, name, op, { ok: true, value: input, ...values, startedAt }, options?.formIndex);
         return result;
     }
 
-    /** The value of an output, decoded once: node-wot keeps it (and its bytes), so the caller can read it again. */
-    const settledOutput = async (out: WoT.InteractionOutput | undefined) => {
-        if (out === undefined) return { output: undefined, replay: undefined };
-        const value = out.schema === undefined ? undefined : await out.value();
-        return { output: value, replay: out };
-    };
+    /** A listener that records each value an observation or subscription delivers (`op`), then hands it on. */
+    delivering(
+        kind: AffordanceKind,
+        name: string,
+        op: Operation,
+        listener: WoT.WotListener,
+        options?: WoT.InteractionOptions
+    ): WoT.WotListener {
+        return async (out) => {
+            const s = await settledOutput(out).catch((err: Error) => {
+                this.record(kind, name, op, { ok: false, error: err }, options?.formIndex);
+                return undefined;
+            });
+            if (s === undefined) return;
+            this.record(kind, name, op, { ok: true, value: s.output }, options?.formIndex);
+            return listener(s.replay!);
+        };
+    }
+}
 
-    const wrapped: Partial<WoT.ConsumedThing> = {
+/** The ConsumedThing methods that record, each calling through to `thing`. */
+function recordingMethods(thing: WoT.ConsumedThing, r: ConsumedThingRecorder): Partial<WoT.ConsumedThing> {
+    return {
         async readProperty(name, options) {
             let replay: WoT.InteractionOutput | undefined;
-            await timed(
-                "property",
-                name,
-                "readproperty",
-                options,
+            const at = { kind: "property", name, op: "readproperty", options } as const;
+            await r.timed(
+                at,
                 undefined,
                 () => thing.readProperty(name, options),
                 async (out) => {
@@ -129,23 +146,14 @@ export function recordConsumedThing(
             return replay!;
         },
         async writeProperty(name, value, options) {
-            await timed(
-                "property",
-                name,
-                "writeproperty",
-                options,
-                value,
-                () => thing.writeProperty(name, value, options),
-                async () => ({})
-            );
+            const at = { kind: "property", name, op: "writeproperty", options } as const;
+            await r.timed(at, value, () => thing.writeProperty(name, value, options));
         },
         async invokeAction(name: string, params?: WoT.InteractionInput, options?: WoT.InteractionOptions) {
             let replay: WoT.InteractionOutput | undefined;
-            await timed(
-                "action",
-                name,
-                "invokeaction",
-                options,
+            const at = { kind: "action", name, op: "invokeaction", options } as const;
+            await r.timed(
+                at,
                 params,
                 () => thing.invokeAction(name, params, options),
                 async (out) => {
@@ -157,68 +165,31 @@ export function recordConsumedThing(
             return replay as never;
         },
         async observeProperty(name, listener, onerror, options) {
-            return timed(
-                "property",
-                name,
-                "observeproperty",
-                options,
-                undefined,
-                () =>
-                    thing.observeProperty(
-                        name,
-                        async (out) => {
-                            const s = await settledOutput(out).catch((err: Error) => {
-                                record(
-                                    "property",
-                                    name,
-                                    "propertychange",
-                                    { ok: false, error: err },
-                                    options?.formIndex
-                                );
-                                return undefined;
-                            });
-                            if (s === undefined) return;
-                            record(
-                                "property",
-                                name,
-                                "propertychange",
-                                { ok: true, value: s.output },
-                                options?.formIndex
-                            );
-                            return listener(s.replay!);
-                        },
-                        onerror,
-                        options
-                    ),
-                async () => ({})
-            );
+            const at = { kind: "property", name, op: "observeproperty", options } as const;
+            const deliver = r.delivering("property", name, "propertychange", listener, options);
+            return r.timed(at, undefined, () => thing.observeProperty(name, deliver, onerror, options));
         },
         async subscribeEvent(name, listener, onerror, options) {
-            return timed(
-                "event",
-                name,
-                "subscribeevent",
-                options,
-                undefined,
-                () =>
-                    thing.subscribeEvent(
-                        name,
-                        async (out) => {
-                            const s = await settledOutput(out).catch((err: Error) => {
-                                record("event", name, "emitevent", { ok: false, error: err }, options?.formIndex);
-                                return undefined;
-                            });
-                            if (s === undefined) return;
-                            record("event", name, "emitevent", { ok: true, value: s.output }, options?.formIndex);
-                            return listener(s.replay!);
-                        },
-                        onerror,
-                        options
-                    ),
-                async () => ({})
-            );
+            const at = { kind: "event", name, op: "subscribeevent", options } as const;
+            const deliver = r.delivering("event", name, "emitevent", listener, options);
+            return r.timed(at, undefined, () => thing.subscribeEvent(name, deliver, onerror, options));
         },
     };
+}
+
+/**
+ * A consumed Thing (another VO this one consumes) whose interactions through this VO are recorded
+ * like those with an exposed Thing: under the consumed Thing's id, `protocol` the scheme of the form
+ * used and `origin` the host:port it went to. Reads, writes and invocations with their values,
+ * errors and durations; observations and subscriptions when they start, then each value or event
+ * they deliver (`propertychange`, `emitevent`).
+ */
+export function recordConsumedThing(
+    thing: WoT.ConsumedThing,
+    sink: RecordSink,
+    maxValueBytes: number
+): WoT.ConsumedThing {
+    const wrapped = recordingMethods(thing, new ConsumedThingRecorder(sink, maxValueBytes, thing));
     return new Proxy(thing, {
         get(target, key, receiver) {
             if (typeof key === "string" && Object.hasOwn(wrapped, key)) return wrapped[key as keyof typeof wrapped];
