@@ -23,7 +23,6 @@ const KNOWN = {
     "src/protocols/http/http-face.ts:instrument": 141,
     "src/protocols/http/http-thing-properties.ts:serveThingProperties": 93,
     "src/cli/descriptor.ts:readDescriptor": 85,
-    "src/dashboard/client/vo-panel.mts:voViews": 84,
 };
 
 function filesUnder(dir) {

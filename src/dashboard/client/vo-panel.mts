@@ -7,33 +7,25 @@ import type { Affordance, ThingView } from "./things.mjs";
 import { drawTimeline, Segment, segmentsOf } from "./timeline.mjs";
 import type { View } from "./views.mjs";
 
-/** The VO's own timelines and lists, read through its status Thing's history and forms. */
-export function voViews(vo: ThingView | undefined): View[] {
-    const liveness = byId("liveness");
-    const selfcheck = byId("selfcheck");
-    if (vo === undefined) {
-        const why = "this VO serves no status Thing: no device liveness, self-check, observers or redirects to show";
-        byId("vo").replaceChildren(el("h2", {}, "VO"), el("p", { className: "empty" }, why));
-        return [];
-    }
-    const find = (kind: string, name: string) => vo.affordances.find((a) => a.kind === kind && a.name === name);
-    const views: View[] = [];
-    const stateTimeline = (
-        host: HTMLElement,
-        a: Affordance | undefined,
-        label: (v: unknown) => string,
-        keep: (segments: Segment[]) => void
-    ) => {
-        if (a?.history === undefined) return;
-        const { error } = notes(host.parentElement!);
-        views.push({
+/** A view drawing a state property's changes (device liveness, self-check) as a timeline; `keep` gets its segments. */
+function stateTimeline(
+    host: HTMLElement,
+    a: Affordance | undefined,
+    label: (v: unknown) => string,
+    keep: (segments: Segment[]) => void
+): View[] {
+    if (a?.history === undefined) return [];
+    const { error } = notes(host.parentElement!);
+    const history = a.history;
+    return [
+        {
             async refresh() {
                 try {
                     const range = state.range;
                     const filters = { op: "change" };
                     const [series, before] = await Promise.all([
-                        loadSeries(a.history!, range, host.clientWidth || 800, "last", filters),
-                        pointBefore(a.history!, range, filters),
+                        loadSeries(history, range, host.clientWidth || 800, "last", filters),
+                        pointBefore(history, range, filters),
                     ]);
                     const segments = segmentsOf(series, range, before, label);
                     drawTimeline(host, range, segments, series.gaps, [], (l) => l);
@@ -43,52 +35,74 @@ export function voViews(vo: ThingView | undefined): View[] {
                     setNote(error, errorText(err));
                 }
             },
-        });
-    };
-    const field = (key: string) => (v: unknown) =>
-        v !== null && typeof v === "object" ? valueText((v as Record<string, unknown>)[key]) : valueText(v);
-    stateTimeline(liveness, find("property", "device"), field("state"), (segments) => {
-        state.liveness.segments = segments;
-        state.liveness.lost = segments
-            .filter((s) => s.label === "lost")
-            .map((s) => ({
-                fromMs: s.fromMs,
-                toMs: s.toMs,
-                reason: "device-lost",
-                open: s.toMs >= state.range.toMs - 1500,
-            }));
-    });
-    stateTimeline(selfcheck, find("property", "status"), field("status"), (segments) => {
-        state.selfCheck.segments = segments;
-    });
-    const list = (id: string, a: Affordance | undefined, render: (v: unknown) => HTMLElement) => {
-        const host = byId(id);
-        if (a?.read === undefined) return;
-        views.push({
+        },
+    ];
+}
+
+/** A view showing what a property reads now, rendered into the element `id`. */
+function list(id: string, a: Affordance | undefined, render: (v: unknown) => HTMLElement): View[] {
+    const host = byId(id);
+    if (a?.read === undefined) return [];
+    const read = a.read;
+    return [
+        {
             async refresh() {
                 try {
-                    host.replaceChildren(render(await getJson<unknown>(a.read!)));
+                    host.replaceChildren(render(await getJson<unknown>(read)));
                 } catch (err) {
                     host.replaceChildren(el("p", { className: "error" }, errorText(err)));
                 }
             },
-        });
-    };
-    list("observers", find("property", "observers"), (v) => {
-        const rows = Array.isArray(v) ? (v as Record<string, unknown>[]) : [];
-        if (rows.length === 0) return el("p", { className: "empty" }, "no observers now");
-        const cols = ["protocol", "ip", "port", "thing", "affordance", "op", "since"];
-        return el(
-            "table",
-            { dataset: { rows: String(rows.length) } },
-            el("thead", {}, el("tr", {}, ...cols.map((c) => el("th", {}, c)))),
-            el("tbody", {}, ...rows.map((r) => el("tr", {}, ...cols.map((c) => el("td", {}, valueText(r[c]))))))
-        );
-    });
-    list("redirects", find("property", "redirects"), (v) => {
-        const targets = Array.isArray(v) ? v : [];
-        if (targets.length === 0) return el("p", { className: "empty" }, "no redirect: clients are served here");
-        return el("ul", {}, ...targets.map((t, i) => el("li", {}, valueText(t), i === 0 ? " (active)" : "")));
-    });
-    return views;
+        },
+    ];
+}
+
+function observersTable(v: unknown): HTMLElement {
+    const rows = Array.isArray(v) ? (v as Record<string, unknown>[]) : [];
+    if (rows.length === 0) return el("p", { className: "empty" }, "no observers now");
+    const cols = ["protocol", "ip", "port", "thing", "affordance", "op", "since"];
+    return el(
+        "table",
+        { dataset: { rows: String(rows.length) } },
+        el("thead", {}, el("tr", {}, ...cols.map((c) => el("th", {}, c)))),
+        el("tbody", {}, ...rows.map((r) => el("tr", {}, ...cols.map((c) => el("td", {}, valueText(r[c]))))))
+    );
+}
+
+function redirectList(v: unknown): HTMLElement {
+    const targets = Array.isArray(v) ? v : [];
+    if (targets.length === 0) return el("p", { className: "empty" }, "no redirect: clients are served here");
+    return el("ul", {}, ...targets.map((t, i) => el("li", {}, valueText(t), i === 0 ? " (active)" : "")));
+}
+
+/** A field of an object value as text, or the value itself as text when it is not an object. */
+const field = (key: string) => (v: unknown) =>
+    v !== null && typeof v === "object" ? valueText((v as Record<string, unknown>)[key]) : valueText(v);
+
+/** The VO's own timelines and lists, read through its status Thing's history and forms. */
+export function voViews(vo: ThingView | undefined): View[] {
+    if (vo === undefined) {
+        const why = "this VO serves no status Thing: no device liveness, self-check, observers or redirects to show";
+        byId("vo").replaceChildren(el("h2", {}, "VO"), el("p", { className: "empty" }, why));
+        return [];
+    }
+    const find = (kind: string, name: string) => vo.affordances.find((a) => a.kind === kind && a.name === name);
+    return [
+        ...stateTimeline(byId("liveness"), find("property", "device"), field("state"), (segments) => {
+            state.liveness.segments = segments;
+            state.liveness.lost = segments
+                .filter((s) => s.label === "lost")
+                .map((s) => ({
+                    fromMs: s.fromMs,
+                    toMs: s.toMs,
+                    reason: "device-lost",
+                    open: s.toMs >= state.range.toMs - 1500,
+                }));
+        }),
+        ...stateTimeline(byId("selfcheck"), find("property", "status"), field("status"), (segments) => {
+            state.selfCheck.segments = segments;
+        }),
+        ...list("observers", find("property", "observers"), observersTable),
+        ...list("redirects", find("property", "redirects"), redirectList),
+    ];
 }
