@@ -8,6 +8,7 @@
  * http: { port: 8080 }            # or false: no HTTP server; port 0..65535 (0: any free port); default 8080
  *                                 #   certFile + keyFile (PEM, relative to the descriptor): HTTPS instead
  * coap: { port: 5683 }            # or false; default 5683
+ *                                 #   mdns: true: DNS-SD over mDNS (UDP 5353) on the bind interface; default off
  * catalogue: 9090                 # a catalogue of the TDs on its own port (as vo-wot's); default none
  * mqtt:                           # absent or false: no MQTT; else the Things are exposed through this broker too
  *   broker: mqtt://127.0.0.1:1883 # mqtt:// or mqtts://, no credentials in it
@@ -89,7 +90,7 @@ export interface DescriptorDocument {
     name: string;
     address?: string;
     http?: false | { port?: number; certFile?: string; keyFile?: string };
-    coap?: false | { port?: number };
+    coap?: false | { port?: number; mdns?: boolean };
     catalogue?: number | null;
     security?: {
         scheme: "nosec" | "basic" | "bearer";
@@ -191,6 +192,17 @@ const server = {
     },
 } as const;
 
+/** The CoAP server: its port, and whether it announces the Things over mDNS. */
+const coapServer = {
+    if: { type: "boolean" },
+    then: { const: false },
+    else: {
+        type: "object",
+        additionalProperties: false,
+        properties: { port: { type: "integer", minimum: 0, maximum: 65535 }, mdns: { type: "boolean" } },
+    },
+} as const;
+
 /** The HTTP server: HTTPS with a certificate and its key, both or neither. */
 const httpServer = {
     if: { type: "boolean" },
@@ -216,7 +228,7 @@ export const DESCRIPTOR_SCHEMA = {
         name: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.-]+$" },
         address: nonEmpty,
         http: httpServer,
-        coap: server,
+        coap: coapServer,
         catalogue: { type: ["integer", "null"], minimum: 0, maximum: 65535 },
         mqtt: {
             if: { type: "boolean" },

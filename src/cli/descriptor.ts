@@ -25,6 +25,8 @@ export interface RunConfig {
     httpPort?: number;
     /** absent: no CoAP server */
     coapPort?: number;
+    /** the CoAP server announces the Things over mDNS (DNS-SD); absent: it does not */
+    mdns?: boolean;
     security:
         | { scheme: "nosec" }
         | { scheme: "basic"; username: string; password: string }
@@ -717,6 +719,7 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
         address: doc.address ?? DEFAULT_ADDRESS,
         httpPort: port(doc.http, DEFAULT_HTTP_PORT),
         coapPort: port(doc.coap, DEFAULT_COAP_PORT),
+        mdns: doc.coap === false || doc.coap?.mdns !== true ? undefined : true,
         security,
         https,
         persistence: defined({

@@ -91,7 +91,7 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
     const coap =
         config.coapPort === undefined
             ? undefined
-            : new VoCoapServer({ port: config.coapPort, address: config.address });
+            : new VoCoapServer({ port: config.coapPort, address: config.address, mdns: config.mdns });
     if (http !== undefined) servient.addServer(http);
     // binding-coap 0.8.16 is typed against its own copy of @node-wot/core
     if (coap !== undefined) servient.addServer(coap as never);
