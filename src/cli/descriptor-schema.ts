@@ -4,7 +4,10 @@
  *
  * ```yaml
  * name: environment-vo            # required; [A-Za-z0-9_.-], 1 to 64 characters
- * address: 127.0.0.1              # servers bind to it and TDs advertise it; default 127.0.0.1
+ * bind: 0.0.0.0                   # where the servers listen: an IP address of this host, 0.0.0.0 (every IPv4
+ *                                 #   interface) or :: (every interface); default 127.0.0.1 (loopback only)
+ * address: vo1.fleet.svc          # what the TDs advertise: a host name or an IP address; default the bind
+ *                                 #   address, or this host's name when bind is 0.0.0.0 or ::
  * http: { port: 8080 }            # or false: no HTTP server; port 0..65535 (0: any free port); default 8080
  *                                 #   certFile + keyFile (PEM, relative to the descriptor): HTTPS instead
  * coap: { port: 5683 }            # or false; default 5683
@@ -88,6 +91,7 @@ export type DurationText = number | string;
 /** The descriptor as written, once DESCRIPTOR_SCHEMA accepted it. */
 export interface DescriptorDocument {
     name: string;
+    bind?: string;
     address?: string;
     http?: false | { port?: number; certFile?: string; keyFile?: string };
     coap?: false | { port?: number; mdns?: boolean };
@@ -226,6 +230,7 @@ export const DESCRIPTOR_SCHEMA = {
     required: ["name"],
     properties: {
         name: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.-]+$" },
+        bind: nonEmpty,
         address: nonEmpty,
         http: httpServer,
         coap: coapServer,

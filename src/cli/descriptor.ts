@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { resolveDashboardOptions } from "../dashboard/dashboard-options";
 import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import Ajv, { ErrorObject } from "ajv";
 import { isMap, isSeq, LineCounter, Node, parseDocument, Document } from "yaml";
@@ -19,7 +20,9 @@ import { Dialect, dialectKeys, KeyMapping, translateVoWot, VO_WOT_SCHEMA, voWotP
 /** A VO's settings, read from its descriptor; everything a `node-wot-vo run` needs but the TD and the script. */
 export interface RunConfig {
     name: string;
-    /** servers bind to it and TDs advertise it */
+    /** where the servers listen: an IP address of this host, 0.0.0.0 (every IPv4 interface) or :: (every interface) */
+    bind: string;
+    /** what the TDs advertise (a host name or an IP address clients reach the VO at) */
     address: string;
     /** absent: no HTTP server */
     httpPort?: number;
@@ -75,7 +78,8 @@ export class DescriptorError extends Error {
     }
 }
 
-const DEFAULT_ADDRESS = "127.0.0.1";
+/** node-wot-vo's own descriptor listens on the loopback interface unless told otherwise: the safe default */
+export const DEFAULT_BIND = "127.0.0.1";
 const DEFAULT_HTTP_PORT = 8080;
 const DEFAULT_COAP_PORT = 5683;
 const DEFAULT_WEBSOCKET_PORT = 8081;
@@ -424,9 +428,7 @@ function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.Proc
         return u;
     };
 
-    if (typeof doc.address === "string" && net.isIP(doc.address) === 0 && !HOSTNAME.test(doc.address)) {
-        problem("address", "must be an IP address or a host name");
-    }
+    for (const p of addressProblems(doc)) problem(p.path, p.message);
     if (doc.security?.scheme === "basic") {
         envVar(doc.security.usernameEnv, "security.usernameEnv");
         envVar(doc.security.passwordEnv, "security.passwordEnv");
@@ -612,6 +614,66 @@ function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.Proc
     return problems;
 }
 
+// ---- where the VO listens, and what it advertises ----
+
+/** 0.0.0.0 and ::: every interface (of the family; :: takes IPv4 too where the host allows) */
+export function isWildcard(address: string): boolean {
+    return address === "0.0.0.0" || address === "::";
+}
+
+/** What the TDs advertise without `address`: the bind address, or this host's name when it listens on every interface (as vo-wot's socket.getfqdn()). */
+export function defaultAdvertised(bind: string): string {
+    return isWildcard(bind) ? os.hostname() : bind;
+}
+
+/** Whether an address is one this host can listen on: a wildcard, 127.0.0.0/8, or one of its interfaces' addresses. */
+function isLocalAddress(ip: string): boolean {
+    if (isWildcard(ip) || /^127\./.test(ip)) return true;
+    const own = Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+    return own.some((a) => a.toLowerCase() === ip.toLowerCase().replace(/%.*$/, ""));
+}
+
+function addressProblems(doc: DescriptorDocument): DescriptorProblem[] {
+    const problems: DescriptorProblem[] = [];
+    const bind = doc.bind ?? DEFAULT_BIND;
+    if (typeof doc.bind === "string") {
+        if (net.isIP(doc.bind) === 0) {
+            problems.push({
+                path: "bind",
+                message: "must be an IP address to listen on (0.0.0.0: every IPv4 interface, ::: every interface)",
+            });
+        } else if (!isLocalAddress(doc.bind)) {
+            problems.push({
+                path: "bind",
+                message: `${doc.bind} is not an address of this host (listening would fail with EADDRNOTAVAIL): use 0.0.0.0 or :: to listen on every interface, and address for what the TDs advertise`,
+            });
+        }
+    }
+    const advertised = doc.address ?? (net.isIP(bind) === 0 ? undefined : defaultAdvertised(bind));
+    const why = advertised === undefined ? undefined : advertisedProblem(advertised);
+    if (why !== undefined) {
+        problems.push({
+            path: "address",
+            message: doc.address === undefined ? `is absent, and this host's name ${why}: set address` : why,
+        });
+    }
+    if (doc.coap !== false && doc.coap?.mdns === true && net.isIPv6(bind) && !isWildcard(bind)) {
+        problems.push({ path: "coap.mdns", message: `announces over IPv4 mDNS, and bind is the IPv6 address ${bind}` });
+    }
+    return problems;
+}
+
+/** Why clients could not reach an advertised address; undefined when they can. */
+function advertisedProblem(address: string): string | undefined {
+    if (isWildcard(address)) {
+        return `${address} is where servers listen, not an address clients can reach: advertise a host name or an IP address (bind sets where the VO listens)`;
+    }
+    if (net.isIP(address) === 0 && !HOSTNAME.test(address)) {
+        return `${JSON.stringify(address)} is not a host name or an IP address (the TDs' forms would not parse)`;
+    }
+    return undefined;
+}
+
 // ---- the RunConfig ----
 
 /** Bearer tokens as a variable or a file holds them: comma, space or line separated; `#` starts a comment line. */
@@ -714,9 +776,11 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
               });
 
     const sqlitePath = doc.databaseConfig?.persistent?.sqlite?.path ?? path.join("data", `${doc.name}.sqlite`);
+    const bind = doc.bind ?? DEFAULT_BIND;
     return defined({
         name: doc.name,
-        address: doc.address ?? DEFAULT_ADDRESS,
+        bind,
+        address: doc.address ?? defaultAdvertised(bind),
         httpPort: port(doc.http, DEFAULT_HTTP_PORT),
         coapPort: port(doc.coap, DEFAULT_COAP_PORT),
         mdns: doc.coap === false || doc.coap?.mdns !== true ? undefined : true,
@@ -730,10 +794,7 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
             recording: doc.recording === undefined ? undefined : defined({ ...doc.recording }),
             influxdb,
             vo,
-            catalogue:
-                typeof doc.catalogue === "number"
-                    ? { port: doc.catalogue, host: doc.address ?? DEFAULT_ADDRESS }
-                    : undefined,
+            catalogue: typeof doc.catalogue === "number" ? { port: doc.catalogue, host: bind } : undefined,
             protocols:
                 doc.protocols === undefined
                     ? undefined
@@ -762,7 +823,7 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
             websocket:
                 doc.websocket === undefined || doc.websocket === false
                     ? undefined
-                    : { port: doc.websocket.port ?? DEFAULT_WEBSOCKET_PORT, address: doc.address ?? DEFAULT_ADDRESS },
+                    : { port: doc.websocket.port ?? DEFAULT_WEBSOCKET_PORT, address: bind },
             dashboard: doc.dashboard === false ? false : doc.dashboard === undefined ? undefined : { ...doc.dashboard },
         }),
         periodic: Object.fromEntries(Object.entries(doc.periodicFunctions ?? {}).map(([k, v]) => [k, ms(v, 0)])),

@@ -20,6 +20,7 @@ export function migrateDescriptor(report: DescriptorReport, sourceFile: string, 
     if (influx?.tokenFile !== undefined) influx.tokenFile = rebase(influx.tokenFile, fromDir, toDir);
     const ordered: DescriptorDocument = {
         name: d.name,
+        ...(d.bind === undefined ? {} : { bind: d.bind }),
         ...(d.address === undefined ? {} : { address: d.address }),
         http: d.http,
         coap: d.coap,

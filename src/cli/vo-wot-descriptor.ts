@@ -42,6 +42,7 @@ const VO_WOT_TOP = [
     "periodicFunction",
 ];
 const OWN_TOP = [
+    "bind",
     "address",
     "http",
     "coap",
@@ -116,6 +117,8 @@ export const VO_WOT_SCHEMA = {
             properties: {
                 bindingModeNB: { type: "array", items: { type: "string" } },
                 hostname: optText,
+                // node-wot-vo's own: where the servers listen (vo-wot listens on every interface)
+                bind: optText,
                 ports: {
                     type: ["object", "null"],
                     additionalProperties: false,
@@ -375,17 +378,7 @@ export function translateVoWot(raw: Obj): VoWotTranslation {
         );
     }
     if (!unset(ports.rtspPort)) noted("bindingNB.ports.rtspPort", ports.rtspPort, "unused: RTSP is not served");
-    if (!unset(nb.hostname)) {
-        document.address = nb.hostname as string;
-        paths.push(["address", "bindingNB.hostname"]);
-        mapped(
-            "bindingNB.hostname",
-            nb.hostname,
-            "address",
-            nb.hostname,
-            " (TDs advertise it and the servers bind to it; vo-wot binds every interface)"
-        );
-    }
+    listenAndAdvertise(nb, document, paths, mapped, noted);
     if (!unset(nb.brokerIP)) {
         if (has("M")) {
             const ip = String(nb.brokerIP);
@@ -645,6 +638,40 @@ export function translateVoWot(raw: Obj): VoWotTranslation {
     }
     if (!unset(proxy.videoProperty)) refuse("proxy.videoProperty", "RTSP video is not supported by node-wot-vo");
     return { document, mappings, problems, paths };
+}
+
+/** vo-wot's default bind: it listens on every interface (tornado's `listen(port)`). */
+export const VO_WOT_BIND = "0.0.0.0";
+
+/**
+ * `hostname` is what vo-wot's TDs advertise; vo-wot listens on every interface whatever it is.
+ * `bind` (node-wot-vo's own key in bindingNB) sets where the servers listen instead.
+ */
+function listenAndAdvertise(
+    nb: Obj,
+    document: DescriptorDocument,
+    paths: [string, string][],
+    mapped: (from: string, value: unknown, target: string, shown: unknown, note?: string) => void,
+    noted: (from: string, value: unknown, why: string) => void
+): void {
+    paths.push(["bind", "bindingNB.bind"], ["address", "bindingNB.hostname"]);
+    if (unset(nb.bind)) {
+        document.bind = VO_WOT_BIND;
+        mapped("bindingNB.bind", "(absent: vo-wot listens on every interface)", "bind", VO_WOT_BIND);
+    } else {
+        document.bind = nb.bind as string;
+        mapped("bindingNB.bind", nb.bind, "bind", nb.bind);
+    }
+    if (!unset(nb.hostname)) {
+        document.address = nb.hostname as string;
+        mapped("bindingNB.hostname", nb.hostname, "address", nb.hostname, " (what the TDs advertise)");
+    } else {
+        noted(
+            "bindingNB.hostname",
+            "(absent)",
+            "the TDs advertise this host's name (vo-wot: socket.getfqdn()), or the bind address when it is not 0.0.0.0 or ::"
+        );
+    }
 }
 
 /** The vo-wot path a problem at a node-wot-vo path is reported at. */
