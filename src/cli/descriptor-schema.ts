@@ -18,8 +18,10 @@
  *   usernameEnv: MQTT_USER        # environment variables holding the broker credentials (optional),
  *   passwordEnv: MQTT_PASSWORD    #   or passwordFile: secrets/mqtt (relative to the descriptor)
  *   clientId: environment-vo      # the VO's client id at the broker
+ *   caFile: tls/ca.pem            # mqtts:// only: the CA (PEM) the broker's certificate chains to
  *   connectTimeout: 3s            # a broker down at start: the VO serves the rest and connects when it is back
  * websocket: { port: 8081 }       # absent or false: no WebSocket server; port 0..65535 (0: any free port)
+ *                                 #   certFile + keyFile: WSS; default http's (every TCP server uses them)
  * security:                       # default nosec
  *   scheme: basic                 # nosec | basic | bearer
  *   usernameEnv: VO_USER          # basic: names of environment variables holding the credentials,
@@ -112,9 +114,10 @@ export interface DescriptorDocument {
               passwordEnv?: string;
               passwordFile?: string;
               clientId?: string;
+              caFile?: string;
               connectTimeout?: DurationText;
           };
-    websocket?: false | { port?: number };
+    websocket?: false | { port?: number; certFile?: string; keyFile?: string };
     databaseConfig?: {
         timeseries?: {
             influxdb?: {
@@ -185,18 +188,10 @@ const count = (minimum: number) => ({ type: "integer", minimum }) as const;
 const nameMap = { type: "object", additionalProperties: nonEmpty } as const;
 const nameList = { type: "array", items: nonEmpty, uniqueItems: true } as const;
 
-// `false` (no server) or { port }; if/then/else rather than oneOf so an error names one branch only.
-const server = {
-    if: { type: "boolean" },
-    then: { const: false },
-    else: {
-        type: "object",
-        additionalProperties: false,
-        properties: { port: { type: "integer", minimum: 0, maximum: 65535 } },
-    },
-} as const;
-
-/** The CoAP server: its port, and whether it announces the Things over mDNS. */
+/**
+ * The CoAP server: `false` (none), or its port and whether it announces the Things over mDNS;
+ * if/then/else rather than oneOf so an error names one branch only.
+ */
 const coapServer = {
     if: { type: "boolean" },
     then: { const: false },
@@ -207,8 +202,8 @@ const coapServer = {
     },
 } as const;
 
-/** The HTTP server: HTTPS with a certificate and its key, both or neither. */
-const httpServer = {
+/** The HTTP or the WebSocket server: TLS with a certificate and its key, both or neither. */
+const tlsServer = {
     if: { type: "boolean" },
     then: { const: false },
     else: {
@@ -232,7 +227,7 @@ export const DESCRIPTOR_SCHEMA = {
         name: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.-]+$" },
         bind: nonEmpty,
         address: nonEmpty,
-        http: httpServer,
+        http: tlsServer,
         coap: coapServer,
         catalogue: { type: ["integer", "null"], minimum: 0, maximum: 65535 },
         mqtt: {
@@ -248,11 +243,12 @@ export const DESCRIPTOR_SCHEMA = {
                     passwordEnv: envName,
                     passwordFile: nonEmpty,
                     clientId: nonEmpty,
+                    caFile: nonEmpty,
                     connectTimeout: duration,
                 },
             },
         },
-        websocket: server,
+        websocket: tlsServer,
         security: {
             type: "object",
             additionalProperties: false,

@@ -500,24 +500,34 @@ function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.Proc
             problem("coap", "must be false when security.scheme is bearer (CoAP carries no bearer token)");
         }
     }
-    if (doc.http !== false && doc.http?.certFile !== undefined && doc.http.keyFile !== undefined) {
-        readable(doc.http.certFile, "http.certFile", (t) => {
-            try {
-                new crypto.X509Certificate(t);
-                return undefined;
-            } catch {
-                return "is not a PEM certificate";
-            }
-        });
-        readable(doc.http.keyFile, "http.keyFile", (t) => {
-            try {
-                crypto.createPrivateKey(t);
-                return undefined;
-            } catch {
-                return "is not a PEM private key";
-            }
-        });
+    const certificate = (t: string) => {
+        try {
+            new crypto.X509Certificate(t);
+            return undefined;
+        } catch {
+            return "is not a PEM certificate";
+        }
+    };
+    const privateKey = (t: string) => {
+        try {
+            crypto.createPrivateKey(t);
+            return undefined;
+        } catch {
+            return "is not a PEM private key";
+        }
+    };
+    for (const server of ["http", "websocket"] as const) {
+        const s = doc[server];
+        if (s === undefined || s === false || s.certFile === undefined || s.keyFile === undefined) continue;
+        readable(s.certFile, `${server}.certFile`, certificate);
+        readable(s.keyFile, `${server}.keyFile`, privateKey);
     }
+    if (doc.mqtt !== undefined && doc.mqtt !== false && doc.mqtt.caFile !== undefined) {
+        if (!doc.mqtt.broker.startsWith("mqtts://")) {
+            problem("mqtt.caFile", "is for a broker reached over TLS: mqtt.broker must be mqtts://");
+        } else readable(doc.mqtt.caFile, "mqtt.caFile", certificate);
+    }
+    for (const p of tlsProblems(doc)) problem(p.path, p.message);
 
     const influx = doc.databaseConfig?.timeseries?.influxdb;
     const ip = "databaseConfig.timeseries.influxdb";
@@ -610,6 +620,37 @@ function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.Proc
             "a coap://, http:// or https:// URL of the device's TD"
         );
         duration(doc.proxy.timeout, "proxy.timeout", 1);
+    }
+    return problems;
+}
+
+// ---- TLS on every TCP server, or none ----
+
+/** With certificates, every TCP connection the VO serves or opens for its Things goes over TLS, or it is refused. */
+function tlsProblems(doc: DescriptorDocument): DescriptorProblem[] {
+    const http = doc.http === false ? undefined : doc.http;
+    const ws = doc.websocket === false ? undefined : doc.websocket;
+    const given =
+        http?.certFile !== undefined ? "http.certFile" : ws?.certFile !== undefined ? "websocket.certFile" : "";
+    if (given === "") return [];
+    const problems: DescriptorProblem[] = [];
+    if (doc.http !== false && http?.certFile === undefined) {
+        problems.push({
+            path: "http",
+            message: `serves plain HTTP while ${given} makes the WebSocket server TLS: give http certFile and keyFile too, or http: false`,
+        });
+    }
+    if (doc.mqtt !== undefined && doc.mqtt !== false && doc.mqtt.broker.startsWith("mqtt://")) {
+        problems.push({
+            path: "mqtt.broker",
+            message: `is reached in cleartext (mqtt://) while the VO serves TLS (${given}): use an mqtts:// broker (mqtt.caFile names a private CA)`,
+        });
+    }
+    if (typeof doc.catalogue === "number") {
+        problems.push({
+            path: "catalogue",
+            message: `serves plain HTTP only, while the VO serves TLS (${given}): remove it (the HTTP server answers /.well-known/wot over HTTPS)`,
+        });
     }
     return problems;
 }
@@ -817,13 +858,24 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
                                   ? undefined
                                   : path.resolve(dir, doc.mqtt.passwordFile),
                           clientId: doc.mqtt.clientId,
+                          caFile: doc.mqtt.caFile === undefined ? undefined : path.resolve(dir, doc.mqtt.caFile),
                           connectTimeoutMs:
                               doc.mqtt.connectTimeout === undefined ? undefined : ms(doc.mqtt.connectTimeout, 0),
                       }),
             websocket:
                 doc.websocket === undefined || doc.websocket === false
                     ? undefined
-                    : { port: doc.websocket.port ?? DEFAULT_WEBSOCKET_PORT, address: bind },
+                    : defined({
+                          port: doc.websocket.port ?? DEFAULT_WEBSOCKET_PORT,
+                          address: bind,
+                          // the VO's certificate serves every TCP server: WSS with HTTPS
+                          ...(doc.websocket.certFile === undefined || doc.websocket.keyFile === undefined
+                              ? https
+                              : {
+                                    certFile: path.resolve(dir, doc.websocket.certFile),
+                                    keyFile: path.resolve(dir, doc.websocket.keyFile),
+                                }),
+                      }),
             dashboard: doc.dashboard === false ? false : doc.dashboard === undefined ? undefined : { ...doc.dashboard },
         }),
         periodic: Object.fromEntries(Object.entries(doc.periodicFunctions ?? {}).map(([k, v]) => [k, ms(v, 0)])),

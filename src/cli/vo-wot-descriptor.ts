@@ -394,30 +394,14 @@ export function translateVoWot(raw: Obj): VoWotTranslation {
         );
     }
     if (!unset(nb.mqttCAFile)) {
-        warn(
-            "bindingNB.mqttCAFile",
-            nb.mqttCAFile,
-            "not honoured: an mqtts:// broker must present a certificate Node.js already trusts (NODE_EXTRA_CA_CERTS names more)"
-        );
+        if (document.mqtt !== undefined && document.mqtt !== false) {
+            document.mqtt.caFile = nb.mqttCAFile as string;
+            paths.push(["mqtt.caFile", "bindingNB.mqttCAFile"]);
+            mapped("bindingNB.mqttCAFile", nb.mqttCAFile, "mqtt.caFile", nb.mqttCAFile, " (the broker's CA, mqtts://)");
+        } else noted("bindingNB.mqttCAFile", nb.mqttCAFile, "unused: M is not in bindingModeNB");
     }
     if (!unset(nb.routerURL)) noted("bindingNB.routerURL", nb.routerURL, "unused: Zenoh is not served");
-    const cert = unset(nb.serverCert) ? undefined : (nb.serverCert as string);
-    const key = unset(nb.serverKey) ? undefined : (nb.serverKey as string);
-    if (cert !== undefined || key !== undefined) {
-        if (cert === undefined || key === undefined) {
-            refuse(
-                `bindingNB.${cert === undefined ? "serverKey" : "serverCert"}`,
-                "HTTPS needs both serverCert and serverKey"
-            );
-        } else if (document.http === false || document.http === undefined) {
-            noted("bindingNB.serverCert", cert, "unused: H is not in bindingModeNB");
-        } else {
-            document.http = { ...document.http, certFile: cert, keyFile: key };
-            paths.push(["http.certFile", "bindingNB.serverCert"], ["http.keyFile", "bindingNB.serverKey"]);
-            mapped("bindingNB.serverCert", cert, "http.certFile", cert, " (HTTPS)");
-            mapped("bindingNB.serverKey", key, "http.keyFile", key);
-        }
-    }
+    serverCertificate(nb, document, paths, mapped, noted, refuse);
     if (nb.externalCertificate === true) {
         warn(
             "bindingNB.externalCertificate",
@@ -638,6 +622,39 @@ export function translateVoWot(raw: Obj): VoWotTranslation {
     }
     if (!unset(proxy.videoProperty)) refuse("proxy.videoProperty", "RTSP video is not supported by node-wot-vo");
     return { document, mappings, problems, paths };
+}
+
+/** `serverCert`/`serverKey`: the certificate of every TCP server vo-wot runs, HTTPS and WSS. */
+function serverCertificate(
+    nb: Obj,
+    document: DescriptorDocument,
+    paths: [string, string][],
+    mapped: (from: string, value: unknown, target: string, shown: unknown, note?: string) => void,
+    noted: (from: string, value: unknown, why: string) => void,
+    refuse: (p: string, message: string) => void
+): void {
+    const cert = unset(nb.serverCert) ? undefined : (nb.serverCert as string);
+    const key = unset(nb.serverKey) ? undefined : (nb.serverKey as string);
+    if (cert === undefined && key === undefined) return;
+    if (cert === undefined || key === undefined) {
+        refuse(
+            `bindingNB.${cert === undefined ? "serverKey" : "serverCert"}`,
+            "TLS needs both serverCert and serverKey"
+        );
+        return;
+    }
+    const servers = (["http", "websocket"] as const).filter((k) => document[k] !== undefined && document[k] !== false);
+    if (servers.length === 0) {
+        noted("bindingNB.serverCert", cert, "unused: neither H nor WS is in bindingModeNB");
+        return;
+    }
+    for (const server of servers) {
+        document[server] = { ...(document[server] as object), certFile: cert, keyFile: key };
+        paths.push([`${server}.certFile`, "bindingNB.serverCert"], [`${server}.keyFile`, "bindingNB.serverKey"]);
+        const what = server === "http" ? "HTTPS" : "WSS";
+        mapped("bindingNB.serverCert", cert, `${server}.certFile`, cert, ` (${what})`);
+        mapped("bindingNB.serverKey", key, `${server}.keyFile`, key);
+    }
 }
 
 /** vo-wot's default bind: it listens on every interface (tornado's `listen(port)`). */
