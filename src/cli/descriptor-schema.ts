@@ -4,18 +4,24 @@
  *
  * ```yaml
  * name: environment-vo            # required; [A-Za-z0-9_.-], 1 to 64 characters
- * address: 127.0.0.1              # servers bind to it and TDs advertise it; default 127.0.0.1
+ * bind: 0.0.0.0                   # where the servers listen: an IP address of this host, 0.0.0.0 (every IPv4
+ *                                 #   interface) or :: (every interface); default 127.0.0.1 (loopback only)
+ * address: vo1.fleet.svc          # what the TDs advertise: a host name or an IP address; default the bind
+ *                                 #   address, or this host's name when bind is 0.0.0.0 or ::
  * http: { port: 8080 }            # or false: no HTTP server; port 0..65535 (0: any free port); default 8080
  *                                 #   certFile + keyFile (PEM, relative to the descriptor): HTTPS instead
  * coap: { port: 5683 }            # or false; default 5683
+ *                                 #   mdns: true: DNS-SD over mDNS (UDP 5353) on the bind interface; default off
  * catalogue: 9090                 # a catalogue of the TDs on its own port (as vo-wot's); default none
  * mqtt:                           # absent or false: no MQTT; else the Things are exposed through this broker too
  *   broker: mqtt://127.0.0.1:1883 # mqtt:// or mqtts://, no credentials in it
  *   usernameEnv: MQTT_USER        # environment variables holding the broker credentials (optional),
  *   passwordEnv: MQTT_PASSWORD    #   or passwordFile: secrets/mqtt (relative to the descriptor)
  *   clientId: environment-vo      # the VO's client id at the broker
+ *   caFile: tls/ca.pem            # mqtts:// only: the CA (PEM) the broker's certificate chains to
  *   connectTimeout: 3s            # a broker down at start: the VO serves the rest and connects when it is back
  * websocket: { port: 8081 }       # absent or false: no WebSocket server; port 0..65535 (0: any free port)
+ *                                 #   certFile + keyFile: WSS; default http's (every TCP server uses them)
  * security:                       # default nosec
  *   scheme: basic                 # nosec | basic | bearer
  *   usernameEnv: VO_USER          # basic: names of environment variables holding the credentials,
@@ -87,9 +93,10 @@ export type DurationText = number | string;
 /** The descriptor as written, once DESCRIPTOR_SCHEMA accepted it. */
 export interface DescriptorDocument {
     name: string;
+    bind?: string;
     address?: string;
     http?: false | { port?: number; certFile?: string; keyFile?: string };
-    coap?: false | { port?: number };
+    coap?: false | { port?: number; mdns?: boolean };
     catalogue?: number | null;
     security?: {
         scheme: "nosec" | "basic" | "bearer";
@@ -107,9 +114,10 @@ export interface DescriptorDocument {
               passwordEnv?: string;
               passwordFile?: string;
               clientId?: string;
+              caFile?: string;
               connectTimeout?: DurationText;
           };
-    websocket?: false | { port?: number };
+    websocket?: false | { port?: number; certFile?: string; keyFile?: string };
     databaseConfig?: {
         timeseries?: {
             influxdb?: {
@@ -180,19 +188,22 @@ const count = (minimum: number) => ({ type: "integer", minimum }) as const;
 const nameMap = { type: "object", additionalProperties: nonEmpty } as const;
 const nameList = { type: "array", items: nonEmpty, uniqueItems: true } as const;
 
-// `false` (no server) or { port }; if/then/else rather than oneOf so an error names one branch only.
-const server = {
+/**
+ * The CoAP server: `false` (none), or its port and whether it announces the Things over mDNS;
+ * if/then/else rather than oneOf so an error names one branch only.
+ */
+const coapServer = {
     if: { type: "boolean" },
     then: { const: false },
     else: {
         type: "object",
         additionalProperties: false,
-        properties: { port: { type: "integer", minimum: 0, maximum: 65535 } },
+        properties: { port: { type: "integer", minimum: 0, maximum: 65535 }, mdns: { type: "boolean" } },
     },
 } as const;
 
-/** The HTTP server: HTTPS with a certificate and its key, both or neither. */
-const httpServer = {
+/** The HTTP or the WebSocket server: TLS with a certificate and its key, both or neither. */
+const tlsServer = {
     if: { type: "boolean" },
     then: { const: false },
     else: {
@@ -214,9 +225,10 @@ export const DESCRIPTOR_SCHEMA = {
     required: ["name"],
     properties: {
         name: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.-]+$" },
+        bind: nonEmpty,
         address: nonEmpty,
-        http: httpServer,
-        coap: server,
+        http: tlsServer,
+        coap: coapServer,
         catalogue: { type: ["integer", "null"], minimum: 0, maximum: 65535 },
         mqtt: {
             if: { type: "boolean" },
@@ -231,11 +243,12 @@ export const DESCRIPTOR_SCHEMA = {
                     passwordEnv: envName,
                     passwordFile: nonEmpty,
                     clientId: nonEmpty,
+                    caFile: nonEmpty,
                     connectTimeout: duration,
                 },
             },
         },
-        websocket: server,
+        websocket: tlsServer,
         security: {
             type: "object",
             additionalProperties: false,

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { resolveDashboardOptions } from "../dashboard/dashboard-options";
 import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import Ajv, { ErrorObject } from "ajv";
 import { isMap, isSeq, LineCounter, Node, parseDocument, Document } from "yaml";
@@ -19,12 +20,16 @@ import { Dialect, dialectKeys, KeyMapping, translateVoWot, VO_WOT_SCHEMA, voWotP
 /** A VO's settings, read from its descriptor; everything a `node-wot-vo run` needs but the TD and the script. */
 export interface RunConfig {
     name: string;
-    /** servers bind to it and TDs advertise it */
+    /** where the servers listen: an IP address of this host, 0.0.0.0 (every IPv4 interface) or :: (every interface) */
+    bind: string;
+    /** what the TDs advertise (a host name or an IP address clients reach the VO at) */
     address: string;
     /** absent: no HTTP server */
     httpPort?: number;
     /** absent: no CoAP server */
     coapPort?: number;
+    /** the CoAP server announces the Things over mDNS (DNS-SD); absent: it does not */
+    mdns?: boolean;
     security:
         | { scheme: "nosec" }
         | { scheme: "basic"; username: string; password: string }
@@ -73,7 +78,8 @@ export class DescriptorError extends Error {
     }
 }
 
-const DEFAULT_ADDRESS = "127.0.0.1";
+/** node-wot-vo's own descriptor listens on the loopback interface unless told otherwise: the safe default */
+export const DEFAULT_BIND = "127.0.0.1";
 const DEFAULT_HTTP_PORT = 8080;
 const DEFAULT_COAP_PORT = 5683;
 const DEFAULT_WEBSOCKET_PORT = 8081;
@@ -422,9 +428,7 @@ function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.Proc
         return u;
     };
 
-    if (typeof doc.address === "string" && net.isIP(doc.address) === 0 && !HOSTNAME.test(doc.address)) {
-        problem("address", "must be an IP address or a host name");
-    }
+    for (const p of addressProblems(doc)) problem(p.path, p.message);
     if (doc.security?.scheme === "basic") {
         envVar(doc.security.usernameEnv, "security.usernameEnv");
         envVar(doc.security.passwordEnv, "security.passwordEnv");
@@ -496,24 +500,34 @@ function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.Proc
             problem("coap", "must be false when security.scheme is bearer (CoAP carries no bearer token)");
         }
     }
-    if (doc.http !== false && doc.http?.certFile !== undefined && doc.http.keyFile !== undefined) {
-        readable(doc.http.certFile, "http.certFile", (t) => {
-            try {
-                new crypto.X509Certificate(t);
-                return undefined;
-            } catch {
-                return "is not a PEM certificate";
-            }
-        });
-        readable(doc.http.keyFile, "http.keyFile", (t) => {
-            try {
-                crypto.createPrivateKey(t);
-                return undefined;
-            } catch {
-                return "is not a PEM private key";
-            }
-        });
+    const certificate = (t: string) => {
+        try {
+            new crypto.X509Certificate(t);
+            return undefined;
+        } catch {
+            return "is not a PEM certificate";
+        }
+    };
+    const privateKey = (t: string) => {
+        try {
+            crypto.createPrivateKey(t);
+            return undefined;
+        } catch {
+            return "is not a PEM private key";
+        }
+    };
+    for (const server of ["http", "websocket"] as const) {
+        const s = doc[server];
+        if (s === undefined || s === false || s.certFile === undefined || s.keyFile === undefined) continue;
+        readable(s.certFile, `${server}.certFile`, certificate);
+        readable(s.keyFile, `${server}.keyFile`, privateKey);
     }
+    if (doc.mqtt !== undefined && doc.mqtt !== false && doc.mqtt.caFile !== undefined) {
+        if (!doc.mqtt.broker.startsWith("mqtts://")) {
+            problem("mqtt.caFile", "is for a broker reached over TLS: mqtt.broker must be mqtts://");
+        } else readable(doc.mqtt.caFile, "mqtt.caFile", certificate);
+    }
+    for (const p of tlsProblems(doc)) problem(p.path, p.message);
 
     const influx = doc.databaseConfig?.timeseries?.influxdb;
     const ip = "databaseConfig.timeseries.influxdb";
@@ -608,6 +622,97 @@ function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.Proc
         duration(doc.proxy.timeout, "proxy.timeout", 1);
     }
     return problems;
+}
+
+// ---- TLS on every TCP server, or none ----
+
+/** With certificates, every TCP connection the VO serves or opens for its Things goes over TLS, or it is refused. */
+function tlsProblems(doc: DescriptorDocument): DescriptorProblem[] {
+    const http = doc.http === false ? undefined : doc.http;
+    const ws = doc.websocket === false ? undefined : doc.websocket;
+    const given =
+        http?.certFile !== undefined ? "http.certFile" : ws?.certFile !== undefined ? "websocket.certFile" : "";
+    if (given === "") return [];
+    const problems: DescriptorProblem[] = [];
+    if (doc.http !== false && http?.certFile === undefined) {
+        problems.push({
+            path: "http",
+            message: `serves plain HTTP while ${given} makes the WebSocket server TLS: give http certFile and keyFile too, or http: false`,
+        });
+    }
+    if (doc.mqtt !== undefined && doc.mqtt !== false && doc.mqtt.broker.startsWith("mqtt://")) {
+        problems.push({
+            path: "mqtt.broker",
+            message: `is reached in cleartext (mqtt://) while the VO serves TLS (${given}): use an mqtts:// broker (mqtt.caFile names a private CA)`,
+        });
+    }
+    if (typeof doc.catalogue === "number") {
+        problems.push({
+            path: "catalogue",
+            message: `serves plain HTTP only, while the VO serves TLS (${given}): remove it (the HTTP server answers /.well-known/wot over HTTPS)`,
+        });
+    }
+    return problems;
+}
+
+// ---- where the VO listens, and what it advertises ----
+
+/** 0.0.0.0 and ::: every interface (of the family; :: takes IPv4 too where the host allows) */
+export function isWildcard(address: string): boolean {
+    return address === "0.0.0.0" || address === "::";
+}
+
+/** What the TDs advertise without `address`: the bind address, or this host's name when it listens on every interface (as vo-wot's socket.getfqdn()). */
+export function defaultAdvertised(bind: string): string {
+    return isWildcard(bind) ? os.hostname() : bind;
+}
+
+/** Whether an address is one this host can listen on: a wildcard, 127.0.0.0/8, or one of its interfaces' addresses. */
+function isLocalAddress(ip: string): boolean {
+    if (isWildcard(ip) || /^127\./.test(ip)) return true;
+    const own = Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+    return own.some((a) => a.toLowerCase() === ip.toLowerCase().replace(/%.*$/, ""));
+}
+
+function addressProblems(doc: DescriptorDocument): DescriptorProblem[] {
+    const problems: DescriptorProblem[] = [];
+    const bind = doc.bind ?? DEFAULT_BIND;
+    if (typeof doc.bind === "string") {
+        if (net.isIP(doc.bind) === 0) {
+            problems.push({
+                path: "bind",
+                message: "must be an IP address to listen on (0.0.0.0: every IPv4 interface, ::: every interface)",
+            });
+        } else if (!isLocalAddress(doc.bind)) {
+            problems.push({
+                path: "bind",
+                message: `${doc.bind} is not an address of this host (listening would fail with EADDRNOTAVAIL): use 0.0.0.0 or :: to listen on every interface, and address for what the TDs advertise`,
+            });
+        }
+    }
+    const advertised = doc.address ?? (net.isIP(bind) === 0 ? undefined : defaultAdvertised(bind));
+    const why = advertised === undefined ? undefined : advertisedProblem(advertised);
+    if (why !== undefined) {
+        problems.push({
+            path: "address",
+            message: doc.address === undefined ? `is absent, and this host's name ${why}: set address` : why,
+        });
+    }
+    if (doc.coap !== false && doc.coap?.mdns === true && net.isIPv6(bind) && !isWildcard(bind)) {
+        problems.push({ path: "coap.mdns", message: `announces over IPv4 mDNS, and bind is the IPv6 address ${bind}` });
+    }
+    return problems;
+}
+
+/** Why clients could not reach an advertised address; undefined when they can. */
+function advertisedProblem(address: string): string | undefined {
+    if (isWildcard(address)) {
+        return `${address} is where servers listen, not an address clients can reach: advertise a host name or an IP address (bind sets where the VO listens)`;
+    }
+    if (net.isIP(address) === 0 && !HOSTNAME.test(address)) {
+        return `${JSON.stringify(address)} is not a host name or an IP address (the TDs' forms would not parse)`;
+    }
+    return undefined;
 }
 
 // ---- the RunConfig ----
@@ -712,11 +817,14 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
               });
 
     const sqlitePath = doc.databaseConfig?.persistent?.sqlite?.path ?? path.join("data", `${doc.name}.sqlite`);
+    const bind = doc.bind ?? DEFAULT_BIND;
     return defined({
         name: doc.name,
-        address: doc.address ?? DEFAULT_ADDRESS,
+        bind,
+        address: doc.address ?? defaultAdvertised(bind),
         httpPort: port(doc.http, DEFAULT_HTTP_PORT),
         coapPort: port(doc.coap, DEFAULT_COAP_PORT),
+        mdns: doc.coap === false || doc.coap?.mdns !== true ? undefined : true,
         security,
         https,
         persistence: defined({
@@ -727,10 +835,7 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
             recording: doc.recording === undefined ? undefined : defined({ ...doc.recording }),
             influxdb,
             vo,
-            catalogue:
-                typeof doc.catalogue === "number"
-                    ? { port: doc.catalogue, host: doc.address ?? DEFAULT_ADDRESS }
-                    : undefined,
+            catalogue: typeof doc.catalogue === "number" ? { port: doc.catalogue, host: bind } : undefined,
             protocols:
                 doc.protocols === undefined
                     ? undefined
@@ -753,13 +858,24 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
                                   ? undefined
                                   : path.resolve(dir, doc.mqtt.passwordFile),
                           clientId: doc.mqtt.clientId,
+                          caFile: doc.mqtt.caFile === undefined ? undefined : path.resolve(dir, doc.mqtt.caFile),
                           connectTimeoutMs:
                               doc.mqtt.connectTimeout === undefined ? undefined : ms(doc.mqtt.connectTimeout, 0),
                       }),
             websocket:
                 doc.websocket === undefined || doc.websocket === false
                     ? undefined
-                    : { port: doc.websocket.port ?? DEFAULT_WEBSOCKET_PORT, address: doc.address ?? DEFAULT_ADDRESS },
+                    : defined({
+                          port: doc.websocket.port ?? DEFAULT_WEBSOCKET_PORT,
+                          address: bind,
+                          // the VO's certificate serves every TCP server: WSS with HTTPS
+                          ...(doc.websocket.certFile === undefined || doc.websocket.keyFile === undefined
+                              ? https
+                              : {
+                                    certFile: path.resolve(dir, doc.websocket.certFile),
+                                    keyFile: path.resolve(dir, doc.websocket.keyFile),
+                                }),
+                      }),
             dashboard: doc.dashboard === false ? false : doc.dashboard === undefined ? undefined : { ...doc.dashboard },
         }),
         periodic: Object.fromEntries(Object.entries(doc.periodicFunctions ?? {}).map(([k, v]) => [k, ms(v, 0)])),

@@ -11,7 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { enableWarnings } from "../log";
-import { DescriptorError, DescriptorReport, loadDescriptorReport, readDescriptor } from "./descriptor";
+import { DescriptorError, DescriptorReport, loadDescriptorReport, readDescriptor, RunConfig } from "./descriptor";
 import { HISTORY_USAGE, HistoryCommandError, parseHistoryCommand, runHistoryCommand } from "./history-command";
 import { migrateDescriptor } from "./migrate";
 import { InvalidRunError, loadRunInputs, runVo } from "./run-vo";
@@ -111,6 +111,7 @@ async function run(command: Command): Promise<number> {
             out(`vo-wot descriptor ${command.config}: what each key became`);
             for (const m of report.mappings) out(`  ${mappingLine(m)}`);
         }
+        for (const line of addressLines(config)) out(line);
         out(
             `valid: VO ${config.name}${command.td ? `, TD ${command.td}` : ""}${command.script ? `, script ${command.script}` : ""}`
         );
@@ -126,6 +127,7 @@ async function run(command: Command): Promise<number> {
     for (const m of warnings) err(`node-wot-vo: ${mappingLine(m)}`);
     const vo = await runVo({ config, tdFile: command.td, scriptFile: command.script, log: out });
     out(`VO ${config.name} is running.`);
+    for (const line of addressLines(config)) out(`  ${line}`);
     for (const { title, urls } of vo.thingUrls()) out(`  ${title}: ${urls.join("  ")}`);
     out(`  time series: ${vo.vo.timeSeriesTarget}`);
     out(`  VO state (SQLite): ${config.persistence.sqlite.path}`);
@@ -138,6 +140,27 @@ async function run(command: Command): Promise<number> {
     const s = vo.vo.stats();
     out(`Stopped (${signal}): ${s.recorded} interactions recorded, ${s.written} written, ${s.dropped} dropped.`);
     return 0;
+}
+
+/** Where the VO listens, on which ports, and what its TDs advertise: `validate` and `run` print it. */
+function addressLines(config: RunConfig): string[] {
+    const where =
+        config.bind === "0.0.0.0"
+            ? "0.0.0.0 (every IPv4 interface)"
+            : config.bind === "::"
+              ? ":: (every interface)"
+              : config.bind;
+    const ports = [
+        config.httpPort === undefined ? undefined : `${config.https ? "HTTPS" : "HTTP"} ${config.httpPort}/tcp`,
+        config.coapPort === undefined ? undefined : `CoAP ${config.coapPort}/udp`,
+        config.mdns === true ? "mDNS 5353/udp" : undefined,
+        config.persistence.websocket === undefined ? undefined : `WebSocket ${config.persistence.websocket.port}/tcp`,
+        config.persistence.catalogue === undefined ? undefined : `catalogue ${config.persistence.catalogue.port}/tcp`,
+    ].filter((p) => p !== undefined);
+    return [
+        `listens on ${where}${ports.length === 0 ? "" : `: ${ports.join(", ")}`}`,
+        `advertises ${config.address} (the host of the TDs' forms)`,
+    ];
 }
 
 const INVALID_INPUT = [

@@ -18,8 +18,17 @@ export function migrateDescriptor(report: DescriptorReport, sourceFile: string, 
     d.databaseConfig = { ...d.databaseConfig, persistent: { sqlite: { path: rebase(sqlite, fromDir, toDir) } } };
     const influx = d.databaseConfig.timeseries?.influxdb;
     if (influx?.tokenFile !== undefined) influx.tokenFile = rebase(influx.tokenFile, fromDir, toDir);
+    for (const server of [d.http, d.websocket]) {
+        if (server === undefined || server === false || server.certFile === undefined) continue;
+        server.certFile = rebase(server.certFile, fromDir, toDir);
+        if (server.keyFile !== undefined) server.keyFile = rebase(server.keyFile, fromDir, toDir);
+    }
+    if (d.mqtt !== undefined && d.mqtt !== false && d.mqtt.caFile !== undefined) {
+        d.mqtt.caFile = rebase(d.mqtt.caFile, fromDir, toDir);
+    }
     const ordered: DescriptorDocument = {
         name: d.name,
+        ...(d.bind === undefined ? {} : { bind: d.bind }),
         ...(d.address === undefined ? {} : { address: d.address }),
         http: d.http,
         coap: d.coap,

@@ -83,7 +83,7 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
             ? undefined
             : new HttpServer({
                   port: config.httpPort,
-                  address: config.address,
+                  address: config.bind,
                   security: security as never,
                   serverCert: config.https?.certFile,
                   serverKey: config.https?.keyFile,
@@ -91,7 +91,7 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
     const coap =
         config.coapPort === undefined
             ? undefined
-            : new VoCoapServer({ port: config.coapPort, address: config.address });
+            : new VoCoapServer({ port: config.coapPort, address: config.bind, mdns: config.mdns });
     if (http !== undefined) servient.addServer(http);
     // binding-coap 0.8.16 is typed against its own copy of @node-wot/core
     if (coap !== undefined) servient.addServer(coap as never);

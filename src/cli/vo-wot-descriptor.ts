@@ -42,6 +42,7 @@ const VO_WOT_TOP = [
     "periodicFunction",
 ];
 const OWN_TOP = [
+    "bind",
     "address",
     "http",
     "coap",
@@ -116,6 +117,8 @@ export const VO_WOT_SCHEMA = {
             properties: {
                 bindingModeNB: { type: "array", items: { type: "string" } },
                 hostname: optText,
+                // node-wot-vo's own: where the servers listen (vo-wot listens on every interface)
+                bind: optText,
                 ports: {
                     type: ["object", "null"],
                     additionalProperties: false,
@@ -375,17 +378,7 @@ export function translateVoWot(raw: Obj): VoWotTranslation {
         );
     }
     if (!unset(ports.rtspPort)) noted("bindingNB.ports.rtspPort", ports.rtspPort, "unused: RTSP is not served");
-    if (!unset(nb.hostname)) {
-        document.address = nb.hostname as string;
-        paths.push(["address", "bindingNB.hostname"]);
-        mapped(
-            "bindingNB.hostname",
-            nb.hostname,
-            "address",
-            nb.hostname,
-            " (TDs advertise it and the servers bind to it; vo-wot binds every interface)"
-        );
-    }
+    listenAndAdvertise(nb, document, paths, mapped, noted);
     if (!unset(nb.brokerIP)) {
         if (has("M")) {
             const ip = String(nb.brokerIP);
@@ -401,30 +394,14 @@ export function translateVoWot(raw: Obj): VoWotTranslation {
         );
     }
     if (!unset(nb.mqttCAFile)) {
-        warn(
-            "bindingNB.mqttCAFile",
-            nb.mqttCAFile,
-            "not honoured: an mqtts:// broker must present a certificate Node.js already trusts (NODE_EXTRA_CA_CERTS names more)"
-        );
+        if (document.mqtt !== undefined && document.mqtt !== false) {
+            document.mqtt.caFile = nb.mqttCAFile as string;
+            paths.push(["mqtt.caFile", "bindingNB.mqttCAFile"]);
+            mapped("bindingNB.mqttCAFile", nb.mqttCAFile, "mqtt.caFile", nb.mqttCAFile, " (the broker's CA, mqtts://)");
+        } else noted("bindingNB.mqttCAFile", nb.mqttCAFile, "unused: M is not in bindingModeNB");
     }
     if (!unset(nb.routerURL)) noted("bindingNB.routerURL", nb.routerURL, "unused: Zenoh is not served");
-    const cert = unset(nb.serverCert) ? undefined : (nb.serverCert as string);
-    const key = unset(nb.serverKey) ? undefined : (nb.serverKey as string);
-    if (cert !== undefined || key !== undefined) {
-        if (cert === undefined || key === undefined) {
-            refuse(
-                `bindingNB.${cert === undefined ? "serverKey" : "serverCert"}`,
-                "HTTPS needs both serverCert and serverKey"
-            );
-        } else if (document.http === false || document.http === undefined) {
-            noted("bindingNB.serverCert", cert, "unused: H is not in bindingModeNB");
-        } else {
-            document.http = { ...document.http, certFile: cert, keyFile: key };
-            paths.push(["http.certFile", "bindingNB.serverCert"], ["http.keyFile", "bindingNB.serverKey"]);
-            mapped("bindingNB.serverCert", cert, "http.certFile", cert, " (HTTPS)");
-            mapped("bindingNB.serverKey", key, "http.keyFile", key);
-        }
-    }
+    serverCertificate(nb, document, paths, mapped, noted, refuse);
     if (nb.externalCertificate === true) {
         warn(
             "bindingNB.externalCertificate",
@@ -645,6 +622,73 @@ export function translateVoWot(raw: Obj): VoWotTranslation {
     }
     if (!unset(proxy.videoProperty)) refuse("proxy.videoProperty", "RTSP video is not supported by node-wot-vo");
     return { document, mappings, problems, paths };
+}
+
+/** `serverCert`/`serverKey`: the certificate of every TCP server vo-wot runs, HTTPS and WSS. */
+function serverCertificate(
+    nb: Obj,
+    document: DescriptorDocument,
+    paths: [string, string][],
+    mapped: (from: string, value: unknown, target: string, shown: unknown, note?: string) => void,
+    noted: (from: string, value: unknown, why: string) => void,
+    refuse: (p: string, message: string) => void
+): void {
+    const cert = unset(nb.serverCert) ? undefined : (nb.serverCert as string);
+    const key = unset(nb.serverKey) ? undefined : (nb.serverKey as string);
+    if (cert === undefined && key === undefined) return;
+    if (cert === undefined || key === undefined) {
+        refuse(
+            `bindingNB.${cert === undefined ? "serverKey" : "serverCert"}`,
+            "TLS needs both serverCert and serverKey"
+        );
+        return;
+    }
+    const servers = (["http", "websocket"] as const).filter((k) => document[k] !== undefined && document[k] !== false);
+    if (servers.length === 0) {
+        noted("bindingNB.serverCert", cert, "unused: neither H nor WS is in bindingModeNB");
+        return;
+    }
+    for (const server of servers) {
+        document[server] = { ...(document[server] as object), certFile: cert, keyFile: key };
+        paths.push([`${server}.certFile`, "bindingNB.serverCert"], [`${server}.keyFile`, "bindingNB.serverKey"]);
+        const what = server === "http" ? "HTTPS" : "WSS";
+        mapped("bindingNB.serverCert", cert, `${server}.certFile`, cert, ` (${what})`);
+        mapped("bindingNB.serverKey", key, `${server}.keyFile`, key);
+    }
+}
+
+/** vo-wot's default bind: it listens on every interface (tornado's `listen(port)`). */
+export const VO_WOT_BIND = "0.0.0.0";
+
+/**
+ * `hostname` is what vo-wot's TDs advertise; vo-wot listens on every interface whatever it is.
+ * `bind` (node-wot-vo's own key in bindingNB) sets where the servers listen instead.
+ */
+function listenAndAdvertise(
+    nb: Obj,
+    document: DescriptorDocument,
+    paths: [string, string][],
+    mapped: (from: string, value: unknown, target: string, shown: unknown, note?: string) => void,
+    noted: (from: string, value: unknown, why: string) => void
+): void {
+    paths.push(["bind", "bindingNB.bind"], ["address", "bindingNB.hostname"]);
+    if (unset(nb.bind)) {
+        document.bind = VO_WOT_BIND;
+        mapped("bindingNB.bind", "(absent: vo-wot listens on every interface)", "bind", VO_WOT_BIND);
+    } else {
+        document.bind = nb.bind as string;
+        mapped("bindingNB.bind", nb.bind, "bind", nb.bind);
+    }
+    if (!unset(nb.hostname)) {
+        document.address = nb.hostname as string;
+        mapped("bindingNB.hostname", nb.hostname, "address", nb.hostname, " (what the TDs advertise)");
+    } else {
+        noted(
+            "bindingNB.hostname",
+            "(absent)",
+            "the TDs advertise this host's name (vo-wot: socket.getfqdn()), or the bind address when it is not 0.0.0.0 or ::"
+        );
+    }
 }
 
 /** The vo-wot path a problem at a node-wot-vo path is reported at. */

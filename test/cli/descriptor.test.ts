@@ -40,6 +40,7 @@ describe("VO descriptor (YAML)", function () {
         const dirOf = path.dirname(REFERENCE);
         const expected: RunConfig = {
             name: "environment-vo",
+            bind: "127.0.0.1",
             address: "127.0.0.1",
             httpPort: 8080,
             security: { scheme: "basic", username: "alice", password: "pw-SECRET-too" },
@@ -99,6 +100,7 @@ describe("VO descriptor (YAML)", function () {
         fs.writeFileSync(file, "name: minimal\n");
         expect(loadDescriptor(file, {})).to.deep.equal({
             name: "minimal",
+            bind: "127.0.0.1",
             address: "127.0.0.1",
             httpPort: 8080,
             coapPort: 5683,

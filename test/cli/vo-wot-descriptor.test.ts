@@ -40,6 +40,8 @@ describe("vo-wot descriptors, read as they are", function () {
         expect(r.dialect).to.equal("vo-wot");
         expect(r.config).to.deep.equal({
             name: "vo2",
+            // vo-wot listens on every interface; hostname is what its TDs advertise
+            bind: "0.0.0.0",
             address: "127.0.0.1",
             httpPort: 8080,
             coapPort: 5683,
@@ -47,7 +49,7 @@ describe("vo-wot descriptors, read as they are", function () {
             persistence: {
                 sqlite: { path: path.join(FIXTURES, "vo2.db") },
                 vo: { selfCheckIntervalMs: 30_000, selfCheckTimeoutMs: 2000, keepStatusRows: 10_000 },
-                catalogue: { port: 9090, host: "127.0.0.1" },
+                catalogue: { port: 9090, host: "0.0.0.0" },
             },
             periodic: {},
             descriptorDir: FIXTURES,
@@ -59,6 +61,8 @@ describe("vo-wot descriptors, read as they are", function () {
             "bindingNB.bindingModeNB[0]: H -> http on",
             "bindingNB.bindingModeNB[1]: U -> coap on",
             "bindingNB.securityNB.securityScheme: nosec -> security.scheme nosec",
+            "bindingNB.bind: (absent: vo-wot listens on every interface) -> bind 0.0.0.0",
+            "bindingNB.hostname: 127.0.0.1 -> address 127.0.0.1 (what the TDs advertise)",
             "catalogue: 9090 -> catalogue 9090 (/, /<thing> and /.well-known/wot)",
         ]);
         // every key of the file has its line: the `None` ones as unset, as vo-wot reads them
@@ -101,7 +105,7 @@ describe("vo-wot descriptors, read as they are", function () {
         expect(r.config).to.include({ name: "cvo", httpPort: 8080, coapPort: 5683 });
         expect(r.config.periodic).to.deep.equal({ sample: 2000 });
         expect(r.config.persistence).to.not.have.property("influxdb");
-        expect(r.config.persistence.websocket).to.deep.equal({ port: 8081, address: "127.0.0.1" });
+        expect(r.config.persistence.websocket).to.deep.equal({ port: 8081, address: "0.0.0.0" });
         expect(r.config.consumedVOs).to.deep.equal({
             vo1: {
                 url: "http://127.0.0.1:9090/vo1",
@@ -319,7 +323,12 @@ describe("node-wot-vo validate, migrate and run with vo-wot descriptors", functi
         const again = await cli(["validate", "-t", fixture("cvo.td.json"), "-f", target, fixture("cvo.js")]);
         expect(again).to.deep.equal({
             code: 0,
-            output: `valid: VO cvo, TD ${fixture("cvo.td.json")}, script ${fixture("cvo.js")}\n`,
+            output: [
+                "listens on 0.0.0.0 (every IPv4 interface): HTTP 8080/tcp, CoAP 5683/udp, WebSocket 8081/tcp, catalogue 9090/tcp",
+                "advertises 127.0.0.1 (the host of the TDs' forms)",
+                `valid: VO cvo, TD ${fixture("cvo.td.json")}, script ${fixture("cvo.js")}`,
+                "",
+            ].join("\n"),
         });
         const refusedAgain = await cli(["migrate", target]);
         expect(refusedAgain.code).to.equal(2);
@@ -351,6 +360,7 @@ describe("node-wot-vo validate, migrate and run with vo-wot descriptors", functi
             const doc = parseDocument(fs.readFileSync(fixture(name), "utf8"));
             doc.setIn(["bindingNB", "ports", "httpPort"], http);
             doc.setIn(["bindingNB", "ports", "coapPort"], coap);
+            doc.setIn(["bindingNB", "bind"], "127.0.0.1"); // node-wot-vo's own key: loopback only in tests
             const websocket = await freeTcpPort();
             if (name === "cvo.yaml") doc.setIn(["bindingNB", "ports", "websocketPort"], websocket);
             doc.setIn(["databaseConfig", "persistentDB", "dbFilePath"], "vo.db");

@@ -20,15 +20,21 @@ export class Mosquitto {
 
     private constructor(
         readonly dir: string,
-        readonly port: number
+        readonly port: number,
+        readonly tls: boolean
     ) {}
 
     get url(): string {
-        return `mqtt://127.0.0.1:${this.port}`;
+        return `${this.tls ? "mqtts" : "mqtt"}://127.0.0.1:${this.port}`;
     }
 
-    /** `users`: only these may connect (user name -> password), else anyone; `port`: a given one, else a free one */
-    static async start(options: { users?: Record<string, string>; port?: number } = {}): Promise<Mosquitto> {
+    /**
+     * `users`: only these may connect (user name -> password), else anyone; `port`: a given one, else a free
+     * one; `tls`: its listener speaks TLS with this certificate and key (PEM files), an mqtts:// broker
+     */
+    static async start(
+        options: { users?: Record<string, string>; port?: number; tls?: { cert: string; key: string } } = {}
+    ): Promise<Mosquitto> {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vo-mosquitto-"));
         // run as whoever runs the tests (as root, mosquitto would drop to a user who cannot read the temp files)
         // set_tcp_nodelay: without it each message to a client waits on Nagle and the client's delayed ACK (~40 ms)
@@ -49,8 +55,10 @@ export class Mosquitto {
             }
             conf.push("allow_anonymous false", `password_file ${file}`);
         }
+        // per-listener settings: launch() writes the listener line above them
+        if (options.tls !== undefined) conf.unshift(`certfile ${options.tls.cert}`, `keyfile ${options.tls.key}`);
         fs.writeFileSync(path.join(dir, "mosquitto.conf"), `${conf.join("\n")}\n`);
-        const broker = new Mosquitto(dir, options.port ?? (await freeTcpPort()));
+        const broker = new Mosquitto(dir, options.port ?? (await freeTcpPort()), options.tls !== undefined);
         Mosquitto.running.add(broker);
         try {
             await broker.launch();

@@ -6,6 +6,7 @@ import type { AffordanceKind, Operation, Protocol } from "../../model/interactio
 import { RequestRefusedError } from "../../model/refusal";
 import { currentRequest } from "../../model/request-context";
 import { setCode } from "./coap-answers";
+import { announceOverMdnsOnlyWhenAsked, MdnsOption } from "./binding-coap-mdns";
 import { negotiate, Negotiated } from "./coap-content-negotiation";
 import { CoapRequest, deregister, endAll, ObservationHost, ObserveStream, openObservation } from "./coap-observations";
 import type { NodeCoapServerLike } from "./coap-observer-liveness";
@@ -110,11 +111,14 @@ interface Exchange {
  *  - its node-coap server gives an answer 50 ms to go piggybacked, then sends it separately, which libcoap
  *    before 4.3.5 cannot read block-wise; and it runs a duplicate of a request still being handled
  *    again (`piggyback-window`).
+ *  - starts an mDNS responder on UDP 0.0.0.0:5353 whatever its address; here only with `mdns: true`, on the
+ *    server's interface (`binding-coap-mdns`).
  * The TD, "/" and /.well-known/core are binding-coap's own.
  */
 export class VoCoapServer extends CoapServer {
-    constructor(config?: CoapServerConfig) {
+    constructor(config?: CoapServerConfig & MdnsOption) {
         super(config);
+        announceOverMdnsOnlyWhenAsked(this, config);
         const self = this as unknown as CoapServerInternals;
         const host: ObservationHost = {
             server: this,

@@ -22,6 +22,8 @@ export interface VoMqttServerConfig {
     password?: string;
     /** the VO's own client id at the broker; default one made by mqtt.js */
     clientId?: string;
+    /** mqtts://: the certificates (PEM) the broker's is checked against, instead of Node.js's own list */
+    ca?: string;
     /** how long `start()` waits for the first connection before the VO serves without MQTT; default 3000 */
     connectTimeoutMs?: number;
     /** pause between reconnection attempts while the broker is away; default 1000 */
@@ -87,7 +89,7 @@ function defaultPort(scheme: string): number {
  * - `stop()` unsubscribes a topic it never subscribed ("*") and leaves its listeners on the Things
  */
 export class VoMqttBrokerServer extends MqttBrokerServer {
-    private readonly settings: Required<Omit<VoMqttServerConfig, "username" | "password" | "clientId">> &
+    private readonly settings: Required<Omit<VoMqttServerConfig, "username" | "password" | "clientId" | "ca">> &
         VoMqttServerConfig;
     private readonly brokerUrl: URL;
     private readonly brokerAddress: string;
@@ -129,6 +131,7 @@ export class VoMqttBrokerServer extends MqttBrokerServer {
             username: this.settings.username,
             password: this.settings.password,
             clientId: this.settings.clientId,
+            ca: this.settings.ca,
             connectTimeout: this.settings.connectTimeoutMs,
             reconnectPeriod: this.settings.reconnectPeriodMs,
             resubscribe: false, // every (re)connect subscribes and publishes afresh (announce)

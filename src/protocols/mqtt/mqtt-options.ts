@@ -13,6 +13,8 @@ export interface MqttOptions {
     passwordFile?: string;
     /** the VO's client id at the broker */
     clientId?: string;
+    /** mqtts:// only: a PEM file of the certificates the broker's must chain to (a private CA); default Node.js's */
+    caFile?: string;
     /** how long start waits for the broker before serving the other protocols without it; default 3000 ms */
     connectTimeoutMs?: number;
 }
@@ -71,6 +73,21 @@ export function resolveMqttOptions(o: MqttOptions, env: NodeJS.ProcessEnv = proc
             );
         }
     }
+    let ca: string | undefined;
+    if (o.caFile !== undefined) {
+        if (url.protocol !== "mqtts:") {
+            throw new InvalidMqttOptionsError(
+                `node-wot-vo option mqtt.caFile is for a broker reached over TLS: mqtt.broker is ${url.protocol}//, use mqtts://`
+            );
+        }
+        try {
+            ca = fs.readFileSync(o.caFile, "utf8");
+        } catch (err) {
+            throw new InvalidMqttOptionsError(
+                `node-wot-vo option mqtt.caFile: cannot read ${o.caFile} (${(err as NodeJS.ErrnoException).code ?? "error"})`
+            );
+        }
+    }
     const timeout = o.connectTimeoutMs ?? 3000;
     if (!Number.isInteger(timeout) || timeout <= 0) {
         throw new InvalidMqttOptionsError(
@@ -82,6 +99,7 @@ export function resolveMqttOptions(o: MqttOptions, env: NodeJS.ProcessEnv = proc
         username: fromEnv("usernameEnv"),
         password,
         clientId: o.clientId,
+        ...(ca === undefined ? {} : { ca }),
         connectTimeoutMs: timeout,
     };
 }

@@ -6,6 +6,9 @@ export interface WebSocketOptions {
     port: number;
     /** default every interface */
     address?: string;
+    /** WSS: the server's certificate and its private key (PEM files), both or neither */
+    certFile?: string;
+    keyFile?: string;
 }
 
 export class InvalidWebSocketOptionsError extends Error {
@@ -24,5 +27,11 @@ export function resolveWebSocketOptions(o: WebSocketOptions): VoWebSocketServerC
     if (o.address !== undefined && (typeof o.address !== "string" || o.address === "")) {
         throw new InvalidWebSocketOptionsError("node-wot-vo option websocket.address must be a non-empty string");
     }
-    return { port: o.port, address: o.address };
+    if ((o.certFile === undefined) !== (o.keyFile === undefined)) {
+        throw new InvalidWebSocketOptionsError(
+            "node-wot-vo options websocket.certFile and websocket.keyFile: WSS needs both, or neither for ws://"
+        );
+    }
+    const tls = o.certFile === undefined ? {} : { serverCert: o.certFile, serverKey: o.keyFile };
+    return { port: o.port, address: o.address, ...tls };
 }

@@ -20,6 +20,9 @@ export interface VoWebSocketServerConfig {
     port: number;
     /** the interface to listen on; default every interface */
     address?: string;
+    /** WSS (`wss://` forms): the certificate and private key files (PEM); absent: ws:// */
+    serverCert?: string;
+    serverKey?: string;
 }
 
 /** The parts of binding-websockets' WebSocketServer used here (private in its typings). */
@@ -62,7 +65,13 @@ export class VoWebSocketServer extends WebSocketServer {
     private readonly exposed = new Map<string, { thingId: string; paths: string[] }>();
 
     constructor(config: VoWebSocketServerConfig) {
-        super({ port: config.port, address: config.address });
+        // binding-websockets serves TLS itself when given both files (an https server under the upgrades)
+        super({
+            port: config.port,
+            address: config.address,
+            serverCert: config.serverCert,
+            serverKey: config.serverKey,
+        });
     }
 
     private get internals(): Internals {
