@@ -391,216 +391,237 @@ function durationMs(value: DurationText | undefined): number | undefined {
     return Number(ns / 1_000_000n);
 }
 
-function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEnv): DescriptorProblem[] {
-    const problems: DescriptorProblem[] = [];
-    const problem = (p: string, message: string) => problems.push({ path: p, message });
-    const duration = (value: DurationText | undefined, p: string, min: number) => {
+/** The checks the descriptor's sections share; each adds a problem at its dotted path. */
+class Checks {
+    readonly problems: DescriptorProblem[] = [];
+
+    constructor(
+        private readonly dir: string,
+        private readonly env: NodeJS.ProcessEnv
+    ) {}
+
+    problem(p: string, message: string): void {
+        this.problems.push({ path: p, message });
+    }
+
+    duration(value: DurationText | undefined, p: string, min: number): void {
         let ms: number | undefined;
         try {
             ms = durationMs(value);
         } catch {
-            problem(p, `${JSON.stringify(value)} is not a duration (milliseconds, or e.g. "500ms", "5s", "2m", "1h")`);
+            this.problem(
+                p,
+                `${JSON.stringify(value)} is not a duration (milliseconds, or e.g. "500ms", "5s", "2m", "1h")`
+            );
             return;
         }
         if (ms === undefined) return;
-        if (ms < min) problem(p, min === 1 ? "must be longer than 0" : `must be at least ${min} ms`);
-        if (ms > MAX_DELAY_MS) problem(p, `must be at most ${MAX_DELAY_MS} ms (about 24.8 days)`);
-    };
-    const envVar = (name: unknown, p: string) => {
-        // Names the variable, never its value.
-        if (typeof name === "string" && (env[name] ?? "").trim() === "") {
-            problem(p, `names the environment variable ${name}, which is not set`);
+        if (ms < min) this.problem(p, min === 1 ? "must be longer than 0" : `must be at least ${min} ms`);
+        if (ms > MAX_DELAY_MS) this.problem(p, `must be at most ${MAX_DELAY_MS} ms (about 24.8 days)`);
+    }
+
+    /** Names the variable, never its value. */
+    envVar(name: unknown, p: string): void {
+        if (typeof name === "string" && (this.env[name] ?? "").trim() === "") {
+            this.problem(p, `names the environment variable ${name}, which is not set`);
         }
-    };
-    const url = (text: unknown, p: string, schemes: string[], what: string): URL | undefined => {
+    }
+
+    url(text: unknown, p: string, schemes: string[], what: string): URL | undefined {
         if (typeof text !== "string") return undefined;
         let u: URL;
         try {
             u = new URL(text);
         } catch {
-            problem(p, `is not a URL (expected ${what})`);
+            this.problem(p, `is not a URL (expected ${what})`);
             return undefined;
         }
         if (!schemes.includes(u.protocol) || u.hostname === "") {
-            problem(p, `must be ${what}, got ${u.protocol}//${u.hostname === "" ? " with no host" : ""}`);
+            this.problem(p, `must be ${what}, got ${u.protocol}//${u.hostname === "" ? " with no host" : ""}`);
             return undefined;
         }
         return u;
-    };
-
-    for (const p of addressProblems(doc)) problem(p.path, p.message);
-    if (doc.security?.scheme === "basic") {
-        envVar(doc.security.usernameEnv, "security.usernameEnv");
-        envVar(doc.security.passwordEnv, "security.passwordEnv");
-        if (doc.coap !== false) {
-            // node-wot's CoAP server checks no credentials: the VO would be open over CoAP
-            problem("coap", "must be false when security.scheme is basic (CoAP carries no basic authentication)");
-        }
-        if (doc.websocket !== undefined && doc.websocket !== false) {
-            // the WebSocket server checks no credentials either
-            problem(
-                "websocket",
-                "must be false when security.scheme is basic (the WebSocket server checks no credentials)"
-            );
-        }
     }
-    const readable = (file: string, p: string, check?: (text: string) => string | undefined): void => {
-        const abs = path.resolve(dir, file);
+
+    /** The file at `file` (relative to the descriptor) can be read, and `check` says what is wrong with it, if anything. */
+    readable(file: string, p: string, check?: (text: string) => string | undefined): void {
+        const abs = path.resolve(this.dir, file);
         let text: string;
         try {
             text = fs.readFileSync(abs, "utf8");
         } catch (err) {
-            problem(p, `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
+            this.problem(p, `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
             return;
         }
         const why = check?.(text); // says what is wrong, never what the file holds
-        if (why !== undefined) problem(p, `${abs} ${why}`);
-    };
-    if (doc.mqtt !== undefined && doc.mqtt !== false) {
-        const u = url(doc.mqtt.broker, "mqtt.broker", ["mqtt:", "mqtts:"], "an mqtt:// or mqtts:// URL");
-        if (u !== undefined && (u.username !== "" || u.password !== "")) {
-            problem(
-                "mqtt.broker",
-                "must not carry credentials (name them with usernameEnv and passwordEnv or passwordFile)"
-            );
-        }
-        if (doc.mqtt.usernameEnv !== undefined) envVar(doc.mqtt.usernameEnv, "mqtt.usernameEnv");
-        if (doc.mqtt.passwordEnv !== undefined && doc.mqtt.passwordFile !== undefined) {
-            problem("mqtt", "give either passwordEnv or passwordFile, not both");
-        } else if (doc.mqtt.passwordEnv !== undefined) envVar(doc.mqtt.passwordEnv, "mqtt.passwordEnv");
-        else if (doc.mqtt.passwordFile !== undefined) readable(doc.mqtt.passwordFile, "mqtt.passwordFile");
+        if (why !== undefined) this.problem(p, `${abs} ${why}`);
     }
-    if (doc.security?.scheme === "bearer") {
-        const s = doc.security;
-        const sources = (["tokensEnv", "tokensFile", "jwtPublicKeyFile"] as const).filter((k) => s[k] !== undefined);
-        if (sources.length !== 1) {
-            problem(
-                "security",
-                sources.length === 0
-                    ? "bearer needs what it accepts: tokensEnv, tokensFile or jwtPublicKeyFile"
-                    : `give one of tokensEnv, tokensFile and jwtPublicKeyFile, not ${sources.join(" and ")}`
-            );
-        } else if (s.tokensEnv !== undefined) {
-            envVar(s.tokensEnv, "security.tokensEnv");
-        } else if (s.tokensFile !== undefined) {
-            readable(s.tokensFile, "security.tokensFile", (t) =>
-                tokensOf(t).length === 0 ? "holds no token" : undefined
-            );
-        } else if (s.jwtPublicKeyFile !== undefined) {
-            readable(s.jwtPublicKeyFile, "security.jwtPublicKeyFile", (t) => {
-                try {
-                    crypto.createPublicKey(t);
-                    return undefined;
-                } catch {
-                    return "is not a PEM public key";
-                }
-            });
-        }
-        if (doc.coap !== false) {
-            problem("coap", "must be false when security.scheme is bearer (CoAP carries no bearer token)");
-        }
+}
+
+function basicSecurityChecks(doc: DescriptorDocument, c: Checks): void {
+    if (doc.security?.scheme !== "basic") return;
+    c.envVar(doc.security.usernameEnv, "security.usernameEnv");
+    c.envVar(doc.security.passwordEnv, "security.passwordEnv");
+    if (doc.coap !== false) {
+        // node-wot's CoAP server checks no credentials: the VO would be open over CoAP
+        c.problem("coap", "must be false when security.scheme is basic (CoAP carries no basic authentication)");
     }
-    const certificate = (t: string) => {
-        try {
-            new crypto.X509Certificate(t);
-            return undefined;
-        } catch {
-            return "is not a PEM certificate";
-        }
-    };
-    const privateKey = (t: string) => {
-        try {
-            crypto.createPrivateKey(t);
-            return undefined;
-        } catch {
-            return "is not a PEM private key";
-        }
-    };
+    if (doc.websocket !== undefined && doc.websocket !== false) {
+        // the WebSocket server checks no credentials either
+        c.problem(
+            "websocket",
+            "must be false when security.scheme is basic (the WebSocket server checks no credentials)"
+        );
+    }
+}
+
+function mqttChecks(doc: DescriptorDocument, c: Checks): void {
+    if (doc.mqtt === undefined || doc.mqtt === false) return;
+    const u = c.url(doc.mqtt.broker, "mqtt.broker", ["mqtt:", "mqtts:"], "an mqtt:// or mqtts:// URL");
+    if (u !== undefined && (u.username !== "" || u.password !== "")) {
+        c.problem(
+            "mqtt.broker",
+            "must not carry credentials (name them with usernameEnv and passwordEnv or passwordFile)"
+        );
+    }
+    if (doc.mqtt.usernameEnv !== undefined) c.envVar(doc.mqtt.usernameEnv, "mqtt.usernameEnv");
+    if (doc.mqtt.passwordEnv !== undefined && doc.mqtt.passwordFile !== undefined) {
+        c.problem("mqtt", "give either passwordEnv or passwordFile, not both");
+    } else if (doc.mqtt.passwordEnv !== undefined) c.envVar(doc.mqtt.passwordEnv, "mqtt.passwordEnv");
+    else if (doc.mqtt.passwordFile !== undefined) c.readable(doc.mqtt.passwordFile, "mqtt.passwordFile");
+}
+
+const publicKey = (t: string) => pemProblem(() => crypto.createPublicKey(t), "is not a PEM public key");
+const certificate = (t: string) => pemProblem(() => new crypto.X509Certificate(t), "is not a PEM certificate");
+const privateKey = (t: string) => pemProblem(() => crypto.createPrivateKey(t), "is not a PEM private key");
+
+function pemProblem(parse: () => unknown, problem: string): string | undefined {
+    try {
+        parse();
+        return undefined;
+    } catch {
+        return problem;
+    }
+}
+
+function bearerSecurityChecks(doc: DescriptorDocument, c: Checks): void {
+    if (doc.security?.scheme !== "bearer") return;
+    const s = doc.security;
+    const sources = (["tokensEnv", "tokensFile", "jwtPublicKeyFile"] as const).filter((k) => s[k] !== undefined);
+    if (sources.length !== 1) {
+        c.problem(
+            "security",
+            sources.length === 0
+                ? "bearer needs what it accepts: tokensEnv, tokensFile or jwtPublicKeyFile"
+                : `give one of tokensEnv, tokensFile and jwtPublicKeyFile, not ${sources.join(" and ")}`
+        );
+    } else if (s.tokensEnv !== undefined) {
+        c.envVar(s.tokensEnv, "security.tokensEnv");
+    } else if (s.tokensFile !== undefined) {
+        c.readable(s.tokensFile, "security.tokensFile", (t) =>
+            tokensOf(t).length === 0 ? "holds no token" : undefined
+        );
+    } else if (s.jwtPublicKeyFile !== undefined) {
+        c.readable(s.jwtPublicKeyFile, "security.jwtPublicKeyFile", publicKey);
+    }
+    if (doc.coap !== false) {
+        c.problem("coap", "must be false when security.scheme is bearer (CoAP carries no bearer token)");
+    }
+}
+
+function certificateChecks(doc: DescriptorDocument, c: Checks): void {
     for (const server of ["http", "websocket"] as const) {
         const s = doc[server];
         if (s === undefined || s === false || s.certFile === undefined || s.keyFile === undefined) continue;
-        readable(s.certFile, `${server}.certFile`, certificate);
-        readable(s.keyFile, `${server}.keyFile`, privateKey);
+        c.readable(s.certFile, `${server}.certFile`, certificate);
+        c.readable(s.keyFile, `${server}.keyFile`, privateKey);
     }
     if (doc.mqtt !== undefined && doc.mqtt !== false && doc.mqtt.caFile !== undefined) {
         if (!doc.mqtt.broker.startsWith("mqtts://")) {
-            problem("mqtt.caFile", "is for a broker reached over TLS: mqtt.broker must be mqtts://");
-        } else readable(doc.mqtt.caFile, "mqtt.caFile", certificate);
+            c.problem("mqtt.caFile", "is for a broker reached over TLS: mqtt.broker must be mqtts://");
+        } else c.readable(doc.mqtt.caFile, "mqtt.caFile", certificate);
     }
-    for (const p of tlsProblems(doc)) problem(p.path, p.message);
+    for (const p of tlsProblems(doc)) c.problem(p.path, p.message);
+}
 
+function influxChecks(doc: DescriptorDocument, c: Checks): void {
     const influx = doc.databaseConfig?.timeseries?.influxdb;
     const ip = "databaseConfig.timeseries.influxdb";
-    if (influx !== null && typeof influx === "object" && influx.enabled === true) {
-        const u = url(influx.url, `${ip}.url`, ["http:", "https:"], "an http:// or https:// URL");
-        if (u !== undefined && (u.username !== "" || u.password !== "")) {
-            problem(`${ip}.url`, "must not carry credentials (the token comes from tokenEnv or tokenFile)");
-        }
-        if (influx.tokenEnv === undefined && influx.tokenFile === undefined) {
-            problem(ip, "needs the token's source: tokenEnv (an environment variable) or tokenFile");
-        } else if (influx.tokenEnv !== undefined && influx.tokenFile !== undefined) {
-            problem(ip, "give either tokenEnv or tokenFile, not both");
-        } else if (influx.tokenEnv !== undefined) {
-            envVar(influx.tokenEnv, `${ip}.tokenEnv`);
-        } else if (typeof influx.tokenFile === "string") {
-            readable(influx.tokenFile, `${ip}.tokenFile`, (t) => (t.trim() === "" ? "is empty" : undefined));
-        }
-        if (typeof influx.retention === "string" && /^[0-9]+[smhdw]$/.test(influx.retention)) {
-            if (durationMs(influx.retention)! < 3_600_000)
-                problem(`${ip}.retention`, "must be at least 1h (an InfluxDB limit)");
-        }
-        duration(influx.timeout, `${ip}.timeout`, 1);
+    if (influx === null || typeof influx !== "object" || influx.enabled !== true) return;
+    const u = c.url(influx.url, `${ip}.url`, ["http:", "https:"], "an http:// or https:// URL");
+    if (u !== undefined && (u.username !== "" || u.password !== "")) {
+        c.problem(`${ip}.url`, "must not carry credentials (the token comes from tokenEnv or tokenFile)");
     }
+    if (influx.tokenEnv === undefined && influx.tokenFile === undefined) {
+        c.problem(ip, "needs the token's source: tokenEnv (an environment variable) or tokenFile");
+    } else if (influx.tokenEnv !== undefined && influx.tokenFile !== undefined) {
+        c.problem(ip, "give either tokenEnv or tokenFile, not both");
+    } else if (influx.tokenEnv !== undefined) {
+        c.envVar(influx.tokenEnv, `${ip}.tokenEnv`);
+    } else if (typeof influx.tokenFile === "string") {
+        c.readable(influx.tokenFile, `${ip}.tokenFile`, (t) => (t.trim() === "" ? "is empty" : undefined));
+    }
+    if (typeof influx.retention === "string" && /^[0-9]+[smhdw]$/.test(influx.retention)) {
+        if (durationMs(influx.retention)! < 3_600_000)
+            c.problem(`${ip}.retention`, "must be at least 1h (an InfluxDB limit)");
+    }
+    c.duration(influx.timeout, `${ip}.timeout`, 1);
+}
 
+function consumedVoChecks(doc: DescriptorDocument, c: Checks): void {
     const servedBy = new Map<string, string>();
-    for (const [name, c] of Object.entries(doc.consumedVOs ?? {})) {
+    for (const [name, vo] of Object.entries(doc.consumedVOs ?? {})) {
         const at = `consumedVOs.${name}`;
-        url(c.url, `${at}.url`, ["http:", "https:", "coap:", "coaps:"], "an http(s):// or coap(s):// URL of its TD");
-        duration(c.timeout, `${at}.timeout`, 1);
+        c.url(vo.url, `${at}.url`, ["http:", "https:", "coap:", "coaps:"], "an http(s):// or coap(s):// URL of its TD");
+        c.duration(vo.timeout, `${at}.timeout`, 1);
         for (const kind of ["properties", "actions", "events"] as const) {
-            for (const a of c.serves?.[kind] ?? []) {
+            for (const a of vo.serves?.[kind] ?? []) {
                 const other = servedBy.get(`${kind}.${a}`);
-                if (other !== undefined) problem(`${at}.serves.${kind}`, `${a} is served by ${other} already`);
+                if (other !== undefined) c.problem(`${at}.serves.${kind}`, `${a} is served by ${other} already`);
                 servedBy.set(`${kind}.${a}`, name);
             }
         }
     }
+}
 
+function timingChecks(doc: DescriptorDocument, c: Checks): void {
     for (const [fn, interval] of Object.entries(doc.periodicFunctions ?? {})) {
-        duration(interval, `periodicFunctions.${fn}`, 1);
+        c.duration(interval, `periodicFunctions.${fn}`, 1);
     }
-    duration(doc.selfCheck?.interval, "selfCheck.interval", 0);
-    duration(doc.selfCheck?.timeout, "selfCheck.timeout", 1);
-    duration(doc.protocols?.observerTimeout, "protocols.observerTimeout", 1);
+    c.duration(doc.selfCheck?.interval, "selfCheck.interval", 0);
+    c.duration(doc.selfCheck?.timeout, "selfCheck.timeout", 1);
+    c.duration(doc.protocols?.observerTimeout, "protocols.observerTimeout", 1);
     if (doc.dashboard !== null && typeof doc.dashboard === "object" && typeof doc.dashboard.path === "string") {
         try {
             resolveDashboardOptions(doc.dashboard);
         } catch (err) {
-            problem("dashboard.path", (err as Error).message.replace(/^node-wot-vo option dashboard\.path /, ""));
+            c.problem("dashboard.path", (err as Error).message.replace(/^node-wot-vo option dashboard\.path /, ""));
         }
     }
+}
 
+function deviceChecks(doc: DescriptorDocument, c: Checks): void {
     if (typeof doc.device?.url === "string") {
         try {
             probeFor(doc.device.url);
         } catch (err) {
-            problem("device.url", (err as Error).message);
+            c.problem("device.url", (err as Error).message);
         }
     }
     if (typeof doc.device?.ip === "string" && net.isIP(doc.device.ip) === 0) {
-        problem("device.ip", "must be an IP address");
+        c.problem("device.ip", "must be an IP address");
     }
     const l = doc.liveness;
     if (l !== null && typeof l === "object") {
         if (doc.device === undefined && doc.proxy === undefined) {
-            problem("liveness", "there is no device to probe: set device.url or proxy.td");
+            c.problem("liveness", "there is no device to probe: set device.url or proxy.td");
         }
-        duration(l.interval, "liveness.interval", 1);
-        duration(l.timeout, "liveness.timeout", 1);
+        c.duration(l.interval, "liveness.interval", 1);
+        c.duration(l.timeout, "liveness.timeout", 1);
         const suspect = l.suspectAfter ?? DEFAULT_DEVICE_MONITOR.suspectAfter;
         const lost = l.lostAfter ?? DEFAULT_DEVICE_MONITOR.lostAfter;
         if (typeof suspect === "number" && typeof lost === "number" && lost < suspect) {
-            problem("liveness.lostAfter", `must be >= suspectAfter (${suspect})`);
+            c.problem("liveness.lostAfter", `must be >= suspectAfter (${suspect})`);
         }
     }
     if (Array.isArray(doc.redirects)) {
@@ -608,20 +629,34 @@ function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.Proc
             try {
                 normalizeRedirectTarget(t, "target");
             } catch (err) {
-                problem(`redirects[${i}]`, (err as Error).message);
+                c.problem(`redirects[${i}]`, (err as Error).message);
             }
         });
     }
     if (doc.proxy !== null && typeof doc.proxy === "object") {
-        url(
-            doc.proxy.td,
-            "proxy.td",
-            ["coap:", "http:", "https:"],
-            "a coap://, http:// or https:// URL of the device's TD"
-        );
-        duration(doc.proxy.timeout, "proxy.timeout", 1);
+        const what = "a coap://, http:// or https:// URL of the device's TD";
+        c.url(doc.proxy.td, "proxy.td", ["coap:", "http:", "https:"], what);
+        c.duration(doc.proxy.timeout, "proxy.timeout", 1);
     }
-    return problems;
+}
+
+/** What the JSON Schema cannot say of a descriptor: files, variables, URLs, durations, combinations. */
+function semanticProblems(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEnv): DescriptorProblem[] {
+    const c = new Checks(dir, env);
+    for (const p of addressProblems(doc)) c.problem(p.path, p.message);
+    for (const section of [
+        basicSecurityChecks,
+        mqttChecks,
+        bearerSecurityChecks,
+        certificateChecks,
+        influxChecks,
+        consumedVoChecks,
+        timingChecks,
+        deviceChecks,
+    ]) {
+        section(doc, c);
+    }
+    return c.problems;
 }
 
 // ---- TLS on every TCP server, or none ----
@@ -731,57 +766,51 @@ function defined<T extends object>(o: T): T {
     return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEnv): RunConfig {
-    const ms = (v: DurationText | undefined, fallback: number): number => durationMs(v) ?? fallback;
-    const port = (server: DescriptorDocument["http"], fallback: number) =>
-        server === false ? undefined : (server?.port ?? fallback);
+const ms = (v: DurationText | undefined, fallback: number): number => durationMs(v) ?? fallback;
+/** A duration in milliseconds, or undefined when the descriptor leaves it to the library's default. */
+const msIfSet = (v: DurationText | undefined): number | undefined => (v === undefined ? undefined : ms(v, 0));
+const resolved = (dir: string, file: string | undefined) => (file === undefined ? undefined : path.resolve(dir, file));
 
+function securityOf(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEnv): RunConfig["security"] {
     const sec = doc.security;
-    const security: RunConfig["security"] =
-        sec?.scheme === "basic"
-            ? { scheme: "basic", username: env[sec.usernameEnv!]!, password: env[sec.passwordEnv!]! }
-            : sec?.scheme === "bearer"
-              ? defined({
-                    scheme: "bearer" as const,
-                    tokens:
-                        sec.tokensEnv !== undefined
-                            ? tokensOf(env[sec.tokensEnv]!)
-                            : sec.tokensFile !== undefined
-                              ? tokensOf(fs.readFileSync(path.resolve(dir, sec.tokensFile), "utf8"))
-                              : undefined,
-                    jwtPublicKey:
-                        sec.jwtPublicKeyFile === undefined
-                            ? undefined
-                            : fs.readFileSync(path.resolve(dir, sec.jwtPublicKeyFile), "utf8"),
-                })
-              : { scheme: "nosec" };
-    const web = doc.http === false ? undefined : doc.http;
-    const https =
-        web?.certFile === undefined || web.keyFile === undefined
-            ? undefined
-            : { certFile: path.resolve(dir, web.certFile), keyFile: path.resolve(dir, web.keyFile) };
+    if (sec?.scheme === "basic")
+        return { scheme: "basic", username: env[sec.usernameEnv!]!, password: env[sec.passwordEnv!]! };
+    if (sec?.scheme !== "bearer") return { scheme: "nosec" };
+    const read = (file: string) => fs.readFileSync(path.resolve(dir, file), "utf8");
+    return defined({
+        scheme: "bearer" as const,
+        tokens:
+            sec.tokensEnv !== undefined
+                ? tokensOf(env[sec.tokensEnv]!)
+                : sec.tokensFile !== undefined
+                  ? tokensOf(read(sec.tokensFile))
+                  : undefined,
+        jwtPublicKey: sec.jwtPublicKeyFile === undefined ? undefined : read(sec.jwtPublicKeyFile),
+    });
+}
 
+function influxOf(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEnv): InfluxDbOptions | undefined {
     const influx = doc.databaseConfig?.timeseries?.influxdb;
-    let influxdb: InfluxDbOptions | undefined;
-    if (influx?.enabled === true) {
-        influxdb = defined({
-            url: influx.url,
-            // explicit, so the descriptor alone decides (the library would fall back to $INFLUX_ORG)
-            org: influx.org ?? "wot",
-            token: influx.tokenEnv === undefined ? undefined : env[influx.tokenEnv]!.trim(),
-            tokenFile: influx.tokenFile === undefined ? undefined : path.resolve(dir, influx.tokenFile),
-            buckets: influx.buckets,
-            retention: influx.retention,
-            timeoutMs: influx.timeout === undefined ? undefined : ms(influx.timeout, 0),
-            maxSpoolBytes: influx.maxSpoolBytes,
-        });
-    }
+    if (influx?.enabled !== true) return undefined;
+    return defined({
+        url: influx.url,
+        // explicit, so the descriptor alone decides (the library would fall back to $INFLUX_ORG)
+        org: influx.org ?? "wot",
+        token: influx.tokenEnv === undefined ? undefined : env[influx.tokenEnv]!.trim(),
+        tokenFile: resolved(dir, influx.tokenFile),
+        buckets: influx.buckets,
+        retention: influx.retention,
+        timeoutMs: msIfSet(influx.timeout),
+        maxSpoolBytes: influx.maxSpoolBytes,
+    });
+}
 
+function voStateOf(doc: DescriptorDocument): VoStateOptions {
     const defaults = resolveVoStateOptions({});
     const deviceUrl = doc.device?.url ?? doc.proxy?.td;
     const l = doc.liveness ?? {};
     const d = DEFAULT_DEVICE_MONITOR;
-    const vo: VoStateOptions = defined({
+    return defined({
         selfCheckIntervalMs: ms(doc.selfCheck?.interval, defaults.selfCheckIntervalMs),
         selfCheckTimeoutMs: ms(doc.selfCheck?.timeout, defaults.selfCheckTimeoutMs),
         keepStatusRows: doc.selfCheck?.keepRows ?? defaults.keepStatusRows,
@@ -800,22 +829,66 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
         deviceIp: doc.device?.ip,
         redirects: doc.redirects?.map((t) => normalizeRedirectTarget(t)),
     });
+}
 
+function proxyOf(doc: DescriptorDocument): DeviceProxyOptions | undefined {
     const p = doc.proxy;
-    const proxy: DeviceProxyOptions | undefined =
-        p === undefined
-            ? undefined
-            : defined({
-                  td: p.td,
-                  id: p.id,
-                  title: p.title,
-                  timeoutMs: p.timeout === undefined ? undefined : ms(p.timeout, 0),
-                  whenLost: p.whenLost,
-                  properties: p.properties,
-                  actions: p.actions,
-                  events: p.events,
-              });
+    if (p === undefined) return undefined;
+    const { td, id, title, whenLost, properties, actions, events } = p;
+    return defined({ td, id, title, timeoutMs: msIfSet(p.timeout), whenLost, properties, actions, events });
+}
 
+function mqttOf(doc: DescriptorDocument, dir: string) {
+    const m = doc.mqtt;
+    if (m === undefined || m === false) return undefined;
+    return defined({
+        broker: m.broker,
+        usernameEnv: m.usernameEnv,
+        passwordEnv: m.passwordEnv,
+        passwordFile: resolved(dir, m.passwordFile),
+        clientId: m.clientId,
+        caFile: resolved(dir, m.caFile),
+        connectTimeoutMs: msIfSet(m.connectTimeout),
+    });
+}
+
+function websocketOf(doc: DescriptorDocument, dir: string, bind: string, https: RunConfig["https"]) {
+    const w = doc.websocket;
+    if (w === undefined || w === false) return undefined;
+    return defined({
+        port: w.port ?? DEFAULT_WEBSOCKET_PORT,
+        address: bind,
+        // the VO's certificate serves every TCP server: WSS with HTTPS
+        ...(w.certFile === undefined || w.keyFile === undefined
+            ? https
+            : { certFile: path.resolve(dir, w.certFile), keyFile: path.resolve(dir, w.keyFile) }),
+    });
+}
+
+function consumedVosOf(doc: DescriptorDocument): RunConfig["consumedVOs"] {
+    if (doc.consumedVOs === undefined) return undefined;
+    return Object.fromEntries(
+        Object.entries(doc.consumedVOs).map(([name, c]) => [
+            name,
+            defined({
+                url: c.url,
+                events: c.events,
+                propertyChanges: c.propertyChanges,
+                serves: c.serves,
+                timeoutMs: msIfSet(c.timeout),
+            }),
+        ])
+    );
+}
+
+function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEnv): RunConfig {
+    const port = (server: DescriptorDocument["http"], fallback: number) =>
+        server === false ? undefined : (server?.port ?? fallback);
+    const web = doc.http === false ? undefined : doc.http;
+    const https =
+        web?.certFile === undefined || web.keyFile === undefined
+            ? undefined
+            : { certFile: path.resolve(dir, web.certFile), keyFile: path.resolve(dir, web.keyFile) };
     const sqlitePath = doc.databaseConfig?.persistent?.sqlite?.path ?? path.join("data", `${doc.name}.sqlite`);
     const bind = doc.bind ?? DEFAULT_BIND;
     return defined({
@@ -825,7 +898,7 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
         httpPort: port(doc.http, DEFAULT_HTTP_PORT),
         coapPort: port(doc.coap, DEFAULT_COAP_PORT),
         mdns: doc.coap === false || doc.coap?.mdns !== true ? undefined : true,
-        security,
+        security: securityOf(doc, dir, env),
         https,
         persistence: defined({
             sqlite: defined({
@@ -833,69 +906,24 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
                 synchronous: doc.databaseConfig?.persistent?.sqlite?.synchronous,
             }),
             recording: doc.recording === undefined ? undefined : defined({ ...doc.recording }),
-            influxdb,
-            vo,
+            influxdb: influxOf(doc, dir, env),
+            vo: voStateOf(doc),
             catalogue: typeof doc.catalogue === "number" ? { port: doc.catalogue, host: bind } : undefined,
             protocols:
                 doc.protocols === undefined
                     ? undefined
                     : defined({
                           maxBodyBytes: doc.protocols.maxBodyBytes,
-                          observerTimeoutMs:
-                              doc.protocols.observerTimeout === undefined
-                                  ? undefined
-                                  : ms(doc.protocols.observerTimeout, 0),
+                          observerTimeoutMs: msIfSet(doc.protocols.observerTimeout),
                       }),
-            mqtt:
-                doc.mqtt === undefined || doc.mqtt === false
-                    ? undefined
-                    : defined({
-                          broker: doc.mqtt.broker,
-                          usernameEnv: doc.mqtt.usernameEnv,
-                          passwordEnv: doc.mqtt.passwordEnv,
-                          passwordFile:
-                              doc.mqtt.passwordFile === undefined
-                                  ? undefined
-                                  : path.resolve(dir, doc.mqtt.passwordFile),
-                          clientId: doc.mqtt.clientId,
-                          caFile: doc.mqtt.caFile === undefined ? undefined : path.resolve(dir, doc.mqtt.caFile),
-                          connectTimeoutMs:
-                              doc.mqtt.connectTimeout === undefined ? undefined : ms(doc.mqtt.connectTimeout, 0),
-                      }),
-            websocket:
-                doc.websocket === undefined || doc.websocket === false
-                    ? undefined
-                    : defined({
-                          port: doc.websocket.port ?? DEFAULT_WEBSOCKET_PORT,
-                          address: bind,
-                          // the VO's certificate serves every TCP server: WSS with HTTPS
-                          ...(doc.websocket.certFile === undefined || doc.websocket.keyFile === undefined
-                              ? https
-                              : {
-                                    certFile: path.resolve(dir, doc.websocket.certFile),
-                                    keyFile: path.resolve(dir, doc.websocket.keyFile),
-                                }),
-                      }),
+            mqtt: mqttOf(doc, dir),
+            websocket: websocketOf(doc, dir, bind, https),
             dashboard: doc.dashboard === false ? false : doc.dashboard === undefined ? undefined : { ...doc.dashboard },
         }),
         periodic: Object.fromEntries(Object.entries(doc.periodicFunctions ?? {}).map(([k, v]) => [k, ms(v, 0)])),
-        proxy,
+        proxy: proxyOf(doc),
         push: doc.push === undefined ? undefined : defined({ ...doc.push }),
-        consumedVOs:
-            doc.consumedVOs === undefined
-                ? undefined
-                : Object.fromEntries(
-                      Object.entries(doc.consumedVOs).map(([name, c]) => [
-                          name,
-                          defined({
-                              url: c.url,
-                              events: c.events,
-                              propertyChanges: c.propertyChanges,
-                              serves: c.serves,
-                              timeoutMs: c.timeout === undefined ? undefined : ms(c.timeout, 0),
-                          }),
-                      ])
-                  ),
+        consumedVOs: consumedVosOf(doc),
         descriptorDir: dir,
     });
 }

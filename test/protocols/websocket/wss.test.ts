@@ -9,7 +9,7 @@ import { selfSignedCertificate } from "../../helpers/certificate";
 import { freeTcpPort } from "../../helpers/free-port";
 import { Mosquitto } from "../../helpers/mosquitto";
 import { CLI, NodeProcess } from "../../helpers/node-process";
-import { tempDir } from "../../helpers/vo-fixture";
+import { tempDir, waitFor } from "../../helpers/vo-fixture";
 
 /** One request over a WebSocket that must come over TLS with `ca` trusted; the answer's JSON. */
 async function wssRequest(url: string, ca: string, message: object): Promise<Record<string, unknown>> {
@@ -81,14 +81,23 @@ describe("TLS on every TCP server: WSS with the VO's certificate, MQTT over TLS,
         const vo = new NodeProcess([CLI, "run", "--config", file]);
         processes.push(vo);
         await vo.waitForOutput(`VoStatus: wss://127.0.0.1:${ws}/vostatus  https://127.0.0.1:${http}/vostatus`);
-        const answer = await wssRequest(`wss://127.0.0.1:${ws}/vostatus/properties/status`, ca, {
-            op: "readproperty",
-            id: 1,
-        });
+        type Status = { status: string; checks: Record<string, { ok: boolean }> };
+        let answer: { id?: number; op?: string; value?: unknown } = {};
+        // the self-check's handshake reached the WSS server (its certificate is no part of being up); its first
+        // run may still be under way when the VO says it is running
+        await waitFor(
+            async () => {
+                answer = await wssRequest(`wss://127.0.0.1:${ws}/vostatus/properties/status`, ca, {
+                    op: "readproperty",
+                    id: 1,
+                });
+                return (answer.value as Status | undefined)?.checks?.wss !== undefined;
+            },
+            10_000,
+            "the self-check of the WSS server"
+        );
         expect(answer).to.include({ id: 1, op: "readproperty" });
-        // the self-check's handshake reached the WSS server (its certificate is no part of being up)
-        const status = answer.value as { status: string; checks: Record<string, { ok: boolean }> };
-        expect(status.checks.wss).to.include({ ok: true });
+        expect((answer.value as Status).checks.wss).to.include({ ok: true });
         // nothing in cleartext on that port: a ws:// handshake gets no WebSocket
         const plain = new WebSocket(`ws://127.0.0.1:${ws}/vostatus/properties/status`, { handshakeTimeout: 3000 });
         const failed = await new Promise<boolean>((resolve) => {
