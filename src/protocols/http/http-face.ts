@@ -16,6 +16,7 @@ import {
 } from "./http-body-limit";
 import { acceptIsDefault, negotiate, notAcceptableText, steer } from "./http-content-negotiation";
 import { describeHistoryOnExpose } from "../history-description";
+import { hasEmptyBody, needingValue, refuseEmptyBody } from "./http-empty-body";
 import { isDashboardPath, serveDashboard } from "./http-dashboard";
 import { answerMethodNotAllowed } from "./http-method-not-allowed";
 import { isHistoryPath, serveHistory } from "./http-history";
@@ -138,6 +139,10 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
         if (method === "PUT" && target?.route === "property" && target.thing.properties[target.name!]?.readOnly) {
             const readOnly = target as typeof target & { name: string };
             return settled(res, refuseReadOnlyWrite(s, hooks, request, readOnly, req, res));
+        }
+        if ((method === "PUT" || method === "POST") && hasEmptyBody(req)) {
+            const empty = needingValue(s, req);
+            if (empty !== undefined) return settled(res, refuseEmptyBody(s, hooks, request, empty, req, res));
         }
         if (method === "POST" && !acceptIsDefault(req)) return settled(res, negotiated(self, req, res, request));
         return original.call(self, req, res);

@@ -100,7 +100,7 @@ export async function serveThingProperties(
         }
         if (problem === undefined) continue;
         problems.push(problem);
-        recordRefused(hooks, request, target, op, refusal(problem), value, name);
+        recordRefused(hooks, request, target, op, refusal(problem), value, { name });
     }
     if (op === "writeallproperties") {
         const sent = new Set(entries.map(([name]) => name));
