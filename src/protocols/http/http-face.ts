@@ -19,6 +19,7 @@ import { describeHistoryOnExpose } from "../history-description";
 import { hasEmptyBody, needingValue, refuseEmptyBody } from "./http-empty-body";
 import { isDashboardPath, serveDashboard } from "./http-dashboard";
 import { answerMethodNotAllowed } from "./http-method-not-allowed";
+import { notObservable, refuseNotObservable } from "./http-not-observable";
 import { isHistoryPath, serveHistory } from "./http-history";
 import { fixBearerCheck } from "./http-bearer";
 import { httpProbe } from "./http-probe";
@@ -166,6 +167,10 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
         }
         if (hooks.history !== undefined && isHistoryPath(req.url))
             return settled(res, serveHistory(s, hooks, req, res));
+        const unobservable = notObservable(s, req.url);
+        if (unobservable !== undefined) {
+            return settled(res, refuseNotObservable(s, hooks, request, unobservable, req, res));
+        }
         if (method === "GET") {
             if (req.url === "/") return answerThingList(s, res);
             if (acceptIsDefault(req)) return original.call(self, req, res);
