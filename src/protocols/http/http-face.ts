@@ -18,10 +18,11 @@ import { acceptIsDefault, negotiate, notAcceptableText, steer } from "./http-con
 import { describeHistoryOnExpose } from "../history-description";
 import { hasEmptyBody, needingValue, refuseEmptyBody } from "./http-empty-body";
 import { isDashboardPath, serveDashboard } from "./http-dashboard";
-import { answerMethodNotAllowed } from "./http-method-not-allowed";
+import { answerMethodNotAllowed, answerOptions, refuseHead } from "./http-method-not-allowed";
 import { notObservable, refuseNotObservable } from "./http-not-observable";
 import { isHistoryPath, serveHistory } from "./http-history";
 import { fixBearerCheck } from "./http-bearer";
+import { answerLongPollHead, longPollTarget } from "./http-long-poll-head";
 import { httpProbe } from "./http-probe";
 import { refuseReadOnlyWrite } from "./http-read-only-write";
 import { stopClosesConnections } from "./http-server-stop";
@@ -176,7 +177,13 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
             if (acceptIsDefault(req)) return original.call(self, req, res);
             return settled(res, negotiated(self, req, res, request));
         }
-        if (method === "HEAD") return req.url === "/" ? answerThingList(s, res) : original.call(self, req, res);
+        if (method === "HEAD") {
+            if (req.url === "/") return answerThingList(s, res);
+            const poll = longPollTarget(s, req.url);
+            if (poll !== undefined) return settled(res, answerLongPollHead(s, poll, req, res));
+            return refuseHead(s, req, res) ? undefined : original.call(self, req, res);
+        }
+        if (method === "OPTIONS" && answerOptions(s, req, res)) return;
         const max = hooks.limits.maxBodyBytes;
         if (declaresTooLarge(req, max)) return refuseTooLarge(req, res, request);
         if (isChunked(req)) {
