@@ -14,6 +14,7 @@ import {
     isChunked,
     refuseLargeBeforeContinue,
 } from "./http-body-limit";
+import { corsOnEveryAnswer } from "./http-cors";
 import { acceptIsDefault, negotiate, notAcceptableText, steer } from "./http-content-negotiation";
 import { describeHistoryOnExpose } from "../history-description";
 import { hasEmptyBody, needingValue, refuseEmptyBody } from "./http-empty-body";
@@ -166,6 +167,7 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
         ) {
             return settled(res, serveDashboard(s, hooks.dashboard, req, res));
         }
+        corsOnEveryAnswer(s, req, res);
         if (hooks.history !== undefined && isHistoryPath(req.url))
             return settled(res, serveHistory(s, hooks, req, res));
         const unobservable = notObservable(s, req.url);
@@ -227,6 +229,7 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
             const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
             if (where !== undefined) return answerRedirect(res, where);
             const request = originOf(req);
+            corsOnEveryAnswer(s, req, res);
             runAsRequest(request, refuseTooLarge, req, res, request);
         }
     );
