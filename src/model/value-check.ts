@@ -67,11 +67,71 @@ export function limitValue(value: unknown, maxBytes: number): LimitedValue {
     try {
         json = JSON.stringify(value);
     } catch {
-        return { value: String(value), truncated: true };
+        // nested past the stack (a JSON body 5000 levels deep), cyclic or with a BigInt: its text, cut,
+        // stands for it; String() would overflow the same way, and the record (a refusal) be lost
+        return { value: cutUtf8(jsonText(value, maxBytes), maxBytes), truncated: true };
     }
     if (json === undefined) return { value: undefined, truncated: false };
     if (json.length * 3 <= maxBytes || Buffer.byteLength(json) <= maxBytes) return { value, truncated: false };
     return { value: cutUtf8(json, maxBytes), truncated: true };
+}
+
+interface Frame {
+    close: string;
+    /** each member: its key's text (`"k":`, "" in an array) and its value */
+    members: [string, unknown][];
+    next: number;
+}
+
+/**
+ * The JSON text of a value up to about `maxChars` characters, written with a stack of its own
+ * instead of recursion, so that no depth overflows; a cycle is written until the bound.
+ */
+function jsonText(value: unknown, maxChars: number): string {
+    let out = "";
+    const stack: Frame[] = [];
+    let pending: { value: unknown } | undefined = { value };
+    while (out.length <= maxChars) {
+        if (pending !== undefined) {
+            const v = toJsonValue(pending.value);
+            pending = undefined;
+            if (v === null || typeof v !== "object") {
+                out += scalarText(v);
+                continue;
+            }
+            const array = Array.isArray(v);
+            out += array ? "[" : "{";
+            const members: [string, unknown][] = array
+                ? v.map((item) => ["", item])
+                : Object.entries(v)
+                      .filter(([, item]) => item !== undefined && typeof item !== "function")
+                      .map(([key, item]) => [`${JSON.stringify(key)}:`, item]);
+            stack.push({ close: array ? "]" : "}", members, next: 0 });
+            continue;
+        }
+        const top = stack.at(-1);
+        if (top === undefined) break;
+        if (top.next === top.members.length) {
+            out += top.close;
+            stack.pop();
+            continue;
+        }
+        const [key, item] = top.members[top.next];
+        out += (top.next > 0 ? "," : "") + key;
+        top.next++;
+        pending = { value: item };
+    }
+    return out;
+}
+
+function toJsonValue(v: unknown): unknown {
+    const toJSON = (v as { toJSON?: unknown } | null)?.toJSON;
+    return typeof toJSON === "function" ? (toJSON as () => unknown).call(v) : v;
+}
+
+function scalarText(v: unknown): string {
+    if (typeof v === "bigint") return v.toString();
+    return JSON.stringify(v) ?? "null";
 }
 
 function cutUtf8(s: string, maxBytes: number): string {

@@ -1,11 +1,16 @@
 import net from "node:net";
 import { createLogger } from "../log";
+import { RequestRefusedError } from "../model/refusal";
 
 const { debug } = createLogger("vo-state:redirects");
 
-export class InvalidRedirectError extends Error {
+/**
+ * A target that is not an address. The client's fault when it came in a write of the VO Thing's
+ * `redirects`: answered 400 / 4.00 naming the entry (a plain Error would be a 500 / 5.00).
+ */
+export class InvalidRedirectError extends RequestRefusedError {
     constructor(message: string) {
-        super(message);
+        super("bad-request", message);
         this.name = "InvalidRedirectError";
     }
 }

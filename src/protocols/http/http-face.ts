@@ -14,12 +14,16 @@ import {
     isChunked,
     refuseLargeBeforeContinue,
 } from "./http-body-limit";
+import { corsOnEveryAnswer } from "./http-cors";
 import { acceptIsDefault, negotiate, notAcceptableText, steer } from "./http-content-negotiation";
 import { describeHistoryOnExpose } from "../history-description";
+import { hasEmptyBody, needingValue, refuseEmptyBody } from "./http-empty-body";
 import { isDashboardPath, serveDashboard } from "./http-dashboard";
-import { answerMethodNotAllowed } from "./http-method-not-allowed";
+import { answerMethodNotAllowed, answerOptions, refuseHead } from "./http-method-not-allowed";
+import { notObservable, refuseNotObservable } from "./http-not-observable";
 import { isHistoryPath, serveHistory } from "./http-history";
 import { fixBearerCheck } from "./http-bearer";
+import { answerLongPollHead, longPollTarget } from "./http-long-poll-head";
 import { httpProbe } from "./http-probe";
 import { refuseReadOnlyWrite } from "./http-read-only-write";
 import { stopClosesConnections } from "./http-server-stop";
@@ -139,6 +143,10 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
             const readOnly = target as typeof target & { name: string };
             return settled(res, refuseReadOnlyWrite(s, hooks, request, readOnly, req, res));
         }
+        if ((method === "PUT" || method === "POST") && hasEmptyBody(req)) {
+            const empty = needingValue(s, req);
+            if (empty !== undefined) return settled(res, refuseEmptyBody(s, hooks, request, empty, req, res));
+        }
         if (method === "POST" && !acceptIsDefault(req)) return settled(res, negotiated(self, req, res, request));
         return original.call(self, req, res);
     };
@@ -159,14 +167,25 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
         ) {
             return settled(res, serveDashboard(s, hooks.dashboard, req, res));
         }
+        corsOnEveryAnswer(s, req, res);
         if (hooks.history !== undefined && isHistoryPath(req.url))
             return settled(res, serveHistory(s, hooks, req, res));
+        const unobservable = notObservable(s, req.url);
+        if (unobservable !== undefined) {
+            return settled(res, refuseNotObservable(s, hooks, request, unobservable, req, res));
+        }
         if (method === "GET") {
             if (req.url === "/") return answerThingList(s, res);
             if (acceptIsDefault(req)) return original.call(self, req, res);
             return settled(res, negotiated(self, req, res, request));
         }
-        if (method === "HEAD") return req.url === "/" ? answerThingList(s, res) : original.call(self, req, res);
+        if (method === "HEAD") {
+            if (req.url === "/") return answerThingList(s, res);
+            const poll = longPollTarget(s, req.url);
+            if (poll !== undefined) return settled(res, answerLongPollHead(s, poll, req, res));
+            return refuseHead(s, req, res) ? undefined : original.call(self, req, res);
+        }
+        if (method === "OPTIONS" && answerOptions(s, req, res)) return;
         const max = hooks.limits.maxBodyBytes;
         if (declaresTooLarge(req, max)) return refuseTooLarge(req, res, request);
         if (isChunked(req)) {
@@ -210,6 +229,7 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
             const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
             if (where !== undefined) return answerRedirect(res, where);
             const request = originOf(req);
+            corsOnEveryAnswer(s, req, res);
             runAsRequest(request, refuseTooLarge, req, res, request);
         }
     );

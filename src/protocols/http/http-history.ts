@@ -6,7 +6,7 @@ import { refusalOf } from "../../model/refusal";
 import type { ServerHooks } from "../protocol-face";
 import { chooseMediaType } from "./http-accept";
 import { HTTP_STATUS } from "./http-answers";
-import { refuseMethod } from "./http-method-not-allowed";
+import { answerAllowed, isPreflight, READ_ONLY_RESOURCE_ALLOW, refuseMethod } from "./http-method-not-allowed";
 import { answerText, authorized, HttpServerInternals, securitySchemeOf } from "./http-routes";
 
 const KIND_OF_DIR: Record<string, AffordanceKind> = { properties: "property", actions: "action", events: "event" };
@@ -53,8 +53,8 @@ function historyTargetOf(
  * The history of a recorded affordance over HTTP: `GET <affordance path>/history?from=&to=&limit=&order=&cursor=
  * &every=&fn=`, guarded by the Thing's own security as binding-http guards its other forms. A next page is
  * given as the body's `next` and as `Link: <...>; rel="next"`. HEAD answers the same headers (node's
- * ServerResponse drops the body of an answer to HEAD); OPTIONS and CORS as binding-http answers the Thing's
- * other forms; any other method 405 with `Allow`.
+ * ServerResponse drops the body of an answer to HEAD); OPTIONS 204 with `Allow`; a preflight and CORS as
+ * binding-http answers the Thing's other forms; any other method 405 with `Allow`.
  */
 export async function serveHistory(
     server: HttpServerInternals,
@@ -68,8 +68,11 @@ export async function serveHistory(
     // CORS as binding-http answers the Thing's other forms (`authorized` sets the origin header, as
     // binding-http's routes do), so a page of another origin that reads a property reads its history too
     const secured = securitySchemeOf(target.thing) !== "nosec";
-    if (req.method === "OPTIONS") return respondUnallowedMethod(req, res, "GET, HEAD", secured);
-    if (req.method !== "GET" && req.method !== "HEAD") return refuseMethod(req, res, "GET, HEAD");
+    if (req.method === "OPTIONS") {
+        if (!isPreflight(req)) return answerAllowed(res, READ_ONLY_RESOURCE_ALLOW);
+        return respondUnallowedMethod(req, res, READ_ONLY_RESOURCE_ALLOW, secured);
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") return refuseMethod(req, res, READ_ONLY_RESOURCE_ALLOW);
     res.setHeader("Access-Control-Expose-Headers", "Link, Retry-After");
     if (!(await authorized(server, target.thing, req, res))) return;
     const chosen = chooseMediaType(req.headers.accept, ["application/json", "text/csv"]);

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { READ_ONLY_PROPERTY_ALLOW } from "./http-read-only-write";
 import { affordanceOf, answerText, HttpServerInternals, targetOf } from "./http-routes";
+import { thingPropertiesAllow } from "./http-thing-properties";
 
 type Handle = object;
 
@@ -41,23 +42,67 @@ export function answerMethodNotAllowed(server: HttpServerInternals): void {
     };
 }
 
+/** What `/`, a Thing Description and a history answer. */
+export const READ_ONLY_RESOURCE_ALLOW = "GET, HEAD, OPTIONS";
+
 /** 405 naming the method refused and, in the text and in `Allow`, the methods the resource answers. */
 export function refuseMethod(req: IncomingMessage, res: ServerResponse, allowed: string): void {
     const path = (req.url ?? "/").split("?")[0];
-    answerText(res, 405, `${req.method} is not allowed on ${path}; it answers ${allowed}`, { Allow: allowed });
+    const answers = allowed === "" ? "no method" : allowed;
+    answerText(res, 405, `${req.method} is not allowed on ${path}; it answers ${answers}`, { Allow: allowed });
+}
+
+/** What an observable property's `/observable` and an event answer (HEAD: http-long-poll-head.ts). */
+const LONG_POLL_ALLOW = "GET, HEAD, OPTIONS";
+
+/** A CORS preflight (binding-http answers those), not a client asking what a resource answers. */
+export function isPreflight(req: IncomingMessage): boolean {
+    return req.headers["access-control-request-method"] !== undefined;
+}
+
+/** OPTIONS asked of a resource: 204 with the methods it answers (RFC 9110, 9.3.7). */
+export function answerAllowed(res: ServerResponse, allowed: string): void {
+    res.writeHead(204, { Allow: allowed });
+    res.end();
+}
+
+/**
+ * binding-http answers a plain OPTIONS (no preflight) 405, though its `Allow` lists OPTIONS, and the
+ * Thing list and TDs 405 without it. Answered here for the Thing list, a Thing and each affordance it
+ * has; false for anything else (binding-http's 404) and for a preflight.
+ */
+export function answerOptions(server: HttpServerInternals, req: IncomingMessage, res: ServerResponse): boolean {
+    if (isPreflight(req)) return false;
+    const allowed = allowedOn(server, req.url ?? "/");
+    if (allowed === undefined) return false;
+    if (allowed === "") refuseMethod(req, res, allowed);
+    else answerAllowed(res, allowed);
+    return true;
+}
+
+/**
+ * HEAD where the resource's methods do not include it: a property (a HEAD answered like GET would read
+ * the device), the Thing's properties, an action: 405 with `Allow`. (The long polls answer GET's headers
+ * at once: http-long-poll-head.ts.)
+ */
+export function refuseHead(server: HttpServerInternals, req: IncomingMessage, res: ServerResponse): boolean {
+    const allowed = allowedOn(server, req.url ?? "/");
+    if (allowed === undefined || allowed.includes("HEAD")) return false;
+    refuseMethod(req, res, allowed);
+    return true;
 }
 
 /** The methods the VO answers on the Thing list, a Thing or an affordance the Thing has; undefined for anything else. */
 function allowedOn(server: HttpServerInternals, url: string): string | undefined {
     const path = url.split("?")[0];
-    if (path === "/" || path === "") return "GET, HEAD";
+    if (path === "/" || path === "") return READ_ONLY_RESOURCE_ALLOW;
     const target = targetOf(server, url);
     if (target === undefined) return undefined;
     switch (target.route) {
         case "thing":
-            return "GET, HEAD";
+            return READ_ONLY_RESOURCE_ALLOW;
         case "properties":
-            return undefined; // every method there is answered before the router (http-thing-properties.ts)
+            return thingPropertiesAllow(target.thing);
         case "property":
             if (affordanceOf(target) === undefined) return undefined;
             return target.thing.properties[target.name!].readOnly === true
@@ -65,8 +110,12 @@ function allowedOn(server: HttpServerInternals, url: string): string | undefined
                 : "GET, PUT, OPTIONS";
         case "action":
             return affordanceOf(target) === undefined ? undefined : "POST, OPTIONS";
-        case "observe":
+        case "observe": {
+            const property = target.thing.properties[target.name!];
+            if (property === undefined) return undefined;
+            return property.observable === true ? LONG_POLL_ALLOW : ""; // no such resource (http-not-observable.ts)
+        }
         case "event":
-            return affordanceOf(target) === undefined ? undefined : "GET, OPTIONS";
+            return affordanceOf(target) === undefined ? undefined : LONG_POLL_ALLOW;
     }
 }

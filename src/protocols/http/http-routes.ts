@@ -92,8 +92,10 @@ export function recordRefused(
     op: Operation,
     error: RequestRefusedError,
     value?: unknown,
-    name = target?.name
+    /** `name`: a property of `/:thing/properties`; `valid`: false where no value came though one was needed */
+    more: { name?: string; valid?: boolean } = {}
 ): void {
+    const name = more.name ?? target?.name;
     if (hooks.refused === undefined || target === undefined || name === undefined) return;
     const known = target.route === "properties" ? target.thing.properties[name] : affordanceOf(target);
     if (known === undefined) return;
@@ -106,7 +108,7 @@ export function recordRefused(
         origin: request.origin,
         error,
         value,
-        valid: value === undefined || conformsToSchema(schemaOf(target, known), value),
+        valid: more.valid ?? (value === undefined || conformsToSchema(schemaOf(target, known), value)),
     });
 }
 

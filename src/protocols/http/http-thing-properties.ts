@@ -39,9 +39,9 @@ function writable(thing: ExposedThing): string[] {
     return Object.keys(thing.properties).filter((name) => thing.properties[name].readOnly !== true);
 }
 
-/** The methods the Thing's properties resource answers, as binding-http's `Allow` lists them. */
-function allowed(thing: ExposedThing): string {
-    return writable(thing).length > 0 ? "GET, PUT, PATCH" : "GET";
+/** The methods the Thing's properties resource answers. */
+export function thingPropertiesAllow(thing: ExposedThing): string {
+    return writable(thing).length > 0 ? "GET, PUT, PATCH, OPTIONS" : "GET, OPTIONS";
 }
 
 export async function serveThingProperties(
@@ -55,13 +55,13 @@ export async function serveThingProperties(
 ): Promise<void> {
     const { thing } = target;
     const method = req.method;
-    if (method === "OPTIONS") return respondUnallowedMethod(req, res, allowed(thing));
+    if (method === "OPTIONS") return respondUnallowedMethod(req, res, thingPropertiesAllow(thing));
     if (method === "GET" && negotiatedType !== undefined) {
         if (!(await authorized(server, thing, req, res))) return;
         return readAll(thing, res, negotiatedType);
     }
     if ((method !== "PUT" && method !== "PATCH") || writable(thing).length === 0) {
-        return respondUnallowedMethod(req, res, allowed(thing));
+        return respondUnallowedMethod(req, res, thingPropertiesAllow(thing));
     }
     if (!(await authorized(server, thing, req, res))) return;
     const op = method === "PUT" ? "writeallproperties" : "writemultipleproperties";
@@ -100,7 +100,7 @@ export async function serveThingProperties(
         }
         if (problem === undefined) continue;
         problems.push(problem);
-        recordRefused(hooks, request, target, op, refusal(problem), value, name);
+        recordRefused(hooks, request, target, op, refusal(problem), value, { name });
     }
     if (op === "writeallproperties") {
         const sent = new Set(entries.map(([name]) => name));

@@ -38,10 +38,10 @@ describe("HTTP methods a resource does not answer: 405 with Allow, HEAD like GET
             ["DELETE", "/environmentsensor/properties/samplingInterval", "GET, PUT, OPTIONS"],
             ["POST", "/environmentsensor/properties/samplingInterval", "GET, PUT, OPTIONS"],
             ["PATCH", "/environmentsensor/properties/humidity", "GET, OPTIONS"], // read-only
-            ["POST", "/environmentsensor/events/overheat", "GET, OPTIONS"],
-            ["DELETE", "/environmentsensor/properties/temperature/observable", "GET, OPTIONS"],
-            ["DELETE", "/", "GET, HEAD"],
-            ["POST", "/environmentsensor", "GET, HEAD"],
+            ["POST", "/environmentsensor/events/overheat", "GET, HEAD, OPTIONS"],
+            ["DELETE", "/environmentsensor/properties/temperature/observable", "GET, HEAD, OPTIONS"],
+            ["DELETE", "/", "GET, HEAD, OPTIONS"],
+            ["POST", "/environmentsensor", "GET, HEAD, OPTIONS"],
         ];
         const before = { ...state };
         for (const [method, path, allow] of cases) {
@@ -74,6 +74,72 @@ describe("HTTP methods a resource does not answer: 405 with Allow, HEAD like GET
         ]) {
             expect((await httpRequest(`${base}${path}`, { method })).status, `${method} ${path}`).to.equal(404);
         }
+    });
+
+    // binding-http answers a plain OPTIONS 405 although its Allow lists OPTIONS (RFC 9110, 9.3.7)
+    it("answers a plain OPTIONS 204 with the methods each resource answers; a preflight as before", async function () {
+        const cases: [string, string][] = [
+            ["/", "GET, HEAD, OPTIONS"],
+            ["/environmentsensor", "GET, HEAD, OPTIONS"],
+            ["/environmentsensor/properties", "GET, PUT, PATCH, OPTIONS"],
+            ["/environmentsensor/properties/samplingInterval", "GET, PUT, OPTIONS"],
+            ["/environmentsensor/properties/humidity", "GET, OPTIONS"],
+            ["/environmentsensor/properties/temperature/observable", "GET, HEAD, OPTIONS"],
+            ["/environmentsensor/actions/calibrate", "POST, OPTIONS"],
+            ["/environmentsensor/events/overheat", "GET, HEAD, OPTIONS"],
+            ["/environmentsensor/properties/label/history", "GET, HEAD, OPTIONS"],
+        ];
+        for (const [path, allow] of cases) {
+            const res = await httpRequest(`${base}${path}`, { method: "OPTIONS" });
+            expect(res.status, path).to.equal(204);
+            expect(res.headers.allow, path).to.equal(allow);
+        }
+        const preflight = await httpRequest(`${base}/environmentsensor/properties/label`, {
+            method: "OPTIONS",
+            headers: { origin: "http://127.0.0.1:9", "access-control-request-method": "PUT" },
+        });
+        expect(preflight.status).to.equal(200);
+        expect(preflight.headers["access-control-allow-methods"]).to.equal("GET, PUT, OPTIONS");
+        expect(
+            (await httpRequest(`${base}/environmentsensor/properties/nothing`, { method: "OPTIONS" })).status
+        ).to.equal(404);
+    });
+
+    // binding-http answers HEAD on an observable property and an event 202; node-wot's client sends it first
+    it("answers HEAD on a long poll with GET's headers at once, subscribing nothing; elsewhere on affordances 405", async function () {
+        for (const path of [
+            "/environmentsensor/properties/temperature/observable",
+            "/environmentsensor/events/overheat",
+        ]) {
+            const res = await httpRequest(`${base}${path}`, { method: "HEAD", timeoutMs: 1000 });
+            expect(res.status, path).to.equal(200);
+            expect(res.headers["content-type"], path).to.equal("application/json");
+            const cbor = await httpRequest(`${base}${path}`, {
+                method: "HEAD",
+                headers: { accept: "application/cbor" },
+                timeoutMs: 1000,
+            });
+            expect(cbor.headers["content-type"], path).to.equal("application/cbor");
+            const xml = await httpRequest(`${base}${path}`, { method: "HEAD", headers: { accept: "text/xml" } });
+            expect(xml.status, path).to.equal(406);
+        }
+        const refused: [string, string][] = [
+            ["/environmentsensor/properties/temperature", "GET, OPTIONS"],
+            ["/environmentsensor/properties/label", "GET, PUT, OPTIONS"],
+            ["/environmentsensor/properties", "GET, PUT, PATCH, OPTIONS"],
+            ["/environmentsensor/actions/reset", "POST, OPTIONS"],
+        ];
+        for (const [path, allow] of refused) {
+            const res = await httpRequest(`${base}${path}`, { method: "HEAD", timeoutMs: 1000 });
+            expect(res.status, path).to.equal(405);
+            expect(res.headers.allow, path).to.equal(allow);
+        }
+        await new Promise((r) => setTimeout(r, 100)); // an observation would be registered by now
+        expect(await vo.vo.state.listObservers()).to.deep.equal([]);
+        const thing = "urn:dev:ops:environment-sensor-1";
+        expect(await vo.vo.history({ thing, kind: "property", name: "temperature" })).to.deep.equal([]);
+        expect(await vo.vo.history({ thing, kind: "event", name: "overheat" })).to.deep.equal([]);
+        expect(await vo.vo.history({ thing, kind: "property", name: "label" })).to.deep.equal([]);
     });
 
     it("still answers the methods each resource has", async function () {
