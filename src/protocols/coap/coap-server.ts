@@ -16,6 +16,7 @@ import { hrefSegment, nameIn, segmentText, uriPath, uriQuery } from "./coap-uri"
 import { block1Of, NodeCoapServer, reassembleBlock1 } from "./node-coap-block1-reassembly";
 import { trackPendingAnswer, widenPiggybackWindow } from "./piggyback-window";
 import { continueBlock2ByRequest, keepContentFormat, NodeCoapBlock2Server } from "./node-coap-block2-continuation";
+import { answerObserveStream, observeOnlyObservable } from "./node-coap-observe";
 
 /** The parts of binding-coap's CoapServer used or replaced here (private in its typings). */
 interface CoapServerInternals {
@@ -50,6 +51,7 @@ interface Affordance {
     uriVariables?: Record<string, never>;
     readOnly?: boolean;
     writeOnly?: boolean;
+    observable?: boolean;
 }
 
 interface ThingLike extends SecuredThing {
@@ -110,6 +112,10 @@ interface Exchange {
  *  - its node-coap server gives an answer 50 ms to go piggybacked, then sends it separately, which libcoap
  *    before 4.3.5 cannot read block-wise; and it runs a duplicate of a request still being handled
  *    again (`piggyback-window`).
+ *  - its node-coap server opens an observe stream for any GET with Observe: 0: a TD, a history page, a property
+ *    nobody can observe and every error went out with Observe, and an answer over one datagram not at all;
+ *    here only observable properties and events are observed, the rest answered as plain GETs, and a large
+ *    notification goes block-wise (`node-coap-observe`).
  * The TD, "/" and /.well-known/core are binding-coap's own.
  */
 export class VoCoapServer extends CoapServer {
@@ -136,6 +142,11 @@ export class VoCoapServer extends CoapServer {
         reassembleBlock1(self.server, () => serverHooks(this).limits.maxBodyBytes);
         continueBlock2ByRequest(self.server as unknown as NodeCoapBlock2Server);
         widenPiggybackWindow(self.server);
+        observeOnlyObservable(self.server, (packet) => observable(self, uriPath({ _packet: packet })));
+        // before binding-coap's listener, so that every answer to an observe request goes out right
+        (self.server as unknown as NodeJS.EventEmitter).prependListener("request", (_req, res) =>
+            answerObserveStream(res)
+        );
         const createAffordanceForm = self.createAffordanceForm.bind(this);
         self.createAffordanceForm = (base, dir, mediaType, ops, thingVars, name, affordanceVars, subprotocol) => {
             const form = createAffordanceForm(base, dir, mediaType, ops, thingVars, name, affordanceVars, subprotocol);
@@ -188,6 +199,22 @@ function requestContentType(req: CoapRequest): string {
 }
 
 const DIRS = { properties: "property", actions: "action", events: "event" } as const;
+
+/**
+ * Whether a path names what a client can observe here (RFC 7641): a property the TD marks observable and
+ * that can be read, or an event. A GET with Observe of anything else is answered as a plain GET.
+ */
+function observable(self: CoapServerInternals, path: string[]): boolean {
+    if (path.length !== 3) return false;
+    const key = nameIn(path[0], (k) => self.things.has(k));
+    const thing = key === undefined ? undefined : self.things.get(key);
+    const affordances = path[1] === "properties" ? thing?.properties : path[1] === "events" ? thing?.events : undefined;
+    if (affordances === undefined) return false;
+    const name = nameIn(path[2], (n) => Object.hasOwn(affordances, n));
+    if (name === undefined) return false;
+    const property = affordances[name];
+    return path[1] === "events" || (property.observable === true && property.writeOnly !== true);
+}
 
 async function serve(self: CoapServerInternals, x: Exchange): Promise<void> {
     const { req, res } = x;
