@@ -300,24 +300,60 @@ function interactionOptions(
     return Object.keys(uriVariables).length === 0 ? { formIndex } : { formIndex, uriVariables };
 }
 
-/** The form to answer with, or undefined when the client asked for a format not offered (answered 4.06). */
-function negotiated(x: Exchange, forms: FormLike[] | undefined, op: Operation): Negotiated | undefined | false {
+/** An affordance of a Thing, as a refusal's record names it. */
+interface Target {
+    thing: ThingLike;
+    kind: AffordanceKind;
+    name: string;
+}
+
+/**
+ * The form to answer with, or false when the client asked for a format not offered: answered 4.06 and recorded
+ * as refused (as binding-http's 406 are), under `target` when the request names an affordance.
+ */
+function negotiated(
+    x: Exchange,
+    target: Target | undefined,
+    forms: FormLike[] | undefined,
+    op: Operation
+): Negotiated | undefined | false {
     const n = negotiate(forms, x.scheme, op, x.req.headers.Accept, x.contentType);
     if (n !== undefined && "notAcceptable" in n) {
+        if (target !== undefined) record(x, target, op, new RequestRefusedError("not-acceptable", n.notAcceptable));
         answer(x.res, "4.06", n.notAcceptable);
         return false;
     }
     return n;
 }
 
+/** Tells the hooks of a request refused before node-wot saw it, so that it is recorded all the same. */
+function record(
+    x: Exchange,
+    target: Target,
+    op: Operation,
+    error: RequestRefusedError,
+    value?: { value: unknown; valid: boolean }
+): void {
+    const request = currentRequest();
+    serverHooks(x.host.server).refused?.({
+        thing: target.thing.id,
+        kind: target.kind,
+        name: target.name,
+        op,
+        protocol: request?.protocol ?? x.host.protocol,
+        origin: request?.origin ?? formatAddress(x.req.rsinfo.address, x.req.rsinfo.port),
+        error,
+        ...value,
+    });
+}
+
 /**
  * Whether a request's body is all there and within the bound; answers it otherwise: 2.31 for a block before
  * the last, 4.08 for a block out of order, 4.13 with Size1 (the bound) for a body over it, recorded as refused.
  */
-function admitBody(x: Exchange, thing: ThingLike, kind: AffordanceKind, name: string, op: Operation): boolean {
+function admitBody(x: Exchange, target: Target, op: Operation): boolean {
     const { req, res } = x;
-    const hooks = serverHooks(x.host.server);
-    const limit = hooks.limits.maxBodyBytes;
+    const limit = serverHooks(x.host.server).limits.maxBodyBytes;
     const block = block1Of(req._packet);
     if (block?.step === "continue") {
         res.setOption("Block1", block.option);
@@ -330,22 +366,10 @@ function admitBody(x: Exchange, thing: ThingLike, kind: AffordanceKind, name: st
     }
     const size = block?.step === "too-large" ? block.size : req.payload.length;
     if (size > limit) {
-        const error = new RequestRefusedError(
-            "payload-too-large",
-            `${op} ${name}: a body of ${size} bytes is over the bound of ${limit} bytes`
-        );
-        const request = currentRequest();
-        hooks.refused?.({
-            thing: thing.id,
-            kind,
-            name,
-            op,
-            protocol: request?.protocol ?? x.host.protocol,
-            origin: request?.origin ?? formatAddress(req.rsinfo.address, req.rsinfo.port),
-            error,
-        });
+        const message = `${op} ${target.name}: a body of ${size} bytes is over the bound of ${limit} bytes`;
+        record(x, target, op, new RequestRefusedError("payload-too-large", message));
         res.setOption("Size1", limit);
-        answer(res, "4.13", error.message);
+        answer(res, "4.13", message);
         return false;
     }
     if (block?.step === "complete") res.setOption("Block1", block.option);
@@ -353,7 +377,7 @@ function admitBody(x: Exchange, thing: ThingLike, kind: AffordanceKind, name: st
 }
 
 async function readProperty(x: Exchange, thing: ThingLike, name: string, property: Affordance): Promise<void> {
-    const n = negotiated(x, property.forms, "readproperty");
+    const n = negotiated(x, { thing, kind: "property", name }, property.forms, "readproperty");
     if (n === false) return;
     try {
         await answerContent(x.res, await thing.handleReadProperty(name, interactionOptions(x, thing, property, n)));
@@ -365,7 +389,7 @@ async function readProperty(x: Exchange, thing: ThingLike, name: string, propert
 async function writeProperty(x: Exchange, thing: ThingLike, name: string, property: Affordance): Promise<void> {
     // a readOnly property has no writeproperty form: node-wot refuses the write, and the recorder records that
     const n = negotiate(property.forms, x.scheme, "writeproperty", undefined, x.contentType);
-    if (!admitBody(x, thing, "property", name, "writeproperty")) return;
+    if (!admitBody(x, { thing, kind: "property", name }, "writeproperty")) return;
     try {
         const content = new Content(x.contentType, Readable.from([x.req.payload]));
         await thing.handleWriteProperty(name, content, interactionOptions(x, thing, property, n));
@@ -376,8 +400,9 @@ async function writeProperty(x: Exchange, thing: ThingLike, name: string, proper
 }
 
 async function invokeAction(x: Exchange, thing: ThingLike, name: string, action: Affordance): Promise<void> {
-    const n = negotiated(x, action.forms, "invokeaction");
-    if (n === false || !admitBody(x, thing, "action", name, "invokeaction")) return;
+    const target: Target = { thing, kind: "action", name };
+    const n = negotiated(x, target, action.forms, "invokeaction");
+    if (n === false || !admitBody(x, target, "invokeaction")) return;
     try {
         const content = new Content(x.contentType, Readable.from([x.req.payload]));
         const output = await thing.handleInvokeAction(name, content, interactionOptions(x, thing, action, n));
@@ -400,7 +425,7 @@ async function readProperties(x: Exchange, thing: ThingLike): Promise<void> {
     const readable = all.filter((n) => thing.properties[n].writeOnly !== true);
     let names: string[] | undefined;
     if (req.payload.length > 0) {
-        if (!admitBody(x, thing, "property", "", "readmultipleproperties")) return;
+        if (!admitBody(x, { thing, kind: "property", name: "" }, "readmultipleproperties")) return;
         names = propertyNames(x);
         if (names === undefined) {
             return answer(res, "4.00", "the body of a read of several properties must be an array of property names");
@@ -411,7 +436,7 @@ async function readProperties(x: Exchange, thing: ThingLike): Promise<void> {
         }
     }
     const op = names === undefined && readable.length === all.length ? "readallproperties" : "readmultipleproperties";
-    const n = negotiated(x, thing.forms, op);
+    const n = negotiated(x, undefined, thing.forms, op);
     if (n === false) return;
     const contentType = n !== undefined && "contentType" in n ? n.contentType : ContentSerdes.DEFAULT;
     try {
@@ -448,7 +473,7 @@ function propertyNames(x: Exchange): string[] | undefined {
 
 async function observeProperty(x: Exchange, thing: ThingLike, name: string, property: Affordance): Promise<void> {
     const { req, res } = x;
-    const n = negotiated(x, property.forms, "observeproperty");
+    const n = negotiated(x, { thing, kind: "property", name }, property.forms, "observeproperty");
     if (n === false) return;
     const options = interactionOptions(x, thing, property, n);
     res.code = "2.05";
@@ -482,7 +507,7 @@ async function subscribeEvent(x: Exchange, thing: ThingLike, name: string, event
         if (observe === 1 && deregister(x.host.server, req)) return answer(res, "2.05", "");
         return answer(res, "4.00", observe === undefined ? "No Observe Option" : "No such subscription");
     }
-    const n = negotiated(x, event.forms, "subscribeevent");
+    const n = negotiated(x, { thing, kind: "event", name }, event.forms, "subscribeevent");
     if (n === false) return;
     const options = interactionOptions(x, thing, event, n);
     res.code = "2.05";
