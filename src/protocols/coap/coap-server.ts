@@ -4,6 +4,7 @@ import { Content, ContentSerdes, Helpers } from "@node-wot/core";
 import { formatAddress } from "../../model/address";
 import type { AffordanceKind, Operation, Protocol } from "../../model/interaction-record";
 import { RequestRefusedError } from "../../model/refusal";
+import { conformsToSchema } from "../../model/value-check";
 import { currentRequest } from "../../model/request-context";
 import { setCode } from "./coap-answers";
 import { negotiate, Negotiated } from "./coap-content-negotiation";
@@ -52,6 +53,8 @@ interface Affordance {
     readOnly?: boolean;
     writeOnly?: boolean;
     observable?: boolean;
+    type?: string;
+    input?: { type?: string };
 }
 
 interface ThingLike extends SecuredThing {
@@ -376,6 +379,28 @@ function admitBody(x: Exchange, target: Target, op: Operation): boolean {
     return true;
 }
 
+/**
+ * Whether an empty body holds a value `schema` takes (the empty string of a text/plain body can); answers 4.00
+ * naming what was expected otherwise, recorded as refused with an invalid value. node-wot took an empty body
+ * for no value and refused it as its own failure: 5.00 "Invalid value according to DataSchema".
+ */
+function admitEmptyBody(x: Exchange, target: Target, op: Operation, schema: { type?: string }): boolean {
+    if (x.req.payload.length > 0) return true;
+    let value: unknown;
+    try {
+        value = ContentSerdes.get().contentToValue({ type: x.contentType, body: x.req.payload }, schema as never);
+    } catch {
+        value = undefined;
+    }
+    if (value !== undefined && conformsToSchema(schema, value)) return true;
+    const what = target.kind === "action" ? `input of action "${target.name}"` : `property "${target.name}"`;
+    const type = schema.type === undefined ? "a value" : `${/^[aeiou]/.test(schema.type) ? "an" : "a"} ${schema.type}`;
+    const message = `${what}: the body is empty; expected ${type} in ${x.contentType}`;
+    record(x, target, op, new RequestRefusedError("bad-request", message), { value: undefined, valid: false });
+    answer(x.res, "4.00", message);
+    return false;
+}
+
 async function readProperty(x: Exchange, thing: ThingLike, name: string, property: Affordance): Promise<void> {
     const n = negotiated(x, { thing, kind: "property", name }, property.forms, "readproperty");
     if (n === false) return;
@@ -389,7 +414,9 @@ async function readProperty(x: Exchange, thing: ThingLike, name: string, propert
 async function writeProperty(x: Exchange, thing: ThingLike, name: string, property: Affordance): Promise<void> {
     // a readOnly property has no writeproperty form: node-wot refuses the write, and the recorder records that
     const n = negotiate(property.forms, x.scheme, "writeproperty", undefined, x.contentType);
-    if (!admitBody(x, { thing, kind: "property", name }, "writeproperty")) return;
+    const target: Target = { thing, kind: "property", name };
+    if (!admitBody(x, target, "writeproperty")) return;
+    if (property.readOnly !== true && !admitEmptyBody(x, target, "writeproperty", property)) return;
     try {
         const content = new Content(x.contentType, Readable.from([x.req.payload]));
         await thing.handleWriteProperty(name, content, interactionOptions(x, thing, property, n));
@@ -403,6 +430,7 @@ async function invokeAction(x: Exchange, thing: ThingLike, name: string, action:
     const target: Target = { thing, kind: "action", name };
     const n = negotiated(x, target, action.forms, "invokeaction");
     if (n === false || !admitBody(x, target, "invokeaction")) return;
+    if (action.input !== undefined && !admitEmptyBody(x, target, "invokeaction", action.input)) return;
     try {
         const content = new Content(x.contentType, Readable.from([x.req.payload]));
         const output = await thing.handleInvokeAction(name, content, interactionOptions(x, thing, action, n));
