@@ -4,6 +4,7 @@ import { Content, ContentSerdes, Helpers } from "@node-wot/core";
 import { formatAddress } from "../../model/address";
 import type { AffordanceKind, Operation, Protocol } from "../../model/interaction-record";
 import { RequestRefusedError } from "../../model/refusal";
+import { conformsToSchema } from "../../model/value-check";
 import { currentRequest } from "../../model/request-context";
 import { setCode } from "./coap-answers";
 import { announceOverMdnsOnlyWhenAsked, MdnsOption } from "./binding-coap-mdns";
@@ -17,6 +18,7 @@ import { hrefSegment, nameIn, segmentText, uriPath, uriQuery } from "./coap-uri"
 import { block1Of, NodeCoapServer, reassembleBlock1 } from "./node-coap-block1-reassembly";
 import { trackPendingAnswer, widenPiggybackWindow } from "./piggyback-window";
 import { continueBlock2ByRequest, keepContentFormat, NodeCoapBlock2Server } from "./node-coap-block2-continuation";
+import { answerObserveStream, observeOnlyObservable } from "./node-coap-observe";
 
 /** The parts of binding-coap's CoapServer used or replaced here (private in its typings). */
 interface CoapServerInternals {
@@ -51,6 +53,9 @@ interface Affordance {
     uriVariables?: Record<string, never>;
     readOnly?: boolean;
     writeOnly?: boolean;
+    observable?: boolean;
+    type?: string;
+    input?: { type?: string };
 }
 
 interface ThingLike extends SecuredThing {
@@ -113,6 +118,10 @@ interface Exchange {
  *    again (`piggyback-window`).
  *  - starts an mDNS responder on UDP 0.0.0.0:5353 whatever its address; here only with `mdns: true`, on the
  *    server's interface (`binding-coap-mdns`).
+ *  - its node-coap server opens an observe stream for any GET with Observe: 0: a TD, a history page, a property
+ *    nobody can observe and every error went out with Observe, and an answer over one datagram not at all;
+ *    here only observable properties and events are observed, the rest answered as plain GETs, and a large
+ *    notification goes block-wise (`node-coap-observe`).
  * The TD, "/" and /.well-known/core are binding-coap's own.
  */
 export class VoCoapServer extends CoapServer {
@@ -140,6 +149,11 @@ export class VoCoapServer extends CoapServer {
         reassembleBlock1(self.server, () => serverHooks(this).limits.maxBodyBytes);
         continueBlock2ByRequest(self.server as unknown as NodeCoapBlock2Server);
         widenPiggybackWindow(self.server);
+        observeOnlyObservable(self.server, (packet) => observable(self, uriPath({ _packet: packet })));
+        // before binding-coap's listener, so that every answer to an observe request goes out right
+        (self.server as unknown as NodeJS.EventEmitter).prependListener("request", (_req, res) =>
+            answerObserveStream(res)
+        );
         const createAffordanceForm = self.createAffordanceForm.bind(this);
         self.createAffordanceForm = (base, dir, mediaType, ops, thingVars, name, affordanceVars, subprotocol) => {
             const form = createAffordanceForm(base, dir, mediaType, ops, thingVars, name, affordanceVars, subprotocol);
@@ -192,6 +206,22 @@ function requestContentType(req: CoapRequest): string {
 }
 
 const DIRS = { properties: "property", actions: "action", events: "event" } as const;
+
+/**
+ * Whether a path names what a client can observe here (RFC 7641): a property the TD marks observable and
+ * that can be read, or an event. A GET with Observe of anything else is answered as a plain GET.
+ */
+function observable(self: CoapServerInternals, path: string[]): boolean {
+    if (path.length !== 3) return false;
+    const key = nameIn(path[0], (k) => self.things.has(k));
+    const thing = key === undefined ? undefined : self.things.get(key);
+    const affordances = path[1] === "properties" ? thing?.properties : path[1] === "events" ? thing?.events : undefined;
+    if (affordances === undefined) return false;
+    const name = nameIn(path[2], (n) => Object.hasOwn(affordances, n));
+    if (name === undefined) return false;
+    const property = affordances[name];
+    return path[1] === "events" || (property.observable === true && property.writeOnly !== true);
+}
 
 async function serve(self: CoapServerInternals, x: Exchange): Promise<void> {
     const { req, res } = x;
@@ -277,24 +307,60 @@ function interactionOptions(
     return Object.keys(uriVariables).length === 0 ? { formIndex } : { formIndex, uriVariables };
 }
 
-/** The form to answer with, or undefined when the client asked for a format not offered (answered 4.06). */
-function negotiated(x: Exchange, forms: FormLike[] | undefined, op: Operation): Negotiated | undefined | false {
+/** An affordance of a Thing, as a refusal's record names it. */
+interface Target {
+    thing: ThingLike;
+    kind: AffordanceKind;
+    name: string;
+}
+
+/**
+ * The form to answer with, or false when the client asked for a format not offered: answered 4.06 and recorded
+ * as refused (as binding-http's 406 are), under `target` when the request names an affordance.
+ */
+function negotiated(
+    x: Exchange,
+    target: Target | undefined,
+    forms: FormLike[] | undefined,
+    op: Operation
+): Negotiated | undefined | false {
     const n = negotiate(forms, x.scheme, op, x.req.headers.Accept, x.contentType);
     if (n !== undefined && "notAcceptable" in n) {
+        if (target !== undefined) record(x, target, op, new RequestRefusedError("not-acceptable", n.notAcceptable));
         answer(x.res, "4.06", n.notAcceptable);
         return false;
     }
     return n;
 }
 
+/** Tells the hooks of a request refused before node-wot saw it, so that it is recorded all the same. */
+function record(
+    x: Exchange,
+    target: Target,
+    op: Operation,
+    error: RequestRefusedError,
+    value?: { value: unknown; valid: boolean }
+): void {
+    const request = currentRequest();
+    serverHooks(x.host.server).refused?.({
+        thing: target.thing.id,
+        kind: target.kind,
+        name: target.name,
+        op,
+        protocol: request?.protocol ?? x.host.protocol,
+        origin: request?.origin ?? formatAddress(x.req.rsinfo.address, x.req.rsinfo.port),
+        error,
+        ...value,
+    });
+}
+
 /**
  * Whether a request's body is all there and within the bound; answers it otherwise: 2.31 for a block before
  * the last, 4.08 for a block out of order, 4.13 with Size1 (the bound) for a body over it, recorded as refused.
  */
-function admitBody(x: Exchange, thing: ThingLike, kind: AffordanceKind, name: string, op: Operation): boolean {
+function admitBody(x: Exchange, target: Target, op: Operation): boolean {
     const { req, res } = x;
-    const hooks = serverHooks(x.host.server);
-    const limit = hooks.limits.maxBodyBytes;
+    const limit = serverHooks(x.host.server).limits.maxBodyBytes;
     const block = block1Of(req._packet);
     if (block?.step === "continue") {
         res.setOption("Block1", block.option);
@@ -307,30 +373,40 @@ function admitBody(x: Exchange, thing: ThingLike, kind: AffordanceKind, name: st
     }
     const size = block?.step === "too-large" ? block.size : req.payload.length;
     if (size > limit) {
-        const error = new RequestRefusedError(
-            "payload-too-large",
-            `${op} ${name}: a body of ${size} bytes is over the bound of ${limit} bytes`
-        );
-        const request = currentRequest();
-        hooks.refused?.({
-            thing: thing.id,
-            kind,
-            name,
-            op,
-            protocol: request?.protocol ?? x.host.protocol,
-            origin: request?.origin ?? formatAddress(req.rsinfo.address, req.rsinfo.port),
-            error,
-        });
+        const message = `${op} ${target.name}: a body of ${size} bytes is over the bound of ${limit} bytes`;
+        record(x, target, op, new RequestRefusedError("payload-too-large", message));
         res.setOption("Size1", limit);
-        answer(res, "4.13", error.message);
+        answer(res, "4.13", message);
         return false;
     }
     if (block?.step === "complete") res.setOption("Block1", block.option);
     return true;
 }
 
+/**
+ * Whether an empty body holds a value `schema` takes (the empty string of a text/plain body can); answers 4.00
+ * naming what was expected otherwise, recorded as refused with an invalid value. node-wot took an empty body
+ * for no value and refused it as its own failure: 5.00 "Invalid value according to DataSchema".
+ */
+function admitEmptyBody(x: Exchange, target: Target, op: Operation, schema: { type?: string }): boolean {
+    if (x.req.payload.length > 0) return true;
+    let value: unknown;
+    try {
+        value = ContentSerdes.get().contentToValue({ type: x.contentType, body: x.req.payload }, schema as never);
+    } catch {
+        value = undefined;
+    }
+    if (value !== undefined && conformsToSchema(schema, value)) return true;
+    const what = target.kind === "action" ? `input of action "${target.name}"` : `property "${target.name}"`;
+    const type = schema.type === undefined ? "a value" : `${/^[aeiou]/.test(schema.type) ? "an" : "a"} ${schema.type}`;
+    const message = `${what}: the body is empty; expected ${type} in ${x.contentType}`;
+    record(x, target, op, new RequestRefusedError("bad-request", message), { value: undefined, valid: false });
+    answer(x.res, "4.00", message);
+    return false;
+}
+
 async function readProperty(x: Exchange, thing: ThingLike, name: string, property: Affordance): Promise<void> {
-    const n = negotiated(x, property.forms, "readproperty");
+    const n = negotiated(x, { thing, kind: "property", name }, property.forms, "readproperty");
     if (n === false) return;
     try {
         await answerContent(x.res, await thing.handleReadProperty(name, interactionOptions(x, thing, property, n)));
@@ -342,7 +418,9 @@ async function readProperty(x: Exchange, thing: ThingLike, name: string, propert
 async function writeProperty(x: Exchange, thing: ThingLike, name: string, property: Affordance): Promise<void> {
     // a readOnly property has no writeproperty form: node-wot refuses the write, and the recorder records that
     const n = negotiate(property.forms, x.scheme, "writeproperty", undefined, x.contentType);
-    if (!admitBody(x, thing, "property", name, "writeproperty")) return;
+    const target: Target = { thing, kind: "property", name };
+    if (!admitBody(x, target, "writeproperty")) return;
+    if (property.readOnly !== true && !admitEmptyBody(x, target, "writeproperty", property)) return;
     try {
         const content = new Content(x.contentType, Readable.from([x.req.payload]));
         await thing.handleWriteProperty(name, content, interactionOptions(x, thing, property, n));
@@ -353,8 +431,10 @@ async function writeProperty(x: Exchange, thing: ThingLike, name: string, proper
 }
 
 async function invokeAction(x: Exchange, thing: ThingLike, name: string, action: Affordance): Promise<void> {
-    const n = negotiated(x, action.forms, "invokeaction");
-    if (n === false || !admitBody(x, thing, "action", name, "invokeaction")) return;
+    const target: Target = { thing, kind: "action", name };
+    const n = negotiated(x, target, action.forms, "invokeaction");
+    if (n === false || !admitBody(x, target, "invokeaction")) return;
+    if (action.input !== undefined && !admitEmptyBody(x, target, "invokeaction", action.input)) return;
     try {
         const content = new Content(x.contentType, Readable.from([x.req.payload]));
         const output = await thing.handleInvokeAction(name, content, interactionOptions(x, thing, action, n));
@@ -377,7 +457,7 @@ async function readProperties(x: Exchange, thing: ThingLike): Promise<void> {
     const readable = all.filter((n) => thing.properties[n].writeOnly !== true);
     let names: string[] | undefined;
     if (req.payload.length > 0) {
-        if (!admitBody(x, thing, "property", "", "readmultipleproperties")) return;
+        if (!admitBody(x, { thing, kind: "property", name: "" }, "readmultipleproperties")) return;
         names = propertyNames(x);
         if (names === undefined) {
             return answer(res, "4.00", "the body of a read of several properties must be an array of property names");
@@ -388,7 +468,7 @@ async function readProperties(x: Exchange, thing: ThingLike): Promise<void> {
         }
     }
     const op = names === undefined && readable.length === all.length ? "readallproperties" : "readmultipleproperties";
-    const n = negotiated(x, thing.forms, op);
+    const n = negotiated(x, undefined, thing.forms, op);
     if (n === false) return;
     const contentType = n !== undefined && "contentType" in n ? n.contentType : ContentSerdes.DEFAULT;
     try {
@@ -425,7 +505,7 @@ function propertyNames(x: Exchange): string[] | undefined {
 
 async function observeProperty(x: Exchange, thing: ThingLike, name: string, property: Affordance): Promise<void> {
     const { req, res } = x;
-    const n = negotiated(x, property.forms, "observeproperty");
+    const n = negotiated(x, { thing, kind: "property", name }, property.forms, "observeproperty");
     if (n === false) return;
     const options = interactionOptions(x, thing, property, n);
     res.code = "2.05";
@@ -459,7 +539,7 @@ async function subscribeEvent(x: Exchange, thing: ThingLike, name: string, event
         if (observe === 1 && deregister(x.host.server, req)) return answer(res, "2.05", "");
         return answer(res, "4.00", observe === undefined ? "No Observe Option" : "No such subscription");
     }
-    const n = negotiated(x, event.forms, "subscribeevent");
+    const n = negotiated(x, { thing, kind: "event", name }, event.forms, "subscribeevent");
     if (n === false) return;
     const options = interactionOptions(x, thing, event, n);
     res.code = "2.05";

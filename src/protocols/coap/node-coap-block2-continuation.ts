@@ -1,3 +1,4 @@
+import { parameters } from "coap/dist/lib/parameters";
 import { matchableOptions, PacketLike } from "./node-coap-block1-reassembly";
 
 /** node-coap's Server: the key its Block2 cache keeps a large answer under (server.js). */
@@ -30,7 +31,7 @@ const installed = new WeakSet<object>();
  * with a new token, so each of its requests missed the cache and was answered afresh: a representation
  * that changes between two requests (a history whose range ends "now") got a new ETag each time, and
  * libcoap started over from block 0, for good. The blocks of one answer are matched as RFC 7959
- * section 2.4 and RFC 9175 say instead: same client, method and options but the block ones.
+ * section 2.4 and RFC 9175 say instead: same client, method and options but the block ones (and Observe).
  *
  * node-coap also copies the options of the first answer (its Content-Format) into the cache right after the
  * request handler returns, which is before an async handler has answered: the later blocks came without a
@@ -42,7 +43,9 @@ export function continueBlock2ByRequest(server: NodeCoapBlock2Server): void {
     installed.add(server);
     server._toCacheKey = function (this: NodeCoapBlock2Server, request, packet) {
         if (packet.token === undefined || packet.token.length === 0) return null; // as node-coap: no token, no cache
-        return `${this._clientIdentifier(request)} ${matchableOptions(packet)}`;
+        // the GETs of a notification's later blocks come without Observe (libcoap) or with it (node-coap)
+        const options = packet.options?.filter((o) => o.name !== "Observe" && o.name !== 6);
+        return `${this._clientIdentifier(request)} ${matchableOptions({ ...packet, options })}`;
     };
     server.saveAdditionalBlock2Options = () => undefined; // keepContentFormat does it once the answer exists
     // each block answered from the cache adds the entry again, without options: it keeps those it had
@@ -63,4 +66,9 @@ export function keepContentFormat(res: unknown): void {
         const format = r._packet?.options?.filter((o) => o.name === "Content-Format" || o.name === 12) ?? [];
         return add(key, { ...entry, options: [...format] });
     };
+}
+
+/** The largest block node-coap sends (server.js `maxBlock2`): 1024 bytes, or less when its payload size is. */
+export function maxPayloadBlock(): number {
+    return Math.min(1024, 2 ** Math.floor(Math.log2(parameters.maxPayloadSize)));
 }

@@ -1,5 +1,8 @@
 import { execFile } from "node:child_process";
 import dgram from "node:dgram";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import * as coap from "coap";
 
 export interface CoapAnswer {
@@ -91,6 +94,22 @@ export function libcoap(args: string[], timeoutMs = 15_000): Promise<LibcoapAnsw
             }
         );
     });
+}
+
+let outputs = 0;
+
+/**
+ * libcoap's client as `libcoap` runs it, the payloads it receives written to a file of their own (-o; each
+ * notification of an observation appended) instead of between its log lines, where a binary one is a hex dump.
+ */
+export async function libcoapPayload(args: string[], timeoutMs = 15_000): Promise<LibcoapAnswer & { payload: Buffer }> {
+    const out = path.join(os.tmpdir(), `node-wot-vo-libcoap-${process.pid}-${++outputs}`);
+    try {
+        const answer = await libcoap(["-o", out, ...args], timeoutMs);
+        return { ...answer, payload: fs.existsSync(out) ? fs.readFileSync(out) : Buffer.alloc(0) };
+    } finally {
+        fs.rmSync(out, { force: true });
+    }
 }
 
 /** A bare CoAP message (RFC 7252 section 3), enough for a test client to speak without a library. */

@@ -72,6 +72,23 @@ describe("CoAP content negotiation through VoCoapServer", function () {
         expect(event.code).to.equal("4.06");
         expect(event.text).to.match(/offered: application\/json, application\/cbor$/);
         expect((await libcoap(["-m", "get", "-A", "41", `${base}/properties/humidity`])).code).to.equal("4.06");
+        const action = await coapRequest(`${base}/actions/calibrate`, {
+            method: "POST",
+            payload: JSON.stringify({ offset: 1 }),
+            accept: "application/xml",
+        });
+        expect(action.code).to.equal("4.06");
+
+        // each refusal recorded, as binding-http's 406 are
+        await vo.vo.flush();
+        const refused = async (kind: "property" | "action" | "event", name: string) =>
+            (await vo.vo.history({ thing: THING, kind, name })).filter((r) => !r.ok).map((r) => [r.op, r.error]);
+        const offered = /is not offered for \w+; offered: application\/json, application\/cbor$/;
+        const humidity = await refused("property", "humidity");
+        expect(humidity.map(([op]) => op)).to.deep.equal(["readproperty", "readproperty", "readproperty"]);
+        for (const [, error] of humidity) expect(error).to.match(offered);
+        expect((await refused("event", "overheat")).map(([op]) => op)).to.deep.equal(["subscribeevent"]);
+        expect((await refused("action", "calibrate")).map(([op]) => op)).to.deep.equal(["invokeaction"]);
     });
 
     it("sends the notifications of an observation and of an event subscription in CBOR when asked", async function () {

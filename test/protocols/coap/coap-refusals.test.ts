@@ -56,6 +56,33 @@ describe("CoAP refusals and meta operations through VoCoapServer", function () {
         expect(await last("action", "calibrate")).to.include({ op: "invokeaction", ok: false, valid: false });
     });
 
+    // node-wot took an empty body for no value and refused it as a server error: "5.00 Invalid value according to
+    // DataSchema", recorded as failed with a valid value; the client sent nothing where a value was needed
+    it("answers an empty write or action input 4.00 naming what was expected, and records it refused as invalid", async function () {
+        const write = await coapRequest(`${base}/properties/samplingInterval`, { method: "PUT" });
+        expect([write.code, write.text]).to.deep.equal([
+            "4.00",
+            'property "samplingInterval": the body is empty; expected an integer in application/json',
+        ]);
+        expect(await last("property", "samplingInterval")).to.include({ op: "writeproperty", ok: false, valid: false });
+        const action = await coapRequest(`${base}/actions/calibrate`, { method: "POST" });
+        expect([action.code, action.text]).to.deep.equal([
+            "4.00",
+            'input of action "calibrate": the body is empty; expected an object in application/json',
+        ]);
+        expect(await last("action", "calibrate")).to.include({ op: "invokeaction", ok: false, valid: false });
+        const viaLibcoap = await libcoap(["-m", "put", "-t", "50", `${base}/properties/location`]);
+        expect(viaLibcoap.code).to.equal("4.00");
+        expect(await last("property", "location")).to.include({ op: "writeproperty", ok: false, valid: false });
+        // an empty text/plain body is the empty string, which a string property takes
+        const empty = await coapRequest(`${base}/properties/label`, { method: "PUT", contentFormat: "text/plain" });
+        expect(empty.code).to.equal("2.04");
+        expect((await coapRequest(`${base}/properties/label`)).text).to.equal('""');
+        await coapRequest(`${base}/properties/label`, { method: "PUT", payload: '"lab"' });
+        // an action without input needs no body
+        expect((await coapRequest(`${base}/actions/reset`, { method: "POST" })).code).to.equal("2.04");
+    });
+
     // binding-coap 0.8.16 reads all properties with handleReadMultipleProperties: the same operation was
     // recorded readallproperties over HTTP and readmultipleproperties over CoAP.
     it("records a GET of all properties as readallproperties, over node-coap and libcoap", async function () {
