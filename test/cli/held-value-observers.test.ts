@@ -50,6 +50,23 @@ describe("node-wot-vo run: a change of a held observable value reaches every obs
         return file;
     };
 
+    /** Observes a property with the coap package's client; its first answer is the value when it began. */
+    async function observeOverCoap(port: number, pathname: string): Promise<unknown[]> {
+        const values: unknown[] = [];
+        const req = coap.request({ hostname: "127.0.0.1", port, pathname, observe: true });
+        const stream = await new Promise<coap.IncomingMessage>((resolve, reject) => {
+            req.on("response", resolve);
+            req.on("error", reject);
+            req.end();
+        });
+        coapObservation = stream as unknown as { close(): void };
+        stream.on("data", (chunk: Buffer) =>
+            values.push(chunk.length === 0 ? undefined : JSON.parse(chunk.toString()))
+        );
+        await waitFor(() => values.length === 1, 5000, "the CoAP observation's first answer");
+        return values;
+    }
+
     /** Runs the room VO with `properties` in its script, a composite VO observing its occupancy, and a CoAP observer. */
     async function observeRoom(properties: string) {
         const roomScript = script(
@@ -78,24 +95,8 @@ describe("node-wot-vo run: a change of a held observable value reaches every obs
                 if (line.startsWith("occupancy ")) byCvo.push(JSON.parse(line.slice("occupancy ".length)));
             },
         });
-        const byCoap: unknown[] = [];
-        const req = coap.request({
-            hostname: "127.0.0.1",
-            port: room.coapPort,
-            pathname: "/roomlog/properties/occupancy",
-            observe: true,
-        });
-        const stream = await new Promise<coap.IncomingMessage>((resolve, reject) => {
-            req.on("response", resolve);
-            req.on("error", reject);
-            req.end();
-        });
-        coapObservation = stream as unknown as { close(): void };
         // the first answer is the value when the observation began: none yet (the TD gives no default)
-        stream.on("data", (chunk: Buffer) =>
-            byCoap.push(chunk.length === 0 ? undefined : JSON.parse(chunk.toString()))
-        );
-        await waitFor(() => byCoap.length === 1, 5000, "the CoAP observation's first answer");
+        const byCoap = await observeOverCoap(room.coapPort!, "/roomlog/properties/occupancy");
         expect(byCoap.shift()).to.equal(undefined);
         return { base, byCvo, byCoap, vo: room };
     }
@@ -178,5 +179,42 @@ describe("node-wot-vo run: a change of a held observable value reaches every obs
             [7, 100, 4],
         ]);
         expect(await (await fetch(`${base}/properties/occupancy`)).json()).to.equal(4);
+    });
+
+    it("a proxied device's change, written through its mirror or to the device, reaches the mirror's observer once and is recorded once on each", async function () {
+        room = await runVo({ config: descriptor("room"), tdFile: ROOM_TD, log: () => undefined });
+        const device = `http://127.0.0.1:${room.httpPort}/roomlog`;
+        expect((await put(device, 1)).status).to.equal(204);
+        cvo = await runVo({ config: descriptor("mirror", [`proxy: { td: "${device}" }`]), log: () => undefined });
+        const mirror = `http://127.0.0.1:${cvo.httpPort}/roomlogmirror`;
+        const byCoap = await observeOverCoap(cvo.coapPort!, "/roomlogmirror/properties/occupancy");
+        expect(byCoap.shift()).to.equal(1);
+        const deviceObservers = async () =>
+            (await room!.vo.state.listObservers()).filter((o) => o.affordance === "occupancy").length;
+        for (const [i, [at, value]] of (
+            [
+                [mirror, 5],
+                [device, 6],
+                [mirror, 7],
+            ] as const
+        ).entries()) {
+            // the mirror's relay: a long-poll on the device, opened again after each notification
+            await waitFor(async () => (await deviceObservers()) === 1, 5000, `step ${i}: the relay observing`);
+            expect((await put(at, value)).status).to.equal(204);
+            await waitFor(() => byCoap.length > i, 5000, `step ${i}: the mirror's observer notified`);
+        }
+        await new Promise((r) => setTimeout(r, 300)); // room for a duplicate to arrive
+        expect(byCoap).to.deep.equal([5, 6, 7]);
+        const mirrorChanges = async () => {
+            await cvo!.vo.flush();
+            const rows = await cvo!.vo.history({
+                thing: "urn:node-wot-vo:mirror:urn:dev:ops:room-log-1",
+                kind: "property",
+                name: "occupancy",
+            });
+            return rows.filter((r) => r.op === "propertychange").map((r) => r.value);
+        };
+        expect(await mirrorChanges()).to.deep.equal([5, 6, 7]);
+        expect(await recorded(room, "propertychange")).to.deep.equal([1, 5, 6, 7]); // 1 before the mirror
     });
 });
