@@ -124,7 +124,8 @@ async function startVo(
         };
         const link = affordance["vo:history"]?.find((l) => l.contentType === "application/json");
         if (link === undefined) throw new Error("the served TD names no vo:history for the property");
-        return { vo, href: link.href, stop: () => servient.shutdown() };
+        // the href is a template of the query (`.../history{?from,...}`); the bench appends its own
+        return { vo, href: link.href.replace(/\{\?[^}]*\}$/, ""), stop: () => servient.shutdown() };
     } catch (err) {
         await servient.shutdown();
         throw err;

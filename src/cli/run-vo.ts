@@ -11,6 +11,7 @@ import { attachDevicePush } from "../proxy/device-push";
 import { DeviceProxy } from "../proxy/device-proxy";
 import type { RunConfig } from "./descriptor";
 import { loadThingDescription } from "./td-validation";
+import { ScriptProperties } from "./script-properties";
 import { checkVoScript, loadVoScript, NO_SCRIPT, VoScript, VoScriptContext } from "./vo-script";
 
 export interface RunVoOptions {
@@ -128,7 +129,7 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
     try {
         const wot = await servient.start();
 
-        const held = new Map<string, unknown>();
+        const properties = new ScriptProperties(init, script, log);
         let thing: WoT.ExposedThing | undefined;
         const ctx: VoScriptContext = {
             servient,
@@ -139,15 +140,8 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
             config,
             log,
             consumedVOs: {},
-            getValue: (name) => held.get(name),
-            async setValue(name, value) {
-                if (init?.properties?.[name] === undefined) throw new Error(`the VO's Thing has no property ${name}`);
-                if (script.properties?.[name]?.read !== undefined) {
-                    throw new Error(`property ${name} is read by the script's own handler; setValue has no effect`);
-                }
-                held.set(name, value);
-                if (init.properties[name].observable === true) await thing?.emitPropertyChange(name);
-            },
+            getValue: (name) => properties.get(name),
+            setValue: (name, value) => properties.set(name, value),
         };
 
         const consumedVOs = config.consumedVOs ?? {};
@@ -155,7 +149,8 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
         if (init !== undefined) {
             thing = await wot.produce(init);
             ctx.thing = thing;
-            setScriptHandlers(thing, init, script, ctx, held);
+            properties.serve(thing, ctx);
+            setScriptActions(thing, init, script, ctx);
             serveFromConsumed(thing, ctx.consumedVOs, consumedVOs);
         }
         subscriptions.push(
@@ -212,31 +207,13 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
     }
 }
 
-/** Reads and writes by the script's handlers, or of a held value where the script gives none. */
-function setScriptHandlers(
+/** The script's action handlers. */
+function setScriptActions(
     thing: WoT.ExposedThing,
     init: WoT.ExposedThingInit,
     script: VoScript,
-    ctx: VoScriptContext,
-    held: Map<string, unknown>
+    ctx: VoScriptContext
 ): void {
-    for (const [name, affordance] of Object.entries(init.properties ?? {})) {
-        if (affordance === undefined) continue;
-        const handlers = script.properties?.[name];
-        if (affordance.default !== undefined) held.set(name, affordance.default);
-        else if (affordance.const !== undefined) held.set(name, affordance.const);
-        const read = handlers?.read;
-        thing.setPropertyReadHandler(name, async () =>
-            read !== undefined ? ((await read(ctx)) as WoT.InteractionInput) : (held.get(name) as WoT.InteractionInput)
-        );
-        if (affordance.readOnly === true) continue;
-        const write = handlers?.write;
-        thing.setPropertyWriteHandler(name, async (io) => {
-            const value = await io.value();
-            if (write !== undefined) await write(value, ctx);
-            else held.set(name, value);
-        });
-    }
     for (const [name, fn] of Object.entries(script.actions ?? {})) {
         const hasInput = init.actions?.[name]?.input !== undefined;
         thing.setActionHandler(name, async (params) => {

@@ -25,13 +25,17 @@ export interface VoScriptContext {
     config: RunConfig;
     /** the value `--td` Thing's property holds when the script gives it no read handler */
     getValue(property: string): unknown;
-    /** sets such a held value; observers of an observable property are notified */
+    /** sets such a held value; observers of an observable property are notified (in its write handler: for the write) */
     setValue(property: string, value: unknown): Promise<void>;
     log(message: string): void;
 }
 
 export interface VoScriptProperty {
     read?(ctx: VoScriptContext): unknown;
+    /**
+     * Resolving accepts the write (without a read handler the value is held, unless the handler calls
+     * setValue for it) and notifies observers of an observable property; throwing refuses it.
+     */
     write?(value: unknown, ctx: VoScriptContext): unknown;
 }
 

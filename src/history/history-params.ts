@@ -1,4 +1,4 @@
-import type { Operation } from "../model/interaction-record";
+import type { AffordanceKind, Operation } from "../model/interaction-record";
 import type { AggregateFn } from "../timeseries/time-series-store";
 import { RequestRefusedError } from "../model/refusal";
 
@@ -9,7 +9,8 @@ export const MAX_HISTORY_PAGE = 10_000;
 export const MAX_HISTORY_WINDOWS = 2000;
 
 const FNS: readonly AggregateFn[] = ["mean", "min", "max", "count", "first", "last", "sum"];
-const NAMES = ["from", "to", "limit", "order", "cursor", "every", "fn", "op", "ok"] as const;
+/** The query parameters a history resource accepts, in the order its TD's URI template names them. */
+export const HISTORY_PARAMETERS = ["from", "to", "limit", "order", "cursor", "every", "fn", "op", "ok"] as const;
 
 /** The `op` filter's words and the recorded operations each stands for. */
 const OPS: Record<string, readonly Operation[]> = {
@@ -19,6 +20,52 @@ const OPS: Record<string, readonly Operation[]> = {
     invoke: ["invokeaction"],
     emit: ["emitevent"],
 };
+
+/** The `op` words that select something an affordance of each kind records. */
+const OP_WORDS: Record<AffordanceKind, readonly string[]> = {
+    property: ["read", "write", "change"],
+    action: ["invoke"],
+    event: ["emit"],
+};
+
+const TIME_BOUND = [
+    { type: "string", description: 'ISO 8601, or "-<duration>" back from now ("-1h")' },
+    { type: "integer", minimum: 0, description: "epoch milliseconds" },
+];
+
+/**
+ * The query parameters as TD `uriVariables` (RFC 6570 form-style query, `{?from,to,...}`), for the
+ * history of an affordance of `kind`: what `parseHistoryParams` accepts, as JSON schemas a consumer
+ * reading only the TD fills the template with. None is an object or array (TD 1.1, uriVariables).
+ */
+export function historyUriVariables(kind: AffordanceKind): Record<(typeof HISTORY_PARAMETERS)[number], object> {
+    const words = OP_WORDS[kind].join("|");
+    return {
+        from: { oneOf: TIME_BOUND, description: "the first time, inclusive; default: the oldest point" },
+        to: { oneOf: TIME_BOUND, description: "the last time, exclusive; default: now" },
+        limit: {
+            type: "integer",
+            minimum: 1,
+            maximum: MAX_HISTORY_PAGE,
+            default: DEFAULT_HISTORY_PAGE,
+            description: "points per page",
+        },
+        order: { type: "string", enum: ["oldest", "newest"], default: "oldest", description: "which points first" },
+        cursor: { type: "string", description: "the previous page's next: pages neither repeat nor miss a point" },
+        every: {
+            type: "string",
+            pattern: "^([0-9]+(ns|us|ms|s|m|h|d|w))+$",
+            description: `one value per epoch-aligned window of this length ("1m", "1h30m"), at most ${MAX_HISTORY_WINDOWS}; with fn, without cursor`,
+        },
+        fn: { type: "string", enum: FNS, description: "the value of each window; with every" },
+        op: {
+            type: "string",
+            pattern: `^(${words})(,(${words}))*$`,
+            description: `only these operations, comma-separated (${OP_WORDS[kind].join(", ")})`,
+        },
+        ok: { type: "boolean", description: "true: successful interactions only" },
+    };
+}
 
 /** A history request's query parameters, each checked on its own; the same for every protocol. */
 export interface HistoryParams {
@@ -48,13 +95,13 @@ function timeBound(name: string, text: string): string | number {
 export function parseHistoryParams(query: URLSearchParams): HistoryParams {
     const seen = new Set<string>();
     for (const key of query.keys()) {
-        if (!(NAMES as readonly string[]).includes(key)) {
-            throw refuse(`unknown parameter ${JSON.stringify(key)} (known: ${NAMES.join(", ")})`);
+        if (!(HISTORY_PARAMETERS as readonly string[]).includes(key)) {
+            throw refuse(`unknown parameter ${JSON.stringify(key)} (known: ${HISTORY_PARAMETERS.join(", ")})`);
         }
         if (seen.has(key)) throw refuse(`${key}: given more than once`);
         seen.add(key);
     }
-    const get = (name: (typeof NAMES)[number]) => query.get(name) ?? undefined;
+    const get = (name: (typeof HISTORY_PARAMETERS)[number]) => query.get(name) ?? undefined;
     const params: HistoryParams = { limit: DEFAULT_HISTORY_PAGE, order: "oldest" };
     const from = get("from");
     const to = get("to");

@@ -1,7 +1,12 @@
 import type { ExposedThing, ProtocolServer } from "@node-wot/core";
-import { HISTORY_REL, HISTORY_TERM, VO_PREFIX, VO_VOCABULARY } from "../model/vocabulary";
+import { HISTORY_PARAMETERS, historyUriVariables } from "../history/history-params";
+import type { AffordanceKind } from "../model/interaction-record";
+import { HISTORY_REL, HISTORY_TERM, HISTORY_VARIABLES_TERM, VO_PREFIX, VO_VOCABULARY } from "../model/vocabulary";
 
 type Described = { forms?: { href: string }[] } & Record<string, unknown>;
+
+/** The query of a history resource as an RFC 6570 form-style query expansion. */
+const QUERY_TEMPLATE = `{?${HISTORY_PARAMETERS.join(",")}}`;
 
 interface HistoryForm {
     href: string;
@@ -26,9 +31,11 @@ function withVocabulary(thing: ExposedThing): void {
 
 /**
  * Each affordance of a Thing tells where its history is (`vo:history`: for each protocol, the href of its
- * first form on that server plus `/history`, one form per content type), and the TD's `links` list the same
- * resources (relation `HISTORY_REL`, anchored at the affordance): a consumer finds them from the TD alone.
- * The TD stays valid TD 1.1: a prefixed term of a vocabulary named in `@context`, no form with an op of our own.
+ * first form on that server plus `/history` and the query's URI template, one form per content type), and
+ * what the query's variables accept (`vo:historyUriVariables`, JSON schemas as TD `uriVariables`); the TD's
+ * `links` list the same resources without the template (relation `HISTORY_REL`, anchored at the
+ * affordance): a consumer finds and queries them from the TD alone. The TD stays valid TD 1.1: prefixed
+ * terms of a vocabulary named in `@context`, no form with an op of our own.
  */
 export function describeHistory(thing: ExposedThing, scheme: string, contentTypes: readonly string[]): void {
     const ours = (href: string) => href.startsWith(`${scheme}:`);
@@ -36,7 +43,12 @@ export function describeHistory(thing: ExposedThing, scheme: string, contentType
         (l) => !(l.rel === HISTORY_REL && ours(l.href))
     );
     let described = false;
-    for (const map of [thing.properties, thing.actions, thing.events] as Record<string, Described>[]) {
+    const kinds: [AffordanceKind, Record<string, Described>][] = [
+        ["property", thing.properties as Record<string, Described>],
+        ["action", thing.actions as Record<string, Described>],
+        ["event", thing.events as Record<string, Described>],
+    ];
+    for (const [kind, map] of kinds) {
         for (const affordance of Object.values(map ?? {})) {
             const href = affordance.forms?.find((f) => ours(f.href))?.href;
             if (href === undefined) continue;
@@ -46,8 +58,9 @@ export function describeHistory(thing: ExposedThing, scheme: string, contentType
             const method = scheme.startsWith("http") ? { "htv:methodName": "GET" as const } : {};
             affordance[HISTORY_TERM] = [
                 ...forms,
-                ...contentTypes.map((contentType) => ({ href: at, contentType, ...method })),
+                ...contentTypes.map((contentType) => ({ href: at + QUERY_TEMPLATE, contentType, ...method })),
             ];
+            affordance[HISTORY_VARIABLES_TERM] = historyUriVariables(kind);
             links.push({ href: at, rel: HISTORY_REL, type: contentTypes[0], anchor });
             described = true;
         }

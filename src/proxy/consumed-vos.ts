@@ -80,6 +80,44 @@ export async function consumeVos(
     return consumed;
 }
 
+type Form = { href: string; op?: string | string[] };
+const CLIENT_SCHEMES = ["http", "https", "coap", "coaps"];
+
+/**
+ * The form to subscribe to an event or observe a property with: the one node-wot would take (the first
+ * with the operation on a scheme the VO has a client for; an event's form without `op` subscribes), named
+ * to it by index so that a refusal can say which URL refused.
+ */
+function formFor(forms: Form[], kind: "event" | "property"): number | undefined {
+    const op = kind === "event" ? "subscribeevent" : "observeproperty";
+    const has = (f: Form) => (f.op === undefined ? kind === "event" : [f.op].flat().includes(op));
+    const usable = (f: Form) => has(f) && CLIENT_SCHEMES.includes(f.href.slice(0, f.href.indexOf(":")));
+    const index = forms.findIndex(usable);
+    return index === -1 ? undefined : index;
+}
+
+/**
+ * Subscribes (or observes) through the form `formFor` picks; a refusal (the consumed VO answers 401,
+ * 405, ..., or cannot be reached) names the consumed VO, the affordance and the URL tried.
+ */
+async function follow(
+    vo: string,
+    td: WoT.ThingDescription,
+    kind: "event" | "property",
+    name: string,
+    subscribe: (options: WoT.InteractionOptions) => Promise<WoT.Subscription>
+): Promise<WoT.Subscription> {
+    const forms = ((kind === "event" ? td.events : td.properties)?.[name]?.forms ?? []) as Form[];
+    const formIndex = formFor(forms, kind);
+    try {
+        return await subscribe(formIndex === undefined ? {} : { formIndex });
+    } catch (err) {
+        const what = kind === "event" ? `subscribe to event ${name}` : `observe property ${name}`;
+        const at = formIndex === undefined ? "(no form of its TD fits)" : `at ${forms[formIndex].href}`;
+        throw new ConsumedVoError(`consumed VO ${vo}: cannot ${what} ${at}: ${(err as Error).message.split("\n")[0]}`);
+    }
+}
+
 /** Subscribes the events and observes the property changes each consumed VO lists. */
 export async function subscribeConsumed(
     consumed: Record<string, WoT.ConsumedThing>,
@@ -113,21 +151,37 @@ export async function subscribeConsumed(
         const served = new Set(o.serves?.events ?? []);
         for (const name of new Set([...listed, ...served])) {
             subscriptions.push(
-                await thing.subscribeEvent(name, async (out) => {
-                    const data = await out.value();
-                    if (listed.has(name))
-                        guarded(`consumed VO ${vo} event ${name}`, () => listeners.event?.(vo, name, data));
-                    if (served.has(name))
-                        guarded(`serving event ${name} of ${vo}`, () => listeners.served?.(vo, name, data));
-                })
+                await follow(vo, td, "event", name, (options) =>
+                    thing.subscribeEvent(
+                        name,
+                        async (out) => {
+                            const data = await out.value();
+                            if (listed.has(name))
+                                guarded(`consumed VO ${vo} event ${name}`, () => listeners.event?.(vo, name, data));
+                            if (served.has(name))
+                                guarded(`serving event ${name} of ${vo}`, () => listeners.served?.(vo, name, data));
+                        },
+                        undefined,
+                        options
+                    )
+                )
             );
         }
         for (const name of o.propertyChanges ?? []) {
             subscriptions.push(
-                await thing.observeProperty(name, async (out) => {
-                    const value = await out.value();
-                    guarded(`consumed VO ${vo} property ${name}`, () => listeners.propertyChange?.(vo, name, value));
-                })
+                await follow(vo, td, "property", name, (options) =>
+                    thing.observeProperty(
+                        name,
+                        async (out) => {
+                            const value = await out.value();
+                            guarded(`consumed VO ${vo} property ${name}`, () =>
+                                listeners.propertyChange?.(vo, name, value)
+                            );
+                        },
+                        undefined,
+                        options
+                    )
+                )
             );
         }
     }

@@ -277,6 +277,52 @@ describe("the node-wot-vo command", function () {
         }
     });
 
+    it("a composite VO that cannot follow a consumed VO exits 1 naming the consumed VO, the affordance and the URL tried", async function () {
+        // a real VO the composite VO cannot follow: its Thing asks for basic credentials, which the composite
+        // VO has none for (its TD is open to all)
+        const env = { ...process.env, VO_USER: "operator", VO_PASSWORD: "secret" };
+        const room = await runVo({
+            config: parseDescriptor(
+                [
+                    "name: guarded",
+                    "http: { port: 0 }",
+                    "coap: false",
+                    "selfCheck: { interval: 0 }",
+                    "security: { scheme: basic, usernameEnv: VO_USER, passwordEnv: VO_PASSWORD }",
+                ].join("\n"),
+                path.join(dir, "room.yaml"),
+                env
+            ),
+            tdFile: "thing-descriptions/room-log.td.json",
+            log: () => undefined,
+        });
+        try {
+            const url = `http://127.0.0.1:${room.httpPort}/roomlog`;
+            const composite = async (follows: string) => {
+                const name = `cvo-${follows.split(":")[0].toLowerCase()}`;
+                const file = path.join(dir, `${name}.yaml`);
+                const port = await freeTcpPort();
+                const consumed = `consumedVOs: { room: { url: "${url}", ${follows}, timeout: 2s } }`;
+                fs.writeFileSync(file, `name: ${name}\nhttp: { port: ${port} }\ncoap: false\n${consumed}\n`);
+                return cli("run", "--config", file);
+            };
+            const [events, changes] = await Promise.all([
+                composite("events: [crowded]"),
+                composite("propertyChanges: [occupancy]"),
+            ]);
+            expect(events.code, events.output).to.equal(1);
+            expect(events.output, events.output).to.include(
+                `node-wot-vo: consumed VO room: cannot subscribe to event crowded at ${url}/events/crowded: `
+            );
+            expect(changes.code, changes.output).to.equal(1);
+            expect(changes.output).to.include(
+                `node-wot-vo: consumed VO room: cannot observe property occupancy at ${url}/properties/occupancy/observable: `
+            );
+        } finally {
+            await room.stop();
+        }
+    });
+
     it("a VO that cannot start (its port taken) exits 1 with the reason", async function () {
         const file = path.join(dir, "vo.yaml");
         fs.writeFileSync(file, `name: taken\nhttp: { port: ${await freeTcpPort()} }\ncoap: false\n`);

@@ -8,6 +8,7 @@ import { conformsToSchema } from "../../src/model/value-check";
 import { validateThingDescription } from "../../src/cli/td-validation";
 import { startExampleVo } from "../helpers/example-vo";
 import { freeUdpPort } from "../helpers/free-port";
+import { expandHistory } from "../helpers/history-template";
 import { NodeProcess, queryFile } from "../helpers/node-process";
 import { tempDir, waitFor } from "../helpers/vo-fixture";
 import { FormCall, formCalls, methodFor, sampleValue } from "./form-calls";
@@ -216,9 +217,10 @@ describe("conformance walk: every form of every TD the example VOs serve, called
                             called++;
                             const label = `${vo.name} history of ${kind} ${td.id}/${name} ${link.contentType} ${link.href}`;
                             try {
+                                const url = expandHistory(link.href, { limit: 5 });
                                 const answer = link.href.startsWith("coap:")
-                                    ? await coapCall(`${link.href}?limit=5`, "GET")
-                                    : await httpCall(`${link.href}?limit=5`, "GET", { accept: link.contentType });
+                                    ? await coapCall(url, "GET")
+                                    : await httpCall(url, "GET", { accept: link.contentType });
                                 if (!isSuccess(link.href.startsWith("coap:") ? "coap" : "http", answer.code)) {
                                     throw new Error(`${answer.code} ${answer.body.toString().slice(0, 200)}`);
                                 }

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import * as coap from "coap";
 import { attachDevicePush } from "../../src";
 import { coapCall } from "../conformance/wire-clients";
+import { expandHistory } from "../helpers/history-template";
 import { exposeSensor } from "../helpers/sensor-thing";
 import { formIndex, startVo, VoFixture, waitFor } from "../helpers/vo-fixture";
 
@@ -43,7 +44,8 @@ describe("gaps in history: a pushing device silent, then pushing again (real ser
         const { thing, td } = await exposeSensor(vo.wot);
         const { td: other } = await exposeSensor(vo.wot, { id: "urn:dev:ops:not-fronting" });
         attachDevicePush(thing, vo.vo, { properties: ["label"] });
-        const links = (a: unknown) => (a as { "vo:history": { href: string }[] })["vo:history"].map((l) => l.href);
+        const links = (a: unknown) =>
+            (a as { "vo:history": { href: string }[] })["vo:history"].map((l) => expandHistory(l.href));
         const [http, , coapHref] = links(td.properties!.label);
         const rangeEnd = Date.now() + 10_000;
         let open: Answer = { gaps: [] };

@@ -4,6 +4,7 @@ import { expect } from "chai";
 import type * as WoT from "wot-typescript-definitions";
 import { coapCall } from "../conformance/wire-clients";
 import { freeTcpPort, freeUdpPort } from "../helpers/free-port";
+import { expandHistory } from "../helpers/history-template";
 import { freshBuckets, influxForTests, InfluxServer } from "../helpers/influxdb-server";
 import { CLI, descriptorCopy, deviceStateAt, NodeProcess } from "../helpers/node-process";
 import { tempDir, waitFor } from "../helpers/vo-fixture";
@@ -79,7 +80,7 @@ class Rig {
     async hrefs(thing: string, property: string): Promise<{ http: string; coap: string }> {
         const td = (await (await fetch(`http://127.0.0.1:${this.httpPort}/${thing}`)).json()) as WoT.ThingDescription;
         const links = (td.properties![property] as unknown as { "vo:history": { href: string }[] })["vo:history"];
-        const find = (scheme: string) => links.find((l) => l.href.startsWith(`${scheme}:`))!.href;
+        const find = (scheme: string) => expandHistory(links.find((l) => l.href.startsWith(`${scheme}:`))!.href);
         return { http: find("http"), coap: find("coap") };
     }
 

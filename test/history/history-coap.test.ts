@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type * as WoT from "wot-typescript-definitions";
 import { coapCall, hasLibcoapClient, libcoapCall } from "../conformance/wire-clients";
+import { expandHistory } from "../helpers/history-template";
 import { exposeSensor, SensorState } from "../helpers/sensor-thing";
 import { startVo, VoFixture } from "../helpers/vo-fixture";
 import { embedded, storesUnderTest } from "./stores-under-test";
@@ -15,7 +16,7 @@ function coapHistory(affordance: unknown): string {
     const links = (affordance as { "vo:history"?: { href: string }[] })["vo:history"] ?? [];
     const link = links.find((l) => l.href.startsWith("coap:"));
     if (link === undefined) throw new Error("no CoAP vo:history on the affordance");
-    return link.href;
+    return expandHistory(link.href);
 }
 
 for (const store of storesUnderTest()) {

@@ -5,6 +5,7 @@ import { DeviceProxy, setStaticAddress, VoCoapClientFactory, VoCoapServer, VoHtt
 import { HISTORY_REL } from "../../src/model/vocabulary";
 import { coapCall } from "../conformance/wire-clients";
 import { freeUdpPort } from "../helpers/free-port";
+import { expandHistory } from "../helpers/history-template";
 import { exposeSensor } from "../helpers/sensor-thing";
 import { startVo, VoFixture } from "../helpers/vo-fixture";
 
@@ -20,6 +21,7 @@ const { tdValidator } = require("@thing-description-playground/core") as {
 };
 
 const SENSOR = "urn:dev:ops:environment-sensor-1";
+const QUERY = "{?from,to,limit,order,cursor,every,fn,op,ok}";
 const HOSTILE_ID = "urn:dev:ops:x'%3B%20DROP%20TABLE%20ts_interaction%3B--";
 const KINDS = [
     ["properties", "property"],
@@ -31,11 +33,18 @@ interface HistoryForm {
     href: string;
     contentType: string;
 }
+interface VariableSchema {
+    enum?: unknown[];
+    pattern?: string;
+}
 interface Page {
     items: { timestampNs: string; op: string; value: unknown; output?: unknown }[];
     next?: string;
     windows?: unknown[];
 }
+
+/** A history form's href with the query's variables filled in, as a TD consumer expands a form's href. */
+const expand = (form: HistoryForm, variables: Record<string, unknown> = {}) => expandHistory(form.href, variables);
 
 function historyForm(affordance: unknown, scheme: string): HistoryForm {
     const forms = (affordance as { "vo:history"?: HistoryForm[] })["vo:history"] ?? [];
@@ -134,8 +143,16 @@ describe("history discoverable from the TD: valid TDs, node-wot consumers, the V
             expect(td["@context"], where).to.deep.include({ vo: "urn:node-wot-vo:vocabulary#" });
             for (const [map] of KINDS) {
                 for (const [name, a] of Object.entries(td[map] ?? {})) {
-                    expect(historyForm(a, "http").href, `${where} ${name}`).to.match(/\/history$/);
-                    expect(historyForm(a, "coap").href, `${where} ${name}`).to.match(/\/history$/);
+                    expect(historyForm(a, "http").href, `${where} ${name}`).to.match(/\/history\{\?from,/);
+                    expect(historyForm(a, "coap").href, `${where} ${name}`).to.match(/\/history\{\?from,/);
+                    const variables = (a as Record<string, Record<string, Record<string, unknown>>>)[
+                        "vo:historyUriVariables"
+                    ];
+                    expect(Object.keys(variables), `${where} ${name}`).to.deep.equal(QUERY.slice(2, -1).split(","));
+                    for (const [variable, schema] of Object.entries(variables)) {
+                        expect(schema.description, `${where} ${name} ${variable}`).to.be.a("string");
+                        expect(schema.type ?? schema.oneOf, `${where} ${name} ${variable}`).to.not.equal(undefined);
+                    }
                 }
             }
         }
@@ -183,24 +200,43 @@ describe("history discoverable from the TD: valid TDs, node-wot consumers, the V
     });
 
     for (const scheme of ["http", "coap"] as const) {
-        it(`lets a node-wot consumer find and read a property's, an action's and an event's history from the TD alone (${scheme})`, async function () {
+        it(`lets a node-wot consumer read a property as ever, and fill a history's URI template from its TD alone (${scheme})`, async function () {
             const port = scheme === "http" ? vo.httpPort : vo.coapPort;
             const td = await wot.requestThingDescription(`${scheme}://127.0.0.1:${port}/environmentsensor`);
+            // node-wot's ConsumedThing takes the TD as an ordinary one
+            const formIndex = td.properties!.humidity.forms.findIndex((f) => f.href.startsWith(`${scheme}:`));
+            expect(await (await (await wot.consume(td)).readProperty("humidity", { formIndex })).value()).to.equal(40);
             const client = consumer.getClientFor(scheme);
             const targets = [
-                ["property", td.properties!.temperature, "temperature", "readproperty"],
-                ["action", td.actions!.calibrate, "calibrate", "invokeaction"],
-                ["event", td.events!.overheat, "overheat", "emitevent"],
+                ["property", td.properties!.temperature, "temperature", "readproperty", "read"],
+                ["action", td.actions!.calibrate, "calibrate", "invokeaction", "invoke"],
+                ["event", td.events!.overheat, "overheat", "emitevent", "emit"],
             ] as const;
-            for (const [kind, affordance, name, op] of targets) {
+            for (const [kind, affordance, name, op, word] of targets) {
                 const form = historyForm(affordance, scheme);
-                const content = await client.readResource({ ...form, href: `${form.href}?order=newest&limit=1` });
-                expect(content.type).to.match(/^application\/json/);
-                const page = JSON.parse((await content.toBuffer()).toString()) as Page;
+                const schemas = (affordance as unknown as Record<string, Record<string, VariableSchema>>)[
+                    "vo:historyUriVariables"
+                ];
+                // values the schemas allow: the newest point of the operation, and one window of its count
+                expect(schemas.order.enum).to.include("newest");
+                expect(schemas.fn.enum).to.include("count");
+                expect(word, name).to.match(new RegExp(schemas.op.pattern!));
+                const variables = { order: "newest", limit: 1, op: word, ok: true };
+                const read = async (href: string) => {
+                    const content = await client.readResource({ ...form, href });
+                    expect(content.type).to.match(/^application\/json/);
+                    return JSON.parse((await content.toBuffer()).toString()) as Page;
+                };
+                const page = await read(expand(form, variables));
                 const [newest] = await vo.vo.history({ thing: SENSOR, kind, name, descending: true, limit: 1 });
                 expect(page.items, name).to.have.length(1);
                 expect(page.items[0].timestampNs, name).to.equal(newest.timestampNs);
                 expect(page.items[0].op, name).to.equal(op);
+                if (kind !== "property") continue; // windows aggregate numbers: the temperature's
+                const windows = await read(expand(form, { from: "-1h", every: "1h", fn: "count", op: word }));
+                const counted = (windows.windows as { value: number | null }[]).reduce((n, w) => n + (w.value ?? 0), 0);
+                const reads = await vo.vo.history({ thing: SENSOR, kind, name, ops: [op] });
+                expect(counted, name).to.equal(reads.length);
             }
         });
 
@@ -218,8 +254,8 @@ describe("history discoverable from the TD: valid TDs, node-wot consumers, the V
                     formIndex,
                 }))!.value()) as Page;
             const raw = await call({ thing: SENSOR, kind: "property", name: "temperature", to, limit: 2 });
-            const resource = historyForm(sensor.getThingDescription().properties!.temperature, "http").href;
-            const same = (await (await fetch(`${resource}?to=${to}&limit=2`)).json()) as Page;
+            const resource = historyForm(sensor.getThingDescription().properties!.temperature, "http");
+            const same = (await (await fetch(expand(resource, { to, limit: 2 }))).json()) as Page;
             expect(raw).to.deep.equal(same);
             expect(raw.next).to.be.a("string");
             const rest = await call({

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type * as WoT from "wot-typescript-definitions";
 import { validateThingDescription } from "../../src/cli/td-validation";
+import { expandHistory } from "../helpers/history-template";
 import { exposeSensor } from "../helpers/sensor-thing";
 import { startClient, startVo, VoFixture } from "../helpers/vo-fixture";
 import { embedded, storesUnderTest } from "./stores-under-test";
@@ -20,7 +21,7 @@ function historyHref(affordance: unknown, contentType = "application/json"): str
     const links = (affordance as Described)["vo:history"];
     const link = links?.find((l) => l.contentType === contentType);
     if (link === undefined) throw new Error(`no vo:history (${contentType}) on the affordance`);
-    return link.href;
+    return expandHistory(link.href);
 }
 
 for (const store of storesUnderTest()) {

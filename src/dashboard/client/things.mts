@@ -46,6 +46,9 @@ interface Td {
 
 const isHttpJson = (f: Form) => /^https?:/.test(f.href) && (f.contentType ?? "application/json") === "application/json";
 
+/** A history href is a template of its query (`.../history{?from,...}`): with no variable given, the plain URL. */
+const withoutQueryTemplate = (href: string | undefined) => href?.replace(/\{\?[^}]*\}$/, "");
+
 function readForm(a: TdAffordance): string | undefined {
     const ops = (f: Form) => (Array.isArray(f.op) ? f.op : [f.op ?? "readproperty"]);
     return a.forms?.find((f) => isHttpJson(f) && ops(f).includes("readproperty"))?.href;
@@ -60,7 +63,7 @@ function affordancesOf(td: Td): Affordance[] {
                 name,
                 type: kind === "event" ? a.data?.type : a.type,
                 enum: a.enum,
-                history: a["vo:history"]?.find(isHttpJson)?.href,
+                history: withoutQueryTemplate(a["vo:history"]?.find(isHttpJson)?.href),
                 read: kind === "property" ? readForm(a) : undefined,
             });
         }
