@@ -2,6 +2,8 @@ import type { ExposedThing, ProtocolServer, Servient } from "@node-wot/core";
 import type * as WoT from "wot-typescript-definitions";
 import { resolveOptions, ResolvedOptions, VoPersistenceOptions } from "./config";
 import { GapLookup } from "./history/history-gaps";
+import { HealthChecks } from "./health/health-checks";
+import { addVoChecks } from "./health/vo-checks";
 import { dashboardFiles } from "./dashboard/dashboard-assets";
 import { HistoryService } from "./history/history-service";
 import { parseHistoryParams } from "./history/history-params";
@@ -54,6 +56,8 @@ export class VoPersistence {
     readonly state: VoState;
     /** the VO's starts, heartbeats and clean stops (vo_run): where history has vo-down gaps */
     readonly runs: VoRuns;
+    /** the checks of `/livez` and `/readyz`: `vo.health.add("readyz", name, check)` adds one */
+    readonly health = new HealthChecks();
     private closing: Promise<void> | undefined;
     private servers: ProtocolServer[] = [];
     private errorsAtLastCheck = 0;
@@ -79,6 +83,8 @@ export class VoPersistence {
             { timeseries: () => this.storeCheck() },
             (thing, kind, name, query) => this.historyAction(thing, kind, name, query)
         );
+        const influxdb = store instanceof InfluxDbStore ? store : undefined;
+        addVoChecks(this.health, { buffer, db, influxdb });
     }
 
     /** The time-series path is healthy while its queue has room and (InfluxDB) the server answers. */
@@ -334,6 +340,7 @@ export class VoPersistence {
             history: (thing, kind, name, query, format) =>
                 this.historyService.answer(thing, kind, name, parseHistoryParams(query), format),
             dashboard: this.options.dashboard === false ? undefined : dashboardFiles(this.options.dashboard.path),
+            health: { report: (probe) => this.health.report(probe) },
         };
         const capture = (server: ProtocolServer): void => {
             this.servers.push(server);

@@ -169,6 +169,11 @@ export class WriteBuffer {
         return undefined;
     }
 
+    /** Once closed, records are no longer taken (they are counted as dropped). */
+    get isClosed(): boolean {
+        return this.closed;
+    }
+
     private retryInMs(): number {
         return Math.max(this.options.flushIntervalMs, this.retryAt - Date.now());
     }

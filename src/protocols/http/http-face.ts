@@ -18,6 +18,7 @@ import { acceptIsDefault, negotiate, notAcceptableText, steer } from "./http-con
 import { describeHistoryOnExpose } from "../history-description";
 import { isDashboardPath, serveDashboard } from "./http-dashboard";
 import { answerMethodNotAllowed } from "./http-method-not-allowed";
+import { healthResourceOf, serveHealth } from "./http-health";
 import { isHistoryPath, serveHistory } from "./http-history";
 import { fixBearerCheck } from "./http-bearer";
 import { httpProbe } from "./http-probe";
@@ -181,6 +182,9 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
     };
 
     s.handleRequest = function (this: unknown, req: IncomingMessage, res: ServerResponse) {
+        // this process's health, before any redirect, and outside any request context: nothing is recorded
+        const health = hooks.health === undefined ? undefined : healthResourceOf(s, req.url);
+        if (health !== undefined) return settled(res, serveHealth(s, hooks.health!, health, req, res));
         const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
         if (where !== undefined) return answerRedirect(res, where);
         const request: RequestOrigin = {

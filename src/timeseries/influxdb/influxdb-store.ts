@@ -280,6 +280,25 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
         await this.replaying;
     }
 
+    /**
+     * Asks InfluxDB, with the VO's token, whether it would take writes now (one bucket looked up), for the
+     * VO's readiness; rejects naming why not. The write path is left alone: it finds out by itself.
+     */
+    async probe(timeoutMs: number): Promise<void> {
+        const query = new URLSearchParams({ org: this.options.org, name: this.options.buckets.property, limit: "1" });
+        try {
+            await this.client.transport.request(`/api/v2/buckets?${query}`, null, {
+                method: "GET",
+                signal: AbortSignal.timeout(timeoutMs),
+            });
+        } catch (err) {
+            const e = err as { name?: string };
+            if (e.name === "AbortError" || e.name === "TimeoutError")
+                throw new Error(`InfluxDB did not answer in ${timeoutMs} ms`);
+            throw new Error(describe(err).message);
+        }
+    }
+
     // ---- write path --------------------------------------------------------------------------
 
     private async send(kind: AffordanceKind, payload: string): Promise<void> {
