@@ -66,6 +66,7 @@ describe("/livez and /readyz on the VO's HTTP server", function () {
         expect((await httpRequest(url("environmentsensor"))).status).to.equal(307);
         expect((await httpRequest(url("livez"))).status).to.equal(200);
         expect((await httpRequest(url("readyz"))).status).to.equal(200);
+        expect((await httpRequest(url("metrics"))).status).to.equal(200);
     });
 
     it("/readyz turns 503 with Retry-After, naming timeseries, while SQLite refuses writes; 200 once it takes them again", async function () {

@@ -183,7 +183,7 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
 
     s.handleRequest = function (this: unknown, req: IncomingMessage, res: ServerResponse) {
         // this process's health, before any redirect, and outside any request context: nothing is recorded
-        const health = hooks.health === undefined ? undefined : healthResourceOf(s, req.url);
+        const health = hooks.health === undefined ? undefined : healthResourceOf(s, hooks.health, req.url);
         if (health !== undefined) return settled(res, serveHealth(s, hooks.health!, health, req, res));
         const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
         if (where !== undefined) return answerRedirect(res, where);

@@ -6,31 +6,36 @@ import { guardOf } from "./http-dashboard";
 import { refuseMethod } from "./http-method-not-allowed";
 import { authorized, HttpServerInternals } from "./http-routes";
 
-export type HealthResource = HealthProbe;
+export type HealthResource = HealthProbe | "metrics";
 
 const RESOURCES = new Map<string, HealthResource>([
     ["/livez", "livez"],
     ["/readyz", "readyz"],
+    ["/metrics", "metrics"],
 ]);
 const ALLOW = "GET, HEAD, OPTIONS";
 
 /**
- * The health resource a request's path names (`/livez`, `/readyz`), or
+ * The health resource a request's path names (`/livez`, `/readyz`, `/metrics` when metrics are on), or
  * undefined: one lookup on every request. A Thing served at the same path keeps it.
  */
-export function healthResourceOf(server: HttpServerInternals, url: string | undefined): HealthResource | undefined {
+export function healthResourceOf(
+    server: HttpServerInternals,
+    hook: HealthHook,
+    url: string | undefined
+): HealthResource | undefined {
     if (url === undefined) return undefined;
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
     const resource = RESOURCES.get(path);
-    if (resource === undefined) return undefined;
+    if (resource === undefined || (resource === "metrics" && hook.metrics === undefined)) return undefined;
     return server.getThings().has(path.slice(1)) ? undefined : resource;
 }
 
 /**
  * `/livez` and `/readyz` as Kubernetes answers them with `?verbose`: 200, or 503 with `Retry-After`, and
- * one line per check (`[+]name ok: ...`, `[-]name failed: ...`), JSON when Accept prefers it. Guarded like the
- * dashboard when a Thing asks for credentials; never recorded.
+ * one line per check (`[+]name ok: ...`, `[-]name failed: ...`), JSON when Accept prefers it; `/metrics` in
+ * Prometheus's text format. Guarded like the dashboard when a Thing asks for credentials; never recorded.
  */
 export async function serveHealth(
     server: HttpServerInternals,
@@ -47,6 +52,12 @@ export async function serveHealth(
     if (req.method !== "GET" && req.method !== "HEAD") return refuseMethod(req, res, ALLOW);
     const guard = guardOf(server);
     if (guard !== undefined && !(await authorized(server, guard, req, res))) return;
+    if (resource === "metrics") {
+        const { contentType, body } = await hook.metrics!();
+        res.writeHead(200, { "Content-Type": contentType, "Cache-Control": "no-store" });
+        res.end(body);
+        return;
+    }
     const report = await hook.report(resource);
     const json = chooseMediaType(req.headers.accept, ["text/plain", "application/json"]) === "application/json";
     const headers: Record<string, string> = {

@@ -35,6 +35,8 @@ export interface InfluxDbStats {
     lost: number;
     /** points waiting in the spool now */
     pending: number;
+    /** bytes of line protocol waiting in the spool now */
+    pendingBytes: number;
     /** failed requests */
     errors: number;
     /** last failure, without secrets */
@@ -134,6 +136,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
             ...this.counters,
             dropped: this.spool.stats().droppedPoints,
             pending: this.spool.stats().pendingPoints,
+            pendingBytes: this.spool.stats().pendingBytes,
             lastError: this.lastError,
             lastSpoolError: this.lastSpoolError,
             down: Date.now() < this.downUntil,
