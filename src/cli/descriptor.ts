@@ -761,6 +761,7 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
                     ? undefined
                     : { port: doc.websocket.port ?? DEFAULT_WEBSOCKET_PORT, address: doc.address ?? DEFAULT_ADDRESS },
             dashboard: doc.dashboard === false ? false : doc.dashboard === undefined ? undefined : { ...doc.dashboard },
+            metrics: doc.metrics,
         }),
         periodic: Object.fromEntries(Object.entries(doc.periodicFunctions ?? {}).map(([k, v]) => [k, ms(v, 0)])),
         proxy,
