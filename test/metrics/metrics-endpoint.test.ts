@@ -174,6 +174,20 @@ describe("/metrics options and isolation", function () {
         expect(error?.message).to.equal('node-wot-vo option metrics must be true or false, got "yes"');
     });
 
+    it("leaves /metrics to a Thing served there (its TD), as the dashboard leaves /dashboard", async function () {
+        const vo = await startVo();
+        try {
+            const thing = await vo.wot.produce({ title: "metrics", properties: { p: { type: "number" } } } as never);
+            await thing.expose();
+            const res = await httpRequest(`http://127.0.0.1:${vo.httpPort}/metrics`);
+            expect(res.status).to.equal(200);
+            expect(JSON.parse(res.body.toString())).to.include({ title: "metrics" });
+            expect((await httpRequest(`http://127.0.0.1:${vo.httpPort}/livez?verbose`)).status).to.equal(200);
+        } finally {
+            await vo.close();
+        }
+    });
+
     it("keeps each VO's metrics apart when several run in one process", async function () {
         const a = await startVo();
         const b = await startVo();
