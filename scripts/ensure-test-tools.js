@@ -3,8 +3,9 @@
 // runs the whole suite on a fresh machine.
 //   - the Debian packages in DEBIAN_TOOLS (libcoap's coap-client, mosquitto, chromium): apt-get when run as root;
 //   - influxd, built once from source and cached by scripts/influxdb.sh (several minutes the first time, with a
-//     progress line at least every 30 s).
-// NODE_WOT_VO_QUICK_TESTS=1 skips both installs; the tests that need them then say that they are skipped.
+//     progress line at least every 30 s);
+//   - promtool, built once from the Go module proxy and cached by scripts/promtool.sh (about 5 minutes the first time).
+// NODE_WOT_VO_QUICK_TESTS=1 skips these installs; the tests that need them then say that they are skipped.
 "use strict";
 const { spawn, spawnSync } = require("node:child_process");
 const path = require("node:path");
@@ -49,17 +50,12 @@ function ensureDebianTools() {
     }
 }
 
-/** Runs scripts/influxdb.sh install, printing a line whenever it has been quiet for 30 s. */
-function ensureInfluxd() {
-    if (quick) {
-        say("NODE_WOT_VO_QUICK_TESTS=1: influxd is not built, the InfluxDB tests are skipped");
-        return Promise.resolve(true);
-    }
-    if (process.env.INFLUX_URL || process.env.INFLUXD_BIN) return Promise.resolve(true);
+/** Runs scripts/<script> install, printing a line whenever it has been quiet for 30 s; resolves whether it worked. */
+function runInstall(script, what) {
     return new Promise((resolve) => {
         const started = Date.now();
         let quietSince = Date.now();
-        const child = spawn("bash", [path.join(root, "scripts", "influxdb.sh"), "install"], {
+        const child = spawn("bash", [path.join(root, "scripts", script), "install"], {
             cwd: root,
             stdio: ["ignore", "pipe", "pipe"],
         });
@@ -73,21 +69,46 @@ function ensureInfluxd() {
         const heartbeat = setInterval(() => {
             if (Date.now() - quietSince < 30_000) return;
             quietSince = Date.now();
-            say(`still building influxd (${Math.round((Date.now() - started) / 1000)} s so far; once, then cached)`);
+            say(`still building ${what} (${Math.round((Date.now() - started) / 1000)} s so far; once, then cached)`);
         }, 5_000);
         child.on("exit", (code) => {
             clearInterval(heartbeat);
-            if (code !== 0) {
-                say(
-                    "influxd could not be installed (see above): the InfluxDB tests fail under CI=true and are skipped otherwise"
-                );
-            }
             resolve(code === 0);
         });
     });
 }
 
+/** influxd, built once by scripts/influxdb.sh. */
+async function ensureInfluxd() {
+    if (quick) {
+        say("NODE_WOT_VO_QUICK_TESTS=1: influxd is not built, the InfluxDB tests are skipped");
+        return true;
+    }
+    if (process.env.INFLUX_URL || process.env.INFLUXD_BIN) return true;
+    const ok = await runInstall("influxdb.sh", "influxd");
+    if (!ok) {
+        say(
+            "influxd could not be installed (see above): the InfluxDB tests fail under CI=true and are skipped otherwise"
+        );
+    }
+    return ok;
+}
+
+/** promtool (Prometheus's linter, for the /metrics test), built once by scripts/promtool.sh. */
+async function ensurePromtool() {
+    if (quick) {
+        say("NODE_WOT_VO_QUICK_TESTS=1: promtool is not built, the `promtool check metrics` test is skipped");
+        return true;
+    }
+    if (process.env.PROMTOOL_BIN) return true;
+    const ok = await runInstall("promtool.sh", "promtool");
+    if (!ok) say("promtool could not be installed (see above): the `promtool check metrics` test fails");
+    return ok;
+}
+
 ensureDebianTools();
-ensureInfluxd().then((ok) => {
-    if (!ok && process.env.CI === "true") process.exit(1);
-});
+(async () => {
+    const influxd = await ensureInfluxd();
+    const promtool = await ensurePromtool();
+    if (!(influxd && promtool) && process.env.CI === "true") process.exit(1);
+})();

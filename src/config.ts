@@ -40,6 +40,8 @@ export interface VoPersistenceOptions {
     websocket?: WebSocketOptions;
     /** the dashboard on the VO's HTTP server: `{ path }` (default "/dashboard/"), or false for none */
     dashboard?: DashboardOptions;
+    /** `/metrics` (Prometheus) on the VO's HTTP server; default true (`/livez` and `/readyz` are always served) */
+    metrics?: boolean;
     recording?: Partial<WriteBufferOptions> & {
         /** values larger than this many bytes of JSON are recorded cut and flagged; default 65536 */
         maxValueBytes?: number;
@@ -71,6 +73,7 @@ export interface ResolvedOptions {
     websocket?: VoWebSocketServerConfig;
     vo: ResolvedVoStateOptions;
     dashboard: ResolvedDashboardOptions;
+    metrics: boolean;
 }
 
 export const DEFAULT_SQLITE_PATH = path.join("data", "vo.sqlite");
@@ -101,6 +104,14 @@ function checked<T>(resolve: () => T): T {
     } catch (err) {
         throw new InvalidOptionsError((err as Error).message);
     }
+}
+
+function flag(value: unknown, name: string, fallback: boolean): boolean {
+    if (value === undefined) return fallback;
+    if (typeof value !== "boolean") {
+        throw new InvalidOptionsError(`node-wot-vo option ${name} must be true or false, got ${JSON.stringify(value)}`);
+    }
+    return value;
 }
 
 function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[], fallback: T): T {
@@ -185,6 +196,7 @@ export function resolveOptions(
             options.websocket === undefined ? undefined : checked(() => resolveWebSocketOptions(options.websocket!)),
         vo: voStateOptions(options.vo),
         dashboard: dashboardOptions(options.dashboard),
+        metrics: flag(options.metrics, "metrics", true),
     };
 }
 

@@ -11,6 +11,9 @@ export {
 export { InteractionRecord, AffordanceKind, Operation, Protocol } from "./model/interaction-record";
 export { currentRequest, RequestOrigin } from "./model/request-context";
 export { RequestRefusedError, RefusalReason } from "./model/refusal";
+export { HealthCheckResult, HealthProbe, HealthReport } from "./model/health-report";
+export { HealthChecks, HealthCheck } from "./health/health-checks";
+export { VoMetrics, METRIC_PREFIX } from "./metrics/vo-metrics";
 export { PROTOCOLS, protocolFor, ProtocolFace, ServerHooks, ProtocolRefusal, ProtocolLimits } from "./protocols";
 export { SqliteDbApi, InvalidInsertError, InsertValue } from "./sqlite/sqlite-db-api";
 export { SqliteError, RunResult, Row, SqlParams, SqlValue } from "./sqlite/database";

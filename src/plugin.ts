@@ -2,6 +2,8 @@ import type { ExposedThing, ProtocolServer, Servient } from "@node-wot/core";
 import type * as WoT from "wot-typescript-definitions";
 import { resolveOptions, ResolvedOptions, VoPersistenceOptions } from "./config";
 import { GapLookup } from "./history/history-gaps";
+import { HealthChecks } from "./health/health-checks";
+import { addVoChecks } from "./health/vo-checks";
 import { dashboardFiles } from "./dashboard/dashboard-assets";
 import { HistoryService } from "./history/history-service";
 import { parseHistoryParams } from "./history/history-params";
@@ -25,6 +27,8 @@ import { SqliteTimeSeriesStore } from "./timeseries/sqlite/sqlite-time-series-st
 import type { AggregateRow, HistoryQuery, HistoryRecord, TimeSeriesStore } from "./timeseries/time-series-store";
 import { CommitFailedError, WriteBuffer, WriteStats } from "./timeseries/write-buffer";
 import type { ServerUnderCheck, StoreCheck } from "./liveness/self-check";
+import type { DeviceState } from "./liveness/liveness-state";
+import { VoMetrics } from "./metrics/vo-metrics";
 import { VoRuns } from "./vo-state/vo-runs";
 import { VoState } from "./vo-state/vo-state";
 
@@ -54,6 +58,8 @@ export class VoPersistence {
     readonly state: VoState;
     /** the VO's starts, heartbeats and clean stops (vo_run): where history has vo-down gaps */
     readonly runs: VoRuns;
+    /** the checks of `/livez` and `/readyz`: `vo.health.add("readyz", name, check)` adds one */
+    readonly health = new HealthChecks();
     private closing: Promise<void> | undefined;
     private servers: ProtocolServer[] = [];
     private errorsAtLastCheck = 0;
@@ -66,7 +72,9 @@ export class VoPersistence {
         readonly options: ResolvedOptions,
         private readonly db: Database,
         private readonly store: TimeSeriesStore,
-        private readonly buffer: WriteBuffer
+        private readonly buffer: WriteBuffer,
+        /** the metrics of `/metrics`, in a registry of this VO's own (undefined with `metrics: false`) */
+        readonly metrics?: VoMetrics
     ) {
         this.sqliteDb = new SqliteDb(db);
         this.runs = new VoRuns(db, options.vo.heartbeatIntervalMs);
@@ -79,6 +87,15 @@ export class VoPersistence {
             { timeseries: () => this.storeCheck() },
             (thing, kind, name, query) => this.historyAction(thing, kind, name, query)
         );
+        const influxdb = store instanceof InfluxDbStore ? store : undefined;
+        addVoChecks(this.health, { buffer, db, influxdb });
+        metrics?.watch({
+            writeStats: () => buffer.getStats(),
+            maxQueue: options.writeBuffer.maxQueue,
+            influxdb: influxdb && (() => influxdb.stats()),
+            device: options.vo.device && (() => this.state.deviceLiveness.state as DeviceState),
+            observers: () => this.state.observers.countByProtocol(),
+        });
     }
 
     /** The time-series path is healthy while its queue has room and (InfluxDB) the server answers. */
@@ -123,8 +140,9 @@ export class VoPersistence {
             await db.close().catch(() => undefined);
             throw err;
         }
-        const buffer = new WriteBuffer(store, resolved.writeBuffer);
-        const vo = new VoPersistence(resolved, db, store, buffer);
+        const metrics = resolved.metrics ? new VoMetrics() : undefined;
+        const buffer = new WriteBuffer(store, resolved.writeBuffer, metrics?.count);
+        const vo = new VoPersistence(resolved, db, store, buffer, metrics);
         try {
             await vo.state.open();
         } catch (err) {
@@ -334,6 +352,10 @@ export class VoPersistence {
             history: (thing, kind, name, query, format) =>
                 this.historyService.answer(thing, kind, name, parseHistoryParams(query), format),
             dashboard: this.options.dashboard === false ? undefined : dashboardFiles(this.options.dashboard.path),
+            health: {
+                report: (probe) => this.health.report(probe),
+                metrics: this.metrics && (() => this.metrics!.exposition()),
+            },
         };
         const capture = (server: ProtocolServer): void => {
             this.servers.push(server);

@@ -51,6 +51,7 @@
  *   sample: 5s
  * selfCheck: { interval: 30s, timeout: 2s, keepRows: 10000 }   # interval 0: off
  * dashboard: { path: /dashboard/ } # or false: no dashboard; served by the HTTP server, default /dashboard/
+ * metrics: true                   # false: no /metrics (Prometheus) on the HTTP server; /livez and /readyz stay
  * protocols:                      # what the HTTP and CoAP servers accept
  *   maxBodyBytes: 1048576         # larger request bodies: 413 / 4.13, recorded as refused
  *   observerTimeout: 10s          # a CoAP observer that stops acknowledging is dropped after this
@@ -139,6 +140,7 @@ export interface DescriptorDocument {
     selfCheck?: { interval?: DurationText; timeout?: DurationText; keepRows?: number };
     protocols?: { maxBodyBytes?: number; observerTimeout?: DurationText };
     dashboard?: false | { path?: string };
+    metrics?: boolean;
     device?: { url?: string; ip?: string };
     liveness?: {
         interval?: DurationText;
@@ -332,6 +334,7 @@ export const DESCRIPTOR_SCHEMA = {
             additionalProperties: false,
             properties: { maxBodyBytes: count(1), observerTimeout: duration },
         },
+        metrics: { type: "boolean" },
         // `false` (none) or { path }: the path itself is checked where the attach options are
         dashboard: {
             if: { type: "boolean" },

@@ -919,6 +919,7 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
             mqtt: mqttOf(doc, dir),
             websocket: websocketOf(doc, dir, bind, https),
             dashboard: doc.dashboard === false ? false : doc.dashboard === undefined ? undefined : { ...doc.dashboard },
+            metrics: doc.metrics,
         }),
         periodic: Object.fromEntries(Object.entries(doc.periodicFunctions ?? {}).map(([k, v]) => [k, ms(v, 0)])),
         proxy: proxyOf(doc),

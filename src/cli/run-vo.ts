@@ -145,7 +145,17 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
         };
 
         const consumedVOs = config.consumedVOs ?? {};
-        ctx.consumedVOs = await consumeVos(wot, consumedVOs, (t) => vo.recordConsumed(t), log, consuming.signal);
+        // not ready (/readyz) until every consumed VO is consumed
+        const pending = new Set(Object.keys(consumedVOs));
+        if (pending.size > 0) {
+            vo.health.add("readyz", "consumedVOs", () =>
+                pending.size === 0
+                    ? { ok: true, detail: `${Object.keys(consumedVOs).join(", ")} consumed` }
+                    : { ok: false, detail: `not consumed yet: ${[...pending].join(", ")}`, retryAfterSeconds: 1 }
+            );
+        }
+        const wrap = (t: WoT.ConsumedThing, name: string) => (pending.delete(name), vo.recordConsumed(t));
+        ctx.consumedVOs = await consumeVos(wot, consumedVOs, wrap, log, consuming.signal);
         if (init !== undefined) {
             thing = await wot.produce(init);
             ctx.thing = thing;

@@ -111,6 +111,8 @@ export const VO_WOT_SCHEMA = {
         },
         deploymentType: { enum: ["A", "B"] },
         catalogue: port,
+        /** not vo-wot's: /metrics (Prometheus) on the HTTP server unless false */
+        metrics: { type: "boolean" },
         bindingNB: {
             type: ["object", "null"],
             additionalProperties: false,
@@ -302,6 +304,12 @@ export function translateVoWot(raw: Obj): VoWotTranslation {
         document.catalogue = raw.catalogue as number;
         paths.push(["catalogue", "catalogue"]);
         mapped("catalogue", raw.catalogue, "catalogue", raw.catalogue, " (/, /<thing> and /.well-known/wot)");
+    }
+
+    if (typeof raw.metrics === "boolean") {
+        document.metrics = raw.metrics;
+        paths.push(["metrics", "metrics"]);
+        mapped("metrics", raw.metrics, "metrics", raw.metrics, raw.metrics ? " (/metrics)" : " (no /metrics)");
     }
 
     // ---- northbound: the servers ----

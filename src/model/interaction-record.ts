@@ -1,3 +1,5 @@
+import type { RefusalReason } from "./refusal";
+
 /** Which bucket a record belongs to. */
 export type AffordanceKind = "property" | "action" | "event";
 
@@ -45,4 +47,6 @@ export interface InteractionRecord {
     truncated: boolean;
     /** true when a proxy answered a read from the last recorded value because its device was lost */
     stale?: boolean;
+    /** set when the request was refused (the client's fault, or the VO unavailable) rather than failed; not stored */
+    refusal?: RefusalReason;
 }

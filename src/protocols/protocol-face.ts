@@ -1,5 +1,6 @@
 import type { ProtocolServer } from "@node-wot/core";
 import type { AffordanceKind, InteractionRecord } from "../model/interaction-record";
+import type { HealthProbe, HealthReport } from "../model/health-report";
 import type { RequestRefusedError } from "../model/refusal";
 
 /**
@@ -51,6 +52,16 @@ export interface ServerHooks {
     refused?: (refusal: ProtocolRefusal) => void;
     /** the dashboard's page and assets (src/dashboard), served over HTTP under `path` */
     dashboard?: DashboardHook;
+    /** `/livez`, `/readyz` and `/metrics`, served over HTTP and never recorded */
+    health?: HealthHook;
+}
+
+/** The VO's health and metrics as a protocol serves them. */
+export interface HealthHook {
+    /** runs the checks of a probe */
+    report(probe: HealthProbe): Promise<HealthReport>;
+    /** the Prometheus exposition; absent when metrics are off */
+    metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 /** The dashboard as a protocol serves it: static files by name, each with its headers and a gzipped copy. */

@@ -48,7 +48,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export async function consumeVos(
     wot: typeof WoT,
     vos: Record<string, ConsumedVoOptions>,
-    wrap: (thing: WoT.ConsumedThing) => WoT.ConsumedThing,
+    wrap: (thing: WoT.ConsumedThing, name: string) => WoT.ConsumedThing,
     log: (line: string) => void,
     signal?: AbortSignal
 ): Promise<Record<string, WoT.ConsumedThing>> {
@@ -60,7 +60,7 @@ export async function consumeVos(
             for (let attempt = 1; ; attempt++) {
                 try {
                     const td = await wot.requestThingDescription(o.url);
-                    consumed[name] = wrap(await wot.consume(td));
+                    consumed[name] = wrap(await wot.consume(td), name);
                     if (attempt > 1) log(`consumed VO ${name} is up at ${o.url} (attempt ${attempt})`);
                     return;
                 } catch (err) {

@@ -134,6 +134,8 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
                 truncated: value.truncated || output.truncated,
             };
             if (fields.stale === true) record.stale = true;
+            const refusal = refusalOf(fields.error);
+            if (refusal !== undefined) record.refusal = refusal.reason;
             if (fields.wait === true && ack !== undefined) return ack.commit(record);
             sink(record);
         } catch (err) {
@@ -456,6 +458,7 @@ export function recordRefusal(refusal: ProtocolRefusal, sink: RecordSink, maxVal
             durationMs: 0,
             valid: refusal.valid ?? true,
             truncated: value.truncated,
+            refusal: refusal.error.reason,
         });
     } catch (err) {
         debug("could not record a refusal of %s/%s: %s", refusal.thing, refusal.name, (err as Error).message);

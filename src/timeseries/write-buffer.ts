@@ -94,7 +94,9 @@ export class WriteBuffer {
 
     constructor(
         private readonly store: TimeSeriesStore,
-        private readonly options: WriteBufferOptions = DEFAULT_WRITE_BUFFER_OPTIONS
+        private readonly options: WriteBufferOptions = DEFAULT_WRITE_BUFFER_OPTIONS,
+        /** told of every record handed over, kept or dropped (the VO's metrics count them by protocol and outcome) */
+        private readonly observe?: (record: InteractionRecord) => void
     ) {
         this.timer = setInterval(() => void this.drain(false), options.flushIntervalMs);
         // The VO's servers keep the process alive, not this timer; close() writes what is left.
@@ -103,6 +105,7 @@ export class WriteBuffer {
 
     push(record: InteractionRecord): void {
         this.stats.recorded++;
+        this.observe?.(record);
         if (this.closed || this.queue.length >= this.options.maxQueue) {
             this.stats.dropped++;
             const now = Date.now();
@@ -167,6 +170,11 @@ export class WriteBuffer {
             return new CommitFailedError(`the write queue is full (${this.options.maxQueue})`, this.retryInMs());
         }
         return undefined;
+    }
+
+    /** Once closed, records are no longer taken (they are counted as dropped). */
+    get isClosed(): boolean {
+        return this.closed;
     }
 
     private retryInMs(): number {

@@ -12,7 +12,7 @@ const { warn } = createLogger("vo-state:observer-registry");
  * operation that ended it (unobserveproperty, unsubscribeevent).
  */
 export class ObserverRegistry {
-    private readonly open = new Map<unknown, Promise<number | undefined>>();
+    private readonly open = new Map<unknown, { row: Promise<number | undefined>; protocol: string }>();
     /** row ends still being written, with the change they announce */
     private readonly ending = new Set<Promise<unknown>>();
 
@@ -34,11 +34,11 @@ export class ObserverRegistry {
                     op: c.op,
                 })
                 .catch((err: Error) => void warn("observer not kept: %s", err.message));
-            this.open.set(c.listener, row);
+            this.open.set(c.listener, { row, protocol: c.protocol });
             void row.then(this.changed);
             return;
         }
-        const row = this.open.get(c.listener);
+        const row = this.open.get(c.listener)?.row;
         // Ends come without request context (HTTP ends a long poll on socket close), so they are matched by
         // listener only; an end already handled (close, then timeout) finds nothing.
         if (row === undefined) return;
@@ -55,13 +55,20 @@ export class ObserverRegistry {
         await Promise.allSettled([...this.ending]);
     }
 
+    /** Observations and subscriptions open now, by protocol, counted in memory (no query). */
+    countByProtocol(): Map<string, number> {
+        const counts = new Map<string, number>();
+        for (const { protocol } of this.open.values()) counts.set(protocol, (counts.get(protocol) ?? 0) + 1);
+        return counts;
+    }
+
     list(): Promise<ObserverRow[]> {
         return this.tables.openObservers();
     }
 
     /** Closes every open row (at start: what a crash left; at close: what is still open). */
     async closeAll(reason: string): Promise<number> {
-        await Promise.all(this.open.values());
+        await Promise.all([...this.open.values()].map((o) => o.row));
         this.open.clear();
         return this.tables.closeAllObservers(reason);
     }

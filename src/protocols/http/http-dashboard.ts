@@ -21,8 +21,8 @@ export function isDashboardPath(
     return (rest === "" || rest.startsWith("?")) && !server.getThings().has(bare.slice(1));
 }
 
-/** The first Thing served here that asks for credentials: the dashboard asks for the same ones. */
-function guardOf(server: HttpServerInternals): ExposedThing | undefined {
+/** The first Thing served here that asks for credentials: the dashboard (and health, metrics) ask for the same ones. */
+export function guardOf(server: HttpServerInternals): ExposedThing | undefined {
     for (const thing of server.getThings().values()) {
         const scheme = securitySchemeOf(thing);
         if (scheme !== undefined && scheme !== "nosec") return thing;

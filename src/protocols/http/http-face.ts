@@ -21,6 +21,7 @@ import { hasEmptyBody, needingValue, refuseEmptyBody } from "./http-empty-body";
 import { isDashboardPath, serveDashboard } from "./http-dashboard";
 import { answerMethodNotAllowed, answerOptions, refuseHead } from "./http-method-not-allowed";
 import { notObservable, refuseNotObservable } from "./http-not-observable";
+import { healthResourceOf, serveHealth } from "./http-health";
 import { isHistoryPath, serveHistory } from "./http-history";
 import { fixBearerCheck } from "./http-bearer";
 import { answerLongPollHead, longPollTarget } from "./http-long-poll-head";
@@ -200,6 +201,9 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
     };
 
     s.handleRequest = function (this: unknown, req: IncomingMessage, res: ServerResponse) {
+        // this process's health, before any redirect, and outside any request context: nothing is recorded
+        const health = hooks.health === undefined ? undefined : healthResourceOf(s, hooks.health, req.url);
+        if (health !== undefined) return settled(res, serveHealth(s, hooks.health!, health, req, res));
         const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
         if (where !== undefined) return answerRedirect(res, where);
         const request: RequestOrigin = {

@@ -35,6 +35,8 @@ export interface InfluxDbStats {
     lost: number;
     /** points waiting in the spool now */
     pending: number;
+    /** bytes of line protocol waiting in the spool now */
+    pendingBytes: number;
     /** failed requests */
     errors: number;
     /** last failure, without secrets */
@@ -134,6 +136,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
             ...this.counters,
             dropped: this.spool.stats().droppedPoints,
             pending: this.spool.stats().pendingPoints,
+            pendingBytes: this.spool.stats().pendingBytes,
             lastError: this.lastError,
             lastSpoolError: this.lastSpoolError,
             down: Date.now() < this.downUntil,
@@ -278,6 +281,25 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
         await Promise.all(this.inFlight);
         if (this.replayTimer !== undefined) clearTimeout(this.replayTimer);
         await this.replaying;
+    }
+
+    /**
+     * Asks InfluxDB, with the VO's token, whether it would take writes now (one bucket looked up), for the
+     * VO's readiness; rejects naming why not. The write path is left alone: it finds out by itself.
+     */
+    async probe(timeoutMs: number): Promise<void> {
+        const query = new URLSearchParams({ org: this.options.org, name: this.options.buckets.property, limit: "1" });
+        try {
+            await this.client.transport.request(`/api/v2/buckets?${query}`, null, {
+                method: "GET",
+                signal: AbortSignal.timeout(timeoutMs),
+            });
+        } catch (err) {
+            const e = err as { name?: string };
+            if (e.name === "AbortError" || e.name === "TimeoutError")
+                throw new Error(`InfluxDB did not answer in ${timeoutMs} ms`);
+            throw new Error(describe(err).message);
+        }
     }
 
     // ---- write path --------------------------------------------------------------------------
