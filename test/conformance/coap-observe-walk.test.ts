@@ -7,6 +7,7 @@ import { tempDir, waitFor } from "../helpers/vo-fixture";
 import { libcoapPayload } from "../protocols/coap/coap-clients";
 import { formCalls } from "./form-calls";
 import { coapCall, hasLibcoapClient, WireAnswer } from "./wire-clients";
+import { expandHistory } from "../helpers/history-template";
 
 /** The CoAP base of each Thing the VO says it serves ("  Title: http://...  coap://..."). */
 function servedCoapThings(output: string): string[] {
@@ -18,7 +19,11 @@ const libcoapAnswers = (pdus: string[]) => pdus.filter((l) => /^v:1 t:(ACK|CON|N
 
 type Affordance = { observable?: boolean; writeOnly?: boolean; "vo:history"?: { href: string }[] };
 
-const coapHistory = (a: Affordance) => a["vo:history"]?.find((l) => l.href.startsWith("coap:"))?.href;
+/** The CoAP history resource of an affordance: its TD's URI template, expanded with no variables. */
+const coapHistory = (a: Affordance) => {
+    const href = a["vo:history"]?.find((l) => l.href.startsWith("coap:"))?.href;
+    return href === undefined ? undefined : expandHistory(href);
+};
 
 /**
  * RFC 7641 section 4.1 with RFC 7959 over every TD a VO serves, with the `coap` package and libcoap's

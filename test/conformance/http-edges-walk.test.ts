@@ -8,6 +8,7 @@ import { tempDir, waitFor } from "../helpers/vo-fixture";
 import { FormCall, formCalls, methodFor } from "./form-calls";
 import { httpCall, WireAnswer } from "./wire-clients";
 import { httpRequest } from "../protocols/http/http-helpers";
+import { expandHistory } from "../helpers/history-template";
 
 const DEVICE = "dist/examples/sensor-device.js";
 const ORIGIN = "http://127.0.0.1:9999";
@@ -115,7 +116,7 @@ async function resourcesOfVo(vo: RunningVo): Promise<{ walked: Walked[]; tds: Wo
             for (const a of Object.values(map ?? {})) {
                 const links = (a as { "vo:history"?: { href: string }[] })["vo:history"] ?? [];
                 const http = links.find((l) => l.href.startsWith("http:"));
-                if (http !== undefined) walked.push(readOnly(http.href));
+                if (http !== undefined) walked.push(readOnly(expandHistory(http.href))); // the URI template, no variables
             }
         }
     }
