@@ -48,7 +48,7 @@ export interface VoPersistenceOptions {
         /**
          * When a write or an action invocation is answered: "at-once" (default; a crash loses at most
          * what was queued, about one flush interval), or "after-commit": only once its record is
-         * committed (SQLite, or InfluxDB / its spool). See the README's "Durable acknowledgements".
+         * committed (SQLite, or InfluxDB / its spool). See docs/operations.md, "Durable acknowledgements".
          */
         acknowledge?: AcknowledgeMode;
         /** with "after-commit", reads wait for their record too; default false */

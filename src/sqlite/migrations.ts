@@ -149,7 +149,7 @@ CREATE INDEX spool_drop_order ON spool (priority, id);
         version: 4,
         description: "VO health, device liveness, observers, redirects and device address as living history",
         // The original columns keep their meaning: vo_status.status and device_status.status are the
-        // documented codes (README), observer.ip and redirect_ip.ip and info.device_ip the addresses.
+        // documented codes (docs/reference.md), observer.ip and redirect_ip.ip and info.device_ip the addresses.
         sql: `
 ALTER TABLE vo_status ADD COLUMN detail TEXT;
 CREATE INDEX vo_status_time ON vo_status (timestamp);
