@@ -4,6 +4,7 @@ import {
     ResolvedInfluxDbOptions,
     resolveInfluxDbOptions,
 } from "./timeseries/influxdb/influxdb-options";
+import { InvalidOptionsError } from "./model/errors";
 import { DEFAULT_PROTOCOL_LIMITS, ProtocolLimits } from "./protocols/protocol-face";
 import type { CatalogueOptions } from "./protocols/http/http-catalogue";
 import { MqttOptions, resolveMqttOptions } from "./protocols/mqtt/mqtt-options";
@@ -80,12 +81,7 @@ export const DEFAULT_SQLITE_PATH = path.join("data", "vo.sqlite");
 export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
 export { DEFAULT_PROTOCOL_LIMITS };
 
-export class InvalidOptionsError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "InvalidOptionsError";
-    }
-}
+export { InvalidOptionsError };
 
 function positiveInteger(value: unknown, name: string, fallback: number): number {
     if (value === undefined) return fallback;

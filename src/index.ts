@@ -8,6 +8,7 @@ export {
     DEFAULT_PROTOCOL_LIMITS,
     InvalidOptionsError,
 } from "./config";
+export { VoError, VoErrorKind, VO_ERROR_KINDS } from "./model/errors";
 export { InteractionRecord, AffordanceKind, Operation, Protocol } from "./model/interaction-record";
 export { currentRequest, RequestOrigin } from "./model/request-context";
 export { RequestRefusedError, RefusalReason } from "./model/refusal";

@@ -16,6 +16,7 @@ import { normalizeRedirectTarget } from "../vo-state/redirects";
 import { DEFAULT_DEVICE_MONITOR, resolveVoStateOptions, VoStateOptions } from "../vo-state/vo-state-options";
 import { DESCRIPTOR_SCHEMA, DescriptorDocument, DurationText, REFUSED_SECRET_KEYS } from "./descriptor-schema";
 import { Dialect, dialectKeys, KeyMapping, translateVoWot, VO_WOT_SCHEMA, voWotPath } from "./vo-wot-descriptor";
+import { VoError } from "../model/errors";
 
 /** A VO's settings, read from its descriptor; everything a `node-wot-vo run` needs but the TD and the script. */
 export interface RunConfig {
@@ -59,7 +60,9 @@ export interface DescriptorProblem {
 }
 
 /** Every problem of a descriptor at once; messages never carry a secret's value. */
-export class DescriptorError extends Error {
+export class DescriptorError extends VoError {
+    readonly kind = "invalid-input";
+
     constructor(
         readonly source: string,
         readonly problems: DescriptorProblem[]
@@ -74,7 +77,6 @@ export class DescriptorError extends Error {
                     })
                     .join("\n")
         );
-        this.name = "DescriptorError";
     }
 }
 

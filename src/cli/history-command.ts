@@ -20,16 +20,18 @@ import { Spool } from "../timeseries/spool";
 import { SqliteTimeSeriesStore } from "../timeseries/sqlite/sqlite-time-series-store";
 import type { TimeSeriesStore } from "../timeseries/time-series-store";
 import { loadDescriptorReport } from "./descriptor";
+import { VoError } from "../model/errors";
 
 export const HISTORY_USAGE = `  node-wot-vo history --config <descriptor.yaml> --thing <id> (--property | --action | --event) <name>
       [--from <time>] [--to <time>] [--limit <n>] [--order oldest|newest] [--cursor <next>]
       [--op read,write,change,invoke,emit] [--ok] [--every <duration> --fn mean|min|max|count|first|last|sum] [--csv]`;
 
 /** A history command line that cannot be answered: exit status 2, the parameter named. */
-export class HistoryCommandError extends Error {
+export class HistoryCommandError extends VoError {
+    readonly kind = "invalid-input";
+
     constructor(message: string) {
         super(`node-wot-vo history: ${message}`);
-        this.name = "HistoryCommandError";
     }
 }
 

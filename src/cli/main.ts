@@ -11,12 +11,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { enableWarnings } from "../log";
-import { DescriptorError, DescriptorReport, loadDescriptorReport, readDescriptor, RunConfig } from "./descriptor";
-import { HISTORY_USAGE, HistoryCommandError, parseHistoryCommand, runHistoryCommand } from "./history-command";
+import { VoError } from "../model/errors";
+import { DescriptorReport, loadDescriptorReport, readDescriptor, RunConfig } from "./descriptor";
+import { HISTORY_USAGE, parseHistoryCommand, runHistoryCommand } from "./history-command";
 import { migrateDescriptor } from "./migrate";
-import { InvalidRunError, loadRunInputs, runVo } from "./run-vo";
-import { loadThingDescription, InvalidThingDescriptionError } from "./td-validation";
-import { VoScriptError } from "./vo-script";
+import { loadRunInputs, runVo } from "./run-vo";
+import { loadThingDescription } from "./td-validation";
 import { mappingLine } from "./vo-wot-descriptor";
 
 const USAGE = `usage:
@@ -40,7 +40,9 @@ exit status: 0 stopped cleanly, 1 failed while running, 2 invalid command line, 
 const out = (line: string) => void process.stdout.write(`${line}\n`);
 const err = (line: string) => void process.stderr.write(`${line}\n`);
 
-class UsageError extends Error {}
+class UsageError extends VoError {
+    readonly kind = "invalid-input";
+}
 
 interface Command {
     name: "run" | "validate" | "migrate";
@@ -163,15 +165,6 @@ function addressLines(config: RunConfig): string[] {
     ];
 }
 
-const INVALID_INPUT = [
-    DescriptorError,
-    InvalidThingDescriptionError,
-    VoScriptError,
-    InvalidRunError,
-    UsageError,
-    HistoryCommandError,
-];
-
 /** `history` has options of its own: its command line is read apart from the others. */
 async function history(argv: string[]): Promise<void> {
     await runHistoryCommand(parseHistoryCommand(argv), (text) => void process.stdout.write(text), err);
@@ -204,9 +197,9 @@ export async function main(argv: string[]): Promise<number> {
     }
 }
 
-/** The exit status of an error (2: invalid input, 1: failed while running), its message on stderr. */
+/** The exit status of an error by its kind (2: invalid input, 1: failed while running), its message on stderr. */
 function failed(e: unknown): number {
-    const invalid = INVALID_INPUT.some((c) => e instanceof c);
+    const invalid = e instanceof VoError && e.kind === "invalid-input";
     err(invalid ? (e as Error).message : `node-wot-vo: ${(e as Error).message}`);
     return invalid ? 2 : 1;
 }

@@ -13,6 +13,7 @@ import type { RunConfig } from "./descriptor";
 import { loadThingDescription } from "./td-validation";
 import { ScriptProperties } from "./script-properties";
 import { checkVoScript, loadVoScript, NO_SCRIPT, VoScript, VoScriptContext } from "./vo-script";
+import { VoError } from "../model/errors";
 
 export interface RunVoOptions {
     config: RunConfig;
@@ -41,11 +42,8 @@ const BASIC_SCHEME = "basic_sc";
 const BEARER_SCHEME = "bearer_sc";
 
 /** The descriptor, TD and script are each valid but do not go together. */
-export class InvalidRunError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "InvalidRunError";
-    }
+export class InvalidRunError extends VoError {
+    readonly kind = "invalid-input";
 }
 
 /**

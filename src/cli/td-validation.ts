@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import Ajv, { ErrorObject, ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
+import { VoError } from "../model/errors";
 
 /** The W3C TD 1.1 JSON Schema (draft-07) as published in wot-thing-description-types. */
 export const TD_SCHEMA_PATH = require.resolve("wot-thing-description-types/schema/td-json-schema-validation.json");
@@ -11,7 +12,9 @@ export interface TdProblem {
     message: string;
 }
 
-export class InvalidThingDescriptionError extends Error {
+export class InvalidThingDescriptionError extends VoError {
+    readonly kind = "invalid-input";
+
     constructor(
         readonly source: string,
         readonly problems: TdProblem[]
@@ -20,7 +23,6 @@ export class InvalidThingDescriptionError extends Error {
             `invalid Thing Description ${source} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
                 problems.map((p) => `  ${source}: ${p.path}: ${p.message}`).join("\n")
         );
-        this.name = "InvalidThingDescriptionError";
     }
 }
 

@@ -6,6 +6,7 @@ import type { VoPersistence } from "../plugin";
 import type { SqliteDbApi } from "../sqlite/sqlite-db-api";
 import type { InfluxDbApi } from "../timeseries/influxdb/influxdb-api";
 import type { RunConfig } from "./descriptor";
+import { VoError } from "../model/errors";
 
 /** What a VO script's functions receive. */
 export interface VoScriptContext {
@@ -70,13 +71,14 @@ export interface VoScript {
 export const NO_SCRIPT = "(no script)";
 
 /** A script that cannot be loaded or does not fit its TD and descriptor; names the export at fault. */
-export class VoScriptError extends Error {
+export class VoScriptError extends VoError {
+    readonly kind = "invalid-input";
+
     constructor(
         readonly source: string,
         readonly problems: string[]
     ) {
         super(`invalid VO script ${source}:\n${problems.map((p) => `  ${source}: ${p}`).join("\n")}`);
-        this.name = "VoScriptError";
     }
 }
 

@@ -1,4 +1,5 @@
 import { PROTOCOLS, protocolFor } from "../protocols";
+import { InvalidOptionsError } from "../model/errors";
 
 /**
  * How a device is probed, from its URL: as its protocol does (CoAP ping, HTTP GET, ...).
@@ -11,10 +12,9 @@ export interface DeviceProbe {
     probe(timeoutMs: number): Promise<string>;
 }
 
-export class InvalidDeviceUrlError extends Error {
+export class InvalidDeviceUrlError extends InvalidOptionsError {
     constructor(url: unknown, why: string) {
         super(`device URL ${JSON.stringify(url)} ${why}`);
-        this.name = "InvalidDeviceUrlError";
     }
 }
 

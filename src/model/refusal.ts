@@ -1,3 +1,5 @@
+import { VoError } from "./errors";
+
 /**
  * Why a request was refused, in protocol-neutral words: each protocol maps a reason to its own
  * status code (HTTP 400 / CoAP 4.00, ...). Thrown by the recorder and the proxy, answered by the
@@ -28,7 +30,9 @@ export const REFUSAL_STATUS: Record<RefusalReason, number> = {
     unavailable: 503,
 };
 
-export class RequestRefusedError extends Error {
+export class RequestRefusedError extends VoError {
+    readonly kind = "refused";
+
     constructor(
         readonly reason: RefusalReason,
         message: string,
@@ -36,7 +40,6 @@ export class RequestRefusedError extends Error {
         readonly retryAfterSeconds?: number
     ) {
         super(message);
-        this.name = "RequestRefusedError";
     }
 }
 

@@ -1,5 +1,6 @@
 import type * as WoT from "wot-typescript-definitions";
 import { createLogger } from "../log";
+import { VoError } from "../model/errors";
 
 const { warn } = createLogger("proxy:consumed-vos");
 
@@ -27,11 +28,8 @@ export interface ConsumedListeners {
     served?(vo: string, name: string, data: unknown): unknown;
 }
 
-export class ConsumedVoError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "ConsumedVoError";
-    }
+export class ConsumedVoError extends VoError {
+    readonly kind = "unavailable";
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>

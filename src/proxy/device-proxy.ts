@@ -7,22 +7,19 @@ import type { HistoryRecord } from "../timeseries/time-series-store";
 import type { DeviceListener, DeviceLiveness } from "../vo-state/vo-state";
 import { InvalidProxyError, mirrorIdentity, mirrorModel, nameMaps, NameMaps } from "./mirror-model";
 import type { DeviceProxyOptions, WhenLost } from "./proxy-options";
+import { VoError } from "../model/errors";
 
 const { debug, warn } = createLogger("proxy:device-proxy");
 
 /** A forwarded interaction that failed, timed out, or was refused because the device is lost. */
-export class DeviceProxyError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "DeviceProxyError";
-    }
+export class DeviceProxyError extends VoError {
+    readonly kind = "unavailable";
 }
 
 /** A write, action or read refused because the device is lost: 503 / 5.03 with a retry hint. */
 export class DeviceLostError extends RequestRefusedError {
     constructor(message: string, retryAfterSeconds: number) {
         super("unavailable", message, retryAfterSeconds);
-        this.name = "DeviceLostError";
     }
 }
 

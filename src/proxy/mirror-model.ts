@@ -1,12 +1,8 @@
 import type * as WoT from "wot-typescript-definitions";
 import type { DeviceProxyOptions } from "./proxy-options";
+import { InvalidOptionsError } from "../model/errors";
 
-export class InvalidProxyError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "InvalidProxyError";
-    }
-}
+export class InvalidProxyError extends InvalidOptionsError {}
 
 type Kind = "properties" | "actions" | "events";
 export const KINDS: readonly Kind[] = ["properties", "actions", "events"];

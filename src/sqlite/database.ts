@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import sqlite3 from "sqlite3";
 import { createLogger } from "../log";
+import { VoError } from "../model/errors";
 
 const { debug } = createLogger("sqlite:database");
 
@@ -25,11 +26,11 @@ export type SqliteSynchronous = "normal" | "full";
 export const SQLITE_SYNCHRONOUS_MODES: readonly SqliteSynchronous[] = ["normal", "full"];
 
 /** Raised for anything the database refuses, with the path and the cause in the message. */
-export class SqliteError extends Error {
+export class SqliteError extends VoError {
+    readonly kind = "unavailable";
     readonly code?: string;
     constructor(message: string, cause?: unknown) {
         super(message, { cause });
-        this.name = "SqliteError";
         this.code = (cause as { code?: string } | undefined)?.code;
     }
 }

@@ -1,4 +1,5 @@
 import { Database, Row, RunResult, SqlParams, SqlValue } from "./database";
+import { VoError } from "../model/errors";
 
 /** A value `insertData` binds: JSON-able objects and arrays are stored as JSON text. */
 export type InsertValue = SqlValue | Date | Record<string, unknown> | unknown[];
@@ -13,11 +14,8 @@ export interface SqliteDbApi {
     run(sql: string, params?: SqlParams): Promise<RunResult>;
 }
 
-export class InvalidInsertError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "InvalidInsertError";
-    }
+export class InvalidInsertError extends VoError {
+    readonly kind = "invalid-input";
 }
 
 /** Quotes an identifier that is already known to exist, so any character in it is safe. */

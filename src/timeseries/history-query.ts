@@ -1,4 +1,5 @@
 import type { AggregateFn, HistoryQuery, NormalizedHistoryQuery, TimeBound } from "./time-series-store";
+import { VoError } from "../model/errors";
 
 export const DEFAULT_HISTORY_LIMIT = 1000;
 export const MAX_HISTORY_LIMIT = 100_000;
@@ -15,11 +16,8 @@ const UNIT_NS: Record<string, bigint> = {
     w: 604_800_000_000_000n,
 };
 
-export class InvalidHistoryQueryError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "InvalidHistoryQueryError";
-    }
+export class InvalidHistoryQueryError extends VoError {
+    readonly kind = "invalid-input";
 }
 
 /** Parses "90s", "1h30m", "500ms" into nanoseconds. */

@@ -1,6 +1,7 @@
 import type { InteractionRecord } from "../model/interaction-record";
 import type { TimeSeriesStore } from "./time-series-store";
 import { createLogger } from "../log";
+import { VoError } from "../model/errors";
 
 const { debug, warn } = createLogger("timeseries:write-buffer");
 
@@ -43,14 +44,15 @@ export interface WriteStats {
 }
 
 /** Why a record waiting for its commit did not get one: the store failed, or the record was not kept. */
-export class CommitFailedError extends Error {
+export class CommitFailedError extends VoError {
+    readonly kind = "unavailable";
+
     constructor(
         message: string,
         /** when the store is tried again, ms from now */
         readonly retryInMs: number
     ) {
         super(message);
-        this.name = "CommitFailedError";
     }
 }
 

@@ -11,7 +11,6 @@ const { debug } = createLogger("vo-state:redirects");
 export class InvalidRedirectError extends RequestRefusedError {
     constructor(message: string) {
         super("bad-request", message);
-        this.name = "InvalidRedirectError";
     }
 }
 

@@ -5,6 +5,7 @@ import { CoapClientFactory } from "@node-wot/binding-coap";
 import { Content } from "@node-wot/core";
 import { urlHost } from "../../model/address";
 import { MAX_REDIRECTS } from "../http/http-client-factory";
+import { VoError } from "../../model/errors";
 
 type CoapClient = ReturnType<CoapClientFactory["getClient"]>;
 
@@ -69,14 +70,15 @@ function deregister(href: string, token: Buffer): void {
 }
 
 /** A CoAP error response (4.xx, 5.xx) to a request of node-wot's CoAP client. */
-export class CoapResponseError extends Error {
+export class CoapResponseError extends VoError {
+    readonly kind = "failed";
+
     constructor(
         readonly code: string,
         readonly href: string,
         readonly payload: string
     ) {
         super(`CoAP ${code} from ${href}${payload ? `: ${payload.slice(0, 200)}` : ""}`);
-        this.name = "CoapResponseError";
     }
 }
 

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import type { VoMqttServerConfig } from "./mqtt-broker-server";
+import { InvalidOptionsError } from "../../model/errors";
 
 /** `mqtt` in the attach options: the broker the VO exposes its Things through. */
 export interface MqttOptions {
@@ -19,12 +20,7 @@ export interface MqttOptions {
     connectTimeoutMs?: number;
 }
 
-export class InvalidMqttOptionsError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "InvalidMqttOptionsError";
-    }
-}
+export class InvalidMqttOptionsError extends InvalidOptionsError {}
 
 /** Checks the options and reads the credentials; errors name the option, never a secret. */
 export function resolveMqttOptions(o: MqttOptions, env: NodeJS.ProcessEnv = process.env): VoMqttServerConfig {

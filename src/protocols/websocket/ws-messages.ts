@@ -1,3 +1,5 @@
+import { VoError } from "../../model/errors";
+
 /**
  * The messages of the VO's WebSocket protocol. binding-websockets 0.9.0 defines none (its client's
  * read, write and invoke are empty promises that never settle, and its server reads nothing a client
@@ -32,7 +34,9 @@ export interface WsRequest {
     input?: unknown;
 }
 
-export class WsMessageError extends Error {
+export class WsMessageError extends VoError {
+    readonly kind = "refused";
+
     constructor(
         readonly status: number,
         message: string,
@@ -40,7 +44,6 @@ export class WsMessageError extends Error {
         readonly op?: string
     ) {
         super(message);
-        this.name = "WsMessageError";
     }
 }
 

@@ -1,4 +1,5 @@
 import type { VoWebSocketServerConfig } from "./ws-server";
+import { InvalidOptionsError } from "../../model/errors";
 
 /** `websocket` in the attach options: the port (and interface) the VO's WebSocket server listens on. */
 export interface WebSocketOptions {
@@ -11,12 +12,7 @@ export interface WebSocketOptions {
     keyFile?: string;
 }
 
-export class InvalidWebSocketOptionsError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "InvalidWebSocketOptionsError";
-    }
-}
+export class InvalidWebSocketOptionsError extends InvalidOptionsError {}
 
 export function resolveWebSocketOptions(o: WebSocketOptions): VoWebSocketServerConfig {
     if (o === null || typeof o !== "object" || !Number.isInteger(o.port) || o.port < 0 || o.port > 65535) {

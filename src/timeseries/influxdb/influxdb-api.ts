@@ -1,3 +1,5 @@
+import { VoError } from "../../model/errors";
+
 /** A row of a Flux result: column name -> value. */
 export type FluxRow = Record<string, unknown>;
 
@@ -7,13 +9,14 @@ export interface InfluxDbApi {
     executeQuery(flux: string): Promise<FluxRow[]>;
 }
 
-export class InfluxDbNotConfiguredError extends Error {
+export class InfluxDbNotConfiguredError extends VoError {
+    readonly kind = "invalid-input";
+
     constructor() {
         super(
             "InfluxDB is not configured for this VO: pass `influxdb` options (url, org, token) to VoPersistence.attach. " +
                 "The time series are in the embedded SQLite store: use servient.vo.history() or servient.sqliteDb.executeQuery()."
         );
-        this.name = "InfluxDbNotConfiguredError";
     }
 }
 

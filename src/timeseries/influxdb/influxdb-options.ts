@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { isLoopbackUrl } from "../../model/address";
+import { InvalidOptionsError } from "../../model/errors";
 
 /** InfluxDB 2.x settings of `VoPersistence.attach(servient, { influxdb })`. */
 export interface InfluxDbOptions {
@@ -37,12 +38,7 @@ export interface ResolvedInfluxDbOptions {
     maxSpoolBytes: number;
 }
 
-export class InfluxDbConfigError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "InfluxDbConfigError";
-    }
-}
+export class InfluxDbConfigError extends InvalidOptionsError {}
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 

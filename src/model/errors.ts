@@ -1,0 +1,26 @@
+/**
+ * What went wrong, in a few words every layer shares: the CLI picks its exit status by it, and a
+ * library user can tell the caller's mistake from the VO's trouble without knowing each class.
+ * - "invalid-input": something the caller gave is wrong (options, descriptor, TD, script, command line, query)
+ * - "refused": a request the VO refused, with its reason and status (RequestRefusedError)
+ * - "unavailable": a store or a peer that cannot be reached or cannot answer now
+ * - "failed": anything else that failed while running
+ */
+export type VoErrorKind = "invalid-input" | "refused" | "unavailable" | "failed";
+
+export const VO_ERROR_KINDS: readonly VoErrorKind[] = ["invalid-input", "refused", "unavailable", "failed"];
+
+/** Every error node-wot-vo throws; `name` is the subclass's own, so stack traces and logs name it. */
+export abstract class VoError extends Error {
+    abstract readonly kind: VoErrorKind;
+
+    constructor(message: string, options?: ErrorOptions) {
+        super(message, options);
+        this.name = new.target.name;
+    }
+}
+
+/** An option that is missing, of the wrong type or out of range; the message names the option, never a secret. */
+export class InvalidOptionsError extends VoError {
+    readonly kind = "invalid-input";
+}
