@@ -2,38 +2,20 @@ import { performance } from "node:perf_hooks";
 import { Content, ExposedThing } from "@node-wot/core";
 import type * as WoT from "wot-typescript-definitions";
 import { clock } from "./clock";
-import type { AffordanceKind, InteractionRecord, Operation } from "../model/interaction-record";
-import type { SubscriptionChange } from "../model/subscription-change";
+import type { AffordanceKind, Operation } from "../model/interaction-record";
 import { currentRequest, currentScope, runInScope } from "../model/request-context";
 import { endObservationOnClose, markObservationEnded } from "./observation-close";
-import { conformsToSchema, LimitedValue, limitValue } from "../model/value-check";
+import { conformsToSchema } from "../model/value-check";
 import { decodeInput, DecodedInput } from "./decode-input";
 import { refusalOf, RequestRefusedError } from "../model/refusal";
-import type { ProtocolRefusal } from "../protocols/protocol-face";
+import { RecordBuilder } from "./record-builder";
+import type { RecorderOptions, RecordSink } from "./recorder-options";
 import { createLogger } from "../log";
 
 const { debug } = createLogger("recording:thing-recorder");
 
-export interface RecorderOptions {
-    /** values larger than this (bytes of JSON) are recorded cut and flagged `truncated` */
-    maxValueBytes: number;
-    /** told of every subscription that starts or ends (observers are kept from these) */
-    onSubscription?: (change: SubscriptionChange) => void;
-    /** set in after-commit mode: answers to writes and actions (and reads, if asked) wait for the commit */
-    afterCommit?: AfterCommit;
-}
-
-/** How answers wait for their record's commit. */
-export interface AfterCommit {
-    /** reads wait too */
-    reads: boolean;
-    /** queues the record; resolves once it is committed, rejects with the refusal to answer if not */
-    commit(record: InteractionRecord): Promise<void>;
-    /** a refusal when no commit can be had now: the interaction is refused before its handler runs */
-    unavailable(): RequestRefusedError | undefined;
-}
-
-export type RecordSink = (record: InteractionRecord) => void;
+export type { AfterCommit, RecorderOptions, RecordSink } from "./recorder-options";
+export { recordRefusal } from "./record-builder";
 
 /** State of one interaction while its handler runs (async context, see request-context): the handler wrappers fill `value`. */
 interface Scope {
@@ -45,7 +27,6 @@ interface Scope {
 }
 
 const instrumented = new WeakSet<object>();
-const NO_VALUE: LimitedValue = { value: undefined, truncated: false };
 
 /**
  * Called by a read handler that answers from the last recorded value instead of the device
@@ -82,67 +63,15 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         return fn.bind(thing) as unknown as ExposedThing[K];
     };
 
+    const records = new RecordBuilder(thing, sink, options.maxValueBytes, options.afterCommit);
     const ack = options.afterCommit;
-    const ackReads = ack?.reads === true;
-    /** Before a handler runs, in after-commit mode: refuses the interaction if its record cannot be committed. */
-    const refuseWithoutCommit = (): void => {
-        const refusal = ack?.unavailable();
-        if (refusal !== undefined) throw refusal;
-    };
+    const ackReads = records.readsWait;
     /** The answer waits for the commit; a failed commit is answered with its refusal. */
     const answerAfter = (committed: Promise<void>): Promise<void> =>
         committed.catch((err: unknown) => {
             noteRefusal(err);
             throw err;
         });
-
-    /** Records; with `wait` in after-commit mode, returns the commit to wait for. */
-    const emit = (
-        ts: bigint,
-        kind: AffordanceKind,
-        name: string,
-        op: Operation,
-        started: number | undefined,
-        fields: {
-            ok: boolean;
-            value?: unknown;
-            output?: unknown;
-            error?: unknown;
-            valid?: boolean;
-            stale?: boolean;
-            wait?: boolean;
-        }
-    ): Promise<void> | undefined => {
-        try {
-            const req = currentRequest();
-            const value = limitValue(fields.value, options.maxValueBytes);
-            const output = fields.output === undefined ? NO_VALUE : limitValue(fields.output, options.maxValueBytes);
-            const record: InteractionRecord = {
-                ts,
-                thing: thing.id,
-                kind,
-                name,
-                op,
-                protocol: req?.protocol ?? "local",
-                origin: req?.origin,
-                ok: fields.ok,
-                value: value.value,
-                output: output.value,
-                error: fields.error === undefined ? undefined : errorText(fields.error),
-                durationMs: started === undefined ? undefined : performance.now() - started,
-                valid: fields.valid ?? true,
-                truncated: value.truncated || output.truncated,
-            };
-            if (fields.stale === true) record.stale = true;
-            const refusal = refusalOf(fields.error);
-            if (refusal !== undefined) record.refusal = refusal.reason;
-            if (fields.wait === true && ack !== undefined) return ack.commit(record);
-            sink(record);
-        } catch (err) {
-            debug("could not record %s %s/%s: %s", op, thing.id, name, (err as Error).message);
-        }
-        return undefined;
-    };
 
     // ---- values produced by the script's handlers -------------------------------------------
     const capture = (value: unknown): void => {
@@ -177,9 +106,9 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         let content: Content;
         let committed: Promise<void> | undefined;
         try {
-            if (ackReads) refuseWithoutCommit();
+            if (ackReads) records.refuseWithoutCommit();
             content = await runInScope(scope, readProperty, name, opts);
-            committed = emit(ts, "property", name, op, started, {
+            committed = records.record(ts, "property", name, op, started, {
                 ok: true,
                 value: scope.value,
                 valid: conformsToSchema(thing.properties[name], scope.value),
@@ -188,7 +117,7 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
             });
         } catch (err) {
             noteRefusal(err);
-            emit(ts, "property", name, op, started, { ok: false, error: err });
+            records.record(ts, "property", name, op, started, { ok: false, error: err });
             throw err;
         }
         if (committed !== undefined) await answerAfter(committed);
@@ -209,9 +138,9 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
                 throw new RequestRefusedError("method-not-allowed", `property "${name}" is read-only`);
             }
             if (input.problem !== undefined) throw new RequestRefusedError("bad-request", input.problem);
-            if (ack !== undefined) refuseWithoutCommit();
+            if (ack !== undefined) records.refuseWithoutCommit();
             await runInScope({}, writeProperty, name, input.content, opts);
-            committed = emit(ts, "property", name, op, started, {
+            committed = records.record(ts, "property", name, op, started, {
                 ok: true,
                 value: input.value,
                 valid: true,
@@ -219,7 +148,7 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
             });
         } catch (err) {
             noteRefusal(err);
-            emit(ts, "property", name, op, started, {
+            records.record(ts, "property", name, op, started, {
                 ok: false,
                 value: input.value,
                 valid: input.problem === undefined,
@@ -252,13 +181,13 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         const scope: Scope = {};
         try {
             await runInScope(scope, emitPropertyChange, name);
-            emit(ts, "property", name, "propertychange", undefined, {
+            records.record(ts, "property", name, "propertychange", undefined, {
                 ok: true,
                 value: scope.value,
                 valid: conformsToSchema(thing.properties[name], scope.value),
             });
         } catch (err) {
-            emit(ts, "property", name, "propertychange", undefined, { ok: false, error: err });
+            records.record(ts, "property", name, "propertychange", undefined, { ok: false, error: err });
             throw err;
         }
     }) as AnyFn;
@@ -276,10 +205,10 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         try {
             input = await decodeInput(content, schema, `input of action "${name}"`);
             if (input.problem !== undefined) throw new RequestRefusedError("bad-request", input.problem);
-            if (ack !== undefined) refuseWithoutCommit();
+            if (ack !== undefined) records.refuseWithoutCommit();
             result = await runInScope(scope, invokeAction, name, input.content, opts);
             const outputSchema = thing.actions[name]?.output as object | undefined;
-            committed = emit(ts, "action", name, "invokeaction", started, {
+            committed = records.record(ts, "action", name, "invokeaction", started, {
                 ok: true,
                 value: input.value,
                 output: scope.value,
@@ -288,7 +217,7 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
             });
         } catch (err) {
             noteRefusal(err);
-            emit(ts, "action", name, "invokeaction", started, {
+            records.record(ts, "action", name, "invokeaction", started, {
                 ok: false,
                 value: input.value,
                 valid: input.problem === undefined,
@@ -308,10 +237,10 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
         try {
             emitEvent(name, data);
         } catch (err) {
-            emit(ts, "event", name, "emitevent", undefined, { ok: false, value, error: err });
+            records.record(ts, "event", name, "emitevent", undefined, { ok: false, value, error: err });
             throw err;
         }
-        emit(ts, "event", name, "emitevent", undefined, {
+        records.record(ts, "event", name, "emitevent", undefined, {
             ok: true,
             value,
             valid: conformsToSchema(thing.events[name]?.data as object | undefined, value),
@@ -368,55 +297,26 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
             try {
                 result = original(name, ...rest);
             } catch (err) {
-                emit(ts, kind, name, op, undefined, { ok: false, error: err });
+                records.record(ts, kind, name, op, undefined, { ok: false, error: err });
                 throw err;
             }
             if (result instanceof Promise) {
                 return result.then(
                     (v) => {
-                        emit(ts, kind, name, op, undefined, { ok: true });
+                        records.record(ts, kind, name, op, undefined, { ok: true });
                         tell(name, rest[0]);
                         return v;
                     },
                     (err) => {
-                        emit(ts, kind, name, op, undefined, { ok: false, error: err });
+                        records.record(ts, kind, name, op, undefined, { ok: false, error: err });
                         throw err;
                     }
                 );
             }
-            emit(ts, kind, name, op, undefined, { ok: true });
+            records.record(ts, kind, name, op, undefined, { ok: true });
             tell(name, rest[0]);
             return result;
         }) as AnyFn;
-    }
-}
-
-/**
- * Records a request the protocol refused before any handler ran (a write to a read-only property
- * over a binding that checks that itself, a body over the size bound): a refused interaction is
- * an interaction.
- */
-export function recordRefusal(refusal: ProtocolRefusal, sink: RecordSink, maxValueBytes: number): void {
-    try {
-        const value = limitValue(refusal.value, maxValueBytes);
-        sink({
-            ts: clock.now(),
-            thing: refusal.thing,
-            kind: refusal.kind,
-            name: refusal.name,
-            op: refusal.op,
-            protocol: refusal.protocol,
-            origin: refusal.origin,
-            ok: false,
-            value: value.value,
-            error: errorText(refusal.error),
-            durationMs: 0,
-            valid: refusal.valid ?? true,
-            truncated: value.truncated,
-            refusal: refusal.error.reason,
-        });
-    } catch (err) {
-        debug("could not record a refusal of %s/%s: %s", refusal.thing, refusal.name, (err as Error).message);
     }
 }
 
@@ -427,9 +327,4 @@ function isStream(data: unknown): boolean {
         (typeof (data as { getReader?: unknown }).getReader === "function" ||
             typeof (data as { pipe?: unknown }).pipe === "function")
     );
-}
-
-function errorText(err: unknown): string {
-    const text = err instanceof Error ? err.message : String(err);
-    return text.length > 2000 ? `${text.slice(0, 2000)}...` : text;
 }
