@@ -3,12 +3,14 @@ import { Content, ExposedThing } from "@node-wot/core";
 import type * as WoT from "wot-typescript-definitions";
 import { clock } from "./clock";
 import type { AffordanceKind, Operation } from "../model/interaction-record";
-import { currentRequest, currentScope, runInScope } from "../model/request-context";
+import { currentRequest, runInScope } from "../model/request-context";
 import { endObservationOnClose, markObservationEnded } from "./observation-close";
 import { conformsToSchema } from "../model/value-check";
 import { decodeInput, DecodedInput } from "./decode-input";
-import { refusalOf, RequestRefusedError } from "../model/refusal";
+import { RequestRefusedError } from "../model/refusal";
 import { RecordBuilder } from "./record-builder";
+import { answerAfter, noteRefusal, operationInScope, Scope } from "./handler-scope";
+import { capturingActionHandlers, capturingReadHandlers } from "./handler-setter-wrappers";
 import type { RecorderOptions, RecordSink } from "./recorder-options";
 import { createLogger } from "../log";
 
@@ -16,35 +18,9 @@ const { debug } = createLogger("recording:thing-recorder");
 
 export type { AfterCommit, RecorderOptions, RecordSink } from "./recorder-options";
 export { recordRefusal } from "./record-builder";
-
-/** State of one interaction while its handler runs (async context, see request-context): the handler wrappers fill `value`. */
-interface Scope {
-    /** set by read-all / read-multiple / write-multiple so the inner per-property records carry it */
-    multiOp?: Operation;
-    captured?: boolean;
-    value?: unknown;
-    stale?: boolean;
-}
+export { markStale } from "./handler-scope";
 
 const instrumented = new WeakSet<object>();
-
-/**
- * Called by a read handler that answers from the last recorded value instead of the device
- * (a proxy whose device is lost): the record of this read is marked stale.
- */
-export function markStale(recordedAtMs?: number): void {
-    const scope = currentScope() as Scope | undefined;
-    if (scope !== undefined) scope.stale = true;
-    const request = currentRequest();
-    if (request !== undefined) request.staleSince = recordedAtMs ?? Date.now();
-}
-
-/** A refusal thrown by a handler (the proxy's device is lost, ...) is answered with its own status. */
-function noteRefusal(err: unknown): void {
-    const refusal = refusalOf(err);
-    const request = currentRequest();
-    if (refusal !== undefined && request !== undefined) request.refusal = refusal;
-}
 
 type Options = WoT.InteractionOptions & { formIndex: number };
 type AnyFn = (...args: never[]) => unknown;
@@ -66,42 +42,16 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
     const records = new RecordBuilder(thing, sink, options.maxValueBytes, options.afterCommit);
     const ack = options.afterCommit;
     const ackReads = records.readsWait;
-    /** The answer waits for the commit; a failed commit is answered with its refusal. */
-    const answerAfter = (committed: Promise<void>): Promise<void> =>
-        committed.catch((err: unknown) => {
-            noteRefusal(err);
-            throw err;
-        });
 
-    // ---- values produced by the script's handlers -------------------------------------------
-    const capture = (value: unknown): void => {
-        const scope = currentScope() as Scope | undefined;
-        if (scope !== undefined && scope.captured !== true) {
-            scope.captured = true;
-            scope.value = value;
-        }
-    };
-    const setRead = orig("setPropertyReadHandler");
-    t.setPropertyReadHandler = ((name: string, handler: WoT.PropertyReadHandler) =>
-        setRead(name, async (opts?: WoT.InteractionOptions) => {
-            const value = await handler(opts);
-            capture(value);
-            return value;
-        })) as AnyFn;
-    const setAction = orig("setActionHandler");
-    t.setActionHandler = ((name: string, handler: WoT.ActionHandler) =>
-        setAction(name, async (params: WoT.InteractionOutput, opts?: WoT.InteractionOptions) => {
-            const value = await handler(params, opts);
-            capture(value);
-            return value;
-        })) as AnyFn;
+    t.setPropertyReadHandler = capturingReadHandlers(orig("setPropertyReadHandler")) as AnyFn;
+    t.setActionHandler = capturingActionHandlers(orig("setActionHandler")) as AnyFn;
 
     // ---- properties -------------------------------------------------------------------------
     const readProperty = orig("handleReadProperty");
     t.handleReadProperty = (async (name: string, opts: Options) => {
         const ts = clock.now();
         const started = performance.now();
-        const op = (currentScope() as Scope | undefined)?.multiOp ?? "readproperty";
+        const op = operationInScope("readproperty");
         const scope: Scope = {};
         let content: Content;
         let committed: Promise<void> | undefined;
@@ -128,7 +78,7 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
     t.handleWriteProperty = (async (name: string, content: Content, opts: Options) => {
         const ts = clock.now();
         const started = performance.now();
-        const op = (currentScope() as Scope | undefined)?.multiOp ?? "writeproperty";
+        const op = operationInScope("writeproperty");
         const property = thing.properties[name];
         let input: DecodedInput = { content, value: undefined };
         let committed: Promise<void> | undefined;
