@@ -1,6 +1,7 @@
 import { Content, ContentSerdes } from "@node-wot/core";
 import { BufferedContent } from "./buffered-content";
 import { schemaProblem } from "../model/value-check";
+import type { Outcome } from "./record-builder";
 
 export interface DecodedInput {
     /** a fresh Content carrying the same bytes, for the original handler */
@@ -45,4 +46,9 @@ function isJson(type: string | undefined): boolean {
     if (type === undefined) return true;
     const base = type.split(";")[0].trim().toLowerCase();
     return base === "application/json" || base.endsWith("+json");
+}
+
+/** The outcome of an interaction that failed once its body was read: what was sent, and whether that was valid. */
+export function failedWith(input: DecodedInput, error: unknown): Outcome {
+    return { ok: false, value: input.value, valid: input.problem === undefined, error };
 }

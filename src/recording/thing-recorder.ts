@@ -9,7 +9,14 @@ import { conformsToSchema } from "../model/value-check";
 import { decodeInput, DecodedInput } from "./decode-input";
 import { RequestRefusedError } from "../model/refusal";
 import { RecordBuilder } from "./record-builder";
-import { answerAfter, noteRefusal, operationInScope, Scope } from "./handler-scope";
+import { answerAfter, noteRefusal, Scope } from "./handler-scope";
+import type { WrappedThing } from "./method-wrapper";
+import {
+    inMultiPropertyScope,
+    recordingPropertyChanges,
+    recordingPropertyReads,
+    recordingPropertyWrites,
+} from "./property-wrappers";
 import { capturingActionHandlers, capturingReadHandlers } from "./handler-setter-wrappers";
 import type { RecorderOptions, RecordSink } from "./recorder-options";
 import { createLogger } from "../log";
@@ -41,106 +48,21 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
 
     const records = new RecordBuilder(thing, sink, options.maxValueBytes, options.afterCommit);
     const ack = options.afterCommit;
-    const ackReads = records.readsWait;
 
     t.setPropertyReadHandler = capturingReadHandlers(orig("setPropertyReadHandler")) as AnyFn;
     t.setActionHandler = capturingActionHandlers(orig("setActionHandler")) as AnyFn;
 
-    // ---- properties -------------------------------------------------------------------------
-    const readProperty = orig("handleReadProperty");
-    t.handleReadProperty = (async (name: string, opts: Options) => {
-        const ts = clock.now();
-        const started = performance.now();
-        const op = operationInScope("readproperty");
-        const scope: Scope = {};
-        let content: Content;
-        let committed: Promise<void> | undefined;
-        try {
-            if (ackReads) records.refuseWithoutCommit();
-            content = await runInScope(scope, readProperty, name, opts);
-            committed = records.record(ts, "property", name, op, started, {
-                ok: true,
-                value: scope.value,
-                valid: conformsToSchema(thing.properties[name], scope.value),
-                stale: scope.stale,
-                wait: ackReads,
-            });
-        } catch (err) {
-            noteRefusal(err);
-            records.record(ts, "property", name, op, started, { ok: false, error: err });
-            throw err;
-        }
-        if (committed !== undefined) await answerAfter(committed);
-        return content;
-    }) as AnyFn;
-
-    const writeProperty = orig("handleWriteProperty");
-    t.handleWriteProperty = (async (name: string, content: Content, opts: Options) => {
-        const ts = clock.now();
-        const started = performance.now();
-        const op = operationInScope("writeproperty");
-        const property = thing.properties[name];
-        let input: DecodedInput = { content, value: undefined };
-        let committed: Promise<void> | undefined;
-        try {
-            input = await decodeInput(content, property, `property "${name}"`);
-            if (property?.readOnly === true) {
-                throw new RequestRefusedError("method-not-allowed", `property "${name}" is read-only`);
-            }
-            if (input.problem !== undefined) throw new RequestRefusedError("bad-request", input.problem);
-            if (ack !== undefined) records.refuseWithoutCommit();
-            await runInScope({}, writeProperty, name, input.content, opts);
-            committed = records.record(ts, "property", name, op, started, {
-                ok: true,
-                value: input.value,
-                valid: true,
-                wait: true,
-            });
-        } catch (err) {
-            noteRefusal(err);
-            records.record(ts, "property", name, op, started, {
-                ok: false,
-                value: input.value,
-                valid: input.problem === undefined,
-                error: err,
-            });
-            throw err;
-        }
-        if (committed !== undefined) await answerAfter(committed);
-    }) as AnyFn;
-
-    for (const [method, multiOp] of [
-        ["handleReadAllProperties", "readallproperties"],
-        ["handleReadMultipleProperties", "readmultipleproperties"],
-        ["handleWriteMultipleProperties", "writemultipleproperties"],
-    ] as const) {
-        const original = orig(method) as unknown as AnyFn;
-        // The originals call this.handleReadProperty / handleWriteProperty once per property,
-        // which records each one; the scope only lends them the operation's name (the protocol's,
-        // when it served writeallproperties through handleWriteMultipleProperties).
-        t[method] = ((...args: never[]) => {
-            const asked = currentRequest()?.operation;
-            const op = asked === "writeallproperties" && multiOp === "writemultipleproperties" ? asked : multiOp;
-            return runInScope({ multiOp: op }, original, ...args);
-        }) as AnyFn;
-    }
-
-    const emitPropertyChange = orig("emitPropertyChange");
-    t.emitPropertyChange = (async (name: string) => {
-        const ts = clock.now();
-        const scope: Scope = {};
-        try {
-            await runInScope(scope, emitPropertyChange, name);
-            records.record(ts, "property", name, "propertychange", undefined, {
-                ok: true,
-                value: scope.value,
-                valid: conformsToSchema(thing.properties[name], scope.value),
-            });
-        } catch (err) {
-            records.record(ts, "property", name, "propertychange", undefined, { ok: false, error: err });
-            throw err;
-        }
-    }) as AnyFn;
+    const wrapped: WrappedThing = { thing, records, options };
+    t.handleReadProperty = recordingPropertyReads(orig("handleReadProperty"), wrapped) as AnyFn;
+    t.handleWriteProperty = recordingPropertyWrites(orig("handleWriteProperty"), wrapped) as AnyFn;
+    t.handleReadAllProperties = inMultiPropertyScope("readallproperties")(orig("handleReadAllProperties")) as AnyFn;
+    t.handleReadMultipleProperties = inMultiPropertyScope("readmultipleproperties")(
+        orig("handleReadMultipleProperties")
+    ) as AnyFn;
+    t.handleWriteMultipleProperties = inMultiPropertyScope("writemultipleproperties")(
+        orig("handleWriteMultipleProperties")
+    ) as AnyFn;
+    t.emitPropertyChange = recordingPropertyChanges(orig("emitPropertyChange"), wrapped) as AnyFn;
 
     // ---- actions ----------------------------------------------------------------------------
     const invokeAction = orig("handleInvokeAction");
