@@ -1,15 +1,9 @@
-import { performance } from "node:perf_hooks";
-import { Content, ExposedThing } from "@node-wot/core";
-import type * as WoT from "wot-typescript-definitions";
+import { ExposedThing } from "@node-wot/core";
 import { clock } from "./clock";
 import type { AffordanceKind, Operation } from "../model/interaction-record";
-import { currentRequest, runInScope } from "../model/request-context";
+import { currentRequest } from "../model/request-context";
 import { endObservationOnClose, markObservationEnded } from "./observation-close";
-import { conformsToSchema } from "../model/value-check";
-import { decodeInput, DecodedInput } from "./decode-input";
-import { RequestRefusedError } from "../model/refusal";
 import { RecordBuilder } from "./record-builder";
-import { answerAfter, noteRefusal, Scope } from "./handler-scope";
 import type { WrappedThing } from "./method-wrapper";
 import {
     inMultiPropertyScope,
@@ -17,6 +11,8 @@ import {
     recordingPropertyReads,
     recordingPropertyWrites,
 } from "./property-wrappers";
+import { recordingInvocations } from "./action-wrapper";
+import { recordingEventEmits } from "./event-wrapper";
 import { capturingActionHandlers, capturingReadHandlers } from "./handler-setter-wrappers";
 import type { RecorderOptions, RecordSink } from "./recorder-options";
 import { createLogger } from "../log";
@@ -29,7 +25,6 @@ export { markStale } from "./handler-scope";
 
 const instrumented = new WeakSet<object>();
 
-type Options = WoT.InteractionOptions & { formIndex: number };
 type AnyFn = (...args: never[]) => unknown;
 
 /**
@@ -47,7 +42,6 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
     };
 
     const records = new RecordBuilder(thing, sink, options.maxValueBytes, options.afterCommit);
-    const ack = options.afterCommit;
 
     t.setPropertyReadHandler = capturingReadHandlers(orig("setPropertyReadHandler")) as AnyFn;
     t.setActionHandler = capturingActionHandlers(orig("setActionHandler")) as AnyFn;
@@ -64,60 +58,8 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
     ) as AnyFn;
     t.emitPropertyChange = recordingPropertyChanges(orig("emitPropertyChange"), wrapped) as AnyFn;
 
-    // ---- actions ----------------------------------------------------------------------------
-    const invokeAction = orig("handleInvokeAction");
-    t.handleInvokeAction = (async (name: string, content: Content, opts: Options) => {
-        const ts = clock.now();
-        const started = performance.now();
-        const schema = thing.actions[name]?.input as object | undefined;
-        const scope: Scope = {};
-        let input: DecodedInput = { content, value: undefined };
-        let result: unknown;
-        let committed: Promise<void> | undefined;
-        try {
-            input = await decodeInput(content, schema, `input of action "${name}"`);
-            if (input.problem !== undefined) throw new RequestRefusedError("bad-request", input.problem);
-            if (ack !== undefined) records.refuseWithoutCommit();
-            result = await runInScope(scope, invokeAction, name, input.content, opts);
-            const outputSchema = thing.actions[name]?.output as object | undefined;
-            committed = records.record(ts, "action", name, "invokeaction", started, {
-                ok: true,
-                value: input.value,
-                output: scope.value,
-                valid: scope.value === undefined || conformsToSchema(outputSchema, scope.value),
-                wait: true,
-            });
-        } catch (err) {
-            noteRefusal(err);
-            records.record(ts, "action", name, "invokeaction", started, {
-                ok: false,
-                value: input.value,
-                valid: input.problem === undefined,
-                error: err,
-            });
-            throw err;
-        }
-        if (committed !== undefined) await answerAfter(committed);
-        return result;
-    }) as AnyFn;
-
-    // ---- events -----------------------------------------------------------------------------
-    const emitEvent = orig("emitEvent");
-    t.emitEvent = ((name: string, data: WoT.InteractionInput) => {
-        const ts = clock.now();
-        const value = isStream(data) ? undefined : data;
-        try {
-            emitEvent(name, data);
-        } catch (err) {
-            records.record(ts, "event", name, "emitevent", undefined, { ok: false, value, error: err });
-            throw err;
-        }
-        records.record(ts, "event", name, "emitevent", undefined, {
-            ok: true,
-            value,
-            valid: conformsToSchema(thing.events[name]?.data as object | undefined, value),
-        });
-    }) as AnyFn;
+    t.handleInvokeAction = recordingInvocations(orig("handleInvokeAction"), wrapped) as AnyFn;
+    t.emitEvent = recordingEventEmits(orig("emitEvent"), wrapped) as AnyFn;
 
     // ---- subscriptions ----------------------------------------------------------------------
     const subscriptions: [keyof ExposedThing, AffordanceKind, Operation][] = [
@@ -190,13 +132,4 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
             return result;
         }) as AnyFn;
     }
-}
-
-function isStream(data: unknown): boolean {
-    return (
-        data !== null &&
-        typeof data === "object" &&
-        (typeof (data as { getReader?: unknown }).getReader === "function" ||
-            typeof (data as { pipe?: unknown }).pipe === "function")
-    );
 }
