@@ -1,8 +1,4 @@
 import { ExposedThing } from "@node-wot/core";
-import { clock } from "./clock";
-import type { AffordanceKind, Operation } from "../model/interaction-record";
-import { currentRequest } from "../model/request-context";
-import { endObservationOnClose, markObservationEnded } from "./observation-close";
 import { RecordBuilder } from "./record-builder";
 import type { WrappedThing } from "./method-wrapper";
 import {
@@ -13,11 +9,9 @@ import {
 } from "./property-wrappers";
 import { recordingInvocations } from "./action-wrapper";
 import { recordingEventEmits } from "./event-wrapper";
+import { recordingSubscriptions } from "./subscription-wrappers";
 import { capturingActionHandlers, capturingReadHandlers } from "./handler-setter-wrappers";
 import type { RecorderOptions, RecordSink } from "./recorder-options";
-import { createLogger } from "../log";
-
-const { debug } = createLogger("recording:thing-recorder");
 
 export type { AfterCommit, RecorderOptions, RecordSink } from "./recorder-options";
 export { recordRefusal } from "./record-builder";
@@ -61,75 +55,20 @@ export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: 
     t.handleInvokeAction = recordingInvocations(orig("handleInvokeAction"), wrapped) as AnyFn;
     t.emitEvent = recordingEventEmits(orig("emitEvent"), wrapped) as AnyFn;
 
-    // ---- subscriptions ----------------------------------------------------------------------
-    const subscriptions: [keyof ExposedThing, AffordanceKind, Operation][] = [
-        ["handleSubscribeEvent", "event", "subscribeevent"],
-        ["handleUnsubscribeEvent", "event", "unsubscribeevent"],
-        ["handleObserveProperty", "property", "observeproperty"],
-        ["handleUnobserveProperty", "property", "unobserveproperty"],
-    ];
-    // the options an observation was made with, to end it with the same ones
-    const observeOptions = new WeakMap<object, unknown>();
-    for (const [method, kind, op] of subscriptions) {
-        const original = orig(method) as unknown as (name: string, ...rest: unknown[]) => unknown;
-        const active = op === "subscribeevent" || op === "observeproperty";
-        const tell = (name: string, listener: unknown): void => {
-            const req = currentRequest();
-            if (op === "observeproperty") {
-                endObservationOnClose(req, listener, () =>
-                    (t.handleUnobserveProperty as (...a: unknown[]) => unknown)(
-                        name,
-                        listener,
-                        observeOptions.get(listener as object)
-                    )
-                );
-            } else if (op === "unobserveproperty") {
-                markObservationEnded(listener);
-            }
-            if (options.onSubscription === undefined) return;
-            try {
-                options.onSubscription({
-                    thing: thing.id,
-                    kind,
-                    name,
-                    op,
-                    active,
-                    listener,
-                    protocol: req?.protocol ?? "local",
-                    origin: req?.origin,
-                    // where the protocol ended it itself, it says why (deregistered, client gone, ...)
-                    endReason: active ? undefined : req?.endReason,
-                });
-            } catch (err) {
-                debug("subscription listener failed: %s", (err as Error).message);
-            }
-        };
-        t[method] = ((name: string, ...rest: unknown[]) => {
-            const ts = clock.now();
-            if (op === "observeproperty") observeOptions.set(rest[0] as object, rest[1]);
-            let result: unknown;
-            try {
-                result = original(name, ...rest);
-            } catch (err) {
-                records.record(ts, kind, name, op, undefined, { ok: false, error: err });
-                throw err;
-            }
-            if (result instanceof Promise) {
-                return result.then(
-                    (v) => {
-                        records.record(ts, kind, name, op, undefined, { ok: true });
-                        tell(name, rest[0]);
-                        return v;
-                    },
-                    (err) => {
-                        records.record(ts, kind, name, op, undefined, { ok: false, error: err });
-                        throw err;
-                    }
-                );
-            }
-            records.record(ts, kind, name, op, undefined, { ok: true });
-            tell(name, rest[0]);
-            return result;
-        }) as AnyFn;
-    }
+    t.handleSubscribeEvent = recordingSubscriptions("event", "subscribeevent")(
+        orig("handleSubscribeEvent"),
+        wrapped
+    ) as AnyFn;
+    t.handleUnsubscribeEvent = recordingSubscriptions("event", "unsubscribeevent")(
+        orig("handleUnsubscribeEvent"),
+        wrapped
+    ) as AnyFn;
+    t.handleObserveProperty = recordingSubscriptions("property", "observeproperty")(
+        orig("handleObserveProperty"),
+        wrapped
+    ) as AnyFn;
+    t.handleUnobserveProperty = recordingSubscriptions("property", "unobserveproperty")(
+        orig("handleUnobserveProperty"),
+        wrapped
+    ) as AnyFn;
 }
