@@ -79,8 +79,8 @@ type MultiPropertyMethod = "handleReadAllProperties" | "handleReadMultipleProper
  * handleWriteProperty once per property, which records each one; the scope only lends them the
  * operation's name (the protocol's, when it served writeallproperties through handleWriteMultipleProperties).
  */
-export function inMultiPropertyScope(multiOp: Operation) {
-    return <K extends MultiPropertyMethod>(original: ExposedThing[K]): ExposedThing[K] => {
+export function inMultiPropertyScope<K extends MultiPropertyMethod>(multiOp: Operation): MethodWrapper<K> {
+    return (original) => {
         const run = original as (...args: unknown[]) => unknown;
         return ((...args: unknown[]) => {
             const asked = currentRequest()?.operation;

@@ -3,7 +3,7 @@ import { clock } from "./clock";
 import type { AffordanceKind, Operation } from "../model/interaction-record";
 import { currentRequest } from "../model/request-context";
 import { endObservationOnClose, markObservationEnded } from "./observation-close";
-import type { WrappedThing } from "./method-wrapper";
+import type { MethodWrapper, WrappedThing } from "./method-wrapper";
 import { createLogger } from "../log";
 
 const { debug } = createLogger("recording:subscription-wrappers");
@@ -15,8 +15,11 @@ type SubscriptionMethod =
  * Event subscriptions and property observations, started and ended (`op`): each is recorded, and
  * once it took effect, told to `onSubscription` (observers are kept from these).
  */
-export function recordingSubscriptions(kind: AffordanceKind, op: Operation) {
-    return <K extends SubscriptionMethod>(original: ExposedThing[K], wrapped: WrappedThing): ExposedThing[K] => {
+export function recordingSubscriptions<K extends SubscriptionMethod>(
+    kind: AffordanceKind,
+    op: Operation
+): MethodWrapper<K> {
+    return (original, wrapped) => {
         const call = original as (name: string, ...rest: unknown[]) => unknown;
         const { records } = wrapped;
         // the options an observation was made with, to end it with the same ones
