@@ -1,480 +1,61 @@
-import { performance } from "node:perf_hooks";
-import { Content, ContentSerdes, ExposedThing } from "@node-wot/core";
-import type * as WoT from "wot-typescript-definitions";
-import { BufferedContent } from "./buffered-content";
-import { clock } from "./clock";
-import type { AffordanceKind, InteractionRecord, Operation } from "../model/interaction-record";
-import type { SubscriptionChange } from "../model/subscription-change";
-import { currentRequest, currentScope, runInScope } from "../model/request-context";
-import { endObservationOnClose, markObservationEnded } from "./observation-close";
-import { conformsToSchema, LimitedValue, limitValue, schemaProblem } from "../model/value-check";
-import { refusalOf, RequestRefusedError } from "../model/refusal";
-import type { ProtocolRefusal } from "../protocols/protocol-face";
-import { createLogger } from "../log";
+import type { ExposedThing } from "@node-wot/core";
+import { RecordBuilder } from "./record-builder";
+import type { MethodWrapper, WrappedThing } from "./method-wrapper";
+import {
+    inMultiPropertyScope,
+    recordingPropertyChanges,
+    recordingPropertyReads,
+    recordingPropertyWrites,
+} from "./property-wrappers";
+import { recordingInvocations } from "./action-wrapper";
+import { recordingEventEmits } from "./event-wrapper";
+import { recordingSubscriptions } from "./subscription-wrappers";
+import { capturingActionHandlers, capturingReadHandlers } from "./handler-setter-wrappers";
+import type { RecorderOptions, RecordSink } from "./recorder-options";
 
-const { debug } = createLogger("recording:thing-recorder");
-
-export interface RecorderOptions {
-    /** values larger than this (bytes of JSON) are recorded cut and flagged `truncated` */
-    maxValueBytes: number;
-    /** told of every subscription that starts or ends (observers are kept from these) */
-    onSubscription?: (change: SubscriptionChange) => void;
-    /** set in after-commit mode: answers to writes and actions (and reads, if asked) wait for the commit */
-    afterCommit?: AfterCommit;
-}
-
-/** How answers wait for their record's commit. */
-export interface AfterCommit {
-    /** reads wait too */
-    reads: boolean;
-    /** queues the record; resolves once it is committed, rejects with the refusal to answer if not */
-    commit(record: InteractionRecord): Promise<void>;
-    /** a refusal when no commit can be had now: the interaction is refused before its handler runs */
-    unavailable(): RequestRefusedError | undefined;
-}
-
-export type RecordSink = (record: InteractionRecord) => void;
-
-/** State of one interaction while its handler runs (async context, see request-context): the handler wrappers fill `value`. */
-interface Scope {
-    /** set by read-all / read-multiple / write-multiple so the inner per-property records carry it */
-    multiOp?: Operation;
-    captured?: boolean;
-    value?: unknown;
-    stale?: boolean;
-}
-
-const instrumented = new WeakSet<object>();
-const NO_VALUE: LimitedValue = { value: undefined, truncated: false };
+export type { AfterCommit, RecorderOptions, RecordSink } from "./recorder-options";
+export { recordRefusal } from "./record-builder";
+export { markStale } from "./handler-scope";
 
 /**
- * Called by a read handler that answers from the last recorded value instead of the device
- * (a proxy whose device is lost): the record of this read is marked stale.
+ * Every ExposedThing method the recorder replaces on the instance, with the wrapper that makes its
+ * replacement from the original: the `handle*` methods protocol servers call, and the
+ * `set*Handler` / `emit*` methods scripts call.
  */
-export function markStale(recordedAtMs?: number): void {
-    const scope = currentScope() as Scope | undefined;
-    if (scope !== undefined) scope.stale = true;
-    const request = currentRequest();
-    if (request !== undefined) request.staleSince = recordedAtMs ?? Date.now();
-}
+const WRAPPERS = {
+    setPropertyReadHandler: capturingReadHandlers,
+    setActionHandler: capturingActionHandlers,
+    handleReadProperty: recordingPropertyReads,
+    handleWriteProperty: recordingPropertyWrites,
+    handleReadAllProperties: inMultiPropertyScope("readallproperties"),
+    handleReadMultipleProperties: inMultiPropertyScope("readmultipleproperties"),
+    handleWriteMultipleProperties: inMultiPropertyScope("writemultipleproperties"),
+    emitPropertyChange: recordingPropertyChanges,
+    handleInvokeAction: recordingInvocations,
+    emitEvent: recordingEventEmits,
+    handleSubscribeEvent: recordingSubscriptions("event", "subscribeevent"),
+    handleUnsubscribeEvent: recordingSubscriptions("event", "unsubscribeevent"),
+    handleObserveProperty: recordingSubscriptions("property", "observeproperty"),
+    handleUnobserveProperty: recordingSubscriptions("property", "unobserveproperty"),
+    // (the named members only: node-wot's Thing also has a string index signature)
+} satisfies { [K in keyof ExposedThing as string extends K ? never : K]?: MethodWrapper<K> };
 
-/** A refusal thrown by a handler (the proxy's device is lost, ...) is answered with its own status. */
-function noteRefusal(err: unknown): void {
-    const refusal = refusalOf(err);
-    const request = currentRequest();
-    if (refusal !== undefined && request !== undefined) request.refusal = refusal;
-}
+const instrumented = new WeakSet<object>();
 
-type Options = WoT.InteractionOptions & { formIndex: number };
 type AnyFn = (...args: never[]) => unknown;
 
 /**
- * Records every interaction with one ExposedThing by wrapping, on the instance, the public
- * `handle*` methods protocol servers call and the `set*Handler` / `emit*` methods scripts call.
- * Recording is synchronous and never throws into the interaction: records go to `sink`.
+ * Records every interaction with one ExposedThing by replacing, on the instance, the methods in
+ * WRAPPERS. Recording is synchronous and never throws into the interaction: records go to `sink`.
  */
 export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: RecorderOptions): void {
     if (instrumented.has(thing)) return;
     instrumented.add(thing);
-    const t = thing as unknown as Record<string, AnyFn>;
-    const orig = <K extends keyof ExposedThing>(name: K): ExposedThing[K] => {
-        const fn = thing[name] as unknown as AnyFn;
-        return fn.bind(thing) as unknown as ExposedThing[K];
-    };
-
-    const ack = options.afterCommit;
-    const ackReads = ack?.reads === true;
-    /** Before a handler runs, in after-commit mode: refuses the interaction if its record cannot be committed. */
-    const refuseWithoutCommit = (): void => {
-        const refusal = ack?.unavailable();
-        if (refusal !== undefined) throw refusal;
-    };
-    /** The answer waits for the commit; a failed commit is answered with its refusal. */
-    const answerAfter = (committed: Promise<void>): Promise<void> =>
-        committed.catch((err: unknown) => {
-            noteRefusal(err);
-            throw err;
-        });
-
-    /** Records; with `wait` in after-commit mode, returns the commit to wait for. */
-    const emit = (
-        ts: bigint,
-        kind: AffordanceKind,
-        name: string,
-        op: Operation,
-        started: number | undefined,
-        fields: {
-            ok: boolean;
-            value?: unknown;
-            output?: unknown;
-            error?: unknown;
-            valid?: boolean;
-            stale?: boolean;
-            wait?: boolean;
-        }
-    ): Promise<void> | undefined => {
-        try {
-            const req = currentRequest();
-            const value = limitValue(fields.value, options.maxValueBytes);
-            const output = fields.output === undefined ? NO_VALUE : limitValue(fields.output, options.maxValueBytes);
-            const record: InteractionRecord = {
-                ts,
-                thing: thing.id,
-                kind,
-                name,
-                op,
-                protocol: req?.protocol ?? "local",
-                origin: req?.origin,
-                ok: fields.ok,
-                value: value.value,
-                output: output.value,
-                error: fields.error === undefined ? undefined : errorText(fields.error),
-                durationMs: started === undefined ? undefined : performance.now() - started,
-                valid: fields.valid ?? true,
-                truncated: value.truncated || output.truncated,
-            };
-            if (fields.stale === true) record.stale = true;
-            const refusal = refusalOf(fields.error);
-            if (refusal !== undefined) record.refusal = refusal.reason;
-            if (fields.wait === true && ack !== undefined) return ack.commit(record);
-            sink(record);
-        } catch (err) {
-            debug("could not record %s %s/%s: %s", op, thing.id, name, (err as Error).message);
-        }
-        return undefined;
-    };
-
-    // ---- values produced by the script's handlers -------------------------------------------
-    const capture = (value: unknown): void => {
-        const scope = currentScope() as Scope | undefined;
-        if (scope !== undefined && scope.captured !== true) {
-            scope.captured = true;
-            scope.value = value;
-        }
-    };
-    const setRead = orig("setPropertyReadHandler");
-    t.setPropertyReadHandler = ((name: string, handler: WoT.PropertyReadHandler) =>
-        setRead(name, async (opts?: WoT.InteractionOptions) => {
-            const value = await handler(opts);
-            capture(value);
-            return value;
-        })) as AnyFn;
-    const setAction = orig("setActionHandler");
-    t.setActionHandler = ((name: string, handler: WoT.ActionHandler) =>
-        setAction(name, async (params: WoT.InteractionOutput, opts?: WoT.InteractionOptions) => {
-            const value = await handler(params, opts);
-            capture(value);
-            return value;
-        })) as AnyFn;
-
-    // ---- properties -------------------------------------------------------------------------
-    const readProperty = orig("handleReadProperty");
-    t.handleReadProperty = (async (name: string, opts: Options) => {
-        const ts = clock.now();
-        const started = performance.now();
-        const op = (currentScope() as Scope | undefined)?.multiOp ?? "readproperty";
-        const scope: Scope = {};
-        let content: Content;
-        let committed: Promise<void> | undefined;
-        try {
-            if (ackReads) refuseWithoutCommit();
-            content = await runInScope(scope, readProperty, name, opts);
-            committed = emit(ts, "property", name, op, started, {
-                ok: true,
-                value: scope.value,
-                valid: conformsToSchema(thing.properties[name], scope.value),
-                stale: scope.stale,
-                wait: ackReads,
-            });
-        } catch (err) {
-            noteRefusal(err);
-            emit(ts, "property", name, op, started, { ok: false, error: err });
-            throw err;
-        }
-        if (committed !== undefined) await answerAfter(committed);
-        return content;
-    }) as AnyFn;
-
-    const writeProperty = orig("handleWriteProperty");
-    t.handleWriteProperty = (async (name: string, content: Content, opts: Options) => {
-        const ts = clock.now();
-        const started = performance.now();
-        const op = (currentScope() as Scope | undefined)?.multiOp ?? "writeproperty";
-        const property = thing.properties[name];
-        let input: DecodedInput = { content, value: undefined };
-        let committed: Promise<void> | undefined;
-        try {
-            input = await decodeInput(content, property, `property "${name}"`);
-            if (property?.readOnly === true) {
-                throw new RequestRefusedError("method-not-allowed", `property "${name}" is read-only`);
-            }
-            if (input.problem !== undefined) throw new RequestRefusedError("bad-request", input.problem);
-            if (ack !== undefined) refuseWithoutCommit();
-            await runInScope({}, writeProperty, name, input.content, opts);
-            committed = emit(ts, "property", name, op, started, {
-                ok: true,
-                value: input.value,
-                valid: true,
-                wait: true,
-            });
-        } catch (err) {
-            noteRefusal(err);
-            emit(ts, "property", name, op, started, {
-                ok: false,
-                value: input.value,
-                valid: input.problem === undefined,
-                error: err,
-            });
-            throw err;
-        }
-        if (committed !== undefined) await answerAfter(committed);
-    }) as AnyFn;
-
-    for (const [method, multiOp] of [
-        ["handleReadAllProperties", "readallproperties"],
-        ["handleReadMultipleProperties", "readmultipleproperties"],
-        ["handleWriteMultipleProperties", "writemultipleproperties"],
-    ] as const) {
-        const original = orig(method) as unknown as AnyFn;
-        // The originals call this.handleReadProperty / handleWriteProperty once per property,
-        // which records each one; the scope only lends them the operation's name (the protocol's,
-        // when it served writeallproperties through handleWriteMultipleProperties).
-        t[method] = ((...args: never[]) => {
-            const asked = currentRequest()?.operation;
-            const op = asked === "writeallproperties" && multiOp === "writemultipleproperties" ? asked : multiOp;
-            return runInScope({ multiOp: op }, original, ...args);
-        }) as AnyFn;
+    const records = new RecordBuilder(thing, sink, options.maxValueBytes, options.afterCommit);
+    const wrapped: WrappedThing = { thing, records, options };
+    const methods = thing as unknown as Record<string, AnyFn>;
+    for (const [method, wrap] of Object.entries(WRAPPERS)) {
+        const original = methods[method].bind(thing);
+        methods[method] = (wrap as (original: AnyFn, wrapped: WrappedThing) => AnyFn)(original, wrapped);
     }
-
-    const emitPropertyChange = orig("emitPropertyChange");
-    t.emitPropertyChange = (async (name: string) => {
-        const ts = clock.now();
-        const scope: Scope = {};
-        try {
-            await runInScope(scope, emitPropertyChange, name);
-            emit(ts, "property", name, "propertychange", undefined, {
-                ok: true,
-                value: scope.value,
-                valid: conformsToSchema(thing.properties[name], scope.value),
-            });
-        } catch (err) {
-            emit(ts, "property", name, "propertychange", undefined, { ok: false, error: err });
-            throw err;
-        }
-    }) as AnyFn;
-
-    // ---- actions ----------------------------------------------------------------------------
-    const invokeAction = orig("handleInvokeAction");
-    t.handleInvokeAction = (async (name: string, content: Content, opts: Options) => {
-        const ts = clock.now();
-        const started = performance.now();
-        const schema = thing.actions[name]?.input as object | undefined;
-        const scope: Scope = {};
-        let input: DecodedInput = { content, value: undefined };
-        let result: unknown;
-        let committed: Promise<void> | undefined;
-        try {
-            input = await decodeInput(content, schema, `input of action "${name}"`);
-            if (input.problem !== undefined) throw new RequestRefusedError("bad-request", input.problem);
-            if (ack !== undefined) refuseWithoutCommit();
-            result = await runInScope(scope, invokeAction, name, input.content, opts);
-            const outputSchema = thing.actions[name]?.output as object | undefined;
-            committed = emit(ts, "action", name, "invokeaction", started, {
-                ok: true,
-                value: input.value,
-                output: scope.value,
-                valid: scope.value === undefined || conformsToSchema(outputSchema, scope.value),
-                wait: true,
-            });
-        } catch (err) {
-            noteRefusal(err);
-            emit(ts, "action", name, "invokeaction", started, {
-                ok: false,
-                value: input.value,
-                valid: input.problem === undefined,
-                error: err,
-            });
-            throw err;
-        }
-        if (committed !== undefined) await answerAfter(committed);
-        return result;
-    }) as AnyFn;
-
-    // ---- events -----------------------------------------------------------------------------
-    const emitEvent = orig("emitEvent");
-    t.emitEvent = ((name: string, data: WoT.InteractionInput) => {
-        const ts = clock.now();
-        const value = isStream(data) ? undefined : data;
-        try {
-            emitEvent(name, data);
-        } catch (err) {
-            emit(ts, "event", name, "emitevent", undefined, { ok: false, value, error: err });
-            throw err;
-        }
-        emit(ts, "event", name, "emitevent", undefined, {
-            ok: true,
-            value,
-            valid: conformsToSchema(thing.events[name]?.data as object | undefined, value),
-        });
-    }) as AnyFn;
-
-    // ---- subscriptions ----------------------------------------------------------------------
-    const subscriptions: [keyof ExposedThing, AffordanceKind, Operation][] = [
-        ["handleSubscribeEvent", "event", "subscribeevent"],
-        ["handleUnsubscribeEvent", "event", "unsubscribeevent"],
-        ["handleObserveProperty", "property", "observeproperty"],
-        ["handleUnobserveProperty", "property", "unobserveproperty"],
-    ];
-    // the options an observation was made with, to end it with the same ones
-    const observeOptions = new WeakMap<object, unknown>();
-    for (const [method, kind, op] of subscriptions) {
-        const original = orig(method) as unknown as (name: string, ...rest: unknown[]) => unknown;
-        const active = op === "subscribeevent" || op === "observeproperty";
-        const tell = (name: string, listener: unknown): void => {
-            const req = currentRequest();
-            if (op === "observeproperty") {
-                endObservationOnClose(req, listener, () =>
-                    (t.handleUnobserveProperty as (...a: unknown[]) => unknown)(
-                        name,
-                        listener,
-                        observeOptions.get(listener as object)
-                    )
-                );
-            } else if (op === "unobserveproperty") {
-                markObservationEnded(listener);
-            }
-            if (options.onSubscription === undefined) return;
-            try {
-                options.onSubscription({
-                    thing: thing.id,
-                    kind,
-                    name,
-                    op,
-                    active,
-                    listener,
-                    protocol: req?.protocol ?? "local",
-                    origin: req?.origin,
-                    // where the protocol ended it itself, it says why (deregistered, client gone, ...)
-                    endReason: active ? undefined : req?.endReason,
-                });
-            } catch (err) {
-                debug("subscription listener failed: %s", (err as Error).message);
-            }
-        };
-        t[method] = ((name: string, ...rest: unknown[]) => {
-            const ts = clock.now();
-            if (op === "observeproperty") observeOptions.set(rest[0] as object, rest[1]);
-            let result: unknown;
-            try {
-                result = original(name, ...rest);
-            } catch (err) {
-                emit(ts, kind, name, op, undefined, { ok: false, error: err });
-                throw err;
-            }
-            if (result instanceof Promise) {
-                return result.then(
-                    (v) => {
-                        emit(ts, kind, name, op, undefined, { ok: true });
-                        tell(name, rest[0]);
-                        return v;
-                    },
-                    (err) => {
-                        emit(ts, kind, name, op, undefined, { ok: false, error: err });
-                        throw err;
-                    }
-                );
-            }
-            emit(ts, kind, name, op, undefined, { ok: true });
-            tell(name, rest[0]);
-            return result;
-        }) as AnyFn;
-    }
-}
-
-interface DecodedInput {
-    /** a fresh Content carrying the same bytes, for the original handler */
-    content: Content;
-    value: unknown;
-    /** why the body is refused: not decodable, or breaking the schema */
-    problem?: string;
-}
-
-/**
- * Reads the request body once, decodes it by its content type and checks it against the
- * schema; the handler gets the same bytes (BufferedContent). A body that cannot be decoded is
- * kept as text, so the record of its refusal shows what was sent. JSON is parsed strictly here:
- * node-wot's JSON codec takes a malformed document for a string.
- */
-async function decodeInput(
-    content: Content | undefined,
-    schema: object | undefined,
-    what: string
-): Promise<DecodedInput> {
-    if (content === undefined || content === null || typeof content.toBuffer !== "function") {
-        return { content: content as Content, value: undefined };
-    }
-    const body = await content.toBuffer();
-    const replay = new BufferedContent(content.type, body);
-    if (body.length === 0) return { content: replay, value: undefined };
-    let value: unknown;
-    try {
-        value = isJson(content.type)
-            ? JSON.parse(body.toString("utf8"))
-            : ContentSerdes.get().contentToValue({ type: content.type, body }, (schema ?? {}) as never);
-    } catch (err) {
-        const text = body.toString("utf8");
-        const kind = isJson(content.type) ? "malformed JSON" : `not decodable as ${content.type}`;
-        return { content: replay, value: text, problem: `${what}: body is ${kind}: ${(err as Error).message}` };
-    }
-    const problem = schemaProblem(schema, value);
-    return { content: replay, value, problem: problem === undefined ? undefined : `${what}: ${problem}` };
-}
-
-function isJson(type: string | undefined): boolean {
-    if (type === undefined) return true;
-    const base = type.split(";")[0].trim().toLowerCase();
-    return base === "application/json" || base.endsWith("+json");
-}
-
-/**
- * Records a request the protocol refused before any handler ran (a write to a read-only property
- * over a binding that checks that itself, a body over the size bound): a refused interaction is
- * an interaction.
- */
-export function recordRefusal(refusal: ProtocolRefusal, sink: RecordSink, maxValueBytes: number): void {
-    try {
-        const value = limitValue(refusal.value, maxValueBytes);
-        sink({
-            ts: clock.now(),
-            thing: refusal.thing,
-            kind: refusal.kind,
-            name: refusal.name,
-            op: refusal.op,
-            protocol: refusal.protocol,
-            origin: refusal.origin,
-            ok: false,
-            value: value.value,
-            error: errorText(refusal.error),
-            durationMs: 0,
-            valid: refusal.valid ?? true,
-            truncated: value.truncated,
-            refusal: refusal.error.reason,
-        });
-    } catch (err) {
-        debug("could not record a refusal of %s/%s: %s", refusal.thing, refusal.name, (err as Error).message);
-    }
-}
-
-function isStream(data: unknown): boolean {
-    return (
-        data !== null &&
-        typeof data === "object" &&
-        (typeof (data as { getReader?: unknown }).getReader === "function" ||
-            typeof (data as { pipe?: unknown }).pipe === "function")
-    );
-}
-
-function errorText(err: unknown): string {
-    const text = err instanceof Error ? err.message : String(err);
-    return text.length > 2000 ? `${text.slice(0, 2000)}...` : text;
 }
