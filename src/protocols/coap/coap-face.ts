@@ -30,7 +30,7 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
     memoizeFormMatching(); // node-wot parses every form's href on every request
     const protocol = (s.scheme === "coaps" ? "coaps" : "coap") as Protocol;
     setServerHooks(s, hooks); // the limits and the refusal sink VoCoapServer serves by
-    if (hooks.history !== undefined) describeHistoryOnExpose(server, ["application/json"]);
+    if (hooks.history !== undefined) describeHistoryOnExpose(server, "coap-history-description", ["application/json"]);
     s.handleRequest = function (this: unknown, req: CoapRequestLike, res: CoapResponseLike) {
         const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
         if (where !== undefined) return answerRedirect(res, where);
