@@ -6,8 +6,8 @@ const { warn } = createLogger("protocols:patches");
 
 type AnyFunction = (...args: never[]) => unknown;
 
-/** The patch id of each replacement installed, by the function put in place. */
-const installed = new WeakMap<object, string>();
+/** Each replacement installed, by the function put in place: its patch and the method it replaced. */
+const installed = new WeakMap<object, { patchId: string; original: unknown }>();
 /** Patches whose target was found missing, said once each. */
 const reported = new Set<string>();
 
@@ -31,7 +31,7 @@ export function replaceMethod<F extends AnyFunction>(
         return false;
     }
     const replacement = replace(original as F);
-    installed.set(replacement, patch.id);
+    installed.set(replacement, { patchId: patch.id, original });
     holder[name] = replacement;
     return true;
 }
@@ -49,7 +49,18 @@ export function replaceValue(target: object, name: string, patchId: string, valu
 
 /** The id of the patch that put this function in place, or undefined when replaceMethod did not. */
 export function patchIdOf(fn: unknown): string | undefined {
-    return typeof fn === "function" ? installed.get(fn) : undefined;
+    return typeof fn === "function" ? installed.get(fn)?.patchId : undefined;
+}
+
+/** The patches layered in this function, outermost first (several patches may wrap one method in turn). */
+export function patchChain(fn: unknown): string[] {
+    const ids: string[] = [];
+    for (let f = fn, layer = installed.get(fn as object); layer !== undefined; layer = installed.get(f as object)) {
+        ids.push(layer.patchId);
+        f = layer.original;
+        if (typeof f !== "function" || ids.length > 64) break;
+    }
+    return ids;
 }
 
 /**
