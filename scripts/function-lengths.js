@@ -18,7 +18,6 @@ const KNOWN = {
     "src/cli/vo-wot-descriptor.ts:translateVoWot": 387,
     "src/recording/thing-recorder.ts:instrumentThing": 315,
     "src/cli/run-vo.ts:runVo": 141,
-    "src/protocols/http/http-thing-properties.ts:serveThingProperties": 93,
     "src/cli/descriptor.ts:readDescriptor": 85,
 };
 
