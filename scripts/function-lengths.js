@@ -17,8 +17,6 @@ const ROOT = path.join(__dirname, "..");
 const KNOWN = {
     "src/cli/vo-wot-descriptor.ts:translateVoWot": 387,
     "src/cli/run-vo.ts:runVo": 141,
-    "src/protocols/http/http-face.ts:instrument": 141,
-    "src/protocols/http/http-thing-properties.ts:serveThingProperties": 93,
     "src/cli/descriptor.ts:readDescriptor": 85,
 };
 

@@ -12,6 +12,8 @@ import type { AffordanceKind } from "./model/interaction-record";
 import { RequestRefusedError } from "./model/refusal";
 import { ProtocolRefusal, protocolFor, ServerHooks } from "./protocols";
 import { CatalogueServer } from "./protocols/http/http-catalogue";
+import { checkPatchTargets } from "./protocols/patches/patch-check";
+import { replaceMethod } from "./protocols/patches/replace-method";
 import { VoMqttBrokerServer } from "./protocols/mqtt/mqtt-broker-server";
 import { VoWebSocketServer } from "./protocols/websocket/ws-server";
 import { recordConsumedThing } from "./recording/consumed-recorder";
@@ -130,6 +132,8 @@ export class VoPersistence {
             throw new Error("node-wot-vo is already attached to this servient");
         }
         const resolved = resolveOptions(options);
+        // every patched method where the registry says (an upgrade renames one): said before anything opens
+        checkPatchTargets();
         // Open and migrate before touching the servient: a bad file fails here, with nothing half-done.
         const db = await Database.open(resolved.sqlitePath, resolved.sqliteSynchronous);
         let store: TimeSeriesStore;
@@ -370,21 +374,18 @@ export class VoPersistence {
             if (thing !== undefined) instrument(thing);
         }
 
-        const addServer = servient.addServer.bind(servient);
-        servient.addServer = (server: ProtocolServer): boolean => {
+        replaceMethod<Servient["addServer"]>(servient, "addServer", "servient-add-server", (addServer) => (server) => {
             capture(server);
-            return addServer(server);
-        };
+            return addServer.call(servient, server);
+        });
         // WoT.produce calls addThing for every Thing before the script sees it.
-        const addThing = servient.addThing.bind(servient);
-        servient.addThing = (thing: ExposedThing): boolean => {
+        replaceMethod<Servient["addThing"]>(servient, "addThing", "servient-add-thing", (addThing) => (thing) => {
             instrument(thing);
-            return addThing(thing);
-        };
+            return addThing.call(servient, thing);
+        });
         // The VO Thing, the self-check and the device probes need running servers.
-        const start = servient.start.bind(servient);
-        servient.start = async () => {
-            const wot = await start();
+        replaceMethod<Servient["start"]>(servient, "start", "servient-start", (start) => async () => {
+            const wot = await start.call(servient);
             await this.runs.begin();
             await this.state.start(wot);
             try {
@@ -394,15 +395,14 @@ export class VoPersistence {
                 throw err;
             }
             return wot;
-        };
-        const shutdown = servient.shutdown.bind(servient);
-        servient.shutdown = async (): Promise<void> => {
+        });
+        replaceMethod<Servient["shutdown"]>(servient, "shutdown", "servient-shutdown", (shutdown) => async () => {
             try {
-                await shutdown();
+                await shutdown.call(servient);
             } finally {
                 await this.close();
             }
-        };
+        });
 
         // servers the options ask for (binding-mqtt and binding-websockets are typed against their own core copies)
         if (this.options.mqtt !== undefined) servient.addServer(new VoMqttBrokerServer(this.options.mqtt) as never);

@@ -1,4 +1,5 @@
 import { nodeWotCores } from "./node-wot-cores";
+import { replaceMethod } from "./patches/replace-method";
 
 type Form = { href: string; contentType?: string };
 type FindForm = (forms: Form[] | undefined, uriScheme: string, requestUrl?: string, contentType?: string) => number;
@@ -46,9 +47,10 @@ export const findRequestMatchingFormIndex: FindForm = (forms, uriScheme, request
 /** Puts findRequestMatchingFormIndex in place of upstream's in every core copy the bindings call. Idempotent. */
 export function memoizeFormMatching(): void {
     for (const { ProtocolHelpers } of nodeWotCores()) {
-        const helpers = ProtocolHelpers as unknown as { findRequestMatchingFormIndex: FindForm; [MEMOIZED]?: true };
+        const helpers = ProtocolHelpers as unknown as { [MEMOIZED]?: true };
         if (helpers[MEMOIZED] === true) continue;
-        helpers.findRequestMatchingFormIndex = findRequestMatchingFormIndex;
+        const name = "findRequestMatchingFormIndex";
+        replaceMethod<FindForm>(helpers, name, "form-matching-memoized", () => findRequestMatchingFormIndex);
         helpers[MEMOIZED] = true;
     }
 }

@@ -3,6 +3,7 @@ import { Helpers } from "@node-wot/core";
 import { CoapServer } from "@node-wot/binding-coap";
 import { MdnsIntroducer } from "@node-wot/binding-coap/dist/mdns-introducer";
 import { createLogger } from "../../log";
+import { replaceMethod } from "../patches/replace-method";
 
 const { debug, warn } = createLogger("protocols:coap:binding-coap-mdns");
 
@@ -61,16 +62,21 @@ const WILDCARDS = new Set(["0.0.0.0", "::", ""]);
  */
 export function announceOverMdnsOnlyWhenAsked(server: CoapServer, option: MdnsOption = {}): void {
     const self = server as unknown as ServerInternals;
-    server.start = () =>
-        new Promise<void>((resolve, reject) => {
-            self.server.once("error", reject);
-            self.server.listen(self.port, self.address, () => {
-                self.server.off("error", reject);
-                self.server.on("error", (err) => warn("CoAP server on port %d failed: %s", self.port, err.message));
-                if (option.mdns === true) self.mdnsIntroducer = mdnsIntroducer(self.address);
-                resolve();
-            });
-        });
+    replaceMethod<() => Promise<void>>(
+        server,
+        "start",
+        "coap-mdns-when-asked",
+        () => () =>
+            new Promise<void>((resolve, reject) => {
+                self.server.once("error", reject);
+                self.server.listen(self.port, self.address, () => {
+                    self.server.off("error", reject);
+                    self.server.on("error", (err) => warn("CoAP server on port %d failed: %s", self.port, err.message));
+                    if (option.mdns === true) self.mdnsIntroducer = mdnsIntroducer(self.address);
+                    resolve();
+                });
+            })
+    );
 }
 
 /** Upstream's introducer (its records, answers and close) on a responder of this file's making. */
@@ -87,7 +93,12 @@ function mdnsIntroducer(address: string | undefined): MdnsIntroducer {
     intro.mdns.on("warning", (err) => debug("mDNS: %s", err.message));
     intro.mdns.on("error", (err) => warn("mDNS responder on %s:%d: %s", MDNS_GROUP, MDNS_PORT, err.message));
     // the SRV target: where the TDs say the VO is
-    intro.determineTarget = () => Helpers.getAddresses()[0].replace(/^\[(.*)\]$/, "$1");
+    replaceMethod<() => string>(
+        intro,
+        "determineTarget",
+        "coap-mdns-srv-target",
+        () => () => Helpers.getAddresses()[0].replace(/^\[(.*)\]$/, "$1")
+    );
     debug("mDNS responder on %s, interface %s", MDNS_GROUP, iface ?? "every IPv4 one");
     return intro as unknown as MdnsIntroducer;
 }

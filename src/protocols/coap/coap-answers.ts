@@ -1,5 +1,6 @@
 import type { RefusalReason } from "../../model/refusal";
 import type { RequestOrigin } from "../../model/request-context";
+import { replaceMethod } from "../patches/replace-method";
 
 export const COAP_CODE: Record<RefusalReason, string> = {
     "bad-request": "4.00",
@@ -36,7 +37,6 @@ export function answerRedirect(res: CoapResponseLike, where: string): void {
  * answered from a recorded value (the device is lost), so a client can tell it is stale.
  */
 export function answerFromContext(res: CoapResponseLike, request: RequestOrigin): void {
-    const { write, end } = res;
     let decided = false;
     const decide = (): void => {
         if (decided) return;
@@ -49,14 +49,27 @@ export function answerFromContext(res: CoapResponseLike, request: RequestOrigin)
             res.setOption("Max-Age", 0);
         }
     };
-    res.write = function (this: unknown, ...args: unknown[]) {
-        decide();
-        return (write as (...a: unknown[]) => unknown).apply(this, args);
-    };
-    res.end = function (this: unknown, ...args: unknown[]) {
-        decide();
-        return (end as (...a: unknown[]) => unknown).apply(this, args);
-    };
+    type Write = (this: unknown, ...args: unknown[]) => unknown;
+    replaceMethod<Write>(
+        res,
+        "write",
+        "coap-refusal-code-write",
+        (write) =>
+            function (this: unknown, ...args: unknown[]) {
+                decide();
+                return write.apply(this, args);
+            }
+    );
+    replaceMethod<Write>(
+        res,
+        "end",
+        "coap-refusal-code-end",
+        (end) =>
+            function (this: unknown, ...args: unknown[]) {
+                decide();
+                return end.apply(this, args);
+            }
+    );
 }
 
 /** Sets the code a response goes out with, an observe response's too. */

@@ -6,6 +6,7 @@ import { Content } from "@node-wot/core";
 import { urlHost } from "../../model/address";
 import { MAX_REDIRECTS } from "../http/http-client-factory";
 import { VoError } from "../../model/errors";
+import { replaceMethod } from "../patches/replace-method";
 
 type CoapClient = ReturnType<CoapClientFactory["getClient"]>;
 
@@ -204,38 +205,66 @@ export class VoCoapClientFactory extends CoapClientFactory {
         const c = client as unknown as ClientInternals;
         this.agents.add(c.agent); // the one its constructor opened
         let lastObserve: { _packet?: { token?: Buffer } } | undefined;
-        const generateRequest = c.generateRequest.bind(client);
-        c.generateRequest = (form, method, observable) => {
-            const req = generateRequest(form, method, observable);
-            this.agents.add(c.agent);
-            if (observable === true) lastObserve = req as typeof lastObserve;
-            return req;
-        };
-        c.readResource = (form) => send(c, form, "GET");
-        c.writeResource = async (form, content) => void (await send(c, form, "PUT", content));
-        c.invokeResource = (form, content) => send(c, form, "POST", content);
+        replaceMethod<ClientInternals["generateRequest"]>(
+            c,
+            "generateRequest",
+            "coap-client-agents",
+            (generate) => (form, method, observable) => {
+                const req = generate.call(client, form, method, observable);
+                this.agents.add(c.agent);
+                if (observable === true) lastObserve = req as typeof lastObserve;
+                return req;
+            }
+        );
+        replaceMethod<ClientInternals["readResource"]>(
+            c,
+            "readResource",
+            "coap-client-read",
+            () => (form) => send(c, form, "GET")
+        );
+        replaceMethod<ClientInternals["writeResource"]>(
+            c,
+            "writeResource",
+            "coap-client-write",
+            () => async (form, content) => void (await send(c, form, "PUT", content))
+        );
+        replaceMethod<ClientInternals["invokeResource"]>(
+            c,
+            "invokeResource",
+            "coap-client-invoke",
+            () => (form, content) => send(c, form, "POST", content)
+        );
         // binding-coap cancels (unlinkResource) with a plain GET and leaves its observe stream open, so the
         // server only learns of it when a notification times out: deregister, then close the stream.
         const open = new Map<string, { token?: Buffer; close(): void }[]>();
-        c.subscribeResource = async (form, next, error, complete) => {
-            lastObserve = undefined;
-            const subscription = await observe(c, form, next, error, complete);
-            // set by generateRequest during the call above (TypeScript cannot see that)
-            const token = (lastObserve as { _packet?: { token?: Buffer } } | undefined)?._packet?.token;
-            const entry = { token, close: () => subscription.unsubscribe() };
-            open.set(form.href, [...(open.get(form.href) ?? []), entry]);
-            return subscription;
-        };
-        const unlinkResource = c.unlinkResource.bind(client);
-        c.unlinkResource = async (form) => {
-            const entries = open.get(form.href);
-            if (entries === undefined || entries.length === 0) return unlinkResource(form);
-            open.delete(form.href);
-            for (const { token, close } of entries) {
-                if (token !== undefined && token.length > 0) deregister(form.href, token);
-                close();
+        replaceMethod<ClientInternals["subscribeResource"]>(
+            c,
+            "subscribeResource",
+            "coap-client-observe",
+            () => async (form, next, error, complete) => {
+                lastObserve = undefined;
+                const subscription = await observe(c, form, next, error, complete);
+                // set by generateRequest during the call above (TypeScript cannot see that)
+                const token = (lastObserve as { _packet?: { token?: Buffer } } | undefined)?._packet?.token;
+                const entry = { token, close: () => subscription.unsubscribe() };
+                open.set(form.href, [...(open.get(form.href) ?? []), entry]);
+                return subscription;
             }
-        };
+        );
+        replaceMethod<ClientInternals["unlinkResource"]>(
+            c,
+            "unlinkResource",
+            "coap-client-deregister",
+            (unlink) => async (form) => {
+                const entries = open.get(form.href);
+                if (entries === undefined || entries.length === 0) return unlink.call(client, form);
+                open.delete(form.href);
+                for (const { token, close } of entries) {
+                    if (token !== undefined && token.length > 0) deregister(form.href, token);
+                    close();
+                }
+            }
+        );
         return client;
     }
 

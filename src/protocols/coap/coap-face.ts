@@ -8,6 +8,7 @@ import { coapPing } from "./coap-ping";
 import { describeHistoryOnExpose } from "../history-description";
 import { setServerHooks } from "./coap-server-hooks";
 import { memoizeFormMatching } from "../form-matching";
+import { replaceMethod } from "../patches/replace-method";
 
 interface CoapRequestLike {
     url?: string;
@@ -25,19 +26,27 @@ const instrumented = new WeakSet<object>();
 function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
     const s = server as unknown as CoapServerInternals;
     if (instrumented.has(s)) return true;
-    const original = s.handleRequest;
-    if (typeof original !== "function") return false;
-    memoizeFormMatching(); // node-wot parses every form's href on every request
     const protocol = (s.scheme === "coaps" ? "coaps" : "coap") as Protocol;
+    const wrapped = replaceMethod<Handle>(
+        s,
+        "handleRequest",
+        "coap-request-context",
+        (original) =>
+            function (this: unknown, req: CoapRequestLike, res: CoapResponseLike) {
+                const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
+                if (where !== undefined) return answerRedirect(res, where);
+                const request: RequestOrigin = {
+                    protocol,
+                    origin: formatAddress(req.rsinfo?.address, req.rsinfo?.port),
+                };
+                answerFromContext(res, request);
+                return runAsRequest(request, original.bind(this), req, res);
+            }
+    );
+    if (!wrapped) return false;
+    memoizeFormMatching(); // node-wot parses every form's href on every request
     setServerHooks(s, hooks); // the limits and the refusal sink VoCoapServer serves by
-    if (hooks.history !== undefined) describeHistoryOnExpose(server, ["application/json"]);
-    s.handleRequest = function (this: unknown, req: CoapRequestLike, res: CoapResponseLike) {
-        const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
-        if (where !== undefined) return answerRedirect(res, where);
-        const request: RequestOrigin = { protocol, origin: formatAddress(req.rsinfo?.address, req.rsinfo?.port) };
-        answerFromContext(res, request);
-        return runAsRequest(request, original.bind(this), req, res);
-    };
+    if (hooks.history !== undefined) describeHistoryOnExpose(server, "coap-history-description", ["application/json"]);
     instrumented.add(s);
     return true;
 }

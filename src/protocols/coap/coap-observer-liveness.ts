@@ -1,3 +1,5 @@
+import { replaceMethod } from "../patches/replace-method";
+
 /**
  * Whether a CoAP observer is still there, told by its acknowledgements. node-coap 1.4.1 gives up on a
  * confirmable notification nobody acknowledges only when its exchange times out, EXCHANGE_LIFETIME (247 s)
@@ -40,13 +42,19 @@ function answersOf(server: NodeCoapServerLike): Map<string, (answer: Answer) => 
     if (routes !== undefined) return routes;
     const map = (routes = new Map());
     waiting.set(server, map);
-    const handle = server._handle.bind(server);
-    server._handle = (packet, rsinfo) => {
-        if ((packet.ack === true || packet.reset === true) && packet.messageId !== undefined) {
-            map.get(`${rsinfo.address}:${rsinfo.port}/${packet.messageId}`)?.(packet.reset === true ? "reset" : "ack");
+    replaceMethod<NodeCoapServerLike["_handle"]>(
+        server,
+        "_handle",
+        "coap-observer-acks",
+        (handle) => (packet, rsinfo) => {
+            if ((packet.ack === true || packet.reset === true) && packet.messageId !== undefined) {
+                map.get(`${rsinfo.address}:${rsinfo.port}/${packet.messageId}`)?.(
+                    packet.reset === true ? "reset" : "ack"
+                );
+            }
+            handle.call(server, packet, rsinfo);
         }
-        handle(packet, rsinfo);
-    };
+    );
     return map;
 }
 
@@ -72,7 +80,7 @@ export function watchObserver(
     let stopped = false;
 
     const send = stream._send;
-    stream._send = (s, packet) => {
+    replaceMethod<NotificationStream["_send"]>(stream, "_send", "coap-observer-liveness", () => (s, packet) => {
         send.call(stream, s, packet);
         const mid = packet.messageId;
         if (stopped || packet.ack === true || packet.reset === true || typeof mid !== "number") return;
@@ -88,7 +96,7 @@ export function watchObserver(
             recent.push(mid);
             if (recent.length > RECENT_NON) routes.delete(keyOf(recent.shift()!));
         }
-    };
+    });
 
     function arm(): void {
         if (timer !== undefined || stopped) return;

@@ -14,7 +14,9 @@ import type { NodeCoapServerLike } from "./coap-observer-liveness";
 import { serveCoapHistory } from "./coap-history";
 import { SecuredThing, unmetSecurity } from "./coap-security";
 import { serverHooks } from "./coap-server-hooks";
-import { hrefSegment, nameIn, segmentText, uriPath, uriQuery } from "./coap-uri";
+import { nameIn, segmentText, uriPath, uriQuery } from "./coap-uri";
+import { writeAffordanceHrefsOnce } from "./coap-affordance-href";
+import { replaceMethod } from "../patches/replace-method";
 import { block1Of, NodeCoapServer, reassembleBlock1 } from "./node-coap-block1-reassembly";
 import { trackPendingAnswer, widenPiggybackWindow } from "./piggyback-window";
 import { continueBlock2ByRequest, keepContentFormat, NodeCoapBlock2Server } from "./node-coap-block2-continuation";
@@ -30,16 +32,6 @@ interface CoapServerInternals {
     handleWellKnownCore(req: unknown, res: unknown): void;
     handleTdRequest(req: unknown, res: unknown, thing: unknown): Promise<void>;
     checkContentTypeSupportForInput(method: string, contentType: string): boolean;
-    createAffordanceForm(
-        base: string,
-        dir: string,
-        mediaType: string,
-        opValues: unknown,
-        thingUriVariables?: Record<string, unknown>,
-        affordanceName?: string,
-        affordanceUriVariables?: Record<string, unknown>,
-        subprotocol?: string
-    ): FormLike;
 }
 
 interface FormLike {
@@ -112,7 +104,7 @@ interface Exchange {
  *    blocks have their own tokens (`node-coap-block1-reassembly`): a body over `limits.maxBodyBytes` is
  *    refused with 4.13 and Size1 (RFC 7959 section 2.9.3), as early as Size1 or the blocks tell, and recorded.
  *  - gives properties, actions and events with uriVariables a URI template encoded once more, which clients
- *    cannot expand, and takes the query of a request for part of the name.
+ *    cannot expand (`coap-affordance-href`), and takes the query of a request for part of the name.
  *  - its node-coap server gives an answer 50 ms to go piggybacked, then sends it separately, which libcoap
  *    before 4.3.5 cannot read block-wise; and it runs a duplicate of a request still being handled
  *    again (`piggyback-window`).
@@ -135,17 +127,22 @@ export class VoCoapServer extends CoapServer {
             node: self.server,
             observerTimeoutMs: () => serverHooks(this).limits.observerTimeoutMs,
         };
-        self.handleRequest = (req, res) => {
-            keepContentFormat(res);
-            trackPendingAnswer(self.server, (req as { rsinfo?: { address: string; port: number } }).rsinfo, res);
-            return serve(self, {
-                host,
-                scheme: self.scheme,
-                req: req as CoapRequest,
-                res: res as Response,
-                contentType: requestContentType(req as CoapRequest),
-            });
-        };
+        replaceMethod<CoapServerInternals["handleRequest"]>(
+            self,
+            "handleRequest",
+            "coap-serve-things",
+            () => (req, res) => {
+                keepContentFormat(res);
+                trackPendingAnswer(self.server, (req as { rsinfo?: { address: string; port: number } }).rsinfo, res);
+                return serve(self, {
+                    host,
+                    scheme: self.scheme,
+                    req: req as CoapRequest,
+                    res: res as Response,
+                    contentType: requestContentType(req as CoapRequest),
+                });
+            }
+        );
         reassembleBlock1(self.server, () => serverHooks(this).limits.maxBodyBytes);
         continueBlock2ByRequest(self.server as unknown as NodeCoapBlock2Server);
         widenPiggybackWindow(self.server);
@@ -154,12 +151,7 @@ export class VoCoapServer extends CoapServer {
         (self.server as unknown as NodeJS.EventEmitter).prependListener("request", (_req, res) =>
             answerObserveStream(res)
         );
-        const createAffordanceForm = self.createAffordanceForm.bind(this);
-        self.createAffordanceForm = (base, dir, mediaType, ops, thingVars, name, affordanceVars, subprotocol) => {
-            const form = createAffordanceForm(base, dir, mediaType, ops, thingVars, name, affordanceVars, subprotocol);
-            form.href = affordanceHref(base, dir, name, affordanceVars, thingVars);
-            return form;
-        };
+        writeAffordanceHrefsOnce(this);
     }
 
     private boundPort = -1;
@@ -184,20 +176,6 @@ export class VoCoapServer extends CoapServer {
         await super.stop();
         this.boundPort = -1;
     }
-}
-
-/** `<base>/<dir>/<name encoded once>{?vars}`: a URI template (RFC 6570) a client can expand. */
-function affordanceHref(
-    base: string,
-    dir: string,
-    name: string | undefined,
-    affordanceVars: Record<string, unknown> | undefined,
-    thingVars: Record<string, unknown> | undefined
-): string {
-    if (name === undefined || name === "") return `${base}/${dir}`;
-    const vars = [...Object.keys(affordanceVars ?? {}), ...Object.keys(thingVars ?? {})];
-    const template = vars.length === 0 ? "" : `{?${vars.map(encodeURIComponent).join(",")}}`;
-    return `${base}/${dir}/${hrefSegment(name)}${template}`;
 }
 
 function requestContentType(req: CoapRequest): string {

@@ -1,4 +1,5 @@
 import { createLogger } from "../../log";
+import { replaceMethod } from "../patches/replace-method";
 
 const { debug } = createLogger("protocols:coap:block1");
 
@@ -82,16 +83,20 @@ export function reassembleBlock1(server: NodeCoapServer, maxBodyBytes: () => num
     if (installed.has(server)) return;
     installed.add(server);
     const transfers = new Map<string, Transfer>();
-    const handle = server._handle.bind(server);
-    server._handle = (packet, rsinfo) => {
-        try {
-            const block = blockOption(packet);
-            if (block !== undefined) step(packet, rsinfo, block);
-        } catch (err) {
-            debug("block-wise request not understood: %s", (err as Error).message);
+    replaceMethod<NodeCoapServer["_handle"]>(
+        server,
+        "_handle",
+        "node-coap-block1-reassembly",
+        (handle) => (packet, rsinfo) => {
+            try {
+                const block = blockOption(packet);
+                if (block !== undefined) step(packet, rsinfo, block);
+            } catch (err) {
+                debug("block-wise request not understood: %s", (err as Error).message);
+            }
+            handle.call(server, packet, rsinfo);
         }
-        handle(packet, rsinfo);
-    };
+    );
 
     function step(packet: PacketLike, rsinfo: RemoteInfo, block: Block): void {
         const now = Date.now();

@@ -1,4 +1,5 @@
 import { parameters } from "coap/dist/lib/parameters";
+import { replaceMethod } from "../patches/replace-method";
 import { matchableOptions, PacketLike } from "./node-coap-block1-reassembly";
 
 /** node-coap's Server: the key its Block2 cache keeps a large answer under (server.js). */
@@ -41,31 +42,39 @@ const installed = new WeakSet<object>();
 export function continueBlock2ByRequest(server: NodeCoapBlock2Server): void {
     if (installed.has(server)) return;
     installed.add(server);
-    server._toCacheKey = function (this: NodeCoapBlock2Server, request, packet) {
-        if (packet.token === undefined || packet.token.length === 0) return null; // as node-coap: no token, no cache
-        // the GETs of a notification's later blocks come without Observe (libcoap) or with it (node-coap)
-        const options = packet.options?.filter((o) => o.name !== "Observe" && o.name !== 6);
-        return `${this._clientIdentifier(request)} ${matchableOptions({ ...packet, options })}`;
-    };
-    server.saveAdditionalBlock2Options = () => undefined; // keepContentFormat does it once the answer exists
+    type CacheKey = NodeCoapBlock2Server["_toCacheKey"];
+    replaceMethod<CacheKey>(
+        server,
+        "_toCacheKey",
+        "node-coap-block2-cache-key",
+        () =>
+            function (this: NodeCoapBlock2Server, request, packet) {
+                if (packet.token === undefined || packet.token.length === 0) return null; // as node-coap: no token, no cache
+                // the GETs of a notification's later blocks come without Observe (libcoap) or with it (node-coap)
+                const options = packet.options?.filter((o) => o.name !== "Observe" && o.name !== 6);
+                return `${this._clientIdentifier(request)} ${matchableOptions({ ...packet, options })}`;
+            }
+    );
+    // keepContentFormat does it once the answer exists
+    replaceMethod(server, "saveAdditionalBlock2Options", "node-coap-block2-options", () => () => undefined);
     // each block answered from the cache adds the entry again, without options: it keeps those it had
     const cache = server._block2Cache;
-    const add = cache.add.bind(cache);
-    cache.add = (key, entry) => {
+    type Add = NodeCoapBlock2Server["_block2Cache"]["add"];
+    replaceMethod<Add>(cache, "add", "node-coap-block2-cache-keeps-options", (add) => (key, entry) => {
         const kept = entry.options.length === 0 ? cache.get(key)?.options : undefined;
-        return add(key, kept === undefined ? entry : { ...entry, options: kept });
-    };
+        return add.call(cache, key, kept === undefined ? entry : { ...entry, options: kept });
+    });
 }
 
 /** Makes the Block2 cache entry of this response carry its Content-Format (see above). */
 export function keepContentFormat(res: unknown): void {
     const r = res as CachingResponse;
-    const add = r._addCacheEntry;
-    if (typeof add !== "function") return;
-    r._addCacheEntry = (key, entry) => {
+    if (typeof r._addCacheEntry !== "function") return; // set by node-coap on an answer it may cache only
+    type Add = NonNullable<CachingResponse["_addCacheEntry"]>;
+    replaceMethod<Add>(r, "_addCacheEntry", "node-coap-block2-content-format", (add) => (key, entry) => {
         const format = r._packet?.options?.filter((o) => o.name === "Content-Format" || o.name === 12) ?? [];
         return add(key, { ...entry, options: [...format] });
-    };
+    });
 }
 
 /** The largest block node-coap sends (server.js `maxBlock2`): 1024 bytes, or less when its payload size is. */

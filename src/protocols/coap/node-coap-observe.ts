@@ -1,4 +1,5 @@
 import { createBlock2, getOption, parseBlock2 } from "coap/dist/lib/helpers";
+import { replaceMethod } from "../patches/replace-method";
 import { maxPayloadBlock } from "./node-coap-block2-continuation";
 import type { NodeCoapServer, PacketLike } from "./node-coap-block1-reassembly";
 
@@ -30,16 +31,20 @@ const isObserve = (o: { name: string | number }) => o.name === "Observe" || o.na
 export function observeOnlyObservable(server: NodeCoapServer, observable: (packet: PacketLike) => boolean): void {
     if (installed.has(server)) return;
     installed.add(server);
-    const handle = server._handle.bind(server);
-    server._handle = (packet, rsinfo) => {
-        const observe = packet.options?.find(isObserve);
-        const registers =
-            observe !== undefined && packet.code === "0.01" && Buffer.from(observe.value).every((b) => b === 0);
-        if (registers && (laterBlock(packet) || !observable(packet))) {
-            packet.options = packet.options!.filter((o) => !isObserve(o));
+    replaceMethod<NodeCoapServer["_handle"]>(
+        server,
+        "_handle",
+        "node-coap-observe-only-observable",
+        (handle) => (packet, rsinfo) => {
+            const observe = packet.options?.find(isObserve);
+            const registers =
+                observe !== undefined && packet.code === "0.01" && Buffer.from(observe.value).every((b) => b === 0);
+            if (registers && (laterBlock(packet) || !observable(packet))) {
+                packet.options = packet.options!.filter((o) => !isObserve(o));
+            }
+            return handle.call(server, packet, rsinfo);
         }
-        return handle(packet, rsinfo);
-    };
+    );
 }
 
 function laterBlock(packet: PacketLike): boolean {
@@ -60,25 +65,43 @@ export function answerObserveStream(res: unknown): void {
     const stream = res as ObserveStream;
     if (typeof stream._write !== "function" || typeof stream._counter !== "number") return;
     let plain = false;
-    const { end, setOption, _write: write } = stream;
-    stream.end = function (this: unknown, ...args: unknown[]) {
-        if (stream._counter === 0) plain = true;
-        return end.apply(this, args);
-    };
-    stream.setOption = function (this: unknown, name: string, value: unknown) {
-        if (plain && isObserve({ name })) return stream;
-        return setOption.call(this, name, value);
-    };
-    stream._write = function (this: unknown, chunk, encoding, done) {
-        const body = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-        stream._packet.options = stream._packet.options?.filter((o) => !BLOCK2_OPTIONS.has(o.name));
-        const size = blockSize(stream._request);
-        if (body.length <= size) return write.call(this, body, encoding, done);
-        setOption.call(stream, "Block2", createBlock2({ num: 0, more: 1, size }));
-        setOption.call(stream, "ETag", nodeCoapETag(body));
-        if (stream._cachekey != null) stream._addCacheEntry?.(stream._cachekey, { buffer: body, options: [] });
-        return write.call(this, body.subarray(0, size), encoding, done);
-    };
+    const setOption = stream.setOption;
+    replaceMethod<ObserveStream["end"]>(
+        stream,
+        "end",
+        "node-coap-observe-plain-end",
+        (end) =>
+            function (this: unknown, ...args: unknown[]) {
+                if (stream._counter === 0) plain = true;
+                return end.apply(this, args);
+            }
+    );
+    replaceMethod<ObserveStream["setOption"]>(
+        stream,
+        "setOption",
+        "node-coap-observe-plain-option",
+        () =>
+            function (this: unknown, name: string, value: unknown) {
+                if (plain && isObserve({ name })) return stream;
+                return setOption.call(this, name, value);
+            }
+    );
+    replaceMethod<ObserveStream["_write"]>(
+        stream,
+        "_write",
+        "node-coap-observe-block-wise",
+        (write) =>
+            function (this: unknown, chunk, encoding, done) {
+                const body = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+                stream._packet.options = stream._packet.options?.filter((o) => !BLOCK2_OPTIONS.has(o.name));
+                const size = blockSize(stream._request);
+                if (body.length <= size) return write.call(this, body, encoding, done);
+                setOption.call(stream, "Block2", createBlock2({ num: 0, more: 1, size }));
+                setOption.call(stream, "ETag", nodeCoapETag(body));
+                if (stream._cachekey != null) stream._addCacheEntry?.(stream._cachekey, { buffer: body, options: [] });
+                return write.call(this, body.subarray(0, size), encoding, done);
+            }
+    );
 }
 
 const BLOCK2_OPTIONS = new Set<string | number>(["Block2", 23, "ETag", 4, "Size2", 28]);

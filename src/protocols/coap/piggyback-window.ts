@@ -1,4 +1,5 @@
 import { genAck } from "coap/dist/lib/helpers";
+import { replaceMethod, replaceValue } from "../patches/replace-method";
 
 /** coap-packet's Packet, as node-coap hands it over. */
 type Packet = Parameters<typeof genAck>[0];
@@ -43,20 +44,24 @@ export function widenPiggybackWindow(server: object): void {
     const pending = new Map<string, PendingAnswer>();
     installed.set(server, pending);
     const s = server as NodeCoapServer;
-    s._options.piggybackReplyMs = PIGGYBACK_WINDOW_MS;
-    const handle = s._handle.bind(s);
+    replaceValue(s._options, "piggybackReplyMs", "node-coap-piggyback-window", PIGGYBACK_WINDOW_MS);
     // RFC 7252 section 4.5: a duplicate CON is acknowledged again and its request processed only once.
     // node-coap finds duplicates among the messages it has sent; one of a request still being handled
     // (nothing sent yet) ran the handler a second time: an action invoked twice.
-    s._handle = (packet, rsinfo) => {
-        const answer =
-            packet.confirmable === true && packet.ack !== true && packet.reset !== true
-                ? pending.get(keyOf(rsinfo.address, rsinfo.port, packet.messageId))
-                : undefined;
-        if (answer === undefined) return handle(packet, rsinfo);
-        ackNow(answer);
-        return undefined;
-    };
+    replaceMethod<NodeCoapServer["_handle"]>(
+        s,
+        "_handle",
+        "node-coap-duplicate-in-progress",
+        (handle) => (packet, rsinfo) => {
+            const answer =
+                packet.confirmable === true && packet.ack !== true && packet.reset !== true
+                    ? pending.get(keyOf(rsinfo.address, rsinfo.port, packet.messageId))
+                    : undefined;
+            if (answer === undefined) return handle.call(s, packet, rsinfo);
+            ackNow(answer);
+            return undefined;
+        }
+    );
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { REFUSAL_STATUS } from "../../model/refusal";
 import type { RequestOrigin } from "../../model/request-context";
+import { replaceMethod } from "../patches/replace-method";
 
 export const HTTP_STATUS = REFUSAL_STATUS;
 
@@ -17,16 +18,24 @@ export function answerRedirect(res: ServerResponse, where: string): void {
  * recorded value (the device is lost), counted from when that value was recorded.
  */
 export function answerFromContext(res: ServerResponse, request: RequestOrigin): void {
-    const writeHead = res.writeHead;
-    res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
-        const refusal = request.refusal;
-        if (status === 500 && refusal !== undefined) {
-            status = HTTP_STATUS[refusal.reason];
-            if (refusal.retryAfterSeconds !== undefined) this.setHeader("Retry-After", refusal.retryAfterSeconds);
-            if (!this.hasHeader("Content-Type")) this.setHeader("Content-Type", "text/plain; charset=utf-8");
-        } else if (request.staleSince !== undefined && status < 300) {
-            this.setHeader("Age", Math.max(0, Math.floor((Date.now() - request.staleSince) / 1000)));
-        }
-        return (writeHead as (...a: unknown[]) => ServerResponse).call(this, status, ...rest);
-    } as typeof res.writeHead;
+    replaceMethod<WriteHead>(
+        res,
+        "writeHead",
+        "http-refusal-status",
+        (writeHead) =>
+            function (this: ServerResponse, status: number, ...rest: unknown[]) {
+                const refusal = request.refusal;
+                if (status === 500 && refusal !== undefined) {
+                    status = HTTP_STATUS[refusal.reason];
+                    if (refusal.retryAfterSeconds !== undefined)
+                        this.setHeader("Retry-After", refusal.retryAfterSeconds);
+                    if (!this.hasHeader("Content-Type")) this.setHeader("Content-Type", "text/plain; charset=utf-8");
+                } else if (request.staleSince !== undefined && status < 300) {
+                    this.setHeader("Age", Math.max(0, Math.floor((Date.now() - request.staleSince) / 1000)));
+                }
+                return writeHead.call(this, status, ...rest);
+            }
+    );
 }
+
+type WriteHead = (this: ServerResponse, status: number, ...rest: unknown[]) => ServerResponse;

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { ExposedThing, Helpers } from "@node-wot/core";
+import { replaceMethod } from "../patches/replace-method";
 
 /**
  * What a Thing with bearer security accepts, given to node-wot's credential store as any other
@@ -129,8 +130,9 @@ export function fixBearerCheck(
     server: CredentialServer,
     refused: (thing: ExposedThing, req: IncomingMessage, why: string) => void
 ): void {
-    const original = server.checkCredentials.bind(server);
-    server.checkCredentials = async (thing: ExposedThing, req: IncomingMessage): Promise<boolean> => {
+    type Check = CredentialServer["checkCredentials"];
+    replaceMethod<Check>(server, "checkCredentials", "http-bearer-check", (check) => async (thing, req) => {
+        const original: Check = (t, r) => check.call(server, t, r);
         const selected = Helpers.toStringArray(thing.security)[0];
         const scheme = thing.securityDefinitions[selected]?.scheme;
         if (scheme?.toLowerCase() !== "bearer") {
@@ -147,5 +149,5 @@ export function fixBearerCheck(
         const why = checkBearer(token, credentials);
         if (why !== undefined) refused(thing, req, why);
         return why === undefined;
-    };
+    });
 }

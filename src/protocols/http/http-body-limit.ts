@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { replaceMethod } from "../patches/replace-method";
 
 /**
  * binding-http 0.9.2 reads a request body whole, whatever its size, and hands it to the handler:
@@ -35,26 +36,32 @@ export function holdChunkedBody(req: IncomingMessage, max: number, complete: () 
     let received = req.readableLength; // what arrived before the request was handed over (a middleware ran first)
     if (received > max) return tooLarge();
     if (req.complete) return complete();
-    const push = req.push;
     let over = false;
-    req.push = function (this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding): boolean {
-        if (over) return true; // dropped: the request is refused
-        if (chunk === null) {
-            req.push = push;
-            const ret = push.call(this, null);
-            process.nextTick(complete); // out of the parser's callback
-            return ret;
-        }
-        received += (chunk as Buffer).length;
-        if (received > max) {
-            over = true;
-            process.nextTick(tooLarge);
-            return true;
-        }
-        push.call(this, chunk, encoding);
-        // nobody reads the request yet: keep the parser reading; at most `max` bytes are held
-        return true;
-    } as typeof req.push;
+    type Push = (this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding) => boolean;
+    replaceMethod<Push>(
+        req,
+        "push",
+        "http-chunked-body-limit",
+        (push) =>
+            function (this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding): boolean {
+                if (over) return true; // dropped: the request is refused
+                if (chunk === null) {
+                    req.push = push; // the body is complete: node's own again
+                    const ret = push.call(this, null);
+                    process.nextTick(complete); // out of the parser's callback
+                    return ret;
+                }
+                received += (chunk as Buffer).length;
+                if (received > max) {
+                    over = true;
+                    process.nextTick(tooLarge);
+                    return true;
+                }
+                push.call(this, chunk, encoding);
+                // nobody reads the request yet: keep the parser reading; at most `max` bytes are held
+                return true;
+            }
+    );
 }
 
 /** Reads a body whole, or resolves undefined as soon as it passes `max` bytes (the rest is not kept). */
@@ -103,10 +110,16 @@ export function answerTooLarge(res: ServerResponse, max: number): void {
  * as web servers do (lingering close).
  */
 function lingerOnClose(socket: Socket): void {
-    socket.destroySoon = function (this: Socket) {
-        this.end();
-        setTimeout(() => this.destroy(), LINGER_MS).unref();
-    };
+    replaceMethod(
+        socket,
+        "destroySoon",
+        "http-lingering-close",
+        () =>
+            function (this: Socket) {
+                this.end();
+                setTimeout(() => this.destroy(), LINGER_MS).unref();
+            }
+    );
 }
 
 /**

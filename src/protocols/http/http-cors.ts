@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ExposedThing } from "@node-wot/core";
 import { setCorsForThing } from "@node-wot/binding-http/dist/routes/common";
+import { replaceMethod } from "../patches/replace-method";
 import { HttpServerInternals, securitySchemeOf } from "./http-routes";
 
 const ALLOW_ORIGIN = "Access-Control-Allow-Origin";
@@ -16,12 +17,19 @@ const ALLOW_ORIGIN = "Access-Control-Allow-Origin";
  * nothing is computed for them.
  */
 export function corsOnEveryAnswer(server: HttpServerInternals, req: IncomingMessage, res: ServerResponse): void {
-    const writeHead = res.writeHead;
-    res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-        if (!this.hasHeader(ALLOW_ORIGIN)) setCors(server, req, this);
-        return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-    } as typeof res.writeHead;
+    replaceMethod<WriteHead>(
+        res,
+        "writeHead",
+        "http-cors-on-errors",
+        (writeHead) =>
+            function (this: ServerResponse, ...args: unknown[]) {
+                if (!this.hasHeader(ALLOW_ORIGIN)) setCors(server, req, this);
+                return writeHead.apply(this, args);
+            }
+    );
 }
+
+type WriteHead = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
 
 function setCors(server: HttpServerInternals, req: IncomingMessage, res: ServerResponse): void {
     const segments = (req.url ?? "/").split("?")[0].split("/");

@@ -5,8 +5,11 @@ import { formatAddress, uriHost } from "../../model/address";
 import type { Protocol } from "../../model/interaction-record";
 import { RequestRefusedError } from "../../model/refusal";
 import { currentRequest, RequestOrigin, runAsRequest } from "../../model/request-context";
+import { replaceMethod } from "../patches/replace-method";
 import type { ProtocolFace, ServerHooks } from "../protocol-face";
 import { answerFromContext, answerRedirect } from "./http-answers";
+import { emitInContext } from "./http-close-in-context";
+import { askPortOnce } from "./http-port-once";
 import {
     answerTooLarge,
     declaresTooLarge,
@@ -40,6 +43,7 @@ type Handle = (this: unknown, req: IncomingMessage, res: ServerResponse) => unkn
 const { debug } = createLogger("protocols:http");
 const instrumented = new WeakSet<object>();
 const JSON_TYPE = "application/json";
+const DIRECTORY_PATHS = { things: `${WELL_KNOWN_WOT}/things` };
 
 /**
  * The answers added in this folder are async; binding-http's server calls handleRequest without
@@ -55,25 +59,6 @@ function settled(res: ServerResponse, answer: unknown): unknown {
     });
 }
 
-/**
- * The events a response emits when its client goes ("close", "finish") run in the request's
- * context too: binding-http ends event subscriptions (and, with recording/observation-close,
- * observations) from them, and their records then carry the protocol and the client's address
- * instead of `local`.
- */
-function emitInContext(res: ServerResponse, request: RequestOrigin): void {
-    const emit = res.emit;
-    res.emit = function (this: ServerResponse, event: string | symbol, ...args: unknown[]) {
-        if (event === "close" || event === "finish") {
-            // closed before the answer was complete: the client went (an event subscription binding-http ends
-            // on "close" is then kept apart from one the client ended itself)
-            if (event === "close" && !this.writableFinished) request.endReason ??= "client disconnected";
-            return runAsRequest(request, emit.bind(this), event, ...args);
-        }
-        return emit.call(this, event, ...args);
-    } as typeof res.emit;
-}
-
 /** `/thing/properties` (the Thing's own properties resource), without parsing the URL. */
 function namesThingProperties(url: string | undefined): boolean {
     if (url === undefined) return false;
@@ -85,80 +70,90 @@ function namesThingProperties(url: string | undefined): boolean {
 function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
     const s = server as unknown as HttpServerInternals;
     if (instrumented.has(s)) return true;
-    const original = s.handleRequest as Handle | undefined;
-    if (typeof original !== "function") return false;
-    memoizeFormMatching(); // node-wot parses every form's href on every request
-    const protocol = (s.scheme === "https" ? "https" : "http") as Protocol;
-    const originOf = (req: IncomingMessage): RequestOrigin => ({
-        protocol,
-        origin: formatAddress(req.socket.remoteAddress, req.socket.remotePort),
+    let face: HttpServerFace | undefined;
+    const wrapped = replaceMethod<Handle>(s, "handleRequest", "http-request-context", (original) => {
+        face = new HttpServerFace(s, hooks, original);
+        return face.handler();
     });
+    if (!wrapped) return false;
+    memoizeFormMatching(); // node-wot parses every form's href on every request
+    face!.installFixes(server);
+    instrumented.add(s);
+    return true;
+}
 
-    /** 413 for a body over the bound, recorded under the affordance the URL names. */
-    const refuseTooLarge = (req: IncomingMessage, res: ServerResponse, request: RequestOrigin): void => {
-        const max = hooks.limits.maxBodyBytes;
-        const target = targetOf(s, req.url);
-        const op = target === undefined ? undefined : operationOf(target, req.method);
-        if (op !== undefined) {
-            const declared = req.headers["content-length"];
-            const error = new RequestRefusedError(
-                "payload-too-large",
-                `request body over ${max} bytes${declared === undefined ? "" : ` (Content-Length ${declared})`}`
-            );
-            recordRefused(hooks, request, target, op, error);
-        }
-        answerTooLarge(res, max);
-    };
+/** One binding-http server as the VO serves it: its hooks, the handler it had, one method per step of a request. */
+class HttpServerFace {
+    private readonly protocol: Protocol;
 
-    /** A GET (or an action's POST) whose Accept asks for something else than binding-http would answer in. */
-    const negotiated = async (self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin) => {
-        const target = targetOf(s, req.url);
-        const result = target === undefined || target.route === "thing" ? undefined : negotiate(req, target, s.scheme);
-        if (target === undefined || result === undefined || (req.method === "POST" && target.route !== "action")) {
-            return original.call(self, req, res);
-        }
-        if ("offered" in result) {
-            if (!(await authorized(s, target.thing, req, res))) return;
-            const text = notAcceptableText(req.headers.accept, result.offered);
-            const op = operationOf(target, req.method);
-            if (op !== undefined)
-                recordRefused(hooks, request, target, op, new RequestRefusedError("not-acceptable", text));
-            return answerText(res, 406, text);
-        }
-        if (target.route === "properties") {
-            if (result.type === JSON_TYPE && req.method === "GET") return original.call(self, req, res);
-            return serveThingProperties(s, hooks, request, target, req, res, result.type);
-        }
-        steer(req, result.type);
-        return original.call(self, req, res);
-    };
+    constructor(
+        private readonly s: HttpServerInternals,
+        private readonly hooks: ServerHooks,
+        private readonly original: Handle
+    ) {
+        this.protocol = (s.scheme === "https" ? "https" : "http") as Protocol;
+    }
 
-    /** A request other than GET, its body (if any) known to be within the bound. */
-    const route = (self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin): unknown => {
-        const method = req.method;
-        const target = method === "PUT" || namesThingProperties(req.url) ? targetOf(s, req.url) : undefined;
-        if (target?.route === "properties") {
-            return settled(res, serveThingProperties(s, hooks, request, target, req, res, undefined));
-        }
-        if (method === "PUT" && target?.route === "property" && target.thing.properties[target.name!]?.readOnly) {
-            const readOnly = target as typeof target & { name: string };
-            return settled(res, refuseReadOnlyWrite(s, hooks, request, readOnly, req, res));
-        }
-        if ((method === "PUT" || method === "POST") && hasEmptyBody(req)) {
-            const empty = needingValue(s, req);
-            if (empty !== undefined) return settled(res, refuseEmptyBody(s, hooks, request, empty, req, res));
-        }
-        if (method === "POST" && !acceptIsDefault(req)) return settled(res, negotiated(self, req, res, request));
-        return original.call(self, req, res);
-    };
+    private originOf(req: IncomingMessage): RequestOrigin {
+        return { protocol: this.protocol, origin: formatAddress(req.socket.remoteAddress, req.socket.remotePort) };
+    }
 
-    const directoryPaths = { things: `${WELL_KNOWN_WOT}/things` };
-    const serve = (self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin): unknown => {
+    /** binding-http's handleRequest as the VO replaces it. */
+    handler(): Handle {
+        const { s, hooks, serve } = this;
+        const originOf = this.originOf.bind(this);
+        return function (this: unknown, req: IncomingMessage, res: ServerResponse) {
+            // this process's health, before any redirect, and outside any request context: nothing is recorded
+            const health = hooks.health === undefined ? undefined : healthResourceOf(s, hooks.health, req.url);
+            if (health !== undefined) return settled(res, serveHealth(s, hooks.health!, health, req, res));
+            const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
+            if (where !== undefined) return answerRedirect(res, where);
+            const request: RequestOrigin = { ...originOf(req), onClose: (fn) => void res.once("close", fn) };
+            answerFromContext(res, request);
+            emitInContext(res, request);
+            return runAsRequest(request, serve, this, req, res, request);
+        };
+    }
+
+    /** The fixes of this folder that are not on the request path: installed once the handler is wrapped. */
+    installFixes(server: ProtocolServer): void {
+        const { s, hooks } = this;
+        answerMethodNotAllowed(s);
+        // a refusal for want of credentials is recorded under the affordance the URL names, as others are
+        fixBearerCheck(s as never, (_thing, req, why) => {
+            const target = targetOf(s, req.url);
+            const op = target === undefined ? undefined : operationOf(target, req.method);
+            if (op === undefined) return;
+            const error = new RequestRefusedError("unauthorized", why);
+            recordRefused(hooks, currentRequest() ?? this.originOf(req), target, op, error);
+        });
+        fixThingPropertyForms(s);
+        if (hooks.history !== undefined) {
+            describeHistoryOnExpose(server, "http-history-description", ["application/json", "text/csv"]);
+        }
+        refuseLargeBeforeContinue(
+            s.getServer(),
+            () => hooks.limits.maxBodyBytes,
+            (req, res) => {
+                const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
+                if (where !== undefined) return answerRedirect(res, where);
+                const request = this.originOf(req);
+                corsOnEveryAnswer(s, req, res);
+                runAsRequest(request, this.refuseTooLarge, req, res, request);
+            }
+        );
+        stopClosesConnections(server, () => s.getServer());
+        askPortOnce(s);
+    }
+
+    /** Every request but health and redirects, in its origin's context. */
+    readonly serve = (self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin): unknown => {
+        const { s, hooks } = this;
         const method = req.method;
         if (req.url?.startsWith(WELL_KNOWN_WOT)) {
             const fallback = `${s.scheme}://${uriHost(Helpers.getAddresses()[0] ?? "127.0.0.1")}:${s.getPort()}`;
             const base = baseOf(req, s.scheme, fallback, s.baseUri);
-            answerDirectory(req, res, base, "Thing Description Directory", directoryPaths, () => s.getThings());
+            answerDirectory(req, res, base, "Thing Description Directory", DIRECTORY_PATHS, () => s.getThings());
             return;
         }
         if (
@@ -177,85 +172,96 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
         }
         if (method === "GET") {
             if (req.url === "/") return answerThingList(s, res);
-            if (acceptIsDefault(req)) return original.call(self, req, res);
-            return settled(res, negotiated(self, req, res, request));
+            if (acceptIsDefault(req)) return this.original.call(self, req, res);
+            return settled(res, this.negotiated(self, req, res, request));
         }
-        if (method === "HEAD") {
-            if (req.url === "/") return answerThingList(s, res);
-            const poll = longPollTarget(s, req.url);
-            if (poll !== undefined) return settled(res, answerLongPollHead(s, poll, req, res));
-            return refuseHead(s, req, res) ? undefined : original.call(self, req, res);
-        }
+        if (method === "HEAD") return this.head(self, req, res);
         if (method === "OPTIONS" && answerOptions(s, req, res)) return;
-        const max = hooks.limits.maxBodyBytes;
-        if (declaresTooLarge(req, max)) return refuseTooLarge(req, res, request);
+        return this.bounded(self, req, res, request);
+    };
+
+    /** HEAD: the Thing list, a long poll's headers, binding-http, or 405 where HEAD is not answered. */
+    private head(self: unknown, req: IncomingMessage, res: ServerResponse): unknown {
+        if (req.url === "/") return answerThingList(this.s, res);
+        const poll = longPollTarget(this.s, req.url);
+        if (poll !== undefined) return settled(res, answerLongPollHead(this.s, poll, req, res));
+        return refuseHead(this.s, req, res) ? undefined : this.original.call(self, req, res);
+    }
+
+    /** A request that may carry a body: routed once its body is known to be within the bound. */
+    private bounded(self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin): unknown {
+        const max = this.hooks.limits.maxBodyBytes;
+        if (declaresTooLarge(req, max)) return this.refuseTooLarge(req, res, request);
         if (isChunked(req)) {
             return holdChunkedBody(
                 req,
                 max,
-                () => runAsRequest(request, route, self, req, res, request),
-                () => runAsRequest(request, refuseTooLarge, req, res, request)
+                () => runAsRequest(request, this.route, self, req, res, request),
+                () => runAsRequest(request, this.refuseTooLarge, req, res, request)
             );
         }
-        return route(self, req, res, request);
-    };
+        return this.route(self, req, res, request);
+    }
 
-    s.handleRequest = function (this: unknown, req: IncomingMessage, res: ServerResponse) {
-        // this process's health, before any redirect, and outside any request context: nothing is recorded
-        const health = hooks.health === undefined ? undefined : healthResourceOf(s, hooks.health, req.url);
-        if (health !== undefined) return settled(res, serveHealth(s, hooks.health!, health, req, res));
-        const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
-        if (where !== undefined) return answerRedirect(res, where);
-        const request: RequestOrigin = {
-            protocol,
-            origin: formatAddress(req.socket.remoteAddress, req.socket.remotePort),
-            onClose: (fn) => void res.once("close", fn),
-        };
-        answerFromContext(res, request);
-        emitInContext(res, request);
-        return runAsRequest(request, serve, this, req, res, request);
-    };
-    answerMethodNotAllowed(s);
-    // a refusal for want of credentials is recorded under the affordance the URL names, as others are
-    fixBearerCheck(s as never, (_thing, req, why) => {
-        const target = targetOf(s, req.url);
-        const op = target === undefined ? undefined : operationOf(target, req.method);
-        if (op === undefined) return;
-        const error = new RequestRefusedError("unauthorized", why);
-        recordRefused(hooks, currentRequest() ?? originOf(req), target, op, error);
-    });
-    fixThingPropertyForms(s);
-    if (hooks.history !== undefined) describeHistoryOnExpose(server, ["application/json", "text/csv"]);
-    refuseLargeBeforeContinue(
-        s.getServer(),
-        () => hooks.limits.maxBodyBytes,
-        (req, res) => {
-            const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
-            if (where !== undefined) return answerRedirect(res, where);
-            const request = originOf(req);
-            corsOnEveryAnswer(s, req, res);
-            runAsRequest(request, refuseTooLarge, req, res, request);
+    /** A request other than GET, its body (if any) known to be within the bound. */
+    private readonly route = (self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin) => {
+        const { s, hooks } = this;
+        const method = req.method;
+        const target = method === "PUT" || namesThingProperties(req.url) ? targetOf(s, req.url) : undefined;
+        if (target?.route === "properties") {
+            return settled(res, serveThingProperties(s, hooks, request, target, req, res, undefined));
         }
-    );
-    stopClosesConnections(server, () => s.getServer());
-    askPortOnce(s);
-    instrumented.add(s);
-    return true;
-}
+        if (method === "PUT" && target?.route === "property" && target.thing.properties[target.name!]?.readOnly) {
+            const readOnly = target as typeof target & { name: string };
+            return settled(res, refuseReadOnlyWrite(s, hooks, request, readOnly, req, res));
+        }
+        if ((method === "PUT" || method === "POST") && hasEmptyBody(req)) {
+            const empty = needingValue(s, req);
+            if (empty !== undefined) return settled(res, refuseEmptyBody(s, hooks, request, empty, req, res));
+        }
+        if (method === "POST" && !acceptIsDefault(req)) return settled(res, this.negotiated(self, req, res, request));
+        return this.original.call(self, req, res);
+    };
 
-/**
- * The port from the `listening` event instead of the socket at each call: binding-http builds debug
- * lines with getPort() at every request (three times on this face), and each `server.address()` is a
- * getsockname system call: about 9 us a request, 11% of the server's CPU under an HTTP read load
- * (bench/interactions.ts with --cpu-prof).
- */
-function askPortOnce(s: HttpServerInternals): void {
-    const ask = s.getPort.bind(s);
-    const server = s.getServer();
-    let port = server.listening ? ask() : -1;
-    server.on("listening", () => (port = ask()));
-    server.on("close", () => (port = -1));
-    s.getPort = () => (port > 0 ? port : ask());
+    /** A GET (or an action's POST) whose Accept asks for something else than binding-http would answer in. */
+    private async negotiated(self: unknown, req: IncomingMessage, res: ServerResponse, request: RequestOrigin) {
+        const { s, hooks } = this;
+        const target = targetOf(s, req.url);
+        const result = target === undefined || target.route === "thing" ? undefined : negotiate(req, target, s.scheme);
+        if (target === undefined || result === undefined || (req.method === "POST" && target.route !== "action")) {
+            return this.original.call(self, req, res);
+        }
+        if ("offered" in result) {
+            if (!(await authorized(s, target.thing, req, res))) return;
+            const text = notAcceptableText(req.headers.accept, result.offered);
+            const op = operationOf(target, req.method);
+            if (op !== undefined)
+                recordRefused(hooks, request, target, op, new RequestRefusedError("not-acceptable", text));
+            return answerText(res, 406, text);
+        }
+        if (target.route === "properties") {
+            if (result.type === JSON_TYPE && req.method === "GET") return this.original.call(self, req, res);
+            return serveThingProperties(s, hooks, request, target, req, res, result.type);
+        }
+        steer(req, result.type);
+        return this.original.call(self, req, res);
+    }
+
+    /** 413 for a body over the bound, recorded under the affordance the URL names. */
+    private readonly refuseTooLarge = (req: IncomingMessage, res: ServerResponse, request: RequestOrigin): void => {
+        const max = this.hooks.limits.maxBodyBytes;
+        const target = targetOf(this.s, req.url);
+        const op = target === undefined ? undefined : operationOf(target, req.method);
+        if (op !== undefined) {
+            const declared = req.headers["content-length"];
+            const error = new RequestRefusedError(
+                "payload-too-large",
+                `request body over ${max} bytes${declared === undefined ? "" : ` (Content-Length ${declared})`}`
+            );
+            recordRefused(this.hooks, request, target, op, error);
+        }
+        answerTooLarge(res, max);
+    };
 }
 
 export const httpFace: ProtocolFace = {

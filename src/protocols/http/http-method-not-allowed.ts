@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { patchNamed } from "../patches/patch-registry";
+import { replaceMethod, reportMissing } from "../patches/replace-method";
 import { READ_ONLY_PROPERTY_ALLOW } from "./http-read-only-write";
 import { affordanceOf, answerText, HttpServerInternals, targetOf } from "./http-routes";
 import { thingPropertiesAllow } from "./http-thing-properties";
@@ -6,8 +8,9 @@ import { thingPropertiesAllow } from "./http-thing-properties";
 type Handle = object;
 
 /** The part of find-my-way 8 (binding-http's router) this needs. */
+type Route = (this: unknown, req: IncomingMessage, res: ServerResponse) => void;
 interface Router {
-    defaultRoute: ((this: unknown, req: IncomingMessage, res: ServerResponse) => void) | null;
+    defaultRoute: Route | null;
     find(method: string, path: string): Handle | null;
     callHandler(handle: Handle, req: IncomingMessage, res: ServerResponse, ctx: unknown): unknown;
 }
@@ -23,23 +26,31 @@ interface Router {
  */
 export function answerMethodNotAllowed(server: HttpServerInternals): void {
     const router = (server as unknown as { router?: Router }).router;
-    if (router === undefined || typeof router.find !== "function") return;
-    const fallback = router.defaultRoute;
-    router.defaultRoute = function (this: unknown, req: IncomingMessage, res: ServerResponse): void {
-        const url = req.url ?? "/";
-        const allowed = allowedOn(server, url);
-        if (allowed !== undefined) {
-            const get = req.method === "HEAD" && allowed.includes("HEAD") ? router.find("GET", url) : null;
-            if (get !== null) {
-                router.callHandler(get, req, res, this);
-                return;
+    if (router === undefined || typeof router.find !== "function") {
+        return reportMissing(patchNamed("http-method-not-allowed"), "binding-http's server has no find-my-way router");
+    }
+    // binding-http gives its router a default route (404); without one, find-my-way answers 404 itself
+    router.defaultRoute ??= (_req, res) => answerText(res, 404, "Not Found");
+    replaceMethod<Route>(
+        router,
+        "defaultRoute",
+        "http-method-not-allowed",
+        (fallback) =>
+            function (this: unknown, req: IncomingMessage, res: ServerResponse): void {
+                const url = req.url ?? "/";
+                const allowed = allowedOn(server, url);
+                if (allowed !== undefined) {
+                    const get = req.method === "HEAD" && allowed.includes("HEAD") ? router.find("GET", url) : null;
+                    if (get !== null) {
+                        router.callHandler(get, req, res, this);
+                        return;
+                    }
+                    refuseMethod(req, res, allowed);
+                    return;
+                }
+                fallback.call(this, req, res);
             }
-            refuseMethod(req, res, allowed);
-            return;
-        }
-        if (fallback !== null) fallback.call(this, req, res);
-        else answerText(res, 404, "Not Found");
-    };
+    );
 }
 
 /** What `/`, a Thing Description and a history answer. */

@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { replaceMethod } from "../patches/replace-method";
 
 /**
  * binding-http 0.9.2 stops with `server.close()`, which waits for every open connection to end: one
@@ -7,10 +8,15 @@ import type { Server } from "node:http";
  * connections are closed once the server stops accepting new ones.
  */
 export function stopClosesConnections(server: { stop(): Promise<void> }, httpServer: () => Server): void {
-    const stop = server.stop.bind(server);
-    server.stop = () => {
-        const stopped = stop();
-        httpServer().closeAllConnections();
-        return stopped;
-    };
+    replaceMethod<() => Promise<void>>(
+        server,
+        "stop",
+        "http-stop-closes-connections",
+        (stop) =>
+            function (this: unknown) {
+                const stopped = stop.call(this);
+                httpServer().closeAllConnections();
+                return stopped;
+            }
+    );
 }

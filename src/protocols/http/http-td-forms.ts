@@ -1,4 +1,5 @@
 import type { ExposedThing } from "@node-wot/core";
+import { replaceMethod } from "../patches/replace-method";
 import type { HttpServerInternals } from "./http-routes";
 
 /**
@@ -64,10 +65,15 @@ export function splitThingPropertyForms(thing: ExposedThing, scheme: string): vo
 /** Fixes the forms of every Thing the server exposes from now on, and of those it already does. */
 export function fixThingPropertyForms(server: HttpServerInternals): void {
     for (const thing of new Set(server.getThings().values())) splitThingPropertyForms(thing, server.scheme);
-    const addEndpoint = server.addEndpoint;
-    if (typeof addEndpoint !== "function") return;
-    server.addEndpoint = function (this: unknown, thing: ExposedThing, tdTemplate: unknown, base: string) {
-        addEndpoint.call(this, thing, tdTemplate, base);
-        splitThingPropertyForms(thing, server.scheme);
-    };
+    type AddEndpoint = NonNullable<HttpServerInternals["addEndpoint"]>;
+    replaceMethod<AddEndpoint>(
+        server,
+        "addEndpoint",
+        "http-thing-property-forms",
+        (addEndpoint) =>
+            function (this: unknown, thing: ExposedThing, tdTemplate: unknown, base: string) {
+                addEndpoint.call(this, thing, tdTemplate, base);
+                splitThingPropertyForms(thing, server.scheme);
+            }
+    );
 }

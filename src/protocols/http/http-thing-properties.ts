@@ -85,6 +85,22 @@ export async function serveThingProperties(
         return answerText(res, 400, `${op}: the body must be an object of property name: value; nothing written`);
     }
     const entries = Object.entries(values as Record<string, unknown>);
+    const problems = problemsOf(hooks, request, target, op, entries);
+    if (problems.length > 0) return answerText(res, 400, `${op}: ${problems.join("; ")}; nothing written`);
+    return writeProperties(server, request, thing, op, entries, type, req, res);
+}
+
+type WriteOp = "writeallproperties" | "writemultipleproperties";
+
+/** What is wrong with the values sent (unknown, read-only, schema-breaking, missing); each refusal is recorded. */
+function problemsOf(
+    hooks: ServerHooks,
+    request: RequestOrigin,
+    target: HttpTarget,
+    op: WriteOp,
+    entries: [string, unknown][]
+): string[] {
+    const { thing } = target;
     const problems: string[] = [];
     for (const [name, value] of entries) {
         const property = thing.properties[name];
@@ -113,8 +129,20 @@ export async function serveThingProperties(
     } else if (entries.length === 0) {
         problems.push("no property to write");
     }
-    if (problems.length > 0) return answerText(res, 400, `${op}: ${problems.join("; ")}; nothing written`);
+    return problems;
+}
 
+/** Writes the values, all checked, through the Thing's handleWriteMultipleProperties: 204, or the handler's refusal. */
+async function writeProperties(
+    server: HttpServerInternals,
+    request: RequestOrigin,
+    thing: ExposedThing,
+    op: WriteOp,
+    entries: [string, unknown][],
+    type: string,
+    req: IncomingMessage,
+    res: ServerResponse
+): Promise<void> {
     // Typed as a Map, but node-wot 0.9.2 iterates it with Object.entries: a plain object it is.
     const contents: Record<string, Content> = {};
     for (const [name, value] of entries) {
