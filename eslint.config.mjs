@@ -19,7 +19,7 @@ const nodeGlobals = {
  */
 const LAYERS = {
     model: [],
-    sqlite: [],
+    sqlite: ["model"],
     recording: ["model", "protocol interface"],
     timeseries: ["model", "sqlite"],
     liveness: ["model", "sqlite", "vo-state", "protocol interface"],
