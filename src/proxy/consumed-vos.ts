@@ -95,6 +95,22 @@ function formFor(forms: Form[], kind: "event" | "property"): number | undefined 
 }
 
 /**
+ * A subscription that settles within `ms`, or a rejection saying it did not. node-wot's clients can leave a
+ * subscription pending for ever (a refusal they cannot read), and a start waiting on nothing else then ended
+ * the process silently with status 0; one that comes after all is stopped.
+ */
+function bounded(pending: Promise<WoT.Subscription>, ms: number): Promise<WoT.Subscription> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+            reject(new Error(`no answer within ${ms} ms`));
+            pending.then((s) => s.stop()).catch(() => undefined);
+        }, ms);
+    });
+    return Promise.race([pending, late]).finally(() => clearTimeout(timer));
+}
+
+/**
  * Subscribes (or observes) through the form `formFor` picks; a refusal (the consumed VO answers 401,
  * 405, ..., or cannot be reached) names the consumed VO, the affordance and the URL tried.
  */
@@ -103,12 +119,13 @@ async function follow(
     td: WoT.ThingDescription,
     kind: "event" | "property",
     name: string,
-    subscribe: (options: WoT.InteractionOptions) => Promise<WoT.Subscription>
+    subscribe: (options: WoT.InteractionOptions) => Promise<WoT.Subscription>,
+    timeoutMs: number
 ): Promise<WoT.Subscription> {
     const forms = ((kind === "event" ? td.events : td.properties)?.[name]?.forms ?? []) as Form[];
     const formIndex = formFor(forms, kind);
     try {
-        return await subscribe(formIndex === undefined ? {} : { formIndex });
+        return await bounded(subscribe(formIndex === undefined ? {} : { formIndex }), timeoutMs);
     } catch (err) {
         const what = kind === "event" ? `subscribe to event ${name}` : `observe property ${name}`;
         const at = formIndex === undefined ? "(no form of its TD fits)" : `at ${forms[formIndex].href}`;
@@ -149,36 +166,48 @@ export async function subscribeConsumed(
         const served = new Set(o.serves?.events ?? []);
         for (const name of new Set([...listed, ...served])) {
             subscriptions.push(
-                await follow(vo, td, "event", name, (options) =>
-                    thing.subscribeEvent(
-                        name,
-                        async (out) => {
-                            const data = await out.value();
-                            if (listed.has(name))
-                                guarded(`consumed VO ${vo} event ${name}`, () => listeners.event?.(vo, name, data));
-                            if (served.has(name))
-                                guarded(`serving event ${name} of ${vo}`, () => listeners.served?.(vo, name, data));
-                        },
-                        undefined,
-                        options
-                    )
+                await follow(
+                    vo,
+                    td,
+                    "event",
+                    name,
+                    (options) =>
+                        thing.subscribeEvent(
+                            name,
+                            async (out) => {
+                                const data = await out.value();
+                                if (listed.has(name))
+                                    guarded(`consumed VO ${vo} event ${name}`, () => listeners.event?.(vo, name, data));
+                                if (served.has(name))
+                                    guarded(`serving event ${name} of ${vo}`, () => listeners.served?.(vo, name, data));
+                            },
+                            undefined,
+                            options
+                        ),
+                    o.timeoutMs ?? DEFAULT_CONSUME_TIMEOUT_MS
                 )
             );
         }
         for (const name of o.propertyChanges ?? []) {
             subscriptions.push(
-                await follow(vo, td, "property", name, (options) =>
-                    thing.observeProperty(
-                        name,
-                        async (out) => {
-                            const value = await out.value();
-                            guarded(`consumed VO ${vo} property ${name}`, () =>
-                                listeners.propertyChange?.(vo, name, value)
-                            );
-                        },
-                        undefined,
-                        options
-                    )
+                await follow(
+                    vo,
+                    td,
+                    "property",
+                    name,
+                    (options) =>
+                        thing.observeProperty(
+                            name,
+                            async (out) => {
+                                const value = await out.value();
+                                guarded(`consumed VO ${vo} property ${name}`, () =>
+                                    listeners.propertyChange?.(vo, name, value)
+                                );
+                            },
+                            undefined,
+                            options
+                        ),
+                    o.timeoutMs ?? DEFAULT_CONSUME_TIMEOUT_MS
                 )
             );
         }
