@@ -24,10 +24,15 @@ export function corsOnEveryAnswer(server: HttpServerInternals, req: IncomingMess
         (writeHead) =>
             function (this: ServerResponse, ...args: unknown[]) {
                 if (!this.hasHeader(ALLOW_ORIGIN)) setCors(server, req, this);
+                // what a page needs to read of a redirect or a refusal: where to, what is allowed, when to retry
+                if (Number(args[0]) >= 300 && !this.hasHeader(EXPOSE)) this.setHeader(EXPOSE, EXPOSED_ON_REFUSALS);
                 return writeHead.apply(this, args);
             }
     );
 }
+
+const EXPOSE = "Access-Control-Expose-Headers";
+const EXPOSED_ON_REFUSALS = "Location, Allow, Retry-After";
 
 type WriteHead = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
 

@@ -107,7 +107,10 @@ class HttpServerFace {
             const health = hooks.health === undefined ? undefined : healthResourceOf(s, hooks.health, req.url);
             if (health !== undefined) return settled(res, serveHealth(s, hooks.health!, health, req, res));
             const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
-            if (where !== undefined) return answerRedirect(res, where);
+            if (where !== undefined) {
+                corsOnEveryAnswer(s, req, res); // a browser follows a redirect of another origin only with CORS
+                return answerRedirect(res, where);
+            }
             const request: RequestOrigin = { ...originOf(req), onClose: (fn) => void res.once("close", fn) };
             answerFromContext(res, request);
             emitInContext(res, request);
@@ -135,10 +138,10 @@ class HttpServerFace {
             s.getServer(),
             () => hooks.limits.maxBodyBytes,
             (req, res) => {
+                corsOnEveryAnswer(s, req, res);
                 const where = hooks.redirect?.(s.scheme, s.getPort(), req.url ?? "/");
                 if (where !== undefined) return answerRedirect(res, where);
                 const request = this.originOf(req);
-                corsOnEveryAnswer(s, req, res);
                 runAsRequest(request, this.refuseTooLarge, req, res, request);
             }
         );

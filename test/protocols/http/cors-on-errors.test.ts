@@ -56,6 +56,23 @@ describe("CORS headers on every error answer, by the rule of the resource's succ
             expect(res.status, url).to.equal(status);
             expect(res.headers["access-control-allow-origin"], `${status} ${url}`).to.equal("*");
             expect(res.headers["access-control-allow-credentials"], url).to.equal(undefined);
+            // and the page can read why: where to, what is allowed, when to retry
+            expect(res.headers["access-control-expose-headers"], `${status} ${url}`).to.equal(
+                "Location, Allow, Retry-After"
+            );
+        }
+    });
+
+    it("a redirect answers with the same CORS rule, so a browser follows it across origins", async function () {
+        vo.vo.state.redirects.set(["192.0.2.50:8080"]);
+        try {
+            const res = await ask(`http://127.0.0.1:${vo.httpPort}/environmentsensor/properties/label`, {});
+            expect(res.status).to.equal(307);
+            expect(res.headers.location).to.equal("http://192.0.2.50:8080/environmentsensor/properties/label");
+            expect(res.headers["access-control-allow-origin"]).to.equal("*");
+            expect(res.headers["access-control-expose-headers"]).to.equal("Location, Allow, Retry-After");
+        } finally {
+            vo.vo.state.redirects.set([]);
         }
     });
 
