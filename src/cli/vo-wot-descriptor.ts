@@ -3,8 +3,9 @@
  * script.py`), read as it is and translated into this package's own descriptor. Every key of it
  * becomes one KeyMapping: `mapped` onto a setting, `noted` (no effect in vo-wot either, or the
  * same behaviour here without a setting) or `warning` (not honoured yet; the VO still runs).
- * What cannot run meaningfully (a literal secret, HTTPS, bearer tokens, OSCORE, Zenoh, RTSP) is
- * a DescriptorProblem.
+ * What cannot run meaningfully (a literal secret, half a TLS pair, bearer with nothing to accept,
+ * basic or bearer over a server that checks no credentials, OSCORE, Zenoh, RTSP) is a
+ * DescriptorProblem; `serverCert`/`serverKey` are honoured (HTTPS and WSS).
  */
 import path from "node:path";
 import type { DescriptorDocument } from "./descriptor-schema";
