@@ -15,7 +15,6 @@ const ROOT = path.join(__dirname, "..");
 
 /** Functions over the bound when the check came in, with their length then: "file:name": lines. */
 const KNOWN = {
-    "src/cli/vo-wot-descriptor.ts:translateVoWot": 387,
     "src/recording/thing-recorder.ts:instrumentThing": 315,
     "src/cli/run-vo.ts:runVo": 141,
     "src/protocols/http/http-face.ts:instrument": 141,
