@@ -19,7 +19,6 @@ const KNOWN = {
     "src/cli/run-vo.ts:runVo": 141,
     "src/protocols/http/http-face.ts:instrument": 141,
     "src/protocols/http/http-thing-properties.ts:serveThingProperties": 93,
-    "src/cli/descriptor.ts:readDescriptor": 85,
 };
 
 function filesUnder(dir) {
