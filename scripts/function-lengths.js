@@ -16,7 +16,6 @@ const ROOT = path.join(__dirname, "..");
 /** Functions over the bound when the check came in, with their length then: "file:name": lines. */
 const KNOWN = {
     "src/recording/thing-recorder.ts:instrumentThing": 315,
-    "src/cli/run-vo.ts:runVo": 141,
     "src/protocols/http/http-face.ts:instrument": 141,
     "src/protocols/http/http-thing-properties.ts:serveThingProperties": 93,
 };
