@@ -418,8 +418,8 @@ function serverPorts({ nb, ports, has }: Northbound, t: Translation): void {
     if (!Array.isArray(nb.bindingModeNB)) {
         t.noted("bindingNB.bindingModeNB", "(absent)", "vo-wot's default [U, H]: http and coap on");
     }
-    const portKey = (key: string, mode: string, target: "http" | "coap") => {
-        if (!(key in ports) || unset(ports[key])) return;
+    const portKey = (key: string, mode: string, target: "http" | "coap" | "websocket") => {
+        if (unset(ports[key])) return;
         const at = `bindingNB.ports.${key}`;
         t.paths.push([`${target}.port`, at]);
         if (has(mode)) t.mapped(at, ports[key], `${target}.port`, ports[key]);
@@ -432,17 +432,7 @@ function serverPorts({ nb, ports, has }: Northbound, t: Translation): void {
         t.document.websocket = { port: wsPort };
         t.paths.push(["websocket", "bindingNB.bindingModeNB"]);
     }
-    if (!unset(ports.websocketPort)) {
-        t.paths.push(["websocket.port", "bindingNB.ports.websocketPort"]);
-        if (has("WS"))
-            t.mapped("bindingNB.ports.websocketPort", ports.websocketPort, "websocket.port", ports.websocketPort);
-        else
-            t.noted(
-                "bindingNB.ports.websocketPort",
-                ports.websocketPort,
-                "unused: WS is not in bindingModeNB (as in vo-wot)"
-            );
-    }
+    portKey("websocketPort", "WS", "websocket");
     if (!unset(ports.httpProxyPort)) {
         t.warn(
             "bindingNB.ports.httpProxyPort",
