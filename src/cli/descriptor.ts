@@ -87,17 +87,16 @@ const DEFAULT_WEBSOCKET_PORT = 8081;
 const MAX_DELAY_MS = 2 ** 31 - 1;
 const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
-let validateSchema: ReturnType<Ajv["compile"]> | undefined;
-function schemaValidator(): ReturnType<Ajv["compile"]> {
-    // verbose: errors carry their parentSchema, which the "did you mean" of unknown keys reads.
-    validateSchema ??= new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true }).compile(DESCRIPTOR_SCHEMA);
-    return validateSchema;
-}
-
-let validateVoWot: ReturnType<Ajv["compile"]> | undefined;
-function voWotValidator(): ReturnType<Ajv["compile"]> {
-    validateVoWot ??= new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true }).compile(VO_WOT_SCHEMA);
-    return validateVoWot;
+const validators = new Map<object, ReturnType<Ajv["compile"]>>();
+/** A descriptor schema, compiled once on first use, with the same options for both dialects. */
+function validator(schema: typeof DESCRIPTOR_SCHEMA | typeof VO_WOT_SCHEMA): ReturnType<Ajv["compile"]> {
+    let validate = validators.get(schema);
+    if (validate === undefined) {
+        // verbose: errors carry their parentSchema, which the "did you mean" of unknown keys reads.
+        validate = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true }).compile(schema);
+        validators.set(schema, validate);
+    }
+    return validate;
 }
 
 /** Reads and validates a descriptor file; relative paths in it resolve against its directory. */
@@ -222,7 +221,7 @@ function checkDescriptor(data: unknown, descriptorDir: string, env: NodeJS.Proce
     }
     if (keys.voWot.length > 0) return checkVoWot(data as Record<string, unknown>, descriptorDir, env);
     const problems = new Problems();
-    problems.add(schemaProblems(data, schemaValidator()));
+    problems.add(schemaProblems(data, validator(DESCRIPTOR_SCHEMA)));
     problems.settle();
     if (isMapping) problems.add(semanticProblems(data as DescriptorDocument, descriptorDir, env));
     return { dialect: "node-wot-vo", document: data as DescriptorDocument, mappings: [], problems: problems.all };
@@ -231,13 +230,13 @@ function checkDescriptor(data: unknown, descriptorDir: string, env: NodeJS.Proce
 /** vo-wot's descriptor: its schema, its translation, then the translation through node-wot-vo's own checks. */
 function checkVoWot(data: Record<string, unknown>, descriptorDir: string, env: NodeJS.ProcessEnv): CheckedDescriptor {
     const problems = new Problems();
-    problems.add(schemaProblems(data, voWotValidator()));
+    problems.add(schemaProblems(data, validator(VO_WOT_SCHEMA)));
     problems.settle();
     const t = translateVoWot(data);
     problems.add(t.problems);
     problems.settle();
     // each problem of node-wot-vo's own checks at the vo-wot key it came from
-    const own = schemaProblems(t.document, schemaValidator());
+    const own = schemaProblems(t.document, validator(DESCRIPTOR_SCHEMA));
     for (const p of [...own, ...semanticProblems(t.document, descriptorDir, env)]) {
         const at = { ...p, path: voWotPath(p.path, t.paths) };
         if (!problems.under(at.path) && !problems.all.some((q) => q.path === at.path && q.message === at.message)) {
