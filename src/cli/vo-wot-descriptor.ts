@@ -8,7 +8,7 @@
  * DescriptorProblem; `serverCert`/`serverKey` are honoured (HTTPS and WSS).
  */
 import path from "node:path";
-import type { DescriptorDocument } from "./descriptor-schema";
+import { DescriptorDocument, envName } from "./descriptor-schema";
 
 export type Dialect = "node-wot-vo" | "vo-wot";
 
@@ -80,7 +80,6 @@ export function dialectKeys(data: Record<string, unknown>): { voWot: string[]; o
 const nullable = (type: string | string[]) => ({ type: [...(Array.isArray(type) ? type : [type]), "null"] });
 const optText = nullable("string");
 const port = { type: ["integer", "null"], minimum: 0, maximum: 65535 } as const;
-const envName = { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" } as const;
 const textList = { type: ["array", "null"], items: { type: "string", minLength: 1 } } as const;
 /** a literal secret: any value is accepted by the schema and refused, unread, by the translation */
 const secret = {} as const;
