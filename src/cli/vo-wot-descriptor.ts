@@ -81,19 +81,14 @@ const nullable = (type: string | string[]) => ({ type: [...(Array.isArray(type) 
 const optText = nullable("string");
 const port = { type: ["integer", "null"], minimum: 0, maximum: 65535 } as const;
 const textList = { type: ["array", "null"], items: { type: "string", minLength: 1 } } as const;
+const textMap = { type: ["object", "null"], additionalProperties: { type: "string" } } as const;
 /** a literal secret: any value is accepted by the schema and refused, unread, by the translation */
 const secret = {} as const;
-const security = (schemes: string[], extra: Record<string, unknown> = {}) => ({
-    type: ["object", "null"],
-    additionalProperties: false,
-    properties: {
-        securityScheme: { enum: schemes },
-        username: secret,
-        password: secret,
-        token: secret,
-        ...extra,
-    },
-});
+/** a block vo-wot's YAML may leave empty (null); no keys but these */
+const section = (properties: Record<string, unknown>) =>
+    ({ type: ["object", "null"], additionalProperties: false, properties }) as const;
+const security = (schemes: string[], extra: Record<string, unknown> = {}) =>
+    section({ securityScheme: { enum: schemes }, username: secret, password: secret, token: secret, ...extra });
 
 /** vo-wot's descriptor, every key of DefaultServient.DEFAULT_CONFIG and cli.py; draft-07. */
 export const VO_WOT_SCHEMA = {
@@ -104,106 +99,66 @@ export const VO_WOT_SCHEMA = {
     properties: {
         name: { type: "string", minLength: 1 },
         type: { enum: ["VO", "cVO"] },
-        resourceType: {
-            type: ["object", "null"],
-            additionalProperties: false,
-            properties: { specification: optText, version: nullable(["string", "number"]) },
-        },
+        resourceType: section({ specification: optText, version: nullable(["string", "number"]) }),
         deploymentType: { enum: ["A", "B"] },
         catalogue: port,
         /** not vo-wot's: /metrics (Prometheus) on the HTTP server unless false */
         metrics: { type: "boolean" },
-        bindingNB: {
-            type: ["object", "null"],
-            additionalProperties: false,
-            properties: {
-                bindingModeNB: { type: "array", items: { type: "string" } },
-                hostname: optText,
-                // node-wot-vo's own: where the servers listen (vo-wot listens on every interface)
-                bind: optText,
-                ports: {
-                    type: ["object", "null"],
-                    additionalProperties: false,
-                    properties: {
-                        httpPort: port,
-                        coapPort: port,
-                        websocketPort: port,
-                        httpProxyPort: port,
-                        rtspPort: port,
-                    },
-                },
-                netconf: {
-                    type: ["object", "null"],
-                    additionalProperties: false,
-                    properties: { enabled: { type: "boolean" }, schedulerURL: optText, netconfServerURL: optText },
-                },
-                sdn: {
-                    type: ["object", "null"],
-                    additionalProperties: false,
-                    properties: { enabled: { type: "boolean" }, controllerURL: optText },
-                },
-                brokerIP: optText,
-                routerURL: optText,
-                serverCert: optText,
-                serverKey: optText,
-                externalCertificate: { type: "boolean" },
-                mqttCAFile: optText,
-                OSCORECredentialsMap: optText,
-                securityNB: security(["nosec", "basic", "bearer"], {
-                    usernameEnv: envName,
-                    passwordEnv: envName,
-                    tokensEnv: envName,
-                    tokensFile: optText,
-                    jwtPublicKeyFile: optText,
+        bindingNB: section({
+            bindingModeNB: { type: "array", items: { type: "string" } },
+            hostname: optText,
+            // node-wot-vo's own: where the servers listen (vo-wot listens on every interface)
+            bind: optText,
+            ports: section({
+                httpPort: port,
+                coapPort: port,
+                websocketPort: port,
+                httpProxyPort: port,
+                rtspPort: port,
+            }),
+            netconf: section({ enabled: { type: "boolean" }, schedulerURL: optText, netconfServerURL: optText }),
+            sdn: section({ enabled: { type: "boolean" }, controllerURL: optText }),
+            brokerIP: optText,
+            routerURL: optText,
+            serverCert: optText,
+            serverKey: optText,
+            externalCertificate: { type: "boolean" },
+            mqttCAFile: optText,
+            OSCORECredentialsMap: optText,
+            securityNB: security(["nosec", "basic", "bearer"], {
+                usernameEnv: envName,
+                passwordEnv: envName,
+                tokensEnv: envName,
+                tokensFile: optText,
+                jwtPublicKeyFile: optText,
+            }),
+        }),
+        bindingSB: section({
+            bindingModeSB: { type: ["array", "null"], items: { type: "string" } },
+            brokerIP: optText,
+            mqttCAFile: optText,
+            OSCORECredentialsMap: optText,
+            securitySB: section({
+                securitySBHTTP: security(["nosec", "basic", "bearer", "oidc4vp"], {
+                    holderUrl: optText,
+                    requester: optText,
                 }),
-            },
-        },
-        bindingSB: {
-            type: ["object", "null"],
-            additionalProperties: false,
-            properties: {
-                bindingModeSB: { type: ["array", "null"], items: { type: "string" } },
-                brokerIP: optText,
-                mqttCAFile: optText,
-                OSCORECredentialsMap: optText,
-                securitySB: {
-                    type: ["object", "null"],
-                    additionalProperties: false,
-                    properties: {
-                        securitySBHTTP: security(["nosec", "basic", "bearer", "oidc4vp"], {
-                            holderUrl: optText,
-                            requester: optText,
-                        }),
-                        securitySBMQTT: security(["nosec", "basic"]),
-                        securitySBCOAP: security(["nosec", "basic", "bearer"]),
-                    },
-                },
-            },
-        },
-        databaseConfig: {
-            type: ["object", "null"],
-            additionalProperties: false,
-            properties: {
-                timeseriesDB: {
-                    type: ["object", "null"],
-                    additionalProperties: false,
-                    properties: {
-                        influxDB: { enum: ["enabled", "disabled"] },
-                        address: optText,
-                        dbUser: optText,
-                        dbPass: secret,
-                        dbToken: secret,
-                        dbTokenEnv: envName,
-                        dbTokenFile: { type: "string", minLength: 1 },
-                    },
-                },
-                persistentDB: {
-                    type: ["object", "null"],
-                    additionalProperties: false,
-                    properties: { SQLite: { enum: ["enabled", "disabled"] }, dbFilePath: optText },
-                },
-            },
-        },
+                securitySBMQTT: security(["nosec", "basic"]),
+                securitySBCOAP: security(["nosec", "basic", "bearer"]),
+            }),
+        }),
+        databaseConfig: section({
+            timeseriesDB: section({
+                influxDB: { enum: ["enabled", "disabled"] },
+                address: optText,
+                dbUser: optText,
+                dbPass: secret,
+                dbToken: secret,
+                dbTokenEnv: envName,
+                dbTokenFile: { type: "string", minLength: 1 },
+            }),
+            persistentDB: section({ SQLite: { enum: ["enabled", "disabled"] }, dbFilePath: optText }),
+        }),
         genericFunction: {
             type: ["array", "null"],
             items: { enum: ["forecasting", "mean_value", "vo_status", "device_status"] },
@@ -222,16 +177,12 @@ export const VO_WOT_SCHEMA = {
                 properties: { url: { type: "string", minLength: 1 }, events: textList, propertyChanges: textList },
             },
         },
-        proxy: {
-            type: ["object", "null"],
-            additionalProperties: false,
-            properties: {
-                propertiesMap: { type: ["object", "null"], additionalProperties: { type: "string" } },
-                actionsMap: { type: ["object", "null"], additionalProperties: { type: "string" } },
-                eventsMap: { type: ["object", "null"], additionalProperties: { type: "string" } },
-                videoProperty: optText,
-            },
-        },
+        proxy: section({
+            propertiesMap: textMap,
+            actionsMap: textMap,
+            eventsMap: textMap,
+            videoProperty: optText,
+        }),
     },
 } as const;
 
