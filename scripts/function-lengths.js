@@ -13,12 +13,8 @@ const ts = require("typescript");
 const MAX_LINES = 80;
 const ROOT = path.join(__dirname, "..");
 
-/** Functions over the bound when the check came in, with their length then: "file:name": lines. */
-const KNOWN = {
-    "src/cli/vo-wot-descriptor.ts:translateVoWot": 387,
-    "src/cli/run-vo.ts:runVo": 141,
-    "src/cli/descriptor.ts:readDescriptor": 85,
-};
+/** Functions over the bound that are known and may only shrink ("file:name": lines); none today. */
+const KNOWN = {};
 
 function filesUnder(dir) {
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

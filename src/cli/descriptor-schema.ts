@@ -184,41 +184,38 @@ export const REFUSED_SECRET_KEYS: Record<string, string> = {
 };
 
 const duration = { type: ["integer", "string"], minimum: 0 } as const;
-const envName = { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" } as const;
+/** the name of an environment variable; vo-wot's descriptor names its secrets' variables the same way */
+export const envName = { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" } as const;
 const nonEmpty = { type: "string", minLength: 1 } as const;
 const count = (minimum: number) => ({ type: "integer", minimum }) as const;
 const nameMap = { type: "object", additionalProperties: nonEmpty } as const;
 const nameList = { type: "array", items: nonEmpty, uniqueItems: true } as const;
 
 /**
- * The CoAP server: `false` (none), or its port and whether it announces the Things over mDNS;
- * if/then/else rather than oneOf so an error names one branch only.
+ * `false` (none) or an object with these keywords and no other keys; if/then/else rather than
+ * oneOf so an error names one branch only.
  */
-const coapServer = {
-    if: { type: "boolean" },
-    then: { const: false },
-    else: {
-        type: "object",
-        additionalProperties: false,
-        properties: { port: { type: "integer", minimum: 0, maximum: 65535 }, mdns: { type: "boolean" } },
-    },
-} as const;
+const offOr = <T extends object>(keywords: T) =>
+    ({
+        if: { type: "boolean" },
+        then: { const: false },
+        else: { type: "object", additionalProperties: false, ...keywords },
+    }) as const;
+
+/** The CoAP server: its port and whether it announces the Things over mDNS. */
+const coapServer = offOr({
+    properties: { port: { type: "integer", minimum: 0, maximum: 65535 }, mdns: { type: "boolean" } },
+} as const);
 
 /** The HTTP or the WebSocket server: TLS with a certificate and its key, both or neither. */
-const tlsServer = {
-    if: { type: "boolean" },
-    then: { const: false },
-    else: {
-        type: "object",
-        additionalProperties: false,
-        properties: {
-            port: { type: "integer", minimum: 0, maximum: 65535 },
-            certFile: { type: "string", minLength: 1 },
-            keyFile: { type: "string", minLength: 1 },
-        },
-        dependencies: { certFile: ["keyFile"], keyFile: ["certFile"] },
+const tlsServer = offOr({
+    properties: {
+        port: { type: "integer", minimum: 0, maximum: 65535 },
+        certFile: { type: "string", minLength: 1 },
+        keyFile: { type: "string", minLength: 1 },
     },
-} as const;
+    dependencies: { certFile: ["keyFile"], keyFile: ["certFile"] },
+} as const);
 
 export const DESCRIPTOR_SCHEMA = {
     $schema: "http://json-schema.org/draft-07/schema#",
@@ -232,24 +229,18 @@ export const DESCRIPTOR_SCHEMA = {
         http: tlsServer,
         coap: coapServer,
         catalogue: { type: ["integer", "null"], minimum: 0, maximum: 65535 },
-        mqtt: {
-            if: { type: "boolean" },
-            then: { const: false },
-            else: {
-                type: "object",
-                additionalProperties: false,
-                required: ["broker"],
-                properties: {
-                    broker: { type: "string", pattern: "^mqtts?://" },
-                    usernameEnv: envName,
-                    passwordEnv: envName,
-                    passwordFile: nonEmpty,
-                    clientId: nonEmpty,
-                    caFile: nonEmpty,
-                    connectTimeout: duration,
-                },
+        mqtt: offOr({
+            required: ["broker"],
+            properties: {
+                broker: { type: "string", pattern: "^mqtts?://" },
+                usernameEnv: envName,
+                passwordEnv: envName,
+                passwordFile: nonEmpty,
+                clientId: nonEmpty,
+                caFile: nonEmpty,
+                connectTimeout: duration,
             },
-        },
+        }),
         websocket: tlsServer,
         security: {
             type: "object",
@@ -336,11 +327,7 @@ export const DESCRIPTOR_SCHEMA = {
         },
         metrics: { type: "boolean" },
         // `false` (none) or { path }: the path itself is checked where the attach options are
-        dashboard: {
-            if: { type: "boolean" },
-            then: { const: false },
-            else: { type: "object", additionalProperties: false, properties: { path: nonEmpty } },
-        },
+        dashboard: offOr({ properties: { path: nonEmpty } } as const),
         device: {
             type: "object",
             additionalProperties: false,

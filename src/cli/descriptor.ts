@@ -89,17 +89,16 @@ const DEFAULT_WEBSOCKET_PORT = 8081;
 const MAX_DELAY_MS = 2 ** 31 - 1;
 const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
-let validateSchema: ReturnType<Ajv["compile"]> | undefined;
-function schemaValidator(): ReturnType<Ajv["compile"]> {
-    // verbose: errors carry their parentSchema, which the "did you mean" of unknown keys reads.
-    validateSchema ??= new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true }).compile(DESCRIPTOR_SCHEMA);
-    return validateSchema;
-}
-
-let validateVoWot: ReturnType<Ajv["compile"]> | undefined;
-function voWotValidator(): ReturnType<Ajv["compile"]> {
-    validateVoWot ??= new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true }).compile(VO_WOT_SCHEMA);
-    return validateVoWot;
+const validators = new Map<object, ReturnType<Ajv["compile"]>>();
+/** A descriptor schema, compiled once on first use, with the same options for both dialects. */
+function validator(schema: typeof DESCRIPTOR_SCHEMA | typeof VO_WOT_SCHEMA): ReturnType<Ajv["compile"]> {
+    let validate = validators.get(schema);
+    if (validate === undefined) {
+        // verbose: errors carry their parentSchema, which the "did you mean" of unknown keys reads.
+        validate = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true }).compile(schema);
+        validators.set(schema, validate);
+    }
+    return validate;
 }
 
 /** Reads and validates a descriptor file; relative paths in it resolve against its directory. */
@@ -140,6 +139,21 @@ export function loadDescriptorReport(file: string, env: NodeJS.ProcessEnv = proc
 
 /** parseDescriptor with the dialect and, for vo-wot's descriptor, the mapping of every key. */
 export function readDescriptor(text: string, source: string, env: NodeJS.ProcessEnv = process.env): DescriptorReport {
+    const yaml = readYaml(text, source);
+    const descriptorDir = path.dirname(path.resolve(source));
+    const checked = checkDescriptor(yaml.data, descriptorDir, env);
+    return buildReport(checked, yaml, source, descriptorDir, env);
+}
+
+/** Descriptor text parsed: the document (for the lines of problems) and its data. */
+interface YamlRead {
+    doc: Document;
+    lineCounter: LineCounter;
+    data: unknown;
+}
+
+/** Parses the YAML, refusing a syntax error at its line:column and an empty document. */
+function readYaml(text: string, source: string): YamlRead {
     const lineCounter = new LineCounter();
     const doc = parseDocument(text, { prettyErrors: false, lineCounter, uniqueKeys: true });
     if (doc.errors.length > 0) {
@@ -158,56 +172,91 @@ export function readDescriptor(text: string, source: string, env: NodeJS.Process
     } catch (err) {
         throw new DescriptorError(source, [{ path: "(root)", message: (err as Error).message }]);
     }
-    const descriptorDir = path.dirname(path.resolve(source));
     if (data === null || data === undefined) {
         throw new DescriptorError(source, [
             { path: "(root)", message: "is empty (a descriptor needs at least a name)" },
         ]);
     }
+    return { doc, lineCounter, data };
+}
+
+/** A descriptor checked: its dialect, the node-wot-vo document it stands for and what is wrong with it. */
+interface CheckedDescriptor {
+    dialect: Dialect;
+    document: DescriptorDocument;
+    mappings: KeyMapping[];
+    problems: DescriptorProblem[];
+}
+
+/** The problems found so far. A key refused once is not reported again: meaning is only checked where structure holds. */
+class Problems {
+    readonly all: DescriptorProblem[] = [];
+    private refused: string[] = [];
+
+    /** Adds the problems at no key refused before the last `settle`. */
+    add(problems: DescriptorProblem[]): void {
+        for (const p of problems) if (!this.under(p.path)) this.all.push(p);
+    }
+
+    /** Refuses the keys of every problem so far. */
+    settle(): void {
+        this.refused = this.all.map((p) => p.path);
+    }
+
+    under(p: string): boolean {
+        return this.refused.some((r) => p === r || p.startsWith(`${r}.`) || p.startsWith(`${r}[`));
+    }
+}
+
+/** Tells the dialect and checks the document in it: its structure, then its meaning. */
+function checkDescriptor(data: unknown, descriptorDir: string, env: NodeJS.ProcessEnv): CheckedDescriptor {
     const isMapping = typeof data === "object" && !Array.isArray(data);
     const keys = isMapping ? dialectKeys(data as Record<string, unknown>) : { voWot: [], own: [] };
-    const dialect: Dialect = keys.voWot.length > 0 ? "vo-wot" : "node-wot-vo";
-    const problems: DescriptorProblem[] = [];
-    // A key refused once is not reported again: meaning is only checked where structure holds.
-    let refused: string[] = [];
-    const under = (p: string) => refused.some((r) => p === r || p.startsWith(`${r}.`) || p.startsWith(`${r}[`));
-    const settle = () => (refused = problems.map((p) => p.path));
-    let document = data as DescriptorDocument;
-    let mappings: KeyMapping[] = [];
-    if (dialect === "vo-wot" && keys.own.length > 0) {
-        for (const k of keys.own) {
-            problems.push({
-                path: k,
-                message:
-                    `is a node-wot-vo key in a vo-wot descriptor (vo-wot keys here: ${keys.voWot.join(", ")}): ` +
-                    "write one dialect; node-wot-vo migrate turns a vo-wot descriptor into node-wot-vo's own",
-            });
-        }
-    } else if (dialect === "vo-wot") {
-        problems.push(...schemaProblems(data, voWotValidator()));
-        settle();
-        const t = translateVoWot(data as Record<string, unknown>);
-        for (const p of t.problems) if (!under(p.path)) problems.push(p);
-        settle();
-        document = t.document;
-        mappings = t.mappings;
-        // the translation through node-wot-vo's own checks, each problem at the vo-wot key it came from
-        const own = schemaProblems(document, schemaValidator());
-        for (const p of [...own, ...semanticProblems(document, descriptorDir, env)]) {
-            const at = { ...p, path: voWotPath(p.path, t.paths) };
-            if (!under(at.path) && !problems.some((q) => q.path === at.path && q.message === at.message)) {
-                problems.push(at);
-            }
-        }
-    } else {
-        problems.push(...schemaProblems(data, schemaValidator()));
-        settle();
-        if (isMapping) {
-            for (const p of semanticProblems(data as DescriptorDocument, descriptorDir, env)) {
-                if (!under(p.path)) problems.push(p);
-            }
+    if (keys.voWot.length > 0 && keys.own.length > 0) {
+        const problems = keys.own.map((k) => ({
+            path: k,
+            message:
+                `is a node-wot-vo key in a vo-wot descriptor (vo-wot keys here: ${keys.voWot.join(", ")}): ` +
+                "write one dialect; node-wot-vo migrate turns a vo-wot descriptor into node-wot-vo's own",
+        }));
+        return { dialect: "vo-wot", document: data as DescriptorDocument, mappings: [], problems };
+    }
+    if (keys.voWot.length > 0) return checkVoWot(data as Record<string, unknown>, descriptorDir, env);
+    const problems = new Problems();
+    problems.add(schemaProblems(data, validator(DESCRIPTOR_SCHEMA)));
+    problems.settle();
+    if (isMapping) problems.add(semanticProblems(data as DescriptorDocument, descriptorDir, env));
+    return { dialect: "node-wot-vo", document: data as DescriptorDocument, mappings: [], problems: problems.all };
+}
+
+/** vo-wot's descriptor: its schema, its translation, then the translation through node-wot-vo's own checks. */
+function checkVoWot(data: Record<string, unknown>, descriptorDir: string, env: NodeJS.ProcessEnv): CheckedDescriptor {
+    const problems = new Problems();
+    problems.add(schemaProblems(data, validator(VO_WOT_SCHEMA)));
+    problems.settle();
+    const t = translateVoWot(data);
+    problems.add(t.problems);
+    problems.settle();
+    // each problem of node-wot-vo's own checks at the vo-wot key it came from
+    const own = schemaProblems(t.document, validator(DESCRIPTOR_SCHEMA));
+    for (const p of [...own, ...semanticProblems(t.document, descriptorDir, env)]) {
+        const at = { ...p, path: voWotPath(p.path, t.paths) };
+        if (!problems.under(at.path) && !problems.all.some((q) => q.path === at.path && q.message === at.message)) {
+            problems.all.push(at);
         }
     }
+    return { dialect: "vo-wot", document: t.document, mappings: t.mappings, problems: problems.all };
+}
+
+/** The RunConfig of a descriptor without problems; otherwise a DescriptorError listing them by line. */
+function buildReport(
+    checked: CheckedDescriptor,
+    yaml: YamlRead,
+    source: string,
+    descriptorDir: string,
+    env: NodeJS.ProcessEnv
+): DescriptorReport {
+    const { dialect, document, mappings, problems } = checked;
     if (problems.length === 0) {
         const config = buildConfig(document, descriptorDir, env);
         // The runtime's own checks as a last net, so a descriptor accepted here is accepted at attach.
@@ -218,7 +267,7 @@ export function readDescriptor(text: string, source: string, env: NodeJS.Process
             problems.push({ path: "(root)", message: (err as Error).message });
         }
     }
-    const located = problems.map((p) => locate(p, doc, lineCounter));
+    const located = problems.map((p) => locate(p, yaml.doc, yaml.lineCounter));
     throw new DescriptorError(
         source,
         located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))

@@ -73,7 +73,45 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
     const { config } = options;
     const log = options.log ?? ((line: string) => void process.stdout.write(`${line}\n`));
     const { init, script } = loadRunInputs(config, options.tdFile, options.scriptFile);
+    const { servient, http, coap } = servientWithServers(config);
+    const { vo, produced } = await attachRecording(servient, config);
+    const life = new RunLifecycle(servient, log);
+    try {
+        const wot = await servient.start();
+        const properties = new ScriptProperties(init, script, log);
+        const ctx: VoScriptContext = {
+            servient,
+            wot,
+            vo,
+            sqliteDb: vo.sqliteDb,
+            influxdb: vo.influxdb,
+            config,
+            log,
+            consumedVOs: {},
+            getValue: (name) => properties.get(name),
+            setValue: (name, value) => properties.set(name, value),
+        };
+        const thing = await startThings({ config, init, script, log, vo, wot, ctx, properties, life });
+        life.timers.push(...startPeriodicFunctions(config.periodic, script, ctx, log));
+        return {
+            servient,
+            wot,
+            vo,
+            thing,
+            proxy: life.proxy,
+            httpPort: http?.getPort(),
+            coapPort: coap?.getPort(),
+            thingUrls: () => produced.map((t) => thingUrls(t.getThingDescription() as WoT.ThingDescription)),
+            stop: life.stop,
+        };
+    } catch (err) {
+        await life.stop().catch(() => undefined);
+        throw err;
+    }
+}
 
+/** The servient with the descriptor's HTTP and CoAP servers and the clients a VO consumes with. */
+function servientWithServers(config: RunConfig): { servient: Servient; http?: HttpServer; coap?: VoCoapServer } {
     setStaticAddress(config.address);
     const servient = new Servient();
     const security = config.security.scheme === "nosec" ? undefined : [{ scheme: config.security.scheme }];
@@ -97,122 +135,153 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
     servient.addClientFactory(new VoHttpClientFactory());
     servient.addClientFactory(new VoHttpsClientFactory());
     servient.addClientFactory(new VoCoapClientFactory() as never);
+    return { servient, http, coap };
+}
 
+/** Opens the stores and attaches the recorders; every Thing produced from then on is listed and secured. */
+async function attachRecording(
+    servient: Servient,
+    config: RunConfig
+): Promise<{ vo: VoPersistence; produced: ExposedThing[] }> {
     const vo = await VoPersistence.attach(servient, config.persistence);
-    const timers: NodeJS.Timeout[] = [];
-    let teardown: unknown;
-    let proxy: DeviceProxy | undefined;
-    let stopping: Promise<void> | undefined;
-    const subscriptions: WoT.Subscription[] = [];
-    const consuming = new AbortController();
     const produced: ExposedThing[] = [];
     watchThings(servient, config.security, produced);
+    return { vo, produced };
+}
 
-    const stop = (): Promise<void> =>
-        (stopping ??= (async () => {
-            consuming.abort();
-            for (const t of timers) clearInterval(t);
-            for (const sub of subscriptions) await sub.stop().catch(() => undefined);
-            if (typeof teardown === "function") {
-                try {
-                    await (teardown as () => unknown)();
-                } catch (err) {
-                    log(`script teardown failed: ${(err as Error).message}`);
-                }
+/**
+ * What a started VO undoes when it stops, in this order: consuming, the periodic functions, the
+ * subscriptions to consumed VOs, the script's teardown, the device proxy, the servient. Each stage
+ * adds to it as it starts, so a run that fails halfway stops what it had started.
+ */
+class RunLifecycle {
+    readonly timers: NodeJS.Timeout[] = [];
+    readonly subscriptions: WoT.Subscription[] = [];
+    readonly consuming = new AbortController();
+    teardown: unknown;
+    proxy?: DeviceProxy;
+    private stopping?: Promise<void>;
+
+    constructor(
+        private readonly servient: Servient,
+        private readonly log: (line: string) => void
+    ) {}
+
+    /** Stops the VO once; later calls wait for the same stop. */
+    readonly stop = (): Promise<void> => (this.stopping ??= this.shutDown());
+
+    private async shutDown(): Promise<void> {
+        this.consuming.abort();
+        for (const t of this.timers) clearInterval(t);
+        for (const sub of this.subscriptions) await sub.stop().catch(() => undefined);
+        if (typeof this.teardown === "function") {
+            try {
+                await (this.teardown as () => unknown)();
+            } catch (err) {
+                this.log(`script teardown failed: ${(err as Error).message}`);
             }
-            await proxy?.close();
-            await servient.shutdown(); // also flushes and closes the stores
-        })());
-
-    try {
-        const wot = await servient.start();
-
-        const properties = new ScriptProperties(init, script, log);
-        let thing: WoT.ExposedThing | undefined;
-        const ctx: VoScriptContext = {
-            servient,
-            wot,
-            vo,
-            sqliteDb: vo.sqliteDb,
-            influxdb: vo.influxdb,
-            config,
-            log,
-            consumedVOs: {},
-            getValue: (name) => properties.get(name),
-            setValue: (name, value) => properties.set(name, value),
-        };
-
-        const consumedVOs = config.consumedVOs ?? {};
-        // not ready (/readyz) until every consumed VO is consumed
-        const pending = new Set(Object.keys(consumedVOs));
-        if (pending.size > 0) {
-            vo.health.add("readyz", "consumedVOs", () =>
-                pending.size === 0
-                    ? { ok: true, detail: `${Object.keys(consumedVOs).join(", ")} consumed` }
-                    : { ok: false, detail: `not consumed yet: ${[...pending].join(", ")}`, retryAfterSeconds: 1 }
-            );
         }
-        const wrap = (t: WoT.ConsumedThing, name: string) => (pending.delete(name), vo.recordConsumed(t));
-        ctx.consumedVOs = await consumeVos(wot, consumedVOs, wrap, log, consuming.signal);
-        if (init !== undefined) {
-            thing = await wot.produce(init);
-            ctx.thing = thing;
-            properties.serve(thing, ctx);
-            setScriptActions(thing, init, script, ctx);
-            serveFromConsumed(thing, ctx.consumedVOs, consumedVOs);
-        }
-        subscriptions.push(
-            ...(await subscribeConsumed(ctx.consumedVOs, consumedVOs, {
-                event: (name, event, data) => script.consumed?.[name]?.events?.[event]?.(data, ctx),
-                propertyChange: (name, property, value) =>
-                    script.consumed?.[name]?.propertyChanges?.[property]?.(value, ctx),
-                served: (_name, event, data) => thing?.emitEvent(event, data as WoT.InteractionInput),
-            }))
-        );
-        if (config.proxy !== undefined) {
-            proxy = await DeviceProxy.start(wot, vo, config.proxy);
-            ctx.mirror = proxy.mirror;
-            ctx.device = proxy.device;
-        }
-        if (script.setup !== undefined) teardown = await script.setup(ctx);
-        if (thing !== undefined) {
-            await thing.expose();
-            if (config.push !== undefined) attachDevicePush(thing, vo, config.push);
-        }
-
-        for (const [name, ms] of Object.entries(config.periodic)) {
-            const fn = script[name] as (c: VoScriptContext) => unknown;
-            let running = false;
-            timers.push(
-                setInterval(async () => {
-                    if (running) return; // a slow run is not stacked on itself
-                    running = true;
-                    try {
-                        await fn(ctx);
-                    } catch (err) {
-                        log(`periodic function ${name} failed: ${(err as Error).message}`);
-                    } finally {
-                        running = false;
-                    }
-                }, ms)
-            );
-        }
-
-        return {
-            servient,
-            wot,
-            vo,
-            thing,
-            proxy,
-            httpPort: http?.getPort(),
-            coapPort: coap?.getPort(),
-            thingUrls: () => produced.map((t) => thingUrls(t.getThingDescription() as WoT.ThingDescription)),
-            stop,
-        };
-    } catch (err) {
-        await stop().catch(() => undefined);
-        throw err;
+        await this.proxy?.close();
+        await this.servient.shutdown(); // also flushes and closes the stores
     }
+}
+
+/** What the stages of a started servient share. */
+interface RunStage {
+    config: RunConfig;
+    init: WoT.ExposedThingInit | undefined;
+    script: VoScript;
+    log: (line: string) => void;
+    vo: VoPersistence;
+    wot: typeof WoT;
+    ctx: VoScriptContext;
+    properties: ScriptProperties;
+    life: RunLifecycle;
+}
+
+/**
+ * The consumed VOs first (the VO's Thing may serve from them), then the VO's own Thing, the
+ * subscriptions to the consumed VOs, the device proxy and the script's setup; the Thing is exposed
+ * last, with what the device pushes, so no request finds it half set up.
+ */
+async function startThings(run: RunStage): Promise<WoT.ExposedThing | undefined> {
+    const { config, script, ctx, life } = run;
+    ctx.consumedVOs = await consumeAtStart(run);
+    const thing = run.init === undefined ? undefined : await produceOwnThing(run, run.init);
+    life.subscriptions.push(...(await followConsumed(run, thing)));
+    if (config.proxy !== undefined) {
+        life.proxy = await DeviceProxy.start(run.wot, run.vo, config.proxy);
+        ctx.mirror = life.proxy.mirror;
+        ctx.device = life.proxy.device;
+    }
+    if (script.setup !== undefined) life.teardown = await script.setup(ctx);
+    if (thing !== undefined) {
+        await thing.expose();
+        if (config.push !== undefined) attachDevicePush(thing, run.vo, config.push);
+    }
+    return thing;
+}
+
+/** Consumes the descriptor's consumedVOs; the VO is not ready (/readyz) until every one is consumed. */
+async function consumeAtStart({ config, vo, wot, log, life }: RunStage): Promise<Record<string, WoT.ConsumedThing>> {
+    const consumedVOs = config.consumedVOs ?? {};
+    const pending = new Set(Object.keys(consumedVOs));
+    if (pending.size > 0) {
+        vo.health.add("readyz", "consumedVOs", () =>
+            pending.size === 0
+                ? { ok: true, detail: `${Object.keys(consumedVOs).join(", ")} consumed` }
+                : { ok: false, detail: `not consumed yet: ${[...pending].join(", ")}`, retryAfterSeconds: 1 }
+        );
+    }
+    const wrap = (t: WoT.ConsumedThing, name: string) => (pending.delete(name), vo.recordConsumed(t));
+    return consumeVos(wot, consumedVOs, wrap, log, life.consuming.signal);
+}
+
+/** The VO's own Thing with the script's properties and actions and what it serves from consumed VOs. */
+async function produceOwnThing(run: RunStage, init: WoT.ExposedThingInit): Promise<WoT.ExposedThing> {
+    const { ctx } = run;
+    const thing = await run.wot.produce(init);
+    ctx.thing = thing;
+    run.properties.serve(thing, ctx);
+    setScriptActions(thing, init, run.script, ctx);
+    serveFromConsumed(thing, ctx.consumedVOs, run.config.consumedVOs ?? {});
+    return thing;
+}
+
+/** The consumed VOs' events and property changes, to the script's handlers and the events the Thing relays. */
+function followConsumed(
+    { config, script, ctx }: RunStage,
+    thing: WoT.ExposedThing | undefined
+): Promise<WoT.Subscription[]> {
+    return subscribeConsumed(ctx.consumedVOs, config.consumedVOs ?? {}, {
+        event: (name, event, data) => script.consumed?.[name]?.events?.[event]?.(data, ctx),
+        propertyChange: (name, property, value) => script.consumed?.[name]?.propertyChanges?.[property]?.(value, ctx),
+        served: (_name, event, data) => thing?.emitEvent(event, data as WoT.InteractionInput),
+    });
+}
+
+/** The descriptor's periodic functions, each run every so many ms, a slow run not stacked on itself. */
+function startPeriodicFunctions(
+    periodic: RunConfig["periodic"],
+    script: VoScript,
+    ctx: VoScriptContext,
+    log: (line: string) => void
+): NodeJS.Timeout[] {
+    return Object.entries(periodic).map(([name, ms]) => {
+        const fn = script[name] as (c: VoScriptContext) => unknown;
+        let running = false;
+        return setInterval(async () => {
+            if (running) return; // a slow run is not stacked on itself
+            running = true;
+            try {
+                await fn(ctx);
+            } catch (err) {
+                log(`periodic function ${name} failed: ${(err as Error).message}`);
+            } finally {
+                running = false;
+            }
+        }, ms);
+    });
 }
 
 /** The script's action handlers. */

@@ -3,11 +3,12 @@
  * script.py`), read as it is and translated into this package's own descriptor. Every key of it
  * becomes one KeyMapping: `mapped` onto a setting, `noted` (no effect in vo-wot either, or the
  * same behaviour here without a setting) or `warning` (not honoured yet; the VO still runs).
- * What cannot run meaningfully (a literal secret, HTTPS, bearer tokens, OSCORE, Zenoh, RTSP) is
- * a DescriptorProblem.
+ * What cannot run meaningfully (a literal secret, half a TLS pair, bearer with nothing to accept,
+ * basic or bearer over a server that checks no credentials, OSCORE, Zenoh, RTSP) is a
+ * DescriptorProblem; `serverCert`/`serverKey` are honoured (HTTPS and WSS).
  */
 import path from "node:path";
-import type { DescriptorDocument } from "./descriptor-schema";
+import { DescriptorDocument, envName } from "./descriptor-schema";
 
 export type Dialect = "node-wot-vo" | "vo-wot";
 
@@ -79,21 +80,15 @@ export function dialectKeys(data: Record<string, unknown>): { voWot: string[]; o
 const nullable = (type: string | string[]) => ({ type: [...(Array.isArray(type) ? type : [type]), "null"] });
 const optText = nullable("string");
 const port = { type: ["integer", "null"], minimum: 0, maximum: 65535 } as const;
-const envName = { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" } as const;
 const textList = { type: ["array", "null"], items: { type: "string", minLength: 1 } } as const;
+const textMap = { type: ["object", "null"], additionalProperties: { type: "string" } } as const;
 /** a literal secret: any value is accepted by the schema and refused, unread, by the translation */
 const secret = {} as const;
-const security = (schemes: string[], extra: Record<string, unknown> = {}) => ({
-    type: ["object", "null"],
-    additionalProperties: false,
-    properties: {
-        securityScheme: { enum: schemes },
-        username: secret,
-        password: secret,
-        token: secret,
-        ...extra,
-    },
-});
+/** a block vo-wot's YAML may leave empty (null); no keys but these */
+const section = (properties: Record<string, unknown>) =>
+    ({ type: ["object", "null"], additionalProperties: false, properties }) as const;
+const security = (schemes: string[], extra: Record<string, unknown> = {}) =>
+    section({ securityScheme: { enum: schemes }, username: secret, password: secret, token: secret, ...extra });
 
 /** vo-wot's descriptor, every key of DefaultServient.DEFAULT_CONFIG and cli.py; draft-07. */
 export const VO_WOT_SCHEMA = {
@@ -104,106 +99,66 @@ export const VO_WOT_SCHEMA = {
     properties: {
         name: { type: "string", minLength: 1 },
         type: { enum: ["VO", "cVO"] },
-        resourceType: {
-            type: ["object", "null"],
-            additionalProperties: false,
-            properties: { specification: optText, version: nullable(["string", "number"]) },
-        },
+        resourceType: section({ specification: optText, version: nullable(["string", "number"]) }),
         deploymentType: { enum: ["A", "B"] },
         catalogue: port,
         /** not vo-wot's: /metrics (Prometheus) on the HTTP server unless false */
         metrics: { type: "boolean" },
-        bindingNB: {
-            type: ["object", "null"],
-            additionalProperties: false,
-            properties: {
-                bindingModeNB: { type: "array", items: { type: "string" } },
-                hostname: optText,
-                // node-wot-vo's own: where the servers listen (vo-wot listens on every interface)
-                bind: optText,
-                ports: {
-                    type: ["object", "null"],
-                    additionalProperties: false,
-                    properties: {
-                        httpPort: port,
-                        coapPort: port,
-                        websocketPort: port,
-                        httpProxyPort: port,
-                        rtspPort: port,
-                    },
-                },
-                netconf: {
-                    type: ["object", "null"],
-                    additionalProperties: false,
-                    properties: { enabled: { type: "boolean" }, schedulerURL: optText, netconfServerURL: optText },
-                },
-                sdn: {
-                    type: ["object", "null"],
-                    additionalProperties: false,
-                    properties: { enabled: { type: "boolean" }, controllerURL: optText },
-                },
-                brokerIP: optText,
-                routerURL: optText,
-                serverCert: optText,
-                serverKey: optText,
-                externalCertificate: { type: "boolean" },
-                mqttCAFile: optText,
-                OSCORECredentialsMap: optText,
-                securityNB: security(["nosec", "basic", "bearer"], {
-                    usernameEnv: envName,
-                    passwordEnv: envName,
-                    tokensEnv: envName,
-                    tokensFile: optText,
-                    jwtPublicKeyFile: optText,
+        bindingNB: section({
+            bindingModeNB: { type: "array", items: { type: "string" } },
+            hostname: optText,
+            // node-wot-vo's own: where the servers listen (vo-wot listens on every interface)
+            bind: optText,
+            ports: section({
+                httpPort: port,
+                coapPort: port,
+                websocketPort: port,
+                httpProxyPort: port,
+                rtspPort: port,
+            }),
+            netconf: section({ enabled: { type: "boolean" }, schedulerURL: optText, netconfServerURL: optText }),
+            sdn: section({ enabled: { type: "boolean" }, controllerURL: optText }),
+            brokerIP: optText,
+            routerURL: optText,
+            serverCert: optText,
+            serverKey: optText,
+            externalCertificate: { type: "boolean" },
+            mqttCAFile: optText,
+            OSCORECredentialsMap: optText,
+            securityNB: security(["nosec", "basic", "bearer"], {
+                usernameEnv: envName,
+                passwordEnv: envName,
+                tokensEnv: envName,
+                tokensFile: optText,
+                jwtPublicKeyFile: optText,
+            }),
+        }),
+        bindingSB: section({
+            bindingModeSB: { type: ["array", "null"], items: { type: "string" } },
+            brokerIP: optText,
+            mqttCAFile: optText,
+            OSCORECredentialsMap: optText,
+            securitySB: section({
+                securitySBHTTP: security(["nosec", "basic", "bearer", "oidc4vp"], {
+                    holderUrl: optText,
+                    requester: optText,
                 }),
-            },
-        },
-        bindingSB: {
-            type: ["object", "null"],
-            additionalProperties: false,
-            properties: {
-                bindingModeSB: { type: ["array", "null"], items: { type: "string" } },
-                brokerIP: optText,
-                mqttCAFile: optText,
-                OSCORECredentialsMap: optText,
-                securitySB: {
-                    type: ["object", "null"],
-                    additionalProperties: false,
-                    properties: {
-                        securitySBHTTP: security(["nosec", "basic", "bearer", "oidc4vp"], {
-                            holderUrl: optText,
-                            requester: optText,
-                        }),
-                        securitySBMQTT: security(["nosec", "basic"]),
-                        securitySBCOAP: security(["nosec", "basic", "bearer"]),
-                    },
-                },
-            },
-        },
-        databaseConfig: {
-            type: ["object", "null"],
-            additionalProperties: false,
-            properties: {
-                timeseriesDB: {
-                    type: ["object", "null"],
-                    additionalProperties: false,
-                    properties: {
-                        influxDB: { enum: ["enabled", "disabled"] },
-                        address: optText,
-                        dbUser: optText,
-                        dbPass: secret,
-                        dbToken: secret,
-                        dbTokenEnv: envName,
-                        dbTokenFile: { type: "string", minLength: 1 },
-                    },
-                },
-                persistentDB: {
-                    type: ["object", "null"],
-                    additionalProperties: false,
-                    properties: { SQLite: { enum: ["enabled", "disabled"] }, dbFilePath: optText },
-                },
-            },
-        },
+                securitySBMQTT: security(["nosec", "basic"]),
+                securitySBCOAP: security(["nosec", "basic", "bearer"]),
+            }),
+        }),
+        databaseConfig: section({
+            timeseriesDB: section({
+                influxDB: { enum: ["enabled", "disabled"] },
+                address: optText,
+                dbUser: optText,
+                dbPass: secret,
+                dbToken: secret,
+                dbTokenEnv: envName,
+                dbTokenFile: { type: "string", minLength: 1 },
+            }),
+            persistentDB: section({ SQLite: { enum: ["enabled", "disabled"] }, dbFilePath: optText }),
+        }),
         genericFunction: {
             type: ["array", "null"],
             items: { enum: ["forecasting", "mean_value", "vo_status", "device_status"] },
@@ -222,16 +177,12 @@ export const VO_WOT_SCHEMA = {
                 properties: { url: { type: "string", minLength: 1 }, events: textList, propertyChanges: textList },
             },
         },
-        proxy: {
-            type: ["object", "null"],
-            additionalProperties: false,
-            properties: {
-                propertiesMap: { type: ["object", "null"], additionalProperties: { type: "string" } },
-                actionsMap: { type: ["object", "null"], additionalProperties: { type: "string" } },
-                eventsMap: { type: ["object", "null"], additionalProperties: { type: "string" } },
-                videoProperty: optText,
-            },
-        },
+        proxy: section({
+            propertiesMap: textMap,
+            actionsMap: textMap,
+            eventsMap: textMap,
+            videoProperty: optText,
+        }),
     },
 } as const;
 
@@ -263,406 +214,183 @@ const SECRET_HELP: Record<string, string> = {
     token: "a literal token is refused (secrets never belong in a descriptor): for securityScheme bearer give tokensEnv (an environment variable holding the accepted tokens), tokensFile or jwtPublicKeyFile instead",
 };
 
+/**
+ * What the sections of a translation write into: the document built, one line per key read, the
+ * problems and the path pairs. The sections run in the order of vo-wot's descriptor, and so do the
+ * lines `validate` and `migrate` print.
+ */
+class Translation {
+    readonly document: DescriptorDocument;
+    readonly mappings: KeyMapping[] = [];
+    readonly problems: { path: string; message: string }[] = [];
+    readonly paths: [string, string][] = [["name", "name"]];
+
+    constructor(name: string) {
+        this.document = { name };
+    }
+
+    mapped(from: string, value: unknown, target: string, shown: unknown, note = ""): void {
+        this.mappings.push({ from, value: show(value), kind: "mapped", to: `${target} ${show(shown)}${note}`, target });
+    }
+
+    noted(from: string, value: unknown, why: string): void {
+        this.mappings.push({ from, value: show(value), kind: "noted", to: why });
+    }
+
+    warn(from: string, value: unknown, why: string): void {
+        this.mappings.push({ from, value: show(value), kind: "warning", to: why });
+    }
+
+    refuse(p: string, message: string): void {
+        this.problems.push({ path: p, message });
+    }
+
+    /** Refuses every literal secret of `o`, unread. */
+    secrets(o: Obj, at: string): void {
+        for (const k of ["username", "password", "token", "dbToken", "dbPass"]) {
+            if (k in o && !unset(o[k])) this.refuse(`${at}.${k}`, SECRET_HELP[k]);
+        }
+    }
+
+    result(): VoWotTranslation {
+        return { document: this.document, mappings: this.mappings, problems: this.problems, paths: this.paths };
+    }
+}
+
+/** `bindingNB` as read: its ports and whether a mode is served (vo-wot's default [U, H] when none is listed). */
+interface Northbound {
+    nb: Obj;
+    ports: Obj;
+    modes: unknown[];
+    has: (mode: string) => boolean;
+}
+
+function northbound(raw: Obj): Northbound {
+    const nb = obj(raw.bindingNB);
+    const modes = Array.isArray(nb.bindingModeNB) ? (nb.bindingModeNB as unknown[]) : ["U", "H"];
+    return { nb, ports: obj(nb.ports), modes, has: (m: string) => modes.includes(m) };
+}
+
 /** Translates a vo-wot descriptor (structure already checked, or checked defensively here). */
 export function translateVoWot(raw: Obj): VoWotTranslation {
-    const mappings: KeyMapping[] = [];
-    const problems: { path: string; message: string }[] = [];
-    const paths: [string, string][] = [["name", "name"]];
-    const document: DescriptorDocument = { name: raw.name as string };
-    const mapped = (from: string, value: unknown, target: string, shown: unknown, note = "") =>
-        mappings.push({
-            from,
-            value: show(value),
-            kind: "mapped",
-            to: `${target} ${show(shown)}${note}`,
-            target,
-        });
-    const noted = (from: string, value: unknown, why: string) =>
-        mappings.push({ from, value: show(value), kind: "noted", to: why });
-    const warn = (from: string, value: unknown, why: string) =>
-        mappings.push({ from, value: show(value), kind: "warning", to: why });
-    const refuse = (p: string, message: string) => problems.push({ path: p, message });
-    const secrets = (o: Obj, at: string) => {
-        for (const k of ["username", "password", "token", "dbToken", "dbPass"]) {
-            if (k in o && !unset(o[k])) refuse(`${at}.${k}`, SECRET_HELP[k]);
-        }
-    };
+    const t = new Translation(raw.name as string);
+    topLevel(raw, t);
+    // ---- northbound: the servers ----
+    const n = northbound(raw);
+    bindingModes(n, t);
+    serverPorts(n, t);
+    listenAndAdvertise(n.nb, t);
+    brokers(n, t);
+    tls(n.nb, t);
+    unsupportedNorthbound(n.nb, t);
+    northboundSecurity(n, t);
+    // ---- southbound: the clients ----
+    southbound(raw, t);
+    // ---- databases ----
+    timeseriesDatabase(obj(raw.databaseConfig), t);
+    persistentDatabase(obj(raw.databaseConfig), t);
+    // ---- the script ----
+    scriptFunctions(raw, t);
+    // ---- consumed VOs and the proxy maps ----
+    consumedVOs(raw, t);
+    return t.result();
+}
 
-    if (typeof raw.name === "string") mapped("name", raw.name, "name", raw.name);
+/** The name, vo-wot's labels (they set nothing), the catalogue and /metrics. */
+function topLevel(raw: Obj, t: Translation): void {
+    if (typeof raw.name === "string") t.mapped("name", raw.name, "name", raw.name);
     if ("type" in raw) {
-        noted("type", raw.type, "nothing to set: a label (vo-wot sends it only with a Verifiable Credential request)");
+        t.noted(
+            "type",
+            raw.type,
+            "nothing to set: a label (vo-wot sends it only with a Verifiable Credential request)"
+        );
     }
-    if ("resourceType" in raw) noted("resourceType", "…", "nothing to set: metadata vo-wot does not read");
+    if ("resourceType" in raw) t.noted("resourceType", "…", "nothing to set: metadata vo-wot does not read");
     if ("deploymentType" in raw) {
-        noted(
+        t.noted(
             "deploymentType",
             raw.deploymentType,
             "nothing to set: vo-wot does not read it either (a device that pushes is push: in node-wot-vo's descriptor)"
         );
     }
     if ("catalogue" in raw && !unset(raw.catalogue)) {
-        document.catalogue = raw.catalogue as number;
-        paths.push(["catalogue", "catalogue"]);
-        mapped("catalogue", raw.catalogue, "catalogue", raw.catalogue, " (/, /<thing> and /.well-known/wot)");
+        t.document.catalogue = raw.catalogue as number;
+        t.paths.push(["catalogue", "catalogue"]);
+        t.mapped("catalogue", raw.catalogue, "catalogue", raw.catalogue, " (/, /<thing> and /.well-known/wot)");
     }
 
     if (typeof raw.metrics === "boolean") {
-        document.metrics = raw.metrics;
-        paths.push(["metrics", "metrics"]);
-        mapped("metrics", raw.metrics, "metrics", raw.metrics, raw.metrics ? " (/metrics)" : " (no /metrics)");
+        t.document.metrics = raw.metrics;
+        t.paths.push(["metrics", "metrics"]);
+        t.mapped("metrics", raw.metrics, "metrics", raw.metrics, raw.metrics ? " (/metrics)" : " (no /metrics)");
     }
+}
 
-    // ---- northbound: the servers ----
-    const nb = obj(raw.bindingNB);
-    const ports = obj(nb.ports);
-    const modes = Array.isArray(nb.bindingModeNB) ? (nb.bindingModeNB as unknown[]) : ["U", "H"];
-    const has = (m: string) => modes.includes(m);
-    if (Array.isArray(nb.bindingModeNB)) {
-        modes.forEach((m, i) => {
-            const at = `bindingNB.bindingModeNB[${i}]`;
-            if (m === "H") mapped(at, m, "http", "on");
-            else if (m === "U") mapped(at, m, "coap", "on");
-            else if (m === "M") mapped(at, m, "mqtt", "on", " (through the broker of bindingNB.brokerIP)");
-            else if (m === "WS") mapped(at, m, "websocket", "on");
-            else if (m === "Z" || m === "RTSP") {
-                refuse(at, `${m} (${MODES[m]}) is not supported by node-wot-vo (no node-wot binding serves it)`);
-            } else {
-                const hint = m === "C" ? " (vo-wot spells CoAP U)" : m === "W" ? " (vo-wot spells WebSocket WS)" : "";
-                refuse(
-                    at,
-                    `unknown binding mode${hint}: vo-wot knows ${Object.entries(MODES)
-                        .map(([k, v]) => `${k} (${v})`)
-                        .join(", ")}`
-                );
-            }
-        });
-        const served = ["H", "U", "M", "WS"];
-        if (
-            !modes.some((m) => served.includes(String(m))) &&
-            modes.every((m) => String(m) in MODES && m !== "Z" && m !== "RTSP")
-        ) {
-            refuse(
-                "bindingNB.bindingModeNB",
-                "lists no protocol node-wot-vo serves: add H (HTTP), U (CoAP), M (MQTT) or WS (WebSocket)"
+/** `bindingModeNB` as listed: each mode a server, or refused when no node-wot binding serves it. */
+function bindingModes({ nb, modes }: Northbound, t: Translation): void {
+    if (!Array.isArray(nb.bindingModeNB)) return;
+    modes.forEach((m, i) => {
+        const at = `bindingNB.bindingModeNB[${i}]`;
+        if (m === "H") t.mapped(at, m, "http", "on");
+        else if (m === "U") t.mapped(at, m, "coap", "on");
+        else if (m === "M") t.mapped(at, m, "mqtt", "on", " (through the broker of bindingNB.brokerIP)");
+        else if (m === "WS") t.mapped(at, m, "websocket", "on");
+        else if (m === "Z" || m === "RTSP") {
+            t.refuse(at, `${m} (${MODES[m]}) is not supported by node-wot-vo (no node-wot binding serves it)`);
+        } else {
+            const hint = m === "C" ? " (vo-wot spells CoAP U)" : m === "W" ? " (vo-wot spells WebSocket WS)" : "";
+            t.refuse(
+                at,
+                `unknown binding mode${hint}: vo-wot knows ${Object.entries(MODES)
+                    .map(([k, v]) => `${k} (${v})`)
+                    .join(", ")}`
             );
         }
+    });
+    const served = ["H", "U", "M", "WS"];
+    if (
+        !modes.some((m) => served.includes(String(m))) &&
+        modes.every((m) => String(m) in MODES && m !== "Z" && m !== "RTSP")
+    ) {
+        t.refuse(
+            "bindingNB.bindingModeNB",
+            "lists no protocol node-wot-vo serves: add H (HTTP), U (CoAP), M (MQTT) or WS (WebSocket)"
+        );
     }
-    paths.push(["http", "bindingNB.bindingModeNB"], ["coap", "bindingNB.bindingModeNB"]);
-    document.http = has("H") ? { port: typeof ports.httpPort === "number" ? ports.httpPort : 8080 } : false;
-    document.coap = has("U") ? { port: typeof ports.coapPort === "number" ? ports.coapPort : 5683 } : false;
+}
+
+/** The HTTP, CoAP and WebSocket servers with their ports (vo-wot's defaults 8080, 5683 and 8081). */
+function serverPorts({ nb, ports, has }: Northbound, t: Translation): void {
+    t.paths.push(["http", "bindingNB.bindingModeNB"], ["coap", "bindingNB.bindingModeNB"]);
+    t.document.http = has("H") ? { port: typeof ports.httpPort === "number" ? ports.httpPort : 8080 } : false;
+    t.document.coap = has("U") ? { port: typeof ports.coapPort === "number" ? ports.coapPort : 5683 } : false;
     if (!Array.isArray(nb.bindingModeNB)) {
-        noted("bindingNB.bindingModeNB", "(absent)", "vo-wot's default [U, H]: http and coap on");
+        t.noted("bindingNB.bindingModeNB", "(absent)", "vo-wot's default [U, H]: http and coap on");
     }
-    const portKey = (key: string, mode: string, target: "http" | "coap") => {
-        if (!(key in ports) || unset(ports[key])) return;
+    const portKey = (key: string, mode: string, target: "http" | "coap" | "websocket") => {
+        if (unset(ports[key])) return;
         const at = `bindingNB.ports.${key}`;
-        paths.push([`${target}.port`, at]);
-        if (has(mode)) mapped(at, ports[key], `${target}.port`, ports[key]);
-        else noted(at, ports[key], `unused: ${mode} is not in bindingModeNB (as in vo-wot)`);
+        t.paths.push([`${target}.port`, at]);
+        if (has(mode)) t.mapped(at, ports[key], `${target}.port`, ports[key]);
+        else t.noted(at, ports[key], `unused: ${mode} is not in bindingModeNB (as in vo-wot)`);
     };
     portKey("httpPort", "H", "http");
     portKey("coapPort", "U", "coap");
     if (has("WS")) {
         const wsPort = typeof ports.websocketPort === "number" ? ports.websocketPort : 8081;
-        document.websocket = { port: wsPort };
-        paths.push(["websocket", "bindingNB.bindingModeNB"]);
+        t.document.websocket = { port: wsPort };
+        t.paths.push(["websocket", "bindingNB.bindingModeNB"]);
     }
-    if (!unset(ports.websocketPort)) {
-        paths.push(["websocket.port", "bindingNB.ports.websocketPort"]);
-        if (has("WS"))
-            mapped("bindingNB.ports.websocketPort", ports.websocketPort, "websocket.port", ports.websocketPort);
-        else
-            noted(
-                "bindingNB.ports.websocketPort",
-                ports.websocketPort,
-                "unused: WS is not in bindingModeNB (as in vo-wot)"
-            );
-    }
+    portKey("websocketPort", "WS", "websocket");
     if (!unset(ports.httpProxyPort)) {
-        warn(
+        t.warn(
             "bindingNB.ports.httpProxyPort",
             ports.httpProxyPort,
             "not honoured: forms advertise the HTTP server's own port, not a proxy's"
         );
     }
-    if (!unset(ports.rtspPort)) noted("bindingNB.ports.rtspPort", ports.rtspPort, "unused: RTSP is not served");
-    listenAndAdvertise(nb, document, paths, mapped, noted);
-    if (!unset(nb.brokerIP)) {
-        if (has("M")) {
-            const ip = String(nb.brokerIP);
-            const broker = ip.includes("://") ? ip : `mqtt://${ip}`;
-            document.mqtt = { broker };
-            paths.push(["mqtt.broker", "bindingNB.brokerIP"], ["mqtt", "bindingNB.bindingModeNB"]);
-            mapped("bindingNB.brokerIP", nb.brokerIP, "mqtt.broker", broker);
-        } else noted("bindingNB.brokerIP", nb.brokerIP, "unused: M is not in bindingModeNB (as in vo-wot)");
-    } else if (has("M")) {
-        refuse(
-            "bindingNB.brokerIP",
-            "is required with M (MQTT) in bindingModeNB: the broker the VO exposes its Things through"
-        );
-    }
-    if (!unset(nb.mqttCAFile)) {
-        if (document.mqtt !== undefined && document.mqtt !== false) {
-            document.mqtt.caFile = nb.mqttCAFile as string;
-            paths.push(["mqtt.caFile", "bindingNB.mqttCAFile"]);
-            mapped("bindingNB.mqttCAFile", nb.mqttCAFile, "mqtt.caFile", nb.mqttCAFile, " (the broker's CA, mqtts://)");
-        } else noted("bindingNB.mqttCAFile", nb.mqttCAFile, "unused: M is not in bindingModeNB");
-    }
-    if (!unset(nb.routerURL)) noted("bindingNB.routerURL", nb.routerURL, "unused: Zenoh is not served");
-    serverCertificate(nb, document, paths, mapped, noted, refuse);
-    if (nb.externalCertificate === true) {
-        warn(
-            "bindingNB.externalCertificate",
-            true,
-            "not honoured: forms advertise http://, not the https:// of a TLS proxy in front"
-        );
-    } else if ("externalCertificate" in nb) noted("bindingNB.externalCertificate", nb.externalCertificate, "default");
-    if (!unset(nb.OSCORECredentialsMap)) {
-        refuse("bindingNB.OSCORECredentialsMap", "OSCORE is not supported: the CoAP server would be open");
-    }
-    for (const k of ["netconf", "sdn"]) {
-        const block = obj(nb[k]);
-        if (!(k in nb)) continue;
-        if (block.enabled === true) {
-            refuse(`bindingNB.${k}.enabled`, `vo-wot's ${k} properties are not supported by node-wot-vo`);
-        } else noted(`bindingNB.${k}`, "disabled", "nothing to set");
-    }
-    const sec = obj(nb.securityNB);
-    secrets(sec, "bindingNB.securityNB");
-    const scheme = sec.securityScheme;
-    if (scheme === "basic") {
-        document.security = { scheme: "basic" };
-        if (typeof sec.usernameEnv === "string") document.security.usernameEnv = sec.usernameEnv;
-        if (typeof sec.passwordEnv === "string") document.security.passwordEnv = sec.passwordEnv;
-        paths.push(
-            ["security.usernameEnv", "bindingNB.securityNB.usernameEnv"],
-            ["security.passwordEnv", "bindingNB.securityNB.passwordEnv"],
-            ["security", "bindingNB.securityNB"]
-        );
-        mapped("bindingNB.securityNB.securityScheme", scheme, "security.scheme", scheme);
-        for (const k of ["usernameEnv", "passwordEnv"] as const) {
-            if (typeof sec[k] === "string") mapped(`bindingNB.securityNB.${k}`, sec[k], `security.${k}`, sec[k]);
-            else if (!(k.replace("Env", "") in sec)) {
-                refuse(`bindingNB.securityNB.${k}`, "is required with securityScheme basic (an environment variable)");
-            }
-        }
-        if (has("U")) {
-            refuse(
-                "bindingNB.bindingModeNB",
-                "U (CoAP) with securityScheme basic: node-wot's CoAP server checks no credentials, the VO would be open over CoAP; remove U"
-            );
-        }
-        if (has("WS")) {
-            refuse(
-                "bindingNB.bindingModeNB",
-                "WS (WebSocket) with securityScheme basic: the WebSocket server checks no credentials, the VO would be open over WebSocket; remove WS"
-            );
-        }
-    } else if (scheme === "bearer") {
-        const sources = (["tokensEnv", "tokensFile", "jwtPublicKeyFile"] as const).filter((k) => !unset(sec[k]));
-        if (sources.length === 0) {
-            refuse(
-                "bindingNB.securityNB.securityScheme",
-                "bearer needs what it accepts: tokensEnv (an environment variable holding the tokens), tokensFile (a file of them) or jwtPublicKeyFile (the key JWTs are signed with); a literal token is refused"
-            );
-        } else {
-            document.security = { scheme: "bearer" };
-            mapped("bindingNB.securityNB.securityScheme", scheme, "security.scheme", scheme);
-            paths.push(["security", "bindingNB.securityNB"]);
-            for (const k of sources) {
-                document.security[k] = sec[k] as string;
-                paths.push([`security.${k}`, `bindingNB.securityNB.${k}`]);
-                mapped(`bindingNB.securityNB.${k}`, sec[k], `security.${k}`, sec[k]);
-            }
-        }
-        if (has("U")) {
-            refuse(
-                "bindingNB.bindingModeNB",
-                "U (CoAP) with securityScheme bearer: node-wot's CoAP server checks no credentials, the VO would be open over CoAP; remove U"
-            );
-        }
-    } else if (scheme === "nosec") {
-        mapped("bindingNB.securityNB.securityScheme", scheme, "security.scheme", scheme);
-        document.security = { scheme: "nosec" };
-    }
-
-    // ---- southbound: the clients ----
-    if ("bindingSB" in raw) {
-        const sb = obj(raw.bindingSB);
-        (Array.isArray(sb.bindingModeSB) ? (sb.bindingModeSB as unknown[]) : []).forEach((m, i) => {
-            const at = `bindingSB.bindingModeSB[${i}]`;
-            if (m === "H" || m === "U") noted(at, m, `nothing to set: the ${MODES[m]} client is always on`);
-            else if (m === "M" || m === "WS") warn(at, m, `no ${MODES[m]} client yet: consuming over it fails`);
-            else if (m === "Z") warn(at, m, "no Zenoh client: consuming over it fails");
-            else refuse(at, "unknown binding mode: vo-wot's clients are H, U, M, WS, Z");
-        });
-        for (const k of ["brokerIP", "mqttCAFile"]) {
-            if (!unset(sb[k])) warn(`bindingSB.${k}`, sb[k], "no MQTT client yet");
-        }
-        if (!unset(sb.OSCORECredentialsMap)) warn("bindingSB.OSCORECredentialsMap", "…", "no OSCORE client");
-        const ssb = obj(sb.securitySB);
-        for (const k of ["securitySBHTTP", "securitySBMQTT", "securitySBCOAP"]) {
-            if (!(k in ssb)) continue;
-            const s = obj(ssb[k]);
-            secrets(s, `bindingSB.securitySB.${k}`);
-            const sc = s.securityScheme ?? "nosec";
-            if (sc === "nosec") noted(`bindingSB.securitySB.${k}.securityScheme`, sc, "nothing to set");
-            else {
-                warn(
-                    `bindingSB.securitySB.${k}.securityScheme`,
-                    sc,
-                    "client credentials are not supported yet: requests to a secured Thing fail"
-                );
-            }
-            for (const o of ["holderUrl", "requester"]) {
-                if (!unset(s[o])) warn(`bindingSB.securitySB.${k}.${o}`, s[o], "no Verifiable Credentials (oidc4vp)");
-            }
-        }
-    }
-
-    // ---- databases ----
-    const db = obj(raw.databaseConfig);
-    if ("timeseriesDB" in db) {
-        const ts = obj(db.timeseriesDB);
-        const at = "databaseConfig.timeseriesDB";
-        secrets(ts, at);
-        if (ts.influxDB === "enabled") {
-            const influx: NonNullable<NonNullable<DescriptorDocument["databaseConfig"]>["timeseries"]>["influxdb"] = {
-                enabled: true,
-                org: "wot",
-            };
-            mapped(`${at}.influxDB`, "enabled", "databaseConfig.timeseries.influxdb.enabled", true, " (org wot)");
-            const address = unset(ts.address) ? "http://localhost:8086" : (ts.address as string);
-            influx.url = address;
-            if (unset(ts.address)) noted(`${at}.address`, "(absent)", "vo-wot's default http://localhost:8086");
-            else mapped(`${at}.address`, address, "databaseConfig.timeseries.influxdb.url", address);
-            if (typeof ts.dbTokenEnv === "string") {
-                influx.tokenEnv = ts.dbTokenEnv;
-                mapped(`${at}.dbTokenEnv`, ts.dbTokenEnv, "databaseConfig.timeseries.influxdb.tokenEnv", ts.dbTokenEnv);
-            }
-            if (typeof ts.dbTokenFile === "string") {
-                influx.tokenFile = ts.dbTokenFile;
-                mapped(
-                    `${at}.dbTokenFile`,
-                    ts.dbTokenFile,
-                    "databaseConfig.timeseries.influxdb.tokenFile",
-                    ts.dbTokenFile
-                );
-            }
-            document.databaseConfig = { timeseries: { influxdb: influx } };
-            paths.push(
-                ["databaseConfig.timeseries.influxdb.url", `${at}.address`],
-                ["databaseConfig.timeseries.influxdb.tokenEnv", `${at}.dbTokenEnv`],
-                ["databaseConfig.timeseries.influxdb.tokenFile", `${at}.dbTokenFile`],
-                ["databaseConfig.timeseries.influxdb", at]
-            );
-        } else if ("influxDB" in ts) {
-            noted(`${at}.influxDB`, ts.influxDB, "nothing to set: the time series go to the embedded SQLite store");
-        }
-        if (!unset(ts.dbUser)) noted(`${at}.dbUser`, ts.dbUser, "unused: vo-wot reaches InfluxDB with the token only");
-    }
-    if ("persistentDB" in db) {
-        const pdb = obj(db.persistentDB);
-        const at = "databaseConfig.persistentDB";
-        if (pdb.SQLite === "disabled") {
-            warn(`${at}.SQLite`, "disabled", "not honoured: node-wot-vo always keeps the VO's state in SQLite");
-        } else if ("SQLite" in pdb) noted(`${at}.SQLite`, pdb.SQLite, "nothing to set: SQLite is always on");
-        if (!unset(pdb.dbFilePath)) {
-            document.databaseConfig = {
-                ...document.databaseConfig,
-                persistent: { sqlite: { path: pdb.dbFilePath as string } },
-            };
-            paths.push(["databaseConfig.persistent.sqlite.path", `${at}.dbFilePath`]);
-            mapped(
-                `${at}.dbFilePath`,
-                pdb.dbFilePath,
-                "databaseConfig.persistent.sqlite.path",
-                pdb.dbFilePath,
-                " (relative to the descriptor's directory; vo-wot: the working directory)"
-            );
-        }
-    }
-
-    // ---- the script ----
-    if (Array.isArray(raw.genericFunction)) {
-        raw.genericFunction.forEach((f, i) =>
-            warn(
-                `genericFunction[${i}]`,
-                f,
-                "not injected: vo-wot's Python functions; a node-wot-vo script has ctx.vo.history() and the VoStatus Thing"
-            )
-        );
-    }
-    const periodic = obj(raw.periodicFunction);
-    if (Object.keys(periodic).length > 0) document.periodicFunctions = {};
-    for (const [fn, ms] of Object.entries(periodic)) {
-        document.periodicFunctions![fn] = ms as number;
-        paths.push([`periodicFunctions.${fn}`, `periodicFunction.${fn}`]);
-        mapped(`periodicFunction.${fn}`, ms, `periodicFunctions.${fn}`, ms, " ms");
-    }
-
-    // ---- consumed VOs and the proxy maps ----
-    const consumed = obj(raw.consumedVOs);
-    for (const [name, vo] of Object.entries(consumed)) {
-        const c = obj(vo);
-        document.consumedVOs ??= {};
-        document.consumedVOs[name] = { url: c.url as string };
-        for (const k of ["events", "propertyChanges"] as const) {
-            if (Array.isArray(c[k]) && (c[k] as unknown[]).length > 0) document.consumedVOs[name][k] = c[k] as string[];
-        }
-        paths.push([`consumedVOs.${name}`, `consumedVOs.${name}`]);
-        mapped(`consumedVOs.${name}`, c.url ?? "", `consumedVOs.${name}`, c.url ?? "", " (consumed at start)");
-    }
-    const proxy = obj(raw.proxy);
-    const SERVES = { propertiesMap: "properties", actionsMap: "actions", eventsMap: "events" } as const;
-    for (const kind of ["propertiesMap", "actionsMap", "eventsMap"] as const) {
-        for (const [affordance, target] of Object.entries(obj(proxy[kind]))) {
-            const at = `proxy.${kind}.${affordance}`;
-            if (typeof target === "string" && !(target in consumed)) {
-                refuse(at, `names ${target}, which consumedVOs does not list (vo-wot fails on it too)`);
-            } else if (typeof target === "string") {
-                const entry = document.consumedVOs![target];
-                entry.serves ??= {};
-                (entry.serves[SERVES[kind]] ??= []).push(affordance);
-                mapped(at, target, `consumedVOs.${target}.serves.${SERVES[kind]}`, affordance);
-            }
-        }
-    }
-    if (!unset(proxy.videoProperty)) refuse("proxy.videoProperty", "RTSP video is not supported by node-wot-vo");
-    return { document, mappings, problems, paths };
-}
-
-/** `serverCert`/`serverKey`: the certificate of every TCP server vo-wot runs, HTTPS and WSS. */
-function serverCertificate(
-    nb: Obj,
-    document: DescriptorDocument,
-    paths: [string, string][],
-    mapped: (from: string, value: unknown, target: string, shown: unknown, note?: string) => void,
-    noted: (from: string, value: unknown, why: string) => void,
-    refuse: (p: string, message: string) => void
-): void {
-    const cert = unset(nb.serverCert) ? undefined : (nb.serverCert as string);
-    const key = unset(nb.serverKey) ? undefined : (nb.serverKey as string);
-    if (cert === undefined && key === undefined) return;
-    if (cert === undefined || key === undefined) {
-        refuse(
-            `bindingNB.${cert === undefined ? "serverKey" : "serverCert"}`,
-            "TLS needs both serverCert and serverKey"
-        );
-        return;
-    }
-    const servers = (["http", "websocket"] as const).filter((k) => document[k] !== undefined && document[k] !== false);
-    if (servers.length === 0) {
-        noted("bindingNB.serverCert", cert, "unused: neither H nor WS is in bindingModeNB");
-        return;
-    }
-    for (const server of servers) {
-        document[server] = { ...(document[server] as object), certFile: cert, keyFile: key };
-        paths.push([`${server}.certFile`, "bindingNB.serverCert"], [`${server}.keyFile`, "bindingNB.serverKey"]);
-        const what = server === "http" ? "HTTPS" : "WSS";
-        mapped("bindingNB.serverCert", cert, `${server}.certFile`, cert, ` (${what})`);
-        mapped("bindingNB.serverKey", key, `${server}.keyFile`, key);
-    }
+    if (!unset(ports.rtspPort)) t.noted("bindingNB.ports.rtspPort", ports.rtspPort, "unused: RTSP is not served");
 }
 
 /** vo-wot's default bind: it listens on every interface (tornado's `listen(port)`). */
@@ -672,31 +400,333 @@ export const VO_WOT_BIND = "0.0.0.0";
  * `hostname` is what vo-wot's TDs advertise; vo-wot listens on every interface whatever it is.
  * `bind` (node-wot-vo's own key in bindingNB) sets where the servers listen instead.
  */
-function listenAndAdvertise(
-    nb: Obj,
-    document: DescriptorDocument,
-    paths: [string, string][],
-    mapped: (from: string, value: unknown, target: string, shown: unknown, note?: string) => void,
-    noted: (from: string, value: unknown, why: string) => void
-): void {
-    paths.push(["bind", "bindingNB.bind"], ["address", "bindingNB.hostname"]);
+function listenAndAdvertise(nb: Obj, t: Translation): void {
+    t.paths.push(["bind", "bindingNB.bind"], ["address", "bindingNB.hostname"]);
     if (unset(nb.bind)) {
-        document.bind = VO_WOT_BIND;
-        mapped("bindingNB.bind", "(absent: vo-wot listens on every interface)", "bind", VO_WOT_BIND);
+        t.document.bind = VO_WOT_BIND;
+        t.mapped("bindingNB.bind", "(absent: vo-wot listens on every interface)", "bind", VO_WOT_BIND);
     } else {
-        document.bind = nb.bind as string;
-        mapped("bindingNB.bind", nb.bind, "bind", nb.bind);
+        t.document.bind = nb.bind as string;
+        t.mapped("bindingNB.bind", nb.bind, "bind", nb.bind);
     }
     if (!unset(nb.hostname)) {
-        document.address = nb.hostname as string;
-        mapped("bindingNB.hostname", nb.hostname, "address", nb.hostname, " (what the TDs advertise)");
+        t.document.address = nb.hostname as string;
+        t.mapped("bindingNB.hostname", nb.hostname, "address", nb.hostname, " (what the TDs advertise)");
     } else {
-        noted(
+        t.noted(
             "bindingNB.hostname",
             "(absent)",
             "the TDs advertise this host's name (vo-wot: socket.getfqdn()), or the bind address when it is not 0.0.0.0 or ::"
         );
     }
+}
+
+/** `brokerIP` and `mqttCAFile`: the MQTT broker the VO exposes its Things through; `routerURL`: Zenoh's router. */
+function brokers({ nb, has }: Northbound, t: Translation): void {
+    if (!unset(nb.brokerIP)) {
+        if (has("M")) {
+            const ip = String(nb.brokerIP);
+            const broker = ip.includes("://") ? ip : `mqtt://${ip}`;
+            t.document.mqtt = { broker };
+            t.paths.push(["mqtt.broker", "bindingNB.brokerIP"], ["mqtt", "bindingNB.bindingModeNB"]);
+            t.mapped("bindingNB.brokerIP", nb.brokerIP, "mqtt.broker", broker);
+        } else t.noted("bindingNB.brokerIP", nb.brokerIP, "unused: M is not in bindingModeNB (as in vo-wot)");
+    } else if (has("M")) {
+        t.refuse(
+            "bindingNB.brokerIP",
+            "is required with M (MQTT) in bindingModeNB: the broker the VO exposes its Things through"
+        );
+    }
+    if (!unset(nb.mqttCAFile)) {
+        if (t.document.mqtt !== undefined && t.document.mqtt !== false) {
+            t.document.mqtt.caFile = nb.mqttCAFile as string;
+            t.paths.push(["mqtt.caFile", "bindingNB.mqttCAFile"]);
+            t.mapped(
+                "bindingNB.mqttCAFile",
+                nb.mqttCAFile,
+                "mqtt.caFile",
+                nb.mqttCAFile,
+                " (the broker's CA, mqtts://)"
+            );
+        } else t.noted("bindingNB.mqttCAFile", nb.mqttCAFile, "unused: M is not in bindingModeNB");
+    }
+    if (!unset(nb.routerURL)) t.noted("bindingNB.routerURL", nb.routerURL, "unused: Zenoh is not served");
+}
+
+/** The servers' certificate, and `externalCertificate` (a TLS proxy in front), which is not honoured. */
+function tls(nb: Obj, t: Translation): void {
+    serverCertificate(nb, t);
+    if (nb.externalCertificate === true) {
+        t.warn(
+            "bindingNB.externalCertificate",
+            true,
+            "not honoured: forms advertise http://, not the https:// of a TLS proxy in front"
+        );
+    } else if ("externalCertificate" in nb) {
+        t.noted("bindingNB.externalCertificate", nb.externalCertificate, "default");
+    }
+}
+
+/** `serverCert`/`serverKey`: the certificate of every TCP server vo-wot runs, HTTPS and WSS. */
+function serverCertificate(nb: Obj, t: Translation): void {
+    const cert = unset(nb.serverCert) ? undefined : (nb.serverCert as string);
+    const key = unset(nb.serverKey) ? undefined : (nb.serverKey as string);
+    if (cert === undefined && key === undefined) return;
+    if (cert === undefined || key === undefined) {
+        t.refuse(
+            `bindingNB.${cert === undefined ? "serverKey" : "serverCert"}`,
+            "TLS needs both serverCert and serverKey"
+        );
+        return;
+    }
+    const document = t.document;
+    const servers = (["http", "websocket"] as const).filter((k) => document[k] !== undefined && document[k] !== false);
+    if (servers.length === 0) {
+        t.noted("bindingNB.serverCert", cert, "unused: neither H nor WS is in bindingModeNB");
+        return;
+    }
+    for (const server of servers) {
+        document[server] = { ...(document[server] as object), certFile: cert, keyFile: key };
+        t.paths.push([`${server}.certFile`, "bindingNB.serverCert"], [`${server}.keyFile`, "bindingNB.serverKey"]);
+        const what = server === "http" ? "HTTPS" : "WSS";
+        t.mapped("bindingNB.serverCert", cert, `${server}.certFile`, cert, ` (${what})`);
+        t.mapped("bindingNB.serverKey", key, `${server}.keyFile`, key);
+    }
+}
+
+/** OSCORE, netconf and sdn: refused when asked for, noted when off. */
+function unsupportedNorthbound(nb: Obj, t: Translation): void {
+    if (!unset(nb.OSCORECredentialsMap)) {
+        t.refuse("bindingNB.OSCORECredentialsMap", "OSCORE is not supported: the CoAP server would be open");
+    }
+    for (const k of ["netconf", "sdn"]) {
+        const block = obj(nb[k]);
+        if (!(k in nb)) continue;
+        if (block.enabled === true) {
+            t.refuse(`bindingNB.${k}.enabled`, `vo-wot's ${k} properties are not supported by node-wot-vo`);
+        } else t.noted(`bindingNB.${k}`, "disabled", "nothing to set");
+    }
+}
+
+/** `securityNB`: the scheme the servers check, refused over a server that would check no credentials. */
+function northboundSecurity({ nb, has }: Northbound, t: Translation): void {
+    const sec = obj(nb.securityNB);
+    t.secrets(sec, "bindingNB.securityNB");
+    const scheme = sec.securityScheme;
+    if (scheme === "basic") basicSecurity(sec, has, t);
+    else if (scheme === "bearer") bearerSecurity(sec, has, t);
+    else if (scheme === "nosec") {
+        t.mapped("bindingNB.securityNB.securityScheme", scheme, "security.scheme", scheme);
+        t.document.security = { scheme: "nosec" };
+    }
+}
+
+/** node-wot's CoAP server checks no credentials: a secured VO served over CoAP would be open. */
+function refuseOpenCoap(scheme: string, has: Northbound["has"], t: Translation): void {
+    if (!has("U")) return;
+    t.refuse(
+        "bindingNB.bindingModeNB",
+        `U (CoAP) with securityScheme ${scheme}: node-wot's CoAP server checks no credentials, the VO would be open over CoAP; remove U`
+    );
+}
+
+function basicSecurity(sec: Obj, has: Northbound["has"], t: Translation): void {
+    t.document.security = { scheme: "basic" };
+    if (typeof sec.usernameEnv === "string") t.document.security.usernameEnv = sec.usernameEnv;
+    if (typeof sec.passwordEnv === "string") t.document.security.passwordEnv = sec.passwordEnv;
+    t.paths.push(
+        ["security.usernameEnv", "bindingNB.securityNB.usernameEnv"],
+        ["security.passwordEnv", "bindingNB.securityNB.passwordEnv"],
+        ["security", "bindingNB.securityNB"]
+    );
+    t.mapped("bindingNB.securityNB.securityScheme", "basic", "security.scheme", "basic");
+    for (const k of ["usernameEnv", "passwordEnv"] as const) {
+        if (typeof sec[k] === "string") t.mapped(`bindingNB.securityNB.${k}`, sec[k], `security.${k}`, sec[k]);
+        else if (!(k.replace("Env", "") in sec)) {
+            t.refuse(`bindingNB.securityNB.${k}`, "is required with securityScheme basic (an environment variable)");
+        }
+    }
+    refuseOpenCoap("basic", has, t);
+    if (has("WS")) {
+        t.refuse(
+            "bindingNB.bindingModeNB",
+            "WS (WebSocket) with securityScheme basic: the WebSocket server checks no credentials, the VO would be open over WebSocket; remove WS"
+        );
+    }
+}
+
+function bearerSecurity(sec: Obj, has: Northbound["has"], t: Translation): void {
+    const sources = (["tokensEnv", "tokensFile", "jwtPublicKeyFile"] as const).filter((k) => !unset(sec[k]));
+    if (sources.length === 0) {
+        t.refuse(
+            "bindingNB.securityNB.securityScheme",
+            "bearer needs what it accepts: tokensEnv (an environment variable holding the tokens), tokensFile (a file of them) or jwtPublicKeyFile (the key JWTs are signed with); a literal token is refused"
+        );
+    } else {
+        const security: NonNullable<DescriptorDocument["security"]> = { scheme: "bearer" };
+        t.document.security = security;
+        t.mapped("bindingNB.securityNB.securityScheme", "bearer", "security.scheme", "bearer");
+        t.paths.push(["security", "bindingNB.securityNB"]);
+        for (const k of sources) {
+            security[k] = sec[k] as string;
+            t.paths.push([`security.${k}`, `bindingNB.securityNB.${k}`]);
+            t.mapped(`bindingNB.securityNB.${k}`, sec[k], `security.${k}`, sec[k]);
+        }
+    }
+    refuseOpenCoap("bearer", has, t);
+}
+
+/** `bindingSB`: the clients; the HTTP and CoAP ones are always on, the others and client credentials warned. */
+function southbound(raw: Obj, t: Translation): void {
+    if (!("bindingSB" in raw)) return;
+    const sb = obj(raw.bindingSB);
+    (Array.isArray(sb.bindingModeSB) ? (sb.bindingModeSB as unknown[]) : []).forEach((m, i) => {
+        const at = `bindingSB.bindingModeSB[${i}]`;
+        if (m === "H" || m === "U") t.noted(at, m, `nothing to set: the ${MODES[m]} client is always on`);
+        else if (m === "M" || m === "WS") t.warn(at, m, `no ${MODES[m]} client yet: consuming over it fails`);
+        else if (m === "Z") t.warn(at, m, "no Zenoh client: consuming over it fails");
+        else t.refuse(at, "unknown binding mode: vo-wot's clients are H, U, M, WS, Z");
+    });
+    for (const k of ["brokerIP", "mqttCAFile"]) {
+        if (!unset(sb[k])) t.warn(`bindingSB.${k}`, sb[k], "no MQTT client yet");
+    }
+    if (!unset(sb.OSCORECredentialsMap)) t.warn("bindingSB.OSCORECredentialsMap", "…", "no OSCORE client");
+    const ssb = obj(sb.securitySB);
+    for (const k of ["securitySBHTTP", "securitySBMQTT", "securitySBCOAP"]) {
+        if (!(k in ssb)) continue;
+        const s = obj(ssb[k]);
+        t.secrets(s, `bindingSB.securitySB.${k}`);
+        const sc = s.securityScheme ?? "nosec";
+        if (sc === "nosec") t.noted(`bindingSB.securitySB.${k}.securityScheme`, sc, "nothing to set");
+        else {
+            t.warn(
+                `bindingSB.securitySB.${k}.securityScheme`,
+                sc,
+                "client credentials are not supported yet: requests to a secured Thing fail"
+            );
+        }
+        for (const o of ["holderUrl", "requester"]) {
+            if (!unset(s[o])) t.warn(`bindingSB.securitySB.${k}.${o}`, s[o], "no Verifiable Credentials (oidc4vp)");
+        }
+    }
+}
+
+/** `timeseriesDB`: InfluxDB when enabled (its token from an environment variable or a file), else embedded SQLite. */
+function timeseriesDatabase(db: Obj, t: Translation): void {
+    if (!("timeseriesDB" in db)) return;
+    const ts = obj(db.timeseriesDB);
+    const at = "databaseConfig.timeseriesDB";
+    t.secrets(ts, at);
+    if (ts.influxDB === "enabled") {
+        const influx: NonNullable<NonNullable<DescriptorDocument["databaseConfig"]>["timeseries"]>["influxdb"] = {
+            enabled: true,
+            org: "wot",
+        };
+        t.mapped(`${at}.influxDB`, "enabled", "databaseConfig.timeseries.influxdb.enabled", true, " (org wot)");
+        const address = unset(ts.address) ? "http://localhost:8086" : (ts.address as string);
+        influx.url = address;
+        if (unset(ts.address)) t.noted(`${at}.address`, "(absent)", "vo-wot's default http://localhost:8086");
+        else t.mapped(`${at}.address`, address, "databaseConfig.timeseries.influxdb.url", address);
+        if (typeof ts.dbTokenEnv === "string") {
+            influx.tokenEnv = ts.dbTokenEnv;
+            t.mapped(`${at}.dbTokenEnv`, ts.dbTokenEnv, "databaseConfig.timeseries.influxdb.tokenEnv", ts.dbTokenEnv);
+        }
+        if (typeof ts.dbTokenFile === "string") {
+            influx.tokenFile = ts.dbTokenFile;
+            t.mapped(
+                `${at}.dbTokenFile`,
+                ts.dbTokenFile,
+                "databaseConfig.timeseries.influxdb.tokenFile",
+                ts.dbTokenFile
+            );
+        }
+        t.document.databaseConfig = { timeseries: { influxdb: influx } };
+        t.paths.push(
+            ["databaseConfig.timeseries.influxdb.url", `${at}.address`],
+            ["databaseConfig.timeseries.influxdb.tokenEnv", `${at}.dbTokenEnv`],
+            ["databaseConfig.timeseries.influxdb.tokenFile", `${at}.dbTokenFile`],
+            ["databaseConfig.timeseries.influxdb", at]
+        );
+    } else if ("influxDB" in ts) {
+        t.noted(`${at}.influxDB`, ts.influxDB, "nothing to set: the time series go to the embedded SQLite store");
+    }
+    if (!unset(ts.dbUser)) t.noted(`${at}.dbUser`, ts.dbUser, "unused: vo-wot reaches InfluxDB with the token only");
+}
+
+/** `persistentDB`: the VO's state is always in SQLite; only its file is set. */
+function persistentDatabase(db: Obj, t: Translation): void {
+    if (!("persistentDB" in db)) return;
+    const pdb = obj(db.persistentDB);
+    const at = "databaseConfig.persistentDB";
+    if (pdb.SQLite === "disabled") {
+        t.warn(`${at}.SQLite`, "disabled", "not honoured: node-wot-vo always keeps the VO's state in SQLite");
+    } else if ("SQLite" in pdb) t.noted(`${at}.SQLite`, pdb.SQLite, "nothing to set: SQLite is always on");
+    if (!unset(pdb.dbFilePath)) {
+        t.document.databaseConfig = {
+            ...t.document.databaseConfig,
+            persistent: { sqlite: { path: pdb.dbFilePath as string } },
+        };
+        t.paths.push(["databaseConfig.persistent.sqlite.path", `${at}.dbFilePath`]);
+        t.mapped(
+            `${at}.dbFilePath`,
+            pdb.dbFilePath,
+            "databaseConfig.persistent.sqlite.path",
+            pdb.dbFilePath,
+            " (relative to the descriptor's directory; vo-wot: the working directory)"
+        );
+    }
+}
+
+/** `genericFunction` (vo-wot's Python functions, not injected) and `periodicFunction`. */
+function scriptFunctions(raw: Obj, t: Translation): void {
+    if (Array.isArray(raw.genericFunction)) {
+        raw.genericFunction.forEach((f, i) =>
+            t.warn(
+                `genericFunction[${i}]`,
+                f,
+                "not injected: vo-wot's Python functions; a node-wot-vo script has ctx.vo.history() and the VoStatus Thing"
+            )
+        );
+    }
+    const periodic = obj(raw.periodicFunction);
+    if (Object.keys(periodic).length > 0) t.document.periodicFunctions = {};
+    for (const [fn, ms] of Object.entries(periodic)) {
+        t.document.periodicFunctions![fn] = ms as number;
+        t.paths.push([`periodicFunctions.${fn}`, `periodicFunction.${fn}`]);
+        t.mapped(`periodicFunction.${fn}`, ms, `periodicFunctions.${fn}`, ms, " ms");
+    }
+}
+
+/** `consumedVOs`, and the proxy maps that say which of their affordances the VO serves. */
+function consumedVOs(raw: Obj, t: Translation): void {
+    const consumed = obj(raw.consumedVOs);
+    const document = t.document;
+    for (const [name, vo] of Object.entries(consumed)) {
+        const c = obj(vo);
+        document.consumedVOs ??= {};
+        document.consumedVOs[name] = { url: c.url as string };
+        for (const k of ["events", "propertyChanges"] as const) {
+            if (Array.isArray(c[k]) && (c[k] as unknown[]).length > 0) document.consumedVOs[name][k] = c[k] as string[];
+        }
+        t.paths.push([`consumedVOs.${name}`, `consumedVOs.${name}`]);
+        t.mapped(`consumedVOs.${name}`, c.url ?? "", `consumedVOs.${name}`, c.url ?? "", " (consumed at start)");
+    }
+    const proxy = obj(raw.proxy);
+    const SERVES = { propertiesMap: "properties", actionsMap: "actions", eventsMap: "events" } as const;
+    for (const kind of ["propertiesMap", "actionsMap", "eventsMap"] as const) {
+        for (const [affordance, target] of Object.entries(obj(proxy[kind]))) {
+            const at = `proxy.${kind}.${affordance}`;
+            if (typeof target === "string" && !(target in consumed)) {
+                t.refuse(at, `names ${target}, which consumedVOs does not list (vo-wot fails on it too)`);
+            } else if (typeof target === "string") {
+                const entry = document.consumedVOs![target];
+                entry.serves ??= {};
+                (entry.serves[SERVES[kind]] ??= []).push(affordance);
+                t.mapped(at, target, `consumedVOs.${target}.serves.${SERVES[kind]}`, affordance);
+            }
+        }
+    }
+    if (!unset(proxy.videoProperty)) t.refuse("proxy.videoProperty", "RTSP video is not supported by node-wot-vo");
 }
 
 /** The vo-wot path a problem at a node-wot-vo path is reported at. */
