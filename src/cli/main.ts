@@ -206,5 +206,17 @@ function failed(e: unknown): number {
 
 if (require.main === module) {
     enableWarnings(); // this process is the CLI's own: its warnings go to stderr
-    void main(process.argv.slice(2)).then((code) => process.exit(code));
+    let finished = false;
+    // nothing left to run while the command has not finished (a wait no timer or socket holds): say so, never 0
+    process.once("beforeExit", () => {
+        if (finished) return;
+        err(
+            "node-wot-vo: stopped with the command unfinished: nothing was left to wait on (a peer that never answered?)"
+        );
+        process.exit(1);
+    });
+    void main(process.argv.slice(2)).then((code) => {
+        finished = true;
+        process.exit(code);
+    });
 }

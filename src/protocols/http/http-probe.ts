@@ -1,3 +1,5 @@
+import { deadline } from "../../model/deadline";
+
 /** Certificate errors of a TLS handshake the peer answered (a self-signed VO certificate, say). */
 const UNTRUSTED_CERTIFICATE = new Set([
     "DEPTH_ZERO_SELF_SIGNED_CERT",
@@ -11,8 +13,9 @@ const UNTRUSTED_CERTIFICATE = new Set([
 
 /** An HTTP peer is up when it answers anything at all to a GET of its URL. */
 export async function httpProbe(url: URL, timeoutMs: number): Promise<string> {
+    const bound = deadline(timeoutMs);
     try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
+        const res = await fetch(url, { signal: bound.signal, redirect: "manual" });
         await res.body?.cancel();
         return `HTTP ${res.status} from ${url.host}`;
     } catch (err) {
@@ -23,5 +26,7 @@ export async function httpProbe(url: URL, timeoutMs: number): Promise<string> {
         }
         const why = e.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.message);
         throw new Error(`HTTP probe of ${url.host} failed: ${why}`);
+    } finally {
+        bound.clear();
     }
 }
