@@ -11,38 +11,13 @@ import { runVo, RunningVo } from "../../../src/cli/run-vo";
 import { VoPersistence } from "../../../src";
 import { checkBearer, verifyJwt } from "../../../src/protocols/http/http-bearer";
 import { VoHttpsClientFactory } from "../../../src/protocols/http/http-client-factory";
+import { selfSignedCertificate } from "../../helpers/certificate";
 import { ROOT } from "../../helpers/node-process";
 import { tempDir, waitFor } from "../../helpers/vo-fixture";
 
 const run = promisify(execFile);
 const ROOM_TD = path.join(ROOT, "thing-descriptions", "room-log.td.json");
 const TOKENS = ["tok-A.1_~+/=", "second-token-0123456789"];
-
-/** A self-signed certificate for 127.0.0.1, made by openssl for this test. */
-async function makeCertificate(dir: string): Promise<{ cert: string; key: string }> {
-    const cert = path.join(dir, "cert.pem");
-    const key = path.join(dir, "key.pem");
-    await run("openssl", [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-keyout",
-        key,
-        "-out",
-        cert,
-        "-days",
-        "1",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-    ]);
-    return { cert, key };
-}
 
 /** A compact JWS (RFC 7515) of `claims`, signed as `alg` says. */
 function jwt(claims: object, key: crypto.KeyObject, alg = "ES256"): string {
@@ -111,7 +86,7 @@ describe("HTTPS and bearer tokens (node-wot-vo run, curl and node-wot's own clie
 
     before(async function () {
         dir = tempDir("node-wot-vo-https-");
-        tls = await makeCertificate(dir);
+        tls = await selfSignedCertificate(dir);
     });
     afterEach(async () => {
         await running?.stop();
