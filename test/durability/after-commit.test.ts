@@ -1,3 +1,4 @@
+import net from "node:net";
 import { expect } from "chai";
 import type * as WoT from "wot-typescript-definitions";
 import { Database } from "../../src/sqlite/database";
@@ -44,6 +45,48 @@ async function breakStore(dbPath: string, broken: boolean): Promise<void> {
     } finally {
         await db.close();
     }
+}
+
+/**
+ * PUTs each body on a connection of its own, all connections opened first and then written in one turn, so the
+ * writes reach the server together (fetch opens its connections one by one, and on a fast machine each write could
+ * be committed before the next arrived). Resolves with each answer's status; bounded at 10 s.
+ */
+async function putAtOnce(href: string, bodies: string[]): Promise<number[]> {
+    const url = new URL(href);
+    const sockets = await Promise.all(
+        bodies.map(
+            () =>
+                new Promise<net.Socket>((resolve, reject) => {
+                    const socket = net.connect(Number(url.port), url.hostname, () => resolve(socket));
+                    socket.once("error", reject);
+                })
+        )
+    );
+    const answers = sockets.map(
+        (socket) =>
+            new Promise<number>((resolve, reject) => {
+                let head = "";
+                const timer = setTimeout(() => socket.destroy(new Error("no answer within 10 s")), 10_000);
+                socket.on("data", (d: Buffer) => {
+                    head += d.toString("latin1");
+                    const status = /^HTTP\/1\.1 (\d{3})/.exec(head);
+                    if (status === null || !head.includes("\r\n\r\n")) return;
+                    clearTimeout(timer);
+                    socket.destroy();
+                    resolve(Number(status[1]));
+                });
+                socket.once("error", reject);
+            })
+    );
+    sockets.forEach((socket, i) => {
+        const body = bodies[i];
+        socket.write(
+            `PUT ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
+                `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+        );
+    });
+    return Promise.all(answers);
 }
 
 describe("durable acknowledgements: after-commit (real HTTP and CoAP on 127.0.0.1, real SQLite)", function () {
@@ -171,14 +214,9 @@ describe("durable acknowledgements: after-commit (real HTTP and CoAP on 127.0.0.
         it("group commit: 40 writes at once take far fewer than 40 commits, and every one is kept", async function () {
             const before = vo.vo.stats().commits;
             const href = formHref(td.properties!.samplingInterval, "http");
-            const answers = await Promise.all(
-                Array.from({ length: 40 }, (_, i) =>
-                    fetch(href, {
-                        method: "PUT",
-                        headers: { "content-type": "application/json" },
-                        body: String(100 + i),
-                    }).then((r) => r.status)
-                )
+            const answers = await putAtOnce(
+                href,
+                Array.from({ length: 40 }, (_, i) => String(100 + i))
             );
             expect(answers).to.deep.equal(new Array(40).fill(204));
             const commits = vo.vo.stats().commits - before;
