@@ -40,7 +40,6 @@ const KNOWN_CROSSINGS = [
     "src/history/history-gaps.ts", // reads vo-state's tables with SQL
     "src/proxy/device-proxy.ts", // records through recording/, reads vo-state and timeseries
     "src/protocols/history-description.ts", // the TD description of history, to move to history/
-    "src/protocols/coap/coap-client-factory.ts", // follows redirects with http's helpers
 ];
 
 const either = (names) => `(${names.join("|")})`; // folder names: letters and hyphens only

@@ -21,7 +21,7 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
     );
 }
 
-// Regression tests of src/bindings/http-client-factory.ts and coap-client-factory.ts: binding-http 0.9.2
+// Regression tests of src/protocols/http/http-client-factory.ts and coap/coap-client-factory.ts: binding-http 0.9.2
 // cannot follow a redirected write or action (node-fetch refuses to re-send a stream body), binding-coap
 // 0.8.16 resolves every CoAP answer, errors included, and follows nothing.
 describe("this package's clients follow a redirecting VO (real VOs on 127.0.0.1)", function () {

@@ -4,7 +4,7 @@ import * as coap from "coap";
 import { CoapClientFactory } from "@node-wot/binding-coap";
 import { Content } from "@node-wot/core";
 import { urlHost } from "../../model/address";
-import { MAX_REDIRECTS } from "../http/http-client-factory";
+import { MAX_REDIRECTS } from "../client-redirects";
 import { VoError } from "../../model/errors";
 import { replaceMethod } from "../patches/replace-method";
 

@@ -1,9 +1,7 @@
 import { HttpClient, HttpClientFactory } from "@node-wot/binding-http";
 import type { HttpConfig } from "@node-wot/binding-http";
 import fetch, { Request, RequestInit, Response } from "node-fetch";
-
-/** Redirects followed per request before giving up (a loop between two VOs ends here). */
-export const MAX_REDIRECTS = 5;
+import { MAX_REDIRECTS } from "../client-redirects";
 
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 
