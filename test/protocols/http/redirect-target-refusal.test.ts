@@ -1,30 +1,9 @@
 import { expect } from "chai";
-import * as coap from "coap";
 import { startVo, VoFixture } from "../../helpers/vo-fixture";
+import { coapRequest } from "../coap/coap-clients";
 import { httpRequest, lastRecordOf } from "./http-helpers";
 
 const VO_THING = "urn:node-wot-vo:status";
-
-/** One CoAP PUT with the `coap` package, bounded in time. */
-function coapPut(url: string, body: string): Promise<{ code: string; body: string }> {
-    const u = new URL(url);
-    return new Promise((resolve, reject) => {
-        const req = coap.request({
-            hostname: u.hostname,
-            port: Number(u.port),
-            pathname: u.pathname,
-            method: "PUT",
-            options: { "Content-Format": "application/json" },
-        });
-        const timer = setTimeout(() => reject(new Error(`no CoAP answer from ${url}`)), 5000);
-        req.on("response", (res: coap.IncomingMessage) => {
-            clearTimeout(timer);
-            resolve({ code: res.code, body: res.payload.toString() });
-        });
-        req.on("error", reject);
-        req.end(body);
-    });
-}
 
 // A malformed target written to the VO Thing's `redirects` was answered 500 / 5.00: the validation
 // threw a plain Error, the server's fault by the refusal model (src/model/refusal.ts).
@@ -60,9 +39,13 @@ describe("a malformed redirect target written to the VO Thing: 400 / 4.00 naming
     });
 
     it("answers CoAP 4.00 naming the entry (the same write goes through the same check)", async function () {
-        const res = await coapPut(`coap://127.0.0.1:${vo.coapPort}/vostatus/properties/redirects`, '["a b"]');
+        const res = await coapRequest(`coap://127.0.0.1:${vo.coapPort}/vostatus/properties/redirects`, {
+            method: "PUT",
+            payload: '["a b"]',
+            contentFormat: "application/json",
+        });
         expect(res.code).to.equal("4.00");
-        expect(res.body).to.include('redirect target 0 "a b"');
+        expect(res.text).to.include('redirect target 0 "a b"');
         expect(vo.vo.state.redirects.all).to.deep.equal([]);
     });
 });
