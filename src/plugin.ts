@@ -10,6 +10,7 @@ import { parseHistoryParams } from "./history/history-params";
 import { createLogger } from "./log";
 import type { AffordanceKind } from "./model/interaction-record";
 import { RequestRefusedError } from "./model/refusal";
+import { securitySchemeOf } from "./model/thing-security";
 import { ProtocolRefusal, protocolFor, ServerHooks } from "./protocols";
 import { CatalogueServer } from "./protocols/http/http-catalogue";
 import { checkPatchTargets } from "./protocols/patches/patch-check";
@@ -212,11 +213,13 @@ export class VoPersistence {
         const exposed = this.servient?.getThing(thing);
         if (exposed === undefined)
             throw new RequestRefusedError("not-found", `thing: no Thing ${JSON.stringify(thing)}`);
-        if (guardOf(exposed) !== "nosec" && guardOf(exposed) !== guardOf(this.voThing())) {
+        const scheme = securitySchemeOf(exposed);
+        const voThing = this.voThing();
+        if (scheme !== "nosec" && scheme !== (voThing === undefined ? "none" : securitySchemeOf(voThing))) {
             // the action cannot see the caller's credentials for that Thing: its own history resource can
             throw new RequestRefusedError(
                 "not-found",
-                `thing: ${JSON.stringify(thing)} asks for ${guardOf(exposed)} credentials the VO Thing does not; read its own history resource`
+                `thing: ${JSON.stringify(thing)} asks for ${scheme} credentials the VO Thing does not; read its own history resource`
             );
         }
         const maps = { property: exposed.properties, action: exposed.actions, event: exposed.events };
@@ -413,14 +416,4 @@ export class VoPersistence {
         const decorations: VoServientDecorations = { vo: this, sqliteDb: this.sqliteDb, influxdb: this.influxdb };
         Object.assign(servient, decorations);
     }
-}
-
-/** The security scheme a Thing's clients must satisfy ("nosec" when none). */
-function guardOf(thing: ExposedThing | undefined): string {
-    if (thing === undefined) return "none";
-    for (const name of ([] as string[]).concat(thing.security ?? [])) {
-        const scheme = thing.securityDefinitions?.[name]?.scheme;
-        if (scheme !== undefined && scheme !== "nosec") return scheme;
-    }
-    return "nosec";
 }

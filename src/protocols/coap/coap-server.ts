@@ -12,7 +12,7 @@ import { negotiate, Negotiated } from "./coap-content-negotiation";
 import { CoapRequest, deregister, endAll, ObservationHost, ObserveStream, openObservation } from "./coap-observations";
 import type { NodeCoapServerLike } from "./coap-observer-liveness";
 import { serveCoapHistory } from "./coap-history";
-import { SecuredThing, unmetSecurity } from "./coap-security";
+import { SecuredThing, securitySchemeOf } from "../../model/thing-security";
 import { serverHooks } from "./coap-server-hooks";
 import { nameIn, segmentText, uriPath, uriQuery } from "./coap-uri";
 import { writeAffordanceHrefsOnce } from "./coap-affordance-href";
@@ -214,8 +214,10 @@ async function serve(self: CoapServerInternals, x: Exchange): Promise<void> {
     if (key === undefined) return answer(res, "4.04", `no Thing at /${segmentText(path[0])}`);
     const thing = self.things.get(key)!;
     if (path.length === 1 || (path.length === 2 && path[1] === "")) return self.handleTdRequest(req, res, thing);
-    const scheme = unmetSecurity(thing);
-    if (scheme !== undefined) {
+    // binding-coap 0.8.16 checks no credentials, and CoAP carries no basic authentication
+    // (RFC 7252 section 5.9.2.2): a Thing that asks for any answers 4.01 on every form and history
+    const scheme = securitySchemeOf(thing);
+    if (scheme !== "nosec") {
         return answer(res, "4.01", `Thing "${thing.title}" asks for ${scheme} credentials, which CoAP cannot carry`);
     }
     const [, dir, segment, ...rest] = path;

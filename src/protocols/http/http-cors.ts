@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ExposedThing } from "@node-wot/core";
 import { setCorsForThing } from "@node-wot/binding-http/dist/routes/common";
 import { replaceMethod } from "../patches/replace-method";
-import { HttpServerInternals, securitySchemeOf } from "./http-routes";
+import { isSecured } from "../../model/thing-security";
+import { HttpServerInternals } from "./http-routes";
 
 const ALLOW_ORIGIN = "Access-Control-Allow-Origin";
 
@@ -66,9 +67,6 @@ function thingNamed(server: HttpServerInternals, segment: string | undefined): E
 }
 
 function everyThingIsNosec(server: HttpServerInternals): boolean {
-    for (const thing of server.getThings().values()) {
-        const scheme = securitySchemeOf(thing);
-        if (scheme !== undefined && scheme !== "nosec") return false;
-    }
+    for (const thing of server.getThings().values()) if (isSecured(thing)) return false;
     return true;
 }

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ExposedThing } from "@node-wot/core";
 import type { DashboardHook } from "../protocol-face";
-import { answerText, authorized, HttpServerInternals, securitySchemeOf } from "./http-routes";
+import { isSecured } from "../../model/thing-security";
+import { answerText, authorized, HttpServerInternals } from "./http-routes";
 
 /**
  * Whether a GET names the dashboard: its path, or the path without its trailing slash (redirected)
@@ -22,11 +23,8 @@ export function isDashboardPath(
 }
 
 /** The first Thing served here that asks for credentials: the dashboard (and health, metrics) ask for the same ones. */
-export function guardOf(server: HttpServerInternals): ExposedThing | undefined {
-    for (const thing of server.getThings().values()) {
-        const scheme = securitySchemeOf(thing);
-        if (scheme !== undefined && scheme !== "nosec") return thing;
-    }
+export function guardingThing(server: HttpServerInternals): ExposedThing | undefined {
+    for (const thing of server.getThings().values()) if (isSecured(thing)) return thing;
     return undefined;
 }
 
@@ -46,7 +44,7 @@ export async function serveDashboard(
         res.end();
         return;
     }
-    const guard = guardOf(server);
+    const guard = guardingThing(server);
     if (guard !== undefined && !(await authorized(server, guard, req, res))) return;
     let name: string;
     try {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { HealthProbe, HealthReport } from "../../model/health-report";
 import type { HealthHook } from "../protocol-face";
 import { chooseMediaType } from "./http-accept";
-import { guardOf } from "./http-dashboard";
+import { guardingThing } from "./http-dashboard";
 import { refuseMethod } from "./http-method-not-allowed";
 import { authorized, HttpServerInternals } from "./http-routes";
 
@@ -50,7 +50,7 @@ export async function serveHealth(
         return;
     }
     if (req.method !== "GET" && req.method !== "HEAD") return refuseMethod(req, res, ALLOW);
-    const guard = guardOf(server);
+    const guard = guardingThing(server);
     if (guard !== undefined && !(await authorized(server, guard, req, res))) return;
     if (resource === "metrics") {
         const { contentType, body } = await hook.metrics!();

@@ -7,7 +7,8 @@ import type { ServerHooks } from "../protocol-face";
 import { chooseMediaType } from "./http-accept";
 import { HTTP_STATUS } from "./http-answers";
 import { answerAllowed, isPreflight, READ_ONLY_RESOURCE_ALLOW, refuseMethod } from "./http-method-not-allowed";
-import { answerText, authorized, HttpServerInternals, securitySchemeOf } from "./http-routes";
+import { isSecured } from "../../model/thing-security";
+import { answerText, authorized, HttpServerInternals } from "./http-routes";
 
 const KIND_OF_DIR: Record<string, AffordanceKind> = { properties: "property", actions: "action", events: "event" };
 const MAP_OF_KIND = { property: "properties", action: "actions", event: "events" } as const;
@@ -67,7 +68,7 @@ export async function serveHistory(
     if (target === "unknown") return answerText(res, 404, `no recorded affordance at ${url.split("?")[0]}`);
     // CORS as binding-http answers the Thing's other forms (`authorized` sets the origin header, as
     // binding-http's routes do), so a page of another origin that reads a property reads its history too
-    const secured = securitySchemeOf(target.thing) !== "nosec";
+    const secured = isSecured(target.thing);
     if (req.method === "OPTIONS") {
         if (!isPreflight(req)) return answerAllowed(res, READ_ONLY_RESOURCE_ALLOW);
         return respondUnallowedMethod(req, res, READ_ONLY_RESOURCE_ALLOW, secured);

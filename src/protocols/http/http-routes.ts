@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ExposedThing, Helpers } from "@node-wot/core";
+import { ExposedThing } from "@node-wot/core";
 import { securitySchemeToHttpHeader, setCorsForThing } from "@node-wot/binding-http/dist/routes/common";
 import type { AffordanceKind, Operation, Protocol } from "../../model/interaction-record";
 import type { RequestRefusedError } from "../../model/refusal";
 import type { RequestOrigin } from "../../model/request-context";
+import { securitySchemeOf } from "../../model/thing-security";
 import { conformsToSchema } from "../../model/value-check";
 import type { ServerHooks } from "../protocol-face";
 
@@ -130,17 +131,12 @@ export async function authorized(
 ): Promise<boolean> {
     setCorsForThing(req, res, thing);
     const scheme = securitySchemeOf(thing);
-    if (scheme === undefined || scheme === "nosec") return true;
+    if (scheme === "nosec") return true;
     if (await server.checkCredentials(thing, req)) return true;
     res.setHeader("WWW-Authenticate", `${securitySchemeToHttpHeader(scheme)} realm="${thing.id}"`);
     res.writeHead(401);
     res.end();
     return false;
-}
-
-/** The scheme of the Thing's first security definition, as binding-http reads it (credentials, CORS). */
-export function securitySchemeOf(thing: ExposedThing): string | undefined {
-    return thing.securityDefinitions[Helpers.toStringArray(thing.security)[0]]?.scheme;
 }
 
 /** A short plain-text answer. */

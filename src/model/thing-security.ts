@@ -5,16 +5,19 @@ export interface SecuredThing {
 }
 
 /**
- * The security scheme a Thing asks for that CoAP cannot honour here, or undefined when it is open.
- * binding-coap 0.8.16 checks no credentials at all, so a Thing produced with basic security was
- * open to every CoAP client while its HTTP forms answered 401: `VoCoapServer` answers 4.01 instead
- * (CoAP carries no basic authentication; RFC 7252 section 5.9.2.2), on every form and history alike.
+ * The scheme a Thing's clients must satisfy: the first of its `security` definitions that is not
+ * `nosec`, else "nosec". The one reader of a Thing's security for every protocol and the history action.
  */
-export function unmetSecurity(thing: SecuredThing): string | undefined {
+export function securitySchemeOf(thing: SecuredThing): string {
     const names = thing.security === undefined ? [] : ([] as string[]).concat(thing.security);
     for (const name of names) {
         const scheme = thing.securityDefinitions?.[name]?.scheme;
         if (scheme !== undefined && scheme !== "nosec") return scheme;
     }
-    return undefined;
+    return "nosec";
+}
+
+/** Whether a client must bring credentials for the Thing. */
+export function isSecured(thing: SecuredThing): boolean {
+    return securitySchemeOf(thing) !== "nosec";
 }
