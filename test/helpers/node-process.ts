@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, execFile, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { parseDocument } from "yaml";
@@ -19,9 +19,11 @@ export class NodeProcess {
     constructor(
         readonly args: string[],
         env: NodeJS.ProcessEnv = {},
-        cwd = ROOT
+        cwd = ROOT,
+        /** the node executable: this one unless another Node.js is asked for (see `nodeOfVersion`) */
+        node = process.execPath
     ) {
-        this.child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env } });
+        this.child = spawn(node, args, { cwd, env: { ...process.env, ...env } });
         this.child.stdout!.on("data", (d) => (this.output += d));
         this.child.stderr!.on("data", (d) => (this.output += d));
         NodeProcess.running.add(this);
@@ -66,6 +68,24 @@ export class NodeProcess {
     exited(): Promise<number | null> {
         return this.exit;
     }
+}
+
+/**
+ * The node executable of a Node.js version, fetched once from the npm registry into the project's cache by
+ * `scripts/node-lts.sh` (the official binaries); the running one when it is that version already.
+ */
+export function nodeOfVersion(version: string): Promise<string> {
+    if (process.version === `v${version}`) return Promise.resolve(process.execPath);
+    const script = path.join(ROOT, "scripts", "node-lts.sh");
+    return new Promise((resolve, reject) =>
+        execFile(
+            script,
+            ["-p", "process.execPath"],
+            { env: { ...process.env, NODE_LTS_VERSION: version }, timeout: 5 * 60_000 },
+            (err, stdout, stderr) =>
+                err ? reject(new Error(`${script}: ${stderr || err.message}`)) : resolve(stdout.trim())
+        )
+    );
 }
 
 /** Writes a copy of an example descriptor with some keys changed (ports, paths) to `file`. */

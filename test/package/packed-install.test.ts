@@ -4,10 +4,12 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { freeTcpPort } from "../helpers/free-port";
-import { NodeProcess } from "../helpers/node-process";
+import { NodeProcess, nodeOfVersion } from "../helpers/node-process";
 
 const ROOT = path.join(__dirname, "..", "..", "..");
 const MARK = "<!-- library-example:";
+/** The Node.js lines the package supports beside the one running the tests (engines: >=20): 22 and 24 LTS. */
+const OTHER_NODES = ["22.23.5", "24.11.1"];
 
 /** The README's library example: the first js block after its marker, as a user copies it. */
 function readmeExample(): string {
@@ -75,38 +77,47 @@ describe("the packed package, installed as a user installs it", function () {
 
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    it("runs the README's library example: reads, writes, an action over vo.history, history over HTTP, the dashboard", async function () {
-        fs.writeFileSync(path.join(dir, "example.js"), readmeExample());
-        const port = await freeTcpPort();
-        const vo = new NodeProcess([path.join(dir, "example.js")], { PORT: String(port) }, dir);
-        try {
-            await vo.waitForOutput(`Lamp at http://127.0.0.1:${port}/lamp`, 60_000);
-            const base = `http://127.0.0.1:${port}/lamp`;
-            expect(await (await fetch(`${base}/properties/level`)).json()).to.equal(50);
-            const put = await fetch(`${base}/properties/level`, {
-                method: "PUT",
-                headers: { "content-type": "application/json" },
-                body: "72",
-            });
-            expect(put.status).to.equal(204);
-            const recent = (await (await fetch(`${base}/actions/recent`, { method: "POST" })).json()) as {
-                op: string;
-                value: unknown;
-            }[];
-            expect(recent.map((p) => [p.op, p.value])).to.deep.equal([
-                ["writeproperty", 72],
-                ["readproperty", 50],
-            ]);
-            const history = (await (await fetch(`${base}/properties/level/history`)).json()) as {
-                items: { op: string }[];
-            };
-            expect(history.items.map((i) => i.op)).to.deep.equal(["readproperty", "writeproperty"]);
-            const page = await fetch(`http://127.0.0.1:${port}/dashboard/`);
-            expect(page.status).to.equal(200);
-            expect(await page.text()).to.include("<html");
-        } finally {
-            expect(await vo.stop("SIGINT")).to.equal(0);
-        }
-        expect(vo.output, "quiet: no schema format warnings, no error").to.not.match(/unknown format|Error/);
-    });
+    const runs = [process.version.slice(1), ...OTHER_NODES.filter((v) => `v${v}` !== process.version)];
+    for (const version of runs) {
+        it(`runs the README's library example on Node.js ${version}: reads, writes, vo.history, history over HTTP, the dashboard`, async function () {
+            await runExample(dir, await nodeOfVersion(version));
+        });
+    }
 });
+
+/** Runs the README's example in the consuming project with one node executable, and uses what it serves. */
+async function runExample(dir: string, node: string): Promise<void> {
+    fs.writeFileSync(path.join(dir, "example.js"), readmeExample());
+    for (const file of fs.readdirSync(dir)) if (file.startsWith("vo.sqlite")) fs.rmSync(path.join(dir, file)); // a VO of its own
+    const port = await freeTcpPort();
+    const vo = new NodeProcess([path.join(dir, "example.js")], { PORT: String(port) }, dir, node);
+    try {
+        await vo.waitForOutput(`Lamp at http://127.0.0.1:${port}/lamp`, 60_000);
+        const base = `http://127.0.0.1:${port}/lamp`;
+        expect(await (await fetch(`${base}/properties/level`)).json()).to.equal(50);
+        const put = await fetch(`${base}/properties/level`, {
+            method: "PUT",
+            headers: { "content-type": "application/json" },
+            body: "72",
+        });
+        expect(put.status).to.equal(204);
+        const recent = (await (await fetch(`${base}/actions/recent`, { method: "POST" })).json()) as {
+            op: string;
+            value: unknown;
+        }[];
+        expect(recent.map((p) => [p.op, p.value])).to.deep.equal([
+            ["writeproperty", 72],
+            ["readproperty", 50],
+        ]);
+        const history = (await (await fetch(`${base}/properties/level/history`)).json()) as {
+            items: { op: string }[];
+        };
+        expect(history.items.map((i) => i.op)).to.deep.equal(["readproperty", "writeproperty"]);
+        const page = await fetch(`http://127.0.0.1:${port}/dashboard/`);
+        expect(page.status).to.equal(200);
+        expect(await page.text()).to.include("<html");
+    } finally {
+        expect(await vo.stop("SIGINT")).to.equal(0);
+    }
+    expect(vo.output, "quiet: no schema format warnings, no error").to.not.match(/unknown format|Error/);
+}
