@@ -111,4 +111,57 @@ describe("servient.sqliteDb: insertData and executeQuery", function () {
         const r = await api.run("UPDATE redirect_ip SET ip = upper(ip)");
         expect(r.changes).to.equal(2);
     });
+
+    describe("vo-wot's forms: positional rows, createTableIfNotExists, fetchAllRows", function () {
+        it("takes vo-wot's insert_data idiom on vo_status: a positional row, INSERT OR REPLACE by id", async function () {
+            await api.insertData("vo_status", [1, "2026-12-07 10:00:00", 1]);
+            await api.insertData("vo_status", [1, "2026-12-07 10:00:05", 0]); // vo-wot runs it again each check
+            await api.insertData("vo_status", [2, "2026-12-07 10:00:10", 1]);
+            const rows = await api.executeQuery("SELECT id, timestamp, status FROM vo_status ORDER BY id");
+            expect(rows).to.deep.equal([
+                { id: 1, timestamp: "2026-12-07 10:00:05", status: 0 },
+                { id: 2, timestamp: "2026-12-07 10:00:10", status: 1 },
+            ]);
+        });
+
+        it("refuses a positional row longer than the table's columns, or empty, naming the columns", async function () {
+            const long = await rejection(api.insertData("info", [1, "a", "b", "c", "d"]));
+            expect(long).to.be.instanceOf(InvalidInsertError);
+            expect(long.message).to.include(
+                'a positional row needs 1 to 4 values ("id", "device_ip", "source", "updated_at"), not 5'
+            );
+            expect((await rejection(api.insertData("info", []))).message).to.include("not 0");
+            expect(await api.executeQuery("SELECT * FROM info")).to.deep.equal([]);
+        });
+
+        it("creates a table once from column -> type and fetches all its rows in id order", async function () {
+            const columns = { id: "INTEGER PRIMARY KEY", reading: "real", note: "TEXT" };
+            await api.createTableIfNotExists("readings", columns);
+            await api.createTableIfNotExists("readings", columns); // again: nothing happens
+            await api.insertData("readings", [2, 21.5, "b"]);
+            await api.insertData("readings", { id: 1, reading: 20.25, note: "a" });
+            expect(await api.fetchAllRows("readings")).to.deep.equal([
+                { id: 1, reading: 20.25, note: "a" },
+                { id: 2, reading: 21.5, note: "b" },
+            ]);
+        });
+
+        it("refuses a bad table name, column name or type, and an unknown table, naming it", async function () {
+            const bad = async (p: Promise<unknown>, text: string) => {
+                const err = await rejection(p);
+                expect(err).to.be.instanceOf(InvalidInsertError);
+                expect(err.message).to.include(text);
+            };
+            await bad(api.createTableIfNotExists("x; DROP TABLE info", { id: "INTEGER" }), "table name must be");
+            await bad(api.createTableIfNotExists("sqlite_mine", { id: "INTEGER" }), "sqlite_");
+            await bad(api.createTableIfNotExists("t", { "a b": "TEXT" }), 'invalid column name "a b"');
+            await bad(
+                api.createTableIfNotExists("t", { a: "TEXT); DROP TABLE info; --" }),
+                "column a: type must be one of"
+            );
+            await bad(api.createTableIfNotExists("t", {}), "columns must be an object");
+            await bad(api.fetchAllRows("no_such_table"), 'fetchAllRows: unknown table "no_such_table"');
+            expect(await api.executeQuery("SELECT name FROM sqlite_schema WHERE name = 't'")).to.deep.equal([]);
+        });
+    });
 });
