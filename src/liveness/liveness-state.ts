@@ -1,8 +1,11 @@
 /** What the VO believes about the device it fronts. */
 export type DeviceState = "unknown" | "alive" | "suspect" | "lost";
 
-/** `device_status.status` codes (the original column): 1 reachable, 2 suspect, 0 lost. */
-export const DEVICE_STATUS_CODE: Record<Exclude<DeviceState, "unknown">, number> = { alive: 1, suspect: 2, lost: 0 };
+/**
+ * `device_status.status` codes (the original column), as vo-wot's `device_status()` writes them: 1 the device
+ * answered, 0 it did not (suspect: its last probe failed; lost). The `state` column says which.
+ */
+export const DEVICE_STATUS_CODE: Record<Exclude<DeviceState, "unknown">, number> = { alive: 1, suspect: 0, lost: 0 };
 
 export interface LivenessThresholds {
     /** consecutive failed probes before alive -> suspect (default 1) */

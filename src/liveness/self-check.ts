@@ -1,8 +1,11 @@
 import { formatAddress } from "../model/address";
 import { probeFor } from "./device-probe";
 
-/** `vo_status.status` codes (the original column): 0 ok, 1 degraded (some check failed), 2 failed. */
-export const VO_STATUS = { ok: 0, degraded: 1, failed: 2 } as const;
+/**
+ * `vo_status.status` codes (the original column), as vo-wot's `vo_status()` writes them: 1 the VO answers
+ * (ok, or degraded: some check failed), 0 it failed. The `state` column says which of the three.
+ */
+export const VO_STATUS = { ok: 1, degraded: 1, failed: 0 } as const;
 export type VoStatusName = keyof typeof VO_STATUS;
 
 export interface CheckResult {

@@ -207,6 +207,19 @@ CREATE TABLE device_thing (
         description: "per-10-second partial aggregates of each series, rolled up by rowid",
         sql: rollupMigration(),
     },
+    {
+        version: 8,
+        description: "vo_status and device_status codes as vo-wot writes them (1 ok / answered, 0 failed / not)",
+        // Rows this VO wrote carry their state (vo_status: in detail until now); their status codes were
+        // 0 ok, 1 degraded, 2 failed and 1 alive, 2 suspect, 0 lost. Rows without (vo-wot's, a script's) keep theirs.
+        sql: `
+ALTER TABLE vo_status ADD COLUMN state TEXT;
+UPDATE vo_status SET state = CASE status WHEN 0 THEN 'ok' WHEN 1 THEN 'degraded' WHEN 2 THEN 'failed' END
+    WHERE json_valid(detail) AND json_extract(detail, '$.checks') IS NOT NULL;
+UPDATE vo_status SET status = CASE state WHEN 'failed' THEN 0 ELSE 1 END WHERE state IS NOT NULL;
+UPDATE device_status SET status = 0 WHERE state = 'suspect';
+`,
+    },
 ];
 
 /** Brings the file to the newest version, each step in its own transaction; returns the version reached. */

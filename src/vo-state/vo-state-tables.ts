@@ -34,8 +34,9 @@ export class VoStateTables {
 
     async insertVoStatus(r: SelfCheckResult, keepRows: number): Promise<void> {
         await this.db.transaction(async (tx) => {
-            await tx.run(`INSERT INTO vo_status (timestamp, status, detail) VALUES (${NOW}, ?, ?)`, [
+            await tx.run(`INSERT INTO vo_status (timestamp, status, state, detail) VALUES (${NOW}, ?, ?, ?)`, [
                 r.code,
+                r.status,
                 JSON.stringify({ status: r.status, checks: r.checks }),
             ]);
             await tx.run("DELETE FROM vo_status WHERE id <= (SELECT MAX(id) FROM vo_status) - ?", [keepRows]);

@@ -5,7 +5,7 @@ import { createLogger } from "../log";
 import { DeviceMonitor } from "../liveness/device-monitor";
 import { probeFor } from "../liveness/device-probe";
 import type { DeviceState, Transition } from "../liveness/liveness-state";
-import { runSelfCheck, SelfCheckResult, ServerUnderCheck, StoreCheck } from "../liveness/self-check";
+import { runSelfCheck, SelfCheckResult, ServerUnderCheck, StoreCheck, VO_STATUS } from "../liveness/self-check";
 import type { SubscriptionChange } from "../model/subscription-change";
 import type { Database } from "../sqlite/database";
 import { ObserverRegistry } from "./observer-registry";
@@ -118,7 +118,7 @@ export class VoState {
             result = {
                 ...result,
                 status: full ? "degraded" : "failed",
-                code: full ? 1 : 2,
+                code: VO_STATUS[full ? "degraded" : "failed"],
                 checks: { ...result.checks, sqlite: { ok: false, detail } },
             };
             warn("self-check: %s", detail);

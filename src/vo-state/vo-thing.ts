@@ -120,7 +120,11 @@ export function voThingModel(title: string, id: string): WoT.ExposedThingInit {
                 observable: true,
                 properties: {
                     status: { type: "string", enum: ["unknown", "ok", "degraded", "failed"] },
-                    code: { type: "integer", description: "vo_status.status: 0 ok, 1 degraded, 2 failed" },
+                    code: {
+                        type: "integer",
+                        description:
+                            "vo_status.status, as vo-wot writes it: 1 the VO answers (ok or degraded), 0 failed",
+                    },
                     time: { type: "string", format: "date-time" },
                     checks,
                 },

@@ -62,6 +62,46 @@ describe("sqlite database and migrations", function () {
         }
     });
 
+    it("converts vo_status and device_status rows of version 7 to vo-wot's codes, and leaves others' rows", async function () {
+        const db = await Database.open(path.join(dir, "vo.sqlite"));
+        try {
+            await migrate(db, MIGRATIONS.slice(0, 7)); // the release before: 0 ok, 1 degraded, 2 failed
+            const detail = (status: string) => JSON.stringify({ status, checks: { http: { ok: status === "ok" } } });
+            for (const [code, status] of [
+                [0, "ok"],
+                [1, "degraded"],
+                [2, "failed"],
+            ] as const) {
+                await db.run("INSERT INTO vo_status (status, detail) VALUES (?, ?)", [code, detail(status)]);
+            }
+            await db.run("INSERT INTO vo_status (status) VALUES (1)"); // vo-wot's insert_data: 1 = ok already
+            for (const [code, state] of [
+                [1, "alive"],
+                [2, "suspect"],
+                [0, "lost"],
+            ] as const) {
+                await db.run("INSERT INTO device_status (status, state) VALUES (?, ?)", [code, state]);
+            }
+            await db.run("INSERT INTO device_status (status) VALUES (0)"); // vo-wot's: not reachable
+
+            expect(await migrate(db)).to.equal(MIGRATIONS[MIGRATIONS.length - 1].version);
+            expect(await db.all("SELECT status, state FROM vo_status ORDER BY id")).to.deep.equal([
+                { status: 1, state: "ok" },
+                { status: 1, state: "degraded" },
+                { status: 0, state: "failed" },
+                { status: 1, state: null },
+            ]);
+            expect(await db.all("SELECT status, state FROM device_status ORDER BY id")).to.deep.equal([
+                { status: 1, state: "alive" },
+                { status: 0, state: "suspect" },
+                { status: 0, state: "lost" },
+                { status: 0, state: null },
+            ]);
+        } finally {
+            await db.close();
+        }
+    });
+
     it("is idempotent and keeps data across re-opening", async function () {
         const file = path.join(dir, "vo.sqlite");
         let db = await Database.open(file);

@@ -58,7 +58,7 @@ describe("device liveness (real devices on 127.0.0.1)", function () {
         const rows = await deviceRows(vo);
         expect(rows.map((r) => [r.previous, r.state, r.status])).to.deep.equal([
             ["unknown", "alive", 1],
-            ["alive", "suspect", 2],
+            ["alive", "suspect", 0], // as vo-wot writes it: the device did not answer
             ["suspect", "lost", 0],
             ["lost", "alive", 1],
         ]);
@@ -187,13 +187,15 @@ describe("VO self-check (its real ports, every interval)", function () {
         const vo = await startVo({ vo: { thing: {}, selfCheckIntervalMs: 100, selfCheckTimeoutMs: 300 } });
         try {
             const rows = async () =>
-                (await vo.vo.sqliteDb.executeQuery("SELECT status, detail FROM vo_status ORDER BY id")) as {
+                (await vo.vo.sqliteDb.executeQuery("SELECT status, state, detail FROM vo_status ORDER BY id")) as {
                     status: number;
+                    state: string;
                     detail: string;
                 }[];
             await waitFor(async () => (await rows()).length >= 3, 5000, "three self-check rows");
             const ok = await rows();
-            expect(ok.every((r) => r.status === 0)).to.equal(true);
+            // status as vo-wot's vo_status() writes it (1 the VO answers, 0 not), the state beside it
+            expect(ok.every((r) => r.status === 1 && r.state === "ok")).to.equal(true);
             const detail = JSON.parse(ok[0].detail) as { status: string; checks: Record<string, { ok: boolean }> };
             expect(detail.status).to.equal("ok");
             expect(Object.keys(detail.checks)).to.have.members(["http", "coap", "sqlite", "timeseries"]);
@@ -203,13 +205,15 @@ describe("VO self-check (its real ports, every interval)", function () {
 
             const [http, coapServer] = vo.servient.getServers();
             await coapServer.stop();
-            await waitFor(async () => (await rows()).at(-1)?.status === 1, 5000, "degraded");
+            await waitFor(async () => (await rows()).at(-1)?.state === "degraded", 5000, "degraded");
+            expect((await rows()).at(-1)?.status).to.equal(1);
             const degraded = JSON.parse((await rows()).at(-1)!.detail) as {
                 checks: Record<string, { ok: boolean; detail: string }>;
             };
             expect(degraded.checks.coap.ok).to.equal(false);
             await http.stop();
-            await waitFor(async () => (await rows()).at(-1)?.status === 2, 5000, "failed");
+            await waitFor(async () => (await rows()).at(-1)?.state === "failed", 5000, "failed");
+            expect((await rows()).at(-1)?.status).to.equal(0);
             expect(vo.vo.state.status?.status).to.equal("failed");
 
             await vo.vo.flush();
