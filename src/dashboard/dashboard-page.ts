@@ -27,6 +27,8 @@ export const DASHBOARD_PAGE = `<!doctype html>
     <label>from <input type="datetime-local" id="range-from" step="1"></label>
     <label>to <input type="datetime-local" id="range-to" step="1"></label>
     <button type="button" id="range-apply">show</button>
+    <button type="button" id="range-zoom-out" title="twice the span, around the same middle">zoom out</button>
+    <button type="button" id="range-back" title="the range and Thing shown before" disabled>back</button>
   </div>
   <div id="live" aria-live="polite"></div>
 </header>

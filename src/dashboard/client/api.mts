@@ -63,8 +63,13 @@ export function onThisServer(href: string): string {
     return url.href;
 }
 
-export async function getJson<T>(href: string): Promise<T> {
-    const res = await fetch(onThisServer(href), { headers: { Accept: "application/json" }, cache: "no-store" });
+/** Reads JSON; `signal` cancels the read when what asked for it is no longer wanted (a newer range). */
+export async function getJson<T>(href: string, signal?: AbortSignal): Promise<T> {
+    const res = await fetch(onThisServer(href), {
+        headers: { Accept: "application/json" },
+        cache: "no-store",
+        signal,
+    });
     if (!res.ok) throw new HttpError(res.status, await res.text());
     return (await res.json()) as T;
 }

@@ -1,6 +1,7 @@
 import { getJson, HistoryPoint, historyUrl, PointsAnswer } from "./api.mjs";
 import { el, timeText, valueText } from "./dom.mjs";
 import type { Range } from "./series.mjs";
+import type { Refresh } from "./views.mjs";
 
 const PAGE = 10;
 
@@ -13,66 +14,98 @@ export class LogView {
     /** the cursors of the pages after the first, as followed */
     private cursors: string[] = [];
     /** from/to of the query the cursors belong to */
-    private pinned: { from: string; to: string } | undefined;
+    private pinned: Range | undefined;
     private next: string | undefined;
+    /** the refresh the page last asked for (range and signal): paging reads within it */
+    private last: Refresh | undefined;
     rows = 0;
     private readonly table: HTMLTableElement;
     private readonly pager: HTMLDivElement;
     private readonly pageLabel: HTMLSpanElement;
+    private readonly newest: HTMLButtonElement;
+    private readonly older: HTMLButtonElement;
 
     constructor(
         readonly host: HTMLElement,
         private readonly href: string,
         private readonly kind: "action" | "event",
-        private readonly range: () => Range,
         /** told of each read: its error, or undefined when it succeeded */
         private readonly onError: (err: unknown) => void
     ) {
         this.table = el("table");
         this.pageLabel = el("span");
-        const newest = el("button", {}, "newest");
-        const older = el("button", {}, "older");
-        newest.type = older.type = "button";
-        newest.addEventListener("click", () => {
+        this.newest = el("button", {}, "newest");
+        this.older = el("button", {}, "older");
+        this.newest.type = this.older.type = "button";
+        this.newest.disabled = this.older.disabled = true;
+        this.newest.addEventListener("click", () => {
             this.cursors = [];
             this.pinned = undefined;
-            void this.refresh(true);
+            void this.read();
         });
-        older.addEventListener("click", () => {
+        this.older.addEventListener("click", () => {
             if (this.next === undefined) return;
             this.cursors.push(this.next);
-            void this.refresh(true);
+            void this.read();
         });
-        this.pager = el("div", { className: "pager" }, newest, older, this.pageLabel);
+        this.pager = el("div", { className: "pager" }, this.newest, this.older, this.pageLabel);
         host.replaceChildren(this.table, this.pager);
     }
 
-    /** Reads the page shown again (the first page only, unless asked: older pages do not change); reports errors. */
-    async refresh(force = false): Promise<void> {
-        if (!force && this.cursors.length > 0) return;
-        const r = this.range();
-        const query =
-            this.cursors.length > 0 && this.pinned
-                ? this.pinned
-                : { from: new Date(r.fromMs).toISOString(), to: new Date(r.toMs).toISOString() };
-        if (this.cursors.length === 0) this.pinned = query;
+    /** 1 for the newest page. */
+    get page(): number {
+        return this.cursors.length + 1;
+    }
+
+    /** The range of the page shown. */
+    get range(): Range | undefined {
+        return this.pinned;
+    }
+
+    /**
+     * On the page's refresh: a new range starts again at the newest page; otherwise the first page
+     * follows the range and older pages stay as they are (they do not change).
+     */
+    async refresh(r: Refresh): Promise<void> {
+        this.last = r;
+        if (r.rangeChanged) {
+            this.cursors = [];
+            this.pinned = undefined;
+        }
+        if (this.cursors.length > 0) return;
+        await this.read();
+    }
+
+    /** Reads the page shown (the first follows the refresh's range; older ones the range their cursor belongs to). */
+    private async read(): Promise<void> {
+        const r = this.last;
+        if (r === undefined) return;
+        const range = this.cursors.length > 0 && this.pinned ? this.pinned : r.range;
         const cursor = this.cursors[this.cursors.length - 1];
+        const query = { from: new Date(range.fromMs).toISOString(), to: new Date(range.toMs).toISOString() };
         try {
             const answer = await getJson<PointsAnswer>(
-                historyUrl(this.href, { ...query, order: "newest", limit: PAGE, cursor })
+                historyUrl(this.href, { ...query, order: "newest", limit: PAGE, cursor }),
+                r.signal
             );
+            if (r.signal.aborted) return; // a newer range took over: it reads its own first page
+            if (this.cursors.length === 0) this.pinned = range;
             this.next = answer.next;
             this.render(answer.items);
             this.onError(undefined);
         } catch (err) {
-            this.onError(err);
+            if (!r.signal.aborted) this.onError(err);
         }
     }
 
     private render(items: HistoryPoint[]): void {
         this.rows = items.length;
         this.host.dataset.rows = String(items.length);
-        this.pageLabel.textContent = `page ${this.cursors.length + 1}${this.next === undefined ? " (last)" : ""}`;
+        const first = this.cursors.length * PAGE + 1;
+        const shown = items.length === 0 ? "none" : `${first}-${first + items.length - 1}`;
+        this.pageLabel.textContent = `page ${this.page}${this.next === undefined ? " (last)" : ""}, entries ${shown}`;
+        this.older.disabled = this.next === undefined;
+        this.newest.disabled = this.cursors.length === 0;
         const head =
             this.kind === "action"
                 ? ["time", "input", "output or error", "duration", "origin", "protocol"]

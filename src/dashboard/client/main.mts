@@ -3,7 +3,7 @@ import { errorText, setNote } from "./notes.mjs";
 import type { Range } from "./series.mjs";
 import { PRESETS, state } from "./state.mjs";
 import { loadThings, ThingView } from "./things.mjs";
-import { logView, numericView, timelineView, View } from "./views.mjs";
+import { logView, numericView, Refresh, timelineView, View } from "./views.mjs";
 import { voViews } from "./vo-panel.mjs";
 
 /** How often a live range is read again: new points show within 2 s. */
@@ -48,27 +48,33 @@ function showThing(key: string | undefined): void {
     }
 }
 
-let busy = false;
+/** The refresh in flight: a range or Thing change aborts it and starts its own; a live tick waits its turn. */
+let inFlight: AbortController | undefined;
 
 /** Reads every view again: the VO's first (its lost intervals are the Thing's gaps), then the Thing's. */
-async function refresh(): Promise<void> {
-    if (busy) return;
-    busy = true;
+async function refresh(rangeChanged: boolean): Promise<void> {
+    if (inFlight !== undefined && !rangeChanged) return; // a tick while a refresh runs: the next tick comes soon
+    inFlight?.abort();
+    const controller = new AbortController();
+    inFlight = controller;
+    if (state.live !== undefined) {
+        const now = Date.now();
+        state.range = { fromMs: now - PRESETS[state.live], toMs: now };
+    }
+    const r: Refresh = { range: state.range, signal: controller.signal, rangeChanged };
     try {
-        if (state.live !== undefined) {
-            const now = Date.now();
-            state.range = { fromMs: now - PRESETS[state.live], toMs: now };
-        }
-        await Promise.all(voPanel.map((v) => v.refresh()));
-        await Promise.all(thingPanel.map((v) => v.refresh()));
+        await Promise.all(voPanel.map((v) => v.refresh(r)));
+        if (controller.signal.aborted) return;
+        await Promise.all(thingPanel.map((v) => v.refresh(r)));
+        if (controller.signal.aborted) return;
         state.ticks++;
         state.lastUpdate = new Date().toISOString();
         byId("live").textContent =
             state.live !== undefined
                 ? `live (${state.live}), updated ${timeText(Date.now())}`
-                : `${timeText(state.range.fromMs)} – ${timeText(state.range.toMs)} (not live: pick a preset to follow)`;
+                : `${timeText(r.range.fromMs)} – ${timeText(r.range.toMs)} (not live: pick a preset to follow)`;
     } finally {
-        busy = false;
+        if (inFlight === controller) inFlight = undefined;
     }
 }
 
@@ -77,7 +83,8 @@ const localInput = (ms: number) => {
     return d.toISOString().slice(0, 19);
 };
 
-function setRange(range: Range, live: string | undefined): void {
+/** Shows a range (a preset followed live, or a fixed one) and reads every view for it. */
+function setRange(range: Range, live: string | undefined, how: "push" | "replace" | "keep" = "push"): void {
     if (!(range.toMs > range.fromMs)) return;
     state.range = range;
     state.live = live;
@@ -86,7 +93,44 @@ function setRange(range: Range, live: string | undefined): void {
     for (const b of document.querySelectorAll<HTMLButtonElement>("#range [data-preset]")) {
         b.classList.toggle("active", b.dataset.preset === live);
     }
-    void refresh();
+    if (how !== "keep") writeUrl(how);
+    void refresh(true);
+}
+
+/** The view's state in the address (range and Thing), so it can be bookmarked, shared, reloaded and gone back to. */
+function writeUrl(how: "push" | "replace"): void {
+    const params = new URLSearchParams();
+    if (state.live !== undefined) params.set("range", state.live);
+    else {
+        params.set("from", new Date(state.range.fromMs).toISOString());
+        params.set("to", new Date(state.range.toMs).toISOString());
+    }
+    const url = `${location.pathname}?${params.toString()}${location.hash}`;
+    if (url === `${location.pathname}${location.search}${location.hash}`) return;
+    const depth = ((history.state as { depth?: number } | null)?.depth ?? 0) + (how === "push" ? 1 : 0);
+    if (how === "push") history.pushState({ depth }, "", url);
+    else history.replaceState({ depth }, "", url);
+    byId<HTMLButtonElement>("range-back").disabled = depth === 0;
+}
+
+/** The range the address asks for: `?range=24h` (a preset, live) or `?from=…&to=…` (fixed); else the last hour. */
+function rangeFromUrl(): { range: Range; live: string | undefined } {
+    const q = new URLSearchParams(location.search);
+    const preset = q.get("range");
+    const now = Date.now();
+    if (preset !== null && preset in PRESETS)
+        return { range: { fromMs: now - PRESETS[preset], toMs: now }, live: preset };
+    const from = Date.parse(q.get("from") ?? "");
+    const to = Date.parse(q.get("to") ?? "");
+    if (to > from) return { range: { fromMs: from, toMs: to }, live: undefined };
+    return { range: { fromMs: now - PRESETS["1h"], toMs: now }, live: "1h" };
+}
+
+/** Twice the span around the same middle, never past now. */
+function zoomedOut(r: Range): Range {
+    const span = r.toMs - r.fromMs;
+    const toMs = Math.min(Date.now(), r.toMs + span / 2);
+    return { fromMs: toMs - 2 * span, toMs };
 }
 
 function wireRange(): void {
@@ -96,7 +140,7 @@ function wireRange(): void {
             setRange({ fromMs: now - PRESETS[b.dataset.preset!], toMs: now }, b.dataset.preset);
         });
     }
-    byId("range-apply").addEventListener("click", () => {
+    const apply = () => {
         const from = Date.parse(byId<HTMLInputElement>("range-from").value);
         const to = Date.parse(byId<HTMLInputElement>("range-to").value);
         if (Number.isNaN(from) || Number.isNaN(to) || to <= from) {
@@ -104,7 +148,13 @@ function wireRange(): void {
             return;
         }
         setRange({ fromMs: from, toMs: to }, undefined);
-    });
+    };
+    byId("range-apply").addEventListener("click", apply);
+    for (const id of ["range-from", "range-to"]) {
+        byId(id).addEventListener("keydown", (e) => (e as KeyboardEvent).key === "Enter" && apply());
+    }
+    byId("range-zoom-out").addEventListener("click", () => setRange(zoomedOut(state.range), undefined));
+    byId("range-back").addEventListener("click", () => history.back());
 }
 
 async function start(): Promise<void> {
@@ -128,20 +178,35 @@ async function start(): Promise<void> {
     );
     voPanel = voViews(things.find((t) => t.isVoStatus));
     const fromHash = () => (location.hash.length > 1 ? decodeURIComponent(location.hash.slice(1)) : undefined);
-    window.addEventListener("hashchange", () => {
-        showThing(fromHash());
-        void refresh();
+    // a Thing picked from the list (the hash) or an entry gone back to (the range, the Thing): shown as the address says
+    const followUrl = () => {
+        const thingChanged = fromHash() !== state.selected && things.some((t) => t.key === fromHash());
+        if (thingChanged) showThing(fromHash());
+        const { range, live } = rangeFromUrl();
+        const same =
+            live === state.live &&
+            (live !== undefined || (range.fromMs === state.range.fromMs && range.toMs === state.range.toMs));
+        if (!same) setRange(range, live, "keep");
+        else if (thingChanged) void refresh(true);
+        byId<HTMLButtonElement>("range-back").disabled =
+            ((history.state as { depth?: number } | null)?.depth ?? 0) === 0;
+    };
+    // a Thing picked from the list is a step of its own in the browser's history, as a range is
+    byId("thing-list").addEventListener("click", (e) => {
+        const a = (e.target as HTMLElement).closest("a");
+        if (a === null || e.defaultPrevented || (e as MouseEvent).button !== 0 || (e as MouseEvent).ctrlKey) return;
+        e.preventDefault();
+        const depth = ((history.state as { depth?: number } | null)?.depth ?? 0) + 1;
+        history.pushState({ depth }, "", `${location.pathname}${location.search}${a.getAttribute("href")}`);
+        followUrl();
     });
+    window.addEventListener("hashchange", followUrl);
+    window.addEventListener("popstate", followUrl);
     showThing(fromHash());
-    // ?range=24h opens on a preset other than the last hour
-    const asked = new URLSearchParams(location.search).get("range");
-    if (asked !== null && asked in PRESETS) {
-        state.live = asked;
-        state.range = { fromMs: Date.now() - PRESETS[asked], toMs: Date.now() };
-    }
-    setRange(state.range, state.live);
+    const { range, live } = rangeFromUrl();
+    setRange(range, live, "replace");
     setInterval(() => {
-        if (state.live !== undefined) void refresh();
+        if (state.live !== undefined) void refresh(false);
     }, LIVE_MS);
 }
 

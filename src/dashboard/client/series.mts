@@ -54,14 +54,15 @@ export async function loadSeries(
     widthPx: number,
     fn: "mean" | "last",
     filters: Record<string, string> = {},
-    hint?: Series["mode"]
+    hint?: Series["mode"],
+    signal?: AbortSignal
 ): Promise<Series> {
     const maxPoints = Math.min(MAX_POINTS, Math.max(200, Math.round(widthPx)));
     const from = new Date(range.fromMs).toISOString();
     const to = new Date(range.toMs).toISOString();
     const every = everyFor(range, Math.min(MAX_POINTS, Math.max(100, Math.round(widthPx))));
-    const readRaw = () => getJson<PointsAnswer>(historyUrl(href, { from, to, limit: maxPoints, ...filters }));
-    const readWindows = () => getJson<WindowsAnswer>(historyUrl(href, { from, to, every, fn, ...filters }));
+    const readRaw = () => getJson<PointsAnswer>(historyUrl(href, { from, to, limit: maxPoints, ...filters }), signal);
+    const readWindows = () => getJson<WindowsAnswer>(historyUrl(href, { from, to, every, fn, ...filters }), signal);
     const windowsOf = (agg: WindowsAnswer, gaps?: Gap[]): Series => ({
         mode: "windows",
         every: agg.every,
@@ -81,10 +82,11 @@ export async function loadSeries(
 export async function pointBefore(
     href: string,
     range: Range,
-    filters: Record<string, string> = {}
+    filters: Record<string, string> = {},
+    signal?: AbortSignal
 ): Promise<HistoryPoint | undefined> {
     const to = new Date(range.fromMs).toISOString();
-    const answer = await getJson<PointsAnswer>(historyUrl(href, { to, order: "newest", limit: 1, ...filters }));
+    const answer = await getJson<PointsAnswer>(historyUrl(href, { to, order: "newest", limit: 1, ...filters }), signal);
     return answer.items[0];
 }
 

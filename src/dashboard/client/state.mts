@@ -20,6 +20,10 @@ export interface ViewState {
     bridged?: number;
     empty?: boolean;
     error?: string;
+    /** the range the view last drew */
+    range?: Range;
+    /** a log's page, 1 for the newest */
+    page?: number;
 }
 
 export const state = {

@@ -7,9 +7,20 @@ import type { Affordance, ThingView } from "./things.mjs";
 import { drawTimeline, segmentsOf } from "./timeline.mjs";
 import { el } from "./dom.mjs";
 
+/**
+ * One refresh of the page: the range every view reads, and a signal aborted when a newer refresh
+ * (a range or Thing change) takes over, so no view draws an older range over a newer one.
+ */
+export interface Refresh {
+    range: Range;
+    signal: AbortSignal;
+    /** the range or the Thing changed since the last refresh: logs go back to their first page */
+    rangeChanged: boolean;
+}
+
 /** One part of the page that reads its history resource again on each refresh. */
 export interface View {
-    refresh(): Promise<void>;
+    refresh(r: Refresh): Promise<void>;
     destroy?(): void;
 }
 
@@ -49,12 +60,13 @@ export function numericView(thing: ThingView, a: Affordance, host: HTMLElement, 
     state.views[id] = { kind: "property", name: a.name };
     let last: { span: number; mode: Series["mode"] } | undefined;
     return {
-        async refresh() {
+        async refresh({ range, signal }) {
             const v = state.views[id];
             try {
-                const span = state.range.toMs - state.range.fromMs;
+                const span = range.toMs - range.fromMs;
                 const hint = last?.span === span ? last.mode : undefined; // a live range keeps its span
-                const series = await loadSeries(a.history!, state.range, plot.widthPx, "mean", {}, hint);
+                const series = await loadSeries(a.history!, range, plot.widthPx, "mean", {}, hint, signal);
+                if (signal.aborted) return; // a newer range took over: it draws
                 last = { span, mode: series.mode };
                 series.gaps = gapsFor(thing, series);
                 const count =
@@ -65,8 +77,9 @@ export function numericView(thing: ThingView, a: Affordance, host: HTMLElement, 
                 plotHost.hidden = v.empty;
                 if (!v.empty) plot.draw(series);
                 const { points, windows, bridged } = plot.state;
-                Object.assign(v, { mode: series.mode, points, windows, bridged, gaps: series.gaps });
+                Object.assign(v, { mode: series.mode, points, windows, bridged, gaps: series.gaps, range });
             } catch (err) {
+                if (signal.aborted) return;
                 setNote(error, (v.error = errorText(err)));
                 setNote(empty, undefined); // not known to be empty: the read failed
             }
@@ -83,14 +96,14 @@ export function timelineView(thing: ThingView, a: Affordance, host: HTMLElement)
     const { error, empty } = notes(host);
     state.views[id] = { kind: "property", name: a.name };
     return {
-        async refresh() {
+        async refresh({ range, signal }) {
             const v = state.views[id];
             try {
-                const range = state.range;
                 const [series, before] = await Promise.all([
-                    loadSeries(a.history!, range, line.clientWidth || 800, "last"),
-                    pointBefore(a.history!, range),
+                    loadSeries(a.history!, range, line.clientWidth || 800, "last", {}, undefined, signal),
+                    pointBefore(a.history!, range, {}, signal),
                 ]);
+                if (signal.aborted) return;
                 series.gaps = gapsFor(thing, series);
                 const segments = segmentsOf(series, range, before);
                 const marks =
@@ -106,8 +119,10 @@ export function timelineView(thing: ThingView, a: Affordance, host: HTMLElement)
                     points: series.mode === "points" ? series.points.length : 0,
                     gaps: series.gaps,
                     values: segments.map((s) => s.label),
+                    range,
                 });
             } catch (err) {
+                if (signal.aborted) return;
                 setNote(error, (v.error = errorText(err)));
                 setNote(empty, undefined); // not known to be empty: the read failed
             }
@@ -122,17 +137,13 @@ export function logView(a: Affordance, host: HTMLElement): View {
     host.append(box);
     const { error } = notes(host);
     state.views[id] = { kind: a.kind, name: a.name };
-    const log = new LogView(
-        box,
-        a.history!,
-        a.kind === "action" ? "action" : "event",
-        () => state.range,
-        (err) => setNote(error, (state.views[id].error = err === undefined ? undefined : errorText(err)))
+    const log = new LogView(box, a.history!, a.kind === "action" ? "action" : "event", (err) =>
+        setNote(error, (state.views[id].error = err === undefined ? undefined : errorText(err)))
     );
     return {
-        async refresh() {
-            await log.refresh();
-            state.views[id].rows = log.rows;
+        async refresh(r) {
+            await log.refresh(r);
+            Object.assign(state.views[id], { rows: log.rows, page: log.page, range: log.range });
         },
     };
 }

@@ -19,19 +19,20 @@ function stateTimeline(
     const history = a.history;
     return [
         {
-            async refresh() {
+            async refresh({ range, signal }) {
                 try {
-                    const range = state.range;
                     const filters = { op: "change" };
                     const [series, before] = await Promise.all([
-                        loadSeries(history, range, host.clientWidth || 800, "last", filters),
-                        pointBefore(history, range, filters),
+                        loadSeries(history, range, host.clientWidth || 800, "last", filters, undefined, signal),
+                        pointBefore(history, range, filters, signal),
                     ]);
+                    if (signal.aborted) return; // a newer range took over: it draws
                     const segments = segmentsOf(series, range, before, label);
                     drawTimeline(host, range, segments, series.gaps, [], (l) => l);
                     keep(segments);
                     setNote(error, undefined);
                 } catch (err) {
+                    if (signal.aborted) return;
                     setNote(error, errorText(err));
                 }
             },
@@ -46,10 +47,12 @@ function list(id: string, a: Affordance | undefined, render: (v: unknown) => HTM
     const read = a.read;
     return [
         {
-            async refresh() {
+            async refresh({ signal }) {
                 try {
-                    host.replaceChildren(render(await getJson<unknown>(read)));
+                    const value = await getJson<unknown>(read, signal);
+                    if (!signal.aborted) host.replaceChildren(render(value));
                 } catch (err) {
+                    if (signal.aborted) return;
                     host.replaceChildren(el("p", { className: "error" }, errorText(err)));
                 }
             },
