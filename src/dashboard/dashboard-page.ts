@@ -32,6 +32,7 @@ export const DASHBOARD_PAGE = `<!doctype html>
   </div>
   <div id="live" aria-live="polite"></div>
 </header>
+<p id="unreachable" class="banner" role="alert" hidden></p>
 <div id="layout">
   <nav aria-label="Things">
     <h2>Things</h2>

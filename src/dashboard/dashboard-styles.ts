@@ -7,6 +7,7 @@ header h1 { font-size: 18px; margin: 0 16px 0 0; }
 header button, header input { font: inherit; }
 #range button.active { background: #80cbc4; }
 #live { margin-left: auto; font-size: 12px; opacity: .85; }
+.banner { margin: 0; padding: 8px 16px; background: #b71c1c; color: #fff; font-weight: 600; }
 #layout { display: flex; align-items: flex-start; }
 nav { width: 220px; flex: none; padding: 8px 12px; border-right: 1px solid #ddd; min-height: 90vh; overflow-wrap: anywhere; }
 nav ul { list-style: none; padding: 0; margin: 0; }
@@ -41,4 +42,27 @@ td.failed { color: #b71c1c; }
 .pager { display: flex; gap: 8px; align-items: center; margin-top: 4px; font-size: 12px; }
 .side-by-side { display: flex; gap: 24px; flex-wrap: wrap; } .side-by-side > div { flex: 1; min-width: 260px; }
 .affordance { margin-top: 10px; }
+.plot .u-over { touch-action: pan-y; }
+/* a phone: the Things as a strip over the content, plots the width of the screen, table rows as stacked lines */
+@media (max-width: 700px) {
+  header { padding: 8px; gap: 6px; }
+  header h1 { font-size: 16px; width: 100%; }
+  #range { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; }
+  #range label { display: flex; gap: 4px; align-items: center; width: 100%; }
+  #range input { flex: 1; min-width: 0; }
+  #live { margin-left: 0; width: 100%; }
+  #layout { flex-direction: column; align-items: stretch; }
+  nav { width: auto; min-height: 0; border-right: none; border-bottom: 1px solid #ddd; padding: 6px 8px; }
+  nav h2 { display: none; }
+  nav ul { display: flex; gap: 6px; overflow-x: auto; }
+  nav li a { white-space: nowrap; border: 1px solid #cfd8dc; }
+  main { padding: 8px; }
+  section { padding: 4px 8px 8px; }
+  table, tbody, tr, td { display: block; } thead { display: none; }
+  tr { border-bottom: 1px solid #e0e0e0; padding: 4px 0; }
+  td { border: none; padding: 1px 4px; }
+  td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; color: #546e7a; font-family: system-ui, sans-serif; }
+  td.json { max-width: none; }
+  .side-by-side > div { min-width: 0; }
+}
 `;

@@ -40,13 +40,16 @@ export interface VoFixture {
     close(): Promise<void>;
 }
 
-/** A real servient with HTTP and CoAP servers on 127.0.0.1 (free ports) and the plugin on a temporary file. */
-export async function startVo(options: VoPersistenceOptions = {}): Promise<VoFixture> {
+/**
+ * A real servient with HTTP and CoAP servers on 127.0.0.1 (free ports, or the HTTP port given: a VO
+ * started again where clients knew it) and the plugin on a temporary file (or `options.sqlite.path`).
+ */
+export async function startVo(options: VoPersistenceOptions = {}, httpPort = 0): Promise<VoFixture> {
     setStaticAddress("127.0.0.1");
     const dir = tempDir();
     const dbPath = options.sqlite?.path ?? path.join(dir, "vo.sqlite");
     const servient = new Servient();
-    const http = new HttpServer({ port: 0, address: "127.0.0.1" });
+    const http = new HttpServer({ port: httpPort, address: "127.0.0.1" });
     // binding-coap 0.8.16 is typed against its own nested core copy.
     const coap = new VoCoapServer({ port: 0, address: "127.0.0.1" });
     servient.addServer(http);

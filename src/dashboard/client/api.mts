@@ -41,6 +41,15 @@ export interface WindowsAnswer {
     gaps?: Gap[];
 }
 
+/** The VO gave no answer at all (it is stopped, or the network between is down). */
+export class UnreachableError extends Error {}
+
+/** Whether the VO answers: any HTTP answer counts, a network failure starts (or continues) an outage. */
+export const reach = {
+    /** when reads began to fail without an answer; undefined while the VO answers */
+    failingSince: undefined as number | undefined,
+};
+
 /** An answer other than 2xx, with the text the VO gave. */
 export class HttpError extends Error {
     constructor(
@@ -65,11 +74,15 @@ export function onThisServer(href: string): string {
 
 /** Reads JSON; `signal` cancels the read when what asked for it is no longer wanted (a newer range). */
 export async function getJson<T>(href: string, signal?: AbortSignal): Promise<T> {
-    const res = await fetch(onThisServer(href), {
-        headers: { Accept: "application/json" },
-        cache: "no-store",
-        signal,
-    });
+    let res: Response;
+    try {
+        res = await fetch(onThisServer(href), { headers: { Accept: "application/json" }, cache: "no-store", signal });
+    } catch (err) {
+        if (signal?.aborted === true || (err as Error).name === "AbortError") throw err;
+        reach.failingSince ??= Date.now();
+        throw new UnreachableError(`the VO does not answer: ${(err as Error).message}`);
+    }
+    reach.failingSince = undefined;
     if (!res.ok) throw new HttpError(res.status, await res.text());
     return (await res.json()) as T;
 }

@@ -38,3 +38,8 @@ export function timeText(ms: number): string {
     const p = (n: number) => String(n).padStart(2, "0");
     return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
+
+/** Each cell names its column (`data-label`): a narrow screen shows a table's rows as stacked "column: value" lines. */
+export function labelCells(rows: HTMLTableRowElement[], head: string[]): void {
+    for (const row of rows) [...row.cells].forEach((cell, i) => (cell.dataset.label = head[i] ?? ""));
+}

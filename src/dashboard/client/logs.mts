@@ -1,5 +1,5 @@
 import { getJson, HistoryPoint, historyUrl, PointsAnswer } from "./api.mjs";
-import { el, timeText, valueText } from "./dom.mjs";
+import { el, labelCells, timeText, valueText } from "./dom.mjs";
 import type { Range } from "./series.mjs";
 import type { Refresh } from "./views.mjs";
 
@@ -129,6 +129,7 @@ export class LogView {
                 el("td", {}, p.protocol)
             );
         });
+        labelCells(rows, head);
         const thead = el("thead", {}, el("tr", {}, ...head.map((h) => el("th", {}, h))));
         const body = rows.length > 0 ? rows : [el("tr", {}, el("td", { className: "empty" }, "no data in this range"))];
         if (rows.length === 0) (body[0].firstChild as HTMLTableCellElement).colSpan = head.length;

@@ -1,3 +1,4 @@
+import { getJson, reach } from "./api.mjs";
 import { byId, el, timeText } from "./dom.mjs";
 import { errorText, setNote } from "./notes.mjs";
 import type { Range } from "./series.mjs";
@@ -67,6 +68,7 @@ async function refresh(rangeChanged: boolean): Promise<void> {
         if (controller.signal.aborted) return;
         await Promise.all(thingPanel.map((v) => v.refresh(r)));
         if (controller.signal.aborted) return;
+        if (reach.failingSince !== undefined) return showOutage(() => void probe());
         state.ticks++;
         state.lastUpdate = new Date().toISOString();
         byId("live").textContent =
@@ -157,16 +159,49 @@ function wireRange(): void {
     byId("range-back").addEventListener("click", () => history.back());
 }
 
+/** While the VO does not answer: one banner, no live ticks, one probe at a time with a growing delay. */
+const outage = { attempt: 0, timer: undefined as ReturnType<typeof setTimeout> | undefined };
+
+/** How long before the next try: 1 s, doubling, at most 30 s. */
+const retryDelayMs = () => Math.min(30_000, 1000 * 2 ** outage.attempt);
+
+function showOutage(next: () => void): void {
+    if (outage.timer !== undefined || reach.failingSince === undefined) return;
+    const delay = retryDelayMs();
+    setNote(
+        byId("unreachable"),
+        `VO unreachable since ${timeText(reach.failingSince)}: trying again in ${Math.round(delay / 1000)} s`
+    );
+    byId("live").textContent =
+        state.lastUpdate === undefined ? "not updated" : `not updated since ${timeText(Date.parse(state.lastUpdate))}`;
+    outage.attempt++;
+    outage.timer = setTimeout(() => {
+        outage.timer = undefined;
+        next();
+    }, delay);
+}
+
+/** One read of the VO's Thing list: any answer ends the outage, and every view is read again. */
+async function probe(): Promise<void> {
+    await getJson<unknown>("/").catch(() => undefined);
+    if (reach.failingSince !== undefined) return showOutage(() => void probe());
+    outage.attempt = 0;
+    setNote(byId("unreachable"), undefined);
+    void refresh(true);
+}
+
 async function start(): Promise<void> {
-    wireRange();
     const listError = byId("listing-error");
     try {
         things = await loadThings();
     } catch (err) {
         setNote(listError, errorText(err));
-        setTimeout(() => void start(), 2000); // the page keeps trying until the VO answers
+        if (reach.failingSince !== undefined) showOutage(() => void start());
+        else setTimeout(() => void start(), 2000); // the page keeps trying until the VO answers
         return;
     }
+    outage.attempt = 0;
+    setNote(byId("unreachable"), undefined);
     setNote(listError, undefined);
     state.things = things.map((t) => ({ key: t.key, title: t.title }));
     byId("thing-list").replaceChildren(
@@ -206,8 +241,9 @@ async function start(): Promise<void> {
     const { range, live } = rangeFromUrl();
     setRange(range, live, "replace");
     setInterval(() => {
-        if (state.live !== undefined) void refresh(false);
+        if (state.live !== undefined && outage.timer === undefined) void refresh(false);
     }, LIVE_MS);
 }
 
+wireRange();
 void start();

@@ -1,9 +1,14 @@
-import { HttpError } from "./api.mjs";
+import { HttpError, UnreachableError } from "./api.mjs";
 import { el } from "./dom.mjs";
 
-/** What went wrong, as the page says it: the history resource's own answer when there was one. */
-export const errorText = (err: unknown) =>
-    err instanceof HttpError ? err.message : `cannot read: ${(err as Error).message}`;
+/**
+ * What went wrong, as a view says it: the history resource's own answer when there was one; nothing
+ * when the VO does not answer at all (the page says that once, in its banner, not in every view).
+ */
+export const errorText = (err: unknown): string | undefined => {
+    if (err instanceof UnreachableError) return undefined;
+    return err instanceof HttpError ? err.message : `cannot read: ${(err as Error).message}`;
+};
 
 /** A box under a view: the history resource's error, or "no data in this range". */
 export function notes(host: HTMLElement): { error: HTMLParagraphElement; empty: HTMLParagraphElement } {

@@ -99,7 +99,7 @@ export class NumericPlot {
     }
 
     get widthPx(): number {
-        return Math.max(300, this.host.clientWidth || 800);
+        return Math.max(240, this.host.clientWidth || 800);
     }
 
     destroy(): void {
@@ -123,6 +123,9 @@ export class NumericPlot {
         this.lineLabel = label;
         if (this.chart === undefined) this.create(data, label);
         else {
+            // the page's width changed (a phone turned, a window resized): the plot takes the new one
+            if (this.chart.width !== this.widthPx)
+                this.chart.setSize({ width: this.widthPx, height: this.chart.height });
             this.chart.setData(data, false);
             this.chart.setScale("x", this.xRange());
         }
@@ -188,6 +191,26 @@ export class NumericPlot {
         };
         this.chart = new uPlot(opts, data, this.host);
         this.chart.over.append(this.gapLayer);
+        this.wireTouchZoom(this.chart);
+    }
+
+    /**
+     * uPlot selects by mouse only: a one-finger horizontal drag over the plot zooms to what it spans
+     * (vertical moves still scroll the page: the plot takes `touch-action: pan-y`).
+     */
+    private wireTouchZoom(u: UPlotClass): void {
+        let startX: number | undefined;
+        const xOf = (e: TouchEvent) => e.changedTouches[0].clientX - u.over.getBoundingClientRect().left;
+        u.over.addEventListener("touchstart", (e) => (startX = e.touches.length === 1 ? xOf(e) : undefined), {
+            passive: true,
+        });
+        u.over.addEventListener("touchend", (e) => {
+            if (startX === undefined || e.changedTouches.length === 0) return;
+            const [left, right] = [Math.min(startX, xOf(e)), Math.max(startX, xOf(e))];
+            startX = undefined;
+            if (right - left < 20) return; // a tap, not a drag
+            this.onZoom({ fromMs: u.posToVal(left, "x") * 1000, toMs: u.posToVal(right, "x") * 1000 });
+        });
     }
 
     /** Gaps as hatched spans over the plot, their reason and times in the hover title. */

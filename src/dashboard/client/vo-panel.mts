@@ -1,5 +1,5 @@
 import { getJson } from "./api.mjs";
-import { byId, el, valueText } from "./dom.mjs";
+import { byId, el, labelCells, valueText } from "./dom.mjs";
 import { errorText, notes, setNote } from "./notes.mjs";
 import { loadSeries, pointBefore } from "./series.mjs";
 import { state } from "./state.mjs";
@@ -52,8 +52,8 @@ function list(id: string, a: Affordance | undefined, render: (v: unknown) => HTM
                     const value = await getJson<unknown>(read, signal);
                     if (!signal.aborted) host.replaceChildren(render(value));
                 } catch (err) {
-                    if (signal.aborted) return;
-                    host.replaceChildren(el("p", { className: "error" }, errorText(err)));
+                    const text = signal.aborted ? undefined : errorText(err);
+                    if (text !== undefined) host.replaceChildren(el("p", { className: "error" }, text));
                 }
             },
         },
@@ -64,11 +64,13 @@ function observersTable(v: unknown): HTMLElement {
     const rows = Array.isArray(v) ? (v as Record<string, unknown>[]) : [];
     if (rows.length === 0) return el("p", { className: "empty" }, "no observers now");
     const cols = ["protocol", "ip", "port", "thing", "affordance", "op", "since"];
+    const body = rows.map((r) => el("tr", {}, ...cols.map((c) => el("td", {}, valueText(r[c])))));
+    labelCells(body, cols);
     return el(
         "table",
         { dataset: { rows: String(rows.length) } },
         el("thead", {}, el("tr", {}, ...cols.map((c) => el("th", {}, c)))),
-        el("tbody", {}, ...rows.map((r) => el("tr", {}, ...cols.map((c) => el("td", {}, valueText(r[c]))))))
+        el("tbody", {}, ...body)
     );
 }
 
