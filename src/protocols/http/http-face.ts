@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Helpers, ProtocolServer } from "@node-wot/core";
 import { createLogger } from "../../log";
 import { formatAddress, uriHost } from "../../model/address";
+import { JSON_MEDIA_TYPE } from "../../model/media-type";
 import type { Protocol } from "../../model/interaction-record";
 import { RequestRefusedError } from "../../model/refusal";
 import { currentRequest, RequestOrigin, runAsRequest } from "../../model/request-context";
@@ -42,7 +43,6 @@ type Handle = (this: unknown, req: IncomingMessage, res: ServerResponse) => unkn
 
 const { debug } = createLogger("protocols:http");
 const instrumented = new WeakSet<object>();
-const JSON_TYPE = "application/json";
 const DIRECTORY_PATHS = { things: `${WELL_KNOWN_WOT}/things` };
 
 /**
@@ -243,7 +243,7 @@ class HttpServerFace {
             return answerText(res, 406, text);
         }
         if (target.route === "properties") {
-            if (result.type === JSON_TYPE && req.method === "GET") return this.original.call(self, req, res);
+            if (result.type === JSON_MEDIA_TYPE && req.method === "GET") return this.original.call(self, req, res);
             return serveThingProperties(s, hooks, request, target, req, res, result.type);
         }
         steer(req, result.type);

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { JSON_MEDIA_TYPE } from "../../model/media-type";
 import { negotiate, notAcceptableText } from "./http-content-negotiation";
 import { affordanceOf, answerText, authorized, HttpServerInternals, HttpTarget, targetOf } from "./http-routes";
 
@@ -30,6 +31,6 @@ export async function answerLongPollHead(
     if (negotiated !== undefined && "offered" in negotiated) {
         return answerText(res, 406, notAcceptableText(req.headers.accept, negotiated.offered));
     }
-    res.writeHead(200, { "Content-Type": negotiated?.type ?? "application/json" });
+    res.writeHead(200, { "Content-Type": negotiated?.type ?? JSON_MEDIA_TYPE });
     res.end();
 }

@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ContentSerdes } from "@node-wot/core";
+import { decodeBody, JSON_MEDIA_TYPE, mediaTypeOf } from "../../model/media-type";
 import { RequestRefusedError } from "../../model/refusal";
 import type { RequestOrigin } from "../../model/request-context";
 import type { ServerHooks } from "../protocol-face";
-import { mediaTypeOf } from "./http-forms";
 import { answerTooLarge, readBody } from "./http-body-limit";
 import { answerText, authorized, HttpServerInternals, HttpTarget, recordRefused } from "./http-routes";
 
@@ -40,10 +39,8 @@ export async function refuseReadOnlyWrite(
 /** What the client sent, decoded where it can be, else as text (the record shows what came). */
 function valueOf(req: IncomingMessage, body: Buffer): unknown {
     if (body.length === 0) return undefined;
-    const type = mediaTypeOf(req.headers["content-type"] ?? "application/json");
     try {
-        if (type === "application/json" || type.endsWith("+json")) return JSON.parse(body.toString("utf8"));
-        return ContentSerdes.get().contentToValue({ type, body }, {});
+        return decodeBody(mediaTypeOf(req.headers["content-type"] ?? JSON_MEDIA_TYPE), body);
     } catch {
         return body.toString("utf8");
     }
