@@ -38,6 +38,7 @@ import { serveThingProperties } from "./http-thing-properties";
 import { answerThingList } from "./http-things-list";
 import { answerDirectory, baseOf, WELL_KNOWN_WOT } from "./http-thing-directory";
 import { memoizeFormMatching } from "../form-matching";
+import { requestPath } from "./http-request-url";
 
 type Handle = (this: unknown, req: IncomingMessage, res: ServerResponse) => unknown;
 
@@ -62,8 +63,7 @@ function settled(res: ServerResponse, answer: unknown): unknown {
 /** `/thing/properties` (the Thing's own properties resource), without parsing the URL. */
 function namesThingProperties(url: string | undefined): boolean {
     if (url === undefined) return false;
-    const q = url.indexOf("?");
-    const path = q < 0 ? url : url.slice(0, q);
+    const path = requestPath(url);
     return path.endsWith("/properties") || path.endsWith("/properties/");
 }
 

@@ -7,6 +7,7 @@ import type { RequestOrigin } from "../../model/request-context";
 import { securitySchemeOf } from "../../model/thing-security";
 import { conformsToSchema } from "../../model/value-check";
 import type { ServerHooks } from "../protocol-face";
+import { decodePath, pathSegments, requestPath } from "./http-request-url";
 
 /** What of binding-http 0.9.2's HttpServer the fixes in this folder use (all public at runtime). */
 export interface HttpServerInternals {
@@ -35,16 +36,13 @@ export interface HttpTarget {
 
 export function targetOf(server: HttpServerInternals, url: string | undefined): HttpTarget | undefined {
     if (url === undefined) return undefined;
-    const q = url.indexOf("?");
-    const segments = (q < 0 ? url : url.slice(0, q)).split("/");
-    // "", thing, dir, name, "observable"; a trailing slash is ignored, as find-my-way does
-    if (segments[segments.length - 1] === "" && segments.length > 2) segments.pop();
+    const segments = pathSegments(requestPath(url)); // "", thing, dir, name, "observable"
     if (segments.length < 2 || segments.length > 5 || segments[0] !== "") return undefined;
     const decoded: string[] = [];
-    try {
-        for (let i = 1; i < segments.length; i++) decoded.push(decodeURIComponent(segments[i]));
-    } catch {
-        return undefined; // not percent-decodable: binding-http cannot route it either
+    for (let i = 1; i < segments.length; i++) {
+        const segment = decodePath(segments[i]);
+        if (segment === undefined) return undefined; // binding-http cannot route it either
+        decoded.push(segment);
     }
     const thing = server.getThings().get(decoded[0]);
     if (thing === undefined) return undefined;

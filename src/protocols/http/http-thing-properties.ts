@@ -9,6 +9,7 @@ import type { ServerHooks } from "../protocol-face";
 import { answerTooLarge, readBody } from "./http-body-limit";
 import { offeredTypes } from "./http-forms";
 import { answerText, authorized, HttpServerInternals, HttpTarget, recordRefused } from "./http-routes";
+import { requestPath } from "./http-request-url";
 
 /**
  * binding-http 0.9.2 routes only GET (readallproperties, always JSON) on `/:thing/properties`, yet
@@ -172,8 +173,7 @@ function decode(type: string, body: Buffer): unknown {
 
 /** `/thing/properties/name` from the request's `/thing/properties[/]`, as the property's form has it. */
 function propertyPath(url: string, name: string): string {
-    const q = url.indexOf("?");
-    const path = (q < 0 ? url : url.slice(0, q)).replace(/\/$/, "");
+    const path = requestPath(url).replace(/\/$/, "");
     return `${path}/${encodeURIComponent(name)}`;
 }
 
