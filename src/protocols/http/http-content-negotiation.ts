@@ -3,7 +3,7 @@ import type { Operation } from "../../model/interaction-record";
 import { JSON_MEDIA_TYPE, mediaTypeOf } from "../../model/media-type";
 import { chooseMediaType } from "./http-accept";
 import { offeredTypes } from "./http-forms";
-import { affordanceOf, HttpTarget } from "./http-routes";
+import { affordanceOf, HttpTarget } from "./http-target";
 
 /**
  * binding-http 0.9.2 ignores `Accept`: it answers a read, an observation or an event in the type

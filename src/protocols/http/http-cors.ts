@@ -3,7 +3,7 @@ import type { ExposedThing } from "@node-wot/core";
 import { setCorsForThing } from "@node-wot/binding-http/dist/routes/common";
 import { replaceMethod } from "../patches/replace-method";
 import { isSecured } from "../../model/thing-security";
-import { HttpServerInternals } from "./http-routes";
+import type { HttpServerInternals } from "./http-server-internals";
 import { decodePath, pathSegments, requestPath } from "./http-request-url";
 
 const ALLOW_ORIGIN = "Access-Control-Allow-Origin";

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ExposedThing } from "@node-wot/core";
 import type { DashboardHook } from "../protocol-face";
 import { isSecured } from "../../model/thing-security";
-import { answerText, authorized, HttpServerInternals } from "./http-routes";
+import { answerText, authorized } from "./http-answers";
+import type { HttpServerInternals } from "./http-server-internals";
 import { decodePath, requestPath } from "./http-request-url";
 
 /**

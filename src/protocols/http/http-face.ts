@@ -8,7 +8,7 @@ import { RequestRefusedError } from "../../model/refusal";
 import { currentRequest, RequestOrigin, runAsRequest } from "../../model/request-context";
 import { replaceMethod } from "../patches/replace-method";
 import type { ProtocolFace, ServerHooks } from "../protocol-face";
-import { answerFromContext, answerRedirect } from "./http-answers";
+import { answerFromContext, answerRedirect, answerText, authorized } from "./http-answers";
 import { emitInContext } from "./http-close-in-context";
 import { askPortOnce } from "./http-port-once";
 import {
@@ -32,7 +32,8 @@ import { answerLongPollHead, longPollTarget } from "./http-long-poll-head";
 import { httpProbe } from "./http-probe";
 import { refuseReadOnlyWrite } from "./http-read-only-write";
 import { stopClosesConnections } from "./http-server-stop";
-import { answerText, authorized, HttpServerInternals, operationOf, recordRefused, targetOf } from "./http-routes";
+import type { HttpServerInternals } from "./http-server-internals";
+import { operationOf, reportRefusal, targetOf } from "./http-target";
 import { fixThingPropertyForms } from "./http-td-forms";
 import { serveThingProperties } from "./http-thing-properties";
 import { answerThingList } from "./http-things-list";
@@ -128,7 +129,7 @@ class HttpServerFace {
             const op = target === undefined ? undefined : operationOf(target, req.method);
             if (op === undefined) return;
             const error = new RequestRefusedError("unauthorized", why);
-            recordRefused(hooks, currentRequest() ?? this.originOf(req), target, op, error);
+            reportRefusal(hooks, currentRequest() ?? this.originOf(req), target, op, error);
         });
         fixThingPropertyForms(s);
         if (hooks.history !== undefined) {
@@ -239,7 +240,7 @@ class HttpServerFace {
             const text = notAcceptableText(req.headers.accept, result.offered);
             const op = operationOf(target, req.method);
             if (op !== undefined)
-                recordRefused(hooks, request, target, op, new RequestRefusedError("not-acceptable", text));
+                reportRefusal(hooks, request, target, op, new RequestRefusedError("not-acceptable", text));
             return answerText(res, 406, text);
         }
         if (target.route === "properties") {
@@ -261,7 +262,7 @@ class HttpServerFace {
                 "payload-too-large",
                 `request body over ${max} bytes${declared === undefined ? "" : ` (Content-Length ${declared})`}`
             );
-            recordRefused(this.hooks, request, target, op, error);
+            reportRefusal(this.hooks, request, target, op, error);
         }
         answerTooLarge(res, max);
     };

@@ -4,7 +4,8 @@ import type { HealthHook } from "../protocol-face";
 import { chooseMediaType } from "./http-accept";
 import { guardingThing } from "./http-dashboard";
 import { refuseMethod } from "./http-method-not-allowed";
-import { authorized, HttpServerInternals } from "./http-routes";
+import { authorized } from "./http-answers";
+import type { HttpServerInternals } from "./http-server-internals";
 import { requestPath } from "./http-request-url";
 
 export type HealthResource = HealthProbe | "metrics";

@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { patchNamed } from "../patches/patch-registry";
 import { replaceMethod, reportMissing } from "../patches/replace-method";
 import { READ_ONLY_PROPERTY_ALLOW } from "./http-read-only-write";
-import { affordanceOf, answerText, HttpServerInternals, targetOf } from "./http-routes";
+import { affordanceOf, targetOf } from "./http-target";
+import { answerText } from "./http-answers";
+import type { HttpServerInternals } from "./http-server-internals";
 import { thingPropertiesAllow } from "./http-thing-properties";
 import { requestPath } from "./http-request-url";
 

@@ -4,7 +4,9 @@ import { RequestRefusedError } from "../../model/refusal";
 import type { RequestOrigin } from "../../model/request-context";
 import type { ServerHooks } from "../protocol-face";
 import { answerTooLarge, readBody } from "./http-body-limit";
-import { answerText, authorized, HttpServerInternals, HttpTarget, recordRefused } from "./http-routes";
+import { answerText, authorized } from "./http-answers";
+import type { HttpServerInternals } from "./http-server-internals";
+import { HttpTarget, reportRefusal } from "./http-target";
 
 /** What a read-only property answers: binding-http's own `Allow` lists PUT too. */
 export const READ_ONLY_PROPERTY_ALLOW = "GET, OPTIONS";
@@ -31,7 +33,7 @@ export async function refuseReadOnlyWrite(
         body === undefined
             ? new RequestRefusedError("payload-too-large", `request body over ${max} bytes`)
             : new RequestRefusedError("method-not-allowed", `property "${target.name}" is read-only`);
-    recordRefused(hooks, request, target, "writeproperty", error, body === undefined ? undefined : valueOf(req, body));
+    reportRefusal(hooks, request, target, "writeproperty", error, body === undefined ? undefined : valueOf(req, body));
     if (body === undefined) return answerTooLarge(res, max);
     answerText(res, 405, error.message, { Allow: READ_ONLY_PROPERTY_ALLOW });
 }

@@ -8,7 +8,9 @@ import { schemaProblem } from "../../model/value-check";
 import type { ServerHooks } from "../protocol-face";
 import { answerTooLarge, readBody } from "./http-body-limit";
 import { offeredTypes } from "./http-forms";
-import { answerText, authorized, HttpServerInternals, HttpTarget, recordRefused } from "./http-routes";
+import { answerText, authorized } from "./http-answers";
+import type { HttpServerInternals } from "./http-server-internals";
+import { HttpTarget, reportRefusal } from "./http-target";
 import { requestPath } from "./http-request-url";
 
 /**
@@ -112,7 +114,7 @@ function problemsOf(
         }
         if (problem === undefined) continue;
         problems.push(problem);
-        recordRefused(hooks, request, target, op, refusal(problem), value, { name });
+        reportRefusal(hooks, request, target, op, refusal(problem), value, { name });
     }
     if (op === "writeallproperties") {
         const sent = new Set(entries.map(([name]) => name));
