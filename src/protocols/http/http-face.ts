@@ -175,7 +175,7 @@ class HttpServerFace {
             return settled(res, refuseNotObservable(s, hooks, request, unobservable, req, res));
         }
         if (method === "GET") {
-            if (req.url === "/") return answerThingList(s, res);
+            if (requestPath(req.url) === "/") return answerThingList(s, res);
             if (acceptIsDefault(req)) return this.original.call(self, req, res);
             return settled(res, this.negotiated(self, req, res, request));
         }
@@ -186,7 +186,7 @@ class HttpServerFace {
 
     /** HEAD: the Thing list, a long poll's headers, binding-http, or 405 where HEAD is not answered. */
     private head(self: unknown, req: IncomingMessage, res: ServerResponse): unknown {
-        if (req.url === "/") return answerThingList(this.s, res);
+        if (requestPath(req.url) === "/") return answerThingList(this.s, res);
         const poll = longPollTarget(this.s, req.url);
         if (poll !== undefined) return settled(res, answerLongPollHead(this.s, poll, req, res));
         return refuseHead(this.s, req, res) ? undefined : this.original.call(self, req, res);
