@@ -7,6 +7,7 @@ import { securitySchemeOf } from "../../model/thing-security";
 import { replaceMethod } from "../patches/replace-method";
 import type { HttpServerInternals } from "./http-server-internals";
 
+/** Deprecated: REFUSAL_STATUS (model/refusal.ts) under another name. */
 export const HTTP_STATUS = REFUSAL_STATUS;
 
 /** 307 Temporary Redirect: the client repeats the same method and body at the target. */
@@ -30,7 +31,7 @@ export function answerFromContext(res: ServerResponse, request: RequestOrigin): 
             function (this: ServerResponse, status: number, ...rest: unknown[]) {
                 const refusal = request.refusal;
                 if (status === 500 && refusal !== undefined) {
-                    status = HTTP_STATUS[refusal.reason];
+                    status = REFUSAL_STATUS[refusal.reason];
                     if (refusal.retryAfterSeconds !== undefined)
                         this.setHeader("Retry-After", refusal.retryAfterSeconds);
                     if (!this.hasHeader("Content-Type")) this.setHeader("Content-Type", "text/plain; charset=utf-8");
