@@ -127,42 +127,40 @@ class ConsumedThingRecorder {
     }
 }
 
+/**
+ * A read or an invocation, timed and recorded with its output (under `field`: a property's `value`, an
+ * action's `output`); the caller gets a replay of the output, the recorder having read it once.
+ */
+async function timedOutput(
+    r: ConsumedThingRecorder,
+    at: Parameters<ConsumedThingRecorder["timed"]>[0],
+    input: unknown,
+    field: "value" | "output",
+    run: () => Promise<WoT.InteractionOutput | undefined>
+): Promise<WoT.InteractionOutput> {
+    let replay: WoT.InteractionOutput | undefined;
+    await r.timed(at, input, run, async (out) => {
+        const s = await settledOutput(out);
+        replay = s.replay;
+        return { [field]: s.output };
+    });
+    return replay!;
+}
+
 /** The ConsumedThing methods that record, each calling through to `thing`. */
 function recordingMethods(thing: WoT.ConsumedThing, r: ConsumedThingRecorder): Partial<WoT.ConsumedThing> {
     return {
         async readProperty(name, options) {
-            let replay: WoT.InteractionOutput | undefined;
             const at = { kind: "property", name, op: "readproperty", options } as const;
-            await r.timed(
-                at,
-                undefined,
-                () => thing.readProperty(name, options),
-                async (out) => {
-                    const s = await settledOutput(out);
-                    replay = s.replay;
-                    return { value: s.output };
-                }
-            );
-            return replay!;
+            return timedOutput(r, at, undefined, "value", () => thing.readProperty(name, options));
         },
         async writeProperty(name, value, options) {
             const at = { kind: "property", name, op: "writeproperty", options } as const;
             await r.timed(at, value, () => thing.writeProperty(name, value, options));
         },
         async invokeAction(name: string, params?: WoT.InteractionInput, options?: WoT.InteractionOptions) {
-            let replay: WoT.InteractionOutput | undefined;
             const at = { kind: "action", name, op: "invokeaction", options } as const;
-            await r.timed(
-                at,
-                params,
-                () => thing.invokeAction(name, params, options),
-                async (out) => {
-                    const s = await settledOutput(out);
-                    replay = s.replay;
-                    return { output: s.output };
-                }
-            );
-            return replay as never;
+            return timedOutput(r, at, params, "output", () => thing.invokeAction(name, params, options)) as never;
         },
         async observeProperty(name, listener, onerror, options) {
             const at = { kind: "property", name, op: "observeproperty", options } as const;

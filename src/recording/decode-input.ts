@@ -1,5 +1,6 @@
-import { Content, ContentSerdes } from "@node-wot/core";
+import { Content } from "@node-wot/core";
 import { BufferedContent } from "./buffered-content";
+import { decodeBody, undecodableKind } from "../model/media-type";
 import { schemaProblem } from "../model/value-check";
 import type { Outcome } from "./record-builder";
 
@@ -14,8 +15,8 @@ export interface DecodedInput {
 /**
  * Reads the request body once, decodes it by its content type and checks it against the
  * schema; the handler gets the same bytes (BufferedContent). A body that cannot be decoded is
- * kept as text, so the record of its refusal shows what was sent. JSON is parsed strictly here:
- * node-wot's JSON codec takes a malformed document for a string.
+ * kept as text, so the record of its refusal shows what was sent. JSON is parsed strictly
+ * (model/media-type.ts).
  */
 export async function decodeInput(
     content: Content | undefined,
@@ -30,22 +31,14 @@ export async function decodeInput(
     if (body.length === 0) return { content: replay, value: undefined };
     let value: unknown;
     try {
-        value = isJson(content.type)
-            ? JSON.parse(body.toString("utf8"))
-            : ContentSerdes.get().contentToValue({ type: content.type, body }, (schema ?? {}) as never);
+        value = decodeBody(content.type, body, schema);
     } catch (err) {
         const text = body.toString("utf8");
-        const kind = isJson(content.type) ? "malformed JSON" : `not decodable as ${content.type}`;
+        const kind = undecodableKind(content.type);
         return { content: replay, value: text, problem: `${what}: body is ${kind}: ${(err as Error).message}` };
     }
     const problem = schemaProblem(schema, value);
     return { content: replay, value, problem: problem === undefined ? undefined : `${what}: ${problem}` };
-}
-
-function isJson(type: string | undefined): boolean {
-    if (type === undefined) return true;
-    const base = type.split(";")[0].trim().toLowerCase();
-    return base === "application/json" || base.endsWith("+json");
 }
 
 /** The outcome of an interaction that failed once its body was read: what was sent, and whether that was valid. */

@@ -1,6 +1,7 @@
 import type { InteractionRecord } from "../model/interaction-record";
 import type { TimeSeriesStore } from "./time-series-store";
 import { createLogger } from "../log";
+import { BackOff } from "../model/back-off";
 import { VoError } from "../model/errors";
 
 const { debug, warn } = createLogger("timeseries:write-buffer");
@@ -90,7 +91,8 @@ export class WriteBuffer {
     private retryTimer: NodeJS.Timeout | undefined;
     private inFlight: Promise<void> | undefined;
     private retryAt = 0;
-    private retryDelay = 0;
+    /** from the flush interval up to maxRetryDelayMs between retries of a failing store */
+    private readonly backOff: BackOff;
     private lastDropWarning = 0;
     private closed = false;
 
@@ -100,6 +102,7 @@ export class WriteBuffer {
         /** told of every record handed over, kept or dropped (the VO's metrics count them by protocol and outcome) */
         private readonly observe?: (record: InteractionRecord) => void
     ) {
+        this.backOff = new BackOff({ minMs: options.flushIntervalMs, maxMs: options.maxRetryDelayMs });
         this.timer = setInterval(() => void this.drain(false), options.flushIntervalMs);
         // The VO's servers keep the process alive, not this timer; close() writes what is left.
         this.timer.unref();
@@ -242,7 +245,7 @@ export class WriteBuffer {
                 this.stats.written += batch.length;
                 this.stats.commits++;
                 this.headPos += batch.length;
-                this.retryDelay = 0;
+                this.backOff.success();
                 this.retryAt = 0;
                 this.failing = false;
                 if (this.waiters.length > 0) this.resolveWaiters();
@@ -257,11 +260,7 @@ export class WriteBuffer {
                     this.queue.length = this.options.maxQueue;
                     this.stats.dropped += overflow;
                 }
-                this.retryDelay = Math.min(
-                    this.options.maxRetryDelayMs,
-                    Math.max(this.options.flushIntervalMs, this.retryDelay * 2)
-                );
-                this.retryAt = Date.now() + this.retryDelay * (0.5 + Math.random() / 2);
+                this.retryAt = Date.now() + this.backOff.nextDelay();
                 this.failing = true;
                 // Nothing queued is durable now; answers are not held through the retries. The records
                 // stay queued and are retried: they may still land, but nobody was told they did.
@@ -279,7 +278,7 @@ export class WriteBuffer {
                     this.store.name,
                     batch.length,
                     this.stats.lastError,
-                    this.retryDelay
+                    this.backOff.bound
                 );
                 return;
             }

@@ -50,26 +50,18 @@ export function answerFromContext(res: CoapResponseLike, request: RequestOrigin)
         }
     };
     type Write = (this: unknown, ...args: unknown[]) => unknown;
-    replaceMethod<Write>(
-        res,
-        "write",
-        "coap-refusal-code-write",
-        (write) =>
-            function (this: unknown, ...args: unknown[]) {
-                decide();
-                return write.apply(this, args);
-            }
-    );
-    replaceMethod<Write>(
-        res,
-        "end",
-        "coap-refusal-code-end",
-        (end) =>
-            function (this: unknown, ...args: unknown[]) {
-                decide();
-                return end.apply(this, args);
-            }
-    );
+    for (const method of ["write", "end"] as const) {
+        replaceMethod<Write>(
+            res,
+            method,
+            `coap-refusal-code-${method}`,
+            (original) =>
+                function (this: unknown, ...args: unknown[]) {
+                    decide();
+                    return original.apply(this, args);
+                }
+        );
+    }
 }
 
 /** Sets the code a response goes out with, an observe response's too. */

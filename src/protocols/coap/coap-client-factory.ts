@@ -6,6 +6,7 @@ import { Content } from "@node-wot/core";
 import { urlHost } from "../../model/address";
 import { MAX_REDIRECTS } from "../client-redirects";
 import { VoError } from "../../model/errors";
+import { JSON_MEDIA_TYPE } from "../../model/media-type";
 import { replaceMethod } from "../patches/replace-method";
 
 type CoapClient = ReturnType<CoapClientFactory["getClient"]>;
@@ -124,8 +125,7 @@ function observe(
         const req = client.generateRequest(form, "GET", true) as OutgoingLike;
         req.on("response", (res) => {
             answered = true;
-            const type =
-                (res.headers["Content-Format"] as string | undefined) ?? form.contentType ?? "application/json";
+            const type = (res.headers["Content-Format"] as string | undefined) ?? form.contentType ?? JSON_MEDIA_TYPE;
             let first = true;
             res.on("data", (payload: Buffer) => {
                 const registration = first && payload.length === 0;
@@ -176,7 +176,7 @@ async function send(client: ClientInternals, form: CoapForm, method: string, con
             }
             req.end();
         });
-        const type = (res.headers["Content-Format"] as string | undefined) ?? form.contentType ?? "application/json";
+        const type = (res.headers["Content-Format"] as string | undefined) ?? form.contentType ?? JSON_MEDIA_TYPE;
         if (res.code.startsWith("2.")) return new Content(type, Readable.from(res.payload));
         const text = res.payload.toString("utf8");
         const target = res.code === "5.03" ? REDIRECTED.exec(text)?.[1] : undefined;

@@ -1,3 +1,5 @@
+import { JSON_MEDIA_TYPE, mediaTypeOf } from "../../model/media-type";
+
 /**
  * CoAP content negotiation (RFC 7252 section 5.10.4) over the forms of a served TD. binding-coap 0.8.16
  * ignores the Accept option of every request but a TD's: it picks the form by the request's own
@@ -15,8 +17,6 @@ export interface FormLike {
 
 export type Negotiated = { formIndex: number; contentType: string } | { notAcceptable: string };
 
-const JSON_TYPE = "application/json";
-
 /**
  * The form to answer `op` with, given the request's Accept option (a media type, or a number node-coap
  * has no name for), else `preferred`; `notAcceptable` names what is offered when none fits. Undefined when
@@ -30,16 +30,18 @@ export function negotiate(
     preferred?: string
 ): Negotiated | undefined {
     const candidates = (forms ?? [])
-        .map((form, formIndex) => ({ formIndex, contentType: form.contentType ?? JSON_TYPE, form }))
+        .map((form, formIndex) => ({ formIndex, contentType: form.contentType ?? JSON_MEDIA_TYPE, form }))
         .filter(({ form }) => form.href.startsWith(`${scheme}:`) && listsOp(form, op));
     if (candidates.length === 0) return undefined;
-    const wanted = accept === undefined || accept === null ? undefined : baseType(String(accept));
+    const wanted = accept === undefined || accept === null ? undefined : mediaTypeOf(String(accept));
     const chosen =
         wanted === undefined
-            ? (candidates.find((c) => preferred !== undefined && baseType(c.contentType) === baseType(preferred)) ??
-              candidates.find((c) => baseType(c.contentType) === JSON_TYPE) ??
+            ? (candidates.find(
+                  (c) => preferred !== undefined && mediaTypeOf(c.contentType) === mediaTypeOf(preferred)
+              ) ??
+              candidates.find((c) => mediaTypeOf(c.contentType) === JSON_MEDIA_TYPE) ??
               candidates[0])
-            : candidates.find((c) => baseType(c.contentType) === wanted);
+            : candidates.find((c) => mediaTypeOf(c.contentType) === wanted);
     if (chosen !== undefined) return { formIndex: chosen.formIndex, contentType: chosen.contentType };
     const offered = [...new Set(candidates.map((c) => c.contentType))].join(", ");
     return { notAcceptable: `Accept ${String(accept)} is not offered for ${op}; offered: ${offered}` };
@@ -48,8 +50,4 @@ export function negotiate(
 /** A form without `op` stands for its affordance's default operations (TD 1.1 section 5.4.1). */
 function listsOp(form: FormLike, op: string): boolean {
     return form.op === undefined || [form.op].flat().includes(op);
-}
-
-function baseType(type: string): string {
-    return type.split(";")[0].trim().toLowerCase();
 }

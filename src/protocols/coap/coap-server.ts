@@ -306,7 +306,8 @@ function negotiated(
 ): Negotiated | undefined | false {
     const n = negotiate(forms, x.scheme, op, x.req.headers.Accept, x.contentType);
     if (n !== undefined && "notAcceptable" in n) {
-        if (target !== undefined) record(x, target, op, new RequestRefusedError("not-acceptable", n.notAcceptable));
+        if (target !== undefined)
+            reportRefusal(x, target, op, new RequestRefusedError("not-acceptable", n.notAcceptable));
         answer(x.res, "4.06", n.notAcceptable);
         return false;
     }
@@ -314,7 +315,7 @@ function negotiated(
 }
 
 /** Tells the hooks of a request refused before node-wot saw it, so that it is recorded all the same. */
-function record(
+function reportRefusal(
     x: Exchange,
     target: Target,
     op: Operation,
@@ -354,7 +355,7 @@ function admitBody(x: Exchange, target: Target, op: Operation): boolean {
     const size = block?.step === "too-large" ? block.size : req.payload.length;
     if (size > limit) {
         const message = `${op} ${target.name}: a body of ${size} bytes is over the bound of ${limit} bytes`;
-        record(x, target, op, new RequestRefusedError("payload-too-large", message));
+        reportRefusal(x, target, op, new RequestRefusedError("payload-too-large", message));
         res.setOption("Size1", limit);
         answer(res, "4.13", message);
         return false;
@@ -380,7 +381,7 @@ function admitEmptyBody(x: Exchange, target: Target, op: Operation, schema: { ty
     const what = target.kind === "action" ? `input of action "${target.name}"` : `property "${target.name}"`;
     const type = schema.type === undefined ? "a value" : `${/^[aeiou]/.test(schema.type) ? "an" : "a"} ${schema.type}`;
     const message = `${what}: the body is empty; expected ${type} in ${x.contentType}`;
-    record(x, target, op, new RequestRefusedError("bad-request", message), { value: undefined, valid: false });
+    reportRefusal(x, target, op, new RequestRefusedError("bad-request", message), { value: undefined, valid: false });
     answer(x.res, "4.00", message);
     return false;
 }

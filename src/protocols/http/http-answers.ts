@@ -1,8 +1,13 @@
-import type { ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ExposedThing } from "@node-wot/core";
+import { securitySchemeToHttpHeader, setCorsForThing } from "@node-wot/binding-http/dist/routes/common";
 import { REFUSAL_STATUS } from "../../model/refusal";
 import type { RequestOrigin } from "../../model/request-context";
+import { securitySchemeOf } from "../../model/thing-security";
 import { replaceMethod } from "../patches/replace-method";
+import type { HttpServerInternals } from "./http-server-internals";
 
+/** Deprecated: REFUSAL_STATUS (model/refusal.ts) under another name. */
 export const HTTP_STATUS = REFUSAL_STATUS;
 
 /** 307 Temporary Redirect: the client repeats the same method and body at the target. */
@@ -26,7 +31,7 @@ export function answerFromContext(res: ServerResponse, request: RequestOrigin): 
             function (this: ServerResponse, status: number, ...rest: unknown[]) {
                 const refusal = request.refusal;
                 if (status === 500 && refusal !== undefined) {
-                    status = HTTP_STATUS[refusal.reason];
+                    status = REFUSAL_STATUS[refusal.reason];
                     if (refusal.retryAfterSeconds !== undefined)
                         this.setHeader("Retry-After", refusal.retryAfterSeconds);
                     if (!this.hasHeader("Content-Type")) this.setHeader("Content-Type", "text/plain; charset=utf-8");
@@ -39,3 +44,34 @@ export function answerFromContext(res: ServerResponse, request: RequestOrigin): 
 }
 
 type WriteHead = (this: ServerResponse, status: number, ...rest: unknown[]) => ServerResponse;
+
+/** A short plain-text answer. */
+export function answerText(res: ServerResponse, status: number, text: string, headers: object = {}): void {
+    if (res.headersSent) {
+        res.end();
+        return;
+    }
+    res.writeHead(status, { "Content-Type": "text/plain; charset=utf-8", ...headers });
+    res.end(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+/**
+ * binding-http's routes check credentials (and set the CORS header) before they look at the
+ * method; the routes added in this folder do the same, in the same words: false when the client
+ * was answered 401.
+ */
+export async function authorized(
+    server: HttpServerInternals,
+    thing: ExposedThing,
+    req: IncomingMessage,
+    res: ServerResponse
+): Promise<boolean> {
+    setCorsForThing(req, res, thing);
+    const scheme = securitySchemeOf(thing);
+    if (scheme === "nosec") return true;
+    if (await server.checkCredentials(thing, req)) return true;
+    res.setHeader("WWW-Authenticate", `${securitySchemeToHttpHeader(scheme)} realm="${thing.id}"`);
+    res.writeHead(401);
+    res.end();
+    return false;
+}

@@ -2,6 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { uriHost } from "../../model/address";
 import { answerDirectory, baseOf, distinctThings, ThingEntries } from "./http-thing-directory";
+import { decodePath, requestPath, requestQuery } from "./http-request-url";
 
 /** Where the catalogue listens (`catalogue` in the attach options and the descriptor). */
 export interface CatalogueOptions {
@@ -59,7 +60,7 @@ function answer(
     const port = (server.address() as AddressInfo).port;
     const base = baseOf(req, "http", `http://${uriHost(host)}:${port}`);
     if (answerDirectory(req, res, base, "VO catalogue", DIRECTORY_PATHS, entries)) return;
-    const url = new URL(req.url ?? "/", "http://catalogue");
+    const path = requestPath(req.url);
     const send = (status: number, type: string, body: string) => {
         res.writeHead(status, { "Content-Type": type, "Access-Control-Allow-Origin": "*" });
         res.end(body);
@@ -69,8 +70,8 @@ function answer(
         return send(405, "text/plain; charset=utf-8", "the catalogue is read-only\n");
     }
     const things = distinctThings(entries);
-    if (url.pathname === "/") {
-        const expanded = url.searchParams.get("expanded");
+    if (path === "/") {
+        const expanded = requestQuery(req.url).get("expanded");
         const listing: Record<string, unknown> = {};
         for (const { key, thing } of things) {
             listing[thing.title] =
@@ -78,14 +79,10 @@ function answer(
         }
         return send(200, "application/json", JSON.stringify(listing));
     }
-    let key: string;
-    try {
-        key = decodeURIComponent(url.pathname.slice(1));
-    } catch {
-        return send(400, "text/plain; charset=utf-8", "the path is not percent-decodable\n");
-    }
+    const key = decodePath(path.slice(1));
+    if (key === undefined) return send(400, "text/plain; charset=utf-8", "the path is not percent-decodable\n");
     for (const [k, thing] of entries()) {
         if (k === key) return send(200, "application/td+json", JSON.stringify(thing.getThingDescription()));
     }
-    send(404, "text/plain; charset=utf-8", `no Thing at ${JSON.stringify(url.pathname.slice(0, 200))}\n`);
+    send(404, "text/plain; charset=utf-8", `no Thing at ${JSON.stringify(path.slice(0, 200))}\n`);
 }

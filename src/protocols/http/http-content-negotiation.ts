@@ -1,8 +1,9 @@
 import type { IncomingMessage } from "node:http";
 import type { Operation } from "../../model/interaction-record";
+import { JSON_MEDIA_TYPE, mediaTypeOf } from "../../model/media-type";
 import { chooseMediaType } from "./http-accept";
-import { mediaTypeOf, offeredTypes } from "./http-forms";
-import { affordanceOf, HttpTarget } from "./http-routes";
+import { offeredTypes } from "./http-forms";
+import { affordanceOf, HttpTarget } from "./http-target";
 
 /**
  * binding-http 0.9.2 ignores `Accept`: it answers a read, an observation or an event in the type
@@ -15,8 +16,6 @@ import { affordanceOf, HttpTarget } from "./http-routes";
  * the ones that are.
  */
 
-const JSON_TYPE = "application/json";
-
 /**
  * Whether binding-http would already answer what `Accept` asks for: no preference, anything, or
  * exactly the type it answers in (the request's Content-Type; JSON without one, as a GET has none).
@@ -24,7 +23,7 @@ const JSON_TYPE = "application/json";
  */
 export function acceptIsDefault(req: IncomingMessage): boolean {
     const accept = req.headers.accept;
-    return accept === undefined || accept === "*/*" || accept === (req.headers["content-type"] ?? JSON_TYPE);
+    return accept === undefined || accept === "*/*" || accept === (req.headers["content-type"] ?? JSON_MEDIA_TYPE);
 }
 
 export type Negotiated = { type: string } | { offered: string[] };
@@ -57,7 +56,7 @@ export function negotiate(req: IncomingMessage, target: HttpTarget, scheme: stri
     if (target.route === "action" && hasBody(req)) {
         // A form's contentType is the type of the input and of the output alike: an action with a
         // body is answered in the body's type, or not at all.
-        const sent = mediaTypeOf(req.headers["content-type"] ?? JSON_TYPE);
+        const sent = mediaTypeOf(req.headers["content-type"] ?? JSON_MEDIA_TYPE);
         if (!offered.includes(sent)) return undefined; // binding-http answers 415
         offered = [sent];
     }

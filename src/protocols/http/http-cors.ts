@@ -3,7 +3,8 @@ import type { ExposedThing } from "@node-wot/core";
 import { setCorsForThing } from "@node-wot/binding-http/dist/routes/common";
 import { replaceMethod } from "../patches/replace-method";
 import { isSecured } from "../../model/thing-security";
-import { HttpServerInternals } from "./http-routes";
+import type { HttpServerInternals } from "./http-server-internals";
+import { decodePath, pathSegments, requestPath } from "./http-request-url";
 
 const ALLOW_ORIGIN = "Access-Control-Allow-Origin";
 
@@ -38,8 +39,7 @@ const EXPOSED_ON_REFUSALS = "Location, Allow, Retry-After";
 type WriteHead = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
 
 function setCors(server: HttpServerInternals, req: IncomingMessage, res: ServerResponse): void {
-    const segments = (req.url ?? "/").split("?")[0].split("/");
-    if (segments[segments.length - 1] === "" && segments.length > 2) segments.pop(); // a trailing slash
+    const segments = pathSegments(requestPath(req.url));
     const thing = thingNamed(server, segments[1]);
     if (thing !== undefined) {
         // the Thing's TD is answered to any origin, as binding-http's thing-description route does
@@ -58,12 +58,8 @@ function setCors(server: HttpServerInternals, req: IncomingMessage, res: ServerR
 }
 
 function thingNamed(server: HttpServerInternals, segment: string | undefined): ExposedThing | undefined {
-    if (segment === undefined || segment === "") return undefined;
-    try {
-        return server.getThings().get(decodeURIComponent(segment));
-    } catch {
-        return undefined; // not percent-decodable: no Thing's
-    }
+    const name = segment === undefined ? undefined : decodePath(segment);
+    return name === undefined || name === "" ? undefined : server.getThings().get(name);
 }
 
 function everyThingIsNosec(server: HttpServerInternals): boolean {

@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ExposedThing } from "@node-wot/core";
 import type { DashboardHook } from "../protocol-face";
 import { isSecured } from "../../model/thing-security";
-import { answerText, authorized, HttpServerInternals } from "./http-routes";
+import { answerText, authorized } from "./http-answers";
+import type { HttpServerInternals } from "./http-server-internals";
+import { decodePath, requestPath } from "./http-request-url";
 
 /**
  * Whether a GET names the dashboard: its path, or the path without its trailing slash (redirected)
@@ -38,7 +40,7 @@ export async function serveDashboard(
     req: IncomingMessage,
     res: ServerResponse
 ): Promise<void> {
-    const path = (req.url ?? "/").split("?")[0];
+    const path = requestPath(req.url);
     if (!path.startsWith(dashboard.path)) {
         res.writeHead(308, { Location: dashboard.path });
         res.end();
@@ -46,12 +48,8 @@ export async function serveDashboard(
     }
     const guard = guardingThing(server);
     if (guard !== undefined && !(await authorized(server, guard, req, res))) return;
-    let name: string;
-    try {
-        name = decodeURIComponent(path.slice(dashboard.path.length));
-    } catch {
-        return answerText(res, 400, `not a percent-encoded path: ${path}`);
-    }
+    const name = decodePath(path.slice(dashboard.path.length));
+    if (name === undefined) return answerText(res, 400, `not a percent-encoded path: ${path}`);
     const asset = dashboard.asset(name);
     if (asset === undefined) return answerText(res, 404, `no dashboard file ${JSON.stringify(name)}`);
     const gzip = asset.gzipped !== undefined && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));

@@ -4,7 +4,9 @@ import { RequestRefusedError } from "../../model/refusal";
 import type { RequestOrigin } from "../../model/request-context";
 import { conformsToSchema } from "../../model/value-check";
 import type { ServerHooks } from "../protocol-face";
-import { answerText, authorized, HttpServerInternals, HttpTarget, recordRefused, targetOf } from "./http-routes";
+import { answerText, authorized } from "./http-answers";
+import type { HttpServerInternals } from "./http-server-internals";
+import { HttpTarget, reportRefusal, targetOf } from "./http-target";
 
 /**
  * binding-http 0.9.2 hands an empty body to the handler as it is; the handler's `value()` (node-wot's
@@ -66,7 +68,7 @@ export async function refuseEmptyBody(
         "bad-request",
         `${found.what}: the body is empty; a value is expected (${expected(found.schema)})`
     );
-    recordRefused(hooks, request, found.target, found.op, error, undefined, { valid: false });
+    reportRefusal(hooks, request, found.target, found.op, error, undefined, { valid: false });
     answerText(res, 400, error.message);
 }
 

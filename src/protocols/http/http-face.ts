@@ -2,12 +2,13 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Helpers, ProtocolServer } from "@node-wot/core";
 import { createLogger } from "../../log";
 import { formatAddress, uriHost } from "../../model/address";
+import { JSON_MEDIA_TYPE } from "../../model/media-type";
 import type { Protocol } from "../../model/interaction-record";
 import { RequestRefusedError } from "../../model/refusal";
 import { currentRequest, RequestOrigin, runAsRequest } from "../../model/request-context";
 import { replaceMethod } from "../patches/replace-method";
 import type { ProtocolFace, ServerHooks } from "../protocol-face";
-import { answerFromContext, answerRedirect } from "./http-answers";
+import { answerFromContext, answerRedirect, answerText, authorized } from "./http-answers";
 import { emitInContext } from "./http-close-in-context";
 import { askPortOnce } from "./http-port-once";
 import {
@@ -31,18 +32,19 @@ import { answerLongPollHead, longPollTarget } from "./http-long-poll-head";
 import { httpProbe } from "./http-probe";
 import { refuseReadOnlyWrite } from "./http-read-only-write";
 import { stopClosesConnections } from "./http-server-stop";
-import { answerText, authorized, HttpServerInternals, operationOf, recordRefused, targetOf } from "./http-routes";
+import type { HttpServerInternals } from "./http-server-internals";
+import { operationOf, reportRefusal, targetOf } from "./http-target";
 import { fixThingPropertyForms } from "./http-td-forms";
 import { serveThingProperties } from "./http-thing-properties";
 import { answerThingList } from "./http-things-list";
 import { answerDirectory, baseOf, WELL_KNOWN_WOT } from "./http-thing-directory";
 import { memoizeFormMatching } from "../form-matching";
+import { requestPath } from "./http-request-url";
 
 type Handle = (this: unknown, req: IncomingMessage, res: ServerResponse) => unknown;
 
 const { debug } = createLogger("protocols:http");
 const instrumented = new WeakSet<object>();
-const JSON_TYPE = "application/json";
 const DIRECTORY_PATHS = { things: `${WELL_KNOWN_WOT}/things` };
 
 /**
@@ -62,8 +64,7 @@ function settled(res: ServerResponse, answer: unknown): unknown {
 /** `/thing/properties` (the Thing's own properties resource), without parsing the URL. */
 function namesThingProperties(url: string | undefined): boolean {
     if (url === undefined) return false;
-    const q = url.indexOf("?");
-    const path = q < 0 ? url : url.slice(0, q);
+    const path = requestPath(url);
     return path.endsWith("/properties") || path.endsWith("/properties/");
 }
 
@@ -128,7 +129,7 @@ class HttpServerFace {
             const op = target === undefined ? undefined : operationOf(target, req.method);
             if (op === undefined) return;
             const error = new RequestRefusedError("unauthorized", why);
-            recordRefused(hooks, currentRequest() ?? this.originOf(req), target, op, error);
+            reportRefusal(hooks, currentRequest() ?? this.originOf(req), target, op, error);
         });
         fixThingPropertyForms(s);
         if (hooks.history !== undefined) {
@@ -174,7 +175,7 @@ class HttpServerFace {
             return settled(res, refuseNotObservable(s, hooks, request, unobservable, req, res));
         }
         if (method === "GET") {
-            if (req.url === "/") return answerThingList(s, res);
+            if (requestPath(req.url) === "/") return answerThingList(s, res);
             if (acceptIsDefault(req)) return this.original.call(self, req, res);
             return settled(res, this.negotiated(self, req, res, request));
         }
@@ -185,7 +186,7 @@ class HttpServerFace {
 
     /** HEAD: the Thing list, a long poll's headers, binding-http, or 405 where HEAD is not answered. */
     private head(self: unknown, req: IncomingMessage, res: ServerResponse): unknown {
-        if (req.url === "/") return answerThingList(this.s, res);
+        if (requestPath(req.url) === "/") return answerThingList(this.s, res);
         const poll = longPollTarget(this.s, req.url);
         if (poll !== undefined) return settled(res, answerLongPollHead(this.s, poll, req, res));
         return refuseHead(this.s, req, res) ? undefined : this.original.call(self, req, res);
@@ -239,11 +240,11 @@ class HttpServerFace {
             const text = notAcceptableText(req.headers.accept, result.offered);
             const op = operationOf(target, req.method);
             if (op !== undefined)
-                recordRefused(hooks, request, target, op, new RequestRefusedError("not-acceptable", text));
+                reportRefusal(hooks, request, target, op, new RequestRefusedError("not-acceptable", text));
             return answerText(res, 406, text);
         }
         if (target.route === "properties") {
-            if (result.type === JSON_TYPE && req.method === "GET") return this.original.call(self, req, res);
+            if (result.type === JSON_MEDIA_TYPE && req.method === "GET") return this.original.call(self, req, res);
             return serveThingProperties(s, hooks, request, target, req, res, result.type);
         }
         steer(req, result.type);
@@ -261,7 +262,7 @@ class HttpServerFace {
                 "payload-too-large",
                 `request body over ${max} bytes${declared === undefined ? "" : ` (Content-Length ${declared})`}`
             );
-            recordRefused(this.hooks, request, target, op, error);
+            reportRefusal(this.hooks, request, target, op, error);
         }
         answerTooLarge(res, max);
     };

@@ -1,12 +1,5 @@
 import type { Operation } from "../../model/interaction-record";
-
-const JSON_TYPE = "application/json";
-
-/** The media type of a Content-Type value, lower case, without parameters. */
-export function mediaTypeOf(contentType: string): string {
-    const semi = contentType.indexOf(";");
-    return (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
-}
+import { JSON_MEDIA_TYPE, mediaTypeOf } from "../../model/media-type";
 
 /** The media types of the forms of `forms` on this server's scheme that carry `op`, in TD order. */
 export function offeredTypes(
@@ -19,7 +12,7 @@ export function offeredTypes(
     for (const form of forms) {
         if (!form.href.startsWith(prefix)) continue;
         if (form.op !== undefined && !(Array.isArray(form.op) ? form.op.includes(op) : form.op === op)) continue;
-        const type = mediaTypeOf(form.contentType ?? JSON_TYPE);
+        const type = mediaTypeOf(form.contentType ?? JSON_MEDIA_TYPE);
         if (!types.includes(type)) types.push(type);
     }
     return types;

@@ -4,7 +4,9 @@ import type { HealthHook } from "../protocol-face";
 import { chooseMediaType } from "./http-accept";
 import { guardingThing } from "./http-dashboard";
 import { refuseMethod } from "./http-method-not-allowed";
-import { authorized, HttpServerInternals } from "./http-routes";
+import { authorized } from "./http-answers";
+import type { HttpServerInternals } from "./http-server-internals";
+import { requestPath } from "./http-request-url";
 
 export type HealthResource = HealthProbe | "metrics";
 
@@ -25,8 +27,7 @@ export function healthResourceOf(
     url: string | undefined
 ): HealthResource | undefined {
     if (url === undefined) return undefined;
-    const q = url.indexOf("?");
-    const path = q < 0 ? url : url.slice(0, q);
+    const path = requestPath(url);
     const resource = RESOURCES.get(path);
     if (resource === undefined || (resource === "metrics" && hook.metrics === undefined)) return undefined;
     return server.getThings().has(path.slice(1)) ? undefined : resource;

@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { JSON_MEDIA_TYPE } from "../../model/media-type";
 import { negotiate, notAcceptableText } from "./http-content-negotiation";
-import { affordanceOf, answerText, authorized, HttpServerInternals, HttpTarget, targetOf } from "./http-routes";
+import { affordanceOf, HttpTarget, targetOf } from "./http-target";
+import { answerText, authorized } from "./http-answers";
+import type { HttpServerInternals } from "./http-server-internals";
 
 /**
  * HEAD on a long-poll resource: an observable property's `/observable`, an event. binding-http 0.9.2
@@ -30,6 +33,6 @@ export async function answerLongPollHead(
     if (negotiated !== undefined && "offered" in negotiated) {
         return answerText(res, 406, notAcceptableText(req.headers.accept, negotiated.offered));
     }
-    res.writeHead(200, { "Content-Type": negotiated?.type ?? "application/json" });
+    res.writeHead(200, { "Content-Type": negotiated?.type ?? JSON_MEDIA_TYPE });
     res.end();
 }

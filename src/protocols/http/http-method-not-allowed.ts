@@ -2,8 +2,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { patchNamed } from "../patches/patch-registry";
 import { replaceMethod, reportMissing } from "../patches/replace-method";
 import { READ_ONLY_PROPERTY_ALLOW } from "./http-read-only-write";
-import { affordanceOf, answerText, HttpServerInternals, targetOf } from "./http-routes";
+import { affordanceOf, targetOf } from "./http-target";
+import { answerText } from "./http-answers";
+import type { HttpServerInternals } from "./http-server-internals";
 import { thingPropertiesAllow } from "./http-thing-properties";
+import { requestPath } from "./http-request-url";
 
 type Handle = object;
 
@@ -58,7 +61,7 @@ export const READ_ONLY_RESOURCE_ALLOW = "GET, HEAD, OPTIONS";
 
 /** 405 naming the method refused and, in the text and in `Allow`, the methods the resource answers. */
 export function refuseMethod(req: IncomingMessage, res: ServerResponse, allowed: string): void {
-    const path = (req.url ?? "/").split("?")[0];
+    const path = requestPath(req.url);
     const answers = allowed === "" ? "no method" : allowed;
     answerText(res, 405, `${req.method} is not allowed on ${path}; it answers ${answers}`, { Allow: allowed });
 }
@@ -105,7 +108,7 @@ export function refuseHead(server: HttpServerInternals, req: IncomingMessage, re
 
 /** The methods the VO answers on the Thing list, a Thing or an affordance the Thing has; undefined for anything else. */
 function allowedOn(server: HttpServerInternals, url: string): string | undefined {
-    const path = url.split("?")[0];
+    const path = requestPath(url);
     if (path === "/" || path === "") return READ_ONLY_RESOURCE_ALLOW;
     const target = targetOf(server, url);
     if (target === undefined) return undefined;

@@ -2,7 +2,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { RequestRefusedError } from "../../model/refusal";
 import type { RequestOrigin } from "../../model/request-context";
 import type { ServerHooks } from "../protocol-face";
-import { answerText, authorized, HttpServerInternals, HttpTarget, recordRefused, targetOf } from "./http-routes";
+import { answerText, authorized } from "./http-answers";
+import type { HttpServerInternals } from "./http-server-internals";
+import { HttpTarget, reportRefusal, targetOf } from "./http-target";
+import { requestPath } from "./http-request-url";
 
 /**
  * binding-http 0.9.2 routes `/:thing/properties/:property/observable` for every property. For one that is
@@ -32,11 +35,11 @@ export async function refuseNotObservable(
     res: ServerResponse
 ): Promise<void> {
     if (!(await authorized(server, target.thing, req, res))) return;
-    const path = (req.url ?? "/").split("?")[0].replace(/\/observable\/?$/, "");
+    const path = requestPath(req.url).replace(/\/observable\/?$/, "");
     const error = new RequestRefusedError(
         "method-not-allowed",
         `property "${target.name}" is not observable; read it with GET ${path}`
     );
-    if (req.method === "GET") recordRefused(hooks, request, target, "observeproperty", error);
+    if (req.method === "GET") reportRefusal(hooks, request, target, "observeproperty", error);
     answerText(res, 405, error.message, { Allow: "" });
 }

@@ -1,5 +1,5 @@
 import { replaceMethod } from "../patches/replace-method";
-import type { HttpServerInternals } from "./http-routes";
+import type { HttpServerInternals } from "./http-server-internals";
 
 /**
  * The port from the `listening` event instead of the socket at each call: binding-http builds debug

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ContentSerdes } from "@node-wot/core";
+import { decodeBody, JSON_MEDIA_TYPE, mediaTypeOf } from "../../model/media-type";
 import { RequestRefusedError } from "../../model/refusal";
 import type { RequestOrigin } from "../../model/request-context";
 import type { ServerHooks } from "../protocol-face";
-import { mediaTypeOf } from "./http-forms";
 import { answerTooLarge, readBody } from "./http-body-limit";
-import { answerText, authorized, HttpServerInternals, HttpTarget, recordRefused } from "./http-routes";
+import { answerText, authorized } from "./http-answers";
+import type { HttpServerInternals } from "./http-server-internals";
+import { HttpTarget, reportRefusal } from "./http-target";
 
 /** What a read-only property answers: binding-http's own `Allow` lists PUT too. */
 export const READ_ONLY_PROPERTY_ALLOW = "GET, OPTIONS";
@@ -32,7 +33,7 @@ export async function refuseReadOnlyWrite(
         body === undefined
             ? new RequestRefusedError("payload-too-large", `request body over ${max} bytes`)
             : new RequestRefusedError("method-not-allowed", `property "${target.name}" is read-only`);
-    recordRefused(hooks, request, target, "writeproperty", error, body === undefined ? undefined : valueOf(req, body));
+    reportRefusal(hooks, request, target, "writeproperty", error, body === undefined ? undefined : valueOf(req, body));
     if (body === undefined) return answerTooLarge(res, max);
     answerText(res, 405, error.message, { Allow: READ_ONLY_PROPERTY_ALLOW });
 }
@@ -40,10 +41,8 @@ export async function refuseReadOnlyWrite(
 /** What the client sent, decoded where it can be, else as text (the record shows what came). */
 function valueOf(req: IncomingMessage, body: Buffer): unknown {
     if (body.length === 0) return undefined;
-    const type = mediaTypeOf(req.headers["content-type"] ?? "application/json");
     try {
-        if (type === "application/json" || type.endsWith("+json")) return JSON.parse(body.toString("utf8"));
-        return ContentSerdes.get().contentToValue({ type, body }, {});
+        return decodeBody(mediaTypeOf(req.headers["content-type"] ?? JSON_MEDIA_TYPE), body);
     } catch {
         return body.toString("utf8");
     }

@@ -1,6 +1,6 @@
 import type { ExposedThing } from "@node-wot/core";
 import { replaceMethod } from "../patches/replace-method";
-import type { HttpServerInternals } from "./http-routes";
+import type { HttpServerInternals } from "./http-server-internals";
 
 /**
  * binding-http 0.9.2 (HttpServer.addEndpoint) gives every Thing, per content type, one form on

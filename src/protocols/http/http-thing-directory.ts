@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ExposedThing } from "@node-wot/core";
+import { decodePath, requestPath, requestQuery } from "./http-request-url";
 
 /**
  * The VO as a read-only Thing Description Directory (W3C WoT Discovery 1.0): `GET /.well-known/wot`
@@ -118,8 +119,7 @@ export function answerDirectory(
     paths: DirectoryPaths,
     entries: ThingEntries
 ): boolean {
-    const url = new URL(req.url ?? "/", "http://directory");
-    const path = url.pathname;
+    const path = requestPath(req.url);
     const ours = path.startsWith(WELL_KNOWN_WOT) || path === paths.things || path.startsWith(`${paths.things}/`);
     if (ours && req.method !== "GET" && req.method !== "HEAD") {
         res.setHeader("Allow", "GET, HEAD");
@@ -136,8 +136,9 @@ export function answerDirectory(
         return true;
     }
     if (path === paths.things || path === `${paths.things}/`) {
-        const offset = integerParam(url.searchParams, "offset", 0, 1e9) ?? 0;
-        const limit = integerParam(url.searchParams, "limit", 1, MAX_PAGE);
+        const query = requestQuery(req.url);
+        const offset = integerParam(query, "offset", 0, 1e9) ?? 0;
+        const limit = integerParam(query, "limit", 1, MAX_PAGE);
         const bad = [offset, limit].find((v) => typeof v === "string");
         if (bad !== undefined) {
             answerProblem(res, 400, "Invalid query arguments", bad as string);
@@ -155,10 +156,8 @@ export function answerDirectory(
         return true;
     }
     if (path.startsWith(`${paths.things}/`)) {
-        let id: string;
-        try {
-            id = decodeURIComponent(path.slice(paths.things.length + 1));
-        } catch {
+        const id = decodePath(path.slice(paths.things.length + 1));
+        if (id === undefined) {
             answerProblem(res, 400, "Invalid Thing id", "the id is not percent-decodable");
             return true;
         }

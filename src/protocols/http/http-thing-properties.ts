@@ -1,13 +1,17 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Content, ContentSerdes, ExposedThing, ProtocolHelpers } from "@node-wot/core";
 import { respondUnallowedMethod } from "@node-wot/binding-http/dist/routes/common";
+import { decodeBody, JSON_MEDIA_TYPE, mediaTypeOf, undecodableKind } from "../../model/media-type";
 import { RequestRefusedError } from "../../model/refusal";
 import type { RequestOrigin } from "../../model/request-context";
 import { schemaProblem } from "../../model/value-check";
 import type { ServerHooks } from "../protocol-face";
 import { answerTooLarge, readBody } from "./http-body-limit";
-import { mediaTypeOf, offeredTypes } from "./http-forms";
-import { answerText, authorized, HttpServerInternals, HttpTarget, recordRefused } from "./http-routes";
+import { offeredTypes } from "./http-forms";
+import { answerText, authorized } from "./http-answers";
+import type { HttpServerInternals } from "./http-server-internals";
+import { HttpTarget, reportRefusal } from "./http-target";
+import { requestPath } from "./http-request-url";
 
 /**
  * binding-http 0.9.2 routes only GET (readallproperties, always JSON) on `/:thing/properties`, yet
@@ -27,13 +31,7 @@ import { answerText, authorized, HttpServerInternals, HttpTarget, recordRefused 
  * `thing.handleReadAllProperties`, in the type negotiated (http-content-negotiation.ts).
  */
 
-const JSON_TYPE = "application/json";
-
 type Forms = { href: string; contentType?: string; op?: string | string[] }[];
-
-function isJsonType(type: string): boolean {
-    return type === JSON_TYPE || type.endsWith("+json");
-}
 
 function writable(thing: ExposedThing): string[] {
     return Object.keys(thing.properties).filter((name) => thing.properties[name].readOnly !== true);
@@ -65,7 +63,7 @@ export async function serveThingProperties(
     }
     if (!(await authorized(server, thing, req, res))) return;
     const op = method === "PUT" ? "writeallproperties" : "writemultipleproperties";
-    const type = mediaTypeOf(req.headers["content-type"] ?? JSON_TYPE);
+    const type = mediaTypeOf(req.headers["content-type"] ?? JSON_MEDIA_TYPE);
     const offered = offeredTypes((thing.forms ?? []) as Forms, server.scheme, op);
     if (!offered.includes(type)) {
         return answerText(res, 415, `unsupported media type ${type}: ${op} takes ${offered.join(", ")}`);
@@ -78,7 +76,7 @@ export async function serveThingProperties(
     try {
         values = decode(type, body);
     } catch (err) {
-        const kind = isJsonType(type) ? "malformed JSON" : `not decodable as ${type}`;
+        const kind = undecodableKind(type);
         return answerText(res, 400, `${op}: body is ${kind}: ${(err as Error).message}; nothing written`);
     }
     if (values === null || typeof values !== "object" || Array.isArray(values)) {
@@ -116,7 +114,7 @@ function problemsOf(
         }
         if (problem === undefined) continue;
         problems.push(problem);
-        recordRefused(hooks, request, target, op, refusal(problem), value, { name });
+        reportRefusal(hooks, request, target, op, refusal(problem), value, { name });
     }
     if (op === "writeallproperties") {
         const sent = new Set(entries.map(([name]) => name));
@@ -172,15 +170,12 @@ function refusal(problem: string): RequestRefusedError {
 
 function decode(type: string, body: Buffer): unknown {
     if (body.length === 0) throw new Error("the body is empty");
-    // node-wot's JSON codec takes a malformed document for a string: parsed strictly here
-    if (isJsonType(type)) return JSON.parse(body.toString("utf8"));
-    return ContentSerdes.get().contentToValue({ type, body }, {});
+    return decodeBody(type, body);
 }
 
 /** `/thing/properties/name` from the request's `/thing/properties[/]`, as the property's form has it. */
 function propertyPath(url: string, name: string): string {
-    const q = url.indexOf("?");
-    const path = (q < 0 ? url : url.slice(0, q)).replace(/\/$/, "");
+    const path = requestPath(url).replace(/\/$/, "");
     return `${path}/${encodeURIComponent(name)}`;
 }
 

@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { ContentSerdes, Helpers } from "@node-wot/core";
 import { uriHost } from "../../model/address";
-import type { HttpServerInternals } from "./http-routes";
+import type { HttpServerInternals } from "./http-server-internals";
 import { distinctThings } from "./http-thing-directory";
 
 /**

@@ -1,5 +1,6 @@
 import { canRetryHttpCall, HttpError, InfluxDB, QueryApi, setLogger } from "@influxdata/influxdb-client";
 import { BucketsAPI, OrgsAPI } from "@influxdata/influxdb-client-apis";
+import { BackOff } from "../../model/back-off";
 import type { AffordanceKind, InteractionRecord } from "../../model/interaction-record";
 import { createLogger } from "../../log";
 import type { Spool, SpooledBatch } from "../spool";
@@ -103,7 +104,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     private downSince = 0;
     private lastWarned: string | undefined;
     private lastWarnAt = 0;
-    private backoffMs = 0;
+    private readonly backOff = new BackOff({ minMs: MIN_BACKOFF_MS, maxMs: MAX_BACKOFF_MS });
     private bucketsReady = false;
     private replaying: Promise<void> | undefined;
     private replayTimer: NodeJS.Timeout | undefined;
@@ -335,8 +336,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
 
     private markDown(message: string): void {
         this.lastError = message;
-        this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, this.backoffMs * 2));
-        const delay = this.backoffMs * (0.5 + Math.random() / 2); // jitter: VOs restarted together spread out
+        const delay = this.backOff.nextDelay(); // jittered: VOs restarted together spread out
         const now = Date.now();
         // one line when an outage starts, when its cause changes, then one every few minutes
         if (this.downSince === 0 || message !== this.lastWarned || now - this.lastWarnAt >= DOWN_REMINDER_MS) {
@@ -355,7 +355,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
         }
         this.downSince = 0;
         this.lastWarned = undefined;
-        this.backoffMs = 0;
+        this.backOff.success();
         this.downUntil = 0;
     }
 

@@ -35,4 +35,10 @@ describe("HTTP GET / lists the exposed Things (real server on 127.0.0.1)", funct
             "urn:node-wot-vo:status",
         ]);
     });
+
+    it("reads / with a query as / (the path is what names the list)", async function () {
+        const res = await fetch(`http://127.0.0.1:${vo.httpPort}/?expanded=false`);
+        expect(res.status).to.equal(200);
+        expect((await res.json()) as string[]).to.have.length(3);
+    });
 });
