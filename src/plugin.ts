@@ -19,14 +19,12 @@ import { VoMqttBrokerServer } from "./protocols/mqtt/mqtt-broker-server";
 import { VoWebSocketServer } from "./protocols/websocket/ws-server";
 import { recordConsumedThing } from "./recording/consumed-recorder";
 import { AfterCommit, instrumentThing, recordRefusal } from "./recording/thing-recorder";
-import { Database } from "./sqlite/database";
-import { migrate } from "./sqlite/migrations";
+import type { Database } from "./sqlite/database";
 import { SqliteDb, SqliteDbApi } from "./sqlite/sqlite-db-api";
 import { normalizeHistoryQuery } from "./timeseries/history-query";
+import { openStores } from "./timeseries/open-stores";
 import { InfluxDbApi, notConfiguredInfluxDb } from "./timeseries/influxdb/influxdb-api";
 import { InfluxDbStore } from "./timeseries/influxdb/influxdb-store";
-import { Spool } from "./timeseries/spool";
-import { SqliteTimeSeriesStore } from "./timeseries/sqlite/sqlite-time-series-store";
 import type { AggregateRow, HistoryQuery, HistoryRecord, TimeSeriesStore } from "./timeseries/time-series-store";
 import { CommitFailedError, WriteBuffer, WriteStats } from "./timeseries/write-buffer";
 import type { ServerUnderCheck, StoreCheck } from "./liveness/self-check";
@@ -136,15 +134,7 @@ export class VoPersistence {
         // every patched method where the registry says (an upgrade renames one): said before anything opens
         checkPatchTargets();
         // Open and migrate before touching the servient: a bad file fails here, with nothing half-done.
-        const db = await Database.open(resolved.sqlitePath, resolved.sqliteSynchronous);
-        let store: TimeSeriesStore;
-        try {
-            await migrate(db);
-            store = await VoPersistence.openStore(resolved, db);
-        } catch (err) {
-            await db.close().catch(() => undefined);
-            throw err;
-        }
+        const { db, store } = await openStores(resolved, "record");
         const metrics = resolved.metrics ? new VoMetrics() : undefined;
         const buffer = new WriteBuffer(store, resolved.writeBuffer, metrics?.count);
         const vo = new VoPersistence(resolved, db, store, buffer, metrics);
@@ -158,17 +148,6 @@ export class VoPersistence {
         attached.set(servient, vo);
         debug("attached; time series -> %s", vo.timeSeriesTarget);
         return vo;
-    }
-
-    private static async openStore(resolved: ResolvedOptions, db: Database): Promise<TimeSeriesStore> {
-        if (resolved.influxdb === undefined) return new SqliteTimeSeriesStore(db);
-        const store = new InfluxDbStore(
-            resolved.influxdb,
-            await Spool.open(db, resolved.influxdb.maxSpoolBytes),
-            resolved.acknowledge === "after-commit"
-        );
-        await store.start(); // a server that is down is not an error: records are spooled until it is back
-        return store;
     }
 
     /** Where the time series go, for logs and the demo: "sqlite:data/vo.sqlite" or "influxdb:http://…". */
