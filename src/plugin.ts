@@ -16,8 +16,7 @@ import { ProtocolRefusal, protocolFor, ServerHooks } from "./protocols";
 import { CatalogueServer, startCatalogue } from "./protocols/http/http-catalogue";
 import { checkPatchTargets } from "./protocols/patches/patch-check";
 import { replaceMethod } from "./protocols/patches/replace-method";
-import { VoMqttBrokerServer } from "./protocols/mqtt/mqtt-broker-server";
-import { VoWebSocketServer } from "./protocols/websocket/ws-server";
+import { addProtocolServers } from "./protocols/protocol-servers";
 import { recordConsumedThing } from "./recording/consumed-recorder";
 import { instrumentThing, recordRefusal } from "./recording/thing-recorder";
 import type { Database } from "./sqlite/database";
@@ -295,11 +294,8 @@ export class VoPersistence {
         });
         this.wrapLifecycle(servient);
 
-        // servers the options ask for (binding-mqtt and binding-websockets are typed against their own core copies)
-        if (this.options.mqtt !== undefined) servient.addServer(new VoMqttBrokerServer(this.options.mqtt) as never);
-        if (this.options.websocket !== undefined) {
-            servient.addServer(new VoWebSocketServer(this.options.websocket) as never);
-        }
+        // the servers the options ask for; HTTP and CoAP servers are the host's (the CLI adds the descriptor's)
+        addProtocolServers(servient, { mqtt: this.options.mqtt, websocket: this.options.websocket });
 
         const decorations: VoServientDecorations = { vo: this, sqliteDb: this.sqliteDb, influxdb: this.influxdb };
         Object.assign(servient, decorations);
