@@ -18,7 +18,7 @@ import { checkPatchTargets } from "./protocols/patches/patch-check";
 import { replaceMethod } from "./protocols/patches/replace-method";
 import { addProtocolServers } from "./protocols/protocol-servers";
 import { recordConsumedThing } from "./recording/consumed-recorder";
-import { instrumentThing, recordRefusal } from "./recording/thing-recorder";
+import { instrumentThing, markStale, recordRefusal } from "./recording/thing-recorder";
 import type { Database } from "./sqlite/database";
 import { SqliteDb, SqliteDbApi } from "./sqlite/sqlite-db-api";
 import { answersAfterCommit } from "./timeseries/after-commit";
@@ -210,6 +210,14 @@ export class VoPersistence {
             return Promise.reject(new TypeError("latest(thing, property): both must be strings"));
         }
         return this.store.latest(thing, property);
+    }
+
+    /**
+     * Marks the read being answered as answered from a value recorded at `recordedAtMs` instead of the device (a
+     * proxy whose device is lost): its record is stale, its answer says since when. What `ProxyHost` asks for.
+     */
+    markStale(recordedAtMs?: number): void {
+        markStale(recordedAtMs);
     }
 
     /** Counters of the write path; `store` holds the InfluxDB store's own (spooled, replayed, ...). */
