@@ -3,6 +3,7 @@ import type * as WoT from "wot-typescript-definitions";
 import { resolveOptions, ResolvedOptions, VoPersistenceOptions } from "./config";
 import { GapLookup } from "./history/history-gaps";
 import { HealthChecks } from "./health/health-checks";
+import { timeSeriesCheck } from "./health/time-series-check";
 import { addVoChecks } from "./health/vo-checks";
 import { dashboardFiles } from "./dashboard/dashboard-assets";
 import { HistoryService } from "./history/history-service";
@@ -12,24 +13,22 @@ import type { AffordanceKind } from "./model/interaction-record";
 import { RequestRefusedError } from "./model/refusal";
 import { securitySchemeOf } from "./model/thing-security";
 import { ProtocolRefusal, protocolFor, ServerHooks } from "./protocols";
-import { CatalogueServer } from "./protocols/http/http-catalogue";
+import { CatalogueServer, startCatalogue } from "./protocols/http/http-catalogue";
 import { checkPatchTargets } from "./protocols/patches/patch-check";
 import { replaceMethod } from "./protocols/patches/replace-method";
-import { VoMqttBrokerServer } from "./protocols/mqtt/mqtt-broker-server";
-import { VoWebSocketServer } from "./protocols/websocket/ws-server";
+import { addProtocolServers } from "./protocols/protocol-servers";
 import { recordConsumedThing } from "./recording/consumed-recorder";
-import { AfterCommit, instrumentThing, recordRefusal } from "./recording/thing-recorder";
-import { Database } from "./sqlite/database";
-import { migrate } from "./sqlite/migrations";
+import { instrumentThing, markStale, recordRefusal } from "./recording/thing-recorder";
+import type { Database } from "./sqlite/database";
 import { SqliteDb, SqliteDbApi } from "./sqlite/sqlite-db-api";
+import { answersAfterCommit } from "./timeseries/after-commit";
 import { normalizeHistoryQuery } from "./timeseries/history-query";
+import { openStores } from "./timeseries/open-stores";
 import { InfluxDbApi, notConfiguredInfluxDb } from "./timeseries/influxdb/influxdb-api";
 import { InfluxDbStore } from "./timeseries/influxdb/influxdb-store";
-import { Spool } from "./timeseries/spool";
-import { SqliteTimeSeriesStore } from "./timeseries/sqlite/sqlite-time-series-store";
 import type { AggregateRow, HistoryQuery, HistoryRecord, TimeSeriesStore } from "./timeseries/time-series-store";
-import { CommitFailedError, WriteBuffer, WriteStats } from "./timeseries/write-buffer";
-import type { ServerUnderCheck, StoreCheck } from "./liveness/self-check";
+import { WriteBuffer, WriteStats } from "./timeseries/write-buffer";
+import type { ServerUnderCheck } from "./liveness/self-check";
 import type { DeviceState } from "./liveness/liveness-state";
 import { VoMetrics } from "./metrics/vo-metrics";
 import { VoRuns } from "./vo-state/vo-runs";
@@ -65,8 +64,6 @@ export class VoPersistence {
     readonly health = new HealthChecks();
     private closing: Promise<void> | undefined;
     private servers: ProtocolServer[] = [];
-    private errorsAtLastCheck = 0;
-    private lostAtLastCheck = 0;
     private readonly historyService: HistoryService;
     private catalogueServer: CatalogueServer | undefined;
     private servient: Servient | undefined;
@@ -87,7 +84,7 @@ export class VoPersistence {
             db,
             options.vo,
             () => this.servers as unknown as ServerUnderCheck[],
-            { timeseries: () => this.storeCheck() },
+            { timeseries: timeSeriesCheck(buffer, store, options.writeBuffer.maxQueue) },
             (thing, kind, name, query) => this.historyAction(thing, kind, name, query)
         );
         const influxdb = store instanceof InfluxDbStore ? store : undefined;
@@ -101,33 +98,6 @@ export class VoPersistence {
         });
     }
 
-    /** The time-series path is healthy while its queue has room and (InfluxDB) the server answers. */
-    private storeCheck(): ReturnType<StoreCheck> {
-        const stats = this.buffer.getStats();
-        const newErrors = stats.errors - this.errorsAtLastCheck;
-        this.errorsAtLastCheck = stats.errors;
-        const influx = this.store.stats?.() as
-            | { down?: boolean; pending?: number; lost?: number; lastError?: string; lastSpoolError?: string }
-            | undefined;
-        const newLost = (influx?.lost ?? 0) - this.lostAtLastCheck;
-        this.lostAtLastCheck = influx?.lost ?? 0;
-        if (newLost > 0) {
-            return {
-                ok: false,
-                detail: `${newLost} points lost: the spool cannot take them: ${influx?.lastSpoolError}`,
-            };
-        }
-        if (newErrors > 0 && stats.queued > 0) {
-            return { ok: false, detail: `${newErrors} failed writes since the last check: ${stats.lastError}` };
-        }
-        if (stats.queued >= this.options.writeBuffer.maxQueue) {
-            return { ok: false, detail: `queue full (${stats.queued} records), last error: ${stats.lastError}` };
-        }
-        if (influx?.down)
-            return { ok: false, detail: `InfluxDB down, ${influx.pending} points spooled: ${influx.lastError}` };
-        return { ok: true, detail: `${stats.queued} queued` };
-    }
-
     static async attach(servient: Servient, options: VoPersistenceOptions = {}): Promise<VoPersistence> {
         if (attached.has(servient)) {
             throw new Error("node-wot-vo is already attached to this servient");
@@ -136,15 +106,7 @@ export class VoPersistence {
         // every patched method where the registry says (an upgrade renames one): said before anything opens
         checkPatchTargets();
         // Open and migrate before touching the servient: a bad file fails here, with nothing half-done.
-        const db = await Database.open(resolved.sqlitePath, resolved.sqliteSynchronous);
-        let store: TimeSeriesStore;
-        try {
-            await migrate(db);
-            store = await VoPersistence.openStore(resolved, db);
-        } catch (err) {
-            await db.close().catch(() => undefined);
-            throw err;
-        }
+        const { db, store } = await openStores(resolved, "record");
         const metrics = resolved.metrics ? new VoMetrics() : undefined;
         const buffer = new WriteBuffer(store, resolved.writeBuffer, metrics?.count);
         const vo = new VoPersistence(resolved, db, store, buffer, metrics);
@@ -158,17 +120,6 @@ export class VoPersistence {
         attached.set(servient, vo);
         debug("attached; time series -> %s", vo.timeSeriesTarget);
         return vo;
-    }
-
-    private static async openStore(resolved: ResolvedOptions, db: Database): Promise<TimeSeriesStore> {
-        if (resolved.influxdb === undefined) return new SqliteTimeSeriesStore(db);
-        const store = new InfluxDbStore(
-            resolved.influxdb,
-            await Spool.open(db, resolved.influxdb.maxSpoolBytes),
-            resolved.acknowledge === "after-commit"
-        );
-        await store.start(); // a server that is down is not an error: records are spooled until it is back
-        return store;
     }
 
     /** Where the time series go, for logs and the demo: "sqlite:data/vo.sqlite" or "influxdb:http://…". */
@@ -261,6 +212,14 @@ export class VoPersistence {
         return this.store.latest(thing, property);
     }
 
+    /**
+     * Marks the read being answered as answered from a value recorded at `recordedAtMs` instead of the device (a
+     * proxy whose device is lost): its record is stale, its answer says since when. What `ProxyHost` asks for.
+     */
+    markStale(recordedAtMs?: number): void {
+        markStale(recordedAtMs);
+    }
+
     /** Counters of the write path; `store` holds the InfluxDB store's own (spooled, replayed, ...). */
     stats(): WriteStats & { store?: object } {
         const store = this.store.stats?.();
@@ -293,58 +252,13 @@ export class VoPersistence {
         return c === undefined ? undefined : { host: c.host, port: c.port };
     }
 
-    /** The catalogue lists the Things under the keys the HTTP server serves their TDs at (else their ids). */
-    private async startCatalogue(servient: Servient): Promise<void> {
-        const options = this.options.catalogue;
-        if (options === undefined || this.catalogueServer !== undefined) return;
-        const entries = (): Iterable<[string, ExposedThing]> => {
-            const web = this.servers.find((s) => s.scheme === "http" || s.scheme === "https") as unknown as
-                { getThings?: () => Map<string, ExposedThing> } | undefined;
-            if (typeof web?.getThings === "function") return web.getThings();
-            return Object.keys(servient.getThings()).flatMap((id): [string, ExposedThing][] => {
-                const thing = servient.getThing(id);
-                return thing === undefined ? [] : [[id, thing]];
-            });
-        };
-        try {
-            this.catalogueServer = await CatalogueServer.start(options, entries);
-        } catch (err) {
-            throw new Error(
-                `catalogue: cannot listen on ${options.host}:${options.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`
-            );
-        }
-        debug("catalogue on %s:%d", options.host, this.catalogueServer.port);
-    }
-
-    /** In after-commit mode: answers wait for the write buffer's commit; a failed one is a 503 / 5.03. */
-    private afterCommit(): AfterCommit | undefined {
-        if (this.options.acknowledge !== "after-commit") return undefined;
-        const buffer = this.buffer;
-        const refusal = (err: CommitFailedError, ran: boolean): RequestRefusedError =>
-            new RequestRefusedError(
-                "unavailable",
-                ran
-                    ? `done, but its record is not durable: ${err.message}`
-                    : `refused: its record could not be made durable: ${err.message}`,
-                Math.max(1, Math.ceil(err.retryInMs / 1000))
-            );
-        return {
-            reads: this.options.acknowledgeReads,
-            commit: (record) =>
-                buffer.pushAndWait(record).catch((err: unknown) => {
-                    throw err instanceof CommitFailedError ? refusal(err, true) : err;
-                }),
-            unavailable: () => {
-                const err = buffer.commitUnavailable();
-                return err === undefined ? undefined : refusal(err, false);
-            },
-        };
-    }
-
     private hook(servient: Servient): void {
         this.servient = servient;
         const record = this.buffer.push.bind(this.buffer);
-        const afterCommit = this.afterCommit();
+        const afterCommit =
+            this.options.acknowledge === "after-commit"
+                ? answersAfterCommit(this.buffer, this.options.acknowledgeReads)
+                : undefined;
         const instrument = (thing: ExposedThing): void =>
             instrumentThing(thing, record, {
                 maxValueBytes: this.options.maxValueBytes,
@@ -386,13 +300,28 @@ export class VoPersistence {
             instrument(thing);
             return addThing.call(servient, thing);
         });
+        this.wrapLifecycle(servient);
+
+        // the servers the options ask for; HTTP and CoAP servers are the host's (the CLI adds the descriptor's)
+        addProtocolServers(servient, { mqtt: this.options.mqtt, websocket: this.options.websocket });
+
+        const decorations: VoServientDecorations = { vo: this, sqliteDb: this.sqliteDb, influxdb: this.influxdb };
+        Object.assign(servient, decorations);
+    }
+
+    /** Starting the servient starts the VO (its runs, state, catalogue); shutting it down closes the VO. */
+    private wrapLifecycle(servient: Servient): void {
         // The VO Thing, the self-check and the device probes need running servers.
         replaceMethod<Servient["start"]>(servient, "start", "servient-start", (start) => async () => {
             const wot = await start.call(servient);
             await this.runs.begin();
             await this.state.start(wot);
             try {
-                await this.startCatalogue(servient);
+                const catalogue = this.options.catalogue;
+                if (catalogue !== undefined && this.catalogueServer === undefined) {
+                    this.catalogueServer = await startCatalogue(catalogue, servient);
+                    debug("catalogue on %s:%d", catalogue.host, this.catalogueServer.port);
+                }
             } catch (err) {
                 await servient.shutdown().catch(() => undefined); // nothing left listening half-started
                 throw err;
@@ -406,14 +335,5 @@ export class VoPersistence {
                 await this.close();
             }
         });
-
-        // servers the options ask for (binding-mqtt and binding-websockets are typed against their own core copies)
-        if (this.options.mqtt !== undefined) servient.addServer(new VoMqttBrokerServer(this.options.mqtt) as never);
-        if (this.options.websocket !== undefined) {
-            servient.addServer(new VoWebSocketServer(this.options.websocket) as never);
-        }
-
-        const decorations: VoServientDecorations = { vo: this, sqliteDb: this.sqliteDb, influxdb: this.influxdb };
-        Object.assign(servient, decorations);
     }
 }

@@ -4,7 +4,6 @@
  *
  *     node-wot-vo history --config vo.yaml --thing <id> --property <name> [--from -1h] [--every 1m --fn mean] [--csv]
  */
-import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { resolveOptions } from "../config";
 import { GapLookup } from "../history/history-gaps";
@@ -12,12 +11,8 @@ import { HistoryService } from "../history/history-service";
 import { parseHistoryParams } from "../history/history-params";
 import type { AffordanceKind } from "../model/interaction-record";
 import { refusalOf } from "../model/refusal";
-import { Database } from "../sqlite/database";
-import { migrate, MIGRATIONS } from "../sqlite/migrations";
 import { normalizeHistoryQuery } from "../timeseries/history-query";
-import { InfluxDbStore } from "../timeseries/influxdb/influxdb-store";
-import { Spool } from "../timeseries/spool";
-import { SqliteTimeSeriesStore } from "../timeseries/sqlite/sqlite-time-series-store";
+import { openStores } from "../timeseries/open-stores";
 import type { TimeSeriesStore } from "../timeseries/time-series-store";
 import { loadDescriptorReport } from "./descriptor";
 import { VoError } from "../model/errors";
@@ -105,49 +100,9 @@ async function openStore(
     configFile: string
 ): Promise<{ store: TimeSeriesStore; gaps?: GapLookup; where: string; close(): Promise<void> }> {
     const { config } = loadDescriptorReport(configFile);
-    const options = resolveOptions(config.persistence);
-    if (options.influxdb !== undefined) {
-        // the spool is for writes, which this command never makes: an empty one in memory
-        const scratch = await Database.open(":memory:");
-        await migrate(scratch);
-        const store = new InfluxDbStore(options.influxdb, await Spool.open(scratch, 0));
-        // the VO's runs and the device's liveness (its gaps) are in its SQLite file, when it is on this machine
-        const state = fs.existsSync(options.sqlitePath) ? await Database.open(options.sqlitePath) : undefined;
-        return {
-            store,
-            gaps: state === undefined ? undefined : new GapLookup(state),
-            where: `influxdb:${options.influxdb.url}`,
-            close: async () => {
-                await store.close();
-                await state?.close();
-                await scratch.close();
-            },
-        };
-    }
-    const file = options.sqlitePath;
-    if (!fs.existsSync(file)) throw new Error(`no database at ${file} (the descriptor's SQLite path): has the VO run?`);
-    const db = await Database.open(file);
-    try {
-        const version = (await db.get<{ user_version: number }>("PRAGMA user_version"))?.user_version ?? 0;
-        const newest = MIGRATIONS[MIGRATIONS.length - 1].version;
-        // never migrate a VO's file from here: the VO does that when it starts
-        if (version < newest) {
-            throw new Error(
-                `${file} has schema version ${version}, older than ${newest}: start the VO once to migrate it`
-            );
-        }
-        if (version > newest)
-            throw new Error(`${file} has schema version ${version}, newer than this node-wot-vo knows`);
-    } catch (err) {
-        await db.close();
-        throw err;
-    }
-    return {
-        store: new SqliteTimeSeriesStore(db),
-        gaps: new GapLookup(db),
-        where: `sqlite:${file}`,
-        close: () => db.close(),
-    };
+    const { db, store, where, close } = await openStores(resolveOptions(config.persistence), "read");
+    // the VO's runs and the device's liveness (its gaps) are in its SQLite file, when it is on this machine
+    return { store, gaps: db === undefined ? undefined : new GapLookup(db), where, close };
 }
 
 /** The parameter names of a refusal as the command line writes them (`fn: ...` -> `--fn: ...`). */

@@ -1,9 +1,10 @@
 import { ExposedThing, Servient } from "@node-wot/core";
-import { HttpServer } from "@node-wot/binding-http";
+import type { HttpServer } from "@node-wot/binding-http";
 import type * as WoT from "wot-typescript-definitions";
 import { VoCoapClientFactory } from "../protocols/coap/coap-client-factory";
-import { VoCoapServer } from "../protocols/coap/coap-server";
+import type { VoCoapServer } from "../protocols/coap/coap-server";
 import { VoHttpClientFactory, VoHttpsClientFactory } from "../protocols/http/http-client-factory";
+import { addProtocolServers } from "../protocols/protocol-servers";
 import { setStaticAddress } from "../protocols/static-address";
 import { VoPersistence } from "../plugin";
 import { consumeVos, serveFromConsumed, subscribeConsumed } from "../proxy/consumed-vos";
@@ -110,28 +111,30 @@ export async function runVo(options: RunVoOptions): Promise<RunningVo> {
     }
 }
 
-/** The servient with the descriptor's HTTP and CoAP servers and the clients a VO consumes with. */
+/**
+ * The servient with the descriptor's HTTP and CoAP servers and the clients a VO consumes with; its MQTT and
+ * WebSocket servers are options of the recording (`persistence`), added by `VoPersistence.attach`.
+ */
 function servientWithServers(config: RunConfig): { servient: Servient; http?: HttpServer; coap?: VoCoapServer } {
     setStaticAddress(config.address);
     const servient = new Servient();
     const security = config.security.scheme === "nosec" ? undefined : [{ scheme: config.security.scheme }];
-    const http =
-        config.httpPort === undefined
-            ? undefined
-            : new HttpServer({
-                  port: config.httpPort,
-                  address: config.bind,
-                  security: security as never,
-                  serverCert: config.https?.certFile,
-                  serverKey: config.https?.keyFile,
-              });
-    const coap =
-        config.coapPort === undefined
-            ? undefined
-            : new VoCoapServer({ port: config.coapPort, address: config.bind, mdns: config.mdns });
-    if (http !== undefined) servient.addServer(http);
-    // binding-coap 0.8.16 is typed against its own copy of @node-wot/core
-    if (coap !== undefined) servient.addServer(coap as never);
+    const { http, coap } = addProtocolServers(servient, {
+        http:
+            config.httpPort === undefined
+                ? undefined
+                : {
+                      port: config.httpPort,
+                      address: config.bind,
+                      security: security as never,
+                      serverCert: config.https?.certFile,
+                      serverKey: config.https?.keyFile,
+                  },
+        coap:
+            config.coapPort === undefined
+                ? undefined
+                : { port: config.coapPort, address: config.bind, mdns: config.mdns },
+    });
     servient.addClientFactory(new VoHttpClientFactory());
     servient.addClientFactory(new VoHttpsClientFactory());
     servient.addClientFactory(new VoCoapClientFactory() as never);

@@ -2,11 +2,9 @@ import { ContentSerdes } from "@node-wot/core";
 import type * as WoT from "wot-typescript-definitions";
 import { createLogger } from "../log";
 import { RequestRefusedError } from "../model/refusal";
-import { markStale } from "../recording/thing-recorder";
-import type { HistoryRecord } from "../timeseries/time-series-store";
-import type { DeviceListener, DeviceLiveness } from "../vo-state/vo-state";
 import { InvalidProxyError, mirrorIdentity, mirrorModel, nameMaps, NameMaps } from "./mirror-model";
 import type { DeviceProxyOptions, WhenLost } from "./proxy-options";
+import type { ProxyHost } from "./proxy-host";
 import { VoError } from "../model/errors";
 
 const { debug, warn } = createLogger("proxy:device-proxy");
@@ -21,18 +19,6 @@ export class DeviceLostError extends RequestRefusedError {
     constructor(message: string, retryAfterSeconds: number) {
         super("unavailable", message, retryAfterSeconds);
     }
-}
-
-/** What the proxy needs of the VO (a `VoPersistence` is one). */
-export interface ProxyHost {
-    state: {
-        readonly deviceLiveness: DeviceLiveness;
-        deviceActivity(address?: string): Promise<void>;
-        onDeviceChange(listener: DeviceListener): () => void;
-    };
-    latest(thing: string, property: string): Promise<HistoryRecord | undefined>;
-    /** notes that a Thing fronts the device, so the device's lost spells are gaps in its history */
-    frontsDevice?(thing: string): Promise<void>;
 }
 
 export interface ResolvedProxyOptions {
@@ -198,7 +184,7 @@ export class DeviceProxy {
             }
             last = { value: recorded.value, at: recorded.time.getTime() };
         }
-        markStale(last.at);
+        this.host.markStale(last.at);
         const value = last.value;
         return value;
     }

@@ -1,7 +1,7 @@
 import type * as WoT from "wot-typescript-definitions";
 import { createLogger } from "../log";
 import { currentRequest } from "../model/request-context";
-import type { ProxyHost } from "./device-proxy";
+import type { ProxyHost } from "./proxy-host";
 import { InvalidProxyError } from "./mirror-model";
 import type { DevicePushOptions } from "./proxy-options";
 

@@ -53,6 +53,20 @@ export interface AggregateRow {
     value: number | null;
 }
 
+/** What the health of a store's write path is read from; a store without a spool of its own has none. */
+export interface TimeSeriesStoreStats {
+    /** true while the store's server is considered unreachable (writes go to the spool) */
+    down: boolean;
+    /** points waiting in the spool now */
+    pending: number;
+    /** points neither written nor spooled because the spool itself failed */
+    lost: number;
+    /** last failure, without secrets */
+    lastError?: string;
+    /** why the spool last failed to take points (disk full, ...) */
+    lastSpoolError?: string;
+}
+
 /** Where interaction records are kept. Implemented by the embedded SQLite store and the InfluxDB store. */
 export interface TimeSeriesStore {
     /** a short name for logs: "sqlite" or "influxdb" */
@@ -64,8 +78,8 @@ export interface TimeSeriesStore {
     latest(thing: string, property: string): Promise<HistoryRecord | undefined>;
     /** Pushes out what the store itself still holds (a remote store's spool); rejects if it cannot. */
     flush?(): Promise<void>;
-    /** The store's own counters, merged into `vo.stats().store`. */
-    stats?(): object;
+    /** The store's own counters (a remote store's spool), merged into `vo.stats().store`. */
+    stats?(): TimeSeriesStoreStats;
     close(): Promise<void>;
 }
 

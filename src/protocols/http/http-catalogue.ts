@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { ExposedThing, Servient } from "@node-wot/core";
 import { uriHost } from "../../model/address";
 import { answerDirectory, baseOf, distinctThings, ThingEntries } from "./http-thing-directory";
 import { decodePath, requestPath, requestQuery } from "./http-request-url";
@@ -47,6 +48,31 @@ export class CatalogueServer {
             this.server.close(() => resolve());
             this.server.closeAllConnections();
         });
+    }
+}
+
+/**
+ * The catalogue of a servient, listing its Things under the keys its HTTP server serves their TDs at (else their
+ * ids, when it has none). Rejects, naming the address, when it cannot listen.
+ */
+export async function startCatalogue(
+    options: Required<CatalogueOptions>,
+    servient: Servient
+): Promise<CatalogueServer> {
+    const entries = (): Iterable<[string, ExposedThing]> => {
+        const web = servient.getServers().find((s) => s.scheme === "http" || s.scheme === "https") as unknown as
+            { getThings?: () => Map<string, ExposedThing> } | undefined;
+        if (typeof web?.getThings === "function") return web.getThings();
+        return Object.keys(servient.getThings()).flatMap((id): [string, ExposedThing][] => {
+            const thing = servient.getThing(id);
+            return thing === undefined ? [] : [[id, thing]];
+        });
+    };
+    try {
+        return await CatalogueServer.start(options, entries);
+    } catch (err) {
+        const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        throw new Error(`catalogue: cannot listen on ${options.host}:${options.port}: ${why}`);
     }
 }
 

@@ -1,0 +1,46 @@
+import type { Servient } from "@node-wot/core";
+import { HttpServer } from "@node-wot/binding-http";
+import type { HttpConfig } from "@node-wot/binding-http";
+import type { CoapServerConfig } from "@node-wot/binding-coap";
+import type { MdnsOption } from "./coap/binding-coap-mdns";
+import { VoCoapServer } from "./coap/coap-server";
+import { VoMqttBrokerServer, VoMqttServerConfig } from "./mqtt/mqtt-broker-server";
+import { VoWebSocketServer, VoWebSocketServerConfig } from "./websocket/ws-server";
+
+/** The servers a VO runs, each only when its options are given: nothing listens that was not asked for. */
+export interface ProtocolServerOptions {
+    /** binding-http's server (port, address, security, HTTPS certificate and key): the descriptor's `http` */
+    http?: HttpConfig;
+    /** the descriptor's `coap` */
+    coap?: CoapServerConfig & MdnsOption;
+    /** a server through a broker: `mqtt` of the attach options */
+    mqtt?: VoMqttServerConfig;
+    /** `websocket` of the attach options */
+    websocket?: VoWebSocketServerConfig;
+}
+
+/** The servers added, by protocol. */
+export interface ProtocolServers {
+    http?: HttpServer;
+    coap?: VoCoapServer;
+    mqtt?: VoMqttBrokerServer;
+    websocket?: VoWebSocketServer;
+}
+
+/**
+ * Creates the servers the options ask for and adds them to the servient, in this order (the order of the forms in
+ * the TDs): HTTP, CoAP, MQTT, WebSocket.
+ */
+export function addProtocolServers(servient: Servient, options: ProtocolServerOptions): ProtocolServers {
+    const servers: ProtocolServers = {
+        http: options.http && new HttpServer(options.http),
+        coap: options.coap && new VoCoapServer(options.coap),
+        mqtt: options.mqtt && new VoMqttBrokerServer(options.mqtt),
+        websocket: options.websocket && new VoWebSocketServer(options.websocket),
+    };
+    // binding-coap, binding-mqtt and binding-websockets are typed against their own copies of @node-wot/core
+    for (const server of [servers.http, servers.coap, servers.mqtt, servers.websocket]) {
+        if (server !== undefined) servient.addServer(server as never);
+    }
+    return servers;
+}
