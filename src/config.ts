@@ -5,6 +5,7 @@ import {
     resolveInfluxDbOptions,
 } from "./timeseries/influxdb/influxdb-options";
 import { InvalidOptionsError } from "./model/errors";
+import { flag, oneOf, port, positiveInteger, section, text } from "./options/option-checks";
 import { DEFAULT_PROTOCOL_LIMITS, ProtocolLimits } from "./protocols/protocol-face";
 import type { CatalogueOptions } from "./protocols/http/http-catalogue";
 import { MqttOptions, resolveMqttOptions } from "./protocols/mqtt/mqtt-options";
@@ -83,59 +84,6 @@ export { DEFAULT_PROTOCOL_LIMITS };
 
 export { InvalidOptionsError };
 
-function positiveInteger(value: unknown, name: string, fallback: number): number {
-    if (value === undefined) return fallback;
-    if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
-        throw new InvalidOptionsError(
-            `node-wot-vo option ${name} must be a positive integer, got ${JSON.stringify(value)}`
-        );
-    }
-    return value;
-}
-
-/** Runs a folder's own option check, its error turned into InvalidOptionsError. */
-function checked<T>(resolve: () => T): T {
-    try {
-        return resolve();
-    } catch (err) {
-        throw new InvalidOptionsError((err as Error).message);
-    }
-}
-
-function flag(value: unknown, name: string, fallback: boolean): boolean {
-    if (value === undefined) return fallback;
-    if (typeof value !== "boolean") {
-        throw new InvalidOptionsError(`node-wot-vo option ${name} must be true or false, got ${JSON.stringify(value)}`);
-    }
-    return value;
-}
-
-function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[], fallback: T): T {
-    if (value === undefined) return fallback;
-    if (!allowed.includes(value as T)) {
-        throw new InvalidOptionsError(
-            `node-wot-vo option ${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, got ${JSON.stringify(value)}`
-        );
-    }
-    return value as T;
-}
-
-function voStateOptions(o: VoStateOptions | undefined): ResolvedVoStateOptions {
-    try {
-        return resolveVoStateOptions(o);
-    } catch (err) {
-        throw new InvalidOptionsError((err as Error).message);
-    }
-}
-
-function dashboardOptions(o: DashboardOptions | undefined): ResolvedDashboardOptions {
-    try {
-        return resolveDashboardOptions(o);
-    } catch (err) {
-        throw new InvalidOptionsError((err as Error).message);
-    }
-}
-
 /** Validates options once, at attach, into a complete typed object. */
 export function resolveOptions(
     options: VoPersistenceOptions = {},
@@ -144,20 +92,10 @@ export function resolveOptions(
     if (options === null || typeof options !== "object") {
         throw new InvalidOptionsError("node-wot-vo options must be an object");
     }
-    const sqlitePath = options.sqlite?.path ?? env.VO_SQLITE_PATH ?? DEFAULT_SQLITE_PATH;
-    if (typeof sqlitePath !== "string" || sqlitePath.length === 0) {
-        throw new InvalidOptionsError("node-wot-vo option sqlite.path must be a non-empty string");
-    }
-    const rec = options.recording ?? {};
-    const d = DEFAULT_WRITE_BUFFER_OPTIONS;
+    const rec = section(options.recording ?? {}, "recording");
     const acknowledge = oneOf(rec.acknowledge, "recording.acknowledge", ACKNOWLEDGE_MODES, "at-once");
-    if (rec.acknowledgeReads !== undefined && typeof rec.acknowledgeReads !== "boolean") {
-        throw new InvalidOptionsError(
-            `node-wot-vo option recording.acknowledgeReads must be true or false, got ${JSON.stringify(rec.acknowledgeReads)}`
-        );
-    }
     return {
-        sqlitePath,
+        sqlitePath: text(options.sqlite?.path, "sqlite.path", env.VO_SQLITE_PATH || DEFAULT_SQLITE_PATH),
         sqliteSynchronous: oneOf(
             options.sqlite?.synchronous,
             "sqlite.synchronous",
@@ -165,46 +103,48 @@ export function resolveOptions(
             acknowledge === "after-commit" ? "full" : "normal"
         ),
         acknowledge,
-        acknowledgeReads: rec.acknowledgeReads ?? false,
+        acknowledgeReads: flag(rec.acknowledgeReads, "recording.acknowledgeReads", false),
         influxdb: options.influxdb === undefined ? undefined : resolveInfluxDbOptions(options.influxdb, env),
-        writeBuffer: {
-            batchSize: positiveInteger(rec.batchSize, "recording.batchSize", d.batchSize),
-            flushIntervalMs: positiveInteger(rec.flushIntervalMs, "recording.flushIntervalMs", d.flushIntervalMs),
-            maxQueue: positiveInteger(rec.maxQueue, "recording.maxQueue", d.maxQueue),
-            maxRetryDelayMs: positiveInteger(rec.maxRetryDelayMs, "recording.maxRetryDelayMs", d.maxRetryDelayMs),
-        },
+        writeBuffer: writeBufferOptions(rec),
         maxValueBytes: positiveInteger(rec.maxValueBytes, "recording.maxValueBytes", DEFAULT_MAX_VALUE_BYTES),
-        protocols: {
-            maxBodyBytes: positiveInteger(
-                options.protocols?.maxBodyBytes,
-                "protocols.maxBodyBytes",
-                DEFAULT_PROTOCOL_LIMITS.maxBodyBytes
-            ),
-            observerTimeoutMs: positiveInteger(
-                options.protocols?.observerTimeoutMs,
-                "protocols.observerTimeoutMs",
-                DEFAULT_PROTOCOL_LIMITS.observerTimeoutMs
-            ),
-        },
+        protocols: protocolLimits(options.protocols),
         catalogue: catalogueOptions(options.catalogue),
-        mqtt: options.mqtt === undefined ? undefined : checked(() => resolveMqttOptions(options.mqtt!, env)),
-        websocket:
-            options.websocket === undefined ? undefined : checked(() => resolveWebSocketOptions(options.websocket!)),
-        vo: voStateOptions(options.vo),
-        dashboard: dashboardOptions(options.dashboard),
+        mqtt: options.mqtt === undefined ? undefined : resolveMqttOptions(options.mqtt, env),
+        websocket: options.websocket === undefined ? undefined : resolveWebSocketOptions(options.websocket),
+        vo: resolveVoStateOptions(options.vo),
+        dashboard: resolveDashboardOptions(options.dashboard),
         metrics: flag(options.metrics, "metrics", true),
     };
 }
 
+function writeBufferOptions(rec: Partial<WriteBufferOptions>): WriteBufferOptions {
+    const d = DEFAULT_WRITE_BUFFER_OPTIONS;
+    return {
+        batchSize: positiveInteger(rec.batchSize, "recording.batchSize", d.batchSize),
+        flushIntervalMs: positiveInteger(rec.flushIntervalMs, "recording.flushIntervalMs", d.flushIntervalMs),
+        maxQueue: positiveInteger(rec.maxQueue, "recording.maxQueue", d.maxQueue),
+        maxRetryDelayMs: positiveInteger(rec.maxRetryDelayMs, "recording.maxRetryDelayMs", d.maxRetryDelayMs),
+    };
+}
+
+function protocolLimits(o: Partial<ProtocolLimits> | undefined): ProtocolLimits {
+    const d = DEFAULT_PROTOCOL_LIMITS;
+    const limits = section(o ?? {}, "protocols");
+    return {
+        maxBodyBytes: positiveInteger(limits.maxBodyBytes, "protocols.maxBodyBytes", d.maxBodyBytes),
+        observerTimeoutMs: positiveInteger(
+            limits.observerTimeoutMs,
+            "protocols.observerTimeoutMs",
+            d.observerTimeoutMs
+        ),
+    };
+}
+
+/** the catalogue listens on the loopback interface unless told otherwise */
+export const DEFAULT_CATALOGUE_HOST = "127.0.0.1";
+
 function catalogueOptions(o: CatalogueOptions | undefined): Required<CatalogueOptions> | undefined {
     if (o === undefined) return undefined;
-    if (o === null || typeof o !== "object" || !Number.isInteger(o.port) || o.port < 0 || o.port > 65535) {
-        throw new InvalidOptionsError(
-            `node-wot-vo option catalogue.port must be an integer from 0 to 65535, got ${JSON.stringify(o?.port)}`
-        );
-    }
-    if (o.host !== undefined && (typeof o.host !== "string" || o.host.length === 0)) {
-        throw new InvalidOptionsError("node-wot-vo option catalogue.host must be a non-empty string");
-    }
-    return { port: o.port, host: o.host ?? "127.0.0.1" };
+    section(o, "catalogue", "a mapping like { port: 9090 }");
+    return { port: port(o.port, "catalogue.port"), host: text(o.host, "catalogue.host", DEFAULT_CATALOGUE_HOST) };
 }

@@ -16,7 +16,7 @@ import { normalizeRedirectTarget } from "../vo-state/redirects";
 import { DEFAULT_DEVICE_MONITOR, resolveVoStateOptions, VoStateOptions } from "../vo-state/vo-state-options";
 import { DESCRIPTOR_SCHEMA, DescriptorDocument, DurationText, REFUSED_SECRET_KEYS } from "./descriptor-schema";
 import { Dialect, dialectKeys, KeyMapping, translateVoWot, VO_WOT_SCHEMA, voWotPath } from "./vo-wot-descriptor";
-import { VoError } from "../model/errors";
+import { InvalidOptionsError, VoError } from "../model/errors";
 
 /** A VO's settings, read from its descriptor; everything a `node-wot-vo run` needs but the TD and the script. */
 export interface RunConfig {
@@ -646,7 +646,7 @@ function timingChecks(doc: DescriptorDocument, c: Checks): void {
         try {
             resolveDashboardOptions(doc.dashboard);
         } catch (err) {
-            c.problem("dashboard.path", (err as Error).message.replace(/^node-wot-vo option dashboard\.path /, ""));
+            c.problem("dashboard.path", (err as InvalidOptionsError).problem);
         }
     }
 }
@@ -654,9 +654,9 @@ function timingChecks(doc: DescriptorDocument, c: Checks): void {
 function deviceChecks(doc: DescriptorDocument, c: Checks): void {
     if (typeof doc.device?.url === "string") {
         try {
-            probeFor(doc.device.url);
+            probeFor(doc.device.url, "device.url");
         } catch (err) {
-            c.problem("device.url", (err as Error).message);
+            c.problem("device.url", (err as InvalidOptionsError).problem);
         }
     }
     if (typeof doc.device?.ip === "string" && net.isIP(doc.device.ip) === 0) {

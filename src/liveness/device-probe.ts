@@ -1,5 +1,5 @@
 import { PROTOCOLS, protocolFor } from "../protocols";
-import { InvalidOptionsError } from "../model/errors";
+import { invalidOption, shown } from "../options/option-checks";
 
 /**
  * How a device is probed, from its URL: as its protocol does (CoAP ping, HTTP GET, ...).
@@ -12,18 +12,16 @@ export interface DeviceProbe {
     probe(timeoutMs: number): Promise<string>;
 }
 
-export class InvalidDeviceUrlError extends InvalidOptionsError {
-    constructor(url: unknown, why: string) {
-        super(`device URL ${JSON.stringify(url)} ${why}`);
-    }
-}
-
-export function probeFor(url: string): DeviceProbe {
+/** The probe of a device's URL; a URL no protocol probes is refused as the option at `path`. */
+export function probeFor(url: string, path = "vo.device.url"): DeviceProbe {
     let parsed: URL;
     try {
         parsed = new URL(url);
     } catch {
-        throw new InvalidDeviceUrlError(url, "is not a URL (expected coap://host[:port] or http://host[:port]/path)");
+        throw invalidOption(
+            path,
+            `${shown(url)} is not a URL (expected coap://host[:port], http://host[:port]/path or push:)`
+        );
     }
     if (parsed.protocol === "push:") {
         return {
@@ -33,11 +31,14 @@ export function probeFor(url: string): DeviceProbe {
             },
         };
     }
-    if (parsed.hostname === "") throw new InvalidDeviceUrlError(url, "has no host");
+    if (parsed.hostname === "") throw invalidOption(path, `${shown(url)} has no host`);
     const protocol = protocolFor(parsed.protocol);
     if (protocol === undefined) {
         const known = PROTOCOLS.flatMap((p) => p.schemes.map((s) => `${s}:`)).join(", ");
-        throw new InvalidDeviceUrlError(url, `has unsupported scheme ${parsed.protocol} (${known} or push: expected)`);
+        throw invalidOption(
+            path,
+            `${shown(url)} has unsupported scheme ${parsed.protocol} (${known} or push: expected)`
+        );
     }
     return { url, probe: (timeoutMs) => protocol.probe(parsed, timeoutMs) };
 }

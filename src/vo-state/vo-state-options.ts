@@ -1,6 +1,6 @@
 import { probeFor } from "../liveness/device-probe";
 import type { DeviceMonitorOptions } from "../liveness/device-monitor";
-import { normalizeRedirectTarget } from "./redirects";
+import { hostPort, integer, invalidOption, positiveInteger, section, shown, text } from "../options/option-checks";
 
 /** `VoPersistence.attach(servient, { vo })`: the VO's own state; every field has a default. */
 export interface VoStateOptions {
@@ -48,45 +48,71 @@ export const DEFAULT_DEVICE_MONITOR: DeviceMonitorOptions = {
     recoverAfter: 2,
 };
 
-/** Throws Error with the option's path in the message; the caller wraps it as InvalidOptionsError. */
-export function resolveVoStateOptions(o: VoStateOptions = {}): ResolvedVoStateOptions {
-    const count = (v: unknown, name: string, fallback: number, min = 1): number => {
-        if (v === undefined) return fallback;
-        if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
-            throw new Error(`node-wot-vo option vo.${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-        }
-        return v;
+export const DEFAULT_VO_THING = { title: "VoStatus", id: "urn:node-wot-vo:status" } as const;
+export const DEFAULT_SELF_CHECK_INTERVAL_MS = 30_000;
+export const DEFAULT_SELF_CHECK_TIMEOUT_MS = 2000;
+export const DEFAULT_KEEP_STATUS_ROWS = 10_000;
+
+function deviceOptions(o: NonNullable<VoStateOptions["device"]>): ResolvedVoStateOptions["device"] {
+    section(o, "vo.device", "a mapping like { url: coap://127.0.0.1:5683 }");
+    if (typeof o.url !== "string") throw invalidOption("vo.device.url", `must be a string, got ${shown(o.url)}`);
+    probeFor(o.url, "vo.device.url"); // validates the URL now, not at the first probe
+    const d = DEFAULT_DEVICE_MONITOR;
+    const device = {
+        url: o.url,
+        intervalMs: positiveInteger(o.intervalMs, "vo.device.intervalMs", d.intervalMs),
+        timeoutMs: positiveInteger(o.timeoutMs, "vo.device.timeoutMs", d.timeoutMs),
+        retries: integer(o.retries, "vo.device.retries", d.retries, 0),
+        suspectAfter: positiveInteger(o.suspectAfter, "vo.device.suspectAfter", d.suspectAfter),
+        lostAfter: positiveInteger(o.lostAfter, "vo.device.lostAfter", d.lostAfter),
+        recoverAfter: positiveInteger(o.recoverAfter, "vo.device.recoverAfter", d.recoverAfter),
     };
-    let device: ResolvedVoStateOptions["device"];
-    if (o.device !== undefined) {
-        if (typeof o.device?.url !== "string") throw new Error("node-wot-vo option vo.device.url must be a string");
-        probeFor(o.device.url); // validates the URL now, not at the first probe
-        const d = DEFAULT_DEVICE_MONITOR;
-        device = {
-            url: o.device.url,
-            intervalMs: count(o.device.intervalMs, "device.intervalMs", d.intervalMs),
-            timeoutMs: count(o.device.timeoutMs, "device.timeoutMs", d.timeoutMs),
-            retries: count(o.device.retries, "device.retries", d.retries, 0),
-            suspectAfter: count(o.device.suspectAfter, "device.suspectAfter", d.suspectAfter),
-            lostAfter: count(o.device.lostAfter, "device.lostAfter", d.lostAfter),
-            recoverAfter: count(o.device.recoverAfter, "device.recoverAfter", d.recoverAfter),
-        };
-        if (device.lostAfter < device.suspectAfter) {
-            throw new Error("node-wot-vo option vo.device.lostAfter must be >= vo.device.suspectAfter");
-        }
+    if (device.lostAfter < device.suspectAfter) {
+        throw invalidOption("vo.device.lostAfter", `must be >= suspectAfter (${device.suspectAfter})`);
     }
+    return device;
+}
+
+function redirectTargets(targets: unknown): string[] | undefined {
+    if (targets === undefined) return undefined;
+    if (!Array.isArray(targets)) throw invalidOption("vo.redirects", `must be a list, got ${shown(targets)}`);
+    return targets.map((t, i) => {
+        const normalized = hostPort(t);
+        if (normalized === undefined) {
+            throw invalidOption(`vo.redirects[${i}]`, `${shown(t)} is not host, host:port or [IPv6]:port`);
+        }
+        return normalized;
+    });
+}
+
+/** Validates `vo` once at attach into a complete object, every default filled in. */
+export function resolveVoStateOptions(o: VoStateOptions = {}): ResolvedVoStateOptions {
+    section(o, "vo");
+    if (o.thing !== undefined && o.thing !== false) section(o.thing, "vo.thing", "false or { title, id }");
     const thing =
         o.thing === false
             ? false
-            : { title: o.thing?.title ?? "VoStatus", id: o.thing?.id ?? "urn:node-wot-vo:status" };
+            : {
+                  title: text(o.thing?.title, "vo.thing.title", DEFAULT_VO_THING.title),
+                  id: text(o.thing?.id, "vo.thing.id", DEFAULT_VO_THING.id),
+              };
     return {
         thing,
-        selfCheckIntervalMs: count(o.selfCheckIntervalMs, "selfCheckIntervalMs", 30_000, 0),
-        selfCheckTimeoutMs: count(o.selfCheckTimeoutMs, "selfCheckTimeoutMs", 2000),
-        keepStatusRows: count(o.keepStatusRows, "keepStatusRows", 10_000),
-        heartbeatIntervalMs: count(o.heartbeatIntervalMs, "heartbeatIntervalMs", DEFAULT_HEARTBEAT_MS, 100),
-        device,
-        deviceIp: o.deviceIp,
-        redirects: o.redirects?.map((t, i) => normalizeRedirectTarget(t, `vo.redirects[${i}]`)),
+        selfCheckIntervalMs: integer(
+            o.selfCheckIntervalMs,
+            "vo.selfCheckIntervalMs",
+            DEFAULT_SELF_CHECK_INTERVAL_MS,
+            0
+        ),
+        selfCheckTimeoutMs: positiveInteger(
+            o.selfCheckTimeoutMs,
+            "vo.selfCheckTimeoutMs",
+            DEFAULT_SELF_CHECK_TIMEOUT_MS
+        ),
+        keepStatusRows: positiveInteger(o.keepStatusRows, "vo.keepStatusRows", DEFAULT_KEEP_STATUS_ROWS),
+        heartbeatIntervalMs: integer(o.heartbeatIntervalMs, "vo.heartbeatIntervalMs", DEFAULT_HEARTBEAT_MS, 100),
+        device: o.device === undefined ? undefined : deviceOptions(o.device),
+        deviceIp: text(o.deviceIp, "vo.deviceIp", undefined),
+        redirects: redirectTargets(o.redirects),
     };
 }

@@ -113,7 +113,7 @@ describe("dashboard options", function () {
                 /dashboard\.path/
             );
         }
-        expect(() => resolveOptions({ dashboard: "yes" as never })).to.throw(InvalidOptionsError, /dashboard must be/);
+        expect(() => resolveOptions({ dashboard: "yes" as never })).to.throw(InvalidOptionsError, /dashboard: must be/);
         expect(resolveOptions({}).dashboard).to.deep.equal({ path: "/dashboard/" });
     });
 

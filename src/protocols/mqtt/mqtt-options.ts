@@ -1,6 +1,5 @@
-import fs from "node:fs";
 import type { VoMqttServerConfig } from "./mqtt-broker-server";
-import { InvalidOptionsError } from "../../model/errors";
+import { envValue, fileText, invalidOption, positiveInteger, section, text, url } from "../../options/option-checks";
 
 /** `mqtt` in the attach options: the broker the VO exposes its Things through. */
 export interface MqttOptions {
@@ -20,82 +19,44 @@ export interface MqttOptions {
     connectTimeoutMs?: number;
 }
 
-export class InvalidMqttOptionsError extends InvalidOptionsError {}
+/** how long start waits for the broker before serving the other protocols without it */
+export const DEFAULT_MQTT_CONNECT_TIMEOUT_MS = 3000;
+
+const BROKER = { schemes: ["mqtt:", "mqtts:"], what: "an mqtt:// or mqtts:// URL like mqtt://127.0.0.1:1883" };
+const CREDENTIALS_IN_URL =
+    "holds credentials: secrets never belong in options, name them with mqtt.usernameEnv and mqtt.passwordEnv or mqtt.passwordFile";
 
 /** Checks the options and reads the credentials; errors name the option, never a secret. */
 export function resolveMqttOptions(o: MqttOptions, env: NodeJS.ProcessEnv = process.env): VoMqttServerConfig {
-    if (o === null || typeof o !== "object" || typeof o.broker !== "string") {
-        throw new InvalidMqttOptionsError("node-wot-vo option mqtt.broker must be a URL like mqtt://127.0.0.1:1883");
-    }
-    let url: URL;
-    try {
-        url = new URL(o.broker);
-    } catch {
-        throw new InvalidMqttOptionsError(`node-wot-vo option mqtt.broker is not a URL: ${JSON.stringify(o.broker)}`);
-    }
-    if (url.protocol !== "mqtt:" && url.protocol !== "mqtts:") {
-        throw new InvalidMqttOptionsError(
-            `node-wot-vo option mqtt.broker must be mqtt:// or mqtts://, got ${url.protocol}//`
-        );
-    }
-    if (url.username !== "" || url.password !== "") {
-        throw new InvalidMqttOptionsError(
-            "node-wot-vo option mqtt.broker holds credentials: secrets never belong in options, name them with mqtt.usernameEnv and mqtt.passwordEnv or mqtt.passwordFile"
-        );
-    }
+    section(o, "mqtt", "a mapping like { broker: mqtt://127.0.0.1:1883 }");
+    const u = url(o.broker, "mqtt.broker", { ...BROKER, noCredentials: CREDENTIALS_IN_URL });
     if (o.passwordEnv !== undefined && o.passwordFile !== undefined) {
-        throw new InvalidMqttOptionsError(
-            "node-wot-vo options mqtt.passwordEnv and mqtt.passwordFile: give one of them"
-        );
+        throw invalidOption("mqtt", "give one of mqtt.passwordEnv and mqtt.passwordFile, not both");
     }
-    const fromEnv = (key: "usernameEnv" | "passwordEnv"): string | undefined => {
-        const name = o[key];
-        if (name === undefined) return undefined;
-        const value = env[name];
-        if (value === undefined || value === "") {
-            throw new InvalidMqttOptionsError(
-                `node-wot-vo option mqtt.${key}: environment variable ${name} is not set`
-            );
-        }
-        return value;
+    const fromEnv = (key: "usernameEnv" | "passwordEnv") => {
+        const name = text(o[key], `mqtt.${key}`, undefined);
+        return name === undefined ? undefined : envValue(name, `mqtt.${key}`, env);
     };
     let password = fromEnv("passwordEnv");
-    if (o.passwordFile !== undefined) {
-        try {
-            password = fs.readFileSync(o.passwordFile, "utf8").replace(/\r?\n$/, "");
-        } catch (err) {
-            throw new InvalidMqttOptionsError(
-                `node-wot-vo option mqtt.passwordFile: cannot read ${o.passwordFile} (${(err as NodeJS.ErrnoException).code ?? "error"})`
-            );
-        }
-    }
+    const passwordFile = text(o.passwordFile, "mqtt.passwordFile", undefined);
+    if (passwordFile !== undefined) password = fileText(passwordFile, "mqtt.passwordFile").replace(/\r?\n$/, "");
     let ca: string | undefined;
-    if (o.caFile !== undefined) {
-        if (url.protocol !== "mqtts:") {
-            throw new InvalidMqttOptionsError(
-                `node-wot-vo option mqtt.caFile is for a broker reached over TLS: mqtt.broker is ${url.protocol}//, use mqtts://`
+    const caFile = text(o.caFile, "mqtt.caFile", undefined);
+    if (caFile !== undefined) {
+        if (u.protocol !== "mqtts:") {
+            throw invalidOption(
+                "mqtt.caFile",
+                `is for a broker reached over TLS: mqtt.broker is ${u.protocol}//, use mqtts://`
             );
         }
-        try {
-            ca = fs.readFileSync(o.caFile, "utf8");
-        } catch (err) {
-            throw new InvalidMqttOptionsError(
-                `node-wot-vo option mqtt.caFile: cannot read ${o.caFile} (${(err as NodeJS.ErrnoException).code ?? "error"})`
-            );
-        }
-    }
-    const timeout = o.connectTimeoutMs ?? 3000;
-    if (!Number.isInteger(timeout) || timeout <= 0) {
-        throw new InvalidMqttOptionsError(
-            `node-wot-vo option mqtt.connectTimeoutMs must be a positive integer, got ${JSON.stringify(timeout)}`
-        );
+        ca = fileText(caFile, "mqtt.caFile");
     }
     return {
-        uri: `${url.protocol}//${url.host}`,
+        uri: `${u.protocol}//${u.host}`,
         username: fromEnv("usernameEnv"),
         password,
-        clientId: o.clientId,
+        clientId: text(o.clientId, "mqtt.clientId", undefined),
         ...(ca === undefined ? {} : { ca }),
-        connectTimeoutMs: timeout,
+        connectTimeoutMs: positiveInteger(o.connectTimeoutMs, "mqtt.connectTimeoutMs", DEFAULT_MQTT_CONNECT_TIMEOUT_MS),
     };
 }

@@ -1,5 +1,5 @@
 import type { VoWebSocketServerConfig } from "./ws-server";
-import { InvalidOptionsError } from "../../model/errors";
+import { invalidOption, port, section, text } from "../../options/option-checks";
 
 /** `websocket` in the attach options: the port (and interface) the VO's WebSocket server listens on. */
 export interface WebSocketOptions {
@@ -12,22 +12,16 @@ export interface WebSocketOptions {
     keyFile?: string;
 }
 
-export class InvalidWebSocketOptionsError extends InvalidOptionsError {}
-
 export function resolveWebSocketOptions(o: WebSocketOptions): VoWebSocketServerConfig {
-    if (o === null || typeof o !== "object" || !Number.isInteger(o.port) || o.port < 0 || o.port > 65535) {
-        throw new InvalidWebSocketOptionsError(
-            `node-wot-vo option websocket.port must be an integer 0..65535, got ${JSON.stringify(o?.port)}`
+    section(o, "websocket", "a mapping like { port: 8081 }");
+    const certFile = text(o.certFile, "websocket.certFile", undefined);
+    const keyFile = text(o.keyFile, "websocket.keyFile", undefined);
+    if ((certFile === undefined) !== (keyFile === undefined)) {
+        throw invalidOption(
+            "websocket",
+            "WSS needs both websocket.certFile and websocket.keyFile, or neither for ws://"
         );
     }
-    if (o.address !== undefined && (typeof o.address !== "string" || o.address === "")) {
-        throw new InvalidWebSocketOptionsError("node-wot-vo option websocket.address must be a non-empty string");
-    }
-    if ((o.certFile === undefined) !== (o.keyFile === undefined)) {
-        throw new InvalidWebSocketOptionsError(
-            "node-wot-vo options websocket.certFile and websocket.keyFile: WSS needs both, or neither for ws://"
-        );
-    }
-    const tls = o.certFile === undefined ? {} : { serverCert: o.certFile, serverKey: o.keyFile };
-    return { port: o.port, address: o.address, ...tls };
+    const tls = certFile === undefined ? {} : { serverCert: certFile, serverKey: keyFile };
+    return { port: port(o.port, "websocket.port"), address: text(o.address, "websocket.address", undefined), ...tls };
 }

@@ -1,6 +1,7 @@
-import fs from "node:fs";
 import { isLoopbackUrl } from "../../model/address";
-import { InvalidOptionsError } from "../../model/errors";
+import { fileText, invalidOption, positiveNumber, section, shown, text, url } from "../../options/option-checks";
+
+export { InfluxDbConfigError } from "../../model/errors";
 
 /** InfluxDB 2.x settings of `VoPersistence.attach(servient, { influxdb })`. */
 export interface InfluxDbOptions {
@@ -38,40 +39,43 @@ export interface ResolvedInfluxDbOptions {
     maxSpoolBytes: number;
 }
 
-export class InfluxDbConfigError extends InvalidOptionsError {}
+/** organisation name without `org` and $INFLUX_ORG */
+export const DEFAULT_INFLUX_ORG = "wot";
+export const DEFAULT_INFLUX_BUCKETS = { properties: "properties", actions: "actions", events: "events" } as const;
+export const DEFAULT_INFLUX_TIMEOUT_MS = 10_000;
+export const DEFAULT_INFLUX_GZIP_THRESHOLD = 1000;
+export const DEFAULT_MAX_SPOOL_BYTES = 512 * 1024 * 1024;
+/** the shortest retention InfluxDB accepts */
+export const MIN_INFLUX_RETENTION_SECONDS = 3600;
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 
-function retentionSeconds(text: string): number {
-    if (text === "0" || text === "") return 0;
-    const m = /^(\d+)(s|m|h|d|w)$/.exec(text);
-    if (!m)
-        throw new InfluxDbConfigError(`influxdb.retention ${JSON.stringify(text)} must be like "30d", "12h" or "0"`);
+/** Seconds of a retention like "30d" ("0": forever). */
+export function retentionSeconds(value: unknown, path = "influxdb.retention"): number {
+    if (value === undefined || value === "0" || value === "") return 0;
+    const m = typeof value === "string" ? /^(\d+)(s|m|h|d|w)$/.exec(value) : null;
+    if (!m) throw invalidOption(path, `must be like "30d", "12h" or "0", got ${shown(value)}`);
     const seconds = Number(m[1]) * UNIT_SECONDS[m[2]];
-    if (seconds < 3600) throw new InfluxDbConfigError("influxdb.retention must be at least 1h (an InfluxDB limit)");
+    if (seconds < MIN_INFLUX_RETENTION_SECONDS) throw invalidOption(path, "must be at least 1h (an InfluxDB limit)");
     return seconds;
 }
 
 function readToken(options: InfluxDbOptions, env: NodeJS.ProcessEnv): string {
-    if (options.token !== undefined) return options.token.trim();
-    const file = options.tokenFile ?? env.INFLUX_TOKEN_FILE;
-    if (file !== undefined && file !== "") {
-        try {
-            return fs.readFileSync(file, "utf8").trim();
-        } catch (err) {
-            throw new InfluxDbConfigError(
-                `cannot read the InfluxDB token file ${file}: ${(err as NodeJS.ErrnoException).code ?? "error"}`
-            );
-        }
+    if (options.token !== undefined) {
+        if (typeof options.token !== "string") throw invalidOption("influxdb.token", "must be a string");
+        return options.token.trim();
     }
+    if (options.tokenFile !== undefined)
+        return fileText(text(options.tokenFile, "influxdb.tokenFile", ""), "influxdb.tokenFile").trim();
+    const file = env.INFLUX_TOKEN_FILE;
+    if (file !== undefined && file !== "") return fileText(file, "influxdb.tokenFile ($INFLUX_TOKEN_FILE)").trim();
     return (env.INFLUX_TOKEN ?? "").trim();
 }
 
-function positive(value: number | undefined, name: string, fallback: number): number {
-    if (value === undefined) return fallback;
-    if (!Number.isFinite(value) || value <= 0)
-        throw new InfluxDbConfigError(`influxdb.${name} must be a positive number`);
-    return value;
+function bucket(value: unknown, kind: keyof typeof DEFAULT_INFLUX_BUCKETS): string {
+    const name = text(value, `influxdb.buckets.${kind}`, DEFAULT_INFLUX_BUCKETS[kind]);
+    if (name.startsWith("_")) throw invalidOption(`influxdb.buckets.${kind}`, 'must not start with "_"');
+    return name;
 }
 
 /** Validates once at attach; the token comes from options, a file or the environment. */
@@ -79,40 +83,34 @@ export function resolveInfluxDbOptions(
     options: InfluxDbOptions,
     env: NodeJS.ProcessEnv = process.env
 ): ResolvedInfluxDbOptions {
-    const url = options.url ?? env.INFLUX_URL;
-    if (url === undefined || !/^https?:\/\/[^/]+/.test(url)) {
-        throw new InfluxDbConfigError(
-            `influxdb.url must be an http(s) URL (or set INFLUX_URL), got ${JSON.stringify(url)}`
-        );
-    }
+    section(options, "influxdb");
+    const u = url(options.url ?? env.INFLUX_URL, "influxdb.url", {
+        schemes: ["http:", "https:"],
+        what: "an http(s) URL (or set INFLUX_URL)",
+    });
     const token = readToken(options, env);
     if (token === "") {
-        throw new InfluxDbConfigError("no InfluxDB token: set influxdb.tokenFile, INFLUX_TOKEN_FILE or INFLUX_TOKEN");
+        throw invalidOption("influxdb.token", "is missing: set influxdb.tokenFile, INFLUX_TOKEN_FILE or INFLUX_TOKEN");
     }
-    const buckets = {
-        property: options.buckets?.properties ?? "properties",
-        action: options.buckets?.actions ?? "actions",
-        event: options.buckets?.events ?? "events",
-    };
-    for (const [kind, name] of Object.entries(buckets)) {
-        if (typeof name !== "string" || name.length === 0 || name.startsWith("_")) {
-            throw new InfluxDbConfigError(`influxdb bucket for ${kind} must be a non-empty name not starting with "_"`);
-        }
-    }
+    const buckets = section(options.buckets ?? {}, "influxdb.buckets");
     return {
-        url: url.replace(/\/+$/, ""),
-        org: options.org ?? env.INFLUX_ORG ?? "wot",
+        url: String(options.url ?? env.INFLUX_URL).replace(/\/+$/, ""),
+        org: text(options.org, "influxdb.org", env.INFLUX_ORG || DEFAULT_INFLUX_ORG),
         token,
-        buckets,
-        retentionSeconds: retentionSeconds(options.retention ?? "0"),
-        timeoutMs: positive(options.timeoutMs, "timeoutMs", 10_000),
+        buckets: {
+            property: bucket(buckets.properties, "properties"),
+            action: bucket(buckets.actions, "actions"),
+            event: bucket(buckets.events, "events"),
+        },
+        retentionSeconds: retentionSeconds(options.retention),
+        timeoutMs: positiveNumber(options.timeoutMs, "influxdb.timeoutMs", DEFAULT_INFLUX_TIMEOUT_MS),
         // Compressing for an InfluxDB on the same machine costs CPU on both ends and saves no network
         // (ingest bench: about 8% more points/s without it on loopback).
-        gzipThreshold: positive(
+        gzipThreshold: positiveNumber(
             options.gzipThreshold,
-            "gzipThreshold",
-            isLoopbackUrl(new URL(url)) ? Number.MAX_SAFE_INTEGER : 1000
+            "influxdb.gzipThreshold",
+            isLoopbackUrl(u) ? Number.MAX_SAFE_INTEGER : DEFAULT_INFLUX_GZIP_THRESHOLD
         ),
-        maxSpoolBytes: positive(options.maxSpoolBytes, "maxSpoolBytes", 512 * 1024 * 1024),
+        maxSpoolBytes: positiveNumber(options.maxSpoolBytes, "influxdb.maxSpoolBytes", DEFAULT_MAX_SPOOL_BYTES),
     };
 }
