@@ -1,19 +1,21 @@
 import crypto from "node:crypto";
-import { resolveDashboardOptions } from "../dashboard/dashboard-options";
+import { resolveDashboardOptions } from "../options/dashboard-options";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import Ajv, { ErrorObject } from "ajv";
 import { isMap, isSeq, LineCounter, Node, parseDocument, Document } from "yaml";
-import { resolveOptions, VoPersistenceOptions } from "../config";
+import { resolveOptions, VoPersistenceOptions } from "../options/vo-options";
 import { probeFor } from "../liveness/device-probe";
 import type { ConsumedVoOptions } from "../proxy/consumed-vos";
-import type { DevicePushOptions, DeviceProxyOptions } from "../proxy/proxy-options";
+import type { DevicePushOptions, DeviceProxyOptions } from "../options/proxy-options";
 import { parseDuration } from "../timeseries/history-query";
-import type { InfluxDbOptions } from "../timeseries/influxdb/influxdb-options";
+import { DEFAULT_INFLUX_ORG, InfluxDbOptions } from "../options/influxdb-options";
+import { MAX_DELAY_MS } from "../options/option-checks";
+import { DEFAULT_BIND, DEFAULT_COAP_PORT, DEFAULT_HTTP_PORT, DEFAULT_WEBSOCKET_PORT } from "../options/server-options";
 import { normalizeRedirectTarget } from "../vo-state/redirects";
-import { DEFAULT_DEVICE_MONITOR, resolveVoStateOptions, VoStateOptions } from "../vo-state/vo-state-options";
+import { DEFAULT_DEVICE_MONITOR, resolveVoStateOptions, VoStateOptions } from "../options/vo-state-options";
 import { DESCRIPTOR_SCHEMA, DescriptorDocument, DurationText, REFUSED_SECRET_KEYS } from "./descriptor-schema";
 import { Dialect, dialectKeys, KeyMapping, translateVoWot, VO_WOT_SCHEMA, voWotPath } from "./vo-wot-descriptor";
 import { InvalidOptionsError, VoError } from "../model/errors";
@@ -80,13 +82,6 @@ export class DescriptorError extends VoError {
     }
 }
 
-/** node-wot-vo's own descriptor listens on the loopback interface unless told otherwise: the safe default */
-export const DEFAULT_BIND = "127.0.0.1";
-const DEFAULT_HTTP_PORT = 8080;
-const DEFAULT_COAP_PORT = 5683;
-const DEFAULT_WEBSOCKET_PORT = 8081;
-/** setTimeout fires at once for longer delays */
-const MAX_DELAY_MS = 2 ** 31 - 1;
 const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
 const validators = new Map<object, ReturnType<Ajv["compile"]>>();
@@ -341,7 +336,10 @@ function schemaProblem(e: ErrorObject, data: unknown): DescriptorProblem | undef
                     message: "must be false (no dashboard) or a mapping like { path: /dashboard/ }",
                 };
             }
-            return { path: dotted(at, data), message: "must be false (no server) or a mapping like { port: 8080 }" };
+            return {
+                path: dotted(at, data),
+                message: `must be false (no server) or a mapping like { port: ${DEFAULT_HTTP_PORT} }`,
+            };
         case "enum":
             return {
                 path: dotted(at, data),
@@ -846,7 +844,7 @@ function influxOf(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEnv):
     return defined({
         url: influx.url,
         // explicit, so the descriptor alone decides (the library would fall back to $INFLUX_ORG)
-        org: influx.org ?? "wot",
+        org: influx.org ?? DEFAULT_INFLUX_ORG,
         token: influx.tokenEnv === undefined ? undefined : env[influx.tokenEnv]!.trim(),
         tokenFile: resolved(dir, influx.tokenFile),
         buckets: influx.buckets,

@@ -6,7 +6,7 @@
  */
 import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { resolveOptions } from "../config";
+import { resolveOptions } from "../options/vo-options";
 import { GapLookup } from "../history/history-gaps";
 import { HistoryService } from "../history/history-service";
 import { parseHistoryParams } from "../history/history-params";

@@ -1,5 +1,5 @@
-import { PROTOCOLS, protocolFor } from "../protocols";
-import { invalidOption, shown } from "../options/option-checks";
+import { protocolFor } from "../protocols";
+import { deviceUrl } from "../options/vo-state-options";
 
 /**
  * How a device is probed, from its URL: as its protocol does (CoAP ping, HTTP GET, ...).
@@ -14,15 +14,7 @@ export interface DeviceProbe {
 
 /** The probe of a device's URL; a URL no protocol probes is refused as the option at `path`. */
 export function probeFor(url: string, path = "vo.device.url"): DeviceProbe {
-    let parsed: URL;
-    try {
-        parsed = new URL(url);
-    } catch {
-        throw invalidOption(
-            path,
-            `${shown(url)} is not a URL (expected coap://host[:port], http://host[:port]/path or push:)`
-        );
-    }
+    const parsed = deviceUrl(url, path);
     if (parsed.protocol === "push:") {
         return {
             url,
@@ -31,14 +23,6 @@ export function probeFor(url: string, path = "vo.device.url"): DeviceProbe {
             },
         };
     }
-    if (parsed.hostname === "") throw invalidOption(path, `${shown(url)} has no host`);
-    const protocol = protocolFor(parsed.protocol);
-    if (protocol === undefined) {
-        const known = PROTOCOLS.flatMap((p) => p.schemes.map((s) => `${s}:`)).join(", ");
-        throw invalidOption(
-            path,
-            `${shown(url)} has unsupported scheme ${parsed.protocol} (${known} or push: expected)`
-        );
-    }
+    const protocol = protocolFor(parsed.protocol)!; // deviceUrl allows only the schemes of PROTOCOLS
     return { url, probe: (timeoutMs) => protocol.probe(parsed, timeoutMs) };
 }

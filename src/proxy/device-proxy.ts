@@ -6,7 +6,7 @@ import { markStale } from "../recording/thing-recorder";
 import type { HistoryRecord } from "../timeseries/time-series-store";
 import type { DeviceListener, DeviceLiveness } from "../vo-state/vo-state";
 import { InvalidProxyError, mirrorIdentity, mirrorModel, nameMaps, NameMaps } from "./mirror-model";
-import type { DeviceProxyOptions, WhenLost } from "./proxy-options";
+import type { DeviceProxyOptions, WhenLost } from "../options/proxy-options";
 import { VoError } from "../model/errors";
 
 const { debug, warn } = createLogger("proxy:device-proxy");

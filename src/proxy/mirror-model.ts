@@ -1,5 +1,5 @@
 import type * as WoT from "wot-typescript-definitions";
-import type { DeviceProxyOptions } from "./proxy-options";
+import type { DeviceProxyOptions } from "../options/proxy-options";
 import { InvalidProxyError } from "../model/errors";
 
 export { InvalidProxyError };

@@ -9,7 +9,7 @@ import {
     parseDescriptor,
     RunConfig,
 } from "../../src/cli/descriptor";
-import { resolveOptions } from "../../src/config";
+import { resolveOptions } from "../../src/options/vo-options";
 
 const ROOT = path.join(__dirname, "..", "..", "..");
 const REFERENCE = path.join(ROOT, "examples", "descriptors", "reference.yaml");

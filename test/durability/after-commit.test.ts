@@ -2,7 +2,7 @@ import net from "node:net";
 import { expect } from "chai";
 import type * as WoT from "wot-typescript-definitions";
 import { Database } from "../../src/sqlite/database";
-import { resolveOptions } from "../../src/config";
+import { resolveOptions } from "../../src/options/vo-options";
 import { parseDescriptor } from "../../src/cli/descriptor";
 import { coapRequest } from "../protocols/coap/coap-clients";
 import { exposeSensor, SensorState } from "../helpers/sensor-thing";

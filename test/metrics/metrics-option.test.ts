@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { resolveOptions } from "../../src/config";
+import { resolveOptions } from "../../src/options/vo-options";
 import { parseDescriptor, readDescriptor } from "../../src/cli/descriptor";
 import { mappingLine } from "../../src/cli/vo-wot-descriptor";
 

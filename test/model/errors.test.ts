@@ -8,7 +8,7 @@ import { InvalidOptionsError, VO_ERROR_KINDS, VoError, VoErrorKind } from "../..
 import { REFUSAL_STATUS } from "../../src/model/refusal";
 import { ConsumedVoError } from "../../src/proxy/consumed-vos";
 import { probeFor } from "../../src/liveness/device-probe";
-import { resolveOptions } from "../../src/config";
+import { resolveOptions } from "../../src/options/vo-options";
 import { WsMessageError } from "../../src/protocols/websocket/ws-messages";
 import { CommitFailedError } from "../../src/timeseries/write-buffer";
 import { InvalidRedirectError } from "../../src/vo-state/redirects";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { InvalidOptionsError } from "../../src";
-import { resolveInfluxDbOptions } from "../../src/timeseries/influxdb/influxdb-options";
+import { resolveInfluxDbOptions } from "../../src/options/influxdb-options";
 
 describe("InfluxDB options", function () {
     const resolve = (url: string, gzipThreshold?: number) =>

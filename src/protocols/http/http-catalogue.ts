@@ -2,14 +2,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { uriHost } from "../../model/address";
 import { answerDirectory, baseOf, distinctThings, ThingEntries } from "./http-thing-directory";
+import { CatalogueOptions, DEFAULT_CATALOGUE_HOST } from "../../options/server-options";
 
-/** Where the catalogue listens (`catalogue` in the attach options and the descriptor). */
-export interface CatalogueOptions {
-    /** TCP port; 0 takes any free one */
-    port: number;
-    /** address it binds to; default 127.0.0.1 */
-    host?: string;
-}
+export type { CatalogueOptions };
 
 const DIRECTORY_PATHS = { things: "/things" };
 
@@ -25,7 +20,7 @@ export class CatalogueServer {
     ) {}
 
     static async start(options: CatalogueOptions, entries: ThingEntries): Promise<CatalogueServer> {
-        const host = options.host ?? "127.0.0.1";
+        const host = options.host ?? DEFAULT_CATALOGUE_HOST;
         const server = http.createServer((req, res) => answer(req, res, entries, host, server));
         await new Promise<void>((resolve, reject) => {
             server.once("error", reject);

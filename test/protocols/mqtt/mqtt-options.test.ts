@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { InvalidOptionsError, resolveOptions } from "../../../src/config";
+import { InvalidOptionsError } from "../../../src/model/errors";
+import { resolveOptions } from "../../../src/options/vo-options";
 import { DescriptorError, parseDescriptor } from "../../../src/cli/descriptor";
 import { tempDir } from "../../helpers/vo-fixture";
 

@@ -1,6 +1,44 @@
-import { probeFor } from "../liveness/device-probe";
-import type { DeviceMonitorOptions } from "../liveness/device-monitor";
-import { hostPort, integer, invalidOption, positiveInteger, section, shown, text } from "../options/option-checks";
+import { hostPort, integer, invalidOption, positiveInteger, section, shown, text } from "./option-checks";
+
+/** How the device is probed and when it counts as lost (`vo.device`, liveness/device-monitor.ts). */
+export interface DeviceMonitorOptions {
+    /** between probes, ms (default 5000) */
+    intervalMs: number;
+    /** per attempt, ms (default 2000) */
+    timeoutMs: number;
+    /** further attempts within one probe before it counts as failed (default 1) */
+    retries: number;
+    /** consecutive failed probes before alive -> suspect (default 1) */
+    suspectAfter: number;
+    /** consecutive failed probes before -> lost (default 3) */
+    lostAfter: number;
+    /** consecutive successes before lost -> alive (default 2): a flapping device does not flap the state */
+    recoverAfter: number;
+}
+
+/**
+ * The schemes of a device URL: those a protocol of protocols/ probes (a test holds the two lists
+ * equal), and `push:`, a device that only pushes to the VO (deployment type B).
+ */
+export const DEVICE_URL_SCHEMES = ["http:", "https:", "coap:", "coaps:", "mqtt:", "mqtts:", "ws:", "wss:", "push:"];
+
+/** A device URL: one of DEVICE_URL_SCHEMES with a host (push: needs none); the message quotes it. */
+export function deviceUrl(value: unknown, path: string): URL {
+    let u: URL;
+    try {
+        if (typeof value !== "string") throw new TypeError("not a string");
+        u = new URL(value);
+    } catch {
+        const expected = "coap://host[:port], http://host[:port]/path or push:";
+        throw invalidOption(path, `${shown(value)} is not a URL (expected ${expected})`);
+    }
+    if (!DEVICE_URL_SCHEMES.includes(u.protocol)) {
+        const known = DEVICE_URL_SCHEMES.join(", ");
+        throw invalidOption(path, `${shown(value)} has unsupported scheme ${u.protocol} (${known} expected)`);
+    }
+    if (u.protocol !== "push:" && u.hostname === "") throw invalidOption(path, `${shown(value)} has no host`);
+    return u;
+}
 
 /** `VoPersistence.attach(servient, { vo })`: the VO's own state; every field has a default. */
 export interface VoStateOptions {
@@ -55,8 +93,7 @@ export const DEFAULT_KEEP_STATUS_ROWS = 10_000;
 
 function deviceOptions(o: NonNullable<VoStateOptions["device"]>): ResolvedVoStateOptions["device"] {
     section(o, "vo.device", "a mapping like { url: coap://127.0.0.1:5683 }");
-    if (typeof o.url !== "string") throw invalidOption("vo.device.url", `must be a string, got ${shown(o.url)}`);
-    probeFor(o.url, "vo.device.url"); // validates the URL now, not at the first probe
+    deviceUrl(o.url, "vo.device.url"); // now, not at the first probe
     const d = DEFAULT_DEVICE_MONITOR;
     const device = {
         url: o.url,

@@ -1,5 +1,4 @@
-import type { VoMqttServerConfig } from "./mqtt-broker-server";
-import { envValue, fileText, invalidOption, positiveInteger, section, text, url } from "../../options/option-checks";
+import { envValue, fileText, invalidOption, positiveInteger, section, text, url } from "./option-checks";
 
 /** `mqtt` in the attach options: the broker the VO exposes its Things through. */
 export interface MqttOptions {
@@ -19,6 +18,18 @@ export interface MqttOptions {
     connectTimeoutMs?: number;
 }
 
+/** The broker connection of `mqtt`, credentials read and defaults filled in (a VoMqttServerConfig). */
+export interface ResolvedMqttOptions {
+    /** mqtt://host:port or mqtts://host:port */
+    uri: string;
+    username?: string;
+    password?: string;
+    clientId?: string;
+    /** mqtts://: the certificates (PEM) of mqtt.caFile */
+    ca?: string;
+    connectTimeoutMs: number;
+}
+
 /** how long start waits for the broker before serving the other protocols without it */
 export const DEFAULT_MQTT_CONNECT_TIMEOUT_MS = 3000;
 
@@ -27,7 +38,7 @@ const CREDENTIALS_IN_URL =
     "holds credentials: secrets never belong in options, name them with mqtt.usernameEnv and mqtt.passwordEnv or mqtt.passwordFile";
 
 /** Checks the options and reads the credentials; errors name the option, never a secret. */
-export function resolveMqttOptions(o: MqttOptions, env: NodeJS.ProcessEnv = process.env): VoMqttServerConfig {
+export function resolveMqttOptions(o: MqttOptions, env: NodeJS.ProcessEnv = process.env): ResolvedMqttOptions {
     section(o, "mqtt", "a mapping like { broker: mqtt://127.0.0.1:1883 }");
     const u = url(o.broker, "mqtt.broker", { ...BROKER, noCredentials: CREDENTIALS_IN_URL });
     if (o.passwordEnv !== undefined && o.passwordFile !== undefined) {

@@ -1,4 +1,4 @@
-import { invalidOption, shown } from "../options/option-checks";
+import { invalidOption, shown } from "./option-checks";
 
 /** Where the VO's HTTP server serves the dashboard (`dashboard` in the attach options), or false: not at all. */
 export type DashboardOptions = false | { path?: string };

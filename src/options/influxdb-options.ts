@@ -1,13 +1,11 @@
-import { isLoopbackUrl } from "../../model/address";
-import { fileText, invalidOption, positiveNumber, section, shown, text, url } from "../../options/option-checks";
-
-export { InfluxDbConfigError } from "../../model/errors";
+import { isLoopbackUrl } from "../model/address";
+import { fileText, invalidOption, positiveNumber, section, shown, text, url } from "./option-checks";
 
 /** InfluxDB 2.x settings of `VoPersistence.attach(servient, { influxdb })`. */
 export interface InfluxDbOptions {
     /** e.g. http://127.0.0.1:8086; default $INFLUX_URL */
     url?: string;
-    /** organisation name; default $INFLUX_ORG, else "wot" */
+    /** organisation name; default $INFLUX_ORG, else DEFAULT_INFLUX_ORG ("wot") */
     org?: string;
     /**
      * API token. Prefer `tokenFile` or the environment ($INFLUX_TOKEN, or $INFLUX_TOKEN_FILE naming a file):

@@ -1,5 +1,4 @@
-import type { VoWebSocketServerConfig } from "./ws-server";
-import { invalidOption, port, section, text } from "../../options/option-checks";
+import { invalidOption, port, section, text } from "./option-checks";
 
 /** `websocket` in the attach options: the port (and interface) the VO's WebSocket server listens on. */
 export interface WebSocketOptions {
@@ -12,7 +11,15 @@ export interface WebSocketOptions {
     keyFile?: string;
 }
 
-export function resolveWebSocketOptions(o: WebSocketOptions): VoWebSocketServerConfig {
+/** The WebSocket server of `websocket` (a VoWebSocketServerConfig). */
+export interface ResolvedWebSocketOptions {
+    port: number;
+    address?: string;
+    serverCert?: string;
+    serverKey?: string;
+}
+
+export function resolveWebSocketOptions(o: WebSocketOptions): ResolvedWebSocketOptions {
     section(o, "websocket", "a mapping like { port: 8081 }");
     const certFile = text(o.certFile, "websocket.certFile", undefined);
     const keyFile = text(o.keyFile, "websocket.keyFile", undefined);
