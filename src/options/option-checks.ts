@@ -104,10 +104,10 @@ export function url(value: unknown, path: string, rule: UrlRule): URL {
     } catch {
         throw invalidOption(path, `is not a URL (expected ${rule.what})`);
     }
-    if (!rule.schemes.includes(u.protocol)) {
-        throw invalidOption(path, `must be ${rule.what}, got ${u.protocol}//`);
+    const noHost = u.hostname === "";
+    if (!rule.schemes.includes(u.protocol) || (rule.host !== false && noHost)) {
+        throw invalidOption(path, `must be ${rule.what}, got ${u.protocol}//${noHost ? " with no host" : ""}`);
     }
-    if (rule.host !== false && u.hostname === "") throw invalidOption(path, `must be ${rule.what}, with a host`);
     if (rule.noCredentials !== undefined && (u.username !== "" || u.password !== "")) {
         throw invalidOption(path, rule.noCredentials);
     }
@@ -133,6 +133,13 @@ export function hostPort(value: unknown): string | undefined {
     return p === undefined ? h : `${h}:${p}`;
 }
 
+/** A redirect target: `host`, `host:port` or `[v6]:port`, normalized. */
+export function redirectTarget(value: unknown, path: string): string {
+    const normalized = hostPort(value);
+    if (normalized === undefined) throw invalidOption(path, `${shown(value)} is not host, host:port or [IPv6]:port`);
+    return normalized;
+}
+
 /** setTimeout fires at once for longer delays */
 export const MAX_DELAY_MS = 2 ** 31 - 1;
 
@@ -152,7 +159,7 @@ export function fileText(file: string, path: string): string {
     try {
         return fs.readFileSync(file, "utf8");
     } catch (err) {
-        throw invalidOption(path, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"})`, err);
+        throw invalidOption(path, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? "error"}`, err);
     }
 }
 
@@ -160,7 +167,7 @@ export function fileText(file: string, path: string): string {
 export function envValue(name: string, path: string, env: NodeJS.ProcessEnv): string {
     const value = env[name];
     if (value === undefined || value.trim() === "") {
-        throw invalidOption(path, `environment variable ${name} is not set`);
+        throw invalidOption(path, `names the environment variable ${name}, which is not set`);
     }
     return value;
 }

@@ -1,4 +1,4 @@
-import { hostPort, integer, invalidOption, positiveInteger, section, shown, text } from "./option-checks";
+import { integer, invalidOption, positiveInteger, redirectTarget, section, shown, text } from "./option-checks";
 
 /** How the device is probed and when it counts as lost (`vo.device`, liveness/device-monitor.ts). */
 export interface DeviceMonitorOptions {
@@ -104,22 +104,19 @@ function deviceOptions(o: NonNullable<VoStateOptions["device"]>): ResolvedVoStat
         lostAfter: positiveInteger(o.lostAfter, "vo.device.lostAfter", d.lostAfter),
         recoverAfter: positiveInteger(o.recoverAfter, "vo.device.recoverAfter", d.recoverAfter),
     };
-    if (device.lostAfter < device.suspectAfter) {
-        throw invalidOption("vo.device.lostAfter", `must be >= suspectAfter (${device.suspectAfter})`);
-    }
+    lostAfterSuspect(device, "vo.device.lostAfter");
     return device;
+}
+
+/** A device is lost after at least as many failed probes as make it suspect. */
+export function lostAfterSuspect(t: { suspectAfter: number; lostAfter: number }, path: string): void {
+    if (t.lostAfter < t.suspectAfter) throw invalidOption(path, `must be >= suspectAfter (${t.suspectAfter})`);
 }
 
 function redirectTargets(targets: unknown): string[] | undefined {
     if (targets === undefined) return undefined;
     if (!Array.isArray(targets)) throw invalidOption("vo.redirects", `must be a list, got ${shown(targets)}`);
-    return targets.map((t, i) => {
-        const normalized = hostPort(t);
-        if (normalized === undefined) {
-            throw invalidOption(`vo.redirects[${i}]`, `${shown(t)} is not host, host:port or [IPv6]:port`);
-        }
-        return normalized;
-    });
+    return targets.map((t, i) => redirectTarget(t, `vo.redirects[${i}]`));
 }
 
 /** Validates `vo` once at attach into a complete object, every default filled in. */

@@ -20,7 +20,7 @@ export class InvalidRedirectError extends RequestRefusedError {
  */
 export function normalizeRedirectTarget(target: unknown, what = "redirect target"): string {
     if (typeof target !== "string") throw new InvalidRedirectError(`${what} must be a string`);
-    const normalized = hostPort(target);
+    const normalized = hostPort(target); // the check of the `redirects` option
     if (normalized === undefined) {
         throw new InvalidRedirectError(`${what} ${JSON.stringify(target)} is not host, host:port or [IPv6]:port`);
     }

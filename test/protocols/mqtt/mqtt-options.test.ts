@@ -47,11 +47,11 @@ describe("MQTT and WebSocket options: attach options and the descriptor", functi
         expect(withSecret).to.match(/mqtt\.broker: holds credentials/);
         expect(withSecret).to.not.include("hunter2");
         expect(refusedOption({ mqtt: { broker: "mqtt://127.0.0.1", passwordEnv: "NOPE" } })).to.equal(
-            "node-wot-vo option mqtt.passwordEnv: environment variable NOPE is not set"
+            "node-wot-vo option mqtt.passwordEnv: names the environment variable NOPE, which is not set"
         );
         expect(
             refusedOption({ mqtt: { broker: "mqtt://127.0.0.1", passwordFile: path.join(dir, "missing") } })
-        ).to.match(/mqtt\.passwordFile: cannot read .*missing \(ENOENT\)/);
+        ).to.match(/mqtt\.passwordFile: cannot read .*missing: ENOENT/);
         expect(refusedOption({ websocket: { port: 70000 } })).to.match(
             /websocket\.port: must be an integer from 0 to 65535, got 70000/
         );
