@@ -18,15 +18,17 @@ export interface MqttOptions {
     connectTimeoutMs?: number;
 }
 
-/** The broker connection of `mqtt`, credentials read and defaults filled in (a VoMqttServerConfig). */
+/** The broker connection of `mqtt`, credentials read and defaults filled in: the VO's MQTT server's config. */
 export interface ResolvedMqttOptions {
-    /** mqtt://host:port or mqtts://host:port */
+    /** the broker: mqtt://host:port (default port 1883) or mqtts://host:port */
     uri: string;
     username?: string;
     password?: string;
+    /** the VO's own client id at the broker; default one made by mqtt.js */
     clientId?: string;
-    /** mqtts://: the certificates (PEM) of mqtt.caFile */
+    /** mqtts://: the certificates (PEM) the broker's is checked against, instead of Node.js's own list */
     ca?: string;
+    /** how long `start()` waits for the first connection before the VO serves without MQTT */
     connectTimeoutMs: number;
 }
 

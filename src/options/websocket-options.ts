@@ -11,10 +11,13 @@ export interface WebSocketOptions {
     keyFile?: string;
 }
 
-/** The WebSocket server of `websocket` (a VoWebSocketServerConfig). */
+/** The WebSocket server of `websocket`: the VO's WebSocket server's config. */
 export interface ResolvedWebSocketOptions {
+    /** 0: any free port */
     port: number;
+    /** the interface to listen on; default every interface */
     address?: string;
+    /** WSS (`wss://` forms): the certificate and private key files (PEM); absent: ws:// */
     serverCert?: string;
     serverKey?: string;
 }
