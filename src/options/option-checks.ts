@@ -141,7 +141,7 @@ export function redirectTarget(value: unknown, path: string): string {
 }
 
 /** setTimeout fires at once for longer delays */
-export const MAX_DELAY_MS = 2 ** 31 - 1;
+const MAX_DELAY_MS = 2 ** 31 - 1;
 
 /** A delay in milliseconds from `min` to what a timer can wait (about 24.8 days). */
 export function delayMs(value: unknown, path: string, fallback: number, min = 1): number {
