@@ -187,6 +187,8 @@ interface CheckedDescriptor {
     document: DescriptorDocument;
     mappings: KeyMapping[];
     problems: DescriptorProblem[];
+    /** vo-wot: node-wot-vo path (or prefix) -> the vo-wot path a problem there is reported at */
+    paths?: [string, string][];
 }
 
 /** The problems found so far. A key refused once is not reported again: meaning is only checked where structure holds. */
@@ -246,7 +248,7 @@ function checkVoWot(data: Record<string, unknown>, descriptorDir: string, env: N
             problems.all.push(at);
         }
     }
-    return { dialect: "vo-wot", document: t.document, mappings: t.mappings, problems: problems.all };
+    return { dialect: "vo-wot", document: t.document, mappings: t.mappings, problems: problems.all, paths: t.paths };
 }
 
 /** The RunConfig of a descriptor without problems; otherwise a DescriptorError listing them by line. */
@@ -265,7 +267,10 @@ function buildReport(
             resolveOptions(config.persistence, env);
             return { config, dialect, mappings, document };
         } catch (err) {
-            problems.push({ path: "(root)", message: (err as Error).message });
+            if (err instanceof InvalidOptionsError && err.path !== undefined) {
+                const own = descriptorPathOf(err.path); // at the key it came from, so its line is shown
+                problems.push({ path: voWotPath(own, checked.paths ?? []), message: err.problem });
+            } else problems.push({ path: "(root)", message: (err as Error).message });
         }
     }
     const located = problems.map((p) => locate(p, yaml.doc, yaml.lineCounter));
@@ -273,6 +278,33 @@ function buildReport(
         source,
         located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
     );
+}
+
+/** Where an attach option comes from in node-wot-vo's descriptor, where the two names differ (longest first). */
+const OPTION_SOURCES: [string, string][] = [
+    ["influxdb.timeoutMs", "databaseConfig.timeseries.influxdb.timeout"],
+    ["influxdb", "databaseConfig.timeseries.influxdb"],
+    ["sqlite", "databaseConfig.persistent.sqlite"],
+    ["vo.selfCheckIntervalMs", "selfCheck.interval"],
+    ["vo.selfCheckTimeoutMs", "selfCheck.timeout"],
+    ["vo.keepStatusRows", "selfCheck.keepRows"],
+    ["vo.device.url", "device.url"],
+    ["vo.device.intervalMs", "liveness.interval"],
+    ["vo.device.timeoutMs", "liveness.timeout"],
+    ["vo.device", "liveness"],
+    ["vo.deviceIp", "device.ip"],
+    ["vo.redirects", "redirects"],
+    ["protocols.observerTimeoutMs", "protocols.observerTimeout"],
+    ["mqtt.connectTimeoutMs", "mqtt.connectTimeout"],
+    ["catalogue.port", "catalogue"],
+    ["catalogue.host", "bind"],
+    ["websocket.address", "bind"],
+];
+
+/** The descriptor path of an attach option's path (`vo.redirects[1]` -> `redirects[1]`). */
+function descriptorPathOf(option: string): string {
+    const pair = OPTION_SOURCES.find(([o]) => option === o || option.startsWith(`${o}.`) || option.startsWith(`${o}[`));
+    return pair === undefined ? option : pair[1] + option.slice(pair[0].length);
 }
 
 // ---- structure (JSON Schema) ----

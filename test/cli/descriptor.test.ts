@@ -363,4 +363,24 @@ describe("VO descriptor (YAML)", function () {
         );
         expect(c.persistence).to.not.have.property("influxdb");
     });
+
+    it("what only attach's own checks refuse is reported at the descriptor key it came from, with its line", function () {
+        const e = refused(
+            [
+                "name: a",
+                "databaseConfig:",
+                "    timeseries:",
+                "        influxdb: { enabled: true, url: 'http://127.0.0.1:8086', tokenEnv: T, buckets: { events: _e } }",
+            ].join("\n"),
+            { T: "token" }
+        );
+        expect(e.problems).to.deep.equal([
+            {
+                path: "databaseConfig.timeseries.influxdb.buckets.events",
+                message: 'must not start with "_"',
+                line: 4,
+                column: 90,
+            },
+        ]);
+    });
 });
