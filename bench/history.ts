@@ -32,7 +32,7 @@ import { AggregateRow, HistoryRecord, InteractionRecord, setStaticAddress, VoPer
 import type { VoPersistenceOptions } from "../src";
 import { Database } from "../src/sqlite/database";
 import { migrate } from "../src/sqlite/migrations";
-import { resolveInfluxDbOptions } from "../src/timeseries/influxdb/influxdb-options";
+import { resolveInfluxDbOptions } from "../src/options/influxdb-options";
 import { InfluxDbStore } from "../src/timeseries/influxdb/influxdb-store";
 import { Spool } from "../src/timeseries/spool";
 import { SqliteTimeSeriesStore } from "../src/timeseries/sqlite/sqlite-time-series-store";

@@ -18,7 +18,7 @@ import { BucketsAPI, OrgsAPI } from "@influxdata/influxdb-client-apis";
 import type { InteractionRecord } from "../src";
 import { Database } from "../src/sqlite/database";
 import { migrate } from "../src/sqlite/migrations";
-import { resolveInfluxDbOptions } from "../src/timeseries/influxdb/influxdb-options";
+import { resolveInfluxDbOptions } from "../src/options/influxdb-options";
 import { InfluxDbStore } from "../src/timeseries/influxdb/influxdb-store";
 import { Spool } from "../src/timeseries/spool";
 import { WriteBuffer } from "../src/timeseries/write-buffer";

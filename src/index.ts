@@ -1,14 +1,18 @@
 import "./servient-augmentation";
 
 export { VoPersistence, VoServientDecorations } from "./plugin";
+export { VoPersistenceOptions } from "./options/vo-options";
+export { DEFAULT_SQLITE_PATH } from "./options/sqlite-options";
+export { DEFAULT_MAX_VALUE_BYTES, WriteBufferOptions } from "./options/recording-options";
+export { DEFAULT_PROTOCOL_LIMITS } from "./options/server-options";
 export {
-    VoPersistenceOptions,
-    DEFAULT_SQLITE_PATH,
-    DEFAULT_MAX_VALUE_BYTES,
-    DEFAULT_PROTOCOL_LIMITS,
+    VoError,
+    VoErrorKind,
+    VO_ERROR_KINDS,
     InvalidOptionsError,
-} from "./config";
-export { VoError, VoErrorKind, VO_ERROR_KINDS } from "./model/errors";
+    InfluxDbConfigError,
+    InvalidProxyError,
+} from "./model/errors";
 export { InteractionRecord, AffordanceKind, Operation, Protocol } from "./model/interaction-record";
 export { currentRequest, RequestOrigin } from "./model/request-context";
 export { RequestRefusedError, RefusalReason } from "./model/refusal";
@@ -20,7 +24,7 @@ export { SqliteDbApi, InvalidInsertError, InsertValue } from "./sqlite/sqlite-db
 export { SqliteError, RunResult, Row, SqlParams, SqlValue } from "./sqlite/database";
 export { MIGRATIONS } from "./sqlite/migrations";
 export { InfluxDbApi, FluxRow, InfluxDbNotConfiguredError } from "./timeseries/influxdb/influxdb-api";
-export { InfluxDbOptions, InfluxDbConfigError } from "./timeseries/influxdb/influxdb-options";
+export { InfluxDbOptions } from "./options/influxdb-options";
 export { InfluxDbStats } from "./timeseries/influxdb/influxdb-store";
 export {
     HistoryQuery,
@@ -31,22 +35,15 @@ export {
     TimeSeriesStore,
 } from "./timeseries/time-series-store";
 export { InvalidHistoryQueryError } from "./timeseries/history-query";
-export { WriteStats, WriteBufferOptions } from "./timeseries/write-buffer";
+export { WriteStats } from "./timeseries/write-buffer";
 export { setStaticAddress } from "./protocols/static-address";
 export { VoCoapServer } from "./protocols/coap/coap-server";
 export { VoMqttBrokerServer, VoMqttServerConfig, BrokerConnection } from "./protocols/mqtt/mqtt-broker-server";
-export { MqttOptions } from "./protocols/mqtt/mqtt-options";
+export { MqttOptions } from "./options/mqtt-options";
 export { VoWebSocketServer, VoWebSocketServerConfig } from "./protocols/websocket/ws-server";
-export { WebSocketOptions } from "./protocols/websocket/ws-options";
+export { WebSocketOptions } from "./options/websocket-options";
 export { VoCoapClientFactory, CoapResponseError } from "./protocols/coap/coap-client-factory";
 export { VoHttpClientFactory, VoHttpsClientFactory, VoHttpClient } from "./protocols/http/http-client-factory";
-export {
-    DeviceProxy,
-    DeviceProxyError,
-    DeviceLostError,
-    ProxyHost,
-    attachDevicePush,
-    InvalidProxyError,
-} from "./proxy";
-export type { DeviceProxyOptions, DevicePushOptions, WhenLost } from "./proxy";
+export { DeviceProxy, DeviceProxyError, DeviceLostError, ProxyHost, attachDevicePush } from "./proxy";
+export type { DeviceProxyOptions, DevicePushOptions, WhenLost } from "./options/proxy-options";
 export { markStale } from "./recording/thing-recorder";

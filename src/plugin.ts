@@ -1,6 +1,6 @@
 import type { ExposedThing, ProtocolServer, Servient } from "@node-wot/core";
 import type * as WoT from "wot-typescript-definitions";
-import { resolveOptions, ResolvedOptions, VoPersistenceOptions } from "./config";
+import { resolveOptions, ResolvedOptions, VoPersistenceOptions } from "./options/vo-options";
 import { GapLookup } from "./history/history-gaps";
 import { HealthChecks } from "./health/health-checks";
 import { timeSeriesCheck } from "./health/time-series-check";

@@ -44,7 +44,7 @@ describe("VoPersistence.attach and lifecycle", function () {
             })
         );
         expect(err).to.be.instanceOf(InvalidOptionsError);
-        expect(err.message).to.include("recording.batchSize must be a positive integer");
+        expect(err.message).to.include("recording.batchSize: must be a positive integer");
     });
 
     it("refuses to attach twice to one servient", async function () {

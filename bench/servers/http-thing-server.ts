@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     if (fixes) {
         const [{ protocolFor }, { resolveOptions }] = await Promise.all([
             import("../../src/protocols"),
-            import("../../src/config"),
+            import("../../src/options/vo-options"),
         ]);
         const hooks = { limits: resolveOptions({}).protocols };
         for (const server of servient.getServers()) {

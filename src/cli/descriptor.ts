@@ -1,22 +1,30 @@
 import crypto from "node:crypto";
-import { resolveDashboardOptions } from "../dashboard/dashboard-options";
+import { resolveDashboardOptions } from "../options/dashboard-options";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import Ajv, { ErrorObject } from "ajv";
 import { isMap, isSeq, LineCounter, Node, parseDocument, Document } from "yaml";
-import { resolveOptions, VoPersistenceOptions } from "../config";
-import { probeFor } from "../liveness/device-probe";
+import { resolveOptions, VoPersistenceOptions } from "../options/vo-options";
 import type { ConsumedVoOptions } from "../proxy/consumed-vos";
-import type { DevicePushOptions, DeviceProxyOptions } from "../proxy/proxy-options";
+import type { DevicePushOptions, DeviceProxyOptions } from "../options/proxy-options";
 import { parseDuration } from "../timeseries/history-query";
-import type { InfluxDbOptions } from "../timeseries/influxdb/influxdb-options";
-import { normalizeRedirectTarget } from "../vo-state/redirects";
-import { DEFAULT_DEVICE_MONITOR, resolveVoStateOptions, VoStateOptions } from "../vo-state/vo-state-options";
+import { DEFAULT_INFLUX_ORG, InfluxDbOptions, retentionSeconds } from "../options/influxdb-options";
+import { delayMs, envValue, fileText, redirectTarget, url, UrlRule } from "../options/option-checks";
+import { DEFAULT_BIND, DEFAULT_COAP_PORT, DEFAULT_HTTP_PORT, DEFAULT_WEBSOCKET_PORT } from "../options/server-options";
+import {
+    DEFAULT_DEVICE_MONITOR,
+    DEFAULT_KEEP_STATUS_ROWS,
+    DEFAULT_SELF_CHECK_INTERVAL_MS,
+    DEFAULT_SELF_CHECK_TIMEOUT_MS,
+    deviceUrl,
+    lostAfterSuspect,
+    VoStateOptions,
+} from "../options/vo-state-options";
 import { DESCRIPTOR_SCHEMA, DescriptorDocument, DurationText, REFUSED_SECRET_KEYS } from "./descriptor-schema";
 import { Dialect, dialectKeys, KeyMapping, translateVoWot, VO_WOT_SCHEMA, voWotPath } from "./vo-wot-descriptor";
-import { VoError } from "../model/errors";
+import { InvalidOptionsError, VoError } from "../model/errors";
 
 /** A VO's settings, read from its descriptor; everything a `node-wot-vo run` needs but the TD and the script. */
 export interface RunConfig {
@@ -80,13 +88,6 @@ export class DescriptorError extends VoError {
     }
 }
 
-/** node-wot-vo's own descriptor listens on the loopback interface unless told otherwise: the safe default */
-export const DEFAULT_BIND = "127.0.0.1";
-const DEFAULT_HTTP_PORT = 8080;
-const DEFAULT_COAP_PORT = 5683;
-const DEFAULT_WEBSOCKET_PORT = 8081;
-/** setTimeout fires at once for longer delays */
-const MAX_DELAY_MS = 2 ** 31 - 1;
 const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
 const validators = new Map<object, ReturnType<Ajv["compile"]>>();
@@ -186,6 +187,8 @@ interface CheckedDescriptor {
     document: DescriptorDocument;
     mappings: KeyMapping[];
     problems: DescriptorProblem[];
+    /** vo-wot: node-wot-vo path (or prefix) -> the vo-wot path a problem there is reported at */
+    paths?: [string, string][];
 }
 
 /** The problems found so far. A key refused once is not reported again: meaning is only checked where structure holds. */
@@ -245,7 +248,7 @@ function checkVoWot(data: Record<string, unknown>, descriptorDir: string, env: N
             problems.all.push(at);
         }
     }
-    return { dialect: "vo-wot", document: t.document, mappings: t.mappings, problems: problems.all };
+    return { dialect: "vo-wot", document: t.document, mappings: t.mappings, problems: problems.all, paths: t.paths };
 }
 
 /** The RunConfig of a descriptor without problems; otherwise a DescriptorError listing them by line. */
@@ -264,7 +267,10 @@ function buildReport(
             resolveOptions(config.persistence, env);
             return { config, dialect, mappings, document };
         } catch (err) {
-            problems.push({ path: "(root)", message: (err as Error).message });
+            if (err instanceof InvalidOptionsError && err.path !== undefined) {
+                const own = descriptorPathOf(err.path); // at the key it came from, so its line is shown
+                problems.push({ path: voWotPath(own, checked.paths ?? []), message: err.problem });
+            } else problems.push({ path: "(root)", message: (err as Error).message });
         }
     }
     const located = problems.map((p) => locate(p, yaml.doc, yaml.lineCounter));
@@ -272,6 +278,33 @@ function buildReport(
         source,
         located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
     );
+}
+
+/** Where an attach option comes from in node-wot-vo's descriptor, where the two names differ (longest first). */
+const OPTION_SOURCES: [string, string][] = [
+    ["influxdb.timeoutMs", "databaseConfig.timeseries.influxdb.timeout"],
+    ["influxdb", "databaseConfig.timeseries.influxdb"],
+    ["sqlite", "databaseConfig.persistent.sqlite"],
+    ["vo.selfCheckIntervalMs", "selfCheck.interval"],
+    ["vo.selfCheckTimeoutMs", "selfCheck.timeout"],
+    ["vo.keepStatusRows", "selfCheck.keepRows"],
+    ["vo.device.url", "device.url"],
+    ["vo.device.intervalMs", "liveness.interval"],
+    ["vo.device.timeoutMs", "liveness.timeout"],
+    ["vo.device", "liveness"],
+    ["vo.deviceIp", "device.ip"],
+    ["vo.redirects", "redirects"],
+    ["protocols.observerTimeoutMs", "protocols.observerTimeout"],
+    ["mqtt.connectTimeoutMs", "mqtt.connectTimeout"],
+    ["catalogue.port", "catalogue"],
+    ["catalogue.host", "bind"],
+    ["websocket.address", "bind"],
+];
+
+/** The descriptor path of an attach option's path (`vo.redirects[1]` -> `redirects[1]`). */
+function descriptorPathOf(option: string): string {
+    const pair = OPTION_SOURCES.find(([o]) => option === o || option.startsWith(`${o}.`) || option.startsWith(`${o}[`));
+    return pair === undefined ? option : pair[1] + option.slice(pair[0].length);
 }
 
 // ---- structure (JSON Schema) ----
@@ -341,7 +374,10 @@ function schemaProblem(e: ErrorObject, data: unknown): DescriptorProblem | undef
                     message: "must be false (no dashboard) or a mapping like { path: /dashboard/ }",
                 };
             }
-            return { path: dotted(at, data), message: "must be false (no server) or a mapping like { port: 8080 }" };
+            return {
+                path: dotted(at, data),
+                message: `must be false (no server) or a mapping like { port: ${DEFAULT_HTTP_PORT} }`,
+            };
         case "enum":
             return {
                 path: dotted(at, data),
@@ -442,7 +478,10 @@ function durationMs(value: DurationText | undefined): number | undefined {
     return Number(ns / 1_000_000n);
 }
 
-/** The checks the descriptor's sections share; each adds a problem at its dotted path. */
+/**
+ * The checks the descriptor's sections share; each adds a problem at its dotted path. The rules are
+ * the option kit's (options/option-checks.ts), the ones `VoPersistence.attach` holds its options to.
+ */
 class Checks {
     readonly problems: DescriptorProblem[] = [];
 
@@ -453,6 +492,17 @@ class Checks {
 
     problem(p: string, message: string): void {
         this.problems.push({ path: p, message });
+    }
+
+    /** Runs a check of the option kit (given the descriptor's path); its refusal becomes a problem there. */
+    kit<T>(check: () => T): T | undefined {
+        try {
+            return check();
+        } catch (err) {
+            if (!(err instanceof InvalidOptionsError) || err.path === undefined) throw err;
+            this.problem(err.path, err.problem);
+            return undefined;
+        }
     }
 
     duration(value: DurationText | undefined, p: string, min: number): void {
@@ -466,45 +516,23 @@ class Checks {
             );
             return;
         }
-        if (ms === undefined) return;
-        if (ms < min) this.problem(p, min === 1 ? "must be longer than 0" : `must be at least ${min} ms`);
-        if (ms > MAX_DELAY_MS) this.problem(p, `must be at most ${MAX_DELAY_MS} ms (about 24.8 days)`);
+        if (ms !== undefined) this.kit(() => delayMs(ms, p, 0, min));
     }
 
     /** Names the variable, never its value. */
     envVar(name: unknown, p: string): void {
-        if (typeof name === "string" && (this.env[name] ?? "").trim() === "") {
-            this.problem(p, `names the environment variable ${name}, which is not set`);
-        }
+        if (typeof name === "string") this.kit(() => envValue(name, p, this.env));
     }
 
-    url(text: unknown, p: string, schemes: string[], what: string): URL | undefined {
-        if (typeof text !== "string") return undefined;
-        let u: URL;
-        try {
-            u = new URL(text);
-        } catch {
-            this.problem(p, `is not a URL (expected ${what})`);
-            return undefined;
-        }
-        if (!schemes.includes(u.protocol) || u.hostname === "") {
-            this.problem(p, `must be ${what}, got ${u.protocol}//${u.hostname === "" ? " with no host" : ""}`);
-            return undefined;
-        }
-        return u;
+    url(text: unknown, p: string, rule: UrlRule): URL | undefined {
+        return typeof text === "string" ? this.kit(() => url(text, p, rule)) : undefined;
     }
 
     /** The file at `file` (relative to the descriptor) can be read, and `check` says what is wrong with it, if anything. */
     readable(file: string, p: string, check?: (text: string) => string | undefined): void {
         const abs = path.resolve(this.dir, file);
-        let text: string;
-        try {
-            text = fs.readFileSync(abs, "utf8");
-        } catch (err) {
-            this.problem(p, `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
-            return;
-        }
-        const why = check?.(text); // says what is wrong, never what the file holds
+        const text = this.kit(() => fileText(abs, p));
+        const why = text === undefined ? undefined : check?.(text); // says what is wrong, never what the file holds
         if (why !== undefined) this.problem(p, `${abs} ${why}`);
     }
 }
@@ -528,13 +556,11 @@ function basicSecurityChecks(doc: DescriptorDocument, c: Checks): void {
 
 function mqttChecks(doc: DescriptorDocument, c: Checks): void {
     if (doc.mqtt === undefined || doc.mqtt === false) return;
-    const u = c.url(doc.mqtt.broker, "mqtt.broker", ["mqtt:", "mqtts:"], "an mqtt:// or mqtts:// URL");
-    if (u !== undefined && (u.username !== "" || u.password !== "")) {
-        c.problem(
-            "mqtt.broker",
-            "must not carry credentials (name them with usernameEnv and passwordEnv or passwordFile)"
-        );
-    }
+    c.url(doc.mqtt.broker, "mqtt.broker", {
+        schemes: ["mqtt:", "mqtts:"],
+        what: "an mqtt:// or mqtts:// URL",
+        noCredentials: "must not carry credentials (name them with usernameEnv and passwordEnv or passwordFile)",
+    });
     if (doc.mqtt.usernameEnv !== undefined) c.envVar(doc.mqtt.usernameEnv, "mqtt.usernameEnv");
     if (doc.mqtt.passwordEnv !== undefined && doc.mqtt.passwordFile !== undefined) {
         c.problem("mqtt", "give either passwordEnv or passwordFile, not both");
@@ -599,10 +625,11 @@ function influxChecks(doc: DescriptorDocument, c: Checks): void {
     const influx = doc.databaseConfig?.timeseries?.influxdb;
     const ip = "databaseConfig.timeseries.influxdb";
     if (influx === null || typeof influx !== "object" || influx.enabled !== true) return;
-    const u = c.url(influx.url, `${ip}.url`, ["http:", "https:"], "an http:// or https:// URL");
-    if (u !== undefined && (u.username !== "" || u.password !== "")) {
-        c.problem(`${ip}.url`, "must not carry credentials (the token comes from tokenEnv or tokenFile)");
-    }
+    c.url(influx.url, `${ip}.url`, {
+        schemes: ["http:", "https:"],
+        what: "an http:// or https:// URL",
+        noCredentials: "must not carry credentials (the token comes from tokenEnv or tokenFile)",
+    });
     if (influx.tokenEnv === undefined && influx.tokenFile === undefined) {
         c.problem(ip, "needs the token's source: tokenEnv (an environment variable) or tokenFile");
     } else if (influx.tokenEnv !== undefined && influx.tokenFile !== undefined) {
@@ -612,10 +639,7 @@ function influxChecks(doc: DescriptorDocument, c: Checks): void {
     } else if (typeof influx.tokenFile === "string") {
         c.readable(influx.tokenFile, `${ip}.tokenFile`, (t) => (t.trim() === "" ? "is empty" : undefined));
     }
-    if (typeof influx.retention === "string" && /^[0-9]+[smhdw]$/.test(influx.retention)) {
-        if (durationMs(influx.retention)! < 3_600_000)
-            c.problem(`${ip}.retention`, "must be at least 1h (an InfluxDB limit)");
-    }
+    c.kit(() => retentionSeconds(influx.retention, `${ip}.retention`));
     c.duration(influx.timeout, `${ip}.timeout`, 1);
 }
 
@@ -623,7 +647,10 @@ function consumedVoChecks(doc: DescriptorDocument, c: Checks): void {
     const servedBy = new Map<string, string>();
     for (const [name, vo] of Object.entries(doc.consumedVOs ?? {})) {
         const at = `consumedVOs.${name}`;
-        c.url(vo.url, `${at}.url`, ["http:", "https:", "coap:", "coaps:"], "an http(s):// or coap(s):// URL of its TD");
+        c.url(vo.url, `${at}.url`, {
+            schemes: ["http:", "https:", "coap:", "coaps:"],
+            what: "an http(s):// or coap(s):// URL of its TD",
+        });
         c.duration(vo.timeout, `${at}.timeout`, 1);
         for (const kind of ["properties", "actions", "events"] as const) {
             for (const a of vo.serves?.[kind] ?? []) {
@@ -643,22 +670,12 @@ function timingChecks(doc: DescriptorDocument, c: Checks): void {
     c.duration(doc.selfCheck?.timeout, "selfCheck.timeout", 1);
     c.duration(doc.protocols?.observerTimeout, "protocols.observerTimeout", 1);
     if (doc.dashboard !== null && typeof doc.dashboard === "object" && typeof doc.dashboard.path === "string") {
-        try {
-            resolveDashboardOptions(doc.dashboard);
-        } catch (err) {
-            c.problem("dashboard.path", (err as Error).message.replace(/^node-wot-vo option dashboard\.path /, ""));
-        }
+        c.kit(() => resolveDashboardOptions(doc.dashboard)); // the descriptor's path is the option's
     }
 }
 
 function deviceChecks(doc: DescriptorDocument, c: Checks): void {
-    if (typeof doc.device?.url === "string") {
-        try {
-            probeFor(doc.device.url);
-        } catch (err) {
-            c.problem("device.url", (err as Error).message);
-        }
-    }
+    if (typeof doc.device?.url === "string") c.kit(() => deviceUrl(doc.device!.url, "device.url"));
     if (typeof doc.device?.ip === "string" && net.isIP(doc.device.ip) === 0) {
         c.problem("device.ip", "must be an IP address");
     }
@@ -669,24 +686,18 @@ function deviceChecks(doc: DescriptorDocument, c: Checks): void {
         }
         c.duration(l.interval, "liveness.interval", 1);
         c.duration(l.timeout, "liveness.timeout", 1);
-        const suspect = l.suspectAfter ?? DEFAULT_DEVICE_MONITOR.suspectAfter;
-        const lost = l.lostAfter ?? DEFAULT_DEVICE_MONITOR.lostAfter;
-        if (typeof suspect === "number" && typeof lost === "number" && lost < suspect) {
-            c.problem("liveness.lostAfter", `must be >= suspectAfter (${suspect})`);
+        const suspectAfter = l.suspectAfter ?? DEFAULT_DEVICE_MONITOR.suspectAfter;
+        const lostAfter = l.lostAfter ?? DEFAULT_DEVICE_MONITOR.lostAfter;
+        if (typeof suspectAfter === "number" && typeof lostAfter === "number") {
+            c.kit(() => lostAfterSuspect({ suspectAfter, lostAfter }, "liveness.lostAfter"));
         }
     }
     if (Array.isArray(doc.redirects)) {
-        doc.redirects.forEach((t, i) => {
-            try {
-                normalizeRedirectTarget(t, "target");
-            } catch (err) {
-                c.problem(`redirects[${i}]`, (err as Error).message);
-            }
-        });
+        doc.redirects.forEach((t, i) => c.kit(() => redirectTarget(t, `redirects[${i}]`)));
     }
     if (doc.proxy !== null && typeof doc.proxy === "object") {
         const what = "a coap://, http:// or https:// URL of the device's TD";
-        c.url(doc.proxy.td, "proxy.td", ["coap:", "http:", "https:"], what);
+        c.url(doc.proxy.td, "proxy.td", { schemes: ["coap:", "http:", "https:"], what });
         c.duration(doc.proxy.timeout, "proxy.timeout", 1);
     }
 }
@@ -846,7 +857,7 @@ function influxOf(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEnv):
     return defined({
         url: influx.url,
         // explicit, so the descriptor alone decides (the library would fall back to $INFLUX_ORG)
-        org: influx.org ?? "wot",
+        org: influx.org ?? DEFAULT_INFLUX_ORG,
         token: influx.tokenEnv === undefined ? undefined : env[influx.tokenEnv]!.trim(),
         tokenFile: resolved(dir, influx.tokenFile),
         buckets: influx.buckets,
@@ -857,14 +868,13 @@ function influxOf(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEnv):
 }
 
 function voStateOf(doc: DescriptorDocument): VoStateOptions {
-    const defaults = resolveVoStateOptions({});
     const deviceUrl = doc.device?.url ?? doc.proxy?.td;
     const l = doc.liveness ?? {};
     const d = DEFAULT_DEVICE_MONITOR;
     return defined({
-        selfCheckIntervalMs: ms(doc.selfCheck?.interval, defaults.selfCheckIntervalMs),
-        selfCheckTimeoutMs: ms(doc.selfCheck?.timeout, defaults.selfCheckTimeoutMs),
-        keepStatusRows: doc.selfCheck?.keepRows ?? defaults.keepStatusRows,
+        selfCheckIntervalMs: ms(doc.selfCheck?.interval, DEFAULT_SELF_CHECK_INTERVAL_MS),
+        selfCheckTimeoutMs: ms(doc.selfCheck?.timeout, DEFAULT_SELF_CHECK_TIMEOUT_MS),
+        keepStatusRows: doc.selfCheck?.keepRows ?? DEFAULT_KEEP_STATUS_ROWS,
         device:
             deviceUrl === undefined
                 ? undefined
@@ -878,7 +888,7 @@ function voStateOf(doc: DescriptorDocument): VoStateOptions {
                       recoverAfter: l.recoverAfter ?? d.recoverAfter,
                   },
         deviceIp: doc.device?.ip,
-        redirects: doc.redirects?.map((t) => normalizeRedirectTarget(t)),
+        redirects: doc.redirects?.map((t, i) => redirectTarget(t, `redirects[${i}]`)),
     });
 }
 

@@ -5,7 +5,7 @@
  *     node-wot-vo history --config vo.yaml --thing <id> --property <name> [--from -1h] [--every 1m --fn mean] [--csv]
  */
 import { parseArgs } from "node:util";
-import { resolveOptions } from "../config";
+import { resolveOptions } from "../options/vo-options";
 import { GapLookup } from "../history/history-gaps";
 import { HistoryService } from "../history/history-service";
 import { parseHistoryParams } from "../history/history-params";

@@ -9,6 +9,8 @@
  */
 import path from "node:path";
 import { DescriptorDocument, envName } from "./descriptor-schema";
+import { DEFAULT_INFLUX_ORG } from "../options/influxdb-options";
+import { DEFAULT_COAP_PORT, DEFAULT_HTTP_PORT, DEFAULT_WEBSOCKET_PORT } from "../options/server-options";
 
 export type Dialect = "node-wot-vo" | "vo-wot";
 
@@ -360,11 +362,15 @@ function bindingModes({ nb, modes }: Northbound, t: Translation): void {
     }
 }
 
-/** The HTTP, CoAP and WebSocket servers with their ports (vo-wot's defaults 8080, 5683 and 8081). */
+/** The HTTP, CoAP and WebSocket servers with their ports (vo-wot's defaults are ours: 8080, 5683 and 8081). */
 function serverPorts({ nb, ports, has }: Northbound, t: Translation): void {
     t.paths.push(["http", "bindingNB.bindingModeNB"], ["coap", "bindingNB.bindingModeNB"]);
-    t.document.http = has("H") ? { port: typeof ports.httpPort === "number" ? ports.httpPort : 8080 } : false;
-    t.document.coap = has("U") ? { port: typeof ports.coapPort === "number" ? ports.coapPort : 5683 } : false;
+    t.document.http = has("H")
+        ? { port: typeof ports.httpPort === "number" ? ports.httpPort : DEFAULT_HTTP_PORT }
+        : false;
+    t.document.coap = has("U")
+        ? { port: typeof ports.coapPort === "number" ? ports.coapPort : DEFAULT_COAP_PORT }
+        : false;
     if (!Array.isArray(nb.bindingModeNB)) {
         t.noted("bindingNB.bindingModeNB", "(absent)", "vo-wot's default [U, H]: http and coap on");
     }
@@ -378,7 +384,7 @@ function serverPorts({ nb, ports, has }: Northbound, t: Translation): void {
     portKey("httpPort", "H", "http");
     portKey("coapPort", "U", "coap");
     if (has("WS")) {
-        const wsPort = typeof ports.websocketPort === "number" ? ports.websocketPort : 8081;
+        const wsPort = typeof ports.websocketPort === "number" ? ports.websocketPort : DEFAULT_WEBSOCKET_PORT;
         t.document.websocket = { port: wsPort };
         t.paths.push(["websocket", "bindingNB.bindingModeNB"]);
     }
@@ -620,9 +626,10 @@ function timeseriesDatabase(db: Obj, t: Translation): void {
     if (ts.influxDB === "enabled") {
         const influx: NonNullable<NonNullable<DescriptorDocument["databaseConfig"]>["timeseries"]>["influxdb"] = {
             enabled: true,
-            org: "wot",
+            org: DEFAULT_INFLUX_ORG,
         };
-        t.mapped(`${at}.influxDB`, "enabled", "databaseConfig.timeseries.influxdb.enabled", true, " (org wot)");
+        const org = ` (org ${DEFAULT_INFLUX_ORG})`;
+        t.mapped(`${at}.influxDB`, "enabled", "databaseConfig.timeseries.influxdb.enabled", true, org);
         const address = unset(ts.address) ? "http://localhost:8086" : (ts.address as string);
         influx.url = address;
         if (unset(ts.address)) t.noted(`${at}.address`, "(absent)", "vo-wot's default http://localhost:8086");

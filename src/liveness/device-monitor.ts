@@ -1,17 +1,11 @@
 import { createLogger } from "../log";
 import type { DeviceProbe } from "./device-probe";
-import { DeviceState, LivenessStateMachine, LivenessThresholds, Transition } from "./liveness-state";
+import { DeviceState, LivenessStateMachine, Transition } from "./liveness-state";
+import type { DeviceMonitorOptions } from "../options/vo-state-options";
 
 const { debug, warn } = createLogger("liveness:device-monitor");
 
-export interface DeviceMonitorOptions extends LivenessThresholds {
-    /** between probes, ms (default 5000) */
-    intervalMs: number;
-    /** per attempt, ms (default 2000) */
-    timeoutMs: number;
-    /** further attempts within one probe before it counts as failed (default 1) */
-    retries: number;
-}
+export type { DeviceMonitorOptions };
 
 export type TransitionListener = (t: Transition & { time: Date; device: string }) => void;
 

@@ -1,5 +1,5 @@
-import { PROTOCOLS, protocolFor } from "../protocols";
-import { InvalidOptionsError } from "../model/errors";
+import { protocolFor } from "../protocols";
+import { deviceUrl } from "../options/vo-state-options";
 
 /**
  * How a device is probed, from its URL: as its protocol does (CoAP ping, HTTP GET, ...).
@@ -12,19 +12,9 @@ export interface DeviceProbe {
     probe(timeoutMs: number): Promise<string>;
 }
 
-export class InvalidDeviceUrlError extends InvalidOptionsError {
-    constructor(url: unknown, why: string) {
-        super(`device URL ${JSON.stringify(url)} ${why}`);
-    }
-}
-
-export function probeFor(url: string): DeviceProbe {
-    let parsed: URL;
-    try {
-        parsed = new URL(url);
-    } catch {
-        throw new InvalidDeviceUrlError(url, "is not a URL (expected coap://host[:port] or http://host[:port]/path)");
-    }
+/** The probe of a device's URL; a URL no protocol probes is refused as the option at `path`. */
+export function probeFor(url: string, path = "vo.device.url"): DeviceProbe {
+    const parsed = deviceUrl(url, path);
     if (parsed.protocol === "push:") {
         return {
             url,
@@ -33,11 +23,6 @@ export function probeFor(url: string): DeviceProbe {
             },
         };
     }
-    if (parsed.hostname === "") throw new InvalidDeviceUrlError(url, "has no host");
-    const protocol = protocolFor(parsed.protocol);
-    if (protocol === undefined) {
-        const known = PROTOCOLS.flatMap((p) => p.schemes.map((s) => `${s}:`)).join(", ");
-        throw new InvalidDeviceUrlError(url, `has unsupported scheme ${parsed.protocol} (${known} or push: expected)`);
-    }
+    const protocol = protocolFor(parsed.protocol)!; // deviceUrl allows only the schemes of PROTOCOLS
     return { url, probe: (timeoutMs) => protocol.probe(parsed, timeoutMs) };
 }

@@ -20,7 +20,29 @@ export abstract class VoError extends Error {
     }
 }
 
-/** An option that is missing, of the wrong type or out of range; the message names the option, never a secret. */
+/**
+ * An option that is missing, of the wrong type or out of range; the message names the option, never a secret.
+ * Every bad option of the library is one (options/option-checks.ts makes them), whatever its section.
+ */
 export class InvalidOptionsError extends VoError {
     readonly kind = "invalid-input";
+    /** the dotted path of the bad option (`influxdb.url`, `vo.redirects[1]`), when one option is at fault */
+    readonly path: string | undefined;
+    /** what is wrong with it, without the path: `must be a positive integer, got -1` */
+    readonly problem: string;
+
+    constructor(message: string, options?: ErrorOptions & { path?: string; problem?: string }) {
+        super(message, options);
+        this.path = options?.path;
+        this.problem = options?.problem ?? message;
+    }
 }
+
+/** @deprecated every bad option is an InvalidOptionsError (its `path` names the option): catch that. */
+export const InfluxDbConfigError = InvalidOptionsError;
+/** @deprecated every bad option is an InvalidOptionsError. */
+export type InfluxDbConfigError = InvalidOptionsError;
+/** @deprecated every bad option is an InvalidOptionsError, a device TD that does not fit `proxy` too. */
+export const InvalidProxyError = InvalidOptionsError;
+/** @deprecated every bad option is an InvalidOptionsError. */
+export type InvalidProxyError = InvalidOptionsError;

@@ -2,6 +2,9 @@ import type { ProtocolServer } from "@node-wot/core";
 import type { AffordanceKind, InteractionRecord } from "../model/interaction-record";
 import type { HealthProbe, HealthReport } from "../model/health-report";
 import type { RequestRefusedError } from "../model/refusal";
+import { DEFAULT_PROTOCOL_LIMITS, ProtocolLimits } from "../options/server-options";
+
+export { DEFAULT_PROTOCOL_LIMITS, ProtocolLimits };
 
 /**
  * What the rest of the VO sees of one protocol (the seam node-wot core has in protocol-interfaces.ts,
@@ -22,19 +25,6 @@ export interface ProtocolFace {
     /** Asks a peer whether it is up; resolves with what answered, rejects with a one-line reason. */
     probe(url: URL, timeoutMs: number): Promise<string>;
 }
-
-/** What a protocol server accepts (`protocols` in the attach options and the descriptor). */
-export interface ProtocolLimits {
-    /** request bodies larger than this are refused (413 / 4.13) and the refusal recorded; default 1 MiB */
-    maxBodyBytes: number;
-    /** an observer whose notifications go unacknowledged this long is dropped as gone (CoAP); default 10 s */
-    observerTimeoutMs: number;
-}
-
-export const DEFAULT_PROTOCOL_LIMITS: ProtocolLimits = {
-    maxBodyBytes: 1024 * 1024,
-    observerTimeoutMs: 10_000,
-};
 
 export interface ServerHooks {
     limits: ProtocolLimits;

@@ -3,7 +3,7 @@ import type * as WoT from "wot-typescript-definitions";
 import { createLogger } from "../log";
 import { RequestRefusedError } from "../model/refusal";
 import { InvalidProxyError, mirrorIdentity, mirrorModel, nameMaps, NameMaps } from "./mirror-model";
-import type { DeviceProxyOptions, WhenLost } from "./proxy-options";
+import type { DeviceProxyOptions, WhenLost } from "../options/proxy-options";
 import type { ProxyHost } from "./proxy-host";
 import { VoError } from "../model/errors";
 

@@ -3,7 +3,7 @@ import { createLogger } from "../log";
 import { currentRequest } from "../model/request-context";
 import type { ProxyHost } from "./proxy-host";
 import { InvalidProxyError } from "./mirror-model";
-import type { DevicePushOptions } from "./proxy-options";
+import type { DevicePushOptions } from "../options/proxy-options";
 
 const { debug } = createLogger("proxy:device-push");
 

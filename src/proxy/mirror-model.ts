@@ -1,8 +1,8 @@
 import type * as WoT from "wot-typescript-definitions";
-import type { DeviceProxyOptions } from "./proxy-options";
-import { InvalidOptionsError } from "../model/errors";
+import type { DeviceProxyOptions } from "../options/proxy-options";
+import { InvalidProxyError } from "../model/errors";
 
-export class InvalidProxyError extends InvalidOptionsError {}
+export { InvalidProxyError };
 
 type Kind = "properties" | "actions" | "events";
 export const KINDS: readonly Kind[] = ["properties", "actions", "events"];

@@ -3,6 +3,7 @@ import path from "node:path";
 import sqlite3 from "sqlite3";
 import { createLogger } from "../log";
 import { VoError } from "../model/errors";
+import type { SqliteSynchronous } from "../options/sqlite-options";
 
 const { debug } = createLogger("sqlite:database");
 
@@ -16,14 +17,6 @@ export interface RunResult {
     /** rows changed by the statement */
     changes: number;
 }
-
-/**
- * SQLite `synchronous` in WAL mode: "normal" syncs the WAL only at checkpoints, so a commit survives
- * a crash of the process but a power loss may take the last ones; "full" syncs the WAL at every
- * commit, so a commit also survives a power loss.
- */
-export type SqliteSynchronous = "normal" | "full";
-export const SQLITE_SYNCHRONOUS_MODES: readonly SqliteSynchronous[] = ["normal", "full"];
 
 /** Raised for anything the database refuses, with the path and the cause in the message. */
 export class SqliteError extends VoError {

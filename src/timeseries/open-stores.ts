@@ -1,7 +1,8 @@
 import fs from "node:fs";
-import { Database, SqliteSynchronous } from "../sqlite/database";
+import type { ResolvedInfluxDbOptions } from "../options/influxdb-options";
+import type { SqliteSynchronous } from "../options/sqlite-options";
+import { Database } from "../sqlite/database";
 import { migrate, MIGRATIONS } from "../sqlite/migrations";
-import type { ResolvedInfluxDbOptions } from "./influxdb/influxdb-options";
 import { InfluxDbStore } from "./influxdb/influxdb-store";
 import { Spool } from "./spool";
 import { SqliteTimeSeriesStore } from "./sqlite/sqlite-time-series-store";

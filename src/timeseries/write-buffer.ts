@@ -3,26 +3,11 @@ import type { TimeSeriesStore } from "./time-series-store";
 import { createLogger } from "../log";
 import { BackOff } from "../model/back-off";
 import { VoError } from "../model/errors";
+import { DEFAULT_WRITE_BUFFER_OPTIONS, WriteBufferOptions } from "../options/recording-options";
 
 const { debug, warn } = createLogger("timeseries:write-buffer");
 
-export interface WriteBufferOptions {
-    /** records per store write */
-    batchSize: number;
-    /** a partial batch is written after at most this long */
-    flushIntervalMs: number;
-    /** records held in memory; past it new records are dropped and counted */
-    maxQueue: number;
-    /** longest wait between retries while the store keeps failing */
-    maxRetryDelayMs: number;
-}
-
-export const DEFAULT_WRITE_BUFFER_OPTIONS: WriteBufferOptions = {
-    batchSize: 1000,
-    flushIntervalMs: 200,
-    maxQueue: 100_000,
-    maxRetryDelayMs: 5_000,
-};
+export { DEFAULT_WRITE_BUFFER_OPTIONS, WriteBufferOptions };
 
 /** Counters of the write path, all since attach. */
 export interface WriteStats {

@@ -1,6 +1,6 @@
-import net from "node:net";
 import { createLogger } from "../log";
 import { RequestRefusedError } from "../model/refusal";
+import { hostPort } from "../options/option-checks";
 
 const { debug } = createLogger("vo-state:redirects");
 
@@ -14,25 +14,17 @@ export class InvalidRedirectError extends RequestRefusedError {
     }
 }
 
-const HOSTNAME =
-    /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-
 /**
  * A redirect target is where clients should go instead: `host`, `host:port` or `[v6]:port`
  * (an IP address or a DNS name). Returned normalized (`[::1]:8080`); anything else is refused.
  */
 export function normalizeRedirectTarget(target: unknown, what = "redirect target"): string {
     if (typeof target !== "string") throw new InvalidRedirectError(`${what} must be a string`);
-    const m = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/.exec(target.trim());
-    const host = m?.[1] ?? m?.[2];
-    const port = m?.[3] === undefined ? undefined : Number(m[3]);
-    const hostOk =
-        host !== undefined && (m?.[1] !== undefined ? net.isIPv6(host) : net.isIPv4(host) || HOSTNAME.test(host));
-    if (!hostOk || (port !== undefined && (port < 1 || port > 65535))) {
+    const normalized = hostPort(target); // the check of the `redirects` option
+    if (normalized === undefined) {
         throw new InvalidRedirectError(`${what} ${JSON.stringify(target)} is not host, host:port or [IPv6]:port`);
     }
-    const h = net.isIPv6(host!) ? `[${host}]` : host!;
-    return port === undefined ? h : `${h}:${port}`;
+    return normalized;
 }
 
 /**

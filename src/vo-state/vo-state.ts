@@ -10,7 +10,7 @@ import type { SubscriptionChange } from "../model/subscription-change";
 import type { Database } from "../sqlite/database";
 import { ObserverRegistry } from "./observer-registry";
 import { Redirects } from "./redirects";
-import type { ResolvedVoStateOptions } from "./vo-state-options";
+import type { ResolvedVoStateOptions } from "../options/vo-state-options";
 import { ObserverRow, VoStateTables } from "./vo-state-tables";
 import { HistoryAnswer, historyRequestOf, servedPath, voThingModel } from "./vo-thing";
 

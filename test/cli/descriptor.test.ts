@@ -9,7 +9,7 @@ import {
     parseDescriptor,
     RunConfig,
 } from "../../src/cli/descriptor";
-import { resolveOptions } from "../../src/config";
+import { resolveOptions } from "../../src/options/vo-options";
 
 const ROOT = path.join(__dirname, "..", "..", "..");
 const REFERENCE = path.join(ROOT, "examples", "descriptors", "reference.yaml");
@@ -362,5 +362,25 @@ describe("VO descriptor (YAML)", function () {
             {}
         );
         expect(c.persistence).to.not.have.property("influxdb");
+    });
+
+    it("what only attach's own checks refuse is reported at the descriptor key it came from, with its line", function () {
+        const e = refused(
+            [
+                "name: a",
+                "databaseConfig:",
+                "    timeseries:",
+                "        influxdb: { enabled: true, url: 'http://127.0.0.1:8086', tokenEnv: T, buckets: { events: _e } }",
+            ].join("\n"),
+            { T: "token" }
+        );
+        expect(e.problems).to.deep.equal([
+            {
+                path: "databaseConfig.timeseries.influxdb.buckets.events",
+                message: 'must not start with "_"',
+                line: 4,
+                column: 90,
+            },
+        ]);
     });
 });

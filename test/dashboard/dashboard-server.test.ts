@@ -2,7 +2,8 @@ import zlib from "node:zlib";
 import { expect } from "chai";
 import { Servient } from "@node-wot/core";
 import { HttpServer } from "@node-wot/binding-http";
-import { InvalidOptionsError, resolveOptions } from "../../src/config";
+import { InvalidOptionsError } from "../../src/model/errors";
+import { resolveOptions } from "../../src/options/vo-options";
 import { parseDescriptor } from "../../src/cli/descriptor";
 import { setStaticAddress, VoPersistence } from "../../src";
 import { startVo, tempDir, VoFixture } from "../helpers/vo-fixture";
@@ -113,7 +114,7 @@ describe("dashboard options", function () {
                 /dashboard\.path/
             );
         }
-        expect(() => resolveOptions({ dashboard: "yes" as never })).to.throw(InvalidOptionsError, /dashboard must be/);
+        expect(() => resolveOptions({ dashboard: "yes" as never })).to.throw(InvalidOptionsError, /dashboard: must be/);
         expect(resolveOptions({}).dashboard).to.deep.equal({ path: "/dashboard/" });
     });
 

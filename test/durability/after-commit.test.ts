@@ -2,7 +2,7 @@ import net from "node:net";
 import { expect } from "chai";
 import type * as WoT from "wot-typescript-definitions";
 import { Database } from "../../src/sqlite/database";
-import { resolveOptions } from "../../src/config";
+import { resolveOptions } from "../../src/options/vo-options";
 import { parseDescriptor } from "../../src/cli/descriptor";
 import { coapRequest } from "../protocols/coap/coap-clients";
 import { exposeSensor, SensorState } from "../helpers/sensor-thing";
@@ -128,13 +128,13 @@ describe("durable acknowledgements: after-commit (real HTTP and CoAP on 127.0.0.
 
         it("refuses unknown modes, naming the option and the allowed values", function () {
             expect(() => resolveOptions({ recording: { acknowledge: "later" as never } }, {})).to.throw(
-                /recording\.acknowledge must be one of "at-once", "after-commit", got "later"/
+                /recording\.acknowledge: must be one of "at-once", "after-commit", got "later"/
             );
             expect(() => resolveOptions({ sqlite: { synchronous: "off" as never } }, {})).to.throw(
-                /sqlite\.synchronous must be one of "normal", "full"/
+                /sqlite\.synchronous: must be one of "normal", "full"/
             );
             expect(() => resolveOptions({ recording: { acknowledgeReads: "yes" as never } }, {})).to.throw(
-                /acknowledgeReads must be true or false/
+                /acknowledgeReads: must be true or false/
             );
         });
     });

@@ -8,7 +8,7 @@ import { expandHistory } from "../helpers/history-template";
 import { freshBuckets, influxForTests, InfluxServer } from "../helpers/influxdb-server";
 import { CLI, descriptorCopy, deviceStateAt, NodeProcess } from "../helpers/node-process";
 import { tempDir, waitFor } from "../helpers/vo-fixture";
-import { DEFAULT_HEARTBEAT_MS } from "../../src/vo-state/vo-state-options";
+import { DEFAULT_HEARTBEAT_MS } from "../../src/options/vo-state-options";
 
 const DEVICE = "dist/examples/sensor-device.js";
 /** The liveness of the proxy VO under test: a killed device is suspect after one probe, lost after two. */

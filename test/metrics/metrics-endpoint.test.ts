@@ -171,7 +171,7 @@ describe("/metrics options and isolation", function () {
         } catch (err) {
             error = err as Error;
         }
-        expect(error?.message).to.equal('node-wot-vo option metrics must be true or false, got "yes"');
+        expect(error?.message).to.equal('node-wot-vo option metrics: must be true or false, got "yes"');
     });
 
     it("leaves /metrics to a Thing served there (its TD), as the dashboard leaves /dashboard", async function () {

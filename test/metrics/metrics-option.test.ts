@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { resolveOptions } from "../../src/config";
+import { resolveOptions } from "../../src/options/vo-options";
 import { parseDescriptor, readDescriptor } from "../../src/cli/descriptor";
 import { mappingLine } from "../../src/cli/vo-wot-descriptor";
 
@@ -8,7 +8,7 @@ describe("the metrics option (attach options, both descriptor dialects)", functi
         expect(resolveOptions({}).metrics).to.equal(true);
         expect(resolveOptions({ metrics: false }).metrics).to.equal(false);
         expect(() => resolveOptions({ metrics: 0 as never })).to.throw(
-            "node-wot-vo option metrics must be true or false, got 0"
+            "node-wot-vo option metrics: must be true or false, got 0"
         );
     });
 

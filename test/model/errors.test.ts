@@ -7,9 +7,8 @@ import { main } from "../../src/cli/main";
 import { InvalidOptionsError, VO_ERROR_KINDS, VoError, VoErrorKind } from "../../src";
 import { REFUSAL_STATUS } from "../../src/model/refusal";
 import { ConsumedVoError } from "../../src/proxy/consumed-vos";
-import { InvalidDeviceUrlError } from "../../src/liveness/device-probe";
-import { InvalidMqttOptionsError } from "../../src/protocols/mqtt/mqtt-options";
-import { InvalidWebSocketOptionsError } from "../../src/protocols/websocket/ws-options";
+import { probeFor } from "../../src/liveness/device-probe";
+import { resolveOptions } from "../../src/options/vo-options";
 import { WsMessageError } from "../../src/protocols/websocket/ws-messages";
 import { CommitFailedError } from "../../src/timeseries/write-buffer";
 import { InvalidRedirectError } from "../../src/vo-state/redirects";
@@ -18,8 +17,6 @@ import { tempDir } from "../helpers/vo-fixture";
 /** One instance of each error class of the entry files, and the kind it must have. */
 const EXPORTED: Record<string, [VoErrorKind, () => Error]> = {
     InvalidOptionsError: ["invalid-input", () => new library.InvalidOptionsError("m")],
-    InfluxDbConfigError: ["invalid-input", () => new library.InfluxDbConfigError("m")],
-    InvalidProxyError: ["invalid-input", () => new library.InvalidProxyError("m")],
     InvalidInsertError: ["invalid-input", () => new library.InvalidInsertError("m")],
     InvalidHistoryQueryError: ["invalid-input", () => new library.InvalidHistoryQueryError("m")],
     InfluxDbNotConfiguredError: ["invalid-input", () => new library.InfluxDbNotConfiguredError()],
@@ -35,14 +32,18 @@ const EXPORTED: Record<string, [VoErrorKind, () => Error]> = {
     VoScriptError: ["invalid-input", () => new cli.VoScriptError("script.js", [])],
 };
 
-/** The option errors: one parent, one kind, their own names kept for those who catch them. */
-const OPTION_ERRORS = [
-    new library.InfluxDbConfigError("m"),
-    new library.InvalidProxyError("m"),
-    new InvalidMqttOptionsError("m"),
-    new InvalidWebSocketOptionsError("m"),
-    new InvalidDeviceUrlError("x", "is not a URL"),
-];
+/** Names the library once gave option errors of some sections: kept, deprecated, as InvalidOptionsError itself. */
+const DEPRECATED_ALIASES = ["InfluxDbConfigError", "InvalidProxyError"];
+
+/** What each section refuses: one class, the option's path on it. */
+function optionError(make: () => unknown): InvalidOptionsError {
+    try {
+        make();
+    } catch (err) {
+        return err as InvalidOptionsError;
+    }
+    throw new Error("accepted");
+}
 
 function expectKind(e: Error, kind: VoErrorKind, name: string): void {
     expect(e, name).to.be.instanceOf(VoError);
@@ -54,7 +55,11 @@ function expectKind(e: Error, kind: VoErrorKind, name: string): void {
 describe("errors: one base class, a kind each", function () {
     it("every error class exported by the library and the CLI extends VoError with its kind and name", function () {
         const classes = [...Object.entries(library), ...Object.entries(cli)].filter(
-            ([, v]) => typeof v === "function" && v.prototype instanceof Error && v !== VoError
+            ([name, v]) =>
+                typeof v === "function" &&
+                v.prototype instanceof Error &&
+                v !== VoError &&
+                !DEPRECATED_ALIASES.includes(name)
         ) as [string, new (...args: never[]) => Error][];
         expect(classes.map(([name]) => name)).to.have.members(Object.keys(EXPORTED));
         for (const [name, Class] of classes) {
@@ -65,12 +70,25 @@ describe("errors: one base class, a kind each", function () {
         }
     });
 
-    it("the option errors are InvalidOptionsError subclasses of kind invalid-input, their names and messages kept", function () {
-        for (const e of OPTION_ERRORS) {
-            expect(e, e.name).to.be.instanceOf(InvalidOptionsError);
-            expectKind(e, "invalid-input", e.constructor.name);
+    it("a bad option of any section is an InvalidOptionsError naming its path; the old class names are aliases of it", function () {
+        const errors: [InvalidOptionsError, string][] = [
+            [optionError(() => resolveOptions({ influxdb: { url: "ftp://x", token: "t" } }, {})), "influxdb.url"],
+            [optionError(() => resolveOptions({ mqtt: { broker: "http://x" } }, {})), "mqtt.broker"],
+            [optionError(() => resolveOptions({ websocket: { port: -1 } }, {})), "websocket.port"],
+            [optionError(() => resolveOptions({ vo: { redirects: ["a b"] } }, {})), "vo.redirects[0]"],
+            [optionError(() => resolveOptions({ dashboard: { path: "/" } }, {})), "dashboard.path"],
+            [optionError(() => probeFor("x")), "vo.device.url"],
+        ];
+        for (const [e, path] of errors) {
+            expect(e, path).to.be.instanceOf(InvalidOptionsError);
+            expectKind(e, "invalid-input", "InvalidOptionsError");
+            expect(e.path).to.equal(path);
+            expect(e.message).to.equal(`node-wot-vo option ${path}: ${e.problem}`);
         }
-        expect(new InvalidDeviceUrlError("x", "is not a URL").message).to.equal('device URL "x" is not a URL');
+        expect(errors[5][0].problem).to.match(/^"x" is not a URL/);
+        for (const alias of DEPRECATED_ALIASES) {
+            expect((library as Record<string, unknown>)[alias], alias).to.equal(InvalidOptionsError);
+        }
         expect(new cli.HistoryCommandError("--to").message).to.equal("node-wot-vo history: --to");
     });
 

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { InfluxDbConfigError, resolveInfluxDbOptions } from "../../src/timeseries/influxdb/influxdb-options";
+import { InvalidOptionsError } from "../../src";
+import { resolveInfluxDbOptions } from "../../src/options/influxdb-options";
 
 describe("InfluxDB options", function () {
     const resolve = (url: string, gzipThreshold?: number) =>
@@ -17,6 +18,9 @@ describe("InfluxDB options", function () {
             expect(resolve(local), local).to.equal(Number.MAX_SAFE_INTEGER);
         }
         expect(resolve("http://127.0.0.1:8086", 200)).to.equal(200); // an explicit threshold wins
-        expect(() => resolve("http://127.0.0.1:8086", -1)).to.throw(InfluxDbConfigError, /gzipThreshold/);
+        expect(() => resolve("http://127.0.0.1:8086", -1)).to.throw(
+            InvalidOptionsError,
+            "node-wot-vo option influxdb.gzipThreshold: must be a positive number, got -1"
+        );
     });
 });

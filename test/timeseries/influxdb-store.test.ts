@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Database } from "../../src/sqlite/database";
 import { migrate } from "../../src/sqlite/migrations";
-import { resolveInfluxDbOptions } from "../../src/timeseries/influxdb/influxdb-options";
+import { resolveInfluxDbOptions } from "../../src/options/influxdb-options";
 import { InfluxDbStore } from "../../src/timeseries/influxdb/influxdb-store";
 import { Spool } from "../../src/timeseries/spool";
 import { InfluxConnection, influxForTests, InfluxServer } from "../helpers/influxdb-server";

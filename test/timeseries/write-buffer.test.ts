@@ -5,7 +5,8 @@ import type { InteractionRecord } from "../../src";
 import { Database } from "../../src/sqlite/database";
 import { migrate } from "../../src/sqlite/migrations";
 import { SqliteTimeSeriesStore } from "../../src/timeseries/sqlite/sqlite-time-series-store";
-import { WriteBuffer, WriteBufferOptions } from "../../src/timeseries/write-buffer";
+import { WriteBufferOptions } from "../../src/options/recording-options";
+import { WriteBuffer } from "../../src/timeseries/write-buffer";
 import { propertyRecord } from "../helpers/records";
 import { tempDir, waitFor } from "../helpers/vo-fixture";
 

@@ -8,6 +8,7 @@ import { MAX_REDIRECTS } from "../client-redirects";
 import { VoError } from "../../model/errors";
 import { JSON_MEDIA_TYPE } from "../../model/media-type";
 import { replaceMethod } from "../patches/replace-method";
+import { DEFAULT_COAP_PORT } from "../../options/server-options";
 
 type CoapClient = ReturnType<CoapClientFactory["getClient"]>;
 
@@ -46,7 +47,7 @@ function deregister(href: string, token: Buffer): void {
     const agent = new coap.Agent({ type: net.isIPv6(host) ? "udp6" : "udp4" });
     const req = coap.request({
         hostname: host,
-        port: url.port === "" ? 5683 : Number(url.port),
+        port: url.port === "" ? DEFAULT_COAP_PORT : Number(url.port),
         pathname: url.pathname,
         query: url.search.slice(1),
         observe: 1,

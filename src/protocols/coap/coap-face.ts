@@ -9,6 +9,7 @@ import { describeHistoryOnExpose } from "../history-description";
 import { setServerHooks } from "./coap-server-hooks";
 import { memoizeFormMatching } from "../form-matching";
 import { replaceMethod } from "../patches/replace-method";
+import { DEFAULT_COAP_PORT } from "../../options/server-options";
 
 interface CoapRequestLike {
     url?: string;
@@ -55,7 +56,7 @@ export const coapFace: ProtocolFace = {
     schemes: ["coap", "coaps"],
     instrument,
     probe: async (url, timeoutMs) => {
-        const port = url.port === "" ? 5683 : Number(url.port);
+        const port = url.port === "" ? DEFAULT_COAP_PORT : Number(url.port);
         return `CoAP ${await coapPing(urlHost(url), port, timeoutMs)} from ${url.host}`;
     },
 };

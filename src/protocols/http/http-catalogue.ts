@@ -4,14 +4,9 @@ import type { ExposedThing, Servient } from "@node-wot/core";
 import { uriHost } from "../../model/address";
 import { answerDirectory, baseOf, distinctThings, ThingEntries } from "./http-thing-directory";
 import { decodePath, requestPath, requestQuery } from "./http-request-url";
+import { CatalogueOptions, DEFAULT_CATALOGUE_HOST } from "../../options/server-options";
 
-/** Where the catalogue listens (`catalogue` in the attach options and the descriptor). */
-export interface CatalogueOptions {
-    /** TCP port; 0 takes any free one */
-    port: number;
-    /** address it binds to; default 127.0.0.1 */
-    host?: string;
-}
+export type { CatalogueOptions };
 
 const DIRECTORY_PATHS = { things: "/things" };
 
@@ -27,7 +22,7 @@ export class CatalogueServer {
     ) {}
 
     static async start(options: CatalogueOptions, entries: ThingEntries): Promise<CatalogueServer> {
-        const host = options.host ?? "127.0.0.1";
+        const host = options.host ?? DEFAULT_CATALOGUE_HOST;
         const server = http.createServer((req, res) => answer(req, res, entries, host, server));
         await new Promise<void>((resolve, reject) => {
             server.once("error", reject);

@@ -12,19 +12,12 @@ import { DEFAULT_PROTOCOL_LIMITS, ServerHooks } from "../protocol-face";
 import { drain } from "../protocol-drain";
 import { messageOrigin } from "./mqtt-origin";
 import { affordanceTopic, parseRequestTopic, requestFilters, thingTopic, TopicRequest } from "./mqtt-topics";
+import { DEFAULT_MQTT_CONNECT_TIMEOUT_MS, ResolvedMqttOptions } from "../../options/mqtt-options";
 
 const { debug, warn } = createLogger("protocols:mqtt:mqtt-broker-server");
 
-export interface VoMqttServerConfig {
-    /** the broker: mqtt://host:port (default port 1883) or mqtts://host:port */
-    uri: string;
-    username?: string;
-    password?: string;
-    /** the VO's own client id at the broker; default one made by mqtt.js */
-    clientId?: string;
-    /** mqtts://: the certificates (PEM) the broker's is checked against, instead of Node.js's own list */
-    ca?: string;
-    /** how long `start()` waits for the first connection before the VO serves without MQTT; default 3000 */
+/** The `mqtt` option resolved (options/mqtt-options.ts), or made by hand; connectTimeoutMs may be left out. */
+export interface VoMqttServerConfig extends Omit<ResolvedMqttOptions, "connectTimeoutMs"> {
     connectTimeoutMs?: number;
     /** pause between reconnection attempts while the broker is away; default 1000 */
     reconnectPeriodMs?: number;
@@ -103,7 +96,7 @@ export class VoMqttBrokerServer extends MqttBrokerServer {
     constructor(config: VoMqttServerConfig) {
         const uri = config.uri.includes("://") ? config.uri : `mqtt://${config.uri}`;
         super({ uri });
-        this.settings = { connectTimeoutMs: 3000, reconnectPeriodMs: 1000, ...config, uri };
+        this.settings = { connectTimeoutMs: DEFAULT_MQTT_CONNECT_TIMEOUT_MS, reconnectPeriodMs: 1000, ...config, uri };
         this.brokerUrl = new URL(uri);
         const port = this.brokerUrl.port === "" ? defaultPort(this.brokerUrl.protocol) : Number(this.brokerUrl.port);
         this.brokerAddress = formatAddress(urlHost(this.brokerUrl), port) as string;

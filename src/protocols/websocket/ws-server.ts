@@ -12,18 +12,12 @@ import { createLogger } from "../../log";
 import { drain } from "../protocol-drain";
 import { DEFAULT_PROTOCOL_LIMITS, ServerHooks } from "../protocol-face";
 import { isOperationOf, parseRequest, WsMessageError, WsRequest } from "./ws-messages";
+import type { ResolvedWebSocketOptions } from "../../options/websocket-options";
 
 const { debug } = createLogger("protocols:websocket:ws-server");
 
-export interface VoWebSocketServerConfig {
-    /** 0: any free port */
-    port: number;
-    /** the interface to listen on; default every interface */
-    address?: string;
-    /** WSS (`wss://` forms): the certificate and private key files (PEM); absent: ws:// */
-    serverCert?: string;
-    serverKey?: string;
-}
+/** The `websocket` option resolved (options/websocket-options.ts). */
+export type VoWebSocketServerConfig = ResolvedWebSocketOptions;
 
 /** The parts of binding-websockets' WebSocketServer used here (private in its typings). */
 interface Internals {

@@ -8,7 +8,7 @@ import type { AggregateRow, HistoryRecord, NormalizedHistoryQuery, TimeSeriesSto
 import { decodeValue } from "../value-encoding";
 import { aggregateQuery, historyQuery, latestTimeQuery, rangeOf, rfc3339ToNs } from "./flux-queries";
 import type { FluxRow, InfluxDbApi } from "./influxdb-api";
-import type { ResolvedInfluxDbOptions } from "./influxdb-options";
+import type { ResolvedInfluxDbOptions } from "../../options/influxdb-options";
 import { decodeName, toLines } from "./line-protocol";
 import { NewestFirst } from "./newest-first";
 

@@ -157,7 +157,7 @@ describe("the catalogue option", function () {
         } catch (err) {
             refused = err as Error;
         }
-        expect(refused?.message).to.include("catalogue.port must be an integer from 0 to 65535, got 70000");
+        expect(refused?.message).to.include("catalogue.port: must be an integer from 0 to 65535, got 70000");
 
         const taken = await startVo({ catalogue: { port: 0 } });
         try {

@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { InvalidOptionsError, resolveOptions } from "../../../src/config";
+import { InvalidOptionsError } from "../../../src/model/errors";
+import { resolveOptions } from "../../../src/options/vo-options";
 import { DescriptorError, parseDescriptor } from "../../../src/cli/descriptor";
 import { tempDir } from "../../helpers/vo-fixture";
 
@@ -40,19 +41,19 @@ describe("MQTT and WebSocket options: attach options and the descriptor", functi
 
     it("refuses a broker that is no mqtt URL, credentials in it (without echoing them), unset variables, bad ports", function () {
         expect(refusedOption({ mqtt: { broker: "http://127.0.0.1" } })).to.match(
-            /mqtt\.broker must be mqtt:\/\/ or mqtts:\/\//
+            /mqtt\.broker: must be an mqtt:\/\/ or mqtts:\/\/ URL like mqtt:\/\/127\.0\.0\.1:1883, got http:\/\//
         );
         const withSecret = refusedOption({ mqtt: { broker: "mqtt://vo:hunter2@127.0.0.1" } });
-        expect(withSecret).to.match(/mqtt\.broker holds credentials/);
+        expect(withSecret).to.match(/mqtt\.broker: holds credentials/);
         expect(withSecret).to.not.include("hunter2");
         expect(refusedOption({ mqtt: { broker: "mqtt://127.0.0.1", passwordEnv: "NOPE" } })).to.equal(
-            "node-wot-vo option mqtt.passwordEnv: environment variable NOPE is not set"
+            "node-wot-vo option mqtt.passwordEnv: names the environment variable NOPE, which is not set"
         );
         expect(
             refusedOption({ mqtt: { broker: "mqtt://127.0.0.1", passwordFile: path.join(dir, "missing") } })
-        ).to.match(/mqtt\.passwordFile: cannot read .*missing \(ENOENT\)/);
+        ).to.match(/mqtt\.passwordFile: cannot read .*missing: ENOENT/);
         expect(refusedOption({ websocket: { port: 70000 } })).to.match(
-            /websocket\.port must be an integer 0\.\.65535, got 70000/
+            /websocket\.port: must be an integer from 0 to 65535, got 70000/
         );
     });
 

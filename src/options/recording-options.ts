@@ -1,0 +1,61 @@
+import { flag, oneOf, positiveInteger } from "./option-checks";
+
+/** How recorded interactions are batched into the store (the write buffer). */
+export interface WriteBufferOptions {
+    /** records per store write */
+    batchSize: number;
+    /** a partial batch is written after at most this long */
+    flushIntervalMs: number;
+    /** records held in memory; past it new records are dropped and counted */
+    maxQueue: number;
+    /** longest wait between retries while the store keeps failing */
+    maxRetryDelayMs: number;
+}
+
+export const DEFAULT_WRITE_BUFFER_OPTIONS: WriteBufferOptions = {
+    batchSize: 1000,
+    flushIntervalMs: 200,
+    maxQueue: 100_000,
+    maxRetryDelayMs: 5_000,
+};
+
+export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
+
+export type AcknowledgeMode = "at-once" | "after-commit";
+export const ACKNOWLEDGE_MODES: readonly AcknowledgeMode[] = ["at-once", "after-commit"];
+
+/** `recording` in the attach options. */
+export type RecordingOptions = Partial<WriteBufferOptions> & {
+    /** values larger than this many bytes of JSON are recorded cut and flagged; default 65536 */
+    maxValueBytes?: number;
+    /**
+     * When a write or an action invocation is answered: "at-once" (default; a crash loses at most
+     * what was queued, about one flush interval), or "after-commit": only once its record is
+     * committed (SQLite, or InfluxDB / its spool). See docs/operations.md, "Durable acknowledgements".
+     */
+    acknowledge?: AcknowledgeMode;
+    /** with "after-commit", reads wait for their record too; default false */
+    acknowledgeReads?: boolean;
+};
+
+export interface ResolvedRecordingOptions {
+    acknowledge: AcknowledgeMode;
+    acknowledgeReads: boolean;
+    writeBuffer: WriteBufferOptions;
+    maxValueBytes: number;
+}
+
+export function resolveRecordingOptions(rec: RecordingOptions): ResolvedRecordingOptions {
+    const d = DEFAULT_WRITE_BUFFER_OPTIONS;
+    return {
+        acknowledge: oneOf(rec.acknowledge, "recording.acknowledge", ACKNOWLEDGE_MODES, "at-once"),
+        acknowledgeReads: flag(rec.acknowledgeReads, "recording.acknowledgeReads", false),
+        writeBuffer: {
+            batchSize: positiveInteger(rec.batchSize, "recording.batchSize", d.batchSize),
+            flushIntervalMs: positiveInteger(rec.flushIntervalMs, "recording.flushIntervalMs", d.flushIntervalMs),
+            maxQueue: positiveInteger(rec.maxQueue, "recording.maxQueue", d.maxQueue),
+            maxRetryDelayMs: positiveInteger(rec.maxRetryDelayMs, "recording.maxRetryDelayMs", d.maxRetryDelayMs),
+        },
+        maxValueBytes: positiveInteger(rec.maxValueBytes, "recording.maxValueBytes", DEFAULT_MAX_VALUE_BYTES),
+    };
+}
