@@ -33,6 +33,7 @@ import type { ServerUnderCheck, StoreCheck } from "./liveness/self-check";
 import type { DeviceState } from "./liveness/liveness-state";
 import { VoMetrics } from "./metrics/vo-metrics";
 import { VoRuns } from "./vo-state/vo-runs";
+import { StateHistory } from "./vo-state/state-history";
 import { VoState } from "./vo-state/vo-state";
 
 const { debug, warn } = createLogger("plugin");
@@ -81,7 +82,7 @@ export class VoPersistence {
     ) {
         this.sqliteDb = new SqliteDb(db);
         this.runs = new VoRuns(db, options.vo.heartbeatIntervalMs);
-        this.historyService = new HistoryService(store, new GapLookup(db));
+        this.historyService = new HistoryService(store, new GapLookup(new StateHistory(db)));
         this.influxdb = store instanceof InfluxDbStore ? store : notConfiguredInfluxDb;
         this.state = new VoState(
             db,

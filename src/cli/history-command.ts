@@ -8,6 +8,7 @@ import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { resolveOptions } from "../config";
 import { GapLookup } from "../history/history-gaps";
+import { StateHistory } from "../vo-state/state-history";
 import { HistoryService } from "../history/history-service";
 import { parseHistoryParams } from "../history/history-params";
 import type { AffordanceKind } from "../model/interaction-record";
@@ -115,7 +116,7 @@ async function openStore(
         const state = fs.existsSync(options.sqlitePath) ? await Database.open(options.sqlitePath) : undefined;
         return {
             store,
-            gaps: state === undefined ? undefined : new GapLookup(state),
+            gaps: state === undefined ? undefined : new GapLookup(new StateHistory(state)),
             where: `influxdb:${options.influxdb.url}`,
             close: async () => {
                 await store.close();
@@ -144,7 +145,7 @@ async function openStore(
     }
     return {
         store: new SqliteTimeSeriesStore(db),
-        gaps: new GapLookup(db),
+        gaps: new GapLookup(new StateHistory(db)),
         where: `sqlite:${file}`,
         close: () => db.close(),
     };
