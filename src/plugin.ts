@@ -5,6 +5,7 @@ import { GapLookup } from "./history/history-gaps";
 import { HealthChecks } from "./health/health-checks";
 import { addVoChecks } from "./health/vo-checks";
 import { dashboardFiles } from "./dashboard/dashboard-assets";
+import { describeHistory } from "./history/history-description";
 import { HistoryService } from "./history/history-service";
 import { parseHistoryParams } from "./history/history-params";
 import { createLogger } from "./log";
@@ -359,6 +360,7 @@ export class VoPersistence {
             refused: (refusal: ProtocolRefusal) => recordRefusal(refusal, record, this.options.maxValueBytes),
             history: (thing, kind, name, query, format) =>
                 this.historyService.answer(thing, kind, name, parseHistoryParams(query), format),
+            describeHistory,
             dashboard: this.options.dashboard === false ? undefined : dashboardFiles(this.options.dashboard.path),
             health: {
                 report: (probe) => this.health.report(probe),
