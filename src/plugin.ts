@@ -5,13 +5,12 @@ import { GapLookup } from "./history/history-gaps";
 import { HealthChecks } from "./health/health-checks";
 import { addVoChecks } from "./health/vo-checks";
 import { dashboardFiles } from "./dashboard/dashboard-assets";
+import { historyAction } from "./history/history-action";
 import { describeHistory } from "./history/history-description";
 import { HistoryService } from "./history/history-service";
 import { parseHistoryParams } from "./history/history-params";
 import { createLogger } from "./log";
-import type { AffordanceKind } from "./model/interaction-record";
 import { RequestRefusedError } from "./model/refusal";
-import { securitySchemeOf } from "./model/thing-security";
 import { ProtocolRefusal, protocolFor, ServerHooks } from "./protocols";
 import { CatalogueServer } from "./protocols/http/http-catalogue";
 import { checkPatchTargets } from "./protocols/patches/patch-check";
@@ -90,7 +89,11 @@ export class VoPersistence {
             options.vo,
             () => this.servers as unknown as ServerUnderCheck[],
             { timeseries: () => this.storeCheck() },
-            (thing, kind, name, query) => this.historyAction(thing, kind, name, query)
+            historyAction(
+                this.historyService,
+                () => this.servient,
+                options.vo.thing === false ? undefined : options.vo.thing.id
+            )
         );
         const influxdb = store instanceof InfluxDbStore ? store : undefined;
         addVoChecks(this.health, { buffer, db, influxdb });
@@ -200,51 +203,6 @@ export class VoPersistence {
     async frontsDevice(thing: string): Promise<void> {
         const device = this.options.vo.device?.url;
         if (device !== undefined) await this.runs.frontsDevice(thing, device);
-    }
-
-    /**
-     * The VO Thing's `history` action: what `GET <affordance>/history` answers in JSON, for an
-     * affordance of a Thing this servient exposes (else a not-found refusal, 404 / 4.04).
-     */
-    private async historyAction(
-        thing: string,
-        kind: AffordanceKind,
-        name: string,
-        query: URLSearchParams
-    ): Promise<unknown> {
-        const exposed = this.servient?.getThing(thing);
-        if (exposed === undefined)
-            throw new RequestRefusedError("not-found", `thing: no Thing ${JSON.stringify(thing)}`);
-        const scheme = securitySchemeOf(exposed);
-        const voThing = this.voThing();
-        if (scheme !== "nosec" && scheme !== (voThing === undefined ? "none" : securitySchemeOf(voThing))) {
-            // the action cannot see the caller's credentials for that Thing: its own history resource can
-            throw new RequestRefusedError(
-                "not-found",
-                `thing: ${JSON.stringify(thing)} asks for ${scheme} credentials the VO Thing does not; read its own history resource`
-            );
-        }
-        const maps = { property: exposed.properties, action: exposed.actions, event: exposed.events };
-        if (!Object.hasOwn(maps, kind)) {
-            throw new RequestRefusedError(
-                "bad-request",
-                `kind: must be property, action or event, not ${JSON.stringify(kind)}`
-            );
-        }
-        const map = maps[kind];
-        if (!Object.hasOwn(map, name)) {
-            throw new RequestRefusedError(
-                "not-found",
-                `name: Thing ${JSON.stringify(thing)} has no ${kind} ${JSON.stringify(name)}`
-            );
-        }
-        const reply = await this.historyService.answer(thing, kind, name, parseHistoryParams(query), "json");
-        return JSON.parse(reply.body) as unknown;
-    }
-
-    private voThing(): ExposedThing | undefined {
-        const options = this.options.vo.thing;
-        return options === false ? undefined : this.servient?.getThing(options.id);
     }
 
     /**

@@ -8,26 +8,17 @@ import type {
     NormalizedHistoryQuery,
     TimeSeriesStore,
 } from "../timeseries/time-series-store";
-import { gapOf, GapWindow, pointOf, pointsCsv, windowOf, windowsCsv } from "./history-formats";
+import { GapWindow, HistoryFormat, HistoryPage, HistoryReply, renderHistory, WindowsPage } from "./history-formats";
 import type { GapLookup, GapReason, HistoryGap } from "./history-gaps";
 import { HistoryParams, MAX_HISTORY_WINDOWS } from "./history-params";
-
-/** What a protocol needs to answer: the body in the format asked for, and the cursor of the next page. */
-export interface HistoryReply {
-    contentType: "application/json" | "text/csv";
-    body: string;
-    next?: string;
-}
-
-export type HistoryFormat = "json" | "csv";
 
 interface Cursor {
     /** digest of the query the cursor belongs to */
     q: Buffer;
     /** timestampNs of the last point given */
-    after: string;
+    after: bigint;
     /** the range's end, pinned by the first page so later pages do not grow with new points */
-    stop: string;
+    stop: bigint;
 }
 
 /** Seconds a client is told to wait before asking again while the store cannot answer. */
@@ -47,6 +38,7 @@ export class HistoryService {
         private readonly gapLookup?: GapLookup
     ) {}
 
+    /** The answer of a history resource, in the format asked for: the page, written as JSON or CSV. */
     async answer(
         thing: string,
         kind: AffordanceKind,
@@ -54,49 +46,41 @@ export class HistoryService {
         params: HistoryParams,
         format: HistoryFormat
     ): Promise<HistoryReply> {
+        return renderHistory(await this.page(thing, kind, name, params), format);
+    }
+
+    /** A page of raw points, or the windows of an aggregate, as data (the VO Thing's action gives it as JSON). */
+    async page(thing: string, kind: AffordanceKind, name: string, params: HistoryParams): Promise<HistoryPage> {
         const base = this.normalize(thing, kind, name, params);
-        if (params.aggregate !== undefined) return this.windows(base, params.aggregate.every, format);
+        if (params.aggregate !== undefined) return this.windows(base, params.aggregate.every);
         const digest = digestOf(thing, kind, name, params);
         const q = { ...base, limit: params.limit + 1 }; // one more tells whether a next page exists
         if (params.cursor !== undefined) {
             const c = decodeCursor(params.cursor, digest);
-            if (base.descending) q.stopNs = BigInt(c.after);
+            if (base.descending) q.stopNs = c.after;
             else {
-                q.startNs = BigInt(c.after) + 1n;
-                q.stopNs = BigInt(c.stop);
+                q.startNs = c.after + 1n;
+                q.stopNs = c.stop;
             }
         }
         const rows = q.startNs < q.stopNs ? ((await this.query(q)) as HistoryRecord[]) : [];
-        const page = rows.slice(0, params.limit);
-        const next =
-            rows.length > params.limit
-                ? encodeCursor({ q: digest, after: page[page.length - 1].timestampNs, stop: String(q.stopNs) })
-                : undefined;
-        if (format === "csv") {
-            // each gap once over all pages: on the page whose span holds its start (or the range's start)
-            const lastNs = next === undefined ? undefined : BigInt(page[page.length - 1].timestampNs);
-            const lower = base.descending ? (lastNs ?? q.startNs) : q.startNs;
-            const upper = base.descending ? q.stopNs : lastNs === undefined ? q.stopNs : lastNs + 1n;
-            const gaps = (await this.gapsOf(thing, lower, upper)).filter((g) => {
+        const items = rows.slice(0, params.limit);
+        const lastNs = rows.length > params.limit ? BigInt(items[items.length - 1].timestampNs) : undefined;
+        const next = lastNs === undefined ? undefined : encodeCursor({ q: digest, after: lastNs, stop: q.stopNs });
+        const gaps = await this.gapsOf(thing, q.startNs, q.stopNs);
+        // each gap on one page over all pages: the page whose span holds its start (or the range's start)
+        const lower = base.descending ? (lastNs ?? q.startNs) : q.startNs;
+        const upper = base.descending ? q.stopNs : lastNs === undefined ? q.stopNs : lastNs + 1n;
+        const upperMs = Number((upper + 999_999n) / 1_000_000n);
+        const gapsOnPage = gaps
+            .filter((g) => {
                 const at = BigInt(g.from.getTime()) * 1_000_000n;
                 const position = at > base.startNs ? at : base.startNs;
                 return position >= lower && position < upper;
-            });
-            return { contentType: "text/csv", body: pointsCsv(page, gaps, base.descending), next };
-        }
-        const gaps = await this.gapsOf(thing, q.startNs, q.stopNs);
-        const body = {
-            thing,
-            kind,
-            name,
-            from: nsToIso(q.startNs),
-            to: nsToIso(q.stopNs),
-            order: params.order,
-            items: page.map(pointOf),
-            gaps: gaps.map(gapOf),
-            ...(next === undefined ? {} : { next }),
-        };
-        return { contentType: "application/json", body: JSON.stringify(body), next };
+            })
+            .map((g) => (g.open && g.to.getTime() > upperMs ? { ...g, to: new Date(upperMs) } : g));
+        const range = { thing, kind, name, from: nsToDate(q.startNs), to: nsToDate(q.stopNs) };
+        return { ...range, order: params.order, items, gaps, gapsOnPage, ...(next === undefined ? {} : { next }) };
     }
 
     private async gapsOf(thing: string, startNs: bigint, stopNs: bigint): Promise<HistoryGap[]> {
@@ -151,7 +135,7 @@ export class HistoryService {
         }
     }
 
-    private async windows(q: NormalizedHistoryQuery, every: string, format: HistoryFormat): Promise<HistoryReply> {
+    private async windows(q: NormalizedHistoryQuery, every: string): Promise<WindowsPage> {
         const everyNs = q.aggregate!.everyNs;
         const first = (q.startNs / everyNs) * everyNs; // windows are aligned to the epoch
         const count = (q.stopNs - first + everyNs - 1n) / everyNs;
@@ -162,18 +146,8 @@ export class HistoryService {
         }
         const rows = (await this.query({ ...q, limit: MAX_HISTORY_WINDOWS })) as AggregateRow[];
         const windows = withGaps(rows, await this.gapsOf(q.thing, q.startNs, q.stopNs), q, first, count);
-        if (format === "csv") return { contentType: "text/csv", body: windowsCsv(windows) };
-        const body = {
-            thing: q.thing,
-            kind: q.kind,
-            name: q.name,
-            from: nsToIso(q.startNs),
-            to: nsToIso(q.stopNs),
-            every,
-            fn: q.aggregate!.fn,
-            windows: windows.map(windowOf),
-        };
-        return { contentType: "application/json", body: JSON.stringify(body) };
+        const range = { thing: q.thing, kind: q.kind, name: q.name, from: nsToDate(q.startNs), to: nsToDate(q.stopNs) };
+        return { ...range, every, fn: q.aggregate!.fn, windows };
     }
 }
 
@@ -219,9 +193,8 @@ function withGaps(
     return q.descending ? out.reverse() : out;
 }
 
-function nsToIso(ns: bigint): string {
-    return new Date(Number(ns / 1_000_000n)).toISOString();
-}
+const nsToDate = (ns: bigint): Date => new Date(Number(ns / 1_000_000n));
+const nsToIso = (ns: bigint): string => nsToDate(ns).toISOString();
 
 /** Bytes of a query's digest in a cursor: binds the cursor to its query, not a secret. */
 const DIGEST_BYTES = 6;
@@ -247,8 +220,8 @@ function encodeCursor(c: Cursor): string {
     const bytes = Buffer.alloc(CURSOR_BYTES);
     bytes.writeUInt8(CURSOR_VERSION, 0);
     c.q.copy(bytes, 1);
-    bytes.writeBigUInt64BE(BigInt(c.after), 1 + DIGEST_BYTES);
-    bytes.writeBigUInt64BE(BigInt(c.stop), 9 + DIGEST_BYTES);
+    bytes.writeBigUInt64BE(c.after, 1 + DIGEST_BYTES);
+    bytes.writeBigUInt64BE(c.stop, 9 + DIGEST_BYTES);
     checkOf(bytes.subarray(0, CURSOR_BYTES - 2)).copy(bytes, CURSOR_BYTES - 2);
     return bytes.toString("base64url");
 }
@@ -267,7 +240,7 @@ function decodeCursor(text: string, digest: Buffer): Cursor {
     if (!q.equals(digest)) throw refuse("cursor: belongs to another query (same from, to and order as its first page)");
     return {
         q,
-        after: String(bytes.readBigUInt64BE(1 + DIGEST_BYTES)),
-        stop: String(bytes.readBigUInt64BE(9 + DIGEST_BYTES)),
+        after: bytes.readBigUInt64BE(1 + DIGEST_BYTES),
+        stop: bytes.readBigUInt64BE(9 + DIGEST_BYTES),
     };
 }
