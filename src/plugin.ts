@@ -7,6 +7,7 @@ import { addVoChecks } from "./health/vo-checks";
 import { dashboardFiles } from "./dashboard/dashboard-assets";
 import { historyAction } from "./history/history-action";
 import { describeHistory } from "./history/history-description";
+import { HistoryQuery, normalizeHistoryQuery } from "./history/history-query";
 import { HistoryService } from "./history/history-service";
 import { parseHistoryParams } from "./history/history-params";
 import { createLogger } from "./log";
@@ -22,12 +23,11 @@ import { AfterCommit, instrumentThing, recordRefusal } from "./recording/thing-r
 import { Database } from "./sqlite/database";
 import { migrate } from "./sqlite/migrations";
 import { SqliteDb, SqliteDbApi } from "./sqlite/sqlite-db-api";
-import { normalizeHistoryQuery } from "./timeseries/history-query";
 import { InfluxDbApi, notConfiguredInfluxDb } from "./timeseries/influxdb/influxdb-api";
 import { InfluxDbStore } from "./timeseries/influxdb/influxdb-store";
 import { Spool } from "./timeseries/spool";
 import { SqliteTimeSeriesStore } from "./timeseries/sqlite/sqlite-time-series-store";
-import type { AggregateRow, HistoryQuery, HistoryRecord, TimeSeriesStore } from "./timeseries/time-series-store";
+import type { AggregateRow, HistoryRecord, TimeSeriesStore } from "./timeseries/time-series-store";
 import { CommitFailedError, WriteBuffer, WriteStats } from "./timeseries/write-buffer";
 import type { ServerUnderCheck, StoreCheck } from "./liveness/self-check";
 import type { DeviceState } from "./liveness/liveness-state";
@@ -184,7 +184,11 @@ export class VoPersistence {
             : `influxdb:${influx.url} (org ${influx.org}, buckets ${Object.values(influx.buckets).join(", ")})`;
     }
 
-    /** Recorded interactions of one affordance, oldest first (or windows of an aggregate). */
+    /**
+     * Recorded interactions of one affordance, oldest first unless `order: "newest"` (or windows of an
+     * aggregate); at most `limit`, by default `DEFAULT_HISTORY_LIMIT` (1000). Checked as a history resource's
+     * parameters are, by the same normalizer.
+     */
     history(query: HistoryQuery & { aggregate: NonNullable<HistoryQuery["aggregate"]> }): Promise<AggregateRow[]>;
     history(query: HistoryQuery & { aggregate?: undefined }): Promise<HistoryRecord[]>;
     history(query: HistoryQuery): Promise<HistoryRecord[] | AggregateRow[]>;

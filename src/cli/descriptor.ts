@@ -10,7 +10,7 @@ import { resolveOptions, VoPersistenceOptions } from "../config";
 import { probeFor } from "../liveness/device-probe";
 import type { ConsumedVoOptions } from "../proxy/consumed-vos";
 import type { DevicePushOptions, DeviceProxyOptions } from "../proxy/proxy-options";
-import { parseDuration } from "../timeseries/history-query";
+import { parseDuration } from "../model/duration";
 import type { InfluxDbOptions } from "../timeseries/influxdb/influxdb-options";
 import { normalizeRedirectTarget } from "../vo-state/redirects";
 import { DEFAULT_DEVICE_MONITOR, resolveVoStateOptions, VoStateOptions } from "../vo-state/vo-state-options";

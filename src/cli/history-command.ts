@@ -15,7 +15,7 @@ import type { AffordanceKind } from "../model/interaction-record";
 import { refusalOf } from "../model/refusal";
 import { Database } from "../sqlite/database";
 import { migrate, MIGRATIONS } from "../sqlite/migrations";
-import { normalizeHistoryQuery } from "../timeseries/history-query";
+import { normalizeHistoryQuery } from "../history/history-query";
 import { InfluxDbStore } from "../timeseries/influxdb/influxdb-store";
 import { Spool } from "../timeseries/spool";
 import { SqliteTimeSeriesStore } from "../timeseries/sqlite/sqlite-time-series-store";

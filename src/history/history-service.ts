@@ -1,7 +1,12 @@
 import crypto from "node:crypto";
 import type { AffordanceKind } from "../model/interaction-record";
 import { RequestRefusedError } from "../model/refusal";
-import { InvalidHistoryQueryError, normalizeHistoryQuery } from "../timeseries/history-query";
+import {
+    InvalidHistoryQueryError,
+    MAX_HISTORY_PAGE,
+    MAX_HISTORY_WINDOWS,
+    normalizeHistoryQuery,
+} from "./history-query";
 import type {
     AggregateRow,
     HistoryRecord,
@@ -10,7 +15,7 @@ import type {
 } from "../timeseries/time-series-store";
 import { GapWindow, HistoryFormat, HistoryPage, HistoryReply, renderHistory, WindowsPage } from "./history-formats";
 import type { GapLookup, GapReason, HistoryGap } from "./history-gaps";
-import { HistoryParams, MAX_HISTORY_WINDOWS } from "./history-params";
+import type { HistoryParams } from "./history-params";
 
 interface Cursor {
     /** digest of the query the cursor belongs to */
@@ -52,25 +57,30 @@ export class HistoryService {
     /** A page of raw points, or the windows of an aggregate, as data (the VO Thing's action gives it as JSON). */
     async page(thing: string, kind: AffordanceKind, name: string, params: HistoryParams): Promise<HistoryPage> {
         const base = this.normalize(thing, kind, name, params);
-        if (params.aggregate !== undefined) return this.windows(base, params.aggregate.every);
-        const digest = digestOf(thing, kind, name, params);
-        const q = { ...base, limit: params.limit + 1 }; // one more tells whether a next page exists
+        if (params.aggregate !== undefined) {
+            if (params.cursor !== undefined)
+                throw refuse("cursor: aggregates are not paged; narrow from and to instead");
+            return this.windows(base, String(params.aggregate.every));
+        }
+        const digest = digestOf(base, params);
+        const q = { ...base, limit: base.limit + 1 }; // one more tells whether a next page exists
+        const newest = base.order === "newest";
         if (params.cursor !== undefined) {
             const c = decodeCursor(params.cursor, digest);
-            if (base.descending) q.stopNs = c.after;
+            if (newest) q.stopNs = c.after;
             else {
                 q.startNs = c.after + 1n;
                 q.stopNs = c.stop;
             }
         }
         const rows = q.startNs < q.stopNs ? ((await this.query(q)) as HistoryRecord[]) : [];
-        const items = rows.slice(0, params.limit);
-        const lastNs = rows.length > params.limit ? BigInt(items[items.length - 1].timestampNs) : undefined;
+        const items = rows.slice(0, base.limit);
+        const lastNs = rows.length > base.limit ? BigInt(items[items.length - 1].timestampNs) : undefined;
         const next = lastNs === undefined ? undefined : encodeCursor({ q: digest, after: lastNs, stop: q.stopNs });
         const gaps = await this.gapsOf(thing, q.startNs, q.stopNs);
         // each gap on one page over all pages: the page whose span holds its start (or the range's start)
-        const lower = base.descending ? (lastNs ?? q.startNs) : q.startNs;
-        const upper = base.descending ? q.stopNs : lastNs === undefined ? q.stopNs : lastNs + 1n;
+        const lower = newest ? (lastNs ?? q.startNs) : q.startNs;
+        const upper = newest ? q.stopNs : lastNs === undefined ? q.stopNs : lastNs + 1n;
         const upperMs = Number((upper + 999_999n) / 1_000_000n);
         const gapsOnPage = gaps
             .filter((g) => {
@@ -80,7 +90,7 @@ export class HistoryService {
             })
             .map((g) => (g.open && g.to.getTime() > upperMs ? { ...g, to: new Date(upperMs) } : g));
         const range = { thing, kind, name, from: nsToDate(q.startNs), to: nsToDate(q.stopNs) };
-        return { ...range, order: params.order, items, gaps, gapsOnPage, ...(next === undefined ? {} : { next }) };
+        return { ...range, order: base.order, items, gaps, gapsOnPage, ...(next === undefined ? {} : { next }) };
     }
 
     private async gapsOf(thing: string, startNs: bigint, stopNs: bigint): Promise<HistoryGap[]> {
@@ -106,32 +116,12 @@ export class HistoryService {
         }
     }
 
+    /** The query checked as a script's is, under a page's bound; what is wrong is the client's (400 / 4.00). */
     private normalize(thing: string, kind: AffordanceKind, name: string, p: HistoryParams): NormalizedHistoryQuery {
         try {
-            return normalizeHistoryQuery({
-                thing,
-                kind,
-                name,
-                start: p.from,
-                stop: p.to,
-                limit: p.limit,
-                descending: p.order === "newest",
-                aggregate: p.aggregate,
-                ops: p.ops,
-                okOnly: p.okOnly,
-            });
+            return normalizeHistoryQuery({ ...p, thing, kind, name }, { maxLimit: MAX_HISTORY_PAGE });
         } catch (err) {
-            if (!(err instanceof InvalidHistoryQueryError)) throw err;
-            // name the parameters as the client wrote them
-            throw refuse(
-                err.message
-                    .replace(/^history query: /, "")
-                    .replace(/\bstop must be after start\b/, "from must be before to")
-                    .replace(/^start\b/, "from")
-                    .replace(/^stop\b/, "to")
-                    .replace(/^aggregate\.every\b/, "every")
-                    .replace(/^aggregate\.fn\b/, "fn")
-            );
+            throw err instanceof InvalidHistoryQueryError ? refuse(err.message) : err;
         }
     }
 
@@ -190,7 +180,7 @@ function withGaps(
         out.push(...stray);
         out.sort((a, b) => a.time.getTime() - b.time.getTime());
     }
-    return q.descending ? out.reverse() : out;
+    return q.order === "newest" ? out.reverse() : out;
 }
 
 const nsToDate = (ns: bigint): Date => new Date(Number(ns / 1_000_000n));
@@ -203,9 +193,10 @@ const CURSOR_VERSION = 1;
 const CURSOR_BYTES = 1 + DIGEST_BYTES + 8 + 8 + 2;
 const UNPARSABLE = "cursor: does not parse (use the cursor of the previous page as it was given)";
 
-function digestOf(thing: string, kind: string, name: string, p: HistoryParams): Buffer {
+/** The digest of what a cursor must keep: the affordance, the bounds as the client wrote them, order and filters. */
+function digestOf(q: NormalizedHistoryQuery, p: HistoryParams): Buffer {
     const filters = [p.ops ?? null, p.okOnly ?? false];
-    const canonical = JSON.stringify([thing, kind, name, p.from ?? null, p.to ?? null, p.order, ...filters]);
+    const canonical = JSON.stringify([q.thing, q.kind, q.name, p.from ?? null, p.to ?? null, q.order, ...filters]);
     return crypto.createHash("sha256").update(canonical).digest().subarray(0, DIGEST_BYTES);
 }
 

@@ -36,7 +36,8 @@ const historyInput = (self: string) => ({
         name: { type: "string", description: "the affordance's name", default: "status" },
         from: { ...TIME_BOUND, description: "inclusive; default: all" },
         to: { ...TIME_BOUND, description: "exclusive; default: now" },
-        limit: { type: "integer", minimum: 1, maximum: 10000, default: 100, description: "points per page" },
+        // history/history-query.ts's MAX_HISTORY_PAGE and DEFAULT_HISTORY_LIMIT (vo-state does not import history/)
+        limit: { type: "integer", minimum: 1, maximum: 10000, default: 1000, description: "points per page" },
         order: { type: "string", enum: ["oldest", "newest"], default: "oldest" },
         cursor: { type: "string", description: "the previous answer's next" },
         op: {

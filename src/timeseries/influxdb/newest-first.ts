@@ -66,7 +66,7 @@ export class NewestFirst {
 
     /** `small`: the range is known to hold about `limit` points (a narrowed suffix). */
     private raw(bucket: string, q: NormalizedHistoryQuery, startNs: bigint, stopNs: bigint, small = false) {
-        const range = { ...q, startNs, stopNs, afterNs: undefined };
+        const range = { ...q, startNs, stopNs };
         return this.queryApi.collectRows<FluxRow>(historyQuery(bucket, range, small));
     }
 
