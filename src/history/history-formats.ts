@@ -119,14 +119,14 @@ const GAP_COLUMNS = ["gap", "gapTo", "gapOpen"] as const;
 export function pointsCsv(
     records: readonly HistoryRecord[],
     gaps: readonly HistoryGap[] = [],
-    descending = false
+    newestFirst = false
 ): string {
     let out = csvLine([...POINT_COLUMNS, ...GAP_COLUMNS]);
     const gapLine = (g: HistoryGap): string =>
         csvLine([g.from.toISOString(), ...POINT_COLUMNS.slice(1).map(() => ""), g.reason, g.to.toISOString(), g.open]);
     const before = (g: HistoryGap, r: HistoryRecord): boolean =>
-        descending ? g.from.getTime() > r.time.getTime() : g.from.getTime() <= r.time.getTime();
-    const pending = descending ? [...gaps].reverse() : [...gaps];
+        newestFirst ? g.from.getTime() > r.time.getTime() : g.from.getTime() <= r.time.getTime();
+    const pending = newestFirst ? [...gaps].reverse() : [...gaps];
     for (const r of records) {
         while (pending.length > 0 && before(pending[0], r)) out += gapLine(pending.shift()!);
         const p = pointOf(r);
