@@ -21,6 +21,9 @@ const OPS: Record<string, readonly Operation[]> = {
     emit: ["emitevent"],
 };
 
+/** Every `op` word. */
+export const OP_WORD_LIST: readonly string[] = Object.keys(OPS);
+
 /** The `op` words that select something an affordance of each kind records. */
 const OP_WORDS: Record<AffordanceKind, readonly string[]> = {
     property: ["read", "write", "change"],
@@ -28,7 +31,8 @@ const OP_WORDS: Record<AffordanceKind, readonly string[]> = {
     event: ["emit"],
 };
 
-const TIME_BOUND = [
+/** What `from` and `to` accept, as JSON schemas (one of). */
+export const TIME_BOUND = [
     { type: "string", description: 'ISO 8601, or "-<duration>" back from now ("-1h")' },
     { type: "integer", minimum: 0, description: "epoch milliseconds" },
 ];
