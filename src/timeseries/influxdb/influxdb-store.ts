@@ -242,7 +242,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
         if (q.stopNs <= q.startNs) return []; // Flux refuses an empty range
         const rows =
             q.order === "newest"
-                ? await this.newestFirst.rows(bucket, q, q.startNs, q.stopNs)
+                ? await this.newestFirst.rows(bucket, q)
                 : await this.queryApi.collectRows<FluxRow>(historyQuery(bucket, q));
         return rows.map((r) => this.toHistoryRecord(r, q.kind));
     }

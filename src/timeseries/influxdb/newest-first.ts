@@ -29,7 +29,8 @@ export class NewestFirst {
 
     constructor(private readonly queryApi: QueryApi) {}
 
-    async rows(bucket: string, q: NormalizedHistoryQuery, startNs: bigint, stopNs: bigint): Promise<FluxRow[]> {
+    async rows(bucket: string, q: NormalizedHistoryQuery): Promise<FluxRow[]> {
+        const { startNs, stopNs } = q;
         // per limit too: a hint proves only as many points as the answer it came from held
         const key = JSON.stringify([bucket, q.thing, q.kind, q.name, q.ops ?? null, q.okOnly === true, q.limit]);
         const hint = this.hints.get(key);
