@@ -74,7 +74,7 @@ const PARAMS = ["from", "to", "limit", "order", "cursor", "op", "ok", "every", "
  * The `history` action's input as the history resource's query: each given parameter as its text;
  * `self` is the VO Thing's id, the default Thing.
  */
-export function historyRequestOf(
+function historyRequestOf(
     input: unknown,
     self: string
 ): {
