@@ -4,7 +4,7 @@
  * own write API (`store.write`, as the WriteBuffer calls it), timed. Then a VO with a real HTTP server on
  * 127.0.0.1 serves the same store, and each query is timed both ways in the same run, alternately, so
  * drift and other load on the machine hit both alike:
- *   - the newest --limit points: `GET <affordance>/history?order=newest&limit=N` / `vo.history({ descending })`;
+ *   - the newest --limit points: `GET <affordance>/history?order=newest&limit=N` / `vo.history({ order: "newest" })`;
  *   - a --windows-window mean over the whole range: `every=` sized for that many windows, `fn=mean`.
  * Each query once to warm up, then --runs times each way, stopping early after --seconds per query;
  * p50/p99 and the ratio HTTP / in-process. The HTTP answers are checked against the in-process ones.
@@ -159,12 +159,12 @@ async function floorServer(body: string): Promise<{ url: string; close(): Promis
 
 /** Times each query over HTTP and in-process, alternately, and checks the two answers agree. */
 async function timeQueries(vo: VoPersistence, href: string): Promise<Pick<StoreResult, "ms" | "mean">> {
-    const range = { thing: THING, kind: "property" as const, name: PROPERTY, start: T0_MS, stop: T0_MS + SPAN_MS };
+    const range = { thing: THING, kind: "property" as const, name: PROPERTY, from: T0_MS, to: T0_MS + SPAN_MS };
     const bounds = `from=${T0_MS}&to=${T0_MS + SPAN_MS}`;
     const queries: Record<string, { http: () => Promise<unknown>; inProcess: () => Promise<unknown> }> = {
         [`newest ${limit}`]: {
             http: () => getJson(`${href}?order=newest&limit=${limit}`),
-            inProcess: () => vo.history({ ...range, stop: undefined, start: undefined, limit, descending: true }),
+            inProcess: () => vo.history({ ...range, to: undefined, from: undefined, limit, order: "newest" }),
         },
         [`${windows}-window mean`]: {
             http: () => getJson(`${href}?${bounds}&every=${EVERY_MS}ms&fn=mean`),

@@ -27,14 +27,20 @@ export { InfluxDbApi, FluxRow, InfluxDbNotConfiguredError } from "./timeseries/i
 export { InfluxDbOptions } from "./options/influxdb-options";
 export { InfluxDbStats } from "./timeseries/influxdb/influxdb-store";
 export {
-    HistoryQuery,
     HistoryRecord,
     AggregateRow,
     AggregateFn,
-    TimeBound,
+    HistoryOrder,
     TimeSeriesStore,
 } from "./timeseries/time-series-store";
-export { InvalidHistoryQueryError } from "./timeseries/history-query";
+export {
+    HistoryQuery,
+    TimeBound,
+    InvalidHistoryQueryError,
+    DEFAULT_HISTORY_LIMIT,
+    MAX_HISTORY_LIMIT,
+    MAX_HISTORY_PAGE,
+} from "./history/history-query";
 export { WriteStats } from "./timeseries/write-buffer";
 export { setStaticAddress } from "./protocols/static-address";
 export { VoCoapServer } from "./protocols/coap/coap-server";

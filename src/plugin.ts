@@ -6,12 +6,12 @@ import { HealthChecks } from "./health/health-checks";
 import { timeSeriesCheck } from "./health/time-series-check";
 import { addVoChecks } from "./health/vo-checks";
 import { dashboardFiles } from "./dashboard/dashboard-assets";
+import { historyAction } from "./history/history-action";
+import { describeHistory } from "./history/history-description";
+import { HistoryQuery, normalizeHistoryQuery } from "./history/history-query";
 import { HistoryService } from "./history/history-service";
 import { parseHistoryParams } from "./history/history-params";
 import { createLogger } from "./log";
-import type { AffordanceKind } from "./model/interaction-record";
-import { RequestRefusedError } from "./model/refusal";
-import { securitySchemeOf } from "./model/thing-security";
 import { ProtocolRefusal, protocolFor, ServerHooks } from "./protocols";
 import { CatalogueServer, startCatalogue } from "./protocols/http/http-catalogue";
 import { checkPatchTargets } from "./protocols/patches/patch-check";
@@ -22,16 +22,16 @@ import { instrumentThing, markStale, recordRefusal } from "./recording/thing-rec
 import type { Database } from "./sqlite/database";
 import { SqliteDb, SqliteDbApi } from "./sqlite/sqlite-db-api";
 import { answersAfterCommit } from "./timeseries/after-commit";
-import { normalizeHistoryQuery } from "./timeseries/history-query";
 import { openStores } from "./timeseries/open-stores";
 import { InfluxDbApi, notConfiguredInfluxDb } from "./timeseries/influxdb/influxdb-api";
 import { InfluxDbStore } from "./timeseries/influxdb/influxdb-store";
-import type { AggregateRow, HistoryQuery, HistoryRecord, TimeSeriesStore } from "./timeseries/time-series-store";
+import type { AggregateRow, HistoryRecord, TimeSeriesStore } from "./timeseries/time-series-store";
 import { WriteBuffer, WriteStats } from "./timeseries/write-buffer";
 import type { ServerUnderCheck } from "./liveness/self-check";
 import type { DeviceState } from "./liveness/liveness-state";
 import { VoMetrics } from "./metrics/vo-metrics";
 import { VoRuns } from "./vo-state/vo-runs";
+import { StateHistory } from "./vo-state/state-history";
 import { VoState } from "./vo-state/vo-state";
 
 const { debug, warn } = createLogger("plugin");
@@ -78,14 +78,18 @@ export class VoPersistence {
     ) {
         this.sqliteDb = new SqliteDb(db);
         this.runs = new VoRuns(db, options.vo.heartbeatIntervalMs);
-        this.historyService = new HistoryService(store, new GapLookup(db));
+        this.historyService = new HistoryService(store, new GapLookup(new StateHistory(db)));
         this.influxdb = store instanceof InfluxDbStore ? store : notConfiguredInfluxDb;
         this.state = new VoState(
             db,
             options.vo,
             () => this.servers as unknown as ServerUnderCheck[],
             { timeseries: timeSeriesCheck(buffer, store, options.writeBuffer.maxQueue) },
-            (thing, kind, name, query) => this.historyAction(thing, kind, name, query)
+            historyAction(
+                this.historyService,
+                () => this.servient,
+                options.vo.thing === false ? undefined : options.vo.thing.id
+            )
         );
         const influxdb = store instanceof InfluxDbStore ? store : undefined;
         addVoChecks(this.health, { buffer, db, influxdb });
@@ -130,7 +134,11 @@ export class VoPersistence {
             : `influxdb:${influx.url} (org ${influx.org}, buckets ${Object.values(influx.buckets).join(", ")})`;
     }
 
-    /** Recorded interactions of one affordance, oldest first (or windows of an aggregate). */
+    /**
+     * Recorded interactions of one affordance, oldest first unless `order: "newest"` (or windows of an
+     * aggregate); at most `limit`, by default `DEFAULT_HISTORY_LIMIT` (1000). Checked as a history resource's
+     * parameters are, by the same normalizer.
+     */
     history(query: HistoryQuery & { aggregate: NonNullable<HistoryQuery["aggregate"]> }): Promise<AggregateRow[]>;
     history(query: HistoryQuery & { aggregate?: undefined }): Promise<HistoryRecord[]>;
     history(query: HistoryQuery): Promise<HistoryRecord[] | AggregateRow[]>;
@@ -149,51 +157,6 @@ export class VoPersistence {
     async frontsDevice(thing: string): Promise<void> {
         const device = this.options.vo.device?.url;
         if (device !== undefined) await this.runs.frontsDevice(thing, device);
-    }
-
-    /**
-     * The VO Thing's `history` action: what `GET <affordance>/history` answers in JSON, for an
-     * affordance of a Thing this servient exposes (else a not-found refusal, 404 / 4.04).
-     */
-    private async historyAction(
-        thing: string,
-        kind: AffordanceKind,
-        name: string,
-        query: URLSearchParams
-    ): Promise<unknown> {
-        const exposed = this.servient?.getThing(thing);
-        if (exposed === undefined)
-            throw new RequestRefusedError("not-found", `thing: no Thing ${JSON.stringify(thing)}`);
-        const scheme = securitySchemeOf(exposed);
-        const voThing = this.voThing();
-        if (scheme !== "nosec" && scheme !== (voThing === undefined ? "none" : securitySchemeOf(voThing))) {
-            // the action cannot see the caller's credentials for that Thing: its own history resource can
-            throw new RequestRefusedError(
-                "not-found",
-                `thing: ${JSON.stringify(thing)} asks for ${scheme} credentials the VO Thing does not; read its own history resource`
-            );
-        }
-        const maps = { property: exposed.properties, action: exposed.actions, event: exposed.events };
-        if (!Object.hasOwn(maps, kind)) {
-            throw new RequestRefusedError(
-                "bad-request",
-                `kind: must be property, action or event, not ${JSON.stringify(kind)}`
-            );
-        }
-        const map = maps[kind];
-        if (!Object.hasOwn(map, name)) {
-            throw new RequestRefusedError(
-                "not-found",
-                `name: Thing ${JSON.stringify(thing)} has no ${kind} ${JSON.stringify(name)}`
-            );
-        }
-        const reply = await this.historyService.answer(thing, kind, name, parseHistoryParams(query), "json");
-        return JSON.parse(reply.body) as unknown;
-    }
-
-    private voThing(): ExposedThing | undefined {
-        const options = this.options.vo.thing;
-        return options === false ? undefined : this.servient?.getThing(options.id);
     }
 
     /**
@@ -272,6 +235,7 @@ export class VoPersistence {
             refused: (refusal: ProtocolRefusal) => recordRefusal(refusal, record, this.options.maxValueBytes),
             history: (thing, kind, name, query, format) =>
                 this.historyService.answer(thing, kind, name, parseHistoryParams(query), format),
+            describeHistory,
             dashboard: this.options.dashboard === false ? undefined : dashboardFiles(this.options.dashboard.path),
             health: {
                 report: (probe) => this.health.report(probe),

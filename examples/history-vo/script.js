@@ -25,7 +25,7 @@ async function sample(ctx) {
 const properties = {
     occupancyStats: {
         async read(ctx) {
-            const q = { thing: THING, kind: "property", name: "occupancy", start: "-1h" };
+            const q = { thing: THING, kind: "property", name: "occupancy", from: "-1h" };
             const means = await ctx.vo.history({ ...q, aggregate: { every: "1m", fn: "mean" } });
             const peaks = await ctx.vo.history({ ...q, aggregate: { every: "1h", fn: "max" } });
             const latest = await ctx.vo.latest(THING, "occupancy");

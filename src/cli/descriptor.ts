@@ -9,7 +9,7 @@ import { isMap, isSeq, LineCounter, Node, parseDocument, Document } from "yaml";
 import { resolveOptions, VoPersistenceOptions } from "../options/vo-options";
 import type { ConsumedVoOptions } from "../proxy/consumed-vos";
 import type { DevicePushOptions, DeviceProxyOptions } from "../options/proxy-options";
-import { parseDuration } from "../timeseries/history-query";
+import { parseDuration } from "../model/duration";
 import { DEFAULT_INFLUX_ORG, InfluxDbOptions, retentionSeconds } from "../options/influxdb-options";
 import { delayMs, envValue, fileText, redirectTarget, url, UrlRule } from "../options/option-checks";
 import { DEFAULT_BIND, DEFAULT_COAP_PORT, DEFAULT_HTTP_PORT, DEFAULT_WEBSOCKET_PORT } from "../options/server-options";

@@ -7,11 +7,12 @@
 import { parseArgs } from "node:util";
 import { resolveOptions } from "../options/vo-options";
 import { GapLookup } from "../history/history-gaps";
+import { StateHistory } from "../vo-state/state-history";
 import { HistoryService } from "../history/history-service";
 import { parseHistoryParams } from "../history/history-params";
 import type { AffordanceKind } from "../model/interaction-record";
 import { refusalOf } from "../model/refusal";
-import { normalizeHistoryQuery } from "../timeseries/history-query";
+import { normalizeHistoryQuery } from "../history/history-query";
 import { openStores } from "../timeseries/open-stores";
 import type { TimeSeriesStore } from "../timeseries/time-series-store";
 import { loadDescriptorReport } from "./descriptor";
@@ -102,7 +103,7 @@ async function openStore(
     const { config } = loadDescriptorReport(configFile);
     const { db, store, where, close } = await openStores(resolveOptions(config.persistence), "read");
     // the VO's runs and the device's liveness (its gaps) are in its SQLite file, when it is on this machine
-    return { store, gaps: db === undefined ? undefined : new GapLookup(db), where, close };
+    return { store, gaps: db === undefined ? undefined : new GapLookup(new StateHistory(db)), where, close };
 }
 
 /** The parameter names of a refusal as the command line writes them (`fn: ...` -> `--fn: ...`). */

@@ -1,5 +1,45 @@
-import type { HistoryRecord } from "../timeseries/time-series-store";
+import type { AffordanceKind } from "../model/interaction-record";
+import type { AggregateFn, HistoryRecord } from "../timeseries/time-series-store";
 import type { GapReason, HistoryGap } from "./history-gaps";
+
+export type HistoryFormat = "json" | "csv";
+
+/** What a protocol needs to answer: the body in the format asked for, and the cursor of the next page. */
+export interface HistoryReply {
+    contentType: "application/json" | "text/csv";
+    body: string;
+    next?: string;
+}
+
+/** The affordance and the range a page covers (after its cursor: from the point past the previous page). */
+interface PageRange {
+    thing: string;
+    kind: AffordanceKind;
+    name: string;
+    from: Date;
+    to: Date;
+}
+
+/** A page of raw points as data. */
+export interface PointsPage extends PageRange {
+    order: "oldest" | "newest";
+    items: HistoryRecord[];
+    /** the gaps overlapping the range */
+    gaps: HistoryGap[];
+    /** the gaps whose start is in this page's span: over all pages, each gap once (CSV rows) */
+    gapsOnPage: HistoryGap[];
+    /** the cursor of the next page, when there is one */
+    next?: string;
+}
+
+/** The windows of an aggregate as data. */
+export interface WindowsPage extends PageRange {
+    every: string;
+    fn: AggregateFn;
+    windows: GapWindow[];
+}
+
+export type HistoryPage = PointsPage | WindowsPage;
 
 const POINT_COLUMNS = [
     "time",
@@ -17,9 +57,9 @@ const POINT_COLUMNS = [
     "stale",
 ] as const;
 
-/** One point as it goes over the wire: the record, with its time as ISO 8601. */
+/** One point as it goes over the wire: the record, with its time as ISO 8601 (what JSON leaves out, left out). */
 export function pointOf(r: HistoryRecord): Record<string, unknown> {
-    return {
+    return withoutUndefined({
         time: r.time.toISOString(),
         timestampNs: r.timestampNs,
         op: r.op,
@@ -33,8 +73,11 @@ export function pointOf(r: HistoryRecord): Record<string, unknown> {
         valid: r.valid,
         truncated: r.truncated,
         stale: r.stale,
-    };
+    });
 }
+
+const withoutUndefined = (o: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 /** A gap as it goes over the wire: ISO 8601 times like the points'. */
 export function gapOf(g: HistoryGap): Record<string, unknown> {
@@ -76,14 +119,14 @@ const GAP_COLUMNS = ["gap", "gapTo", "gapOpen"] as const;
 export function pointsCsv(
     records: readonly HistoryRecord[],
     gaps: readonly HistoryGap[] = [],
-    descending = false
+    newestFirst = false
 ): string {
     let out = csvLine([...POINT_COLUMNS, ...GAP_COLUMNS]);
     const gapLine = (g: HistoryGap): string =>
         csvLine([g.from.toISOString(), ...POINT_COLUMNS.slice(1).map(() => ""), g.reason, g.to.toISOString(), g.open]);
     const before = (g: HistoryGap, r: HistoryRecord): boolean =>
-        descending ? g.from.getTime() > r.time.getTime() : g.from.getTime() <= r.time.getTime();
-    const pending = descending ? [...gaps].reverse() : [...gaps];
+        newestFirst ? g.from.getTime() > r.time.getTime() : g.from.getTime() <= r.time.getTime();
+    const pending = newestFirst ? [...gaps].reverse() : [...gaps];
     for (const r of records) {
         while (pending.length > 0 && before(pending[0], r)) out += gapLine(pending.shift()!);
         const p = pointOf(r);
@@ -97,4 +140,34 @@ export function windowsCsv(rows: readonly GapWindow[]): string {
     let out = csvLine(["time", "value", "gap"]);
     for (const w of rows) out += csvLine([w.time.toISOString(), w.value, w.gap]);
     return out;
+}
+
+/** A page as the JSON a history resource answers (and the VO Thing's history action gives, unwritten). */
+export function historyJson(page: HistoryPage): Record<string, unknown> {
+    const range = {
+        thing: page.thing,
+        kind: page.kind,
+        name: page.name,
+        from: page.from.toISOString(),
+        to: page.to.toISOString(),
+    };
+    if ("windows" in page) return { ...range, every: page.every, fn: page.fn, windows: page.windows.map(windowOf) };
+    return {
+        ...range,
+        order: page.order,
+        items: page.items.map(pointOf),
+        gaps: page.gaps.map(gapOf),
+        ...(page.next === undefined ? {} : { next: page.next }),
+    };
+}
+
+/** A page written as a history resource answers it. */
+export function renderHistory(page: HistoryPage, format: HistoryFormat): HistoryReply {
+    if (format === "json") {
+        const next = "windows" in page ? undefined : page.next;
+        return { contentType: "application/json", body: JSON.stringify(historyJson(page)), next };
+    }
+    if ("windows" in page) return { contentType: "text/csv", body: windowsCsv(page.windows) };
+    const body = pointsCsv(page.items, page.gapsOnPage, page.order === "newest");
+    return { contentType: "text/csv", body, next: page.next };
 }

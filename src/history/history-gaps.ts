@@ -1,4 +1,4 @@
-import type { Database } from "../sqlite/database";
+import type { DeviceStates, StateHistory, VoRunSpan } from "../vo-state/state-history";
 
 export type GapReason = "vo-down" | "device-lost";
 
@@ -14,19 +14,6 @@ export interface HistoryGap {
     clean?: boolean;
 }
 
-interface RunRow {
-    started_at: number;
-    last_seen: number;
-    heartbeat_ms: number;
-    stopped_at: number | null;
-}
-
-interface DeviceRow {
-    device: string;
-    timestamp: string;
-    state: string | null;
-}
-
 const lost = (from: number, to: number): HistoryGap => ({
     from: new Date(from),
     to: new Date(to),
@@ -36,99 +23,63 @@ const lost = (from: number, to: number): HistoryGap => ({
 /** A run whose last heartbeat is older than this many heartbeats is taken to be down. */
 const MISSED_HEARTBEATS = 3;
 
-/** SQLite's timestamp text (UTC, as device_status holds it) and back. */
-const sqliteTime = (ms: number): string => new Date(ms).toISOString().replace("T", " ").replace("Z", "");
-const fromSqliteTime = (text: string): number => Date.parse(`${text.replace(" ", "T")}Z`);
-
 /**
- * Finds the gaps of a Thing's history in the SQLite state tables: vo-down between the VO's runs
- * (`vo_run`), device-lost while the device the Thing fronts (`device_thing`) was lost
- * (`device_status`). They do not depend on where the series are kept (embedded or InfluxDB).
+ * Finds the gaps of a Thing's history in what the VO state tables say (`StateHistory`): vo-down between the
+ * VO's runs, device-lost while the device the Thing fronts was lost. They do not depend on where the series are
+ * kept (embedded or InfluxDB).
  */
 export class GapLookup {
     constructor(
-        private readonly db: Database,
+        private readonly state: StateHistory,
         private readonly now: () => number = Date.now
     ) {}
 
     /** The gaps overlapping [startMs, stopMs), oldest first; an open one ends at stopMs. */
     async gaps(thing: string, startMs: number, stopMs: number): Promise<HistoryGap[]> {
-        const found = [...(await this.voDown(startMs, stopMs)), ...(await this.deviceLost(thing, startMs, stopMs))];
+        const runs = await this.state.runsAround(startMs, stopMs);
+        const devices = await this.state.deviceStates(thing, startMs, stopMs);
+        const found = [...this.voDown(runs, stopMs), ...devices.flatMap((d) => deviceLost(d, stopMs))];
         return found
             .filter((g) => g.from.getTime() < stopMs && g.to.getTime() > startMs && g.to > g.from)
             .sort((a, b) => a.from.getTime() - b.from.getTime() || a.reason.localeCompare(b.reason));
     }
 
-    private async voDown(startMs: number, stopMs: number): Promise<HistoryGap[]> {
-        // the last run started at or before the range, and every run up to the first after it
-        const runs = await this.db.all<RunRow>(
-            `SELECT started_at, last_seen, heartbeat_ms, stopped_at FROM vo_run
-             WHERE id >= COALESCE((SELECT MAX(id) FROM vo_run WHERE started_at <= ?), 0)
-               AND id <= COALESCE((SELECT MIN(id) FROM vo_run WHERE started_at >= ?), (SELECT MAX(id) FROM vo_run))
-             ORDER BY id`,
-            [startMs, stopMs]
-        );
+    private voDown(runs: readonly VoRunSpan[], stopMs: number): HistoryGap[] {
         const gaps: HistoryGap[] = [];
         runs.forEach((run, i) => {
-            const clean = run.stopped_at !== null;
-            const from = new Date(run.stopped_at ?? run.last_seen);
+            const clean = run.stoppedAt !== undefined;
+            const from = new Date(run.stoppedAt ?? run.lastSeen);
             const next = runs[i + 1];
             if (next !== undefined) {
-                gaps.push({ from, to: new Date(next.started_at), reason: "vo-down", clean });
+                gaps.push({ from, to: new Date(next.startedAt), reason: "vo-down", clean });
                 return;
             }
             // the newest run: down if it stopped, or if its heartbeat has gone quiet
-            const quiet = this.now() - run.last_seen > MISSED_HEARTBEATS * run.heartbeat_ms;
+            const quiet = this.now() - run.lastSeen > MISSED_HEARTBEATS * run.heartbeatMs;
             if (clean || quiet) gaps.push({ from, to: new Date(stopMs), reason: "vo-down", open: true, clean });
         });
         return gaps;
     }
+}
 
-    private async deviceLost(thing: string, startMs: number, stopMs: number): Promise<HistoryGap[]> {
-        // per device: from its last alive row at or before the range to the range's end
-        const rows = await this.db.all<DeviceRow>(
-            `SELECT d.device, d.timestamp, d.state FROM device_status d
-             JOIN device_thing t ON t.device = d.device AND t.thing = ?
-             WHERE d.id >= COALESCE((SELECT MAX(a.id) FROM device_status a
-                                     WHERE a.device = d.device AND a.state = 'alive' AND a.timestamp <= ?), 0)
-               AND d.timestamp < ?
-             ORDER BY d.device, d.id`,
-            [thing, sqliteTime(startMs), sqliteTime(stopMs)]
-        );
-        const gaps: HistoryGap[] = [];
-        const byDevice = new Map<string, DeviceRow[]>();
-        for (const row of rows) {
-            const list = byDevice.get(row.device);
-            if (list === undefined) byDevice.set(row.device, [row]);
-            else list.push(row);
+/** A device's lost spells: from the first failed probe that led to lost to its next alive (or stopMs, open). */
+function deviceLost(device: DeviceStates, stopMs: number): HistoryGap[] {
+    const gaps: HistoryGap[] = [];
+    let suspectSince: number | undefined;
+    let lostSince: number | undefined;
+    for (const { at, state } of device.changes) {
+        if (state === "alive") {
+            if (lostSince !== undefined) gaps.push(lost(lostSince, at));
+            lostSince = suspectSince = undefined;
+        } else if (state === "suspect") {
+            if (lostSince === undefined) suspectSince ??= at;
+        } else if (state === "lost" && lostSince === undefined) {
+            lostSince = suspectSince ?? at;
         }
-        for (const [device, list] of byDevice) {
-            let suspectSince: number | undefined;
-            let lostSince: number | undefined;
-            for (const row of list) {
-                const at = fromSqliteTime(row.timestamp);
-                if (row.state === "alive") {
-                    if (lostSince !== undefined) gaps.push(lost(lostSince, at));
-                    lostSince = suspectSince = undefined;
-                } else if (row.state === "suspect") {
-                    if (lostSince === undefined) suspectSince ??= at;
-                } else if (row.state === "lost" && lostSince === undefined) {
-                    // the device stopped answering at the first failed probe that led to lost
-                    lostSince = suspectSince ?? at;
-                }
-            }
-            if (lostSince === undefined) continue;
-            // lost at the range's end: it ends when the device came back, if it has
-            const back = await this.db.get<{ timestamp: string }>(
-                "SELECT timestamp FROM device_status WHERE device = ? AND state = 'alive' AND timestamp >= ? ORDER BY id LIMIT 1",
-                [device, sqliteTime(stopMs)]
-            );
-            gaps.push(
-                back === undefined
-                    ? { ...lost(lostSince, stopMs), open: true }
-                    : lost(lostSince, fromSqliteTime(back.timestamp))
-            );
-        }
-        return gaps;
     }
+    if (lostSince === undefined) return gaps;
+    // lost at the range's end: it ends when the device came back, if it has
+    const back = device.aliveAgainAt;
+    gaps.push(back === undefined ? { ...lost(lostSince, stopMs), open: true } : lost(lostSince, back));
+    return gaps;
 }

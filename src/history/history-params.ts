@@ -1,14 +1,14 @@
 import type { AffordanceKind, Operation } from "../model/interaction-record";
-import type { AggregateFn } from "../timeseries/time-series-store";
+import type { AggregateFn, HistoryOrder } from "../timeseries/time-series-store";
 import { RequestRefusedError } from "../model/refusal";
+import {
+    AGGREGATE_FNS,
+    DEFAULT_HISTORY_LIMIT,
+    HistoryQuery,
+    MAX_HISTORY_PAGE,
+    MAX_HISTORY_WINDOWS,
+} from "./history-query";
 
-/** Points per page by default, and at most. */
-export const DEFAULT_HISTORY_PAGE = 100;
-export const MAX_HISTORY_PAGE = 10_000;
-/** Aggregate windows per answer, at most. */
-export const MAX_HISTORY_WINDOWS = 2000;
-
-const FNS: readonly AggregateFn[] = ["mean", "min", "max", "count", "first", "last", "sum"];
 /** The query parameters a history resource accepts, in the order its TD's URI template names them. */
 export const HISTORY_PARAMETERS = ["from", "to", "limit", "order", "cursor", "every", "fn", "op", "ok"] as const;
 
@@ -21,6 +21,9 @@ const OPS: Record<string, readonly Operation[]> = {
     emit: ["emitevent"],
 };
 
+/** Every `op` word. */
+export const OP_WORD_LIST: readonly string[] = Object.keys(OPS);
+
 /** The `op` words that select something an affordance of each kind records. */
 const OP_WORDS: Record<AffordanceKind, readonly string[]> = {
     property: ["read", "write", "change"],
@@ -28,7 +31,8 @@ const OP_WORDS: Record<AffordanceKind, readonly string[]> = {
     event: ["emit"],
 };
 
-const TIME_BOUND = [
+/** What `from` and `to` accept, as JSON schemas (one of). */
+export const TIME_BOUND = [
     { type: "string", description: 'ISO 8601, or "-<duration>" back from now ("-1h")' },
     { type: "integer", minimum: 0, description: "epoch milliseconds" },
 ];
@@ -47,8 +51,8 @@ export function historyUriVariables(kind: AffordanceKind): Record<(typeof HISTOR
             type: "integer",
             minimum: 1,
             maximum: MAX_HISTORY_PAGE,
-            default: DEFAULT_HISTORY_PAGE,
-            description: "points per page",
+            default: DEFAULT_HISTORY_LIMIT,
+            description: "points per page (the default is vo.history()'s too, which has no cursor to page on)",
         },
         order: { type: "string", enum: ["oldest", "newest"], default: "oldest", description: "which points first" },
         cursor: { type: "string", description: "the previous page's next: pages neither repeat nor miss a point" },
@@ -57,7 +61,7 @@ export function historyUriVariables(kind: AffordanceKind): Record<(typeof HISTOR
             pattern: "^([0-9]+(ns|us|ms|s|m|h|d|w))+$",
             description: `one value per epoch-aligned window of this length ("1m", "1h30m"), at most ${MAX_HISTORY_WINDOWS}; with fn, without cursor`,
         },
-        fn: { type: "string", enum: FNS, description: "the value of each window; with every" },
+        fn: { type: "string", enum: AGGREGATE_FNS, description: "the value of each window; with every" },
         op: {
             type: "string",
             pattern: `^(${words})(,(${words}))*$`,
@@ -67,31 +71,24 @@ export function historyUriVariables(kind: AffordanceKind): Record<(typeof HISTOR
     };
 }
 
-/** A history request's query parameters, each checked on its own; the same for every protocol. */
-export interface HistoryParams {
-    /** ISO 8601, epoch milliseconds or "-<duration>" back from now; inclusive */
-    from?: string | number;
-    /** the same forms; exclusive */
-    to?: string | number;
-    limit: number;
-    order: "oldest" | "newest";
+/**
+ * A history request's query parameters: the query of `vo.history()` for one affordance (checked by
+ * `normalizeHistoryQuery`, as a script's), and the cursor of the page to give.
+ */
+export interface HistoryParams extends Omit<HistoryQuery, "thing" | "kind" | "name" | "start" | "stop" | "descending"> {
     cursor?: string;
-    aggregate?: { every: string; fn: AggregateFn };
-    /** only these recorded operations (`op=read,write`) */
-    ops?: Operation[];
-    /** only successful interactions (`ok=true`) */
-    okOnly?: boolean;
 }
 
 const refuse = (message: string): RequestRefusedError => new RequestRefusedError("bad-request", message);
 
-function timeBound(name: string, text: string): string | number {
-    if (/^\d+$/.test(text)) return Number(text); // epoch milliseconds
-    if (text.startsWith("-") || !Number.isNaN(Date.parse(text))) return text; // checked again with the range
-    throw refuse(`${name}: ${JSON.stringify(text)} is neither ISO 8601, epoch milliseconds nor "-<duration>"`);
-}
+/** Epoch milliseconds as a number; any other text as it is (the normalizer reads and checks it). */
+const timeBound = (text: string): string | number => (/^\d+$/.test(text) ? Number(text) : text);
 
-/** Reads `from`, `to`, `limit`, `order`, `cursor`, `every`, `fn`; anything else, or twice, is refused by name. */
+/**
+ * The parameters' text as a query: `from`, `to`, `limit`, `order`, `cursor`, `every` with `fn`, `op` words, `ok`.
+ * What the query's shape cannot say is refused here by name (an unknown or repeated parameter, an `op` word, `ok`
+ * neither true nor false, `every` without `fn`); the values themselves are checked once, by `normalizeHistoryQuery`.
+ */
 export function parseHistoryParams(query: URLSearchParams): HistoryParams {
     const seen = new Set<string>();
     for (const key of query.keys()) {
@@ -102,25 +99,14 @@ export function parseHistoryParams(query: URLSearchParams): HistoryParams {
         seen.add(key);
     }
     const get = (name: (typeof HISTORY_PARAMETERS)[number]) => query.get(name) ?? undefined;
-    const params: HistoryParams = { limit: DEFAULT_HISTORY_PAGE, order: "oldest" };
-    const from = get("from");
-    const to = get("to");
-    if (from !== undefined) params.from = timeBound("from", from);
-    if (to !== undefined) params.to = timeBound("to", to);
-    const limit = get("limit");
-    if (limit !== undefined) {
-        if (!/^\d+$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_HISTORY_PAGE) {
-            throw refuse(`limit: must be an integer from 1 to ${MAX_HISTORY_PAGE}, not ${JSON.stringify(limit)}`);
-        }
-        params.limit = Number(limit);
-    }
-    const order = get("order");
-    if (order !== undefined) {
-        if (order !== "oldest" && order !== "newest") {
-            throw refuse(`order: must be "oldest" or "newest", not ${JSON.stringify(order)}`);
-        }
-        params.order = order;
-    }
+    const params: HistoryParams = {};
+    const [from, to, limit, order, cursor] = [get("from"), get("to"), get("limit"), get("order"), get("cursor")];
+    if (from !== undefined) params.from = timeBound(from);
+    if (to !== undefined) params.to = timeBound(to);
+    // a number when it is one, else the text, refused by the normalizer as a script's would be
+    if (limit !== undefined) params.limit = (/^\d+$/.test(limit) ? Number(limit) : limit) as number;
+    if (order !== undefined) params.order = order as HistoryOrder;
+    if (cursor !== undefined) params.cursor = cursor;
     const op = get("op");
     if (op !== undefined) {
         const words = op.split(",").map((w) => w.trim());
@@ -135,19 +121,11 @@ export function parseHistoryParams(query: URLSearchParams): HistoryParams {
         if (ok !== "true" && ok !== "false") throw refuse(`ok: must be "true" or "false", not ${JSON.stringify(ok)}`);
         params.okOnly = ok === "true";
     }
-    const cursor = get("cursor");
-    if (cursor !== undefined) params.cursor = cursor;
     const every = get("every");
     const fn = get("fn");
     if ((every === undefined) !== (fn === undefined)) {
         throw refuse(every === undefined ? "fn: needs every (the window)" : "every: needs fn (the aggregate)");
     }
-    if (every !== undefined && fn !== undefined) {
-        if (!(FNS as readonly string[]).includes(fn)) {
-            throw refuse(`fn: must be one of ${FNS.join(", ")}, not ${JSON.stringify(fn)}`);
-        }
-        if (cursor !== undefined) throw refuse("cursor: aggregates are not paged; narrow from and to instead");
-        params.aggregate = { every, fn: fn as AggregateFn };
-    }
+    if (every !== undefined && fn !== undefined) params.aggregate = { every, fn: fn as AggregateFn };
     return params;
 }

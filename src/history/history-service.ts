@@ -1,33 +1,29 @@
 import crypto from "node:crypto";
 import type { AffordanceKind } from "../model/interaction-record";
 import { RequestRefusedError } from "../model/refusal";
-import { InvalidHistoryQueryError, normalizeHistoryQuery } from "../timeseries/history-query";
+import {
+    InvalidHistoryQueryError,
+    MAX_HISTORY_PAGE,
+    MAX_HISTORY_WINDOWS,
+    normalizeHistoryQuery,
+} from "./history-query";
 import type {
     AggregateRow,
     HistoryRecord,
     NormalizedHistoryQuery,
     TimeSeriesStore,
 } from "../timeseries/time-series-store";
-import { gapOf, GapWindow, pointOf, pointsCsv, windowOf, windowsCsv } from "./history-formats";
+import { GapWindow, HistoryFormat, HistoryPage, HistoryReply, renderHistory, WindowsPage } from "./history-formats";
 import type { GapLookup, GapReason, HistoryGap } from "./history-gaps";
-import { HistoryParams, MAX_HISTORY_WINDOWS } from "./history-params";
-
-/** What a protocol needs to answer: the body in the format asked for, and the cursor of the next page. */
-export interface HistoryReply {
-    contentType: "application/json" | "text/csv";
-    body: string;
-    next?: string;
-}
-
-export type HistoryFormat = "json" | "csv";
+import type { HistoryParams } from "./history-params";
 
 interface Cursor {
     /** digest of the query the cursor belongs to */
     q: Buffer;
     /** timestampNs of the last point given */
-    after: string;
+    after: bigint;
     /** the range's end, pinned by the first page so later pages do not grow with new points */
-    stop: string;
+    stop: bigint;
 }
 
 /** Seconds a client is told to wait before asking again while the store cannot answer. */
@@ -47,6 +43,7 @@ export class HistoryService {
         private readonly gapLookup?: GapLookup
     ) {}
 
+    /** The answer of a history resource, in the format asked for: the page, written as JSON or CSV. */
     async answer(
         thing: string,
         kind: AffordanceKind,
@@ -54,49 +51,46 @@ export class HistoryService {
         params: HistoryParams,
         format: HistoryFormat
     ): Promise<HistoryReply> {
+        return renderHistory(await this.page(thing, kind, name, params), format);
+    }
+
+    /** A page of raw points, or the windows of an aggregate, as data (the VO Thing's action gives it as JSON). */
+    async page(thing: string, kind: AffordanceKind, name: string, params: HistoryParams): Promise<HistoryPage> {
         const base = this.normalize(thing, kind, name, params);
-        if (params.aggregate !== undefined) return this.windows(base, params.aggregate.every, format);
-        const digest = digestOf(thing, kind, name, params);
-        const q = { ...base, limit: params.limit + 1 }; // one more tells whether a next page exists
+        if (params.aggregate !== undefined) {
+            if (params.cursor !== undefined)
+                throw refuse("cursor: aggregates are not paged; narrow from and to instead");
+            return this.windows(base, String(params.aggregate.every));
+        }
+        const digest = digestOf(base, params);
+        const q = { ...base, limit: base.limit + 1 }; // one more tells whether a next page exists
+        const newest = base.order === "newest";
         if (params.cursor !== undefined) {
             const c = decodeCursor(params.cursor, digest);
-            if (base.descending) q.stopNs = BigInt(c.after);
+            if (newest) q.stopNs = c.after;
             else {
-                q.startNs = BigInt(c.after) + 1n;
-                q.stopNs = BigInt(c.stop);
+                q.startNs = c.after + 1n;
+                q.stopNs = c.stop;
             }
         }
         const rows = q.startNs < q.stopNs ? ((await this.query(q)) as HistoryRecord[]) : [];
-        const page = rows.slice(0, params.limit);
-        const next =
-            rows.length > params.limit
-                ? encodeCursor({ q: digest, after: page[page.length - 1].timestampNs, stop: String(q.stopNs) })
-                : undefined;
-        if (format === "csv") {
-            // each gap once over all pages: on the page whose span holds its start (or the range's start)
-            const lastNs = next === undefined ? undefined : BigInt(page[page.length - 1].timestampNs);
-            const lower = base.descending ? (lastNs ?? q.startNs) : q.startNs;
-            const upper = base.descending ? q.stopNs : lastNs === undefined ? q.stopNs : lastNs + 1n;
-            const gaps = (await this.gapsOf(thing, lower, upper)).filter((g) => {
+        const items = rows.slice(0, base.limit);
+        const lastNs = rows.length > base.limit ? BigInt(items[items.length - 1].timestampNs) : undefined;
+        const next = lastNs === undefined ? undefined : encodeCursor({ q: digest, after: lastNs, stop: q.stopNs });
+        const gaps = await this.gapsOf(thing, q.startNs, q.stopNs);
+        // each gap on one page over all pages: the page whose span holds its start (or the range's start)
+        const lower = newest ? (lastNs ?? q.startNs) : q.startNs;
+        const upper = newest ? q.stopNs : lastNs === undefined ? q.stopNs : lastNs + 1n;
+        const upperMs = Number((upper + 999_999n) / 1_000_000n);
+        const gapsOnPage = gaps
+            .filter((g) => {
                 const at = BigInt(g.from.getTime()) * 1_000_000n;
                 const position = at > base.startNs ? at : base.startNs;
                 return position >= lower && position < upper;
-            });
-            return { contentType: "text/csv", body: pointsCsv(page, gaps, base.descending), next };
-        }
-        const gaps = await this.gapsOf(thing, q.startNs, q.stopNs);
-        const body = {
-            thing,
-            kind,
-            name,
-            from: nsToIso(q.startNs),
-            to: nsToIso(q.stopNs),
-            order: params.order,
-            items: page.map(pointOf),
-            gaps: gaps.map(gapOf),
-            ...(next === undefined ? {} : { next }),
-        };
-        return { contentType: "application/json", body: JSON.stringify(body), next };
+            })
+            .map((g) => (g.open && g.to.getTime() > upperMs ? { ...g, to: new Date(upperMs) } : g));
+        const range = { thing, kind, name, from: nsToDate(q.startNs), to: nsToDate(q.stopNs) };
+        return { ...range, order: base.order, items, gaps, gapsOnPage, ...(next === undefined ? {} : { next }) };
     }
 
     private async gapsOf(thing: string, startNs: bigint, stopNs: bigint): Promise<HistoryGap[]> {
@@ -122,36 +116,16 @@ export class HistoryService {
         }
     }
 
+    /** The query checked as a script's is, under a page's bound; what is wrong is the client's (400 / 4.00). */
     private normalize(thing: string, kind: AffordanceKind, name: string, p: HistoryParams): NormalizedHistoryQuery {
         try {
-            return normalizeHistoryQuery({
-                thing,
-                kind,
-                name,
-                start: p.from,
-                stop: p.to,
-                limit: p.limit,
-                descending: p.order === "newest",
-                aggregate: p.aggregate,
-                ops: p.ops,
-                okOnly: p.okOnly,
-            });
+            return normalizeHistoryQuery({ ...p, thing, kind, name }, { maxLimit: MAX_HISTORY_PAGE });
         } catch (err) {
-            if (!(err instanceof InvalidHistoryQueryError)) throw err;
-            // name the parameters as the client wrote them
-            throw refuse(
-                err.message
-                    .replace(/^history query: /, "")
-                    .replace(/\bstop must be after start\b/, "from must be before to")
-                    .replace(/^start\b/, "from")
-                    .replace(/^stop\b/, "to")
-                    .replace(/^aggregate\.every\b/, "every")
-                    .replace(/^aggregate\.fn\b/, "fn")
-            );
+            throw err instanceof InvalidHistoryQueryError ? refuse(err.message) : err;
         }
     }
 
-    private async windows(q: NormalizedHistoryQuery, every: string, format: HistoryFormat): Promise<HistoryReply> {
+    private async windows(q: NormalizedHistoryQuery, every: string): Promise<WindowsPage> {
         const everyNs = q.aggregate!.everyNs;
         const first = (q.startNs / everyNs) * everyNs; // windows are aligned to the epoch
         const count = (q.stopNs - first + everyNs - 1n) / everyNs;
@@ -162,18 +136,8 @@ export class HistoryService {
         }
         const rows = (await this.query({ ...q, limit: MAX_HISTORY_WINDOWS })) as AggregateRow[];
         const windows = withGaps(rows, await this.gapsOf(q.thing, q.startNs, q.stopNs), q, first, count);
-        if (format === "csv") return { contentType: "text/csv", body: windowsCsv(windows) };
-        const body = {
-            thing: q.thing,
-            kind: q.kind,
-            name: q.name,
-            from: nsToIso(q.startNs),
-            to: nsToIso(q.stopNs),
-            every,
-            fn: q.aggregate!.fn,
-            windows: windows.map(windowOf),
-        };
-        return { contentType: "application/json", body: JSON.stringify(body) };
+        const range = { thing: q.thing, kind: q.kind, name: q.name, from: nsToDate(q.startNs), to: nsToDate(q.stopNs) };
+        return { ...range, every, fn: q.aggregate!.fn, windows };
     }
 }
 
@@ -216,12 +180,11 @@ function withGaps(
         out.push(...stray);
         out.sort((a, b) => a.time.getTime() - b.time.getTime());
     }
-    return q.descending ? out.reverse() : out;
+    return q.order === "newest" ? out.reverse() : out;
 }
 
-function nsToIso(ns: bigint): string {
-    return new Date(Number(ns / 1_000_000n)).toISOString();
-}
+const nsToDate = (ns: bigint): Date => new Date(Number(ns / 1_000_000n));
+const nsToIso = (ns: bigint): string => nsToDate(ns).toISOString();
 
 /** Bytes of a query's digest in a cursor: binds the cursor to its query, not a secret. */
 const DIGEST_BYTES = 6;
@@ -230,9 +193,10 @@ const CURSOR_VERSION = 1;
 const CURSOR_BYTES = 1 + DIGEST_BYTES + 8 + 8 + 2;
 const UNPARSABLE = "cursor: does not parse (use the cursor of the previous page as it was given)";
 
-function digestOf(thing: string, kind: string, name: string, p: HistoryParams): Buffer {
+/** The digest of what a cursor must keep: the affordance, the bounds as the client wrote them, order and filters. */
+function digestOf(q: NormalizedHistoryQuery, p: HistoryParams): Buffer {
     const filters = [p.ops ?? null, p.okOnly ?? false];
-    const canonical = JSON.stringify([thing, kind, name, p.from ?? null, p.to ?? null, p.order, ...filters]);
+    const canonical = JSON.stringify([q.thing, q.kind, q.name, p.from ?? null, p.to ?? null, q.order, ...filters]);
     return crypto.createHash("sha256").update(canonical).digest().subarray(0, DIGEST_BYTES);
 }
 
@@ -247,8 +211,8 @@ function encodeCursor(c: Cursor): string {
     const bytes = Buffer.alloc(CURSOR_BYTES);
     bytes.writeUInt8(CURSOR_VERSION, 0);
     c.q.copy(bytes, 1);
-    bytes.writeBigUInt64BE(BigInt(c.after), 1 + DIGEST_BYTES);
-    bytes.writeBigUInt64BE(BigInt(c.stop), 9 + DIGEST_BYTES);
+    bytes.writeBigUInt64BE(c.after, 1 + DIGEST_BYTES);
+    bytes.writeBigUInt64BE(c.stop, 9 + DIGEST_BYTES);
     checkOf(bytes.subarray(0, CURSOR_BYTES - 2)).copy(bytes, CURSOR_BYTES - 2);
     return bytes.toString("base64url");
 }
@@ -267,7 +231,7 @@ function decodeCursor(text: string, digest: Buffer): Cursor {
     if (!q.equals(digest)) throw refuse("cursor: belongs to another query (same from, to and order as its first page)");
     return {
         q,
-        after: String(bytes.readBigUInt64BE(1 + DIGEST_BYTES)),
-        stop: String(bytes.readBigUInt64BE(9 + DIGEST_BYTES)),
+        after: bytes.readBigUInt64BE(1 + DIGEST_BYTES),
+        stop: bytes.readBigUInt64BE(9 + DIGEST_BYTES),
     };
 }

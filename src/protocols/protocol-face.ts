@@ -1,4 +1,4 @@
-import type { ProtocolServer } from "@node-wot/core";
+import type { ExposedThing, ProtocolServer } from "@node-wot/core";
 import type { AffordanceKind, InteractionRecord } from "../model/interaction-record";
 import type { HealthProbe, HealthReport } from "../model/health-report";
 import type { RequestRefusedError } from "../model/refusal";
@@ -38,6 +38,11 @@ export interface ServerHooks {
         query: URLSearchParams,
         format: "json" | "csv"
     ) => Promise<{ contentType: string; body: string; next?: string }>;
+    /**
+     * adds to an exposed Thing's TD the history a server of `scheme` serves (with `history`), offered in
+     * `contentTypes`: called once the server has made the Thing's forms
+     */
+    describeHistory?: (thing: ExposedThing, scheme: string, contentTypes: readonly string[]) => void;
     /** told of each request the protocol refused before any handler ran, so it is recorded all the same */
     refused?: (refusal: ProtocolRefusal) => void;
     /** the dashboard's page and assets (src/dashboard), served over HTTP under `path` */

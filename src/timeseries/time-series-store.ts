@@ -2,28 +2,8 @@ import type { AffordanceKind, InteractionRecord, Operation, Protocol } from "../
 
 export type AggregateFn = "mean" | "min" | "max" | "count" | "first" | "last" | "sum";
 
-/** A point in time: a Date, milliseconds since the epoch, an ISO 8601 string, or a duration back from now ("-1h"). */
-export type TimeBound = Date | number | string;
-
-export interface HistoryQuery {
-    thing: string;
-    kind: AffordanceKind;
-    name: string;
-    /** inclusive; default: the beginning of time */
-    start?: TimeBound;
-    /** exclusive; default: now */
-    stop?: TimeBound;
-    /** at most this many rows (default 1000, max 100000) */
-    limit?: number;
-    /** newest first instead of oldest first */
-    descending?: boolean;
-    /** one row per window of `every` ("500ms", "10s", "1m", "1h", "1d", or milliseconds) */
-    aggregate?: { every: string | number; fn: AggregateFn };
-    /** only these recorded operations (default: all) */
-    ops?: readonly Operation[];
-    /** only successful interactions (default: all) */
-    okOnly?: boolean;
-}
+/** Which points first: "oldest" or "newest". */
+export type HistoryOrder = "oldest" | "newest";
 
 /** One recorded interaction as the history API gives it back. */
 export interface HistoryRecord {
@@ -83,7 +63,7 @@ export interface TimeSeriesStore {
     close(): Promise<void>;
 }
 
-/** A validated history query, bounds in nanoseconds. Made by `normalizeHistoryQuery`. */
+/** A validated history query, bounds in nanoseconds. Made by `normalizeHistoryQuery` (history/history-query.ts). */
 export interface NormalizedHistoryQuery {
     thing: string;
     kind: AffordanceKind;
@@ -91,15 +71,10 @@ export interface NormalizedHistoryQuery {
     startNs: bigint;
     stopNs: bigint;
     limit: number;
-    descending: boolean;
+    order: HistoryOrder;
     aggregate?: { everyNs: bigint; fn: AggregateFn };
     /** only these recorded operations; undefined: all */
     ops?: readonly Operation[];
     /** only successful interactions */
     okOnly?: boolean;
-    /**
-     * A paging cursor's bound, strict: only points past this timestamp in the query's order (later when
-     * oldest first, earlier when newest first). Raw points only.
-     */
-    afterNs?: bigint;
 }

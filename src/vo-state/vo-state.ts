@@ -12,7 +12,7 @@ import { ObserverRegistry } from "./observer-registry";
 import { Redirects } from "./redirects";
 import type { ResolvedVoStateOptions } from "../options/vo-state-options";
 import { ObserverRow, VoStateTables } from "./vo-state-tables";
-import { HistoryAnswer, historyRequestOf, servedPath, voThingModel } from "./vo-thing";
+import { servedPath, voThingModel, VoThingAction } from "./vo-thing";
 
 const { debug, warn } = createLogger("vo-state:vo-state");
 
@@ -52,8 +52,8 @@ export class VoState {
         private readonly options: ResolvedVoStateOptions,
         private readonly servers: () => readonly ServerUnderCheck[],
         private readonly storeChecks: Record<string, StoreCheck>,
-        /** answers the VO Thing's `history` action */
-        private readonly history: HistoryAnswer
+        /** the VO Thing's `history` action */
+        private readonly history: VoThingAction
     ) {
         this.tables = new VoStateTables(db);
         this.observers = new ObserverRegistry(this.tables, () => void this.track(this.publishObservers()));
@@ -229,7 +229,8 @@ export class VoState {
 
     private async exposeThing(wot: typeof WoT): Promise<void> {
         if (this.options.thing === false) return;
-        const thing = await wot.produce(voThingModel(this.options.thing.title, this.options.thing.id));
+        const self = this.options.thing.id;
+        const thing = await wot.produce(voThingModel(this.options.thing.title, self, this.history));
         thing.setPropertyReadHandler("status", async () =>
             this.lastStatus ? statusValue(this.lastStatus) : { status: "unknown" }
         );
@@ -248,11 +249,10 @@ export class VoState {
         thing.setPropertyReadHandler("redirects", async () => this.redirects.all);
         thing.setPropertyWriteHandler("redirects", async (io) => this.setRedirects((await io.value()) as string[]));
         thing.setPropertyReadHandler("deviceIp", async () => (await this.deviceIp()) ?? "");
-        const self = this.options.thing.id;
-        thing.setActionHandler("history", async (params) => {
-            const r = historyRequestOf(await params.value(), self);
-            return (await this.history(r.thing, r.kind, r.name, r.query)) as WoT.InteractionInput;
-        });
+        thing.setActionHandler(
+            "history",
+            async (params) => (await this.history.invoke(await params.value(), self)) as WoT.InteractionInput
+        );
         await thing.expose();
         this.thing = thing;
         this.thingPath = servedPath(thing.getThingDescription());

@@ -1,111 +1,15 @@
 import type * as WoT from "wot-typescript-definitions";
-import type { AffordanceKind } from "../model/interaction-record";
-import { RequestRefusedError } from "../model/refusal";
 
-/**
- * Answers the VO Thing's `history` action: the same JSON a history resource answers for `query`
- * (its parameters as a client would send them); refusals (a bad parameter, an unknown Thing or
- * affordance) are thrown as `RequestRefusedError`.
- */
-export type HistoryAnswer = (
-    thing: string,
-    kind: AffordanceKind,
-    name: string,
-    query: URLSearchParams
-) => Promise<unknown>;
-
-const TIME_BOUND = {
-    oneOf: [
-        { type: "string", description: 'ISO 8601, or "-<duration>" back from now ("-1h")' },
-        { type: "integer", minimum: 0, description: "epoch milliseconds" },
-    ],
-};
-const OP_WORDS = ["read", "write", "change", "invoke", "emit"];
-
-/**
- * The `history` action's input: which affordance (by default this VO's own `status` property, so an
- * empty input answers how the VO fared) and the history resource's query parameters.
- */
-const historyInput = (self: string) => ({
-    type: "object",
-    required: [], // every field has a default
-    additionalProperties: false,
-    properties: {
-        thing: { type: "string", description: "the Thing's id", default: self },
-        kind: { type: "string", enum: ["property", "action", "event"], default: "property" },
-        name: { type: "string", description: "the affordance's name", default: "status" },
-        from: { ...TIME_BOUND, description: "inclusive; default: all" },
-        to: { ...TIME_BOUND, description: "exclusive; default: now" },
-        limit: { type: "integer", minimum: 1, maximum: 10000, default: 100, description: "points per page" },
-        order: { type: "string", enum: ["oldest", "newest"], default: "oldest" },
-        cursor: { type: "string", description: "the previous answer's next" },
-        op: {
-            description: "only these operations",
-            oneOf: [
-                { type: "string", description: 'comma-separated, e.g. "read,write"' },
-                { type: "array", items: { type: "string", enum: OP_WORDS } },
-            ],
-        },
-        ok: { type: "boolean", description: "true: successful interactions only" },
-        every: { type: "string", description: 'aggregate window, e.g. "1m"; with fn' },
-        fn: { type: "string", enum: ["mean", "min", "max", "count", "first", "last", "sum"] },
-    },
-});
-
-/** The `history` action's output: the JSON a history resource answers. */
-const HISTORY_OUTPUT = {
-    type: "object",
-    description: "as GET <affordance>/history answers: items and next (raw points), or every, fn and windows",
-    properties: {
-        thing: { type: "string" },
-        kind: { type: "string" },
-        name: { type: "string" },
-        from: { type: "string", format: "date-time" },
-        to: { type: "string", format: "date-time" },
-        order: { type: "string" },
-        items: { type: "array", items: { type: "object" } },
-        next: { type: "string" },
-        every: { type: "string" },
-        fn: { type: "string" },
-        windows: { type: "array", items: { type: "object" } },
-    },
-};
-
-const PARAMS = ["from", "to", "limit", "order", "cursor", "op", "ok", "every", "fn"] as const;
-
-/**
- * The `history` action's input as the history resource's query: each given parameter as its text;
- * `self` is the VO Thing's id, the default Thing.
- */
-export function historyRequestOf(
-    input: unknown,
-    self: string
-): {
-    thing: string;
-    kind: AffordanceKind;
-    name: string;
-    query: URLSearchParams;
-} {
-    // the recorder has checked the input against the action's input schema; this guards a direct call
-    if (input === undefined || input === null) input = {};
-    if (typeof input !== "object" || Array.isArray(input)) {
-        throw new RequestRefusedError("bad-request", "input: must be an object (thing, kind, name, from, ...)");
-    }
-    const i: Record<string, unknown> = { thing: self, kind: "property", name: "status", ...input };
-    for (const key of ["thing", "kind", "name"] as const) {
-        if (typeof i[key] !== "string") throw new RequestRefusedError("bad-request", `${key}: must be a string`);
-    }
-    const query = new URLSearchParams();
-    for (const key of PARAMS) {
-        const v = i[key];
-        if (v === undefined) continue;
-        query.set(key, Array.isArray(v) ? v.join(",") : String(v));
-    }
-    return { thing: i.thing as string, kind: i.kind as AffordanceKind, name: i.name as string, query };
+/** An action the VO Thing offers on behalf of another part of the VO (its `history`, made in history/). */
+export interface VoThingAction {
+    /** the action's affordance in the TD (description, input and output schemas, ...); `self` the VO Thing's id */
+    affordance(self: string): object;
+    /** answers an invocation's input; refusals (a bad input, an unknown Thing) are thrown as `RequestRefusedError` */
+    invoke(input: unknown, self: string): Promise<unknown>;
 }
 
 /** The VO's own Thing: its health, the device it fronts, observers, redirects and the device's address. */
-export function voThingModel(title: string, id: string): WoT.ExposedThingInit {
+export function voThingModel(title: string, id: string, history: VoThingAction): WoT.ExposedThingInit {
     const checks = { type: "object", description: "per check: { ok, detail }" };
     return {
         "@context": "https://www.w3.org/2022/wot/td/v1.1",
@@ -154,16 +58,7 @@ export function voThingModel(title: string, id: string): WoT.ExposedThingInit {
             },
             deviceIp: { description: "address of the device", type: "string", readOnly: true },
         },
-        actions: {
-            history: {
-                description:
-                    "the recorded history of a property, action or event of a Thing this VO serves, as its history resource answers",
-                input: historyInput(id),
-                output: HISTORY_OUTPUT,
-                safe: true,
-                idempotent: false,
-            },
-        },
+        actions: { history: history.affordance(id) },
         events: {
             statusChange: { description: "the self-check status changed", data: { type: "object" } },
             deviceStatusChange: { description: "the device's liveness changed", data: { type: "object" } },

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import type { InteractionRecord } from "../../src";
 import { Database } from "../../src/sqlite/database";
 import { migrate } from "../../src/sqlite/migrations";
-import { normalizeHistoryQuery } from "../../src/timeseries/history-query";
+import { normalizeHistoryQuery } from "../../src/history/history-query";
 import { resolveInfluxDbOptions } from "../../src/options/influxdb-options";
 import { InfluxDbStore } from "../../src/timeseries/influxdb/influxdb-store";
 import { Spool } from "../../src/timeseries/spool";

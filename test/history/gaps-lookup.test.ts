@@ -8,6 +8,7 @@ import { propertyRecord } from "../helpers/records";
 import { Database } from "../../src/sqlite/database";
 import { migrate } from "../../src/sqlite/migrations";
 import { VoRuns } from "../../src/vo-state/vo-runs";
+import { StateHistory } from "../../src/vo-state/state-history";
 import { tempDir } from "../helpers/vo-fixture";
 
 const T = Date.parse("2026-03-01T10:00:00.000Z");
@@ -44,7 +45,7 @@ describe("gap lookup: vo_run, device_status and device_thing read back as gaps (
         await run(0, 100, 100);
         await run(200, 290, null); // SIGKILLed: its last heartbeat at 290 s
         await run(400, 999.5, null); // running: heartbeat half a second ago
-        const lookup = new GapLookup(db, () => now);
+        const lookup = new GapLookup(new StateHistory(db), () => now);
         expect(plain(await lookup.gaps("any", s(-50), s(1000)))).to.deep.equal([
             { from: iso(100), to: iso(200), reason: "vo-down", clean: true },
             { from: iso(290), to: iso(400), reason: "vo-down", clean: false },
@@ -58,7 +59,7 @@ describe("gap lookup: vo_run, device_status and device_thing read back as gaps (
 
     it("the newest run stopped, or its heartbeat quiet (read without a running VO): open until the range's end", async function () {
         await run(0, 100, 100);
-        const lookup = new GapLookup(db, () => now);
+        const lookup = new GapLookup(new StateHistory(db), () => now);
         expect(plain(await lookup.gaps("any", s(50), s(500)))).to.deep.equal([
             { from: iso(100), to: iso(500), reason: "vo-down", open: true, clean: true },
         ]);
@@ -87,7 +88,7 @@ describe("gap lookup: vo_run, device_status and device_thing read back as gaps (
         await device(70, "suspect");
         await device(71, "lost");
         await device(80, "lost", "coap://127.0.0.1:9999/other"); // a device the Thing does not front
-        const lookup = new GapLookup(db, () => now);
+        const lookup = new GapLookup(new StateHistory(db), () => now);
         expect(plain(await lookup.gaps("urn:mirror", s(0), s(100)))).to.deep.equal([
             { from: iso(20), to: iso(30), reason: "device-lost" },
             { from: iso(40), to: iso(60), reason: "device-lost" },
@@ -135,7 +136,7 @@ describe("gap lookup: vo_run, device_status and device_thing read back as gaps (
         await run(20, 999.5, null);
         const store = new SqliteTimeSeriesStore(db);
         await store.write([0, 5, 25, 30].map((sec) => propertyRecord("level", sec, s(sec))));
-        const service = new HistoryService(store, new GapLookup(db));
+        const service = new HistoryService(store, new GapLookup(new StateHistory(db)));
         const csvPages = async (order: string): Promise<string[][]> => {
             const pages: string[][] = [];
             let cursor: string | undefined;

@@ -1,7 +1,14 @@
 import { expect } from "chai";
 import { Servient } from "@node-wot/core";
 import type * as WoT from "wot-typescript-definitions";
-import { DeviceProxy, setStaticAddress, VoCoapClientFactory, VoCoapServer, VoHttpClientFactory } from "../../src";
+import {
+    DEFAULT_HISTORY_LIMIT,
+    DeviceProxy,
+    setStaticAddress,
+    VoCoapClientFactory,
+    VoCoapServer,
+    VoHttpClientFactory,
+} from "../../src";
 import { HISTORY_REL } from "../../src/model/vocabulary";
 import { coapCall } from "../conformance/wire-clients";
 import { freeUdpPort } from "../helpers/free-port";
@@ -36,6 +43,7 @@ interface HistoryForm {
 interface VariableSchema {
     enum?: unknown[];
     pattern?: string;
+    default?: unknown;
 }
 interface Page {
     items: { timestampNs: string; op: string; value: unknown; output?: unknown }[];
@@ -219,6 +227,7 @@ describe("history discoverable from the TD: valid TDs, node-wot consumers, the V
                 ];
                 // values the schemas allow: the newest point of the operation, and one window of its count
                 expect(schemas.order.enum).to.include("newest");
+                expect(schemas.limit.default).to.equal(DEFAULT_HISTORY_LIMIT);
                 expect(schemas.fn.enum).to.include("count");
                 expect(word, name).to.match(new RegExp(schemas.op.pattern!));
                 const variables = { order: "newest", limit: 1, op: word, ok: true };
@@ -228,7 +237,7 @@ describe("history discoverable from the TD: valid TDs, node-wot consumers, the V
                     return JSON.parse((await content.toBuffer()).toString()) as Page;
                 };
                 const page = await read(expand(form, variables));
-                const [newest] = await vo.vo.history({ thing: SENSOR, kind, name, descending: true, limit: 1 });
+                const [newest] = await vo.vo.history({ thing: SENSOR, kind, name, order: "newest", limit: 1 });
                 expect(page.items, name).to.have.length(1);
                 expect(page.items[0].timestampNs, name).to.equal(newest.timestampNs);
                 expect(page.items[0].op, name).to.equal(op);
@@ -246,6 +255,8 @@ describe("history discoverable from the TD: valid TDs, node-wot consumers, the V
             const input = td.actions!.history.input as { properties: Record<string, { default?: unknown }> };
             expect(Object.keys(input.properties)).to.include.members(["from", "to", "limit", "cursor", "every", "fn"]);
             expect(input.properties.thing.default).to.equal("urn:node-wot-vo:status");
+            // one default for a page, the action and vo.history()
+            expect(input.properties.limit.default).to.equal(DEFAULT_HISTORY_LIMIT);
             const voThing = await wot.consume(td);
             const formIndex = td.actions!.history.forms.findIndex((f) => f.href.startsWith(`${scheme}:`));
             const to = Date.now() + 1;

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { Database } from "../../src/sqlite/database";
 import { migrate, ROLLUP_BUCKET_NS } from "../../src/sqlite/migrations";
-import { normalizeHistoryQuery } from "../../src/timeseries/history-query";
+import { normalizeHistoryQuery } from "../../src/history/history-query";
 import { SqliteTimeSeriesStore } from "../../src/timeseries/sqlite/sqlite-time-series-store";
 import type { AggregateFn, AggregateRow } from "../../src/timeseries/time-series-store";
 import type { InteractionRecord, Operation } from "../../src";

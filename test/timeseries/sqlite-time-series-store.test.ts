@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { Database } from "../../src/sqlite/database";
-import { InvalidHistoryQueryError, normalizeHistoryQuery, parseDuration } from "../../src/timeseries/history-query";
+import { InvalidHistoryQueryError, normalizeHistoryQuery } from "../../src/history/history-query";
+import { parseDuration } from "../../src/model/duration";
 import { SqliteTimeSeriesStore } from "../../src/timeseries/sqlite/sqlite-time-series-store";
 import { propertyRecord } from "../helpers/records";
 import { describeStoreContract } from "./store-contract";
@@ -57,15 +58,20 @@ describe("embedded time-series store (SQLite)", function () {
     it("refuses malformed queries with errors that name the field", function () {
         const base = { thing: "t", kind: "property" as const, name: "n" };
         const bad: [unknown, RegExp][] = [
-            [{ ...base, kind: "metric" }, /kind must be/],
-            [{ ...base, thing: "" }, /thing must be a non-empty string/],
-            [{ ...base, limit: 0 }, /limit must be an integer/],
-            [{ ...base, limit: 1e9 }, /limit must be an integer/],
-            [{ ...base, start: "yesterday" }, /start "yesterday" is neither/],
-            [{ ...base, start: 10, stop: 5 }, /stop must be after start/],
-            [{ ...base, aggregate: { every: "1 hour", fn: "mean" } }, /invalid duration "1 hour"/],
-            [{ ...base, aggregate: { every: "1h", fn: "median" } }, /aggregate.fn must be one of/],
-            [{ ...base, aggregate: { every: -5, fn: "mean" } }, /positive duration/],
+            [{ ...base, kind: "metric" }, /^kind: must be/],
+            [{ ...base, thing: "" }, /^thing: must be a non-empty string/],
+            [{ ...base, limit: 0 }, /^limit: must be an integer/],
+            [{ ...base, limit: 1e9 }, /^limit: must be an integer/],
+            [{ ...base, from: "yesterday" }, /^from: "yesterday" is neither/],
+            [{ ...base, start: "yesterday" }, /^from: "yesterday" is neither/],
+            [{ ...base, from: 10, to: 5 }, /^from must be before to/],
+            [{ ...base, start: 10, stop: 5 }, /^from must be before to/],
+            [{ ...base, from: 1, start: 1 }, /^from, start: give one/],
+            [{ ...base, order: "sideways" }, /^order: must be "oldest" or "newest"/],
+            [{ ...base, order: "oldest", descending: true }, /^order: "oldest" contradicts descending/],
+            [{ ...base, aggregate: { every: "1 hour", fn: "mean" } }, /^every: invalid duration "1 hour"/],
+            [{ ...base, aggregate: { every: "1h", fn: "median" } }, /^fn: must be one of/],
+            [{ ...base, aggregate: { every: -5, fn: "mean" } }, /^every: must be a positive duration/],
         ];
         for (const [query, message] of bad) {
             expect(() => normalizeHistoryQuery(query as never), JSON.stringify(query)).to.throw(

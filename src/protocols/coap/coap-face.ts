@@ -5,7 +5,6 @@ import { RequestOrigin, runAsRequest } from "../../model/request-context";
 import type { ProtocolFace, ServerHooks } from "../protocol-face";
 import { answerFromContext, answerRedirect, CoapResponseLike } from "./coap-answers";
 import { coapPing } from "./coap-ping";
-import { describeHistoryOnExpose } from "../history-description";
 import { setServerHooks } from "./coap-server-hooks";
 import { memoizeFormMatching } from "../form-matching";
 import { replaceMethod } from "../patches/replace-method";
@@ -47,7 +46,19 @@ function instrument(server: ProtocolServer, hooks: ServerHooks): boolean {
     if (!wrapped) return false;
     memoizeFormMatching(); // node-wot parses every form's href on every request
     setServerHooks(s, hooks); // the limits and the refusal sink VoCoapServer serves by
-    if (hooks.history !== undefined) describeHistoryOnExpose(server, "coap-history-description", ["application/json"]);
+    const describe = hooks.history === undefined ? undefined : hooks.describeHistory;
+    if (describe !== undefined) {
+        // each Thing's TD names its CoAP history resources, once binding-coap has made its forms
+        replaceMethod<ProtocolServer["expose"]>(
+            server,
+            "expose",
+            "coap-history-description",
+            (expose) => async (thing, tdTemplate) => {
+                await expose.call(server, thing, tdTemplate);
+                describe(thing, server.scheme, ["application/json"]);
+            }
+        );
+    }
     instrumented.add(s);
     return true;
 }

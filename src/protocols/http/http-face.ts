@@ -20,7 +20,6 @@ import {
 } from "./http-body-limit";
 import { corsOnEveryAnswer } from "./http-cors";
 import { acceptIsDefault, negotiate, notAcceptableText, steer } from "./http-content-negotiation";
-import { describeHistoryOnExpose } from "../history-description";
 import { hasEmptyBody, needingValue, refuseEmptyBody } from "./http-empty-body";
 import { isDashboardPath, serveDashboard } from "./http-dashboard";
 import { answerMethodNotAllowed, answerOptions, refuseHead } from "./http-method-not-allowed";
@@ -132,8 +131,18 @@ class HttpServerFace {
             reportRefusal(hooks, currentRequest() ?? this.originOf(req), target, op, error);
         });
         fixThingPropertyForms(s);
-        if (hooks.history !== undefined) {
-            describeHistoryOnExpose(server, "http-history-description", ["application/json", "text/csv"]);
+        const describe = hooks.history === undefined ? undefined : hooks.describeHistory;
+        if (describe !== undefined) {
+            // each Thing's TD names its history resources, once binding-http has made its forms
+            replaceMethod<ProtocolServer["expose"]>(
+                server,
+                "expose",
+                "http-history-description",
+                (expose) => async (thing, tdTemplate) => {
+                    await expose.call(server, thing, tdTemplate);
+                    describe(thing, server.scheme, ["application/json", "text/csv"]);
+                }
+            );
         }
         refuseLargeBeforeContinue(
             s.getServer(),

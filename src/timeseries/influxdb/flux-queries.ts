@@ -20,13 +20,6 @@ export function rfc3339ToNs(text: string): bigint {
 
 // Every query below is built with the client's `flux` template: each value is escaped as a Flux literal.
 
-/** The range of a query, tightened by a paging cursor (nanosecond times are exact, so "past" is one ns on). */
-export function rangeOf(q: NormalizedHistoryQuery): [startNs: bigint, stopNs: bigint] {
-    if (q.afterNs === undefined || q.aggregate !== undefined) return [q.startNs, q.stopNs];
-    if (q.descending) return [q.startNs, q.afterNs < q.stopNs ? q.afterNs : q.stopNs];
-    return [q.afterNs + 1n > q.startNs ? q.afterNs + 1n : q.startNs, q.stopNs];
-}
-
 /**
  * The filters on the op and ok tags, as a Flux expression to append to a predicate (empty when none).
  * Each op is a comparison of its own so the filter is still pushed down to storage; each value goes
@@ -51,16 +44,16 @@ function tagFilters(q: NormalizedHistoryQuery): ReturnType<typeof fluxExpression
  * about `limit` points, where the cut only costs.
  */
 export function historyQuery(bucket: string, q: NormalizedHistoryQuery, small = false): ParameterizedQuery {
-    const cut = small ? "" : q.descending ? `|> tail(n: ${q.limit})` : `|> limit(n: ${q.limit})`;
-    const [startNs, stopNs] = rangeOf(q);
+    const newest = q.order === "newest";
+    const cut = small ? "" : newest ? `|> tail(n: ${q.limit})` : `|> limit(n: ${q.limit})`;
     return flux`from(bucket: ${bucket})
-  |> range(start: ${fluxDateTime(nsToRfc3339(startNs))}, stop: ${fluxDateTime(nsToRfc3339(stopNs))})
+  |> range(start: ${fluxDateTime(nsToRfc3339(q.startNs))}, stop: ${fluxDateTime(nsToRfc3339(q.stopNs))})
   |> filter(fn: (r) => r._measurement == ${encodeName(q.thing)} and r.name == ${encodeName(q.name)}${tagFilters(q)})
   ${fluxExpression(cut)}
   |> drop(columns: ["_start", "_stop"])
   |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
   |> group()
-  |> sort(columns: ["_time"], desc: ${q.descending})
+  |> sort(columns: ["_time"], desc: ${newest})
   |> limit(n: ${q.limit})`;
 }
 
@@ -153,7 +146,7 @@ union(tables: [
   |> aggregateWindow(every: every, fn: ${fluxExpression(combine)}, timeSrc: "_start", createEmpty: false)
   |> group()
   ${fluxExpression(mean)}
-  |> sort(columns: ["_time"], desc: ${q.descending})
+  |> sort(columns: ["_time"], desc: ${q.order === "newest"})
   |> limit(n: ${q.limit})`;
 }
 

@@ -6,7 +6,7 @@ import { createLogger } from "../../log";
 import type { Spool, SpooledBatch } from "../spool";
 import type { AggregateRow, HistoryRecord, NormalizedHistoryQuery, TimeSeriesStore } from "../time-series-store";
 import { decodeValue } from "../value-encoding";
-import { aggregateQuery, historyQuery, latestTimeQuery, rangeOf, rfc3339ToNs } from "./flux-queries";
+import { aggregateQuery, historyQuery, latestTimeQuery, rfc3339ToNs } from "./flux-queries";
 import type { FluxRow, InfluxDbApi } from "./influxdb-api";
 import type { ResolvedInfluxDbOptions } from "../../options/influxdb-options";
 import { decodeName, toLines } from "./line-protocol";
@@ -240,11 +240,11 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
                 value: r._value === null || r._value === undefined ? null : Number(r._value),
             }));
         }
-        const [startNs, stopNs] = rangeOf(q);
-        if (stopNs <= startNs) return []; // a cursor at the very end of the range; Flux refuses an empty range
-        const rows = q.descending
-            ? await this.newestFirst.rows(bucket, q, startNs, stopNs)
-            : await this.queryApi.collectRows<FluxRow>(historyQuery(bucket, q));
+        if (q.stopNs <= q.startNs) return []; // Flux refuses an empty range
+        const rows =
+            q.order === "newest"
+                ? await this.newestFirst.rows(bucket, q)
+                : await this.queryApi.collectRows<FluxRow>(historyQuery(bucket, q));
         return rows.map((r) => this.toHistoryRecord(r, q.kind));
     }
 
@@ -261,7 +261,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
                 startNs: ns,
                 stopNs: ns + 1n,
                 limit: 1,
-                descending: false,
+                order: "oldest",
             })
         );
         return row === undefined ? undefined : this.toHistoryRecord(row, "property");

@@ -29,7 +29,8 @@ export class NewestFirst {
 
     constructor(private readonly queryApi: QueryApi) {}
 
-    async rows(bucket: string, q: NormalizedHistoryQuery, startNs: bigint, stopNs: bigint): Promise<FluxRow[]> {
+    async rows(bucket: string, q: NormalizedHistoryQuery): Promise<FluxRow[]> {
+        const { startNs, stopNs } = q;
         // per limit too: a hint proves only as many points as the answer it came from held
         const key = JSON.stringify([bucket, q.thing, q.kind, q.name, q.ops ?? null, q.okOnly === true, q.limit]);
         const hint = this.hints.get(key);
@@ -66,7 +67,7 @@ export class NewestFirst {
 
     /** `small`: the range is known to hold about `limit` points (a narrowed suffix). */
     private raw(bucket: string, q: NormalizedHistoryQuery, startNs: bigint, stopNs: bigint, small = false) {
-        const range = { ...q, startNs, stopNs, afterNs: undefined };
+        const range = { ...q, startNs, stopNs };
         return this.queryApi.collectRows<FluxRow>(historyQuery(bucket, range, small));
     }
 

@@ -241,17 +241,13 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
     async history(q: NormalizedHistoryQuery): Promise<HistoryRecord[] | AggregateRow[]> {
         let where = RANGE;
         const params: SqlValue[] = [q.thing, q.kind, q.name, q.startNs.toString(), q.stopNs.toString()];
-        const order = q.descending ? "DESC" : "ASC";
+        const order = q.order === "newest" ? "DESC" : "ASC";
         if (q.ops !== undefined) {
             // an empty list selects nothing, as it says; "IN ()" is not SQL
             where += q.ops.length === 0 ? " AND 0" : ` AND op IN (${q.ops.map(() => "?").join(", ")})`;
             params.push(...q.ops);
         }
         if (q.okOnly === true) where += " AND ok = 1";
-        if (q.afterNs !== undefined && q.aggregate === undefined) {
-            where += q.descending ? " AND ts < CAST(? AS INTEGER)" : " AND ts > CAST(? AS INTEGER)";
-            params.push(q.afterNs.toString());
-        }
         if (q.aggregate === undefined) {
             const rows = await this.db.all<StoredRow>(
                 `SELECT ${SELECT_COLUMNS} FROM ts_interaction WHERE ${where} ORDER BY ts_interaction.ts ${order}, id ${order} LIMIT ?`,
@@ -298,7 +294,7 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
         const first = q.startNs - (q.startNs % a.everyNs);
         const last = q.stopNs - 1n - ((q.stopNs - 1n) % a.everyNs);
         if ((last - first) / a.everyNs >= BigInt(PER_WINDOW_MAX)) return undefined;
-        const [from, step, to] = q.descending ? [last, -a.everyNs, first] : [first, a.everyNs, last];
+        const [from, step, to] = q.order === "newest" ? [last, -a.everyNs, first] : [first, a.everyNs, last];
         // ?1-?3 the series, ?4/?5 the range, ?6 the window, ?7 the bucket width, ?8-?10 the window starts,
         // ?11 the limit, ?12... the ops
         const params: SqlValue[] = [q.thing, q.kind, q.name, q.startNs.toString(), q.stopNs.toString()];
@@ -339,7 +335,7 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
             max: "MAX(COALESCE(v1, v2, v3), COALESCE(v2, v3, v1), COALESCE(v3, v1, v2))",
         }[a.fn as "mean" | "count" | "sum" | "min" | "max"];
         const kept = a.fn === "mean" ? `${sum("n")} > 0` : a.fn === "count" ? `${sum("v")} > 0` : `NOT (${none})`;
-        const more = q.descending ? "s + ?9 >= CAST(?10 AS INTEGER)" : "s + ?9 <= CAST(?10 AS INTEGER)";
+        const more = q.order === "newest" ? "s + ?9 >= CAST(?10 AS INTEGER)" : "s + ?9 <= CAST(?10 AS INTEGER)";
         // lo/hi: the window within the range; ra/rb: its whole buckets (ra = rb when it holds none)
         const sql = `WITH RECURSIVE w(s) AS (SELECT CAST(?8 AS INTEGER) UNION ALL SELECT s + ?9 FROM w WHERE ${more}),
             e(s, lo, hi) AS (SELECT s, MAX(s, CAST(?4 AS INTEGER)), MIN(s + CAST(?6 AS INTEGER), CAST(?5 AS INTEGER)) FROM w),

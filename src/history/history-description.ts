@@ -1,7 +1,6 @@
-import type { ExposedThing, ProtocolServer } from "@node-wot/core";
-import { HISTORY_PARAMETERS, historyUriVariables } from "../history/history-params";
+import type { ExposedThing } from "@node-wot/core";
+import { HISTORY_PARAMETERS, historyUriVariables } from "./history-params";
 import type { AffordanceKind } from "../model/interaction-record";
-import { replaceMethod } from "./patches/replace-method";
 import { HISTORY_REL, HISTORY_TERM, HISTORY_VARIABLES_TERM, VO_PREFIX, VO_VOCABULARY } from "../model/vocabulary";
 
 type Described = { forms?: { href: string }[] } & Record<string, unknown>;
@@ -70,16 +69,4 @@ export function describeHistory(thing: ExposedThing, scheme: string, contentType
         (thing as unknown as { links: Link[] }).links = links;
         withVocabulary(thing);
     }
-}
-
-/** Describes, on each Thing the server exposes from now on, the history it serves (after its forms exist). */
-export function describeHistoryOnExpose(
-    server: ProtocolServer,
-    patchId: "http-history-description" | "coap-history-description",
-    contentTypes: readonly string[]
-): void {
-    replaceMethod<ProtocolServer["expose"]>(server, "expose", patchId, (expose) => async (thing, tdTemplate) => {
-        await expose.call(server, thing, tdTemplate);
-        describeHistory(thing, server.scheme, contentTypes);
-    });
 }
