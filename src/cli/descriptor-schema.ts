@@ -1,3 +1,5 @@
+import type { MqttOptions } from "../options/mqtt-options";
+
 /**
  * The VO descriptor: one YAML file per VO, modelled on the `-f descriptor.yaml` of the original
  * Python vo-wot. examples/descriptors/reference.yaml shows every field with comments.
@@ -107,17 +109,8 @@ export interface DescriptorDocument {
         tokensFile?: string;
         jwtPublicKeyFile?: string;
     };
-    mqtt?:
-        | false
-        | {
-              broker: string;
-              usernameEnv?: string;
-              passwordEnv?: string;
-              passwordFile?: string;
-              clientId?: string;
-              caFile?: string;
-              connectTimeout?: DurationText;
-          };
+    /** the attach options' `mqtt`, its connect timeout as a duration text */
+    mqtt?: false | (Omit<MqttOptions, "connectTimeoutMs"> & { connectTimeout?: DurationText });
     websocket?: false | { port?: number; certFile?: string; keyFile?: string };
     databaseConfig?: {
         timeseries?: {

@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Servient } from "@node-wot/core";
 import type * as WoT from "wot-typescript-definitions";
-import type { ConsumedVoOptions } from "../proxy/consumed-vos";
+import type { ConsumedVoOptions } from "../options/proxy-options";
 import type { VoPersistence } from "../plugin";
 import type { SqliteDbApi } from "../sqlite/sqlite-db-api";
 import type { InfluxDbApi } from "../timeseries/influxdb/influxdb-api";

@@ -1,3 +1,5 @@
+import { oneOf, positiveInteger, section, url } from "./option-checks";
+
 /** What a VO does when its device is lost and a client reads a proxied property. */
 export type WhenLost = "stale" | "fail";
 
@@ -25,6 +27,26 @@ export interface DeviceProxyOptions {
     events?: Record<string, string>;
 }
 
+/** Per forwarded interaction, when `proxy.timeoutMs` does not say. */
+export const DEFAULT_PROXY_TIMEOUT_MS = 5000;
+
+export interface ResolvedProxyOptions {
+    td: string;
+    timeoutMs: number;
+    whenLost: WhenLost;
+}
+
+/** The proxy options checked, with their defaults; a bad one is an InvalidOptionsError naming `proxy.<key>`. */
+export function resolveProxyOptions(o: DeviceProxyOptions): ResolvedProxyOptions {
+    section(o, "proxy");
+    url(o.td, "proxy.td", { schemes: ["coap:", "coaps:", "http:", "https:"], what: "a coap:// or http:// URL" });
+    return {
+        td: o.td,
+        timeoutMs: positiveInteger(o.timeoutMs, "proxy.timeoutMs", DEFAULT_PROXY_TIMEOUT_MS),
+        whenLost: oneOf(o.whenLost, "proxy.whenLost", ["stale", "fail"], "stale"),
+    };
+}
+
 /**
  * Device push (deployment type B): a device with no WoT runtime writes to properties or invokes
  * actions of the VO's own Thing; each such interaction is recorded like any other, counts as
@@ -38,3 +60,19 @@ export interface DevicePushOptions {
     /** actions the device invokes */
     actions?: string[];
 }
+
+/** One VO this VO consumes (`consumedVOs.<name>` in either descriptor dialect). */
+export interface ConsumedVoOptions {
+    /** its TD: http(s):// or coap(s):// */
+    url: string;
+    /** its events subscribed at start; each delivery goes to the script */
+    events?: string[];
+    /** its properties observed at start; each change goes to the script */
+    propertyChanges?: string[];
+    /** affordances of this VO's own Thing answered by the consumed VO's affordances of the same name (vo-wot's proxy maps) */
+    serves?: { properties?: string[]; actions?: string[]; events?: string[] };
+    /** how long to keep trying while it is not up, ms; default 60 s */
+    timeoutMs?: number;
+}
+
+export const DEFAULT_CONSUME_TIMEOUT_MS = 60_000;

@@ -1,24 +1,12 @@
 import type * as WoT from "wot-typescript-definitions";
 import { createLogger } from "../log";
+import { BackOff } from "../model/back-off";
+import { ConsumedVoOptions, DEFAULT_CONSUME_TIMEOUT_MS } from "../options/proxy-options";
 import { VoError } from "../model/errors";
 
 const { warn } = createLogger("proxy:consumed-vos");
 
-/** One VO this VO consumes (`consumedVOs.<name>` in either descriptor dialect). */
-export interface ConsumedVoOptions {
-    /** its TD: http(s):// or coap(s):// */
-    url: string;
-    /** its events subscribed at start; each delivery goes to the script */
-    events?: string[];
-    /** its properties observed at start; each change goes to the script */
-    propertyChanges?: string[];
-    /** affordances of this VO's own Thing answered by the consumed VO's affordances of the same name (vo-wot's proxy maps) */
-    serves?: { properties?: string[]; actions?: string[]; events?: string[] };
-    /** how long to keep trying while it is not up, ms; default 60 s */
-    timeoutMs?: number;
-}
-
-export const DEFAULT_CONSUME_TIMEOUT_MS = 60_000;
+export type { ConsumedVoOptions };
 
 /** What receives what a consumed VO delivers: (vo, event or property name, value). */
 export interface ConsumedListeners {
@@ -54,7 +42,8 @@ export async function consumeVos(
     await Promise.all(
         Object.entries(vos).map(async ([name, o]) => {
             const deadline = Date.now() + (o.timeoutMs ?? DEFAULT_CONSUME_TIMEOUT_MS);
-            let delay = 1000;
+            // 1 s doubling to 5 s, spread so that VOs started together do not ask together
+            const backOff = new BackOff({ minMs: 1000, maxMs: 5000, jitter: 0.25 });
             for (let attempt = 1; ; attempt++) {
                 try {
                     const td = await wot.requestThingDescription(o.url);
@@ -63,6 +52,7 @@ export async function consumeVos(
                     return;
                 } catch (err) {
                     const why = (err as Error).message.split("\n")[0];
+                    const delay = backOff.nextDelay();
                     if (Date.now() + delay > deadline || signal?.aborted) {
                         throw new ConsumedVoError(
                             `consumed VO ${name}: ${o.url} not reachable after ${attempt} attempts: ${why}`
@@ -70,7 +60,6 @@ export async function consumeVos(
                     }
                     if (attempt === 1) log(`consumed VO ${name} not up yet at ${o.url} (${why}); trying again`);
                     await sleep(delay, signal);
-                    delay = Math.min(delay * 2, 5000);
                 }
             }
         })

@@ -3,7 +3,7 @@ import type * as WoT from "wot-typescript-definitions";
 import { createLogger } from "../log";
 import { RequestRefusedError } from "../model/refusal";
 import { InvalidProxyError, mirrorIdentity, mirrorModel, nameMaps, NameMaps } from "./mirror-model";
-import type { DeviceProxyOptions, WhenLost } from "../options/proxy-options";
+import { DeviceProxyOptions, resolveProxyOptions, ResolvedProxyOptions } from "../options/proxy-options";
 import type { ProxyHost } from "./proxy-host";
 import { VoError } from "../model/errors";
 
@@ -19,36 +19,6 @@ export class DeviceLostError extends RequestRefusedError {
     constructor(message: string, retryAfterSeconds: number) {
         super("unavailable", message, retryAfterSeconds);
     }
-}
-
-export interface ResolvedProxyOptions {
-    td: string;
-    timeoutMs: number;
-    whenLost: WhenLost;
-}
-
-export const DEFAULT_PROXY_TIMEOUT_MS = 5000;
-
-export function resolveProxyOptions(o: DeviceProxyOptions): ResolvedProxyOptions {
-    if (o === null || typeof o !== "object") throw new InvalidProxyError("proxy options must be an object");
-    let url: URL | undefined;
-    try {
-        url = new URL(o.td);
-    } catch {
-        url = undefined;
-    }
-    if (url === undefined || !["coap:", "coaps:", "http:", "https:"].includes(url.protocol)) {
-        throw new InvalidProxyError(`proxy.td ${JSON.stringify(o.td)} must be a coap:// or http:// URL`);
-    }
-    const timeoutMs = o.timeoutMs ?? DEFAULT_PROXY_TIMEOUT_MS;
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-        throw new InvalidProxyError(`proxy.timeoutMs must be a positive integer, got ${JSON.stringify(o.timeoutMs)}`);
-    }
-    const whenLost = o.whenLost ?? "stale";
-    if (whenLost !== "stale" && whenLost !== "fail") {
-        throw new InvalidProxyError(`proxy.whenLost must be "stale" or "fail", got ${JSON.stringify(o.whenLost)}`);
-    }
-    return { td: o.td, timeoutMs, whenLost };
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

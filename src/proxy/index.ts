@@ -1,4 +1,5 @@
-export { DeviceProxy, DeviceProxyError, DeviceLostError, DEFAULT_PROXY_TIMEOUT_MS } from "./device-proxy";
+export { DeviceProxy, DeviceProxyError, DeviceLostError } from "./device-proxy";
+export { DEFAULT_PROXY_TIMEOUT_MS } from "../options/proxy-options";
 export type { DeviceEvent, DeviceStatus, ProxyHost, RecordedValue } from "./proxy-host";
 export { attachDevicePush } from "./device-push";
 export { InvalidProxyError } from "./mirror-model";

@@ -1,6 +1,6 @@
 import type { InteractionRecord } from "../model/interaction-record";
 import type { SubscriptionChange } from "../model/subscription-change";
-import type { RequestRefusedError } from "../model/refusal";
+import type { AfterCommit } from "../model/after-commit";
 
 export interface RecorderOptions {
     /** values larger than this (bytes of JSON) are recorded cut and flagged `truncated` */
@@ -11,14 +11,6 @@ export interface RecorderOptions {
     afterCommit?: AfterCommit;
 }
 
-/** How answers wait for their record's commit. */
-export interface AfterCommit {
-    /** reads wait too */
-    reads: boolean;
-    /** queues the record; resolves once it is committed, rejects with the refusal to answer if not */
-    commit(record: InteractionRecord): Promise<void>;
-    /** a refusal when no commit can be had now: the interaction is refused before its handler runs */
-    unavailable(): RequestRefusedError | undefined;
-}
+export type { AfterCommit };
 
 export type RecordSink = (record: InteractionRecord) => void;

@@ -1,26 +1,13 @@
-import type { InteractionRecord } from "../model/interaction-record";
+import type { AfterCommit } from "../model/after-commit";
 import { RequestRefusedError } from "../model/refusal";
 import { CommitFailedError, WriteBuffer } from "./write-buffer";
-
-/**
- * How answers wait for their record's commit: the shape of recording's `AfterCommit` (recorder-options.ts), which
- * the recorders take; TypeScript checks the two agree where the plugin hands one over as the other.
- */
-export interface CommitWait {
-    /** reads wait too */
-    reads: boolean;
-    /** queues the record; resolves once it is committed, rejects with the refusal to answer if not */
-    commit(record: InteractionRecord): Promise<void>;
-    /** a refusal when no commit can be had now: the interaction is refused before its handler runs */
-    unavailable(): RequestRefusedError | undefined;
-}
 
 /**
  * Answers after commit (`acknowledge: "after-commit"`): each answer waits for the write buffer to commit its
  * record; a commit that failed, or cannot be had now, is a 503 / 5.03 with a retry hint of when the store is tried
  * again.
  */
-export function answersAfterCommit(buffer: WriteBuffer, reads: boolean): CommitWait {
+export function answersAfterCommit(buffer: WriteBuffer, reads: boolean): AfterCommit {
     const refusal = (err: CommitFailedError, ran: boolean): RequestRefusedError =>
         new RequestRefusedError(
             "unavailable",

@@ -1,28 +1,15 @@
-import type { AffordanceKind, InteractionRecord, Operation, Protocol } from "../model/interaction-record";
+import type { AffordanceKind, InteractionRecord, Operation } from "../model/interaction-record";
 
 export type AggregateFn = "mean" | "min" | "max" | "count" | "first" | "last" | "sum";
 
 /** Which points first: "oldest" or "newest". */
 export type HistoryOrder = "oldest" | "newest";
 
-/** One recorded interaction as the history API gives it back. */
-export interface HistoryRecord {
+/** One recorded interaction as the history API gives it back: the stored record, its time readable. */
+export interface HistoryRecord extends Omit<InteractionRecord, "ts" | "stale" | "refusal"> {
     time: Date;
     /** nanoseconds since the epoch, as a decimal string (exact; a Date keeps only milliseconds) */
     timestampNs: string;
-    thing: string;
-    kind: AffordanceKind;
-    name: string;
-    op: Operation;
-    protocol: Protocol;
-    origin?: string;
-    ok: boolean;
-    value?: unknown;
-    output?: unknown;
-    error?: string;
-    durationMs?: number;
-    valid: boolean;
-    truncated: boolean;
     /** answered from the last recorded value while the proxied device was lost */
     stale: boolean;
 }

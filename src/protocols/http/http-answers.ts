@@ -7,9 +7,6 @@ import { securitySchemeOf } from "../../model/thing-security";
 import { replaceMethod } from "../patches/replace-method";
 import type { HttpServerInternals } from "./http-server-internals";
 
-/** Deprecated: REFUSAL_STATUS (model/refusal.ts) under another name. */
-export const HTTP_STATUS = REFUSAL_STATUS;
-
 /** 307 Temporary Redirect: the client repeats the same method and body at the target. */
 export function answerRedirect(res: ServerResponse, where: string): void {
     res.writeHead(307, { Location: where, "Content-Type": "text/plain" });

@@ -2,13 +2,14 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ExposedThing } from "@node-wot/core";
 import { respondUnallowedMethod } from "@node-wot/binding-http/dist/routes/common";
 import type { AffordanceKind } from "../../model/interaction-record";
-import { refusalOf } from "../../model/refusal";
+import { refusalOf, REFUSAL_STATUS } from "../../model/refusal";
 import type { ServerHooks } from "../protocol-face";
 import { chooseMediaType } from "./http-accept";
-import { HTTP_STATUS } from "./http-answers";
+import { answerText, authorized } from "./http-answers";
 import { answerAllowed, isPreflight, READ_ONLY_RESOURCE_ALLOW, refuseMethod } from "./http-method-not-allowed";
 import { isSecured } from "../../model/thing-security";
-import { answerText, authorized, HttpServerInternals } from "./http-routes";
+import { decodePath, pathSegments, requestPath, requestQuery } from "./http-request-url";
+import type { HttpServerInternals } from "./http-server-internals";
 
 const KIND_OF_DIR: Record<string, AffordanceKind> = { properties: "property", actions: "action", events: "event" };
 const MAP_OF_KIND = { property: "properties", action: "actions", event: "events" } as const;
@@ -19,8 +20,7 @@ const MAP_OF_KIND = { property: "properties", action: "actions", event: "events"
  */
 export function isHistoryPath(url: string | undefined): boolean {
     if (url === undefined) return false;
-    const q = url.indexOf("?");
-    const path = q < 0 ? url : url.slice(0, q);
+    const path = requestPath(url);
     if (!path.endsWith("/history")) return false;
     let slashes = 0;
     for (let i = path.indexOf("/"); i >= 0; i = path.indexOf("/", i + 1)) slashes++;
@@ -32,16 +32,11 @@ function historyTargetOf(
     server: HttpServerInternals,
     url: string
 ): { thing: ExposedThing; kind: AffordanceKind; name: string } | "unknown" {
-    const q = url.indexOf("?");
-    const segments = (q < 0 ? url : url.slice(0, q)).split("/");
+    const segments = pathSegments(requestPath(url));
     if (segments.length !== 5 || segments[0] !== "") return "unknown";
-    let decoded: string[];
-    try {
-        decoded = segments.slice(1).map((s) => decodeURIComponent(s));
-    } catch {
-        return "unknown";
-    }
-    const [thingKey, dir, name] = decoded;
+    const decoded = segments.slice(1).map(decodePath);
+    if (decoded.some((s) => s === undefined)) return "unknown";
+    const [thingKey, dir, name] = decoded as string[];
     const thing = server.getThings().get(thingKey);
     const kind = KIND_OF_DIR[dir];
     if (thing === undefined || kind === undefined) return "unknown";
@@ -65,7 +60,7 @@ export async function serveHistory(
 ): Promise<void> {
     const url = req.url ?? "/";
     const target = historyTargetOf(server, url);
-    if (target === "unknown") return answerText(res, 404, `no recorded affordance at ${url.split("?")[0]}`);
+    if (target === "unknown") return answerText(res, 404, `no recorded affordance at ${requestPath(url)}`);
     // CORS as binding-http answers the Thing's other forms (`authorized` sets the origin header, as
     // binding-http's routes do), so a page of another origin that reads a property reads its history too
     const secured = isSecured(target.thing);
@@ -85,7 +80,7 @@ export async function serveHistory(
             `not acceptable: Accept: ${req.headers.accept}; history is offered as application/json, text/csv`
         );
     }
-    const query = new URLSearchParams(url.includes("?") ? url.slice(url.indexOf("?") + 1) : "");
+    const query = requestQuery(url);
     let reply: Awaited<ReturnType<NonNullable<ServerHooks["history"]>>>;
     try {
         reply = await hooks.history!(target.thing.id, target.kind, target.name, query, format);
@@ -94,12 +89,12 @@ export async function serveHistory(
         if (refusal === undefined) throw err;
         const retry =
             refusal.retryAfterSeconds === undefined ? {} : { "Retry-After": String(refusal.retryAfterSeconds) };
-        return answerText(res, HTTP_STATUS[refusal.reason], refusal.message, retry);
+        return answerText(res, REFUSAL_STATUS[refusal.reason], refusal.message, retry);
     }
     const headers: Record<string, string> = { "Content-Type": reply.contentType, Vary: "Accept" };
     if (reply.next !== undefined) {
         query.set("cursor", reply.next);
-        headers.Link = `<${url.split("?")[0]}?${query.toString()}>; rel="next"`;
+        headers.Link = `<${requestPath(url)}?${query.toString()}>; rel="next"`;
     }
     res.writeHead(200, headers);
     res.end(reply.body);
