@@ -236,7 +236,10 @@ export class VoPersistence {
             history: (thing, kind, name, query, format) =>
                 this.historyService.answer(thing, kind, name, parseHistoryParams(query), format),
             describeHistory,
-            dashboard: this.options.dashboard === false ? undefined : dashboardFiles(this.options.dashboard.path),
+            dashboard:
+                this.options.dashboard === false
+                    ? undefined
+                    : { ...dashboardFiles(this.options.dashboard.path), state: () => this.state.panelState() },
             health: {
                 report: (probe) => this.health.report(probe),
                 metrics: this.metrics && (() => this.metrics!.exposition()),
