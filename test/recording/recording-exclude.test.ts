@@ -1,0 +1,147 @@
+import fs from "node:fs";
+import { expect } from "chai";
+import { Servient } from "@node-wot/core";
+import type * as WoT from "wot-typescript-definitions";
+import { VoPersistence } from "../../src";
+import { InvalidOptionsError } from "../../src/model/errors";
+import { resolveOptions } from "../../src/options/vo-options";
+import { startVo, tempDir, VoFixture } from "../helpers/vo-fixture";
+
+/** Every recorded row as `thing name op`, oldest first. */
+async function recorded(fx: VoFixture): Promise<string[]> {
+    await fx.vo.flush();
+    const rows = (await fx.vo.sqliteDb.executeQuery("SELECT thing, name, op FROM ts_interaction ORDER BY ts")) as {
+        thing: string;
+        name: string;
+        op: string;
+    }[];
+    return rows.map((r) => `${r.thing} ${r.name} ${r.op}`);
+}
+
+describe("recording.exclude", function () {
+    this.timeout(20_000);
+    let fx: VoFixture | undefined;
+    let base: string;
+
+    before(async () => {
+        fx = await startVo({
+            recording: {
+                exclude: [
+                    { thing: "urn:test:quiet" }, // a whole Thing
+                    { thing: "urn:test:sensor", kind: "property", name: "humidity" }, // one affordance
+                    { ops: ["writeproperty"] }, // one operation, of every Thing
+                ],
+            },
+        });
+        base = `http://127.0.0.1:${fx.httpPort}`;
+        const sensor = await fx.wot.produce({
+            id: "urn:test:sensor",
+            title: "Sensor",
+            properties: {
+                temperature: { type: "number", readOnly: true },
+                humidity: { type: "number", readOnly: true },
+                setpoint: { type: "number" },
+            },
+            actions: { reset: {} },
+        } as WoT.ExposedThingInit);
+        let setpoint = 20;
+        sensor.setPropertyReadHandler("temperature", async () => 21.5);
+        sensor.setPropertyReadHandler("humidity", async () => 40);
+        sensor.setPropertyReadHandler("setpoint", async () => setpoint);
+        sensor.setPropertyWriteHandler("setpoint", async (v) => void (setpoint = (await v.value()) as number));
+        sensor.setActionHandler("reset", async () => undefined);
+        await sensor.expose();
+        const quiet = await fx.wot.produce({
+            id: "urn:test:quiet",
+            title: "Quiet",
+            properties: { level: { type: "number", readOnly: true } },
+            actions: { ping: {} },
+        } as WoT.ExposedThingInit);
+        quiet.setPropertyReadHandler("level", async () => 3);
+        quiet.setActionHandler("ping", async () => undefined);
+        await quiet.expose();
+    });
+    after(async () => fx?.close());
+
+    const read = async (path: string) => {
+        const res = await fetch(`${base}${path}`);
+        expect(res.status, path).to.equal(200);
+        return res.json() as Promise<unknown>;
+    };
+
+    it("leaves out every interaction of an excluded Thing, answered as ever", async function () {
+        expect(await read("/quiet/properties/level")).to.equal(3);
+        expect((await fetch(`${base}/quiet/actions/ping`, { method: "POST" })).status).to.be.oneOf([200, 204]);
+        expect(await recorded(fx!)).to.deep.equal([]);
+        expect(fx!.vo.stats().recorded, "no record reached the write buffer").to.equal(0);
+    });
+
+    it("leaves out an excluded affordance and keeps its Thing's others", async function () {
+        expect(await read("/sensor/properties/humidity")).to.equal(40);
+        expect(await read("/sensor/properties/temperature")).to.equal(21.5);
+        expect(await recorded(fx!)).to.deep.equal(["urn:test:sensor temperature readproperty"]);
+    });
+
+    it("leaves out an excluded operation and keeps the affordance's others", async function () {
+        const put = await fetch(`${base}/sensor/properties/setpoint`, {
+            method: "PUT",
+            headers: { "Content-Type": "application/json" },
+            body: "23",
+        });
+        expect(put.status).to.equal(204);
+        expect(await read("/sensor/properties/setpoint"), "the write took effect").to.equal(23);
+        expect((await fetch(`${base}/sensor/actions/reset`, { method: "POST" })).status).to.be.oneOf([200, 204]);
+        expect(await recorded(fx!)).to.deep.equal([
+            "urn:test:sensor temperature readproperty",
+            "urn:test:sensor setpoint readproperty",
+            "urn:test:sensor reset invokeaction",
+        ]);
+        expect(fx!.vo.stats().recorded, "only recorded interactions cost the write buffer").to.equal(3);
+    });
+});
+
+describe("recording.exclude refused with the path of the bad value", function () {
+    const refusal = (exclude: unknown) => {
+        try {
+            resolveOptions({ recording: { exclude: exclude as never } });
+        } catch (err) {
+            expect(err).to.be.instanceOf(InvalidOptionsError);
+            return (err as Error).message;
+        }
+        throw new Error(`accepted ${JSON.stringify(exclude)}`);
+    };
+
+    it("names the entry, key or operation at fault", function () {
+        expect(refusal("urn:x")).to.equal(
+            'node-wot-vo option recording.exclude: must be a list of exclusions, got "urn:x"'
+        );
+        expect(refusal([{ thing: "urn:x" }, { name: "t", ops: ["readproperty", "readprop"] }])).to.match(
+            /^node-wot-vo option recording\.exclude\[1\]\.ops\[1\]: must be one of "readproperty", .*, got "readprop"$/
+        );
+        expect(refusal([{}])).to.match(/^node-wot-vo option recording\.exclude\[0\]: must name at least one of/);
+        expect(refusal([{ thing: "urn:x", op: ["readproperty"] }])).to.match(
+            /^node-wot-vo option recording\.exclude\[0\]\.op: unknown key/
+        );
+        expect(refusal([{ kind: "properties" }])).to.match(/recording\.exclude\[0\]\.kind: must be one of "property"/);
+        expect(refusal([{ thing: "" }])).to.match(/recording\.exclude\[0\]\.thing: must be a non-empty string/);
+        expect(refusal([{ ops: [] }])).to.match(/recording\.exclude\[0\]\.ops: must name at least one operation/);
+        expect(refusal(["urn:x"])).to.match(/recording\.exclude\[0\]: must be a mapping like/);
+    });
+
+    it("is refused by attach before anything opens", async function () {
+        const dir = tempDir();
+        const servient = new Servient();
+        let err: unknown;
+        try {
+            await VoPersistence.attach(servient, {
+                sqlite: { path: `${dir}/vo.sqlite` },
+                recording: { exclude: [{ name: "t", ops: ["read" as never] }] },
+            });
+        } catch (e) {
+            err = e;
+        }
+        fs.rmSync(dir, { recursive: true, force: true });
+        expect(err).to.be.instanceOf(InvalidOptionsError);
+        expect((err as InvalidOptionsError).path).to.equal("recording.exclude[0].ops[0]");
+    });
+});
