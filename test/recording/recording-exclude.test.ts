@@ -4,6 +4,7 @@ import { Servient } from "@node-wot/core";
 import type * as WoT from "wot-typescript-definitions";
 import { VoPersistence } from "../../src";
 import { InvalidOptionsError } from "../../src/model/errors";
+import { Database } from "../../src/sqlite/database";
 import { resolveOptions } from "../../src/options/vo-options";
 import { startVo, tempDir, VoFixture } from "../helpers/vo-fixture";
 
@@ -97,6 +98,49 @@ describe("recording.exclude", function () {
             "urn:test:sensor reset invokeaction",
         ]);
         expect(fx!.vo.stats().recorded, "only recorded interactions cost the write buffer").to.equal(3);
+    });
+});
+
+describe("recording.exclude with after-commit acknowledgements", function () {
+    this.timeout(20_000);
+
+    it("answers a left-out write at once while the store fails, when a recorded one is refused", async function () {
+        const fx = await startVo({
+            recording: { acknowledge: "after-commit", flushIntervalMs: 60_000, exclude: [{ name: "quiet" }] },
+        });
+        try {
+            const values: Record<string, unknown> = {};
+            const thing = await fx.wot.produce({
+                id: "urn:test:panel",
+                title: "Panel",
+                properties: { loud: { type: "number" }, quiet: { type: "number" } },
+            } as WoT.ExposedThingInit);
+            for (const name of ["loud", "quiet"]) {
+                thing.setPropertyReadHandler(name, async () => values[name] ?? 0);
+                thing.setPropertyWriteHandler(name, async (v) => void (values[name] = await v.value()));
+            }
+            await thing.expose();
+            const put = (name: string, value: number) =>
+                fetch(`http://127.0.0.1:${fx.httpPort}/panel/properties/${name}`, {
+                    method: "PUT",
+                    headers: { "Content-Type": "application/json" },
+                    body: JSON.stringify(value),
+                });
+            // a real SQLite trigger makes every insert fail, as a failing disk would
+            const db = await Database.open(fx.dbPath);
+            await db.exec(
+                "CREATE TRIGGER test_fault BEFORE INSERT ON ts_interaction BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            );
+            await db.close();
+            expect((await put("loud", 1)).status, "its record cannot be committed").to.equal(503);
+            expect((await put("loud", 2)).status, "refused before its handler").to.equal(503);
+            expect(values.loud).to.equal(1);
+            expect((await put("quiet", 7)).status, "nothing to wait for").to.equal(204);
+            expect(values.quiet).to.equal(7);
+            expect(fx.vo.stats().recorded, "both loud writes, the refused one too; no quiet one").to.equal(2);
+        } finally {
+            await fx.close();
+        }
     });
 });
 
