@@ -26,6 +26,7 @@ describe("recording.exclude", function () {
 
     before(async () => {
         fx = await startVo({
+            protocols: { maxBodyBytes: 1024 },
             recording: {
                 exclude: [
                     { thing: "urn:test:quiet" }, // a whole Thing
@@ -73,6 +74,13 @@ describe("recording.exclude", function () {
     it("leaves out every interaction of an excluded Thing, answered as ever", async function () {
         expect(await read("/quiet/properties/level")).to.equal(3);
         expect((await fetch(`${base}/quiet/actions/ping`, { method: "POST" })).status).to.be.oneOf([200, 204]);
+        // refused by the protocol before any handler (a body over the bound): left out too
+        const big = await fetch(`${base}/quiet/properties/level`, {
+            method: "PUT",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify("x".repeat(2000)),
+        });
+        expect(big.status).to.equal(413);
         expect(await recorded(fx!)).to.deep.equal([]);
         expect(fx!.vo.stats().recorded, "no record reached the write buffer").to.equal(0);
     });
@@ -98,6 +106,33 @@ describe("recording.exclude", function () {
             "urn:test:sensor reset invokeaction",
         ]);
         expect(fx!.vo.stats().recorded, "only recorded interactions cost the write buffer").to.equal(3);
+    });
+});
+
+describe("recording.exclude of a consumed VO's Thing", function () {
+    this.timeout(20_000);
+
+    it("leaves out the excluded affordance of a consumed Thing, recorded under its id", async function () {
+        const device = await startVo();
+        const cvo = await startVo({ recording: { exclude: [{ thing: "urn:test:remote", name: "humidity" }] } });
+        try {
+            const thing = await device.wot.produce({
+                id: "urn:test:remote",
+                title: "Remote",
+                properties: { temperature: { type: "number" }, humidity: { type: "number" } },
+            } as WoT.ExposedThingInit);
+            thing.setPropertyReadHandler("temperature", async () => 19);
+            thing.setPropertyReadHandler("humidity", async () => 55);
+            await thing.expose();
+            const td = await cvo.wot.requestThingDescription(`http://127.0.0.1:${device.httpPort}/remote`);
+            const remote = cvo.vo.recordConsumed(await cvo.wot.consume(td));
+            expect(await (await remote.readProperty("humidity")).value()).to.equal(55);
+            expect(await (await remote.readProperty("temperature")).value()).to.equal(19);
+            expect(await recorded(cvo)).to.deep.equal(["urn:test:remote temperature readproperty"]);
+        } finally {
+            await cvo.close();
+            await device.close();
+        }
     });
 });
 
