@@ -18,7 +18,7 @@ import { checkPatchTargets } from "./protocols/patches/patch-check";
 import { replaceMethod } from "./protocols/patches/replace-method";
 import { addProtocolServers } from "./protocols/protocol-servers";
 import { recordConsumedThing } from "./recording/consumed-recorder";
-import { instrumentThing, markStale, recordRefusal } from "./recording/thing-recorder";
+import { Exclusions, exclusionsOf, instrumentThing, markStale, recordRefusal } from "./recording/thing-recorder";
 import type { Database } from "./sqlite/database";
 import { SqliteDb, SqliteDbApi } from "./sqlite/sqlite-db-api";
 import { answersAfterCommit } from "./timeseries/after-commit";
@@ -67,6 +67,8 @@ export class VoPersistence {
     private readonly historyService: HistoryService;
     private catalogueServer: CatalogueServer | undefined;
     private servient: Servient | undefined;
+    /** `recording.exclude`: undefined when nothing is left out */
+    private readonly exclusions: Exclusions | undefined;
 
     private constructor(
         readonly options: ResolvedOptions,
@@ -77,6 +79,7 @@ export class VoPersistence {
         readonly metrics?: VoMetrics
     ) {
         this.sqliteDb = new SqliteDb(db);
+        this.exclusions = exclusionsOf(options.exclude);
         this.runs = new VoRuns(db, options.vo.heartbeatIntervalMs);
         this.historyService = new HistoryService(store, new GapLookup(new StateHistory(db)));
         this.influxdb = store instanceof InfluxDbStore ? store : notConfiguredInfluxDb;
@@ -164,7 +167,7 @@ export class VoPersistence {
      * its id: `protocol` the scheme of the form used, `origin` the host:port it went to.
      */
     recordConsumed(thing: WoT.ConsumedThing): WoT.ConsumedThing {
-        return recordConsumedThing(thing, (r) => this.buffer.push(r), this.options.maxValueBytes);
+        return recordConsumedThing(thing, (r) => this.buffer.push(r), this.options.maxValueBytes, this.exclusions);
     }
 
     /** The newest known value of a property (read, written or changed), or undefined. */
@@ -227,16 +230,21 @@ export class VoPersistence {
                 maxValueBytes: this.options.maxValueBytes,
                 onSubscription: (change) => this.state.onSubscription(change),
                 afterCommit,
+                exclusions: this.exclusions,
             });
         const hooks: ServerHooks = {
             limits: this.options.protocols,
             redirect: (scheme: string, port: number, path: string) =>
                 this.state.redirects.redirectFor(scheme, port, path),
-            refused: (refusal: ProtocolRefusal) => recordRefusal(refusal, record, this.options.maxValueBytes),
+            refused: (refusal: ProtocolRefusal) =>
+                recordRefusal(refusal, record, this.options.maxValueBytes, this.exclusions),
             history: (thing, kind, name, query, format) =>
                 this.historyService.answer(thing, kind, name, parseHistoryParams(query), format),
             describeHistory,
-            dashboard: this.options.dashboard === false ? undefined : dashboardFiles(this.options.dashboard.path),
+            dashboard:
+                this.options.dashboard === false
+                    ? undefined
+                    : { ...dashboardFiles(this.options.dashboard.path), state: () => this.state.panelState() },
             health: {
                 report: (probe) => this.health.report(probe),
                 metrics: this.metrics && (() => this.metrics!.exposition()),

@@ -49,6 +49,9 @@ import type { MqttOptions } from "../options/mqtt-options";
  * recording:
  *   acknowledge: at-once          # at-once | after-commit: writes and actions answered once their record is committed
  *   acknowledgeReads: false       # with after-commit, reads wait for their record too
+ *   exclude:                      # interactions answered but not recorded; each given field must match
+ *     - { thing: "urn:dev:noisy" }                                    # a whole Thing (by id)
+ *     - { name: temperature, ops: [readproperty, observeproperty] }   # some ops of an affordance
  * periodicFunctions:              # exported script function -> interval
  *   sample: 5s
  * selfCheck: { interval: 30s, timeout: 2s, keepRows: 10000 }   # interval 0: off
@@ -128,7 +131,12 @@ export interface DescriptorDocument {
         };
         persistent?: { sqlite?: { path?: string; synchronous?: "normal" | "full" } };
     };
-    recording?: { acknowledge?: "at-once" | "after-commit"; acknowledgeReads?: boolean };
+    recording?: {
+        acknowledge?: "at-once" | "after-commit";
+        acknowledgeReads?: boolean;
+        /** checked (kinds, operations, at least one field) where the attach options are */
+        exclude?: { thing?: string; kind?: string; name?: string; ops?: string[] }[];
+    };
     periodicFunctions?: Record<string, DurationText>;
     selfCheck?: { interval?: DurationText; timeout?: DurationText; keepRows?: number };
     protocols?: { maxBodyBytes?: number; observerTimeout?: DurationText };
@@ -301,6 +309,15 @@ export const DESCRIPTOR_SCHEMA = {
             properties: {
                 acknowledge: { enum: ["at-once", "after-commit"] },
                 acknowledgeReads: { type: "boolean" },
+                // the kinds and operations themselves are checked where the attach options are
+                exclude: {
+                    type: "array",
+                    items: {
+                        type: "object",
+                        additionalProperties: false,
+                        properties: { thing: nonEmpty, kind: nonEmpty, name: nonEmpty, ops: nameList },
+                    },
+                },
             },
         },
         periodicFunctions: {

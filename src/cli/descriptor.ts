@@ -7,6 +7,7 @@ import path from "node:path";
 import Ajv, { ErrorObject } from "ajv";
 import { isMap, isSeq, LineCounter, Node, parseDocument, Document } from "yaml";
 import { resolveOptions, VoPersistenceOptions } from "../options/vo-options";
+import type { RecordingOptions } from "../options/recording-options";
 import type { ConsumedVoOptions, DevicePushOptions, DeviceProxyOptions } from "../options/proxy-options";
 import { parseDuration } from "../model/duration";
 import { DEFAULT_INFLUX_ORG, InfluxDbOptions, retentionSeconds } from "../options/influxdb-options";
@@ -965,7 +966,8 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
                 path: path.resolve(dir, sqlitePath),
                 synchronous: doc.databaseConfig?.persistent?.sqlite?.synchronous,
             }),
-            recording: doc.recording === undefined ? undefined : defined({ ...doc.recording }),
+            // exclude's kinds and operations are checked by resolveOptions, which names a bad one's path
+            recording: doc.recording === undefined ? undefined : defined({ ...doc.recording } as RecordingOptions),
             influxdb: influxOf(doc, dir, env),
             vo: voStateOf(doc),
             catalogue: typeof doc.catalogue === "number" ? { port: doc.catalogue, host: bind } : undefined,

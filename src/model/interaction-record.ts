@@ -1,23 +1,40 @@
 import type { RefusalReason } from "./refusal";
 
 /** Which bucket a record belongs to. */
-export type AffordanceKind = "property" | "action" | "event";
+export const AFFORDANCE_KINDS = ["property", "action", "event"] as const;
+export type AffordanceKind = (typeof AFFORDANCE_KINDS)[number];
 
 /** Operations, named as in the WoT TD `op` vocabulary, plus the emissions a Thing makes itself. */
-export type Operation =
-    | "readproperty"
-    | "writeproperty"
-    | "readallproperties"
-    | "readmultipleproperties"
-    | "writeallproperties"
-    | "writemultipleproperties"
-    | "observeproperty"
-    | "unobserveproperty"
-    | "propertychange"
-    | "invokeaction"
-    | "subscribeevent"
-    | "unsubscribeevent"
-    | "emitevent";
+export const OPERATIONS = [
+    "readproperty",
+    "writeproperty",
+    "readallproperties",
+    "readmultipleproperties",
+    "writeallproperties",
+    "writemultipleproperties",
+    "observeproperty",
+    "unobserveproperty",
+    "propertychange",
+    "invokeaction",
+    "subscribeevent",
+    "unsubscribeevent",
+    "emitevent",
+] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+/**
+ * Interactions an operator leaves out of the recording (`recording.exclude`): each given field must
+ * match, an absent one matches anything. Left-out interactions are answered as ever, never recorded.
+ */
+export interface RecordingExclusion {
+    /** the Thing's id, as records carry it */
+    thing?: string;
+    kind?: AffordanceKind;
+    /** the affordance's name */
+    name?: string;
+    /** the operations, as records name them (`readallproperties` is not `readproperty`) */
+    ops?: Operation[];
+}
 
 /** Where the interaction came from: a protocol server, or the VO's own code. */
 export type Protocol = "http" | "https" | "coap" | "coaps" | "mqtt" | "mqtts" | "ws" | "wss" | "local";

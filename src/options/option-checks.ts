@@ -84,6 +84,19 @@ export function section<T extends object>(value: T | undefined, path: string, wh
     return value;
 }
 
+/** An array, each item checked by `item` at its own path (`recording.exclude[2]`); `fallback` when left out. */
+export function list<T>(
+    value: unknown,
+    path: string,
+    fallback: T[],
+    item: (value: unknown, path: string) => T,
+    what = "a list"
+): T[] {
+    if (value === undefined) return fallback;
+    if (!Array.isArray(value)) throw invalidOption(path, `must be ${what}, got ${shown(value)}`);
+    return value.map((v, i) => item(v, `${path}[${i}]`));
+}
+
 /** What a URL check allows: its schemes (`"mqtt:"`), what to call it in the message, credentials in it. */
 export interface UrlRule {
     schemes: readonly string[];

@@ -1,4 +1,5 @@
-import { flag, oneOf, positiveInteger } from "./option-checks";
+import { AFFORDANCE_KINDS, OPERATIONS, RecordingExclusion } from "../model/interaction-record";
+import { flag, invalidOption, list, oneOf, positiveInteger, section, shown, text } from "./option-checks";
 
 /** How recorded interactions are batched into the store (the write buffer). */
 export interface WriteBufferOptions {
@@ -36,6 +37,11 @@ export type RecordingOptions = Partial<WriteBufferOptions> & {
     acknowledge?: AcknowledgeMode;
     /** with "after-commit", reads wait for their record too; default false */
     acknowledgeReads?: boolean;
+    /**
+     * interactions left out of the recording (answered as ever): `[{ thing: "urn:x", name: "temperature",
+     * ops: ["readproperty"] }]`; each given field must match, an absent one matches anything. Default none.
+     */
+    exclude?: RecordingExclusion[];
 };
 
 export interface ResolvedRecordingOptions {
@@ -43,6 +49,7 @@ export interface ResolvedRecordingOptions {
     acknowledgeReads: boolean;
     writeBuffer: WriteBufferOptions;
     maxValueBytes: number;
+    exclude: RecordingExclusion[];
 }
 
 export function resolveRecordingOptions(rec: RecordingOptions): ResolvedRecordingOptions {
@@ -57,5 +64,39 @@ export function resolveRecordingOptions(rec: RecordingOptions): ResolvedRecordin
             maxRetryDelayMs: positiveInteger(rec.maxRetryDelayMs, "recording.maxRetryDelayMs", d.maxRetryDelayMs),
         },
         maxValueBytes: positiveInteger(rec.maxValueBytes, "recording.maxValueBytes", DEFAULT_MAX_VALUE_BYTES),
+        exclude: list(rec.exclude, "recording.exclude", [], exclusion, "a list of exclusions"),
     };
+}
+
+const EXCLUSION_KEYS = ["thing", "kind", "name", "ops"];
+const EXCLUSION_EXAMPLE = 'a mapping like { thing: "urn:x", name: "temperature", ops: ["readproperty"] }';
+
+/** One `recording.exclude` entry: known keys, non-empty strings, known kinds and operations, at least one field. */
+function exclusion(value: unknown, path: string): RecordingExclusion {
+    const rule = section(value as Record<string, unknown>, path, EXCLUSION_EXAMPLE);
+    for (const key of Object.keys(rule)) {
+        if (!EXCLUSION_KEYS.includes(key)) {
+            throw invalidOption(`${path}.${key}`, `unknown key (an exclusion has ${EXCLUSION_KEYS.join(", ")})`);
+        }
+    }
+    const out: RecordingExclusion = {};
+    const thing = text(rule.thing, `${path}.thing`, undefined);
+    if (thing !== undefined) out.thing = thing;
+    if (rule.kind !== undefined) out.kind = oneOf(rule.kind, `${path}.kind`, AFFORDANCE_KINDS, "property");
+    const name = text(rule.name, `${path}.name`, undefined);
+    if (name !== undefined) out.name = name;
+    if (rule.ops !== undefined) {
+        out.ops = list(rule.ops, `${path}.ops`, [], (op, at) => {
+            if (op === undefined) throw invalidOption(at, `must be an operation, got ${shown(op)}`);
+            return oneOf(op, at, OPERATIONS, "readproperty");
+        });
+        if (out.ops.length === 0) throw invalidOption(`${path}.ops`, "must name at least one operation");
+    }
+    if (Object.keys(out).length === 0) {
+        throw invalidOption(
+            path,
+            "must name at least one of thing, kind, name, ops (an empty one would leave out everything)"
+        );
+    }
+    return out;
 }

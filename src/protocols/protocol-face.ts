@@ -59,13 +59,24 @@ export interface HealthHook {
     metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
-/** The dashboard as a protocol serves it: static files by name, each with its headers and a gzipped copy. */
+/**
+ * The dashboard as a protocol serves it: static files by name, each with its headers and a gzipped copy,
+ * and the VO's live lists as `DASHBOARD_STATE` under the path.
+ */
 export interface DashboardHook {
     /** where it is served, starting and ending with "/" (default "/dashboard/") */
     path: string;
     /** the file at `name` under the path ("" is the page), or undefined */
     asset(name: string): StaticAsset | undefined;
+    /**
+     * what the page's VO panel shows now (`{ observers, redirects }`, as the status Thing's properties read):
+     * read from the VO's state, not through the Thing, so the page's polling is not an interaction to record
+     */
+    state?(): Promise<unknown>;
 }
+
+/** The name, under the dashboard's path, of the VO's live lists (`DashboardHook.state`). */
+export const DASHBOARD_STATE = "vo-state.json";
 
 export interface StaticAsset {
     body: Buffer;

@@ -22,7 +22,7 @@ export const recordingInvocations: MethodWrapper<"handleInvokeAction"> = (invoke
         try {
             input = await decodeInput(content, schema, `input of action "${name}"`);
             if (input.problem !== undefined) throw new RequestRefusedError("bad-request", input.problem);
-            if (ack !== undefined) records.refuseWithoutCommit();
+            if (ack !== undefined) records.refuseWithoutCommit("action", name, "invokeaction");
             result = await runInScope(scope, invokeAction, name, input.content, opts);
             const outputSchema = thing.actions[name]?.output as object | undefined;
             committed = records.record(ts, "action", name, "invokeaction", started, {

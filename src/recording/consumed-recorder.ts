@@ -5,6 +5,7 @@ import type { AffordanceKind, InteractionRecord, Operation, Protocol } from "../
 import { conformsToSchema, limitValue } from "../model/value-check";
 import { createLogger } from "../log";
 import type { RecordSink } from "./thing-recorder";
+import type { ExclusionTest, Exclusions } from "./exclusions";
 
 const { debug } = createLogger("recording:consumed-recorder");
 
@@ -43,14 +44,17 @@ async function settledOutput(out: WoT.InteractionOutput | undefined) {
 class ConsumedThingRecorder {
     private readonly td: WoT.ThingDescription;
     private readonly id: string;
+    private readonly excluded: ExclusionTest | undefined;
 
     constructor(
         private readonly sink: RecordSink,
         private readonly maxValueBytes: number,
-        thing: WoT.ConsumedThing
+        thing: WoT.ConsumedThing,
+        exclusions?: Exclusions
     ) {
         this.td = thing.getThingDescription();
         this.id = this.td.id ?? this.td.title;
+        this.excluded = exclusions?.forThing(this.id);
     }
 
     private affordance(kind: AffordanceKind, name: string) {
@@ -58,6 +62,7 @@ class ConsumedThingRecorder {
     }
 
     record(kind: AffordanceKind, name: string, op: Operation, fields: Outcome, formIndex?: number): void {
+        if (this.excluded?.(kind, name, op) === true) return;
         try {
             const a = this.affordance(kind, name);
             const value = limitValue(fields.value, this.maxValueBytes);
@@ -180,14 +185,15 @@ function recordingMethods(thing: WoT.ConsumedThing, r: ConsumedThingRecorder): P
  * like those with an exposed Thing: under the consumed Thing's id, `protocol` the scheme of the form
  * used and `origin` the host:port it went to. Reads, writes and invocations with their values,
  * errors and durations; observations and subscriptions when they start, then each value or event
- * they deliver (`propertychange`, `emitevent`).
+ * they deliver (`propertychange`, `emitevent`). What `exclusions` leave out is not recorded.
  */
 export function recordConsumedThing(
     thing: WoT.ConsumedThing,
     sink: RecordSink,
-    maxValueBytes: number
+    maxValueBytes: number,
+    exclusions?: Exclusions
 ): WoT.ConsumedThing {
-    const wrapped = recordingMethods(thing, new ConsumedThingRecorder(sink, maxValueBytes, thing));
+    const wrapped = recordingMethods(thing, new ConsumedThingRecorder(sink, maxValueBytes, thing, exclusions));
     return new Proxy(thing, {
         get(target, key, receiver) {
             if (typeof key === "string" && Object.hasOwn(wrapped, key)) return wrapped[key as keyof typeof wrapped];

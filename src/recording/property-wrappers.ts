@@ -20,7 +20,7 @@ export const recordingPropertyReads: MethodWrapper<"handleReadProperty"> = (read
         let content: Content;
         let committed: Promise<void> | undefined;
         try {
-            if (readsWait) records.refuseWithoutCommit();
+            if (readsWait) records.refuseWithoutCommit("property", name, op);
             content = await runInScope(scope, readProperty, name, opts);
             committed = records.record(ts, "property", name, op, started, {
                 ok: true,
@@ -55,7 +55,7 @@ export const recordingPropertyWrites: MethodWrapper<"handleWriteProperty"> = (wr
                 throw new RequestRefusedError("method-not-allowed", `property "${name}" is read-only`);
             }
             if (input.problem !== undefined) throw new RequestRefusedError("bad-request", input.problem);
-            if (ack !== undefined) records.refuseWithoutCommit();
+            if (ack !== undefined) records.refuseWithoutCommit("property", name, op);
             await runInScope({}, writeProperty, name, input.content, opts);
             committed = records.record(ts, "property", name, op, started, {
                 ok: true,

@@ -7,6 +7,7 @@ import { LimitedValue, limitValue } from "../model/value-check";
 import { refusalOf } from "../model/refusal";
 import type { ProtocolRefusal } from "../protocols/protocol-face";
 import type { AfterCommit, RecordSink } from "./recorder-options";
+import type { ExclusionTest, Exclusions } from "./exclusions";
 import { createLogger } from "../log";
 
 const { debug } = createLogger("recording:record-builder");
@@ -32,20 +33,34 @@ export interface Outcome {
 export class RecordBuilder {
     /** reads wait for their commit too */
     readonly readsWait: boolean;
+    /** the exclusions' test of this Thing, made for the id it had (node-wot gives one to a Thing without at addThing) */
+    private excludedFor: { id: string; test: ExclusionTest | undefined } | undefined;
 
     constructor(
         private readonly thing: ExposedThing,
         private readonly sink: RecordSink,
         private readonly maxValueBytes: number,
-        readonly afterCommit: AfterCommit | undefined
+        readonly afterCommit: AfterCommit | undefined,
+        private readonly exclusions?: Exclusions
     ) {
         this.readsWait = afterCommit?.reads === true;
     }
 
-    /** Before a handler runs, in after-commit mode: refuses the interaction if its record cannot be committed. */
-    refuseWithoutCommit(): void {
+    /** Whether `recording.exclude` leaves this interaction out: then nothing of it is recorded, or waited for. */
+    excluded(kind: AffordanceKind, name: string, op: Operation): boolean {
+        if (this.exclusions === undefined) return false;
+        const id = this.thing.id;
+        if (this.excludedFor?.id !== id) this.excludedFor = { id, test: this.exclusions.forThing(id) };
+        return this.excludedFor.test?.(kind, name, op) === true;
+    }
+
+    /**
+     * Before a handler runs, in after-commit mode: refuses the interaction if its record cannot be committed
+     * (one left out of the recording has none to wait for).
+     */
+    refuseWithoutCommit(kind: AffordanceKind, name: string, op: Operation): void {
         const refusal = this.afterCommit?.unavailable();
-        if (refusal !== undefined) throw refusal;
+        if (refusal !== undefined && !this.excluded(kind, name, op)) throw refusal;
     }
 
     /** Records (never throws); with `wait` in after-commit mode, returns the commit to wait for. */
@@ -57,6 +72,7 @@ export class RecordBuilder {
         started: number | undefined,
         fields: Outcome
     ): Promise<void> | undefined {
+        if (this.excluded(kind, name, op)) return undefined;
         try {
             const req = currentRequest();
             const value = limitValue(fields.value, this.maxValueBytes);
@@ -94,7 +110,13 @@ export class RecordBuilder {
  * over a binding that checks that itself, a body over the size bound): a refused interaction is
  * an interaction.
  */
-export function recordRefusal(refusal: ProtocolRefusal, sink: RecordSink, maxValueBytes: number): void {
+export function recordRefusal(
+    refusal: ProtocolRefusal,
+    sink: RecordSink,
+    maxValueBytes: number,
+    exclusions?: Exclusions
+): void {
+    if (exclusions?.excludes(refusal.thing, refusal.kind, refusal.name, refusal.op) === true) return;
     try {
         const value = limitValue(refusal.value, maxValueBytes);
         sink({

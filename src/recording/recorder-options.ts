@@ -1,6 +1,7 @@
 import type { InteractionRecord } from "../model/interaction-record";
 import type { SubscriptionChange } from "../model/subscription-change";
 import type { AfterCommit } from "../model/after-commit";
+import type { Exclusions } from "./exclusions";
 
 export interface RecorderOptions {
     /** values larger than this (bytes of JSON) are recorded cut and flagged `truncated` */
@@ -9,6 +10,8 @@ export interface RecorderOptions {
     onSubscription?: (change: SubscriptionChange) => void;
     /** set in after-commit mode: answers to writes and actions (and reads, if asked) wait for the commit */
     afterCommit?: AfterCommit;
+    /** interactions left out of the recording (`recording.exclude`); undefined: none */
+    exclusions?: Exclusions;
 }
 
 export type { AfterCommit };

@@ -15,6 +15,7 @@ import type { RecorderOptions, RecordSink } from "./recorder-options";
 
 export type { AfterCommit, RecorderOptions, RecordSink } from "./recorder-options";
 export { recordRefusal } from "./record-builder";
+export { exclusionsOf, Exclusions } from "./exclusions";
 export { markStale } from "./handler-scope";
 
 /**
@@ -51,7 +52,7 @@ type AnyFn = (...args: never[]) => unknown;
 export function instrumentThing(thing: ExposedThing, sink: RecordSink, options: RecorderOptions): void {
     if (instrumented.has(thing)) return;
     instrumented.add(thing);
-    const records = new RecordBuilder(thing, sink, options.maxValueBytes, options.afterCommit);
+    const records = new RecordBuilder(thing, sink, options.maxValueBytes, options.afterCommit, options.exclusions);
     const wrapped: WrappedThing = { thing, records, options };
     const methods = thing as unknown as Record<string, AnyFn>;
     for (const [method, wrap] of Object.entries(WRAPPERS)) {

@@ -216,6 +216,24 @@ export class VoState {
         return this.observers.list();
     }
 
+    /** The observers as the VO Thing's `observers` property reads them. */
+    async observersValue(): Promise<object[]> {
+        return (await this.listObservers()).map((o) => ({
+            ip: o.ip,
+            port: o.port,
+            protocol: o.protocol,
+            thing: o.thing,
+            affordance: o.affordance,
+            op: o.op,
+            since: o.started_at,
+        }));
+    }
+
+    /** What the dashboard's VO panel lists now: the VO Thing's `observers` and `redirects` as they read. */
+    async panelState(): Promise<{ observers: object[]; redirects: string[] }> {
+        return { observers: await this.observersValue(), redirects: [...this.redirects.all] };
+    }
+
     private async publishObservers(): Promise<void> {
         if (this.thing === undefined) return;
         try {
@@ -235,17 +253,7 @@ export class VoState {
             this.lastStatus ? statusValue(this.lastStatus) : { status: "unknown" }
         );
         thing.setPropertyReadHandler("device", async () => this.deviceValue());
-        thing.setPropertyReadHandler("observers", async () =>
-            (await this.listObservers()).map((o) => ({
-                ip: o.ip,
-                port: o.port,
-                protocol: o.protocol,
-                thing: o.thing,
-                affordance: o.affordance,
-                op: o.op,
-                since: o.started_at,
-            }))
-        );
+        thing.setPropertyReadHandler("observers", () => this.observersValue());
         thing.setPropertyReadHandler("redirects", async () => this.redirects.all);
         thing.setPropertyWriteHandler("redirects", async (io) => this.setRedirects((await io.value()) as string[]));
         thing.setPropertyReadHandler("deviceIp", async () => (await this.deviceIp()) ?? "");

@@ -10,6 +10,7 @@ import {
     RunConfig,
 } from "../../src/cli/descriptor";
 import { resolveOptions } from "../../src/options/vo-options";
+import { CLI, NodeProcess } from "../helpers/node-process";
 
 const ROOT = path.join(__dirname, "..", "..", "..");
 const REFERENCE = path.join(ROOT, "examples", "descriptors", "reference.yaml");
@@ -382,5 +383,47 @@ describe("VO descriptor (YAML)", function () {
                 column: 90,
             },
         ]);
+    });
+
+    it("reads recording.exclude into the attach options, and reports a bad entry at its path and line", function () {
+        const c = parseDescriptor(
+            [
+                "name: a",
+                "recording:",
+                "    exclude:",
+                "        - { thing: 'urn:dev:noisy' }",
+                "        - { name: temperature, ops: [readproperty, observeproperty] }",
+            ].join("\n"),
+            "vo.yaml",
+            {}
+        );
+        expect(c.persistence.recording).to.deep.equal({
+            exclude: [{ thing: "urn:dev:noisy" }, { name: "temperature", ops: ["readproperty", "observeproperty"] }],
+        });
+        const bad = refused(
+            [
+                "name: a",
+                "recording:",
+                "    exclude:",
+                "        - { thing: x }",
+                "        - { ops: [readproperty, read] }",
+            ].join("\n")
+        );
+        expect(bad.problems.map((p) => [p.path, p.line])).to.deep.equal([["recording.exclude[1].ops[1]", 5]]);
+        expect(bad.problems[0].message).to.match(/^must be one of "readproperty", .*, got "read"$/);
+        const unknown = refused(["name: a", "recording: { exclude: [{ thing: x, op: [readproperty] }] }"].join("\n"));
+        expect(paths(unknown)).to.deep.equal(["recording.exclude[0].op"]);
+        expect(problemAt(unknown, "recording.exclude[0].op")?.message).to.match(/^unknown key/);
+        expect(paths(refused("name: a\nrecording: { exclude: [{}] }"))).to.deep.equal(["recording.exclude[0]"]);
+    });
+
+    it("node-wot-vo validate refuses a bad recording.exclude naming its path, and exits 2", async function () {
+        this.timeout(20_000);
+        const file = path.join(dir, "vo.yaml");
+        fs.writeFileSync(file, "name: a\nrecording:\n    exclude:\n        - { kind: actions }\n");
+        const p = new NodeProcess([CLI, "validate", "--config", file]);
+        expect(await p.exited()).to.equal(2);
+        expect(p.output).to.include(`${file}: recording.exclude[0].kind: must be one of "property", "action", "event"`);
+        expect(p.output).to.include("(line 4)");
     });
 });

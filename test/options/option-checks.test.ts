@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { InvalidOptionsError } from "../../src/model/errors";
 import { PROTOCOLS } from "../../src/protocols";
-import { delayMs, hostPort, integer, oneOf, port, text, url } from "../../src/options/option-checks";
+import { delayMs, hostPort, integer, list, oneOf, port, text, url } from "../../src/options/option-checks";
 import { DEVICE_URL_SCHEMES } from "../../src/options/vo-state-options";
 
 /** The message of what `check` throws. */
@@ -31,6 +31,14 @@ describe("the option checks: one kit, each refusal naming its path", function ()
             "must be an integer from 0 to 65535, got 65536"
         );
         expect(refused(() => delayMs(2 ** 31, "mqtt.connectTimeoutMs", 1)).problem).to.match(/^must be at most/);
+    });
+
+    it("lists: each item checked at its own index", function () {
+        const words = (v: unknown) => list(v, "a.list", ["d"], (w, at) => text(w, at, undefined) as string);
+        expect(words(undefined)).to.deep.equal(["d"]);
+        expect(words(["x", "y"])).to.deep.equal(["x", "y"]);
+        expect(refused(() => words("x")).message).to.equal('node-wot-vo option a.list: must be a list, got "x"');
+        expect(refused(() => words(["x", ""])).path).to.equal("a.list[1]");
     });
 
     it("words, URLs and addresses", function () {

@@ -40,20 +40,27 @@ function stateTimeline(
     ];
 }
 
-/** A view showing what a property reads now, rendered into the element `id`. */
-function list(id: string, a: Affordance | undefined, render: (v: unknown) => HTMLElement): View[] {
-    const host = byId(id);
-    if (a?.read === undefined) return [];
-    const read = a.read;
+/**
+ * The VO's observers and redirects now, read together from the dashboard's own `vo-state.json` (what the
+ * status Thing's properties read): the page's polling is not an interaction of the status Thing, so it is
+ * not recorded, while a client reading those properties is.
+ */
+function liveLists(): View[] {
+    const hosts = { observers: byId("observers"), redirects: byId("redirects") };
+    const showError = (text: string) => {
+        for (const host of Object.values(hosts)) host.replaceChildren(el("p", { className: "error" }, text));
+    };
     return [
         {
             async refresh({ signal }) {
                 try {
-                    const value = await getJson<unknown>(read, signal);
-                    if (!signal.aborted) host.replaceChildren(render(value));
+                    const now = await getJson<{ observers?: unknown; redirects?: unknown }>("vo-state.json", signal);
+                    if (signal.aborted) return;
+                    hosts.observers.replaceChildren(observersTable(now.observers));
+                    hosts.redirects.replaceChildren(redirectList(now.redirects));
                 } catch (err) {
                     const text = signal.aborted ? undefined : errorText(err);
-                    if (text !== undefined) host.replaceChildren(el("p", { className: "error" }, text));
+                    if (text !== undefined) showError(text);
                 }
             },
         },
@@ -107,7 +114,6 @@ export function voViews(vo: ThingView | undefined): View[] {
         ...stateTimeline(byId("selfcheck"), find("property", "status"), field("status"), (segments) => {
             state.selfCheck.segments = segments;
         }),
-        ...list("observers", find("property", "observers"), observersTable),
-        ...list("redirects", find("property", "redirects"), redirectList),
+        ...liveLists(),
     ];
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ExposedThing } from "@node-wot/core";
-import type { DashboardHook } from "../protocol-face";
+import { DASHBOARD_STATE, DashboardHook } from "../protocol-face";
 import { isSecured } from "../../model/thing-security";
 import { answerText, authorized } from "./http-answers";
 import type { HttpServerInternals } from "./http-server-internals";
@@ -31,6 +31,22 @@ export function guardingThing(server: HttpServerInternals): ExposedThing | undef
 }
 
 /**
+ * The VO's live lists, read from its state: the page's once-a-second reads are not interactions with the
+ * status Thing (a client that reads its properties is recorded as ever), and they answer nothing a reader
+ * of the dashboard cannot see on the page.
+ */
+async function answerState(state: () => Promise<unknown>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = Buffer.from(JSON.stringify(await state()));
+    res.writeHead(200, {
+        "Content-Type": "application/json",
+        "Content-Length": String(body.length),
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    });
+    res.end(req.method === "HEAD" ? undefined : body);
+}
+
+/**
  * The dashboard's files: the page at the path, the others by name under it; 304 for a matching
  * If-None-Match, gzip when the client takes it. Guarded like the Things when they ask for credentials.
  */
@@ -50,6 +66,7 @@ export async function serveDashboard(
     if (guard !== undefined && !(await authorized(server, guard, req, res))) return;
     const name = decodePath(path.slice(dashboard.path.length));
     if (name === undefined) return answerText(res, 400, `not a percent-encoded path: ${path}`);
+    if (name === DASHBOARD_STATE && dashboard.state !== undefined) return answerState(dashboard.state, req, res);
     const asset = dashboard.asset(name);
     if (asset === undefined) return answerText(res, 404, `no dashboard file ${JSON.stringify(name)}`);
     const gzip = asset.gzipped !== undefined && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
