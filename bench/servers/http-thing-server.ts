@@ -10,6 +10,7 @@
  * limits, refusal codes, the request's origin) with no recorder and no store, so a bench can tell the price of
  * those fixes from the price of recording; without any of these, node-wot-vo is not even loaded (all modes serve
  * CoAP with VoCoapServer, imported from its own module, so the servers differ only by what the flags add).
+ * `--http-only` serves HTTP alone (no CoAP server: bench/footprint measures what a VO loads for what it serves).
  * Prints `READY <http base> <coap base> [<ws base>] [<mqtt base>]` when listening; on SIGTERM prints `STATS <json>` (the recorder's
  * counters, interactions handled, CPU microseconds used) and exits; on SIGUSR2 prints it and goes on.
  */
@@ -18,9 +19,6 @@ import os from "node:os";
 import path from "node:path";
 import { Servient } from "@node-wot/core";
 import { HttpServer } from "@node-wot/binding-http";
-import { VoCoapServer } from "../../src/protocols/coap/coap-server";
-import { VoMqttBrokerServer } from "../../src/protocols/mqtt/mqtt-broker-server";
-import { VoWebSocketServer } from "../../src/protocols/websocket/ws-server";
 
 async function main(): Promise<void> {
     const influx = process.argv.includes("--influx");
@@ -29,12 +27,23 @@ async function main(): Promise<void> {
     const servient = new Servient();
     const http = new HttpServer({ port: 0, address: "127.0.0.1" });
     servient.addServer(http);
-    const coap = new VoCoapServer({ port: 0, address: "127.0.0.1" });
-    servient.addServer(coap as never);
+    // each protocol's module (and its binding) is loaded only when its server is asked for
+    const coap = process.argv.includes("--http-only")
+        ? undefined
+        : new (await import("../../src/protocols/coap/coap-server")).VoCoapServer({ port: 0, address: "127.0.0.1" });
+    if (coap !== undefined) servient.addServer(coap as never);
     const broker = process.argv.includes("--mqtt") ? process.argv[process.argv.indexOf("--mqtt") + 1] : undefined;
-    const mqtt = broker === undefined ? undefined : new VoMqttBrokerServer({ uri: broker });
+    const mqtt =
+        broker === undefined
+            ? undefined
+            : new (await import("../../src/protocols/mqtt/mqtt-broker-server")).VoMqttBrokerServer({ uri: broker });
     if (mqtt !== undefined) servient.addServer(mqtt as never);
-    const ws = process.argv.includes("--ws") ? new VoWebSocketServer({ port: 0, address: "127.0.0.1" }) : undefined;
+    const ws = process.argv.includes("--ws")
+        ? new (await import("../../src/protocols/websocket/ws-server")).VoWebSocketServer({
+              port: 0,
+              address: "127.0.0.1",
+          })
+        : undefined;
     if (ws !== undefined) servient.addServer(ws as never);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vo-bench-"));
     const vo = record
@@ -90,7 +99,7 @@ async function main(): Promise<void> {
         broker === undefined ? "" : ` ${broker}/BenchThing`,
     ].join("");
     console.log(
-        `READY http://127.0.0.1:${http.getPort()}/benchthing coap://127.0.0.1:${coap.getPort()}/benchthing${extra}`
+        `READY http://127.0.0.1:${http.getPort()}/benchthing coap://127.0.0.1:${coap?.getPort() ?? 0}/benchthing${extra}`
     );
     // SIGUSR2: print the counters without stopping (for benches that sample while running)
     process.on("SIGUSR2", () => console.log(`STATS ${counters()}`));

@@ -1,7 +1,7 @@
 import { ExposedThing, Servient } from "@node-wot/core";
 import type { HttpServer } from "@node-wot/binding-http";
 import type * as WoT from "wot-typescript-definitions";
-import { VoCoapClientFactory } from "../protocols/coap/coap-client-factory";
+import { lazyCoapClientFactory } from "../protocols/lazy-client-factory";
 import type { VoCoapServer } from "../protocols/coap/coap-server";
 import { VoHttpClientFactory, VoHttpsClientFactory } from "../protocols/http/http-client-factory";
 import { addProtocolServers } from "../protocols/protocol-servers";
@@ -137,7 +137,7 @@ function servientWithServers(config: RunConfig): { servient: Servient; http?: Ht
     });
     servient.addClientFactory(new VoHttpClientFactory());
     servient.addClientFactory(new VoHttpsClientFactory());
-    servient.addClientFactory(new VoCoapClientFactory() as never);
+    servient.addClientFactory(lazyCoapClientFactory()); // binding-coap loads only if CoAP is spoken
     return { servient, http, coap };
 }
 

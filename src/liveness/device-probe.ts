@@ -23,6 +23,6 @@ export function probeFor(url: string, path = "vo.device.url"): DeviceProbe {
             },
         };
     }
-    const protocol = protocolFor(parsed.protocol)!; // deviceUrl allows only the schemes of PROTOCOLS
+    const protocol = protocolFor(parsed.protocol)!; // deviceUrl allows only the schemes of PROTOCOL_SCHEMES
     return { url, probe: (timeoutMs) => protocol.probe(parsed, timeoutMs) };
 }

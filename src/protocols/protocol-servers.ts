@@ -3,9 +3,9 @@ import { HttpServer } from "@node-wot/binding-http";
 import type { HttpConfig } from "@node-wot/binding-http";
 import type { CoapServerConfig } from "@node-wot/binding-coap";
 import type { MdnsOption } from "./coap/binding-coap-mdns";
-import { VoCoapServer } from "./coap/coap-server";
-import { VoMqttBrokerServer, VoMqttServerConfig } from "./mqtt/mqtt-broker-server";
-import { VoWebSocketServer, VoWebSocketServerConfig } from "./websocket/ws-server";
+import type { VoCoapServer } from "./coap/coap-server";
+import type { VoMqttBrokerServer, VoMqttServerConfig } from "./mqtt/mqtt-broker-server";
+import type { VoWebSocketServer, VoWebSocketServerConfig } from "./websocket/ws-server";
 
 /** The servers a VO runs, each only when its options are given: nothing listens that was not asked for. */
 export interface ProtocolServerOptions {
@@ -32,12 +32,25 @@ export interface ProtocolServers {
  * the TDs): HTTP, CoAP, MQTT, WebSocket.
  */
 export function addProtocolServers(servient: Servient, options: ProtocolServerOptions): ProtocolServers {
+    // each binding is loaded only when its server is asked for (see protocols/index.ts)
+    /* eslint-disable @typescript-eslint/no-require-imports */
     const servers: ProtocolServers = {
         http: options.http && new HttpServer(options.http),
-        coap: options.coap && new VoCoapServer(options.coap),
-        mqtt: options.mqtt && new VoMqttBrokerServer(options.mqtt),
-        websocket: options.websocket && new VoWebSocketServer(options.websocket),
+        coap:
+            options.coap &&
+            new (require("./coap/coap-server") as typeof import("./coap/coap-server")).VoCoapServer(options.coap),
+        mqtt:
+            options.mqtt &&
+            new (require("./mqtt/mqtt-broker-server") as typeof import("./mqtt/mqtt-broker-server")).VoMqttBrokerServer(
+                options.mqtt
+            ),
+        websocket:
+            options.websocket &&
+            new (require("./websocket/ws-server") as typeof import("./websocket/ws-server")).VoWebSocketServer(
+                options.websocket
+            ),
     };
+    /* eslint-enable @typescript-eslint/no-require-imports */
     // binding-coap, binding-mqtt and binding-websockets are typed against their own copies of @node-wot/core
     for (const server of [servers.http, servers.coap, servers.mqtt, servers.websocket]) {
         if (server !== undefined) servient.addServer(server as never);

@@ -1,5 +1,5 @@
 import { uriHost } from "../model/address";
-import { nodeWotCores } from "./node-wot-cores";
+import { nodeWotCores, onEveryCore } from "./node-wot-cores";
 
 /**
  * Pins the address node-wot writes into TD forms. Each core copy has its own Helpers: all must be
@@ -7,5 +7,12 @@ import { nodeWotCores } from "./node-wot-cores";
  * bracketed here: the bindings write a static address into their hrefs as it is (`http://::1:8080`).
  */
 export function setStaticAddress(address: string): void {
-    for (const { Helpers } of nodeWotCores()) Helpers.setStaticAddress(uriHost(address));
+    pinned = uriHost(address);
+    onEveryCore(pinAddress);
+}
+
+let pinned: string | undefined;
+
+function pinAddress(): void {
+    if (pinned !== undefined) for (const { Helpers } of nodeWotCores()) Helpers.setStaticAddress(pinned);
 }

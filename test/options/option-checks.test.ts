@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { InvalidOptionsError } from "../../src/model/errors";
-import { PROTOCOLS } from "../../src/protocols";
+import { allProtocols, PROTOCOL_SCHEMES } from "../../src/protocols";
 import { delayMs, hostPort, integer, list, oneOf, port, text, url } from "../../src/options/option-checks";
 import { DEVICE_URL_SCHEMES } from "../../src/options/vo-state-options";
 
@@ -57,7 +57,8 @@ describe("the option checks: one kit, each refusal naming its path", function ()
     });
 
     it("a device URL may have the schemes the protocols probe, and push:", function () {
-        const probed = PROTOCOLS.flatMap((p) => p.schemes.map((s) => `${s}:`));
+        const probed = allProtocols().flatMap((p) => p.schemes.map((s) => `${s}:`));
+        expect(allProtocols().flatMap((p) => p.schemes)).to.deep.equal(PROTOCOL_SCHEMES); // the table as the faces say
         expect(DEVICE_URL_SCHEMES).to.have.members([...probed, "push:"]);
     });
 });

@@ -9,6 +9,10 @@ import { VoError } from "../../model/errors";
 import { JSON_MEDIA_TYPE } from "../../model/media-type";
 import { replaceMethod } from "../patches/replace-method";
 import { DEFAULT_COAP_PORT } from "../../options/server-options";
+import { bindingLoaded } from "../node-wot-cores";
+
+// binding-coap and its copy of node-wot's core load with this module (on demand): fixes and patch checks reach them
+bindingLoaded();
 
 type CoapClient = ReturnType<CoapClientFactory["getClient"]>;
 

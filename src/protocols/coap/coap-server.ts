@@ -21,6 +21,10 @@ import { block1Of, NodeCoapServer, reassembleBlock1 } from "./node-coap-block1-r
 import { trackPendingAnswer, widenPiggybackWindow } from "./piggyback-window";
 import { continueBlock2ByRequest, keepContentFormat, NodeCoapBlock2Server } from "./node-coap-block2-continuation";
 import { answerObserveStream, observeOnlyObservable } from "./node-coap-observe";
+import { bindingLoaded } from "../node-wot-cores";
+
+// binding-coap and its copy of node-wot's core load with this module (on demand): fixes and patch checks reach them
+bindingLoaded();
 
 /** The parts of binding-coap's CoapServer used or replaced here (private in its typings). */
 interface CoapServerInternals {

@@ -13,6 +13,10 @@ import { drain } from "../protocol-drain";
 import { messageOrigin } from "./mqtt-origin";
 import { affordanceTopic, parseRequestTopic, requestFilters, thingTopic, TopicRequest } from "./mqtt-topics";
 import { DEFAULT_MQTT_CONNECT_TIMEOUT_MS, ResolvedMqttOptions } from "../../options/mqtt-options";
+import { bindingLoaded } from "../node-wot-cores";
+
+// binding-mqtt and its copy of node-wot's core load with this module (on demand): fixes and patch checks reach them
+bindingLoaded();
 
 const { debug, warn } = createLogger("protocols:mqtt:mqtt-broker-server");
 

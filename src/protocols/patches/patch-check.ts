@@ -1,3 +1,4 @@
+import path from "node:path";
 import { PATCHES } from "./patch-registry";
 import type { Patch } from "./patch-types";
 import { missingText, reportMissing } from "./replace-method";
@@ -9,12 +10,29 @@ export interface MissingPatch {
     text: string;
 }
 
+const checked = new Set<string>();
+
+/** Whether a package is loaded in this process ("node:" modules always are). */
+function isLoaded(pkg: string): boolean {
+    if (pkg.startsWith("node:")) return true;
+    const marker = `${path.sep}node_modules${path.sep}${pkg.split("/").join(path.sep)}${path.sep}`;
+    return Object.keys(require.cache).some((file) => file.includes(marker));
+}
+
+/** The registered patches of the packages loaded so far that were not checked yet (each is checked once). */
+function loadedUnchecked(): Patch[] {
+    const due = PATCHES.filter((p) => !checked.has(p.id) && isLoaded(p.package));
+    for (const p of due) checked.add(p.id);
+    return due;
+}
+
 /**
- * The start-up check: every patch whose target can be looked up ahead (`holder`) is looked up. Each one
+ * The start-up check: every patch whose target can be looked up ahead (`holder`) is looked up; by default those
+ * of the packages loaded so far (a protocol loaded on demand has its own checked when it loads). Each one
  * missing is said once (`reportMissing`): a warning, or, for the patches the VO cannot run without, one error
  * naming all of those. Returns what is missing.
  */
-export function checkPatchTargets(patches: readonly Patch[] = PATCHES): MissingPatch[] {
+export function checkPatchTargets(patches: readonly Patch[] = loadedUnchecked()): MissingPatch[] {
     const missing: MissingPatch[] = [];
     for (const patch of patches) {
         const detail = lookUp(patch);

@@ -2,13 +2,22 @@ import { IncomingMessage, ServerResponse } from "node:http";
 import { Socket } from "node:net";
 import { ExposedThing, ProtocolHelpers, Servient } from "@node-wot/core";
 import { HttpClient, HttpServer } from "@node-wot/binding-http";
-import { CoapClient, CoapClientFactory, CoapServer } from "@node-wot/binding-coap";
-import { MdnsIntroducer } from "@node-wot/binding-coap/dist/mdns-introducer";
-import { MqttBrokerServer } from "@node-wot/binding-mqtt";
-import { WebSocketServer } from "@node-wot/binding-websockets";
-import { ObserveWriteStream, OutgoingMessage, Server as NodeCoapServer } from "coap";
-import BlockCache from "coap/dist/lib/cache";
 import type { Patch } from "./patch-types";
+
+/*
+ * The CoAP, MQTT and WebSocket packages are loaded only by a VO that serves or uses them (about 29 MB of a
+ * process that loads them all): their holders require them when asked, and the start-up check asks only
+ * for the packages already loaded (checkPatchTargets).
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded on demand, see above */
+const bindingCoap = () => require("@node-wot/binding-coap") as typeof import("@node-wot/binding-coap");
+const mdns = () =>
+    require("@node-wot/binding-coap/dist/mdns-introducer") as typeof import("@node-wot/binding-coap/dist/mdns-introducer");
+const nodeCoap = () => require("coap") as typeof import("coap");
+const blockCache = () => (require("coap/dist/lib/cache") as typeof import("coap/dist/lib/cache")).default;
+const bindingMqtt = () => require("@node-wot/binding-mqtt") as typeof import("@node-wot/binding-mqtt");
+const bindingWs = () => require("@node-wot/binding-websockets") as typeof import("@node-wot/binding-websockets");
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /*
  * Every replacement of a method or property of an object the VO does not own, with the package versions it
@@ -345,14 +354,14 @@ const BINDING_HTTP: Patch[] = [
 ];
 
 const COAP_DIR = "src/protocols/coap";
-const NODE_COAP_SERVER = () => NodeCoapServer.prototype as object;
+const NODE_COAP_SERVER = () => nodeCoap().Server.prototype as object;
 
 /** A method of binding-coap's client the VO's CoAP client factory replaces on each client it makes. */
 function coapClient(method: string, id: string, fixes: string): Patch {
     return {
         id,
         ...COAP,
-        target: `binding-coap CoapClient.prototype.${method}`,
+        target: `binding-coap bindingCoap().CoapClient.prototype.${method}`,
         owner: "CoapClient",
         method,
         kind: "replaced",
@@ -360,7 +369,7 @@ function coapClient(method: string, id: string, fixes: string): Patch {
         file: `${COAP_DIR}/coap-client-factory.ts`,
         missing: "warn",
         why: "the client keeps upstream's behaviour (a leaked socket, a silent failure); the VO's own serving is unaffected",
-        holder: () => CoapClient.prototype,
+        holder: () => bindingCoap().CoapClient.prototype,
     };
 }
 
@@ -368,7 +377,7 @@ const BINDING_COAP: Patch[] = [
     {
         id: "coap-request-context",
         ...COAP,
-        target: "binding-coap CoapServer.prototype.handleRequest",
+        target: "binding-coap bindingCoap().CoapServer.prototype.handleRequest",
         owner: "CoapServer",
         method: "handleRequest",
         kind: "replaced",
@@ -376,12 +385,12 @@ const BINDING_COAP: Patch[] = [
         file: `${COAP_DIR}/coap-face.ts`,
         missing: "error",
         why: ORIGINS_WHY,
-        holder: () => CoapServer.prototype,
+        holder: () => bindingCoap().CoapServer.prototype,
     },
     {
         id: "coap-serve-things",
         ...COAP,
-        target: "binding-coap CoapServer.prototype.handleRequest",
+        target: "binding-coap bindingCoap().CoapServer.prototype.handleRequest",
         owner: "CoapServer",
         method: "handleRequest",
         kind: "replaced",
@@ -390,12 +399,12 @@ const BINDING_COAP: Patch[] = [
         file: `${COAP_DIR}/coap-server.ts`,
         missing: "error",
         why: "observing a property over CoAP would end the VO's process (node-wot#1233)",
-        holder: () => CoapServer.prototype,
+        holder: () => bindingCoap().CoapServer.prototype,
     },
     {
         id: "coap-affordance-href",
         ...COAP,
-        target: "binding-coap CoapServer.prototype.createAffordanceForm",
+        target: "binding-coap bindingCoap().CoapServer.prototype.createAffordanceForm",
         owner: "CoapServer",
         method: "createAffordanceForm",
         kind: "replaced",
@@ -403,12 +412,12 @@ const BINDING_COAP: Patch[] = [
         file: `${COAP_DIR}/coap-affordance-href.ts`,
         missing: "warn",
         why: "only names with reserved characters or uriVariables get unreachable hrefs",
-        holder: () => CoapServer.prototype,
+        holder: () => bindingCoap().CoapServer.prototype,
     },
     {
         id: "coap-mdns-when-asked",
         ...COAP,
-        target: "binding-coap CoapServer.prototype.start",
+        target: "binding-coap bindingCoap().CoapServer.prototype.start",
         owner: "CoapServer",
         method: "start",
         kind: "replaced",
@@ -417,12 +426,12 @@ const BINDING_COAP: Patch[] = [
         file: `${COAP_DIR}/binding-coap-mdns.ts`,
         missing: "error",
         why: "the VO would answer mDNS on every interface of the host, whatever address it was given",
-        holder: () => CoapServer.prototype,
+        holder: () => bindingCoap().CoapServer.prototype,
     },
     {
         id: "coap-mdns-srv-target",
         ...COAP,
-        target: "binding-coap MdnsIntroducer.prototype.determineTarget",
+        target: "binding-coap mdns().MdnsIntroducer.prototype.determineTarget",
         owner: "MdnsIntroducer",
         method: "determineTarget",
         kind: "replaced",
@@ -430,12 +439,12 @@ const BINDING_COAP: Patch[] = [
         file: `${COAP_DIR}/binding-coap-mdns.ts`,
         missing: "warn",
         why: "only with `mdns: true`, and only the announced address is wrong",
-        holder: () => MdnsIntroducer.prototype,
+        holder: () => mdns().MdnsIntroducer.prototype,
     },
     {
         id: "coap-port-once",
         ...COAP,
-        target: "binding-coap CoapServer.prototype.getPort",
+        target: "binding-coap bindingCoap().CoapServer.prototype.getPort",
         owner: "CoapServer",
         method: "getPort",
         kind: "override",
@@ -443,12 +452,12 @@ const BINDING_COAP: Patch[] = [
         file: `${COAP_DIR}/coap-server.ts`,
         missing: "warn",
         why: "a cost of CPU, no wrong answer",
-        holder: () => CoapServer.prototype,
+        holder: () => bindingCoap().CoapServer.prototype,
     },
     {
         id: "coap-stop-ends-observations",
         ...COAP,
-        target: "binding-coap CoapServer.prototype.stop",
+        target: "binding-coap bindingCoap().CoapServer.prototype.stop",
         owner: "CoapServer",
         method: "stop",
         kind: "override",
@@ -456,12 +465,12 @@ const BINDING_COAP: Patch[] = [
         file: `${COAP_DIR}/coap-server.ts`,
         missing: "warn",
         why: "observations would retransmit after the stop until they time out",
-        holder: () => CoapServer.prototype,
+        holder: () => bindingCoap().CoapServer.prototype,
     },
     {
         id: "coap-history-description",
         ...COAP,
-        target: "binding-coap CoapServer.prototype.expose",
+        target: "binding-coap bindingCoap().CoapServer.prototype.expose",
         owner: "CoapServer",
         method: "expose",
         kind: "replaced",
@@ -469,12 +478,12 @@ const BINDING_COAP: Patch[] = [
         file: `${COAP_DIR}/coap-face.ts`,
         missing: "warn",
         why: "the history resources still answer; only the TD does not name them",
-        holder: () => CoapServer.prototype,
+        holder: () => bindingCoap().CoapServer.prototype,
     },
     {
         id: "coap-client-factory-clients",
         ...COAP,
-        target: "binding-coap CoapClientFactory.prototype.getClient",
+        target: "binding-coap bindingCoap().CoapClientFactory.prototype.getClient",
         owner: "CoapClientFactory",
         method: "getClient",
         kind: "override",
@@ -482,12 +491,12 @@ const BINDING_COAP: Patch[] = [
         file: `${COAP_DIR}/coap-client-factory.ts`,
         missing: "warn",
         why: "the client keeps upstream's behaviour; the VO's own serving is unaffected",
-        holder: () => CoapClientFactory.prototype,
+        holder: () => bindingCoap().CoapClientFactory.prototype,
     },
     {
         id: "coap-client-factory-destroy",
         ...COAP,
-        target: "binding-coap CoapClientFactory.prototype.destroy",
+        target: "binding-coap bindingCoap().CoapClientFactory.prototype.destroy",
         owner: "CoapClientFactory",
         method: "destroy",
         kind: "override",
@@ -495,7 +504,7 @@ const BINDING_COAP: Patch[] = [
         file: `${COAP_DIR}/coap-client-factory.ts`,
         missing: "warn",
         why: "sockets would keep a stopped process alive; nothing is served wrongly",
-        holder: () => CoapClientFactory.prototype,
+        holder: () => bindingCoap().CoapClientFactory.prototype,
     },
     coapClient("generateRequest", "coap-client-agents", "remembers each UDP agent a request opens, to close it"),
     coapClient("readResource", "coap-client-read", "error answers reject, redirects are followed"),
@@ -620,7 +629,7 @@ const NODE_COAP_PATCHES: Patch[] = [
     {
         id: "node-coap-block2-cache-keeps-options",
         ...NODE_COAP,
-        target: "coap BlockCache.prototype.add (the server's _block2Cache)",
+        target: "coap blockCache().prototype.add (the server's _block2Cache)",
         owner: "BlockCache",
         method: "add",
         kind: "replaced",
@@ -628,7 +637,7 @@ const NODE_COAP_PATCHES: Patch[] = [
         file: `${COAP_DIR}/node-coap-block2-continuation.ts`,
         missing: "warn",
         why: "later blocks go without Content-Format; libcoap refuses them",
-        holder: () => BlockCache.prototype,
+        holder: () => blockCache().prototype,
     },
     {
         id: "node-coap-block2-content-format",
@@ -645,7 +654,7 @@ const NODE_COAP_PATCHES: Patch[] = [
     {
         id: "node-coap-observe-plain-end",
         ...NODE_COAP,
-        target: "coap ObserveWriteStream.prototype.end",
+        target: "coap nodeCoap().ObserveWriteStream.prototype.end",
         owner: "ObserveWriteStream",
         method: "end",
         kind: "replaced",
@@ -653,12 +662,12 @@ const NODE_COAP_PATCHES: Patch[] = [
         file: `${COAP_DIR}/node-coap-observe.ts`,
         missing: "warn",
         why: "a refused observation's answer would carry Observe; the client is told the same",
-        holder: () => ObserveWriteStream.prototype,
+        holder: () => nodeCoap().ObserveWriteStream.prototype,
     },
     {
         id: "node-coap-observe-plain-option",
         ...NODE_COAP,
-        target: "coap ObserveWriteStream.prototype.setOption",
+        target: "coap nodeCoap().ObserveWriteStream.prototype.setOption",
         owner: "ObserveWriteStream",
         method: "setOption",
         kind: "replaced",
@@ -666,12 +675,12 @@ const NODE_COAP_PATCHES: Patch[] = [
         file: `${COAP_DIR}/node-coap-observe.ts`,
         missing: "warn",
         why: "a refused observation's answer would carry Observe; the client is told the same",
-        holder: () => ObserveWriteStream.prototype,
+        holder: () => nodeCoap().ObserveWriteStream.prototype,
     },
     {
         id: "node-coap-observe-block-wise",
         ...NODE_COAP,
-        target: "coap ObserveWriteStream.prototype._write",
+        target: "coap nodeCoap().ObserveWriteStream.prototype._write",
         owner: "ObserveWriteStream",
         method: "_write",
         kind: "replaced",
@@ -679,12 +688,12 @@ const NODE_COAP_PATCHES: Patch[] = [
         file: `${COAP_DIR}/node-coap-observe.ts`,
         missing: "warn",
         why: "large notifications would not be sent; small ones are unaffected",
-        holder: () => ObserveWriteStream.prototype,
+        holder: () => nodeCoap().ObserveWriteStream.prototype,
     },
     {
         id: "coap-refusal-code-write",
         ...NODE_COAP,
-        target: "coap OutgoingMessage.prototype.write (each answer)",
+        target: "coap nodeCoap().OutgoingMessage.prototype.write (each answer)",
         owner: "OutgoingMessage",
         method: "write",
         kind: "replaced",
@@ -692,12 +701,12 @@ const NODE_COAP_PATCHES: Patch[] = [
         file: `${COAP_DIR}/coap-answers.ts`,
         missing: "error",
         why: "clients would get 5.00 for their own mistakes and no retry hint when the store is away",
-        holder: () => OutgoingMessage.prototype,
+        holder: () => nodeCoap().OutgoingMessage.prototype,
     },
     {
         id: "coap-refusal-code-end",
         ...NODE_COAP,
-        target: "coap OutgoingMessage.prototype.end (each answer)",
+        target: "coap nodeCoap().OutgoingMessage.prototype.end (each answer)",
         owner: "OutgoingMessage",
         method: "end",
         kind: "replaced",
@@ -705,7 +714,7 @@ const NODE_COAP_PATCHES: Patch[] = [
         file: `${COAP_DIR}/coap-answers.ts`,
         missing: "error",
         why: "clients would get 5.00 for their own mistakes and no retry hint when the store is away",
-        holder: () => OutgoingMessage.prototype,
+        holder: () => nodeCoap().OutgoingMessage.prototype,
     },
 ];
 
@@ -736,7 +745,15 @@ function serverOverride(
 
 const MQTT_FILE = "src/protocols/mqtt/mqtt-broker-server.ts";
 const mqttOverride = (method: string, fixes: string) =>
-    serverOverride(MQTT, "mqtt-broker", "MqttBrokerServer", () => MqttBrokerServer.prototype, MQTT_FILE, method, fixes);
+    serverOverride(
+        MQTT,
+        "mqtt-broker",
+        "MqttBrokerServer",
+        () => bindingMqtt().MqttBrokerServer.prototype,
+        MQTT_FILE,
+        method,
+        fixes
+    );
 
 const BINDING_MQTT: Patch[] = [
     mqttOverride(
@@ -756,7 +773,15 @@ const BINDING_MQTT: Patch[] = [
 
 const WS_FILE = "src/protocols/websocket/ws-server.ts";
 const wsOverride = (method: string, fixes: string) =>
-    serverOverride(WS, "ws-server", "WebSocketServer", () => WebSocketServer.prototype, WS_FILE, method, fixes);
+    serverOverride(
+        WS,
+        "ws-server",
+        "WebSocketServer",
+        () => bindingWs().WebSocketServer.prototype,
+        WS_FILE,
+        method,
+        fixes
+    );
 
 const BINDING_WEBSOCKETS: Patch[] = [
     wsOverride(

@@ -13,6 +13,10 @@ import { drain } from "../protocol-drain";
 import { DEFAULT_PROTOCOL_LIMITS, ServerHooks } from "../protocol-face";
 import { isOperationOf, parseRequest, WsMessageError, WsRequest } from "./ws-messages";
 import type { ResolvedWebSocketOptions } from "../../options/websocket-options";
+import { bindingLoaded } from "../node-wot-cores";
+
+// binding-websockets and its copy of node-wot's core load with this module (on demand): fixes and patch checks reach them
+bindingLoaded();
 
 const { debug } = createLogger("protocols:websocket:ws-server");
 
