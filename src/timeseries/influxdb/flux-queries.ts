@@ -10,14 +10,6 @@ export function nsToRfc3339(ns: bigint): string {
     return `${iso.slice(0, 19)}.${fraction}Z`;
 }
 
-/** Nanoseconds since the epoch from an RFC 3339 time as Flux returns it (fraction of any length). */
-export function rfc3339ToNs(text: string): bigint {
-    const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(text);
-    if (!m) throw new Error(`unexpected time from InfluxDB: ${JSON.stringify(text)}`);
-    const seconds = BigInt(Date.parse(`${m[1]}${m[3]}`) / 1000);
-    return seconds * 1_000_000_000n + BigInt((m[2] ?? "").padEnd(9, "0"));
-}
-
 // Every query below is built with the client's `flux` template: each value is escaped as a Flux literal.
 
 /**
@@ -33,52 +25,6 @@ function tagFilters(q: NormalizedHistoryQuery): ReturnType<typeof fluxExpression
     }
     if (q.okOnly === true) text += ' and r.ok == "true"';
     return fluxExpression(text);
-}
-
-/**
- * Points of one affordance, oldest (or newest) first. The data arrives as one table per field and
- * tag set (op, protocol, ...); pivoting all of them is what costs (seconds for a million points), so
- * each table is cut to `limit` rows first. The answer stays exact: every point among the first
- * `limit` of its tag set keeps all its fields, and a point cut short comes after `limit` whole
- * points of its own tag set, so the final sort and limit never pick it. `small`: a range known to hold
- * about `limit` points, where the cut only costs.
- */
-export function historyQuery(bucket: string, q: NormalizedHistoryQuery, small = false): ParameterizedQuery {
-    const newest = q.order === "newest";
-    const cut = small ? "" : newest ? `|> tail(n: ${q.limit})` : `|> limit(n: ${q.limit})`;
-    return flux`from(bucket: ${bucket})
-  |> range(start: ${fluxDateTime(nsToRfc3339(q.startNs))}, stop: ${fluxDateTime(nsToRfc3339(q.stopNs))})
-  |> filter(fn: (r) => r._measurement == ${encodeName(q.thing)} and r.name == ${encodeName(q.name)}${tagFilters(q)})
-  ${fluxExpression(cut)}
-  |> drop(columns: ["_start", "_stop"])
-  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
-  |> group()
-  |> sort(columns: ["_time"], desc: ${newest})
-  |> limit(n: ${q.limit})`;
-}
-
-/** What the newest-first search asks of the `valid` field: the newest point's time, or the number of points. */
-const VALID_FIELD_ENDS = {
-    // no row when the range is empty, either way
-    newest: `|> last() |> keep(columns: ["_time"]) |> group() |> sort(columns: ["_time"], desc: true) |> limit(n: 1)`,
-    count: "|> count() |> group() |> sum()",
-} as const;
-
-/**
- * One field every point has (`valid`) of the affordance's series in [start, stop), with the query's
- * tag filters, read by functions InfluxDB runs in storage: `newest` gives `_time`, `count` gives `_value`.
- */
-export function validFieldQuery(
-    bucket: string,
-    q: NormalizedHistoryQuery,
-    startNs: bigint,
-    stopNs: bigint,
-    what: keyof typeof VALID_FIELD_ENDS
-): ParameterizedQuery {
-    return flux`from(bucket: ${bucket})
-  |> range(start: ${fluxDateTime(nsToRfc3339(startNs))}, stop: ${fluxDateTime(nsToRfc3339(stopNs))})
-  |> filter(fn: (r) => r._measurement == ${encodeName(q.thing)} and r.name == ${encodeName(q.name)} and r._field == "valid"${tagFilters(q)})
-  ${fluxExpression(VALID_FIELD_ENDS[what])}`;
 }
 
 /**
@@ -148,17 +94,4 @@ union(tables: [
   ${fluxExpression(mean)}
   |> sort(columns: ["_time"], desc: ${q.order === "newest"})
   |> limit(n: ${q.limit})`;
-}
-
-/** The time of the newest successful value of a property; the caller then reads that point. */
-export function latestTimeQuery(bucket: string, thing: string, property: string): ParameterizedQuery {
-    return flux`from(bucket: ${bucket})
-  |> range(start: ${fluxDateTime("1970-01-01T00:00:00Z")})
-  |> filter(fn: (r) => r._measurement == ${encodeName(thing)} and r.name == ${encodeName(property)})
-  |> filter(fn: (r) => r._field == "valid" and r.ok == "true" and exists r.value_type)
-  |> filter(fn: (r) => r.op != "observeproperty" and r.op != "unobserveproperty")
-  |> last()
-  |> group()
-  |> sort(columns: ["_time"], desc: true)
-  |> limit(n: 1)`;
 }
