@@ -1,3 +1,4 @@
+import { expect } from "chai";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -8,6 +9,11 @@ import { InfluxDbStore } from "../../src/timeseries/influxdb/influxdb-store";
 import { Spool } from "../../src/timeseries/spool";
 import { InfluxConnection, influxForTests, InfluxServer } from "../helpers/influxdb-server";
 import { tempDir } from "../helpers/vo-fixture";
+import { openEmbeddedStore } from "../helpers/embedded-store";
+import { propertyRecord } from "../helpers/records";
+import { normalizeHistoryQuery, AGGREGATE_FNS } from "../../src/history/history-query";
+import type { Operation } from "../../src/model/interaction-record";
+import type { TimeSeriesStore } from "../../src/timeseries/time-series-store";
 import { describeStoreContract } from "./store-contract";
 
 let connection: InfluxConnection | undefined;
@@ -45,4 +51,57 @@ describe("InfluxDB store (real influxd on 127.0.0.1)", function () {
         connection = undefined;
     });
     describeStoreContract("InfluxDB", openInfluxStore);
+
+    it("aggregates as the embedded store does: numbers and booleans mixed in a window, every fn, both orders", async function () {
+        // seeded: a point about every 700 ms over 10 minutes, numbers, booleans, strings and refused writes mixed
+        let x = 0x5eed;
+        const next = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+        const T0 = Date.UTC(2026, 0, 1);
+        const ops: Operation[] = ["readproperty", "writeproperty", "propertychange"];
+        const records = Array.from({ length: 800 }, (_, i) => {
+            const r = next();
+            const value = r < 0.45 ? Math.round(next() * 2000 - 1000) / 8 : r < 0.85 ? next() < 0.5 : "text";
+            return propertyRecord("p", value, T0 + i * 700 + Math.floor(next() * 300), {
+                op: ops[i % 3],
+                protocol: i % 2 === 0 ? "http" : "coap",
+                ok: next() > 0.1,
+            });
+        });
+        const influx = await openInfluxStore(this);
+        const embedded = await openEmbeddedStore();
+        try {
+            for (const s of [influx.store, embedded.store] as TimeSeriesStore[]) {
+                await s.write(records);
+                await s.flush?.();
+            }
+            for (const fn of AGGREGATE_FNS) {
+                for (const [every, from, order] of [
+                    ["10s", T0, "oldest"],
+                    ["7s", T0 + 3_500, "newest"],
+                    [60_000, T0 - 120_000, "oldest"],
+                ] as const) {
+                    const q = normalizeHistoryQuery({
+                        thing: "urn:test:thing",
+                        kind: "property",
+                        name: "p",
+                        from,
+                        to: T0 + 560_000,
+                        order,
+                        limit: 50,
+                        aggregate: { every, fn },
+                    });
+                    const [got, want] = await Promise.all([influx.store.history(q), embedded.store.history(q)]);
+                    const round = (rows: typeof got) =>
+                        (rows as { time: Date; value: number | null }[]).map((r) => [
+                            r.time.getTime(),
+                            r.value === null ? null : Number(r.value.toPrecision(12)),
+                        ]);
+                    expect(round(got), `${fn} every ${every} from ${from} ${order}`).to.deep.equal(round(want));
+                }
+            }
+        } finally {
+            await influx.close();
+            await embedded.close();
+        }
+    });
 });

@@ -1,10 +1,13 @@
 import type { AffordanceKind } from "../../model/interaction-record";
-import type { HistoryRecord, NormalizedHistoryQuery } from "../time-series-store";
+import type { AggregateFn, AggregateRow, HistoryRecord, NormalizedHistoryQuery } from "../time-series-store";
 import { decodeValue } from "../value-encoding";
 import {
+    aggregate,
     anyOf,
     column,
     type Condition,
+    fieldIsTrue,
+    type InfluxQLFunction,
     MAX_TIME_NS,
     MIN_TIME_NS,
     selectStatement,
@@ -108,6 +111,104 @@ export class InfluxDbReads {
         return rows.map((r) => toHistoryRecord(r, q.thing, q.kind));
     }
 
+    /**
+     * Numeric values (numbers, and booleans as 0/1) of successful interactions in epoch-aligned windows, each
+     * stamped with its start. InfluxQL aggregates over all series of the affordance at once (no GROUP BY tags)
+     * and does every fn but one part: it cannot turn a boolean into a number, so booleans are counted instead
+     * (all of them, and the true ones) and folded in per window (windowAggregates). Every statement selects
+     * only the series of its value type by the value_type tag, so booleans cost nothing where there are none.
+     */
+    async aggregates(q: NormalizedHistoryQuery): Promise<AggregateRow[]> {
+        if (q.ops?.length === 0) return [];
+        const { fn, everyNs } = q.aggregate!;
+        const windows = new Map<bigint, PartialWindow>();
+        const window = (time: unknown) => {
+            const ns = rfc3339ToNs(String(time));
+            let w = windows.get(ns);
+            if (w === undefined) windows.set(ns, (w = { n: 0, trues: 0 }));
+            return w;
+        };
+        const parts = BOOLEAN_PARTS[fn];
+        const byType = (type: string, extra: Condition[], select: ReturnType<typeof aggregate>[]) =>
+            this.windows(q, [tagEquals("value_type", type), ...extra], select);
+        // the booleans first: with no boolean series these cost a few milliseconds, and a mean of numbers alone is
+        // then one mean() (sum and count would each read every point)
+        await Promise.all([
+            parts.includes("n") &&
+                byType("boolean", [], [aggregate("count", "value_bool")]).then((rows) => {
+                    for (const r of rows) window(r.time).n = Number(r.count);
+                }),
+            parts.includes("trues") &&
+                byType("boolean", [fieldIsTrue("value_bool")], [aggregate("count", "value_bool")]).then((rows) => {
+                    for (const r of rows) window(r.time).trues = Number(r.count);
+                }),
+            parts.includes("pick") &&
+                byType("boolean", [], [aggregate(fn as "first" | "last", "value_bool")]).then((rows) => {
+                    for (const r of rows) window(r.time).pick = r[fn] === true;
+                }),
+        ]);
+        const numberParts = fn === "mean" && windows.size === 0 ? (["mean"] as const) : NUMBER_PARTS[fn];
+        for (const r of await byType(
+            "number",
+            [],
+            numberParts.map((f) => aggregate(f, "value_num"))
+        )) {
+            window(r.time).num = r;
+        }
+        const times = [...windows.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        if (q.order === "newest") times.reverse();
+        const rows = times.slice(0, q.limit).map((ns) => ({ ns, value: windowValue(fn, windows.get(ns)!) }));
+        // windows of both numbers and booleans, for first and last: a statement each, a few at a time
+        const conflicts = rows.filter((r) => r.value === CONFLICT);
+        for (let i = 0; i < conflicts.length; i += CONFLICTS_AT_ONCE) {
+            await Promise.all(
+                conflicts.slice(i, i + CONFLICTS_AT_ONCE).map(async (r) => {
+                    r.value = await this.firstOrLast(q, r.ns, r.ns + everyNs);
+                })
+            );
+        }
+        return rows.map((r) => ({ time: new Date(Number(r.ns / 1_000_000n)), value: r.value as number | null }));
+    }
+
+    /** One aggregate statement's windows over the affordance's successful points, in the query's order. */
+    private async windows(q: NormalizedHistoryQuery, where: Condition[], select: ReturnType<typeof aggregate>[]) {
+        const statement = selectStatement({
+            select,
+            from: encodeName(q.thing),
+            where: [timeRange(q.startNs, q.stopNs), ...affordanceConditions(q, true), ...where],
+            groupByTimeNs: q.aggregate!.everyNs,
+            newestFirst: q.order === "newest",
+            limit: q.limit,
+        });
+        return rowObjects<Record<string, unknown>>(await this.run(this.buckets[q.kind], statement));
+    }
+
+    /**
+     * The first (last) numeric value of a window holding both numbers and booleans: which came first is not in
+     * the windows' answers (a selector's time is its window's), so the window's first (last) point is read.
+     */
+    private async firstOrLast(q: NormalizedHistoryQuery, windowStartNs: bigint, windowStopNs: bigint) {
+        const statement = selectStatement({
+            select: [column("value_num"), column("value_bool")],
+            from: encodeName(q.thing),
+            where: [
+                timeRange(
+                    windowStartNs > q.startNs ? windowStartNs : q.startNs,
+                    windowStopNs < q.stopNs ? windowStopNs : q.stopNs
+                ),
+                ...affordanceConditions(q, true),
+                anyOf([tagEquals("value_type", "number"), tagEquals("value_type", "boolean")]),
+            ],
+            newestFirst: q.aggregate!.fn === "last",
+            limit: 1,
+        });
+        const [row] = rowObjects<{ value_num?: number | null; value_bool?: boolean | null }>(
+            await this.run(this.buckets[q.kind], statement)
+        );
+        if (row === undefined) return null;
+        return typeof row.value_num === "number" ? row.value_num : row.value_bool === true ? 1 : 0;
+    }
+
     /** The newest successful read, write or change of a property (a value recorded, not an observation's start). */
     async latest(thing: string, property: string): Promise<HistoryRecord | undefined> {
         const statement = selectStatement({
@@ -126,6 +227,70 @@ export class InfluxDbReads {
         });
         const [row] = rowObjects<RecordRow>(await this.run(this.buckets.property, statement));
         return row === undefined ? undefined : toHistoryRecord(row, thing, "property");
+    }
+}
+
+/** What InfluxQL computes per window over value_num for each fn (a mean of numbers alone is one `mean`). */
+const NUMBER_PARTS: Record<AggregateFn, InfluxQLFunction[]> = {
+    mean: ["sum", "count"],
+    count: ["count"],
+    sum: ["sum"],
+    min: ["min"],
+    max: ["max"],
+    first: ["first"],
+    last: ["last"],
+};
+
+/** What each fn needs of the booleans per window: how many (`n`), how many true, the first (last) one. */
+const BOOLEAN_PARTS: Record<AggregateFn, ("n" | "trues" | "pick")[]> = {
+    mean: ["n", "trues"],
+    count: ["n"],
+    sum: ["trues"],
+    min: ["n", "trues"],
+    max: ["n", "trues"],
+    first: ["pick"],
+    last: ["pick"],
+};
+
+/** A window's parts: the number statement's row, the booleans' count, true count and first (last) value. */
+interface PartialWindow {
+    num?: Record<string, unknown>;
+    n: number;
+    trues: number;
+    pick?: boolean;
+}
+
+/** first / last of a window with both numbers and booleans: to be read from the window's points. */
+const CONFLICT = Symbol("conflict");
+/** Statements at once that read such a window's first (last) point. */
+const CONFLICTS_AT_ONCE = 4;
+
+/** A window's value from its parts: booleans as 0/1 among the numbers. */
+function windowValue(fn: AggregateFn, w: PartialWindow): number | null | typeof CONFLICT {
+    const num = (part: string) =>
+        w.num?.[part] === undefined || w.num[part] === null ? undefined : Number(w.num[part]);
+    const bools = w.n > 0 ? [w.n > w.trues ? 0 : 1, w.trues > 0 ? 1 : 0] : []; // their min and max
+    const defined = (xs: (number | undefined)[]) => xs.filter((x): x is number => x !== undefined);
+    switch (fn) {
+        case "count":
+            return (num("count") ?? 0) + w.n;
+        case "sum":
+            return (num("sum") ?? 0) + w.trues;
+        case "mean": {
+            if (num("mean") !== undefined) return num("mean")!; // numbers alone
+            const n = (num("count") ?? 0) + w.n;
+            return n === 0 ? null : ((num("sum") ?? 0) + w.trues) / n;
+        }
+        case "min":
+        case "max": {
+            const all = defined([num(fn), bools[fn === "min" ? 0 : 1]]);
+            return all.length === 0 ? null : fn === "min" ? Math.min(...all) : Math.max(...all);
+        }
+        default: {
+            const picked = num(fn);
+            if (picked !== undefined && w.pick !== undefined) return CONFLICT;
+            return picked ?? (w.pick === undefined ? null : w.pick ? 1 : 0);
+        }
     }
 }
 

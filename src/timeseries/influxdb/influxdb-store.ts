@@ -6,8 +6,7 @@ import { createLogger } from "../../log";
 import type { Spool, SpooledBatch } from "../spool";
 import type { AggregateRow, HistoryRecord, NormalizedHistoryQuery, TimeSeriesStore } from "../time-series-store";
 import type { FluxRow, InfluxDbApi } from "./influxdb-api";
-import { aggregateQuery } from "./flux-queries";
-import { InfluxDbReads, rfc3339ToNs } from "./influxdb-reads";
+import { InfluxDbReads } from "./influxdb-reads";
 import { queryOne } from "./influxql-endpoint";
 import type { ResolvedInfluxDbOptions } from "../../options/influxdb-options";
 import { toLines } from "./line-protocol";
@@ -235,14 +234,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     }
 
     async history(q: NormalizedHistoryQuery): Promise<HistoryRecord[] | AggregateRow[]> {
-        if (q.aggregate !== undefined) {
-            const bucket = this.options.buckets[q.kind];
-            const rows = await this.queryApi.collectRows<FluxRow>(aggregateQuery(bucket, q));
-            return rows.map((r) => ({
-                time: new Date(Number(rfc3339ToNs(String(r._time)) / 1_000_000n)),
-                value: r._value === null || r._value === undefined ? null : Number(r._value),
-            }));
-        }
+        if (q.aggregate !== undefined) return this.reads.aggregates(q);
         return this.reads.records(q);
     }
 

@@ -4,8 +4,8 @@
  * Every statement this project sends keeps to the subset all of them share:
  *
  *   - one statement per request, always a SELECT on one measurement (`FROM "m"`, no regex, no subquery)
- *   - projections: fields and tags by name, or the aggregates count, sum, min, max, first and last of one
- *     field each (no mean: it is sum / count, so that booleans can join numbers; no casts)
+ *   - projections: fields and tags by name, or the aggregates count, sum, mean, min, max, first and last of
+ *     one field each (no casts: not every version has them)
  *   - WHERE: `time >= <ns> AND time < <ns>` as integer nanoseconds, `tag = 'text'`, `tag != 'text'`,
  *     `tag != ''` (the tag is set), `field = true`, joined with AND and parenthesized OR
  *   - `GROUP BY time(<duration>) fill(none)`: windows aligned to the epoch, empty ones left out
@@ -38,8 +38,8 @@ class Fragment {
 export type Projection = Fragment;
 export type Condition = Fragment;
 
-/** The aggregate functions statements use: the selectors and the two that combine across windows of fields. */
-export type InfluxQLFunction = "count" | "sum" | "min" | "max" | "first" | "last";
+/** The aggregate functions statements use. */
+export type InfluxQLFunction = "count" | "sum" | "mean" | "min" | "max" | "first" | "last";
 
 const ESCAPES: Record<string, string> = { "\\": "\\\\", '"': '\\"', "'": "\\'", "\n": "\\n" };
 
