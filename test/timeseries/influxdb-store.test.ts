@@ -15,6 +15,8 @@ import { normalizeHistoryQuery, AGGREGATE_FNS } from "../../src/history/history-
 import type { Operation } from "../../src/model/interaction-record";
 import type { TimeSeriesStore } from "../../src/timeseries/time-series-store";
 import { describeStoreContract } from "./store-contract";
+import { escape } from "@influxdata/influxdb-client";
+import { quoteIdent } from "../../src/timeseries/influxdb/influxql";
 
 let connection: InfluxConnection | undefined;
 let server: InfluxServer | undefined;
@@ -102,6 +104,94 @@ describe("InfluxDB store (real influxd on 127.0.0.1)", function () {
         } finally {
             await influx.close();
             await embedded.close();
+        }
+    });
+
+    it("runs a script's InfluxQL with $parameters, rows as objects; names that are keywords or hold quotes stay data", async function () {
+        const sut = await openInfluxStore(this);
+        const store = sut.store;
+        try {
+            const T0 = Date.UTC(2026, 0, 1);
+            await store.write([
+                propertyRecord("p", 1.5, T0, { ts: BigInt(T0) * 1_000_000n + 7n }),
+                propertyRecord("p", 2.5, T0 + 1000, { op: "writeproperty" }),
+                propertyRecord("calibrate", 3, T0, { kind: "action", op: "invokeaction" }),
+            ]);
+            await store.flush();
+            const rows = await store.executeInfluxQL(
+                `SELECT "value_num", "op" FROM "urn:test:thing" WHERE "name" = $name AND time >= $from ORDER BY time DESC`,
+                { name: "p", from: new Date(T0) }
+            );
+            expect(rows).to.deep.equal([
+                { _measurement: "urn:test:thing", time: "2026-01-01T00:00:01Z", value_num: 2.5, op: "writeproperty" },
+                {
+                    _measurement: "urn:test:thing",
+                    time: "2026-01-01T00:00:00.000000007Z",
+                    value_num: 1.5,
+                    op: "readproperty",
+                },
+            ]);
+            const grouped = await store.executeInfluxQL(`SELECT count("valid") FROM "urn:test:thing" GROUP BY "op"`);
+            expect(grouped.map((r) => [r.op, r.count])).to.have.deep.members([
+                ["readproperty", 1],
+                ["writeproperty", 1],
+            ]);
+            const actions = await store.executeInfluxQL(`SELECT "value_num" FROM "urn:test:thing"`, undefined, {
+                database: store.options.buckets.action,
+            });
+            expect(actions.map((r) => r.value_num)).to.deep.equal([3]);
+            let refused: Error | undefined;
+            await store.executeInfluxQL("SELECT FROM WHERE").catch((err: Error) => (refused = err));
+            expect(refused?.message).to.match(/^InfluxDB \/query answered 400: failed to parse query: found FROM/);
+            await store.executeInfluxQL(`SELECT * FROM "m" WHERE "a" = $a`).catch((err: Error) => (refused = err));
+            expect(refused?.message).to.equal("no value for $a");
+            await store
+                .executeInfluxQL('SELECT * FROM "m"', undefined, { database: "nonexistent" })
+                .catch((err: Error) => (refused = err));
+            expect(refused?.message).to.equal("InfluxQL: database not found: nonexistent");
+
+            // seeded names of quotes, backslashes, keywords, parameters, comments and any Unicode, as measurement,
+            // tag and string field, written as raw line protocol and found again by quoting and binding (no backslash
+            // in measurements and tags: line protocol, not InfluxQL, reads those its own way)
+            const pieces = ["'", '"', " ", ",", "=", "$x", "--", "/*", "ü", "✓", "😀", "OR", "SELECT", "time", "a"];
+            let x = 7;
+            const pick = () => pieces[(x = (x * 48271) % 2147483647) % pieces.length];
+            const names = Array.from(
+                { length: 150 },
+                (_, i) => `${Array.from({ length: 1 + (i % 7) }, pick).join("")}_`
+            );
+            const points = names.map((m, i) => ({
+                m,
+                tag: names[(i + 1) % names.length],
+                s: `${names[(i + 2) % 150]}\\${i}`,
+            }));
+            const lines = points.map(
+                ({ m, tag, s }, i) =>
+                    `${escape.measurement(m)},tag=${escape.tag(tag)} s=${escape.quoted(s)},i=${i} ${BigInt(T0) * 1_000_000n + BigInt(i)}`
+            );
+            const bucket = store.options.buckets.event;
+            const res = await fetch(
+                `${store.options.url}/api/v2/write?org=${store.options.org}&bucket=${bucket}&precision=ns`,
+                {
+                    method: "POST",
+                    headers: { authorization: `Token ${store.options.token}` },
+                    body: lines.join("\n"),
+                }
+            );
+            expect(res.status).to.equal(204);
+            for (const [i, { m, tag, s }] of points.entries()) {
+                const found = await store.executeInfluxQL(
+                    `SELECT "i", "tag", "s" FROM ${quoteIdent(m)} WHERE "tag" = $tag AND "s" = $s`,
+                    { tag, s },
+                    { database: bucket }
+                );
+                expect(
+                    found.map((r) => [r._measurement, r.tag, r.s, r.i]),
+                    JSON.stringify(m)
+                ).to.deep.equal([[m, tag, s, i]]);
+            }
+        } finally {
+            await sut.close();
         }
     });
 });

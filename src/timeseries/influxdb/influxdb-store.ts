@@ -5,9 +5,10 @@ import type { AffordanceKind, InteractionRecord } from "../../model/interaction-
 import { createLogger } from "../../log";
 import type { Spool, SpooledBatch } from "../spool";
 import type { AggregateRow, HistoryRecord, NormalizedHistoryQuery, TimeSeriesStore } from "../time-series-store";
-import type { FluxRow, InfluxDbApi } from "./influxdb-api";
+import type { FluxRow, InfluxDbApi, InfluxQLRow } from "./influxdb-api";
 import { InfluxDbReads } from "./influxdb-reads";
-import { queryOne } from "./influxql-endpoint";
+import { bindParams, type InfluxQLParam } from "./influxql";
+import { queryInfluxQL, queryOne, seriesRows } from "./influxql-endpoint";
 import type { ResolvedInfluxDbOptions } from "../../options/influxdb-options";
 import { toLines } from "./line-protocol";
 
@@ -248,6 +249,21 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
             return Promise.reject(new TypeError("executeQuery: flux must be a non-empty string"));
         }
         return this.queryApi.collectRows<FluxRow>(fluxText);
+    }
+
+    /** `servient.influxdb.executeInfluxQL(influxql, params?, { database? })`: InfluxQL on `/query`, rows as objects. */
+    async executeInfluxQL(
+        influxql: string,
+        params?: Readonly<Record<string, InfluxQLParam>>,
+        options: { database?: string } = {}
+    ): Promise<InfluxQLRow[]> {
+        if (typeof influxql !== "string" || influxql.trim() === "") {
+            throw new TypeError("executeInfluxQL: influxql must be a non-empty string");
+        }
+        const statement = bindParams(influxql, params ?? {});
+        const database = options.database ?? this.options.buckets.property;
+        const results = await queryInfluxQL(this.client.transport, database, statement);
+        return results.flatMap(seriesRows);
     }
 
     async close(): Promise<void> {
