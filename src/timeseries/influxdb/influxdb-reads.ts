@@ -113,10 +113,10 @@ export class InfluxDbReads {
 
     /**
      * Numeric values (numbers, and booleans as 0/1) of successful interactions in epoch-aligned windows, each
-     * stamped with its start. InfluxQL aggregates over all series of the affordance at once (no GROUP BY tags)
-     * and does every fn but one part: it cannot turn a boolean into a number, so booleans are counted instead
-     * (all of them, and the true ones) and folded in per window (windowAggregates). Every statement selects
-     * only the series of its value type by the value_type tag, so booleans cost nothing where there are none.
+     * stamped with its start. InfluxQL has every fn (aggregating all series of the affordance at once, no GROUP BY
+     * tags) but cannot turn a boolean into a number: booleans are counted instead (all of them, and the true ones,
+     * or their first / last) and folded in per window (windowValue). Every statement selects only the series of
+     * its value type by the value_type tag, so booleans cost a few milliseconds where there are none.
      */
     async aggregates(q: NormalizedHistoryQuery): Promise<AggregateRow[]> {
         if (q.ops?.length === 0) return [];
