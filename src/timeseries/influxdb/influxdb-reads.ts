@@ -58,7 +58,7 @@ const RECORD_COLUMNS = [
 type RecordRow = Partial<Record<(typeof RECORD_COLUMNS)[number] | "time", unknown>>;
 
 /** Nanoseconds since the epoch from an RFC 3339 time as InfluxDB writes it (a fraction of any length). */
-export function rfc3339ToNs(text: string): bigint {
+function rfc3339ToNs(text: string): bigint {
     const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(text);
     if (!m) throw new Error(`unexpected time from InfluxDB: ${JSON.stringify(text)}`);
     const seconds = BigInt(Date.parse(`${m[1]}${m[3]}`) / 1000);
@@ -66,7 +66,7 @@ export function rfc3339ToNs(text: string): bigint {
 }
 
 /** Rows of the series as objects keyed by column; a statement on one measurement without GROUP BY tags has one. */
-export function rowObjects<T extends Record<string, unknown>>(series: readonly InfluxQLSeries[]): T[] {
+function rowObjects<T extends Record<string, unknown>>(series: readonly InfluxQLSeries[]): T[] {
     return series.flatMap((s) =>
         s.values.map((values) => Object.fromEntries(s.columns.map((name, i) => [name, values[i]])) as T)
     );
@@ -76,7 +76,7 @@ export function rowObjects<T extends Record<string, unknown>>(series: readonly I
  * What every history statement of one affordance asks: its measurement (the Thing), its `name` tag, the
  * op and ok filters. Each op is a tag comparison of its own, so InfluxDB picks the series from its index.
  */
-export function affordanceConditions(q: NormalizedHistoryQuery, okOnly = q.okOnly === true): Condition[] {
+function affordanceConditions(q: NormalizedHistoryQuery, okOnly = q.okOnly === true): Condition[] {
     const where = [tagEquals("name", encodeName(q.name))];
     if (q.ops !== undefined) where.push(anyOf(q.ops.map((op) => tagEquals("op", op))));
     if (okOnly) where.push(tagEquals("ok", "true"));

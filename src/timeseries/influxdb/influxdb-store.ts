@@ -86,10 +86,10 @@ function describe(err: unknown): { retry: boolean; message: string } {
 }
 
 /**
- * Interaction records in InfluxDB 2.x (layout in line-protocol.ts). A batch InfluxDB cannot take
- * goes to the durable spool and is replayed, oldest first, when it is back; while it is down new
- * batches go straight to the spool, so the recorder never waits on a dead server. When answers wait
- * for the commit (confirmWrites), every batch goes through the spool.
+ * Interaction records in InfluxDB 2.x (layout in line-protocol.ts, read back through InfluxQL by
+ * influxdb-reads.ts). A batch InfluxDB cannot take goes to the durable spool and is replayed, oldest
+ * first, when it is back; while it is down new batches go straight to the spool, so the recorder never
+ * waits on a dead server. When answers wait for the commit (confirmWrites), every batch goes through the spool.
  */
 export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     readonly name = "influxdb";
