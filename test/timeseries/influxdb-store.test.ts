@@ -148,7 +148,7 @@ describe("InfluxDB store (real influxd on 127.0.0.1)", function () {
             await store
                 .executeInfluxQL('SELECT * FROM "m"', undefined, { database: "nonexistent" })
                 .catch((err: Error) => (refused = err));
-            expect(refused?.message).to.equal("InfluxQL: database not found: nonexistent");
+            expect(refused?.message).to.match(/^InfluxQL: database not found: nonexistent \(no such bucket/);
 
             // seeded names of quotes, backslashes, keywords, parameters, comments and any Unicode, as measurement,
             // tag and string field, written as raw line protocol and found again by quoting and binding (no backslash
@@ -190,6 +190,44 @@ describe("InfluxDB store (real influxd on 127.0.0.1)", function () {
                     JSON.stringify(m)
                 ).to.deep.equal([[m, tag, s, i]]);
             }
+        } finally {
+            await sut.close();
+        }
+    });
+
+    it("names a token that may write but not read, and never shows it", async function () {
+        const sut = await openInfluxStore(this);
+        const { url, org, token } = sut.store.options;
+        const headers = { authorization: `Token ${token}`, "content-type": "application/json" };
+        try {
+            const orgs = (await (await fetch(`${url}/api/v2/orgs?org=${org}`, { headers })).json()) as {
+                orgs: { id: string }[];
+            };
+            const orgID = orgs.orgs[0].id;
+            const created = await fetch(`${url}/api/v2/authorizations`, {
+                method: "POST",
+                headers,
+                body: JSON.stringify({
+                    orgID,
+                    permissions: [{ action: "write", resource: { type: "buckets", orgID } }],
+                }),
+            });
+            expect(created.status).to.equal(201);
+            const writeOnly = ((await created.json()) as { token: string }).token;
+            const store = new InfluxDbStore({ ...sut.store.options, token: writeOnly }, undefined as never);
+            const failure = (p: Promise<unknown>) =>
+                p.then(
+                    () => undefined,
+                    (err: Error) => err
+                );
+            const q = normalizeHistoryQuery({ thing: "urn:test:thing", kind: "property", name: "p" });
+            const refused = await failure(store.history(q));
+            // 2.8 answers as if the bucket were missing
+            expect(refused?.message).to.match(
+                /^InfluxQL: database not found: p-\w+ \(no such bucket, or the token may not read it\)$/
+            );
+            expect(refused?.message).to.not.include(writeOnly);
+            expect((await failure(store.latest("urn:test:thing", "p")))?.message).to.match(/the token may not read it/);
         } finally {
             await sut.close();
         }

@@ -40,7 +40,7 @@ export async function queryInfluxQL(transport: Transport, db: string, statement:
         throw new InfluxQLError(`InfluxDB /query answered no results${answer?.error ? `: ${answer.error}` : ""}`);
     }
     return answer.results.map((result) => {
-        if (result.error !== undefined) throw new InfluxQLError(`InfluxQL: ${result.error}`);
+        if (result.error !== undefined) throw new InfluxQLError(`InfluxQL: ${result.error}${hint(result.error)}`);
         return result.series ?? [];
     });
 }
@@ -49,6 +49,11 @@ export async function queryInfluxQL(transport: Transport, db: string, statement:
 export async function queryOne(transport: Transport, db: string, statement: string): Promise<InfluxQLSeries[]> {
     const [series = []] = await queryInfluxQL(transport, db, statement);
     return series;
+}
+
+/** 2.x answers a token that may write a bucket but not read it as if the bucket were missing. */
+function hint(error: string): string {
+    return error.startsWith("database not found") ? " (no such bucket, or the token may not read it)" : "";
 }
 
 function requestFailure(err: unknown): string {
