@@ -36,7 +36,8 @@ export {
 export { SqliteDbApi, InvalidInsertError, InsertValue } from "./sqlite/sqlite-db-api";
 export { SqliteError, RunResult, Row, SqlParams, SqlValue } from "./sqlite/database";
 export { MIGRATIONS } from "./sqlite/migrations";
-export { InfluxDbApi, FluxRow, InfluxDbNotConfiguredError } from "./timeseries/influxdb/influxdb-api";
+export { InfluxDbApi, FluxRow, InfluxQLRow, InfluxDbNotConfiguredError } from "./timeseries/influxdb/influxdb-api";
+export { InfluxQLParam, quoteIdent, quoteString } from "./timeseries/influxdb/influxql";
 export { InfluxDbOptions } from "./options/influxdb-options";
 export { InfluxDbStats } from "./timeseries/influxdb/influxdb-store";
 export {

@@ -61,6 +61,8 @@ describe("VoPersistence.attach and lifecycle", function () {
         const err = await rejection(servient.influxdb.executeQuery('from(bucket: "properties")'));
         expect(err).to.be.instanceOf(InfluxDbNotConfiguredError);
         expect(err.message).to.match(/InfluxDB is not configured/);
+        const sibling = await rejection(servient.influxdb.executeInfluxQL('SELECT * FROM "m"'));
+        expect(sibling).to.be.instanceOf(InfluxDbNotConfiguredError);
         await vo.close();
     });
 

@@ -5,12 +5,12 @@ import type { AffordanceKind, InteractionRecord } from "../../model/interaction-
 import { createLogger } from "../../log";
 import type { Spool, SpooledBatch } from "../spool";
 import type { AggregateRow, HistoryRecord, NormalizedHistoryQuery, TimeSeriesStore } from "../time-series-store";
-import { decodeValue } from "../value-encoding";
-import { aggregateQuery, historyQuery, latestTimeQuery, rfc3339ToNs } from "./flux-queries";
-import type { FluxRow, InfluxDbApi } from "./influxdb-api";
+import type { FluxRow, InfluxDbApi, InfluxQLRow } from "./influxdb-api";
+import { InfluxDbReads } from "./influxdb-reads";
+import { bindParams, type InfluxQLParam } from "./influxql";
+import { queryInfluxQL, queryOne, seriesRows } from "./influxql-endpoint";
 import type { ResolvedInfluxDbOptions } from "../../options/influxdb-options";
-import { decodeName, toLines } from "./line-protocol";
-import { NewestFirst } from "./newest-first";
+import { toLines } from "./line-protocol";
 
 const { debug, warn } = createLogger("timeseries:influxdb");
 
@@ -86,16 +86,16 @@ function describe(err: unknown): { retry: boolean; message: string } {
 }
 
 /**
- * Interaction records in InfluxDB 2.x (layout in line-protocol.ts). A batch InfluxDB cannot take
- * goes to the durable spool and is replayed, oldest first, when it is back; while it is down new
- * batches go straight to the spool, so the recorder never waits on a dead server. When answers wait
- * for the commit (confirmWrites), every batch goes through the spool.
+ * Interaction records in InfluxDB 2.x (layout in line-protocol.ts, read back through InfluxQL by
+ * influxdb-reads.ts). A batch InfluxDB cannot take goes to the durable spool and is replayed, oldest
+ * first, when it is back; while it is down new batches go straight to the spool, so the recorder never
+ * waits on a dead server. When answers wait for the commit (confirmWrites), every batch goes through the spool.
  */
 export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     readonly name = "influxdb";
     private readonly client: InfluxDB;
     private readonly queryApi: QueryApi;
-    private readonly newestFirst: NewestFirst;
+    private readonly reads: InfluxDbReads;
     private readonly counters = { written: 0, spooled: 0, replayed: 0, rejected: 0, lost: 0, errors: 0 };
     private readonly inFlight = new Set<Promise<void>>();
     private lastError?: string;
@@ -123,7 +123,10 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     ) {
         this.client = new InfluxDB({ url: options.url, token: options.token, timeout: options.timeoutMs });
         this.queryApi = this.client.getQueryApi(options.org);
-        this.newestFirst = new NewestFirst(this.queryApi);
+        this.reads = new InfluxDbReads(
+            (db, statement) => queryOne(this.client.transport, db, statement),
+            options.buckets
+        );
     }
 
     /** Creates missing buckets. Never throws: a server that is down or refuses the token is retried later. */
@@ -232,39 +235,12 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     }
 
     async history(q: NormalizedHistoryQuery): Promise<HistoryRecord[] | AggregateRow[]> {
-        const bucket = this.options.buckets[q.kind];
-        if (q.aggregate !== undefined) {
-            const rows = await this.queryApi.collectRows<FluxRow>(aggregateQuery(bucket, q));
-            return rows.map((r) => ({
-                time: new Date(Number(rfc3339ToNs(String(r._time)) / 1_000_000n)),
-                value: r._value === null || r._value === undefined ? null : Number(r._value),
-            }));
-        }
-        if (q.stopNs <= q.startNs) return []; // Flux refuses an empty range
-        const rows =
-            q.order === "newest"
-                ? await this.newestFirst.rows(bucket, q)
-                : await this.queryApi.collectRows<FluxRow>(historyQuery(bucket, q));
-        return rows.map((r) => this.toHistoryRecord(r, q.kind));
+        if (q.aggregate !== undefined) return this.reads.aggregates(q);
+        return this.reads.records(q);
     }
 
-    async latest(thing: string, property: string): Promise<HistoryRecord | undefined> {
-        const bucket = this.options.buckets.property;
-        const [newest] = await this.queryApi.collectRows<FluxRow>(latestTimeQuery(bucket, thing, property));
-        if (newest === undefined) return undefined;
-        const ns = rfc3339ToNs(String(newest._time));
-        const [row] = await this.queryApi.collectRows<FluxRow>(
-            historyQuery(bucket, {
-                thing,
-                kind: "property",
-                name: property,
-                startNs: ns,
-                stopNs: ns + 1n,
-                limit: 1,
-                order: "oldest",
-            })
-        );
-        return row === undefined ? undefined : this.toHistoryRecord(row, "property");
+    latest(thing: string, property: string): Promise<HistoryRecord | undefined> {
+        return this.reads.latest(thing, property);
     }
 
     /** `servient.influxdb.executeQuery(flux)`: raw Flux, rows as objects. */
@@ -273,6 +249,21 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
             return Promise.reject(new TypeError("executeQuery: flux must be a non-empty string"));
         }
         return this.queryApi.collectRows<FluxRow>(fluxText);
+    }
+
+    /** `servient.influxdb.executeInfluxQL(influxql, params?, { database? })`: InfluxQL on `/query`, rows as objects. */
+    async executeInfluxQL(
+        influxql: string,
+        params?: Readonly<Record<string, InfluxQLParam>>,
+        options: { database?: string } = {}
+    ): Promise<InfluxQLRow[]> {
+        if (typeof influxql !== "string" || influxql.trim() === "") {
+            throw new TypeError("executeInfluxQL: influxql must be a non-empty string");
+        }
+        const statement = bindParams(influxql, params ?? {});
+        const database = options.database ?? this.options.buckets.property;
+        const results = await queryInfluxQL(this.client.transport, database, statement);
+        return results.flatMap(seriesRows);
     }
 
     async close(): Promise<void> {
@@ -430,37 +421,6 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
         this.bucketsReady = true;
         this.markUp();
     }
-
-    // ---- read path ---------------------------------------------------------------------------
-
-    private toHistoryRecord(r: FluxRow, kind: AffordanceKind): HistoryRecord {
-        const ns = rfc3339ToNs(String(r._time));
-        const pick = (prefix: string): unknown => {
-            const type = r[`${prefix}_type`] as string | null | undefined;
-            const suffix = { number: "num", boolean: "bool", string: "str", json: "json" }[type ?? ""];
-            return suffix === undefined ? undefined : decodeValue(r[`${prefix}_${suffix}`], type);
-        };
-        const opt = <T>(v: unknown): T | undefined =>
-            v === null || v === undefined || v === "" ? undefined : (v as T);
-        return {
-            time: new Date(Number(ns / 1_000_000n)),
-            timestampNs: ns.toString(),
-            thing: decodeName(String(r._measurement)),
-            kind,
-            name: decodeName(String(r.name)),
-            op: r.op as HistoryRecord["op"],
-            protocol: r.protocol as HistoryRecord["protocol"],
-            origin: opt<string>(r.origin),
-            ok: r.ok === "true",
-            value: pick("value"),
-            output: pick("output"),
-            error: opt<string>(r.error) ?? jsonText(opt<string>(r.error_json)),
-            durationMs: opt<number>(r.duration_ms),
-            valid: r.valid === true,
-            truncated: r.truncated === true,
-            stale: r.stale === true,
-        };
-    }
 }
 
 /** Spooled batches as requests: per kind, in spool order, each up to REPLAY_MAX_POINTS points (one batch at least). */
@@ -479,8 +439,4 @@ export function replayGroups(batches: readonly SpooledBatch[]): SpooledBatch[][]
         }
     }
     return groups;
-}
-
-function jsonText(text: string | undefined): string | undefined {
-    return text === undefined ? undefined : (JSON.parse(text) as string);
 }
