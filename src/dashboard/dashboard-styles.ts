@@ -2,6 +2,7 @@
 export const DASHBOARD_STYLES = `
 :root { --axis-left: 60px; --axis-right: 10px; font-family: system-ui, sans-serif; font-size: 14px; color: #222; }
 body { margin: 0; background: #fafafa; }
+[hidden] { display: none !important; }
 header { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; padding: 8px 16px; background: #263238; color: #fff; }
 header h1 { font-size: 18px; margin: 0 16px 0 0; }
 header button, header input { font: inherit; }

@@ -98,6 +98,30 @@ describe("dashboard in headless Chromium: units, times, states, many properties 
         await screenshot(page, "filtered");
         await page.fill(".filter input", "");
         expect(await page.locator(".affordance:visible").count()).to.equal(7);
+        await page.goto(`${url}?range=1h#boiler`);
+        await waitForState(page, (st) => st.views["property:sensor49"]?.empty === true, 15_000, "50 properties");
+        await page.fill(".filter input", "sensor4");
+        expect(await page.locator(".affordance:visible").count()).to.equal(10);
+        await page.fill(".filter input", "");
+        await page.click(".filter button");
+        expect(await page.locator("details.affordance[open]").count()).to.equal(0);
+        await screenshot(page, "many-properties-folded");
+        await page.click(".filter button");
+        expect(await page.locator("details.affordance[open]").count()).to.equal(50);
+        expect(await page.locator('[data-name="sensor07"] .legend').isVisible(), "no legend for nothing").to.equal(
+            false
+        );
+        await screenshot(page, "many-properties");
+        await page.setViewportSize({ width: 390, height: 844 });
+        await screenshot(page, "many-properties-phone");
+        await page.setViewportSize({ width: 1400, height: 900 });
+        await page.goBack();
+        await waitForState(
+            page,
+            (st) => st.selected === "meter" && st.views["property:level"]?.y !== undefined,
+            15_000,
+            "back"
+        );
         const level = page.locator('[data-name="level"]');
         await level.locator("summary").click();
         expect(await level.locator(".plot").isVisible()).to.equal(false);
@@ -115,9 +139,17 @@ describe("dashboard in headless Chromium: units, times, states, many properties 
         await page.keyboard.press("-");
         s = await waitForState(page, (st) => st.range.toMs - st.range.fromMs > span * 1.5, 5000, "zoomed out");
         expect(s.range.toMs - s.range.fromMs).to.be.closeTo(2 * span, 2);
-        const seg = page.locator('[data-timeline="power"] .seg').first();
+        // live: the timelines are drawn again every second, and a focused stretch stays focused
+        await page.click('[data-preset="1h"]');
+        const ticks = (await waitForState(page, (st) => st.live === "1h", 5000, "live")).ticks;
+        const seg = page.locator('[data-timeline="power"] .seg').nth(3);
         await seg.focus();
         expect(await seg.getAttribute("aria-label")).to.match(/^(true|false), \d{4}-\d\d-\d\d \d\d:\d\d:\d\d /);
+        await waitForState(page, (st) => st.ticks > ticks + 2, 10_000, "live redraws");
+        const focused = (await page.evaluate(
+            `[document.activeElement.className, document.activeElement.parentElement.dataset.timeline]`
+        )) as string[];
+        expect(focused).to.deep.equal([(await seg.getAttribute("class"))!, "power"]);
         expect(await page.locator('[data-role="tip"]').isVisible()).to.equal(true);
     });
 

@@ -19,7 +19,8 @@ export const THING = "urn:test:recorded-meter";
  *   - mode (string): read every 10 s on the same pattern, "auto" and "manual" a minute each; one failed read;
  *   - power (boolean): on and off, switched every 5 minutes; info (object): one value;
  *   - day (number): one point a minute over 24 h, 30 minutes missing, one spike;
- *   - alarm (event): 3 emissions and a subscription (subscribe, unsubscribe); reset (action): 2 invocations.
+ *   - alarm (event): 3 emissions and a subscription (subscribe, unsubscribe); reset (action): 2 invocations;
+ * and a second Thing, Boiler, of 50 numeric properties with nothing recorded.
  */
 export async function recordedMeter(endMs: number): Promise<{ fx: VoFixture; dir: string }> {
     const dir = tempDir();
@@ -97,7 +98,11 @@ export async function recordedMeter(endMs: number): Promise<{ fx: VoFixture; dir
     thing.setPropertyReadHandler("level", async () => 42);
     thing.setActionHandler("reset", async (input) => (await input.value()) as number);
     await thing.expose();
-    const other = await fx.wot.produce({ title: "Boiler", properties: { heat: { type: "number" } } });
+    // a Thing of 50 properties (nothing recorded): what a long page looks like
+    const many = Object.fromEntries(
+        Array.from({ length: 50 }, (_, i) => [`sensor${String(i).padStart(2, "0")}`, { type: "number" }])
+    );
+    const other = await fx.wot.produce({ title: "Boiler", properties: many } as WoT.ExposedThingInit);
     await other.expose();
     return { fx, dir };
 }

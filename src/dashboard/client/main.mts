@@ -65,7 +65,15 @@ function filterBox(section: HTMLElement): HTMLElement {
             b.hidden = words !== "" && !`${b.dataset.kind} ${b.dataset.name}`.toLowerCase().includes(words);
         }
     });
-    return el("label", { className: "filter" }, "filter ", input);
+    // every affordance folded (their headings only, to pick one) or unfolded at once
+    const fold = el("button", {}, "fold all");
+    fold.type = "button";
+    fold.addEventListener("click", () => {
+        const open = fold.textContent === "unfold all";
+        for (const d of section.querySelectorAll<HTMLDetailsElement>("details.affordance")) d.open = open;
+        fold.textContent = open ? "fold all" : "unfold all";
+    });
+    return el("div", { className: "filter" }, el("label", {}, "filter ", input), " ", fold);
 }
 
 /** Says a range change (and nothing else: not each live update) to a screen reader. */

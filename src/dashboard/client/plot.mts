@@ -1,7 +1,7 @@
 import type UPlotClass from "uplot";
 import type { HistoryPoint } from "./api.mjs";
 import { el, timeText, zonedTimeText, zoneText } from "./dom.mjs";
-import { tipButton } from "./tip.mjs";
+import { keepingFocus, tipButton } from "./tip.mjs";
 import { everyMs, GapSpan, holeAfterMs, opWord, Range, Series } from "./series.mjs";
 
 /** uPlot's browser build, loaded by the page before this module (the package's own copy, no CDN). */
@@ -340,6 +340,10 @@ export class NumericPlot {
      * that shows the reason on hover, tap and focus; a failed interaction as a mark along the bottom.
      */
     private placeGaps(u: UPlotClass): void {
+        keepingFocus(this.markLayer, () => this.placeMarks(u));
+    }
+
+    private placeMarks(u: UPlotClass): void {
         this.gapLayer.replaceChildren();
         this.markLayer.replaceChildren();
         const width = u.over.clientWidth;
@@ -348,7 +352,8 @@ export class NumericPlot {
             const right = Math.min(width, u.valToPos(g.toMs / 1000, "x"));
             if (right <= 0 || left >= width || right <= left) continue;
             const span = el("div", { className: `gap ${g.reason}`, dataset: { reason: g.reason } });
-            const handle = tipButton(`gap-handle ${g.reason}`, gapTitle(g), { reason: g.reason });
+            const key = `${g.reason}@${g.fromMs}`;
+            const handle = tipButton(`gap-handle ${g.reason}`, gapTitle(g), { reason: g.reason, key });
             for (const e of [span, handle]) {
                 e.style.left = `${left}px`;
                 e.style.width = `${Math.max(2, right - left)}px`;
@@ -359,7 +364,7 @@ export class NumericPlot {
         for (const p of this.failures) {
             const x = u.valToPos(Date.parse(p.time) / 1000, "x");
             if (x < 0 || x > width) continue;
-            const mark = tipButton("fail", failureText(p));
+            const mark = tipButton("fail", failureText(p), { key: `fail@${p.time}` });
             mark.style.left = `${x}px`;
             this.markLayer.append(mark);
         }

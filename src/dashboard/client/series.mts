@@ -26,8 +26,9 @@ export type Series =
       };
 
 /**
- * Each window's min and max as last read. A live range reads them again every `BAND_MS` only (three reads
- * a refresh would triple a plot's requests); a window newer than that has no band until then.
+ * Each window's min and max as last read, drawn as a band around the mean. They are read after the mean is
+ * drawn (the first plot does not wait for them), and a live range reads them again every `BAND_MS` only (three
+ * reads a refresh would triple a plot's requests): a window newer than that has no band until then.
  */
 export interface Band {
     at: number;
@@ -105,9 +106,7 @@ export async function loadSeries(
     fn: "mean" | "last",
     filters: Record<string, string> = {},
     hint?: Series["mode"],
-    signal?: AbortSignal,
-    /** windows also carry each window's min and max (a plot's band), kept here between reads */
-    band?: Band
+    signal?: AbortSignal
 ): Promise<Series> {
     const maxPoints = Math.min(MAX_POINTS, Math.max(200, Math.round(widthPx)));
     const from = new Date(range.fromMs).toISOString();
@@ -122,30 +121,39 @@ export async function loadSeries(
         windows: agg.windows.map((w) => ({ ms: Date.parse(w.time), value: w.value, gap: w.gap })),
         gaps: gapSpans(agg.gaps ?? gaps),
     });
-    /** the windows of fn, with each window's min and max beside it when asked (read again at most every 10 s) */
-    const readBand = async (gaps?: Gap[]): Promise<Series> => {
-        const fresh =
-            band !== undefined && (hint === undefined || Date.now() - band.at > BAND_MS || band.every !== every);
-        const ext = (f: string) =>
-            fresh
-                ? getJson<WindowsAnswer>(historyUrl(href, { from, to, every, fn: f, ...filters }), signal)
-                : undefined;
-        const [agg, min, max] = await Promise.all([readWindows(), ext("min"), ext("max")]);
-        const series = windowsOf(agg, gaps);
-        if (series.mode !== "windows" || band === undefined) return series;
-        if (min !== undefined && max !== undefined) {
-            const byMs = (a: WindowsAnswer) => new Map(a.windows.map((w) => [Date.parse(w.time), w.value]));
-            Object.assign(band, { at: Date.now(), every, lo: byMs(min), hi: byMs(max) });
-        }
-        for (const w of series.windows) Object.assign(w, { min: band.lo.get(w.ms), max: band.hi.get(w.ms) });
-        return series;
-    };
-    if (hint === "windows") return readBand();
-    const windows = hint === undefined ? readBand() : undefined;
+    if (hint === "windows") return windowsOf(await readWindows());
+    const windows = hint === undefined ? readWindows() : undefined;
     windows?.catch(() => undefined); // not needed when the points fit; its error then goes nowhere
     const raw = await readRaw();
     if (raw.next === undefined) return { mode: "points", points: raw.items, gaps: gapSpans(raw.gaps) };
-    return windows ?? readBand(raw.gaps);
+    return windowsOf(await (windows ?? readWindows()), raw.gaps);
+}
+
+/** Whether the band must be read again for these windows: another window length, or older than `BAND_MS`. */
+export function bandStale(band: Band, series: Series, spanChanged: boolean): boolean {
+    if (series.mode !== "windows") return false;
+    return spanChanged || band.every !== series.every || Date.now() - band.at > BAND_MS;
+}
+
+/** Reads each window's min and max over the range into `band` (two reads beside the mean's). */
+export async function readBand(
+    href: string,
+    range: Range,
+    every: string,
+    band: Band,
+    signal?: AbortSignal
+): Promise<void> {
+    const q = { from: new Date(range.fromMs).toISOString(), to: new Date(range.toMs).toISOString(), every };
+    const read = (fn: string) => getJson<WindowsAnswer>(historyUrl(href, { ...q, fn }), signal);
+    const [min, max] = await Promise.all([read("min"), read("max")]);
+    const byMs = (a: WindowsAnswer) => new Map(a.windows.map((w) => [Date.parse(w.time), w.value]));
+    Object.assign(band, { at: Date.now(), every, lo: byMs(min), hi: byMs(max) });
+}
+
+/** Puts the band's min and max beside each window's value (none for a window newer than the band). */
+export function applyBand(series: Series, band: Band): void {
+    if (series.mode !== "windows" || band.every !== series.every) return;
+    for (const w of series.windows) Object.assign(w, { min: band.lo.get(w.ms), max: band.hi.get(w.ms) });
 }
 
 /** The last point before the range starts: what a state timeline shows at its left edge. */

@@ -2,7 +2,7 @@ import type { HistoryPoint } from "./api.mjs";
 import { compactText, el, zonedTimeText } from "./dom.mjs";
 import { failureText, gapTitle } from "./plot.mjs";
 import { everyMs as everyMsOf, GapSpan, holeAfterMs, opWord, Range, Series } from "./series.mjs";
-import { tipButton } from "./tip.mjs";
+import { keepingFocus, tipButton } from "./tip.mjs";
 
 /** The label of a stretch where nothing was recorded (a hole, no gap reported): drawn as such, not as a state. */
 export const NO_DATA = "no data";
@@ -64,10 +64,18 @@ export function segmentsOf(
         for (const g of series.gaps) if (g.fromMs >= p.ms && g.fromMs < to) to = g.fromMs;
         const from = Math.max(p.ms, range.fromMs);
         const held = limit !== undefined && to - p.ms > limit ? Math.max(from, p.ms + limit) : to;
-        if (held > from) segments.push({ fromMs: from, toMs: held, label: p.label, op: p.op, stale: p.stale });
-        if (to > held) segments.push({ fromMs: held, toMs: to, label: NO_DATA, op: "", stale: false });
+        if (held > from) extend(segments, { fromMs: from, toMs: held, label: p.label, op: p.op, stale: p.stale });
+        if (to > held) extend(segments, { fromMs: held, toMs: to, label: NO_DATA, op: "", stale: false });
     });
     return segments;
+}
+
+/** Adds a stretch, or lengthens the last one when it goes on the same state (a value read again is no new stretch). */
+function extend(segments: Segment[], s: Segment): void {
+    const prev = segments[segments.length - 1];
+    if (prev !== undefined && prev.toMs === s.fromMs && prev.label === s.label && prev.stale === s.stale) {
+        prev.toMs = s.toMs;
+    } else segments.push(s);
 }
 
 /** How long a state holds with nothing recorded after it: the data's own spacing (`holeAfterMs`). */
@@ -97,7 +105,9 @@ export function drawTimeline(
         const known = s.label === NO_DATA ? "nodata" : classOf?.(s.label);
         const what = s.label === NO_DATA ? "nothing recorded" : `${s.op}${s.stale ? " (stale)" : ""}`;
         const text = `${s.label}\n${zonedTimeText(s.fromMs)} – ${zonedTimeText(s.toMs)}\n${what}`;
-        const seg = tipButton(`seg${known ? ` ${known}` : ""}${s.stale ? " stale" : ""}`, text);
+        const seg = tipButton(`seg${known ? ` ${known}` : ""}${s.stale ? " stale" : ""}`, text, {
+            key: `${s.label}@${s.fromMs}`,
+        });
         seg.append(s.label);
         if (!known) seg.style.backgroundColor = colorOf(s.label);
         if (s.label === "true") seg.classList.add("on");
@@ -109,7 +119,7 @@ export function drawTimeline(
         if (m.ms < range.fromMs || m.ms > range.toMs) continue;
         const mark =
             m.failed !== undefined
-                ? tipButton("mark fail", failureText(m.failed))
+                ? tipButton("mark fail", failureText(m.failed), { key: `fail@${m.ms}` })
                 : el("div", { className: `mark ${opWord(m.op)}` });
         mark.style.left = pct(m.ms);
         children.push(mark);
@@ -118,12 +128,12 @@ export function drawTimeline(
         const from = Math.max(g.fromMs, range.fromMs);
         const to = Math.min(g.toMs, range.toMs);
         if (to <= from) continue;
-        const gap = tipButton(`gap ${g.reason}`, gapTitle(g), { reason: g.reason });
+        const gap = tipButton(`gap ${g.reason}`, gapTitle(g), { reason: g.reason, key: `${g.reason}@${g.fromMs}` });
         gap.style.left = pct(from);
         gap.style.width = width(from, to);
         children.push(gap);
     }
-    host.replaceChildren(...children);
+    keepingFocus(host, () => host.replaceChildren(...children));
     host.dataset.segments = String(segments.length);
     host.dataset.gaps = String(gaps.filter((g) => g.toMs > range.fromMs && g.fromMs < range.toMs).length);
 }

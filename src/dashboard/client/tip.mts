@@ -45,3 +45,16 @@ export function tipButton(className: string, text: string, dataset: Record<strin
     b.type = "button";
     return b;
 }
+
+/**
+ * Draws `host` again with `render`, keeping keyboard focus: a live range redraws every second, and the
+ * element focused (a stretch, a gap, a failure: its `data-key`) is focused again in the new drawing.
+ */
+export function keepingFocus(host: HTMLElement, render: () => void): void {
+    const active = document.activeElement as HTMLElement | null;
+    const key = active !== null && host.contains(active) ? active.dataset.key : undefined;
+    render();
+    if (key === undefined) return;
+    const again = [...host.querySelectorAll<HTMLElement>("[data-key]")].find((e) => e.dataset.key === key);
+    again?.focus({ preventScroll: true });
+}

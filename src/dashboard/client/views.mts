@@ -1,7 +1,7 @@
 import { LogView } from "./logs.mjs";
 import { errorText, notes, setNote } from "./notes.mjs";
 import { NumericPlot } from "./plot.mjs";
-import { GapSpan, loadSeries, newBand, pointBefore, Range, Series } from "./series.mjs";
+import { applyBand, bandStale, GapSpan, loadSeries, newBand, pointBefore, Range, readBand, Series } from "./series.mjs";
 import { state } from "./state.mjs";
 import type { Affordance, ThingView } from "./things.mjs";
 import { drawTimeline, segmentsOf, timelineLegend } from "./timeline.mjs";
@@ -66,25 +66,36 @@ export function numericView(thing: ThingView, a: Affordance, host: HTMLElement, 
     state.views[id] = { kind: "property", name: a.name, unit: a.unit };
     let last: { span: number; mode: Series["mode"] } | undefined;
     const bandCache = newBand();
+    /** Draws the series and tells the page's state what was drawn. */
+    const show = (series: Series, range: Range) => {
+        const v = state.views[id];
+        const count = series.mode === "points" ? series.points.length : series.windows.length;
+        v.empty = count === 0;
+        setNote(error, (v.error = undefined));
+        setNote(empty, v.empty ? "no data in this range" : undefined);
+        plotHost.hidden = legend.hidden = v.empty;
+        if (!v.empty) plot.draw(series);
+        const { points, windows, bridged, holes, failures, band, y } = plot.state;
+        Object.assign(v, { mode: series.mode, points, windows, bridged, holes, failures, band, y, range });
+        Object.assign(v, { gaps: series.gaps, every: series.mode === "windows" ? series.every : undefined });
+    };
     return {
         async refresh({ range, signal }) {
             const v = state.views[id];
             try {
                 const span = range.toMs - range.fromMs;
                 const hint = last?.span === span ? last.mode : undefined; // a live range keeps its span
-                const series = await loadSeries(a.history!, range, plot.widthPx, "mean", {}, hint, signal, bandCache);
+                const series = await loadSeries(a.history!, range, plot.widthPx, "mean", {}, hint, signal);
                 if (signal.aborted) return; // a newer range took over: it draws
                 last = { span, mode: series.mode };
                 series.gaps = gapsFor(thing, series);
-                const count = series.mode === "points" ? series.points.length : series.windows.length;
-                v.empty = count === 0;
-                setNote(error, (v.error = undefined));
-                setNote(empty, v.empty ? "no data in this range" : undefined);
-                plotHost.hidden = v.empty;
-                if (!v.empty) plot.draw(series);
-                const { points, windows, bridged, holes, failures, band, y } = plot.state;
-                Object.assign(v, { mode: series.mode, points, windows, bridged, holes, failures, band, y, range });
-                Object.assign(v, { gaps: series.gaps, every: series.mode === "windows" ? series.every : undefined });
+                applyBand(series, bandCache);
+                show(series, range);
+                if (series.mode !== "windows" || !bandStale(bandCache, series, hint === undefined)) return;
+                await readBand(a.history!, range, series.every, bandCache, signal);
+                if (signal.aborted) return;
+                applyBand(series, bandCache);
+                show(series, range);
             } catch (err) {
                 if (signal.aborted) return;
                 setNote(error, (v.error = errorText(err)));
