@@ -41,8 +41,8 @@ export const DASHBOARD_PAGE = `<!doctype html>
     <p id="listing-error" class="error" hidden></p>
   </nav>
   <main>
-    <section id="vo" aria-label="the VO">
-      <h2>VO</h2>
+    <section id="vo" aria-label="the VO"><details open>
+      <summary><h2>VO</h2></summary>
       <ul class="legend-gaps"><li class="lost">device lost</li><li class="vo-down">VO down</li><li class="nodata">no data</li></ul>
       <div class="timeline-block"><h3>device liveness</h3><div id="liveness" class="timeline"></div></div>
       <div class="timeline-block"><h3>self-check</h3><div id="selfcheck" class="timeline"></div></div>
@@ -50,7 +50,7 @@ export const DASHBOARD_PAGE = `<!doctype html>
         <div><h3>observers now</h3><div id="observers"></div></div>
         <div><h3>redirects</h3><div id="redirects"></div></div>
       </div>
-    </section>
+    </details></section>
     <section id="thing" aria-label="the Thing"></section>
   </main>
 </div>

@@ -50,7 +50,8 @@ section { background: #fff; border: 1px solid #e0e0e0; border-radius: 6px; paddi
 .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: middle; border: 1px solid rgba(0,0,0,.3); }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 details.affordance > summary, details.failures > summary { cursor: pointer; }
-details.affordance > summary h3 { display: inline; }
+details.affordance > summary h3, #vo summary h2 { display: inline-block; }
+#vo summary { cursor: pointer; }
 .filter { display: block; margin: 6px 0; font-size: 12px; } .filter input { font: inherit; width: 240px; max-width: 70%; }
 
 .timeline { position: relative; height: 22px; margin-left: var(--axis-left); margin-right: var(--axis-right); background: #f5f5f5; border: 1px solid #e0e0e0; overflow: hidden; }

@@ -271,7 +271,8 @@ export class NumericPlot {
                 {
                     label: `time (${zoneText()})`,
                     labelSize: 20,
-                    values: (_u, splits, _i, stepS) => splits.map((s) => axisTime(s, stepS)),
+                    space: 80, // "12:34:56" labels apart, at 5 minutes on a phone too
+                    values: (_u, splits, _i, _space, stepS) => splits.map((s) => axisTime(s, stepS)),
                 },
                 { size: 60, label: this.scale.unit, labelSize: this.scale.unit ? 20 : 0 },
             ],
