@@ -28,7 +28,9 @@ export interface View {
 function gapsFor(thing: ThingView, series: Series): GapSpan[] {
     if (thing.isVoStatus) return series.gaps;
     const own = series.gaps;
-    const extra = state.liveness.lost.filter((l) => !own.some((g) => g.fromMs <= l.fromMs && g.toMs >= l.toMs));
+    // one lost interval drawn once: the answer's own gap and the liveness's bounds differ by a probe or so
+    const overlaps = (l: GapSpan, g: GapSpan) => g.reason === l.reason && g.fromMs < l.toMs && g.toMs > l.fromMs;
+    const extra = state.liveness.lost.filter((l) => !own.some((g) => overlaps(l, g)));
     return [...own, ...extra];
 }
 
