@@ -24,13 +24,14 @@ export const DASHBOARD_PAGE = `<!doctype html>
     <button type="button" data-preset="1h">1 h</button>
     <button type="button" data-preset="24h">24 h</button>
     <button type="button" data-preset="7d">7 d</button>
-    <label>from <input type="datetime-local" id="range-from" step="1"></label>
-    <label>to <input type="datetime-local" id="range-to" step="1"></label>
+    <label>from <span id="zone-from"></span> <input type="datetime-local" id="range-from" step="1"></label>
+    <label>to <span id="zone-to"></span> <input type="datetime-local" id="range-to" step="1"></label>
     <button type="button" id="range-apply">show</button>
     <button type="button" id="range-zoom-out" title="twice the span, around the same middle">zoom out</button>
     <button type="button" id="range-back" title="the range and Thing shown before" disabled>back</button>
   </div>
-  <div id="live" aria-live="polite"></div>
+  <div id="live"></div>
+  <div id="announce" class="visually-hidden" aria-live="polite"></div>
 </header>
 <p id="unreachable" class="banner" role="alert" hidden></p>
 <div id="layout">
@@ -40,15 +41,16 @@ export const DASHBOARD_PAGE = `<!doctype html>
     <p id="listing-error" class="error" hidden></p>
   </nav>
   <main>
-    <section id="vo" aria-label="the VO">
-      <h2>VO</h2>
+    <section id="vo" aria-label="the VO"><details open>
+      <summary><h2>VO</h2></summary>
+      <ul class="legend-gaps"><li class="lost">device lost</li><li class="vo-down">VO down</li><li class="nodata">no data</li></ul>
       <div class="timeline-block"><h3>device liveness</h3><div id="liveness" class="timeline"></div></div>
       <div class="timeline-block"><h3>self-check</h3><div id="selfcheck" class="timeline"></div></div>
       <div class="side-by-side">
         <div><h3>observers now</h3><div id="observers"></div></div>
         <div><h3>redirects</h3><div id="redirects"></div></div>
       </div>
-    </section>
+    </details></section>
     <section id="thing" aria-label="the Thing"></section>
   </main>
 </div>

@@ -2,6 +2,7 @@
 export const DASHBOARD_STYLES = `
 :root { --axis-left: 60px; --axis-right: 10px; font-family: system-ui, sans-serif; font-size: 14px; color: #222; }
 body { margin: 0; background: #fafafa; }
+[hidden] { display: none !important; }
 header { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; padding: 8px 16px; background: #263238; color: #fff; }
 header h1 { font-size: 18px; margin: 0 16px 0 0; }
 header button, header input { font: inherit; }
@@ -24,17 +25,38 @@ section { background: #fff; border: 1px solid #e0e0e0; border-radius: 6px; paddi
 .legend span::before { content: ""; display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 4px; vertical-align: middle; background: var(--c); }
 .legend .read { --c: #1e88e5; } .legend .write { --c: #fb8c00; } .legend .change { --c: #43a047; }
 .legend .stale { --c: #fff; } .legend .stale::before { border: 2px solid #8e24aa; width: 6px; height: 6px; }
-.legend .gap::before { border-radius: 0; background: repeating-linear-gradient(45deg, #bbb 0 2px, #eee 2px 5px); }
+.legend .gap::before, .legend .band::before { border-radius: 0; }
+.legend .failed::before { border-radius: 0; width: 0; height: 0; background: none; border: 6px solid transparent; border-bottom: 10px solid #c62828; border-top: 0; }
+.legend .band { --c: rgba(84,110,122,.3); }
+.legend .gap.device-lost::before, .plot .gap.device-lost, .timeline .gap.device-lost, .legend-gaps .lost::before { background: repeating-linear-gradient(45deg, #ef6c00 0 2px, #ffe0b2 2px 6px); }
+.legend .gap.vo-down::before, .plot .gap.vo-down, .timeline .gap.vo-down, .legend-gaps .vo-down::before { background: repeating-linear-gradient(-45deg, #546e7a 0 1px, #eceff1 1px 4px, #546e7a 4px 5px, #eceff1 5px 8px); }
+.legend-gaps { list-style: none; display: flex; gap: 12px; padding: 0; margin: 0; font-size: 12px; color: #555; }
+.legend-gaps li::before { content: ""; display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: middle; }
+.legend-gaps .nodata::before, .seg.nodata, .swatch.nodata { background: repeating-linear-gradient(90deg, #fff 0 3px, #e0e0e0 3px 4px); }
+.plot .gap, .timeline .gap, .legend .gap::before { background: repeating-linear-gradient(45deg, #bbb 0 2px, #eee 2px 5px); }
+.timeline .gap, .plot .gap, .gap-handle { position: absolute; top: 0; bottom: 0; opacity: .9; }
+.plot .gap { opacity: .55; }
+.timeline .gap, .gap-handle, .timeline .seg, .fail { border: 0; padding: 0; margin: 0; font: inherit; cursor: help; }
+.gap-handle { bottom: auto; height: 10px; z-index: 5; background: inherit; }
+.gap-handle.device-lost { background: #ef6c00; } .gap-handle.vo-down { background: #546e7a; }
+.fail { position: absolute; bottom: 0; width: 12px; height: 12px; margin-left: -6px; z-index: 6; background: #c62828; clip-path: polygon(50% 0, 100% 100%, 0 100%); }
+.timeline .mark.fail { width: 10px; height: 10px; margin-left: -5px; }
+.timeline .seg { text-align: left; }
+.timeline .seg.on { color: #fff; font-weight: 600; }
+.seg.nodata { color: #616161; font-style: italic; }
+:focus-visible { outline: 3px solid #1565c0; outline-offset: 1px; z-index: 20; }
+.tip { position: absolute; z-index: 30; max-width: 420px; background: #263238; color: #fff; font-size: 12px; padding: 4px 8px; border-radius: 3px; white-space: pre-wrap; pointer-events: none; }
+.states { list-style: none; display: flex; flex-wrap: wrap; gap: 4px 12px; padding: 0; margin: 4px 0 0 var(--axis-left); font-size: 12px; color: #333; }
+.swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: middle; border: 1px solid rgba(0,0,0,.3); }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+details.affordance > summary, details.failures > summary { cursor: pointer; }
+details.affordance > summary h3, #vo summary h2 { display: inline-block; }
+#vo summary { cursor: pointer; }
+.filter { display: block; margin: 6px 0; font-size: 12px; } .filter input { font: inherit; width: 240px; max-width: 70%; }
+
 .timeline { position: relative; height: 22px; margin-left: var(--axis-left); margin-right: var(--axis-right); background: #f5f5f5; border: 1px solid #e0e0e0; overflow: hidden; }
 .timeline .seg { position: absolute; top: 0; bottom: 0; font-size: 11px; line-height: 22px; padding-left: 3px; overflow: hidden; white-space: nowrap; text-overflow: clip; color: #111; box-sizing: border-box; border-left: 1px solid rgba(0,0,0,.25); }
 .timeline .seg.stale { background-image: repeating-linear-gradient(135deg, rgba(142,36,170,.35) 0 3px, transparent 3px 7px); }
-.timeline .gap, .plot .gap { position: absolute; top: 0; bottom: 0; background: repeating-linear-gradient(45deg, #bbb 0 2px, #eee 2px 5px); opacity: .9; }
-.timeline .mark { position: absolute; bottom: 0; width: 3px; height: 6px; margin-left: -1px; }
-.mark.read { background: #1e88e5; } .mark.write { background: #fb8c00; } .mark.change { background: #43a047; } .mark.other { background: #616161; }
-.seg.alive, .seg.ok { background-color: #a5d6a7; } .seg.suspect, .seg.degraded { background-color: #ffe082; }
-.seg.lost, .seg.failed { background-color: #ef9a9a; } .seg.unknown, .seg.none { background-color: #e0e0e0; }
-.plot .gap { z-index: 5; cursor: help; }
-.hover { position: absolute; z-index: 10; pointer-events: none; background: rgba(38,50,56,.92); color: #fff; font-size: 12px; padding: 3px 6px; border-radius: 3px; white-space: pre; display: none; }
 table { border-collapse: collapse; width: 100%; font-size: 12px; }
 th, td { text-align: left; border-bottom: 1px solid #eee; padding: 3px 6px; vertical-align: top; }
 td.json { font-family: ui-monospace, monospace; white-space: pre-wrap; overflow-wrap: anywhere; max-width: 420px; }

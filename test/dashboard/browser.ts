@@ -33,6 +33,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /** What the page keeps of what it shows (`window.voDashboard`, see src/dashboard/client/main.mts). */
 export interface DashboardState {
+    things: { key: string; title: string }[];
     selected?: string;
     range: { fromMs: number; toMs: number };
     live?: string;
@@ -49,10 +50,17 @@ export interface DashboardState {
             values?: string[];
             gaps?: { fromMs: number; toMs: number; reason: string; open: boolean }[];
             bridged?: number;
+            holes?: number;
+            failures?: number;
+            band?: number;
+            every?: string;
+            unit?: string;
+            y?: [number, number];
             empty?: boolean;
             error?: string;
         }
     >;
+    failureLog?: { failures?: number; error?: string };
     liveness: { segments: { fromMs: number; toMs: number; label: string }[]; lost: { fromMs: number; toMs: number }[] };
 }
 

@@ -195,7 +195,7 @@ describe("dashboard in headless Chromium, against the demo (device + proxy VO as
             await page.locator('[data-plot="temperature"] .gap[data-reason="device-lost"]').count()
         ).to.be.greaterThan(0);
         expect(await page.locator("#liveness .seg.lost").count()).to.be.greaterThan(0);
-        expect(await page.locator('[data-plot="temperature"] .gap').first().getAttribute("title")).to.match(
+        expect(await page.locator('[data-plot="temperature"] .gap-handle').first().getAttribute("data-tip")).to.match(
             /^gap: device lost\n/
         );
         await screenshot(page, "device-lost-gap");

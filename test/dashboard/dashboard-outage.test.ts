@@ -54,7 +54,7 @@ describe("dashboard in headless Chromium: the VO stops and comes back", function
         const banner = page.locator("#unreachable");
         await banner.waitFor({ state: "visible", timeout: 10_000 });
         expect(await banner.textContent()).to.match(
-            /^VO unreachable since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d: trying again in \d+ s$/
+            /^VO unreachable since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC([+-]\d\d:\d\d)?: trying again in \d+ s$/
         );
         expect(await page.locator("#live").textContent()).to.match(/^not updated since /);
         expect(await page.locator("#thing .error:visible").count(), "no view repeats it").to.equal(0);

@@ -1,9 +1,12 @@
 import { getJson, HistoryPoint, historyUrl, PointsAnswer } from "./api.mjs";
-import { el, labelCells, timeText, valueText } from "./dom.mjs";
+import { el, labelCells, timeText, valueText, zoneText } from "./dom.mjs";
 import type { Range } from "./series.mjs";
 import type { Refresh } from "./views.mjs";
 
 const PAGE = 10;
+
+/** What a log lists: an action's invocations, an event's emissions (not the subscriptions recorded beside them). */
+const OP = { action: "invoke", event: "emit" } as const;
 
 /**
  * An action's invocations or an event's emissions over the range, newest first, a page at a time.
@@ -85,7 +88,7 @@ export class LogView {
         const query = { from: new Date(range.fromMs).toISOString(), to: new Date(range.toMs).toISOString() };
         try {
             const answer = await getJson<PointsAnswer>(
-                historyUrl(this.href, { ...query, order: "newest", limit: PAGE, cursor }),
+                historyUrl(this.href, { ...query, op: OP[this.kind], order: "newest", limit: PAGE, cursor }),
                 r.signal
             );
             if (r.signal.aborted) return; // a newer range took over: it reads its own first page
@@ -106,10 +109,11 @@ export class LogView {
         this.pageLabel.textContent = `page ${this.page}${this.next === undefined ? " (last)" : ""}, entries ${shown}`;
         this.older.disabled = this.next === undefined;
         this.newest.disabled = this.cursors.length === 0;
+        const time = `time (${zoneText()})`;
         const head =
             this.kind === "action"
-                ? ["time", "input", "output or error", "duration", "origin", "protocol"]
-                : ["time", "data", "origin", "protocol"];
+                ? [time, "input", "output or error", "duration", "origin", "protocol"]
+                : [time, "data", "origin", "protocol"];
         const rows = items.map((p) => {
             const time = el("td", {}, timeText(Date.parse(p.time)));
             const json = (v: unknown, failed = false) =>

@@ -1,5 +1,7 @@
 import { getJson, reach } from "./api.mjs";
-import { byId, el, timeText } from "./dom.mjs";
+import { byId, el, timeText, zonedTimeText, zoneText } from "./dom.mjs";
+import { failureLog } from "./failures.mjs";
+import { wireTips } from "./tip.mjs";
 import { errorText, setNote } from "./notes.mjs";
 import type { Range } from "./series.mjs";
 import { PRESETS, state } from "./state.mjs";
@@ -31,10 +33,13 @@ function showThing(key: string | undefined): void {
         return;
     }
     section.replaceChildren(el("h2", {}, thing.title), el("p", { className: "empty" }, thing.id));
-    thingPanel = [];
+    thingPanel = [failureLog(thing, section)];
+    section.append(filterBox(section));
     for (const a of thing.affordances) {
-        const block = el("div", { className: "affordance", dataset: { kind: a.kind, name: a.name } });
-        block.append(el("h3", {}, `${a.kind} ${a.name}`));
+        // each one folds away (a long Thing is read a part at a time); the filter hides what it does not name
+        const block = el("details", { className: "affordance", dataset: { kind: a.kind, name: a.name } });
+        block.open = true;
+        block.append(el("summary", {}, el("h3", {}, `${a.kind} ${a.name}`, a.unit ? ` (${a.unit})` : "")));
         section.append(block);
         if (a.history === undefined) {
             block.append(el("p", { className: "empty" }, "not recorded (its TD names no history)"));
@@ -47,6 +52,33 @@ function showThing(key: string | undefined): void {
             );
         } else thingPanel.push(logView(a, block));
     }
+}
+
+/** A search box over the Thing's affordances: those whose name or kind does not hold its text are hidden. */
+function filterBox(section: HTMLElement): HTMLElement {
+    const input = el("input");
+    input.type = "search";
+    input.placeholder = "name or kind";
+    input.addEventListener("input", () => {
+        const words = input.value.trim().toLowerCase();
+        for (const b of section.querySelectorAll<HTMLElement>(".affordance")) {
+            b.hidden = words !== "" && !`${b.dataset.kind} ${b.dataset.name}`.toLowerCase().includes(words);
+        }
+    });
+    // every affordance folded (their headings only, to pick one) or unfolded at once
+    const fold = el("button", {}, "fold all");
+    fold.type = "button";
+    fold.addEventListener("click", () => {
+        const open = fold.textContent === "unfold all";
+        for (const d of section.querySelectorAll<HTMLDetailsElement>("details.affordance")) d.open = open;
+        fold.textContent = open ? "fold all" : "unfold all";
+    });
+    return el("div", { className: "filter" }, el("label", {}, "filter ", input), " ", fold);
+}
+
+/** Says a range change (and nothing else: not each live update) to a screen reader. */
+function announce(text: string): void {
+    byId("announce").textContent = text;
 }
 
 /** The refresh in flight: a range or Thing change aborts it and starts its own; a live tick waits its turn. */
@@ -73,8 +105,8 @@ async function refresh(rangeChanged: boolean): Promise<void> {
         state.lastUpdate = new Date().toISOString();
         byId("live").textContent =
             state.live !== undefined
-                ? `live (${state.live}), updated ${timeText(Date.now())}`
-                : `${timeText(r.range.fromMs)} – ${timeText(r.range.toMs)} (not live: pick a preset to follow)`;
+                ? `live (${state.live}), updated ${zonedTimeText(Date.now())}`
+                : `${timeText(r.range.fromMs)} – ${zonedTimeText(r.range.toMs)} (not live: pick a preset to follow)`;
     } finally {
         if (inFlight === controller) inFlight = undefined;
     }
@@ -96,6 +128,11 @@ function setRange(range: Range, live: string | undefined, how: "push" | "replace
         b.classList.toggle("active", b.dataset.preset === live);
     }
     if (how !== "keep") writeUrl(how);
+    announce(
+        live !== undefined
+            ? `showing the last ${live}, live`
+            : `showing ${timeText(range.fromMs)} to ${zonedTimeText(range.toMs)}`
+    );
     void refresh(true);
 }
 
@@ -170,10 +207,12 @@ function showOutage(next: () => void): void {
     const delay = retryDelayMs();
     setNote(
         byId("unreachable"),
-        `VO unreachable since ${timeText(reach.failingSince)}: trying again in ${Math.round(delay / 1000)} s`
+        `VO unreachable since ${zonedTimeText(reach.failingSince)}: trying again in ${Math.round(delay / 1000)} s`
     );
     byId("live").textContent =
-        state.lastUpdate === undefined ? "not updated" : `not updated since ${timeText(Date.parse(state.lastUpdate))}`;
+        state.lastUpdate === undefined
+            ? "not updated"
+            : `not updated since ${zonedTimeText(Date.parse(state.lastUpdate))}`;
     outage.attempt++;
     outage.timer = setTimeout(() => {
         outage.timer = undefined;
@@ -246,4 +285,6 @@ async function start(): Promise<void> {
 }
 
 wireRange();
+wireTips();
+for (const id of ["zone-from", "zone-to"]) byId(id).textContent = `(${zoneText()})`;
 void start();

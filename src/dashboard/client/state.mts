@@ -18,6 +18,17 @@ export interface ViewState {
     rows?: number;
     gaps?: GapSpan[];
     bridged?: number;
+    /** where a line breaks with no gap recorded */
+    holes?: number;
+    /** failed interactions marked on a plot or timeline, or listed in a Thing's failure log */
+    failures?: number;
+    /** windows drawn with a min-max band */
+    band?: number;
+    /** the window length of a plot in windows */
+    every?: string;
+    /** a plot's unit (the TD's) and y range */
+    unit?: string;
+    y?: [number, number];
     empty?: boolean;
     error?: string;
     /** the range the view last drew */
@@ -36,6 +47,8 @@ export const state = {
     /** when the first plot was drawn, ms after the page's navigation started */
     firstPlotMs: undefined as number | undefined,
     views: {} as Record<string, ViewState>,
+    /** the Thing's log of failed interactions (read while it is open) */
+    failureLog: undefined as ViewState | undefined,
     liveness: { segments: [] as Segment[], lost: [] as GapSpan[] },
     selfCheck: { segments: [] as Segment[] },
 };

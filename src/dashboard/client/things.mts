@@ -7,6 +7,10 @@ export interface Affordance {
     /** the JSON Schema type the TD gives (a property's own, an event's data) */
     type?: string;
     enum?: unknown[];
+    /** the TD's unit ("degree Celsius") and range, for a plot's axis */
+    unit?: string;
+    minimum?: number;
+    maximum?: number;
     /** the HTTP JSON history resource the TD names (vo:history) */
     history?: string;
     /** the HTTP JSON readproperty form */
@@ -30,6 +34,9 @@ interface Form {
 
 type TdAffordance = {
     type?: string;
+    unit?: string;
+    minimum?: number;
+    maximum?: number;
     enum?: unknown[];
     data?: { type?: string };
     forms?: Form[];
@@ -63,6 +70,9 @@ function affordancesOf(td: Td): Affordance[] {
                 name,
                 type: kind === "event" ? a.data?.type : a.type,
                 enum: a.enum,
+                unit: typeof a.unit === "string" ? a.unit : undefined,
+                minimum: typeof a.minimum === "number" ? a.minimum : undefined,
+                maximum: typeof a.maximum === "number" ? a.maximum : undefined,
                 history: withoutQueryTemplate(a["vo:history"]?.find(isHttpJson)?.href),
                 read: kind === "property" ? readForm(a) : undefined,
             });
@@ -82,7 +92,7 @@ export async function loadThings(): Promise<ThingView[]> {
         const path = new URL(href, location.href).pathname;
         if (!byPath.has(path)) byPath.set(path, href);
     }
-    return Promise.all(
+    const things = await Promise.all(
         [...byPath].map(async ([path, href]) => {
             const td = await getJson<Td>(href);
             return {
@@ -94,4 +104,5 @@ export async function loadThings(): Promise<ThingView[]> {
             };
         })
     );
+    return things.sort((a, b) => a.title.localeCompare(b.title)); // found by name in a long list
 }

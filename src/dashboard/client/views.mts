@@ -1,10 +1,10 @@
 import { LogView } from "./logs.mjs";
 import { errorText, notes, setNote } from "./notes.mjs";
 import { NumericPlot } from "./plot.mjs";
-import { GapSpan, loadSeries, pointBefore, Range, Series } from "./series.mjs";
+import { applyBand, bandStale, GapSpan, loadSeries, newBand, pointBefore, Range, readBand, Series } from "./series.mjs";
 import { state } from "./state.mjs";
 import type { Affordance, ThingView } from "./things.mjs";
-import { drawTimeline, segmentsOf } from "./timeline.mjs";
+import { drawTimeline, segmentsOf, timelineLegend } from "./timeline.mjs";
 import { el } from "./dom.mjs";
 
 /**
@@ -28,7 +28,9 @@ export interface View {
 function gapsFor(thing: ThingView, series: Series): GapSpan[] {
     if (thing.isVoStatus) return series.gaps;
     const own = series.gaps;
-    const extra = state.liveness.lost.filter((l) => !own.some((g) => g.fromMs <= l.fromMs && g.toMs >= l.toMs));
+    // one lost interval drawn once: the answer's own gap and the liveness's bounds differ by a probe or so
+    const overlaps = (l: GapSpan, g: GapSpan) => g.reason === l.reason && g.fromMs < l.toMs && g.toMs > l.fromMs;
+    const extra = state.liveness.lost.filter((l) => !own.some((g) => overlaps(l, g)));
     return [...own, ...extra];
 }
 
@@ -42,9 +44,14 @@ export function numericView(thing: ThingView, a: Affordance, host: HTMLElement, 
         el("span", { className: "write" }, "write"),
         el("span", { className: "change" }, "change"),
         el("span", { className: "stale" }, "stale"),
-        el("span", { className: "gap" }, "gap")
+        el("span", { className: "failed" }, "failed"),
+        el("span", { className: "band" }, "min-max"),
+        el("span", { className: "gap device-lost" }, "device lost"),
+        el("span", { className: "gap vo-down" }, "VO down")
     );
-    const plotHost = el("div", { className: "plot", dataset: { plot: a.name } });
+    const keys = "arrow keys move the range, + and - zoom";
+    const plotHost = el("div", { className: "plot", label: `${a.name}: plot; ${keys}`, dataset: { plot: a.name } });
+    plotHost.setAttribute("role", "group");
     host.append(legend, plotHost);
     const { error, empty } = notes(host);
     const plot = new NumericPlot(
@@ -55,10 +62,25 @@ export function numericView(thing: ThingView, a: Affordance, host: HTMLElement, 
             document.documentElement.style.setProperty("--axis-left", `${left}px`);
             document.documentElement.style.setProperty("--axis-right", `${right}px`);
         },
-        () => (state.firstPlotMs ??= performance.now())
+        () => (state.firstPlotMs ??= performance.now()),
+        { unit: a.unit, minimum: a.minimum, maximum: a.maximum }
     );
-    state.views[id] = { kind: "property", name: a.name };
+    state.views[id] = { kind: "property", name: a.name, unit: a.unit };
     let last: { span: number; mode: Series["mode"] } | undefined;
+    const bandCache = newBand();
+    /** Draws the series and tells the page's state what was drawn. */
+    const show = (series: Series, range: Range) => {
+        const v = state.views[id];
+        const count = series.mode === "points" ? series.points.length : series.windows.length;
+        v.empty = count === 0;
+        setNote(error, (v.error = undefined));
+        setNote(empty, v.empty ? "no data in this range" : undefined);
+        plotHost.hidden = legend.hidden = v.empty;
+        if (!v.empty) plot.draw(series);
+        const { points, windows, bridged, holes, failures, band, y } = plot.state;
+        Object.assign(v, { mode: series.mode, points, windows, bridged, holes, failures, band, y, range });
+        Object.assign(v, { gaps: series.gaps, every: series.mode === "windows" ? series.every : undefined });
+    };
     return {
         async refresh({ range, signal }) {
             const v = state.views[id];
@@ -69,15 +91,13 @@ export function numericView(thing: ThingView, a: Affordance, host: HTMLElement, 
                 if (signal.aborted) return; // a newer range took over: it draws
                 last = { span, mode: series.mode };
                 series.gaps = gapsFor(thing, series);
-                const count =
-                    series.mode === "points" ? series.points.filter((p) => p.ok).length : series.windows.length;
-                v.empty = count === 0;
-                setNote(error, (v.error = undefined));
-                setNote(empty, v.empty ? "no data in this range" : undefined);
-                plotHost.hidden = v.empty;
-                if (!v.empty) plot.draw(series);
-                const { points, windows, bridged } = plot.state;
-                Object.assign(v, { mode: series.mode, points, windows, bridged, gaps: series.gaps, range });
+                applyBand(series, bandCache);
+                show(series, range);
+                if (series.mode !== "windows" || !bandStale(bandCache, series, hint === undefined)) return;
+                await readBand(a.history!, range, series.every, bandCache, signal);
+                if (signal.aborted) return;
+                applyBand(series, bandCache);
+                show(series, range);
             } catch (err) {
                 if (signal.aborted) return;
                 setNote(error, (v.error = errorText(err)));
@@ -92,7 +112,8 @@ export function numericView(thing: ThingView, a: Affordance, host: HTMLElement, 
 export function timelineView(thing: ThingView, a: Affordance, host: HTMLElement): View {
     const id = `property:${a.name}`;
     const line = el("div", { className: "timeline", dataset: { timeline: a.name } });
-    host.append(line);
+    const legend = el("div");
+    host.append(line, legend);
     const { error, empty } = notes(host);
     state.views[id] = { kind: "property", name: a.name };
     return {
@@ -105,12 +126,15 @@ export function timelineView(thing: ThingView, a: Affordance, host: HTMLElement)
                 ]);
                 if (signal.aborted) return;
                 series.gaps = gapsFor(thing, series);
-                const segments = segmentsOf(series, range, before);
+                const segments = segmentsOf(series, range, before, undefined, true);
                 const marks =
-                    series.mode === "points" ? series.points.map((p) => ({ ms: Date.parse(p.time), op: p.op })) : [];
+                    series.mode === "points"
+                        ? series.points.map((p) => ({ ms: Date.parse(p.time), op: p.op, failed: p.ok ? undefined : p }))
+                        : [];
                 drawTimeline(line, range, segments, series.gaps, marks);
-                v.empty = segments.length === 0;
-                line.hidden = v.empty;
+                legend.replaceChildren(timelineLegend(segments));
+                v.empty = segments.length === 0 && !marks.some((m) => m.failed);
+                line.hidden = legend.hidden = v.empty;
                 setNote(error, (v.error = undefined));
                 setNote(empty, v.empty ? "no data in this range" : undefined);
                 Object.assign(v, {
@@ -119,6 +143,7 @@ export function timelineView(thing: ThingView, a: Affordance, host: HTMLElement)
                     points: series.mode === "points" ? series.points.length : 0,
                     gaps: series.gaps,
                     values: segments.map((s) => s.label),
+                    failures: marks.filter((m) => m.failed).length,
                     range,
                 });
             } catch (err) {
