@@ -7,6 +7,7 @@ import type { SqliteDbApi } from "../sqlite/sqlite-db-api";
 import type { InfluxDbApi } from "../timeseries/influxdb/influxdb-api";
 import type { RunConfig } from "./descriptor";
 import { VoError } from "../model/errors";
+import { voWotNameProblems } from "./vo-wot-script-names";
 
 /** What a VO script's functions receive. */
 export interface VoScriptContext {
@@ -169,6 +170,7 @@ export function checkVoScript(
         }
     }
     checkConsumed(script, td, consumedVOs, problems);
+    problems.push(...voWotNameProblems(Object.keys(script), td, consumedVOs, periodic));
     if (problems.length > 0) throw new VoScriptError(source, problems);
 }
 
