@@ -6,18 +6,12 @@
  *
  *   node dist/bench/footprint.js [--reads 100000] [--concurrency 16] [--idle 3]
  */
-import fs from "node:fs";
-import { arg, printTable } from "./report";
+import { arg, printTable, rssMiB } from "./report";
 import { ServerMode, startServer } from "./servers/spawn-server";
 
 const reads = arg("reads", 100_000);
 const concurrency = arg("concurrency", 16);
 const idleSeconds = arg("idle", 3);
-
-function rssMiB(pid: number): number {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) / 1024 : NaN;
-}
 
 const idle = () => new Promise((r) => setTimeout(r, idleSeconds * 1000));
 

@@ -7,20 +7,14 @@
  *
  *   node dist/bench/outage-memory.js [--seconds 300] [--warmup 10] [--rate 200]
  */
-import fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import { influxTarget } from "./influx-target";
-import { arg, printTable } from "./report";
+import { arg, printTable, rssMiB } from "./report";
 import { ServerProcess, startServer } from "./servers/spawn-server";
 
 const seconds = arg("seconds", 300);
 const warmup = arg("warmup", 10);
 const rate = arg("rate", 200);
-
-function rssMiB(pid: number): number {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) / 1024 : NaN;
-}
 
 /** Least-squares slope of y over x. */
 function slope(xs: number[], ys: number[]): number {

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 /** `--name value` from the command line, as a number, or the default. */
 export function arg(name: string, fallback: number): number {
     const i = process.argv.indexOf(`--${name}`);
@@ -32,4 +33,10 @@ export function listArg<T extends string>(name: string, all: readonly T[]): T[] 
 /** The median of a list of numbers (the upper one of the middle two). */
 export function median(xs: readonly number[]): number {
     return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+}
+
+/** A process's resident memory now, MiB (/proc/<pid>/status: Linux). */
+export function rssMiB(pid: number): number {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : NaN;
 }

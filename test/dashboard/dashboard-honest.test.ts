@@ -1,9 +1,8 @@
-import fs from "node:fs";
 import { expect } from "chai";
 import type { Browser, Page } from "playwright-core";
 import type { VoFixture } from "../helpers/vo-fixture";
 import { launchChromium, screenshot, waitForState } from "./browser";
-import { MINUTE, recordedMeter } from "./recorded-meter";
+import { closeMeter, lastHourUrl, MINUTE, recordedMeter } from "./recorded-meter";
 
 type Item = { time: string; stale?: boolean; ok: boolean };
 
@@ -42,8 +41,7 @@ describe("dashboard in headless Chromium: holes, failures, stale values and gaps
             }
             await route.fulfill({ response: res, json: body });
         });
-        const [from, to] = [new Date(last - 61 * MINUTE).toISOString(), new Date(last + 5000).toISOString()];
-        await page.goto(`${url}?from=${from}&to=${to}#meter`);
+        await page.goto(lastHourUrl(fx, last));
         await waitForState(
             page,
             (s) =>
@@ -57,8 +55,7 @@ describe("dashboard in headless Chromium: holes, failures, stale values and gaps
 
     after(async () => {
         await browser?.close();
-        await fx?.close();
-        if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+        await closeMeter(fx, dir);
     });
 
     it("the event log lists emissions only, not the subscriptions recorded beside them", async function () {

@@ -5,7 +5,7 @@ import type { Browser, Page } from "playwright-core";
 import type { VoFixture } from "../helpers/vo-fixture";
 import { ROOT } from "../helpers/node-process";
 import { launchChromium, screenshot, waitForState } from "./browser";
-import { MINUTE, recordedMeter } from "./recorded-meter";
+import { closeMeter, lastHourUrl, MINUTE, recordedMeter } from "./recorded-meter";
 
 /** axe-core's browser build (a devDependency). */
 const AXE = path.join(ROOT, "node_modules", "axe-core", "axe.min.js");
@@ -25,8 +25,7 @@ describe("dashboard in headless Chromium: units, times, states, many properties 
         ({ fx, dir } = await recordedMeter(endMs));
         url = `http://127.0.0.1:${fx.httpPort}/dashboard/`;
         page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-        const [from, to] = [new Date(last - 61 * MINUTE).toISOString(), new Date(last + 5000).toISOString()];
-        await page.goto(`${url}?from=${from}&to=${to}#meter`);
+        await page.goto(lastHourUrl(fx, last));
         await waitForState(
             page,
             (s) => s.ticks > 0 && s.views["property:power"]?.values !== undefined,
@@ -37,8 +36,7 @@ describe("dashboard in headless Chromium: units, times, states, many properties 
 
     after(async () => {
         await browser?.close();
-        await fx?.close();
-        if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+        await closeMeter(fx, dir);
     });
 
     it("a plot takes its unit and y range from the TD; every time says its zone; windows are readable steps", async function () {

@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import type { Browser } from "playwright-core";
-import type * as WoT from "wot-typescript-definitions";
-import { startVo, VoFixture } from "../helpers/vo-fixture";
+import { exposeSensor, startVo, VoFixture } from "../helpers/vo-fixture";
 import { launchChromium, waitForState } from "./browser";
 
 /** Rows recorded by a protocol (the VO's own emissions, `local`, left out), by Thing, name and op. */
@@ -21,13 +20,7 @@ describe("dashboard in headless Chromium: its own polling is not recorded", func
         browser = await launchChromium(this);
         // the status Thing on (the fixture turns it off), its self-check every half second
         fx = await startVo({ vo: { selfCheckIntervalMs: 500 } });
-        const thing = await fx.wot.produce({
-            id: "urn:test:sensor",
-            title: "Sensor",
-            properties: { temperature: { type: "number" } },
-        } as WoT.ExposedThingInit);
-        thing.setPropertyReadHandler("temperature", async () => 21.5);
-        await thing.expose();
+        await exposeSensor(fx);
     });
     after(async () => {
         await browser?.close();

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import type * as WoT from "wot-typescript-definitions";
 import type { InteractionRecord } from "../../src";
@@ -105,4 +106,16 @@ export async function recordedMeter(endMs: number): Promise<{ fx: VoFixture; dir
     const other = await fx.wot.produce({ title: "Boiler", properties: many } as WoT.ExposedThingInit);
     await other.expose();
     return { fx, dir };
+}
+
+/** The dashboard's address for the meter over the recorded hour (`last`: the newest recorded minute). */
+export function lastHourUrl(fx: VoFixture, last: number): string {
+    const [from, to] = [new Date(last - 61 * MINUTE).toISOString(), new Date(last + 5000).toISOString()];
+    return `http://127.0.0.1:${fx.httpPort}/dashboard/?from=${from}&to=${to}#meter`;
+}
+
+/** Stops the VO and removes its directory (each only when it was made). */
+export async function closeMeter(fx: VoFixture | undefined, dir: string | undefined): Promise<void> {
+    await fx?.close();
+    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import type * as WoT from "wot-typescript-definitions";
-import { formIndex, startClient, startVo, VoFixture } from "../helpers/vo-fixture";
+import { exposeSensor, formIndex, startClient, startVo, VoFixture } from "../helpers/vo-fixture";
 
 /** Rows recorded by a protocol (the VO's own emissions, `local`, left out), by Thing, name, op and protocol. */
 async function remoteRows(fx: VoFixture): Promise<object[]> {
@@ -19,13 +18,7 @@ describe("what the VO asks of itself is not recorded", function () {
 
     it("records none of the self-check's probes of its HTTP and CoAP ports, /metrics, /livez, /readyz or TD reads; a client's CoAP read is recorded", async function () {
         fx = await startVo({ vo: { selfCheckIntervalMs: 100 } });
-        const thing = await fx.wot.produce({
-            id: "urn:test:sensor",
-            title: "Sensor",
-            properties: { temperature: { type: "number" } },
-        } as WoT.ExposedThingInit);
-        thing.setPropertyReadHandler("temperature", async () => 21.5);
-        await thing.expose();
+        await exposeSensor(fx);
         const base = `http://127.0.0.1:${fx.httpPort}`;
         const client = await startClient();
         try {

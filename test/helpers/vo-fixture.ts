@@ -78,6 +78,18 @@ export async function startVo(options: VoPersistenceOptions = {}, httpPort = 0):
     };
 }
 
+/** A Thing `urn:test:sensor` ("Sensor", at /sensor) with a numeric property `temperature` that reads 21.5. */
+export async function exposeSensor(fx: VoFixture): Promise<WoT.ExposedThing> {
+    const thing = await fx.wot.produce({
+        id: "urn:test:sensor",
+        title: "Sensor",
+        properties: { temperature: { type: "number" } },
+    } as WoT.ExposedThingInit);
+    thing.setPropertyReadHandler("temperature", async () => 21.5);
+    await thing.expose();
+    return thing;
+}
+
 export interface ClientFixture {
     wot: typeof WoT;
     close(): Promise<void>;
