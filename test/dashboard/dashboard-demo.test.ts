@@ -5,7 +5,7 @@ import type { Browser, Page } from "playwright-core";
 import { freeTcpPort, freeUdpPort } from "../helpers/free-port";
 import { NodeProcess, ROOT } from "../helpers/node-process";
 import { tempDir } from "../helpers/vo-fixture";
-import { dashboardState, launchChromium, screenshot, showRange, waitForState } from "./browser";
+import { dashboardState, launchChromium, screenshot, SCREENSHOTS, showRange, waitForState } from "./browser";
 
 /** Whether a pid is gone (the demo's device, killed here). */
 function gone(pid: number): boolean {
@@ -209,6 +209,23 @@ describe("dashboard in headless Chromium, against the demo (device + proxy VO as
         );
         await new Promise((r) => setTimeout(r, 500));
         const file = await screenshot(page, "demo");
-        if (process.env.UPDATE_DOCS_SCREENSHOT === "1") fs.copyFileSync(file, path.join(ROOT, "docs", "dashboard.png"));
+        // and on a phone, its first screen
+        const desktop = page.viewportSize()!;
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.reload(); // as a phone opens it: the address keeps the range
+        await waitForState(
+            page,
+            (st) => st.live === undefined && (st.views["property:temperature"]?.points ?? 0) > 0,
+            10_000,
+            "the demo's range on a phone"
+        );
+        await new Promise((r) => setTimeout(r, 500));
+        const phone = path.join(SCREENSHOTS, "demo-phone.png");
+        await page.screenshot({ path: phone });
+        await page.setViewportSize(desktop);
+        if (process.env.UPDATE_DOCS_SCREENSHOT === "1") {
+            fs.copyFileSync(file, path.join(ROOT, "docs", "dashboard.png"));
+            fs.copyFileSync(phone, path.join(ROOT, "docs", "dashboard-phone.png"));
+        }
     });
 });
