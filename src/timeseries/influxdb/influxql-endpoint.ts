@@ -5,7 +5,8 @@ export interface InfluxQLSeries {
     name: string;
     tags?: Record<string, string>;
     columns: string[];
-    values: unknown[][];
+    /** absent (1.x) when the series has no row */
+    values?: unknown[][];
 }
 
 /** The JSON every version's `/query` answers (not chunked). */
@@ -74,7 +75,7 @@ function requestFailure(err: unknown): string {
 /** Each row of each series as an object: its columns by name, with the series' measurement and group tags. */
 export function seriesRows(series: readonly InfluxQLSeries[]): Record<string, unknown>[] {
     return series.flatMap((s) =>
-        s.values.map((values) => {
+        (s.values ?? []).map((values) => {
             const row: Record<string, unknown> = { _measurement: s.name, ...s.tags };
             s.columns.forEach((name, i) => (row[name] = values[i]));
             return row;

@@ -1,0 +1,94 @@
+import { expect } from "chai";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { Database } from "../../src/sqlite/database";
+import { migrate } from "../../src/sqlite/migrations";
+import { resolveInfluxDbOptions } from "../../src/options/influxdb-options";
+import { InfluxDbStore } from "../../src/timeseries/influxdb/influxdb-store";
+import { Spool } from "../../src/timeseries/spool";
+import { Influx1Server, ownInflux1Server } from "../helpers/influxdb1-server";
+import { tempDir } from "../helpers/vo-fixture";
+import { propertyRecord } from "../helpers/records";
+import { describeStoreContract } from "./store-contract";
+
+let server: Influx1Server | undefined;
+
+/** A fresh store on its own databases (random names, created by the store), spool in a temporary SQLite file. */
+async function openInflux1Store(
+    ctx: Mocha.Context,
+    overrides: { retention?: string; buckets?: { properties: string; actions: string; events: string } } = {}
+): Promise<{ store: InfluxDbStore; close(): Promise<void> }> {
+    server ??= await ownInflux1Server(ctx);
+    const dir = tempDir();
+    const db = await Database.open(path.join(dir, "spool.sqlite"));
+    await migrate(db);
+    const id = crypto.randomBytes(4).toString("hex");
+    const options = resolveInfluxDbOptions({
+        url: server.url,
+        org: server.org,
+        token: server.token,
+        retention: overrides.retention,
+        buckets: overrides.buckets ?? { properties: `p-${id}`, actions: `a-${id}`, events: `e-${id}` },
+    });
+    const store = new InfluxDbStore(options, await Spool.open(db, options.maxSpoolBytes));
+    await store.start();
+    return {
+        store,
+        async close() {
+            await store.close();
+            await db.close();
+            fs.rmSync(dir, { recursive: true, force: true });
+        },
+    };
+}
+
+describe("InfluxDB 1.8 store (real influxd 1.8 on 127.0.0.1, auth on)", function () {
+    this.timeout(120_000);
+    after(async () => {
+        await server?.stop();
+        server = undefined;
+    });
+    describeStoreContract("InfluxDB 1.8", openInflux1Store);
+
+    it("creates its databases with the retention asked for, leaves existing ones alone, and answers readiness", async function () {
+        const sut = await openInflux1Store(this, { retention: "2d" });
+        try {
+            const { buckets } = sut.store.options;
+            const rps = await sut.store.executeInfluxQL(`SHOW RETENTION POLICIES ON "${buckets.action}"`);
+            expect(rps.map((r) => [r.name, r.duration, r.default])).to.deep.equal([["autogen", "48h0m0s", true]]);
+            await sut.store.write([propertyRecord("p", 1, Date.now())]); // within the retention
+            await sut.store.flush();
+            await sut.store.probe(5000);
+            // a second store on the same databases: nothing created, nothing changed
+            const again = await openInflux1Store(this, {
+                retention: "1h",
+                buckets: { properties: buckets.property, actions: buckets.action, events: buckets.event },
+            });
+            await again.store.flush();
+            expect(again.store.stats().lastError).to.equal(undefined);
+            expect(await again.store.latest("urn:test:thing", "p")).to.include({ value: 1 });
+            await again.close();
+            const after = await sut.store.executeInfluxQL(`SHOW RETENTION POLICIES ON "${buckets.property}"`);
+            expect(after.map((r) => r.duration)).to.deep.equal(["48h0m0s"]);
+        } finally {
+            await sut.close();
+        }
+    });
+
+    it("names refused credentials and never shows them", async function () {
+        const sut = await openInflux1Store(this);
+        try {
+            const wrong = "admin:not-the-password";
+            const store = new InfluxDbStore({ ...sut.store.options, token: wrong }, undefined as never);
+            const refused = await store.probe(5000).then(
+                () => undefined,
+                (err: Error) => err
+            );
+            expect(refused?.message).to.match(/^InfluxDB answered 401.*the token was refused/);
+            expect(refused?.message).to.not.include("not-the-password");
+        } finally {
+            await sut.close();
+        }
+    });
+});
