@@ -17,7 +17,11 @@ let server: Influx1Server | undefined;
 /** A fresh store on its own databases (random names, created by the store), spool in a temporary SQLite file. */
 async function openInflux1Store(
     ctx: Mocha.Context,
-    overrides: { retention?: string; buckets?: { properties: string; actions: string; events: string } } = {}
+    overrides: {
+        retention?: string;
+        token?: string;
+        buckets?: { properties: string; actions: string; events: string };
+    } = {}
 ): Promise<{ store: InfluxDbStore; close(): Promise<void> }> {
     server ??= await ownInflux1Server(ctx);
     const dir = tempDir();
@@ -27,7 +31,7 @@ async function openInflux1Store(
     const options = resolveInfluxDbOptions({
         url: server.url,
         org: server.org,
-        token: server.token,
+        token: overrides.token ?? server.token,
         retention: overrides.retention,
         buckets: overrides.buckets ?? { properties: `p-${id}`, actions: `a-${id}`, events: `e-${id}` },
     });
@@ -71,6 +75,55 @@ describe("InfluxDB 1.8 store (real influxd 1.8 on 127.0.0.1, auth on)", function
             await again.close();
             const after = await sut.store.executeInfluxQL(`SHOW RETENTION POLICIES ON "${buckets.property}"`);
             expect(after.map((r) => r.duration)).to.deep.equal(["48h0m0s"]);
+        } finally {
+            await sut.close();
+        }
+    });
+
+    it("works as a user without admin rights on databases the operator made, and spools while one is missing", async function () {
+        server ??= await ownInflux1Server(this);
+        const admin = async (q: string) => {
+            const res = await fetch(`${server!.url}/query`, {
+                method: "POST",
+                headers: { authorization: `Token ${server!.token}` },
+                body: new URLSearchParams({ q }),
+            });
+            expect(res.status, q).to.equal(200);
+            expect(JSON.stringify(await res.json()), q).to.not.include('"error"');
+        };
+        const id = crypto.randomBytes(4).toString("hex");
+        const buckets = { properties: `p-${id}`, actions: `a-${id}`, events: `e-${id}` };
+        const password = crypto.randomBytes(8).toString("hex");
+        await admin(`CREATE USER "vo-${id}" WITH PASSWORD '${password}'`);
+        for (const db of [buckets.properties, buckets.actions]) {
+            await admin(`CREATE DATABASE "${db}"`);
+            await admin(`GRANT ALL ON "${db}" TO "vo-${id}"`);
+        }
+        const sut = await openInflux1Store(this, { token: `vo-${id}:${password}`, buckets });
+        try {
+            const T = Date.UTC(2026, 0, 1);
+            await sut.store.write([
+                propertyRecord("p", 1.5, T),
+                propertyRecord("e", "x", T, { kind: "event", op: "subscribeevent" }),
+            ]);
+            // the events database is missing and this user may not create it: the points wait (all of them, as on 2.x
+            // when a bucket cannot be created), named why
+            const refused = await sut.store.flush().then(
+                () => undefined,
+                (err: Error) => err
+            );
+            expect(refused?.message).to.match(
+                /^2 points still spooled: InfluxDB 1.x database "e-\w+" is missing and could not be created .*: run CREATE DATABASE "e-\w+" as an admin user/
+            );
+            expect(refused?.message).to.not.include(password);
+            await admin(`CREATE DATABASE "${buckets.events}"`);
+            await admin(`GRANT ALL ON "${buckets.events}" TO "vo-${id}"`);
+            await sut.store.flush();
+            expect(await sut.store.latest("urn:test:thing", "p")).to.include({ value: 1.5 });
+            const events = await sut.store.executeInfluxQL(`SELECT count(*) FROM /.*/`, undefined, {
+                database: buckets.events,
+            });
+            expect(events.length).to.equal(1);
         } finally {
             await sut.close();
         }

@@ -8,7 +8,7 @@ import type { AggregateRow, HistoryRecord, NormalizedHistoryQuery, TimeSeriesSto
 import type { FluxRow, InfluxDbApi, InfluxQLRow } from "./influxdb-api";
 import { InfluxDbReads } from "./influxdb-reads";
 import { bindParams, quoteIdent, type InfluxQLParam } from "./influxql";
-import { ensureDatabases, serverMajorVersion } from "./influxdb1";
+import { DatabaseSetupError, ensureDatabases, serverMajorVersion } from "./influxdb1";
 import { queryInfluxQL, queryOne, seriesRows } from "./influxql-endpoint";
 import type { ResolvedInfluxDbOptions } from "../../options/influxdb-options";
 import { toLines } from "./line-protocol";
@@ -67,6 +67,7 @@ const MAX_IN_FLIGHT = 4;
 
 /** Why a send failed, and whether trying again later can help. */
 function describe(err: unknown): { retry: boolean; message: string } {
+    if (err instanceof DatabaseSetupError) return { retry: true, message: err.message };
     if (err instanceof HttpError) {
         const what = `InfluxDB answered ${err.statusCode} ${err.statusMessage ?? ""}`.trim();
         if (err.statusCode === 401 || err.statusCode === 403) {

@@ -27,6 +27,9 @@ export async function serverMajorVersion(transport: Transport, signal?: AbortSig
     return m ? Number(m[1]) : undefined;
 }
 
+/** The databases could not be looked up or created; the write path keeps the points in the spool and tries again. */
+export class DatabaseSetupError extends Error {}
+
 /**
  * Creates the databases that are missing, with a default retention policy of `retentionSeconds` (0: forever):
  * 1.x's counterpart of creating buckets. Existing databases are left as they are (their retention policies are the
@@ -37,8 +40,10 @@ export async function ensureDatabases(
     names: readonly string[],
     retentionSeconds: number
 ): Promise<string[]> {
-    const shown = await queryOne(transport, "", "SHOW DATABASES");
-    // 1.x leaves `values` out of a series without rows
+    const shown = await queryOne(transport, "", "SHOW DATABASES").catch((err: Error) => {
+        throw new DatabaseSetupError(`cannot list the databases: ${err.message}`);
+    });
+    // 1.x leaves `values` out of a series without rows; a user without admin rights sees the databases it may use
     const existing = new Set(shown.flatMap((s) => (s.values ?? []).map((v) => String(v[0]))));
     const created: string[] = [];
     for (const name of names) {
@@ -46,7 +51,7 @@ export async function ensureDatabases(
         const duration = retentionSeconds > 0 ? ` WITH DURATION ${retentionSeconds}s` : "";
         const statement = `CREATE DATABASE ${quoteIdent(name)}${duration}`;
         await queryOne(transport, "", statement).catch((err: Error) => {
-            throw new Error(
+            throw new DatabaseSetupError(
                 `InfluxDB 1.x database ${JSON.stringify(name)} is missing and could not be created ` +
                     `(${err.message}): run ${statement} as an admin user, or give the VO's user ALL privileges`
             );
