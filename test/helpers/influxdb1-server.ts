@@ -20,7 +20,8 @@ export function influxd1Binary(): string | undefined {
  * A real InfluxDB 1.8 started by the tests on 127.0.0.1 with a temporary data directory, set up as an operator
  * would: authentication on, one admin user (created by the first query, as 1.x allows while it has no user),
  * whose `username:password` is the token the store sends. Configured through its INFLUXDB_* environment
- * variables over an empty config file, so no config of the machine is read.
+ * variables over an empty config file, so no config of the machine is read. It can be killed and restarted on the
+ * same data and ports.
  */
 export class Influx1Server implements InfluxConnection {
     /** Servers started and not stopped yet: a leftover keeps mocha from exiting, so the root hook stops them. */
@@ -56,15 +57,24 @@ export class Influx1Server implements InfluxConnection {
         return server;
     }
 
+    async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+        const child = this.child;
+        if (child === undefined || child.exitCode !== null) return;
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill(signal);
+        await exited;
+        this.child = undefined;
+    }
+
+    /** Killed and started again on the same data and ports. */
+    async restart(): Promise<void> {
+        await this.kill();
+        await this.launch();
+    }
+
     async stop(): Promise<void> {
         Influx1Server.running.delete(this);
-        const child = this.child;
-        if (child !== undefined && child.exitCode === null) {
-            const exited = new Promise((resolve) => child.once("exit", resolve));
-            child.kill("SIGTERM");
-            await exited;
-        }
-        this.child = undefined;
+        await this.kill("SIGTERM");
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
 
