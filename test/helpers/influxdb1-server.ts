@@ -57,6 +57,13 @@ export class Influx1Server implements InfluxConnection {
         return server;
     }
 
+    /** Writes the token to a 0600 file in the server's directory and returns its path. */
+    tokenFile(): string {
+        const file = path.join(this.dir, "token");
+        fs.writeFileSync(file, `${this.token}\n`, { mode: 0o600 });
+        return file;
+    }
+
     async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
         const child = this.child;
         if (child === undefined || child.exitCode !== null) return;
@@ -93,6 +100,7 @@ export class Influx1Server implements InfluxConnection {
             INFLUXDB_HTTP_LOG_ENABLED: "false",
             INFLUXDB_DATA_QUERY_LOG_ENABLED: "false",
             INFLUXDB_LOGGING_LEVEL: "warn",
+            INFLUXDB_HTTP_FLUX_ENABLED: "true", // for executeQuery (Flux); every read of the store is InfluxQL
         };
         const child = spawn(this.bin, ["run", "-config", config], { env, stdio: ["ignore", "pipe", "pipe"] });
         this.child = child;

@@ -1,6 +1,6 @@
 import { HttpError, type Transport } from "@influxdata/influxdb-client";
 import { quoteIdent } from "./influxql";
-import { queryOne } from "./influxql-endpoint";
+import { type InfluxQLError, queryOne } from "./influxql-endpoint";
 
 /**
  * What differs on InfluxDB 1.x (1.8): no organisations and no buckets API. Its `/api/v2/write` takes a database
@@ -40,7 +40,13 @@ export async function ensureDatabases(
     names: readonly string[],
     retentionSeconds: number
 ): Promise<string[]> {
-    const shown = await queryOne(transport, "", "SHOW DATABASES").catch((err: Error) => {
+    const shown = await queryOne(transport, "", "SHOW DATABASES").catch((err: InfluxQLError) => {
+        if (err.status === 401 || err.status === 403) {
+            throw new DatabaseSetupError(
+                `InfluxDB answered ${err.status}: the token was refused (check INFLUX_TOKEN / the token file; ` +
+                    "on 1.x it is username:password)"
+            );
+        }
         throw new DatabaseSetupError(`cannot list the databases: ${err.message}`);
     });
     // 1.x leaves `values` out of a series without rows; a user without admin rights sees the databases it may use

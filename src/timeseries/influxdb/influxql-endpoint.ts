@@ -17,7 +17,15 @@ interface QueryAnswer {
 }
 
 /** A statement InfluxDB could not run, or a `/query` request it refused; the message names why, never the token. */
-export class InfluxQLError extends Error {}
+export class InfluxQLError extends Error {
+    constructor(
+        message: string,
+        /** the HTTP status when InfluxDB refused the request itself */
+        readonly status?: number
+    ) {
+        super(message);
+    }
+}
 
 /**
  * Runs InfluxQL on the v1-compatible `/query` endpoint of database `db` (on 2.x OSS a bucket's name: its
@@ -35,7 +43,7 @@ export async function queryInfluxQL(transport: Transport, db: string, statement:
             headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
         })) as QueryAnswer;
     } catch (err) {
-        throw new InfluxQLError(requestFailure(err));
+        throw new InfluxQLError(requestFailure(err), err instanceof HttpError ? err.statusCode : undefined);
     }
     if (answer === null || typeof answer !== "object" || !Array.isArray(answer.results)) {
         throw new InfluxQLError(`InfluxDB /query answered no results${answer?.error ? `: ${answer.error}` : ""}`);
