@@ -4,6 +4,8 @@
 //   - the Debian packages in DEBIAN_TOOLS (libcoap's coap-client, mosquitto, chromium): apt-get when run as root;
 //   - influxd, built once from source and cached by scripts/influxdb.sh (several minutes the first time, with a
 //     progress line at least every 30 s);
+//   - influxd 1.8, the second InfluxDB engine, built once from the Go module proxy and cached by scripts/influxdb1.sh
+//     (about 2 minutes the first time);
 //   - promtool, built once from the Go module proxy and cached by scripts/promtool.sh (about 5 minutes the first time).
 // NODE_WOT_VO_QUICK_TESTS=1 skips these installs; the tests that need them then say that they are skipped.
 "use strict";
@@ -94,6 +96,22 @@ async function ensureInfluxd() {
     return ok;
 }
 
+/** influxd 1.8, built once by scripts/influxdb1.sh. */
+async function ensureInfluxd1() {
+    if (quick) {
+        say("NODE_WOT_VO_QUICK_TESTS=1: influxd 1.8 is not built, the InfluxDB 1.8 tests are skipped");
+        return true;
+    }
+    if (process.env.INFLUXD1_BIN) return true;
+    const ok = await runInstall("influxdb1.sh", "influxd 1.8");
+    if (!ok) {
+        say(
+            "influxd 1.8 could not be installed (see above): the InfluxDB 1.8 tests fail under CI=true and are skipped otherwise"
+        );
+    }
+    return ok;
+}
+
 /** promtool (Prometheus's linter, for the /metrics test), built once by scripts/promtool.sh. */
 async function ensurePromtool() {
     if (quick) {
@@ -109,6 +127,7 @@ async function ensurePromtool() {
 ensureDebianTools();
 (async () => {
     const influxd = await ensureInfluxd();
+    const influxd1 = await ensureInfluxd1();
     const promtool = await ensurePromtool();
-    if (!(influxd && promtool) && process.env.CI === "true") process.exit(1);
+    if (!(influxd && influxd1 && promtool) && process.env.CI === "true") process.exit(1);
 })();

@@ -4,6 +4,7 @@ import { expect } from "chai";
 import * as coap from "coap";
 import type { HistoryRecord } from "../../src";
 import { freshBuckets, InfluxServer, ownInfluxServer } from "../helpers/influxdb-server";
+import { Influx1Server, ownInflux1Server } from "../helpers/influxdb1-server";
 import { NodeProcess } from "../helpers/node-process";
 import { startVo, tempDir, VoFixture } from "../helpers/vo-fixture";
 
@@ -180,32 +181,34 @@ describe("SIGKILL of a VO process during write loads (HTTP and CoAP, real proces
         await durableRounds({}, (dbPath) => startVo({ sqlite: { path: dbPath } }));
     });
 
-    describe("InfluxDB", function () {
-        let server: InfluxServer;
-        before(async function () {
-            server = await ownInfluxServer(this);
-        });
-        after(async () => server?.stop());
+    for (const engine of ["2.x", "1.8"] as const) {
+        describe(engine === "2.x" ? "InfluxDB" : "InfluxDB 1.8", function () {
+            let server: InfluxServer | Influx1Server;
+            before(async function () {
+                server = engine === "2.x" ? await ownInfluxServer(this) : await ownInflux1Server(this);
+            });
+            after(async () => server?.stop());
 
-        it(`after-commit, InfluxDB (and its spool): ${KILLS} kills; every write answered 2xx / 2.04 is stored exactly once`, async function () {
-            const prefix = freshBuckets().properties.slice(2);
-            const buckets = { properties: `p-${prefix}`, actions: `a-${prefix}`, events: `e-${prefix}` };
-            const tokenFile = server.tokenFile();
-            await durableRounds(
-                {
-                    INFLUX_URL: server.url,
-                    INFLUX_ORG: server.org,
-                    INFLUX_TOKEN_FILE: tokenFile,
-                    VO_BUCKET_PREFIX: prefix,
-                },
-                (dbPath) =>
-                    startVo({
-                        sqlite: { path: dbPath },
-                        influxdb: { url: server.url, org: server.org, tokenFile, buckets },
-                    })
-            );
+            it(`after-commit, InfluxDB ${engine} (and its spool): ${KILLS} kills; every write answered 2xx / 2.04 is stored exactly once`, async function () {
+                const prefix = freshBuckets().properties.slice(2);
+                const buckets = { properties: `p-${prefix}`, actions: `a-${prefix}`, events: `e-${prefix}` };
+                const tokenFile = server.tokenFile();
+                await durableRounds(
+                    {
+                        INFLUX_URL: server.url,
+                        INFLUX_ORG: server.org,
+                        INFLUX_TOKEN_FILE: tokenFile,
+                        VO_BUCKET_PREFIX: prefix,
+                    },
+                    (dbPath) =>
+                        startVo({
+                            sqlite: { path: dbPath },
+                            influxdb: { url: server.url, org: server.org, tokenFile, buckets },
+                        })
+                );
+            });
         });
-    });
+    }
 
     it("at-once (the default), embedded store: 2 kills; what is lost was answered within the documented window before the kill", async function () {
         const dbPath = path.join(dir, "vo.sqlite");

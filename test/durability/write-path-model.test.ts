@@ -14,6 +14,7 @@ import { SqliteTimeSeriesStore } from "../../src/timeseries/sqlite/sqlite-time-s
 import type { HistoryRecord, TimeSeriesStore } from "../../src/timeseries/time-series-store";
 import { WriteBuffer } from "../../src/timeseries/write-buffer";
 import { freshBuckets, InfluxServer, ownInfluxServer } from "../helpers/influxdb-server";
+import { Influx1Server, ownInflux1Server } from "../helpers/influxdb1-server";
 import { ROOT } from "../helpers/node-process";
 import { tempDir } from "../helpers/vo-fixture";
 
@@ -133,7 +134,7 @@ class WritePath {
         readonly variant: "sqlite" | "influxdb",
         private readonly dbPath: string,
         private readonly link: FaultyInfluxLink | undefined,
-        private readonly influx: InfluxServer | undefined,
+        private readonly influx: InfluxServer | Influx1Server | undefined,
         private readonly batchSize: number
     ) {}
 
@@ -273,7 +274,7 @@ class WritePath {
 async function runModel(
     variant: "sqlite" | "influxdb",
     commands: Command[],
-    env: { link?: FaultyInfluxLink; influx?: InfluxServer; batchSize: number }
+    env: { link?: FaultyInfluxLink; influx?: InfluxServer | Influx1Server; batchSize: number }
 ): Promise<void> {
     const dir = tempDir("node-wot-vo-model-");
     const wp = new WritePath(variant, path.join(dir, "vo.sqlite"), env.link, env.influx, env.batchSize);
@@ -404,7 +405,7 @@ function keep(variant: "sqlite" | "influxdb", err: unknown): void {
 async function check(
     variant: "sqlite" | "influxdb",
     runs: number,
-    env: { link?: FaultyInfluxLink; influx?: InfluxServer }
+    env: { link?: FaultyInfluxLink; influx?: InfluxServer | Influx1Server }
 ): Promise<void> {
     const property = fc.asyncProperty(commandsArb(variant), fc.integer({ min: 1, max: 12 }), (commands, batchSize) =>
         runModel(variant, commands, { ...env, batchSize })
@@ -437,21 +438,23 @@ describe("write path model (fast-check; real WriteBuffer, SQLite, InfluxDB)", fu
         await check("sqlite", runsOf(20), {});
     });
 
-    describe("InfluxDB store with its spool", function () {
-        let influx: InfluxServer;
-        let link: FaultyInfluxLink;
-        before(async function () {
-            influx = await ownInfluxServer(this);
-            link = new FaultyInfluxLink(influx.port);
-            await link.listen();
-        });
-        after(async () => {
-            await link?.close();
-            await influx?.stop();
-        });
+    for (const engine of ["2.x", "1.8"] as const) {
+        describe(engine === "2.x" ? "InfluxDB store with its spool" : "InfluxDB 1.8 store with its spool", function () {
+            let influx: InfluxServer | Influx1Server;
+            let link: FaultyInfluxLink;
+            before(async function () {
+                influx = engine === "2.x" ? await ownInfluxServer(this) : await ownInflux1Server(this);
+                link = new FaultyInfluxLink(influx.port);
+                await link.listen();
+            });
+            after(async () => {
+                await link?.close();
+                await influx?.stop();
+            });
 
-        it("records, flushes, spool failures, InfluxDB down and up, replays, restarts", async function () {
-            await check("influxdb", runsOf(6), { link, influx });
+            it("records, flushes, spool failures, InfluxDB down and up, replays, restarts", async function () {
+                await check("influxdb", runsOf(6), { link, influx });
+            });
         });
-    });
+    }
 });

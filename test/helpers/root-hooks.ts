@@ -1,5 +1,6 @@
 import * as coap from "coap";
 import { InfluxServer } from "./influxdb-server";
+import { Influx1Server } from "./influxdb1-server";
 import { Mosquitto } from "./mosquitto";
 import { NodeProcess } from "./node-process";
 
@@ -21,6 +22,10 @@ export const mochaHooks = {
         const leftovers: string[] = [];
         for (const server of [...InfluxServer.running]) {
             leftovers.push(`influxd on port ${server.port}`);
+            await server.stop();
+        }
+        for (const server of [...Influx1Server.running]) {
+            leftovers.push(`influxd 1.x on port ${server.port}`);
             await server.stop();
         }
         for (const broker of [...Mosquitto.running]) {

@@ -5,7 +5,8 @@ import type * as WoT from "wot-typescript-definitions";
 import { coapCall } from "../conformance/wire-clients";
 import { freeTcpPort, freeUdpPort } from "../helpers/free-port";
 import { expandHistory } from "../helpers/history-template";
-import { freshBuckets, influxForTests, InfluxServer } from "../helpers/influxdb-server";
+import { freshBuckets, influxForTests, InfluxConnection, InfluxServer } from "../helpers/influxdb-server";
+import { Influx1Server, ownInflux1Server } from "../helpers/influxdb1-server";
 import { CLI, descriptorCopy, deviceStateAt, NodeProcess } from "../helpers/node-process";
 import { tempDir, waitFor } from "../helpers/vo-fixture";
 import { DEFAULT_HEARTBEAT_MS } from "../../src/options/vo-state-options";
@@ -145,12 +146,12 @@ function expectGapWindows(answer: WindowAnswer, gap: Gap, everyMs: number): void
     ).to.equal(true);
 }
 
-for (const store of ["embedded", "influxdb"] as const) {
+for (const store of ["embedded", "influxdb", "influxdb 1.8"] as const) {
     describe(`gaps in history: a proxy VO stopped, SIGKILLed, its device killed (real processes, ${store} store)`, function () {
         this.timeout(60_000);
         let dir: string;
         let rig: Rig;
-        let influx: InfluxServer | undefined;
+        let influx: InfluxServer | Influx1Server | undefined;
 
         before(async function () {
             dir = tempDir("node-wot-vo-gaps-");
@@ -166,9 +167,10 @@ for (const store of ["embedded", "influxdb"] as const) {
                 [["liveness", "recoverAfter"], 1],
             ];
             const env: NodeJS.ProcessEnv = {};
-            if (store === "influxdb") {
-                const { connection, server } = await influxForTests(this);
-                influx = server;
+            if (store !== "embedded") {
+                let connection: InfluxConnection;
+                if (store === "influxdb") ({ connection, server: influx } = await influxForTests(this));
+                else connection = influx = await ownInflux1Server(this);
                 changes.push([
                     ["databaseConfig", "timeseries", "influxdb"],
                     {
@@ -185,7 +187,7 @@ for (const store of ["embedded", "influxdb"] as const) {
             rig = new Rig(config, httpPort, devicePort, env);
             await rig.startDevice();
             await rig.startVo();
-            expect(rig.vo!.output).to.include(store === "influxdb" ? "time series: influxdb:" : "time series: sqlite:");
+            expect(rig.vo!.output).to.include(store === "embedded" ? "time series: sqlite:" : "time series: influxdb:");
             await waitFor(async () => (await deviceStateAt(httpPort)) === "alive", 10_000, "the device alive");
         });
 

@@ -4,7 +4,8 @@ import path from "node:path";
 import { expect } from "chai";
 import { HistoryCommandError, parseHistoryCommand, runHistoryCommand } from "../../src/cli/history-command";
 import { startExampleVo } from "../helpers/example-vo";
-import { freshBuckets, influxForTests, InfluxServer } from "../helpers/influxdb-server";
+import { freshBuckets, influxForTests, InfluxConnection, InfluxServer } from "../helpers/influxdb-server";
+import { Influx1Server, ownInflux1Server } from "../helpers/influxdb1-server";
 import { CLI, ROOT } from "../helpers/node-process";
 import { exposeSensor } from "../helpers/sensor-thing";
 import { startVo, tempDir, VoFixture } from "../helpers/vo-fixture";
@@ -259,105 +260,108 @@ describe("node-wot-vo history: a VO's history from its store, without the VO (em
     });
 });
 
-describe("node-wot-vo history on the real InfluxDB", function () {
-    this.timeout(90_000);
-    let server: InfluxServer | undefined;
-    let vo: VoFixture | undefined;
-    const dir = tempDir("vo-history-cli-influx-");
+for (const engine of ["2.x", "1.8"] as const) {
+    describe(`node-wot-vo history on the real InfluxDB ${engine}`, function () {
+        this.timeout(90_000);
+        let server: InfluxServer | Influx1Server | undefined;
+        let vo: VoFixture | undefined;
+        const dir = tempDir("vo-history-cli-influx-");
 
-    after(async function () {
-        await vo?.close();
-        await server?.stop();
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
+        after(async function () {
+            await vo?.close();
+            await server?.stop();
+            fs.rmSync(dir, { recursive: true, force: true });
+        });
 
-    it("prints what the VO answered, read from InfluxDB with the token from a file", async function () {
-        const influx = await influxForTests(this);
-        server = influx.server;
-        const { url, org, token } = influx.connection;
-        const tokenFile = path.join(dir, "token");
-        fs.writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
-        const buckets = freshBuckets();
-        vo = await startVo({ influxdb: { url, org, token, buckets } });
-        const { td } = await exposeSensor(vo.wot);
-        const label = td.properties!.label.forms.find((f) => f.href.startsWith("http:"))!.href;
-        const from = Date.now() - 1000;
-        for (const v of ["a", 'b, "c"', "d\ne"]) {
-            const res = await fetch(label, {
-                method: "PUT",
-                headers: { "content-type": "application/json" },
-                body: JSON.stringify(v),
-            });
-            expect(res.status).to.equal(204);
-        }
-        const interval = td.properties!.samplingInterval.forms.find((f) => f.href.startsWith("http:"))!.href;
-        for (const v of [5, 6]) {
-            const res = await fetch(interval, {
-                method: "PUT",
-                headers: { "content-type": "application/json" },
-                body: JSON.stringify(v),
-            });
-            expect(res.status).to.equal(204);
-        }
-        await vo.vo.flush();
-        const to = Date.now() + 1;
-        const at = `${label}/history?from=${from}&to=${to}`;
-        const json = await httpText(at);
-        const csv = await httpText(at, "text/csv");
-        const counted = await httpText(`${interval}/history?from=${from}&to=${to}&every=1h&fn=count`);
-        await vo.close();
-        vo = undefined;
-        const descriptor = path.join(dir, "vo.yaml");
-        fs.writeFileSync(
-            descriptor,
-            [
-                "name: influx-vo",
-                "databaseConfig:",
-                "    timeseries:",
-                "        influxdb:",
-                "            enabled: true",
-                `            url: ${url}`,
-                `            org: ${org}`,
-                `            tokenFile: ${tokenFile}`,
-                `            buckets: { properties: ${buckets.properties}, actions: ${buckets.actions}, events: ${buckets.events} }`,
-                "",
-            ].join("\n")
-        );
-        const flags = ["--config", descriptor, "--thing", SENSOR, "--property", "label", "--from", `${from}`];
-        const r = await history([...flags, "--to", `${to}`]);
-        expect(r.code, r.err).to.equal(0);
-        expect(r.out).to.equal(`${json}\n`);
-        expect((JSON.parse(r.out) as { items: { value: unknown }[] }).items.map((i) => i.value)).to.deep.equal([
-            "a",
-            'b, "c"',
-            "d\ne",
-        ]);
-        const c = await historyHere([...flags, "--to", `${to}`, "--csv"]);
-        expect(c.out).to.equal(csv);
-        const count = await historyHere([
-            ...flags.slice(0, 4),
-            "--property",
-            "samplingInterval",
-            "--from",
-            `${from}`,
-            "--to",
-            `${to}`,
-            "--every",
-            "1h",
-            "--fn",
-            "count",
-        ]);
-        expect(count.code, count.err).to.equal(0);
-        expect(count.out).to.equal(`${counted}\n`);
-        const windows = (JSON.parse(count.out) as { windows: { value: number | null }[] }).windows;
-        expect(windows.reduce((a, w) => a + (w.value ?? 0), 0)).to.equal(2);
-        expect(r.err + c.err).to.not.include(token);
-        const wrong = path.join(dir, "wrong-token");
-        fs.writeFileSync(wrong, "not-the-token\n", { mode: 0o600 });
-        fs.writeFileSync(descriptor, fs.readFileSync(descriptor, "utf8").replace(tokenFile, wrong));
-        const refused = await historyHere(flags);
-        expect(refused.code).to.equal(1);
-        expect(refused.err).to.match(/unauthorized|401/i);
-        expect(refused.err).to.not.include("not-the-token");
+        it("prints what the VO answered, read from InfluxDB with the token from a file", async function () {
+            let connection: InfluxConnection;
+            if (engine === "2.x") ({ connection, server } = await influxForTests(this));
+            else connection = server = await ownInflux1Server(this);
+            const { url, org, token } = connection;
+            const tokenFile = path.join(dir, "token");
+            fs.writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+            const buckets = freshBuckets();
+            vo = await startVo({ influxdb: { url, org, token, buckets } });
+            const { td } = await exposeSensor(vo.wot);
+            const label = td.properties!.label.forms.find((f) => f.href.startsWith("http:"))!.href;
+            const from = Date.now() - 1000;
+            for (const v of ["a", 'b, "c"', "d\ne"]) {
+                const res = await fetch(label, {
+                    method: "PUT",
+                    headers: { "content-type": "application/json" },
+                    body: JSON.stringify(v),
+                });
+                expect(res.status).to.equal(204);
+            }
+            const interval = td.properties!.samplingInterval.forms.find((f) => f.href.startsWith("http:"))!.href;
+            for (const v of [5, 6]) {
+                const res = await fetch(interval, {
+                    method: "PUT",
+                    headers: { "content-type": "application/json" },
+                    body: JSON.stringify(v),
+                });
+                expect(res.status).to.equal(204);
+            }
+            await vo.vo.flush();
+            const to = Date.now() + 1;
+            const at = `${label}/history?from=${from}&to=${to}`;
+            const json = await httpText(at);
+            const csv = await httpText(at, "text/csv");
+            const counted = await httpText(`${interval}/history?from=${from}&to=${to}&every=1h&fn=count`);
+            await vo.close();
+            vo = undefined;
+            const descriptor = path.join(dir, "vo.yaml");
+            fs.writeFileSync(
+                descriptor,
+                [
+                    "name: influx-vo",
+                    "databaseConfig:",
+                    "    timeseries:",
+                    "        influxdb:",
+                    "            enabled: true",
+                    `            url: ${url}`,
+                    `            org: ${org}`,
+                    `            tokenFile: ${tokenFile}`,
+                    `            buckets: { properties: ${buckets.properties}, actions: ${buckets.actions}, events: ${buckets.events} }`,
+                    "",
+                ].join("\n")
+            );
+            const flags = ["--config", descriptor, "--thing", SENSOR, "--property", "label", "--from", `${from}`];
+            const r = await history([...flags, "--to", `${to}`]);
+            expect(r.code, r.err).to.equal(0);
+            expect(r.out).to.equal(`${json}\n`);
+            expect((JSON.parse(r.out) as { items: { value: unknown }[] }).items.map((i) => i.value)).to.deep.equal([
+                "a",
+                'b, "c"',
+                "d\ne",
+            ]);
+            const c = await historyHere([...flags, "--to", `${to}`, "--csv"]);
+            expect(c.out).to.equal(csv);
+            const count = await historyHere([
+                ...flags.slice(0, 4),
+                "--property",
+                "samplingInterval",
+                "--from",
+                `${from}`,
+                "--to",
+                `${to}`,
+                "--every",
+                "1h",
+                "--fn",
+                "count",
+            ]);
+            expect(count.code, count.err).to.equal(0);
+            expect(count.out).to.equal(`${counted}\n`);
+            const windows = (JSON.parse(count.out) as { windows: { value: number | null }[] }).windows;
+            expect(windows.reduce((a, w) => a + (w.value ?? 0), 0)).to.equal(2);
+            expect(r.err + c.err).to.not.include(token);
+            const wrong = path.join(dir, "wrong-token");
+            fs.writeFileSync(wrong, "not-the-token\n", { mode: 0o600 });
+            fs.writeFileSync(descriptor, fs.readFileSync(descriptor, "utf8").replace(tokenFile, wrong));
+            const refused = await historyHere(flags);
+            expect(refused.code).to.equal(1);
+            expect(refused.err).to.match(/unauthorized|401/i);
+            expect(refused.err).to.not.include("not-the-token");
+        });
     });
-});
+}

@@ -1,5 +1,6 @@
 import type { VoPersistenceOptions } from "../../src";
 import { freshBuckets, influxForTests, InfluxServer } from "../helpers/influxdb-server";
+import { Influx1Server, ownInflux1Server } from "../helpers/influxdb1-server";
 
 /** The VO's store: the embedded one, or a real InfluxDB (started for the suite, stopped after it). */
 export interface StoreUnderTest {
@@ -28,7 +29,21 @@ export function influx(): StoreUnderTest {
     };
 }
 
-/** The stores a history suite runs on: the embedded one, then a real InfluxDB. */
+/** A real InfluxDB 1.8 of the suite's own, authentication on (the VO creates its databases). */
+export function influx1(): StoreUnderTest {
+    let server: Influx1Server | undefined;
+    return {
+        name: "real InfluxDB 1.8",
+        async options(ctx) {
+            server = await ownInflux1Server(ctx);
+            const { url, org, token } = server;
+            return { influxdb: { url, org, token, buckets: freshBuckets() } };
+        },
+        stop: async () => server?.stop(),
+    };
+}
+
+/** The stores a history suite runs on: the embedded one, then a real InfluxDB 2.x, then a real InfluxDB 1.8. */
 export function storesUnderTest(): StoreUnderTest[] {
-    return [embedded, influx()];
+    return [embedded, influx(), influx1()];
 }

@@ -68,7 +68,7 @@ function rfc3339ToNs(text: string): bigint {
 /** Rows of the series as objects keyed by column; a statement on one measurement without GROUP BY tags has one. */
 function rowObjects<T extends Record<string, unknown>>(series: readonly InfluxQLSeries[]): T[] {
     return series.flatMap((s) =>
-        s.values.map((values) => Object.fromEntries(s.columns.map((name, i) => [name, values[i]])) as T)
+        (s.values ?? []).map((values) => Object.fromEntries(s.columns.map((name, i) => [name, values[i]])) as T)
     );
 }
 

@@ -7,7 +7,8 @@ import type { Spool, SpooledBatch } from "../spool";
 import type { AggregateRow, HistoryRecord, NormalizedHistoryQuery, TimeSeriesStore } from "../time-series-store";
 import type { FluxRow, InfluxDbApi, InfluxQLRow } from "./influxdb-api";
 import { InfluxDbReads } from "./influxdb-reads";
-import { bindParams, type InfluxQLParam } from "./influxql";
+import { bindParams, quoteIdent, type InfluxQLParam } from "./influxql";
+import { DatabaseSetupError, ensureDatabases, serverMajorVersion } from "./influxdb1";
 import { queryInfluxQL, queryOne, seriesRows } from "./influxql-endpoint";
 import type { ResolvedInfluxDbOptions } from "../../options/influxdb-options";
 import { toLines } from "./line-protocol";
@@ -66,6 +67,7 @@ const MAX_IN_FLIGHT = 4;
 
 /** Why a send failed, and whether trying again later can help. */
 function describe(err: unknown): { retry: boolean; message: string } {
+    if (err instanceof DatabaseSetupError) return { retry: true, message: err.message };
     if (err instanceof HttpError) {
         const what = `InfluxDB answered ${err.statusCode} ${err.statusMessage ?? ""}`.trim();
         if (err.statusCode === 401 || err.statusCode === 403) {
@@ -86,7 +88,7 @@ function describe(err: unknown): { retry: boolean; message: string } {
 }
 
 /**
- * Interaction records in InfluxDB 2.x (layout in line-protocol.ts, read back through InfluxQL by
+ * Interaction records in InfluxDB 2.x or 1.8 (layout in line-protocol.ts, read back through InfluxQL by
  * influxdb-reads.ts). A batch InfluxDB cannot take goes to the durable spool and is replayed, oldest
  * first, when it is back; while it is down new batches go straight to the spool, so the recorder never
  * waits on a dead server. When answers wait for the commit (confirmWrites), every batch goes through the spool.
@@ -106,6 +108,8 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     private lastWarnAt = 0;
     private readonly backOff = new BackOff({ minMs: MIN_BACKOFF_MS, maxMs: MAX_BACKOFF_MS });
     private bucketsReady = false;
+    /** the server's major version once asked (`/ping`); undefined: it named none, treated as 2.x */
+    private major: Promise<number | undefined> | undefined;
     private replaying: Promise<void> | undefined;
     private replayTimer: NodeJS.Timeout | undefined;
     private closed = false;
@@ -129,7 +133,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
         );
     }
 
-    /** Creates missing buckets. Never throws: a server that is down or refuses the token is retried later. */
+    /** Creates missing buckets (databases on 1.x). Never throws: a server that is down or refuses the token is retried later. */
     async start(): Promise<void> {
         await this.ensureBuckets().catch((err) => this.markDown(describe(err).message));
         if (!this.spool.isEmpty) this.scheduleReplay(0);
@@ -280,12 +284,14 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
      * VO's readiness; rejects naming why not. The write path is left alone: it finds out by itself.
      */
     async probe(timeoutMs: number): Promise<void> {
-        const query = new URLSearchParams({ org: this.options.org, name: this.options.buckets.property, limit: "1" });
+        const signal = AbortSignal.timeout(timeoutMs);
         try {
-            await this.client.transport.request(`/api/v2/buckets?${query}`, null, {
-                method: "GET",
-                signal: AbortSignal.timeout(timeoutMs),
-            });
+            // 1.x has no buckets API: the database is looked up through InfluxQL, which checks the credentials too
+            const path =
+                (await this.serverMajor(signal)) === 1
+                    ? `/query?${new URLSearchParams({ q: `SHOW RETENTION POLICIES ON ${quoteIdent(this.options.buckets.property)}` })}`
+                    : `/api/v2/buckets?${new URLSearchParams({ org: this.options.org, name: this.options.buckets.property, limit: "1" })}`;
+            await this.client.transport.request(path, null, { method: "GET", signal });
         } catch (err) {
             const e = err as { name?: string };
             if (e.name === "AbortError" || e.name === "TimeoutError")
@@ -396,7 +402,29 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
         }
     }
 
+    /** Asks once; asks again after a failure (the server was down). */
+    private serverMajor(signal?: AbortSignal): Promise<number | undefined> {
+        this.major ??= serverMajorVersion(this.client.transport, signal).catch((err: unknown) => {
+            this.major = undefined;
+            throw err;
+        });
+        return this.major;
+    }
+
     private async ensureBuckets(): Promise<void> {
+        if ((await this.serverMajor()) === 1) {
+            const names = [...new Set(Object.values(this.options.buckets))];
+            for (const name of await ensureDatabases(this.client.transport, names, this.options.retentionSeconds)) {
+                debug("created database %s (retention %ds)", name, this.options.retentionSeconds);
+            }
+        } else {
+            await this.ensureOrgBuckets();
+        }
+        this.bucketsReady = true;
+        this.markUp();
+    }
+
+    private async ensureOrgBuckets(): Promise<void> {
         const orgs = await new OrgsAPI(this.client).getOrgs({ org: this.options.org });
         const orgID = orgs.orgs?.[0]?.id;
         if (orgID === undefined)
@@ -418,8 +446,6 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
             });
             debug("created bucket %s (retention %ds)", name, retention);
         }
-        this.bucketsReady = true;
-        this.markUp();
     }
 }
 

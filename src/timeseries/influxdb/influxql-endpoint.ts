@@ -5,7 +5,8 @@ export interface InfluxQLSeries {
     name: string;
     tags?: Record<string, string>;
     columns: string[];
-    values: unknown[][];
+    /** absent (1.x) when the series has no row */
+    values?: unknown[][];
 }
 
 /** The JSON every version's `/query` answers (not chunked). */
@@ -16,7 +17,15 @@ interface QueryAnswer {
 }
 
 /** A statement InfluxDB could not run, or a `/query` request it refused; the message names why, never the token. */
-export class InfluxQLError extends Error {}
+export class InfluxQLError extends Error {
+    constructor(
+        message: string,
+        /** the HTTP status when InfluxDB refused the request itself */
+        readonly status?: number
+    ) {
+        super(message);
+    }
+}
 
 /**
  * Runs InfluxQL on the v1-compatible `/query` endpoint of database `db` (on 2.x OSS a bucket's name: its
@@ -34,7 +43,7 @@ export async function queryInfluxQL(transport: Transport, db: string, statement:
             headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
         })) as QueryAnswer;
     } catch (err) {
-        throw new InfluxQLError(requestFailure(err));
+        throw new InfluxQLError(requestFailure(err), err instanceof HttpError ? err.statusCode : undefined);
     }
     if (answer === null || typeof answer !== "object" || !Array.isArray(answer.results)) {
         throw new InfluxQLError(`InfluxDB /query answered no results${answer?.error ? `: ${answer.error}` : ""}`);
@@ -74,7 +83,7 @@ function requestFailure(err: unknown): string {
 /** Each row of each series as an object: its columns by name, with the series' measurement and group tags. */
 export function seriesRows(series: readonly InfluxQLSeries[]): Record<string, unknown>[] {
     return series.flatMap((s) =>
-        s.values.map((values) => {
+        (s.values ?? []).map((values) => {
             const row: Record<string, unknown> = { _measurement: s.name, ...s.tags };
             s.columns.forEach((name, i) => (row[name] = values[i]));
             return row;
