@@ -1,8 +1,8 @@
-import { ChildProcess, spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { ChildServer } from "./child-server";
 import { freeTcpPort } from "./free-port";
 
 /** Where scripts/influxdb.sh caches the influxd it builds (same defaults). */
@@ -23,22 +23,18 @@ export interface InfluxConnection {
  * A real influxd started by the tests on 127.0.0.1 with a temporary data directory, onboarded
  * with a random token; it can be killed and restarted on the same data and port.
  */
-export class InfluxServer implements InfluxConnection {
+export class InfluxServer extends ChildServer implements InfluxConnection {
     /** Servers started and not stopped yet: a leftover keeps mocha from exiting, so the root hook stops them. */
     static readonly running = new Set<InfluxServer>();
     readonly org = "wot";
-    private child: ChildProcess | undefined;
-    private log = "";
 
     private constructor(
-        private readonly bin: string,
-        readonly dir: string,
-        readonly port: number,
+        bin: string,
+        dir: string,
+        port: number,
         readonly token: string
-    ) {}
-
-    get url(): string {
-        return `http://127.0.0.1:${this.port}`;
+    ) {
+        super(bin, dir, port);
     }
 
     static async start(bin: string): Promise<InfluxServer> {
@@ -61,36 +57,12 @@ export class InfluxServer implements InfluxConnection {
         return server;
     }
 
-    /** Writes the token to a 0600 file in the server's directory and returns its path. */
-    tokenFile(): string {
-        const file = path.join(this.dir, "token");
-        fs.writeFileSync(file, `${this.token}\n`, { mode: 0o600 });
-        return file;
-    }
-
-    async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
-        const child = this.child;
-        if (child === undefined || child.exitCode !== null) return;
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill(signal);
-        await exited;
-        this.child = undefined;
-    }
-
-    async restart(): Promise<void> {
-        await this.kill();
-        await this.launch();
-    }
-
-    async stop(): Promise<void> {
+    protected forget(): void {
         InfluxServer.running.delete(this);
-        await this.kill("SIGTERM");
-        fs.rmSync(this.dir, { recursive: true, force: true });
     }
 
-    private async launch(): Promise<void> {
-        const child = spawn(
-            this.bin,
+    protected launch(): Promise<void> {
+        return this.spawnUntilReady(
             [
                 "--http-bind-address",
                 `127.0.0.1:${this.port}`,
@@ -105,23 +77,11 @@ export class InfluxServer implements InfluxConnection {
                 "--log-level",
                 "warn",
             ],
-            { env: { ...process.env, INFLUXD_CONFIG_PATH: this.dir }, stdio: ["ignore", "pipe", "pipe"] }
+            { ...process.env, INFLUXD_CONFIG_PATH: this.dir },
+            "/health",
+            (status) => status >= 200 && status < 300,
+            "influxd"
         );
-        this.child = child;
-        child.stdout!.on("data", (d) => (this.log = (this.log + d).slice(-4000)));
-        child.stderr!.on("data", (d) => (this.log = (this.log + d).slice(-4000)));
-        const deadline = Date.now() + 60_000;
-        while (Date.now() < deadline) {
-            if (child.exitCode !== null) throw new Error(`influxd exited at start: ${this.log}`);
-            try {
-                const res = await fetch(`${this.url}/health`);
-                if (res.ok) return;
-            } catch {
-                // not listening yet
-            }
-            await new Promise((r) => setTimeout(r, 200));
-        }
-        throw new Error(`influxd not healthy after 60 s: ${this.log}`);
     }
 }
 

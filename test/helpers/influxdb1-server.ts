@@ -1,8 +1,8 @@
-import { ChildProcess, spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { ChildServer } from "./child-server";
 import { freeTcpPort } from "./free-port";
 import type { InfluxConnection } from "./influxdb-server";
 
@@ -23,24 +23,20 @@ export function influxd1Binary(): string | undefined {
  * variables over an empty config file, so no config of the machine is read. It can be killed and restarted on the
  * same data and ports.
  */
-export class Influx1Server implements InfluxConnection {
+export class Influx1Server extends ChildServer implements InfluxConnection {
     /** Servers started and not stopped yet: a leftover keeps mocha from exiting, so the root hook stops them. */
     static readonly running = new Set<Influx1Server>();
     /** ignored by 1.x, sent all the same */
     readonly org = "wot";
     readonly token = `admin:${crypto.randomBytes(16).toString("hex")}`;
-    private child: ChildProcess | undefined;
-    private log = "";
 
     private constructor(
-        private readonly bin: string,
-        readonly dir: string,
-        readonly port: number,
+        bin: string,
+        dir: string,
+        port: number,
         private readonly rpcPort: number
-    ) {}
-
-    get url(): string {
-        return `http://127.0.0.1:${this.port}`;
+    ) {
+        super(bin, dir, port);
     }
 
     static async start(bin: string): Promise<Influx1Server> {
@@ -57,35 +53,11 @@ export class Influx1Server implements InfluxConnection {
         return server;
     }
 
-    /** Writes the token to a 0600 file in the server's directory and returns its path. */
-    tokenFile(): string {
-        const file = path.join(this.dir, "token");
-        fs.writeFileSync(file, `${this.token}\n`, { mode: 0o600 });
-        return file;
-    }
-
-    async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
-        const child = this.child;
-        if (child === undefined || child.exitCode !== null) return;
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill(signal);
-        await exited;
-        this.child = undefined;
-    }
-
-    /** Killed and started again on the same data and ports. */
-    async restart(): Promise<void> {
-        await this.kill();
-        await this.launch();
-    }
-
-    async stop(): Promise<void> {
+    protected forget(): void {
         Influx1Server.running.delete(this);
-        await this.kill("SIGTERM");
-        fs.rmSync(this.dir, { recursive: true, force: true });
     }
 
-    private async launch(): Promise<void> {
+    protected launch(): Promise<void> {
         const config = path.join(this.dir, "influxdb.conf");
         fs.writeFileSync(config, "");
         const env = {
@@ -102,21 +74,13 @@ export class Influx1Server implements InfluxConnection {
             INFLUXDB_LOGGING_LEVEL: "warn",
             INFLUXDB_HTTP_FLUX_ENABLED: "true", // for executeQuery (Flux); every read of the store is InfluxQL
         };
-        const child = spawn(this.bin, ["run", "-config", config], { env, stdio: ["ignore", "pipe", "pipe"] });
-        this.child = child;
-        child.stdout!.on("data", (d) => (this.log = (this.log + d).slice(-4000)));
-        child.stderr!.on("data", (d) => (this.log = (this.log + d).slice(-4000)));
-        const deadline = Date.now() + 60_000;
-        while (Date.now() < deadline) {
-            if (child.exitCode !== null) throw new Error(`influxd 1.x exited at start: ${this.log}`);
-            try {
-                if ((await fetch(`${this.url}/ping`)).status === 204) return;
-            } catch {
-                // not listening yet
-            }
-            await new Promise((r) => setTimeout(r, 200));
-        }
-        throw new Error(`influxd 1.x not answering /ping after 60 s: ${this.log}`);
+        return this.spawnUntilReady(
+            ["run", "-config", config],
+            env,
+            "/ping",
+            (status) => status === 204,
+            "influxd 1.x"
+        );
     }
 }
 
