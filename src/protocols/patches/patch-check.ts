@@ -21,7 +21,10 @@ function isLoaded(pkg: string): boolean {
 
 /** The registered patches of the packages loaded so far that were not checked yet (each is checked once). */
 function loadedUnchecked(): Patch[] {
-    const due = PATCHES.filter((p) => !checked.has(p.id) && isLoaded(p.package));
+    const unchecked = PATCHES.filter((p) => !checked.has(p.id));
+    // each package looked up once (a look-up scans the module cache), not once per patch
+    const loaded = new Set([...new Set(unchecked.map((p) => p.package))].filter(isLoaded));
+    const due = unchecked.filter((p) => loaded.has(p.package));
     for (const p of due) checked.add(p.id);
     return due;
 }
