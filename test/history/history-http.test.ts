@@ -56,7 +56,11 @@ for (const store of storesUnderTest()) {
             ({ td } = await exposeSensor(vo.wot));
             td = (await (await fetch(td.forms![0].href.replace(/\/properties$/, ""))).json()) as WoT.ThingDescription;
             href = historyHref(td.properties!.samplingInterval);
-            for (const v of [5, 6, 7, 8, 9]) await write("samplingInterval", v);
+            // a millisecond apart at least: the from/to test below bounds a range by the points' own milliseconds
+            for (const v of [5, 6, 7, 8, 9]) {
+                await write("samplingInterval", v);
+                await new Promise((r) => setTimeout(r, 2));
+            }
             await write("label", 'ÄÖ, "quoted"\nline');
             await vo.vo.flush();
         });
