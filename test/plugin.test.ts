@@ -98,11 +98,11 @@ describe("VoPersistence.attach and lifecycle", function () {
                     await consumed.readProperty("humidity", { formIndex: formIndex(td.properties!.humidity, "http") })
                 ).value();
             // A real fault: the script breaks the time-series table under the recorder.
-            await vo.servient.sqliteDb.executeQuery("ALTER TABLE ts_interaction RENAME TO ts_moved");
+            await vo.servient.sqliteDb.executeQuery("ALTER TABLE ts_point RENAME TO ts_moved");
             for (let i = 0; i < 10; i++) expect(await read()).to.equal(40);
             await waitFor(() => vo.vo.stats().errors > 0, 5000, "a failed write");
             expect(vo.vo.stats()).to.include({ written: 0, dropped: 0 });
-            await vo.servient.sqliteDb.executeQuery("ALTER TABLE ts_moved RENAME TO ts_interaction");
+            await vo.servient.sqliteDb.executeQuery("ALTER TABLE ts_moved RENAME TO ts_point");
             await waitFor(() => vo.vo.stats().written === 10, 10_000, "writes after recovery");
             const rows = await vo.vo.history({ thing: THING, kind: "property", name: "humidity" });
             expect(rows.map((r) => r.value)).to.deep.equal(new Array(10).fill(40));

@@ -1,4 +1,5 @@
-import { Database, SqliteError } from "./database";
+import { Database, Executor, SqliteError } from "./database";
+import { LEAN_LAYOUT_CHECK, LEAN_LAYOUT_SQL } from "./lean-layout";
 import { createLogger } from "../log";
 
 const { debug } = createLogger("sqlite:migrations");
@@ -7,6 +8,8 @@ export interface Migration {
     version: number;
     description: string;
     sql: string;
+    /** run after `sql` in the same transaction: throws (and so rolls the step back) if the step lost anything */
+    verify?: (tx: Executor) => Promise<void>;
 }
 
 /**
@@ -220,7 +223,23 @@ UPDATE vo_status SET status = CASE state WHEN 'failed' THEN 0 ELSE 1 END WHERE s
 UPDATE device_status SET status = 0 WHERE state = 'suspect';
 `,
     },
+    {
+        version: 9,
+        description: "lean time series: interned series and origins, points clustered on (series, ts), statistics",
+        sql: LEAN_LAYOUT_SQL,
+        verify: verifyLeanLayout,
+    },
 ];
+
+async function verifyLeanLayout(tx: Executor): Promise<void> {
+    const counts = await tx.get<{ old: number; moved: number }>(LEAN_LAYOUT_CHECK);
+    if (counts === undefined || counts.old !== counts.moved) {
+        throw new SqliteError(
+            `moving the time series to the lean layout kept ${counts?.moved} of ${counts?.old} rows: nothing was changed`
+        );
+    }
+    await tx.exec("DROP TABLE ts_interaction_moved");
+}
 
 /** Brings the file to the newest version, each step in its own transaction; returns the version reached. */
 export async function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
@@ -237,9 +256,24 @@ export async function migrate(db: Database, migrations: readonly Migration[] = M
         debug("migrating %s to version %d: %s", db.file, m.version, m.description);
         await db.transaction(async (tx) => {
             await tx.exec(m.sql);
+            await m.verify?.(tx);
             // PRAGMA takes no bound parameters; version is a number from the list above.
             await tx.exec(`PRAGMA user_version = ${Number(m.version)}`);
         });
     }
+    await useIncrementalVacuum(db);
     return Math.max(current, newest);
+}
+
+/**
+ * Purging old points frees pages inside the file; with incremental auto-vacuum the file can give them
+ * back to the filesystem in small steps (`PRAGMA incremental_vacuum(N)`), which the disk watermark
+ * needs. The mode of an existing file changes only by a VACUUM, once (it rewrites the file).
+ */
+async function useIncrementalVacuum(db: Database): Promise<void> {
+    const mode = await db.get<{ auto_vacuum: number }>("PRAGMA auto_vacuum");
+    if (mode?.auto_vacuum === 2) return;
+    debug("switching %s to incremental auto-vacuum (one VACUUM)", db.file);
+    await db.exec("PRAGMA auto_vacuum = INCREMENTAL");
+    await db.exec("VACUUM");
 }

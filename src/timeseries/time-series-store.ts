@@ -20,6 +20,12 @@ export interface AggregateRow {
     value: number | null;
 }
 
+/**
+ * Where an aggregate's windows come from: the raw points, or the 5-minute or hourly statistics kept
+ * after the raw points of the range are gone (whole buckets: the windows are a multiple of them).
+ */
+export type Resolution = "raw" | "5m" | "1h";
+
 /** What the health of a store's write path is read from; a store without a spool of its own has none. */
 export interface TimeSeriesStoreStats {
     /** true while the store's server is considered unreachable (writes go to the spool) */
@@ -41,6 +47,8 @@ export interface TimeSeriesStore {
     /** Writes a batch; resolves once it is durable in the store, rejects if any of it is not. */
     write(records: readonly InteractionRecord[]): Promise<void>;
     history(query: NormalizedHistoryQuery): Promise<HistoryRecord[] | AggregateRow[]>;
+    /** Where an aggregate over the query's range comes from; a store without statistics answers from raw points only. */
+    resolution?(query: NormalizedHistoryQuery): Promise<{ resolution: Resolution; widthNs?: bigint }>;
     /** the newest successful read, write or change of a property */
     latest(thing: string, property: string): Promise<HistoryRecord | undefined>;
     /** Pushes out what the store itself still holds (a remote store's spool); rejects if it cannot. */

@@ -38,7 +38,7 @@ async function breakStore(dbPath: string, broken: boolean): Promise<void> {
     try {
         await db.exec(
             broken
-                ? `CREATE TRIGGER IF NOT EXISTS test_fault BEFORE INSERT ON ts_interaction
+                ? `CREATE TRIGGER IF NOT EXISTS test_fault BEFORE INSERT ON ts_point
                    BEGIN SELECT RAISE(ABORT, 'store refuses writes (test trigger)'); END`
                 : "DROP TRIGGER IF EXISTS test_fault"
         );

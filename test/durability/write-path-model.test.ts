@@ -180,7 +180,7 @@ class WritePath {
 
     async setStoreFailing(failing: boolean): Promise<void> {
         // a real SQLite trigger refuses the store's (or the spool's) inserts, as a failing disk would
-        const table = this.variant === "sqlite" ? "ts_interaction" : "spool";
+        const table = this.variant === "sqlite" ? "ts_point" : "spool";
         await this.db.exec(
             failing
                 ? `CREATE TRIGGER IF NOT EXISTS model_fault BEFORE INSERT ON ${table}

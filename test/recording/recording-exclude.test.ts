@@ -164,7 +164,7 @@ describe("recording.exclude with after-commit acknowledgements", function () {
             // a real SQLite trigger makes every insert fail, as a failing disk would
             const db = await Database.open(fx.dbPath);
             await db.exec(
-                "CREATE TRIGGER test_fault BEFORE INSERT ON ts_interaction BEGIN SELECT RAISE(ABORT, 'refused'); END"
+                "CREATE TRIGGER test_fault BEFORE INSERT ON ts_point BEGIN SELECT RAISE(ABORT, 'refused'); END"
             );
             await db.close();
             expect((await put("loud", 1)).status, "its record cannot be committed").to.equal(503);

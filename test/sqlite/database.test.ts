@@ -55,8 +55,15 @@ describe("sqlite database and migrations", function () {
                 "started_at DATETIME",
                 "ended_at DATETIME",
             ]);
-            const indexes = await db.all<{ name: string }>("SELECT name FROM pragma_index_list('ts_interaction')");
-            expect(indexes.map((i) => i.name)).to.include("ts_interaction_series");
+            // the time series: points clustered on (series, ts), no other index; ts_interaction a view of them
+            const point = await db.get<{ sql: string }>("SELECT sql FROM sqlite_schema WHERE name = 'ts_point'");
+            expect(point?.sql).to.match(/PRIMARY KEY \(series, ts\)\s*\) WITHOUT ROWID/);
+            expect(await db.all("SELECT name FROM pragma_index_list('ts_point') WHERE origin = 'c'")).to.deep.equal([]);
+            const view = await db.get<{ type: string }>("SELECT type FROM sqlite_schema WHERE name = 'ts_interaction'");
+            expect(view?.type).to.equal("view");
+            expect((await db.get<{ auto_vacuum: number }>("PRAGMA auto_vacuum"))?.auto_vacuum, "incremental").to.equal(
+                2
+            );
         } finally {
             await db.close();
         }
