@@ -4,8 +4,7 @@
  * schema (migrated):
  * - the store's own write (SqliteTimeSeriesStore.write: one JSON parameter unpacked by json_each, one
  *   prepared statement per batch), at the batch sizes of a loaded VO (--batch) and of a group commit (--small);
- * - the same INSERT with the rows generated inside SQLite (no JSON, no binding): the floor of the row itself,
- *   with and without the table's two secondary indexes;
+ * - the same INSERT with the rows generated inside SQLite (no JSON, no binding): the floor of the row itself;
  * - node-sqlite3 with bound parameters (multi-row VALUES, 50 rows a statement);
  * - Node.js's own node:sqlite (a synchronous prepared INSERT per row, one transaction per batch), where the
  *   runtime has it (Node.js 22.5 and later).
@@ -44,8 +43,9 @@ function records(n: number, t0: bigint): InteractionRecord[] {
     }));
 }
 
-const COLUMNS =
-    "ts, thing, kind, name, op, protocol, origin, ok, value, value_type, output, output_type, error, duration_ms, valid, truncated, stale";
+const COLUMNS = "series, ts, code, value, origin, port, duration_us";
+/** a successful writeproperty over HTTP of a number: its code in ts_point (sqlite/lean-layout.ts) */
+const WRITE_CODE = 1 | (1 << 9);
 
 async function fresh(dir: string, name: string): Promise<{ db: Database; file: string }> {
     const file = path.join(dir, `${name}.sqlite`);
@@ -72,13 +72,13 @@ async function viaStore(dir: string, size: number): Promise<number> {
 }
 
 /** The rows made by SQLite itself from a counter: what inserting them costs with nothing to decode. */
-async function floor(dir: string, indexes: boolean): Promise<number> {
-    const { db } = await fresh(dir, `floor-${indexes}`);
-    if (!indexes) await db.exec("DROP INDEX ts_interaction_series; DROP INDEX ts_interaction_time;");
+async function floor(dir: string): Promise<number> {
+    const { db } = await fresh(dir, "floor");
+    await db.exec("INSERT INTO ts_series (id, thing, kind, name) VALUES (1, 'BenchThing', 'property', 'setting')");
+    await db.exec("INSERT INTO ts_origin (id, host) VALUES (1, '127.0.0.1')");
     const sql =
         `WITH RECURSIVE c(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM c WHERE k < ?2 - 1) ` +
-        `INSERT INTO ts_interaction (${COLUMNS}) SELECT ?1 + k * 1000, 'BenchThing', 'property', 'setting', ` +
-        `'writeproperty', 'http', '127.0.0.1:' || (40000 + k % 10), 1, k * 0.5, 'number', NULL, NULL, NULL, 0.05, 1, 0, 0 FROM c`;
+        `INSERT INTO ts_point (${COLUMNS}) SELECT 1, ?1 + k * 1000, ${WRITE_CODE}, k * 0.5, 1, 40000 + k % 10, 50 FROM c`;
     let t0 = BigInt(Date.now()) * 1_000_000n;
     const before = cpuUs();
     for (let i = 0; i < rows; i += batch) {
@@ -91,34 +91,23 @@ async function floor(dir: string, indexes: boolean): Promise<number> {
 }
 
 function flat(r: InteractionRecord): unknown[] {
-    return [
-        r.ts.toString(),
-        r.thing,
-        r.kind,
-        r.name,
-        r.op,
-        r.protocol,
-        r.origin,
-        1,
-        r.value,
-        "number",
-        null,
-        null,
-        null,
-        r.durationMs,
-        1,
-        0,
-        0,
-    ];
+    return [1, r.ts.toString(), WRITE_CODE, r.value, 1, Number(r.origin!.split(":")[1]), 50];
+}
+
+async function withNames(dir: string, name: string): Promise<{ db: Database; file: string }> {
+    const f = await fresh(dir, name);
+    await f.db.exec("INSERT INTO ts_series (id, thing, kind, name) VALUES (1, 'BenchThing', 'property', 'setting')");
+    await f.db.exec("INSERT INTO ts_origin (id, host) VALUES (1, '127.0.0.1')");
+    return f;
 }
 
 async function boundValues(dir: string): Promise<number> {
-    const { db } = await fresh(dir, "bound");
+    const { db } = await withNames(dir, "bound");
     const per = 50;
     const one = `(${COLUMNS.split(", ")
         .map(() => "?")
         .join(", ")})`;
-    const sql = `INSERT INTO ts_interaction (${COLUMNS}) VALUES ${Array.from({ length: per }, () => one).join(", ")}`;
+    const sql = `INSERT INTO ts_point (${COLUMNS}) VALUES ${Array.from({ length: per }, () => one).join(", ")}`;
     const all = records(rows - (rows % per), BigInt(Date.now()) * 1_000_000n);
     const before = cpuUs();
     for (let i = 0; i < all.length; i += per) await db.runPrepared(sql, all.slice(i, i + per).flatMap(flat) as never);
@@ -141,12 +130,12 @@ async function nodeSqlite(dir: string): Promise<number | undefined> {
     } catch {
         return undefined; // this Node.js has no node:sqlite
     }
-    const { db, file } = await fresh(dir, "node-sqlite");
+    const { db, file } = await withNames(dir, "node-sqlite");
     await db.close();
     const sync = new DatabaseSync(file);
     sync.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
     const insert = sync.prepare(
-        `INSERT INTO ts_interaction (${COLUMNS}) VALUES (${COLUMNS.split(", ")
+        `INSERT INTO ts_point (${COLUMNS}) VALUES (${COLUMNS.split(", ")
             .map(() => "?")
             .join(", ")})`
     );
@@ -170,8 +159,7 @@ async function main(): Promise<void> {
         const figures: [string, number | undefined][] = [
             [`store write, batches of ${batch} (the recorder's path)`, store],
             [`store write, batches of ${small} (a group commit)`, await viaStore(dir, small)],
-            ["rows made inside SQLite: the row itself, two indexes", await floor(dir, true)],
-            ["rows made inside SQLite, no secondary index", await floor(dir, false)],
+            ["rows made inside SQLite: the row itself", await floor(dir)],
             ["node-sqlite3, bound parameters (50 rows a statement)", await boundValues(dir)],
             [`node:sqlite, a prepared INSERT per row, batches of ${batch}`, await nodeSqlite(dir)],
         ];
