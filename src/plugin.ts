@@ -23,6 +23,9 @@ import type { Database } from "./sqlite/database";
 import { SqliteDb, SqliteDbApi } from "./sqlite/sqlite-db-api";
 import { answersAfterCommit } from "./timeseries/after-commit";
 import { openStores } from "./timeseries/open-stores";
+import { SqliteRetention, type RetentionStats } from "./timeseries/sqlite/sqlite-retention";
+import { SqliteTimeSeriesStore } from "./timeseries/sqlite/sqlite-time-series-store";
+import { purgeStateTables } from "./vo-state/state-retention";
 import { InfluxDbApi, notConfiguredInfluxDb } from "./timeseries/influxdb/influxdb-api";
 import { InfluxDbStore } from "./timeseries/influxdb/influxdb-store";
 import type { AggregateRow, HistoryRecord, TimeSeriesStore } from "./timeseries/time-series-store";
@@ -67,6 +70,8 @@ export class VoPersistence {
     private readonly historyService: HistoryService;
     private catalogueServer: CatalogueServer | undefined;
     private servient: Servient | undefined;
+    /** old points, statistics and VO-table rows deleted; the free-space bound kept */
+    private readonly retention: SqliteRetention;
     /** `recording.exclude`: undefined when nothing is left out */
     private readonly exclusions: Exclusions | undefined;
 
@@ -81,13 +86,17 @@ export class VoPersistence {
         this.sqliteDb = new SqliteDb(db);
         this.exclusions = exclusionsOf(options.exclude);
         this.runs = new VoRuns(db, options.vo.heartbeatIntervalMs);
+        const embedded = store instanceof SqliteTimeSeriesStore ? store : undefined;
+        this.retention = new SqliteRetention(db, embedded, options.retention, [
+            (rawBefore, statsBefore) => purgeStateTables(db, rawBefore, statsBefore),
+        ]);
         this.historyService = new HistoryService(store, new GapLookup(new StateHistory(db)));
         this.influxdb = store instanceof InfluxDbStore ? store : notConfiguredInfluxDb;
         this.state = new VoState(
             db,
             options.vo,
             () => this.servers as unknown as ServerUnderCheck[],
-            { timeseries: timeSeriesCheck(buffer, store, options.writeBuffer.maxQueue) },
+            { timeseries: timeSeriesCheck(buffer, store, options.writeBuffer.maxQueue, this.retention.stats) },
             historyAction(
                 this.historyService,
                 () => this.servient,
@@ -118,6 +127,7 @@ export class VoPersistence {
         const buffer = new WriteBuffer(store, resolved.writeBuffer, metrics?.count);
         const vo = new VoPersistence(resolved, db, store, buffer, metrics);
         try {
+            vo.retention.start();
             await vo.state.open();
         } catch (err) {
             await vo.close().catch(() => undefined);
@@ -187,9 +197,12 @@ export class VoPersistence {
     }
 
     /** Counters of the write path; `store` holds the InfluxDB store's own (spooled, replayed, ...). */
-    stats(): WriteStats & { store?: object } {
+    stats(): WriteStats & { store?: object; retention: RetentionStats } {
         const store = this.store.stats?.();
-        return store === undefined ? this.buffer.getStats() : { ...this.buffer.getStats(), store };
+        const retention = { ...this.retention.stats };
+        return store === undefined
+            ? { ...this.buffer.getStats(), retention }
+            : { ...this.buffer.getStats(), store, retention };
     }
 
     /** Resolves once everything recorded so far is in the store; rejects, naming why, if it cannot be. */
@@ -204,6 +217,7 @@ export class VoPersistence {
             await this.runs.end().catch((err: Error) => warn("clean stop not recorded: %s", err.message));
             await this.catalogueServer?.close();
             await this.state.close();
+            await this.retention.stop();
             await this.buffer.close();
             await this.store.close();
             await this.db.close();

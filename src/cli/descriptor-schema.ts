@@ -1,3 +1,4 @@
+import type { RetentionOptions } from "../options/retention-options";
 import type { MqttOptions } from "../options/mqtt-options";
 
 /**
@@ -57,6 +58,7 @@ import type { MqttOptions } from "../options/mqtt-options";
  * selfCheck: { interval: 30s, timeout: 2s, keepRows: 10000 }   # interval 0: off
  * dashboard: { path: /dashboard/ } # or false: no dashboard; served by the HTTP server, default /dashboard/
  * metrics: true                   # false: no /metrics (Prometheus) on the HTTP server; /livez and /readyz stay
+ * retention: { raw: 30d, affordances: [{ name: vibration, raw: 2d }], fiveMinute: 365d, hourly: forever, minFree: 5% }
  * protocols:                      # what the HTTP and CoAP servers accept
  *   maxBodyBytes: 1048576         # larger request bodies: 413 / 4.13, recorded as refused
  *   observerTimeout: 10s          # a CoAP observer that stops acknowledging is dropped after this
@@ -142,6 +144,8 @@ export interface DescriptorDocument {
     protocols?: { maxBodyBytes?: number; observerTimeout?: DurationText };
     dashboard?: false | { path?: string };
     metrics?: boolean;
+    /** checked (durations, their order, the free-space bound) where the attach options are */
+    retention?: RetentionOptions;
     device?: { url?: string; ip?: string };
     liveness?: {
         interval?: DurationText;
@@ -191,6 +195,30 @@ const nonEmpty = { type: "string", minLength: 1 } as const;
 const count = (minimum: number) => ({ type: "integer", minimum }) as const;
 const nameMap = { type: "object", additionalProperties: nonEmpty } as const;
 const nameList = { type: "array", items: nonEmpty, uniqueItems: true } as const;
+/** `retention`, in both dialects: the shape here, the meaning (durations, their order) where the attach options are */
+export const RETENTION_SCHEMA = {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+        raw: duration,
+        property: duration,
+        action: duration,
+        event: duration,
+        affordances: {
+            type: "array",
+            items: {
+                type: "object",
+                additionalProperties: false,
+                required: ["name", "raw"],
+                properties: { thing: nonEmpty, kind: nonEmpty, name: nonEmpty, raw: duration },
+            },
+        },
+        fiveMinute: duration,
+        hourly: duration,
+        minFree: { type: ["integer", "string"], minimum: 0 },
+        purgeInterval: duration,
+    },
+} as const;
 
 /**
  * `false` (none) or an object with these keywords and no other keys; if/then/else rather than
@@ -336,6 +364,7 @@ export const DESCRIPTOR_SCHEMA = {
             properties: { maxBodyBytes: count(1), observerTimeout: duration },
         },
         metrics: { type: "boolean" },
+        retention: RETENTION_SCHEMA,
         // `false` (none) or { path }: the path itself is checked where the attach options are
         dashboard: offOr({ properties: { path: nonEmpty } } as const),
         device: {

@@ -8,7 +8,8 @@
  * DescriptorProblem; `serverCert`/`serverKey` are honoured (HTTPS and WSS).
  */
 import path from "node:path";
-import { DescriptorDocument, envName } from "./descriptor-schema";
+import { DescriptorDocument, envName, RETENTION_SCHEMA } from "./descriptor-schema";
+import type { RetentionOptions } from "../options/retention-options";
 import { DEFAULT_INFLUX_ORG } from "../options/influxdb-options";
 import { DEFAULT_COAP_PORT, DEFAULT_HTTP_PORT, DEFAULT_WEBSOCKET_PORT } from "../options/server-options";
 
@@ -106,6 +107,8 @@ export const VO_WOT_SCHEMA = {
         catalogue: port,
         /** not vo-wot's: /metrics (Prometheus) on the HTTP server unless false */
         metrics: { type: "boolean" },
+        /** not vo-wot's: how long what is recorded is kept (node-wot-vo's `retention`) */
+        retention: RETENTION_SCHEMA,
         bindingNB: section({
             bindingModeNB: { type: "array", items: { type: "string" } },
             hostname: optText,
@@ -326,6 +329,11 @@ function topLevel(raw: Obj, t: Translation): void {
         t.document.metrics = raw.metrics;
         t.paths.push(["metrics", "metrics"]);
         t.mapped("metrics", raw.metrics, "metrics", raw.metrics, raw.metrics ? " (/metrics)" : " (no /metrics)");
+    }
+    if (raw.retention !== undefined) {
+        t.document.retention = raw.retention as RetentionOptions;
+        t.paths.push(["retention", "retention"]);
+        t.mapped("retention", "…", "retention", "…", " (as given)");
     }
 }
 

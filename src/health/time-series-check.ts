@@ -1,6 +1,7 @@
 import type { CheckResult } from "../liveness/self-check";
 import type { TimeSeriesStore } from "../timeseries/time-series-store";
 import type { WriteBuffer } from "../timeseries/write-buffer";
+import type { RetentionStats } from "../timeseries/sqlite/sqlite-retention";
 
 /**
  * The self-check of the time-series path (its `timeseries` entry in `vo_status`): healthy while the write buffer's
@@ -10,7 +11,8 @@ import type { WriteBuffer } from "../timeseries/write-buffer";
 export function timeSeriesCheck(
     buffer: Pick<WriteBuffer, "getStats">,
     store: Pick<TimeSeriesStore, "stats">,
-    maxQueue: number
+    maxQueue: number,
+    retention?: RetentionStats
 ): () => CheckResult {
     let errorsAtLastCheck = 0;
     let lostAtLastCheck = 0;
@@ -29,6 +31,9 @@ export function timeSeriesCheck(
         }
         if (stats.queued >= maxQueue) {
             return { ok: false, detail: `queue full (${stats.queued} records), last error: ${stats.lastError}` };
+        }
+        if (retention?.diskPressure !== undefined) {
+            return { ok: false, detail: `disk watermark: ${retention.diskPressure}; recording goes on` };
         }
         if (own?.down === true) {
             return { ok: false, detail: `InfluxDB down, ${own.pending} points spooled: ${own.lastError}` };

@@ -1,5 +1,5 @@
 import type { AffordanceKind } from "../model/interaction-record";
-import type { AggregateFn, HistoryRecord } from "../timeseries/time-series-store";
+import type { AggregateFn, HistoryRecord, Resolution } from "../timeseries/time-series-store";
 import type { GapReason, HistoryGap } from "./history-gaps";
 
 export type HistoryFormat = "json" | "csv";
@@ -35,6 +35,8 @@ export interface PointsPage extends PageRange {
 /** The windows of an aggregate as data. */
 export interface WindowsPage extends PageRange {
     every: string;
+    /** where the windows come from: the raw points, or statistics kept after them ("5m", "1h") */
+    resolution: Resolution;
     fn: AggregateFn;
     windows: GapWindow[];
 }
@@ -151,7 +153,10 @@ export function historyJson(page: HistoryPage): Record<string, unknown> {
         from: page.from.toISOString(),
         to: page.to.toISOString(),
     };
-    if ("windows" in page) return { ...range, every: page.every, fn: page.fn, windows: page.windows.map(windowOf) };
+    if ("windows" in page) {
+        const { every, fn, resolution } = page;
+        return { ...range, every, fn, resolution, windows: page.windows.map(windowOf) };
+    }
     return {
         ...range,
         order: page.order,

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import type { AffordanceKind } from "../model/interaction-record";
 import { RequestRefusedError } from "../model/refusal";
+import { formatDuration } from "../model/duration";
 import {
     InvalidHistoryQueryError,
     MAX_HISTORY_PAGE,
@@ -125,7 +126,20 @@ export class HistoryService {
         }
     }
 
-    private async windows(q: NormalizedHistoryQuery, every: string): Promise<WindowsPage> {
+    /**
+     * The windows of an aggregate. Over a range whose raw points are gone they come from the statistics kept
+     * after them, whole buckets each: `every` is widened to a multiple of their width if it is not one, and
+     * the answer says so (`resolution`, `every`).
+     */
+    private async windows(asked: NormalizedHistoryQuery, askedEvery: string): Promise<WindowsPage> {
+        const { resolution, widthNs } = (await this.store.resolution?.(asked)) ?? { resolution: "raw" as const };
+        let q = asked;
+        let every = askedEvery;
+        if (widthNs !== undefined && asked.aggregate!.everyNs % widthNs !== 0n) {
+            const everyNs = ((asked.aggregate!.everyNs + widthNs - 1n) / widthNs) * widthNs;
+            q = { ...asked, aggregate: { ...asked.aggregate!, everyNs } };
+            every = formatDuration(everyNs);
+        }
         const everyNs = q.aggregate!.everyNs;
         const first = (q.startNs / everyNs) * everyNs; // windows are aligned to the epoch
         const count = (q.stopNs - first + everyNs - 1n) / everyNs;
@@ -137,7 +151,7 @@ export class HistoryService {
         const rows = (await this.query({ ...q, limit: MAX_HISTORY_WINDOWS })) as AggregateRow[];
         const windows = withGaps(rows, await this.gapsOf(q.thing, q.startNs, q.stopNs), q, first, count);
         const range = { thing: q.thing, kind: q.kind, name: q.name, from: nsToDate(q.startNs), to: nsToDate(q.stopNs) };
-        return { ...range, every, fn: q.aggregate!.fn, windows };
+        return { ...range, every, fn: q.aggregate!.fn, resolution, windows };
     }
 }
 

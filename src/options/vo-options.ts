@@ -5,6 +5,7 @@ import { MqttOptions, ResolvedMqttOptions, resolveMqttOptions } from "./mqtt-opt
 import { flag, port, positiveInteger, section, text } from "./option-checks";
 import { RecordingOptions, ResolvedRecordingOptions, resolveRecordingOptions } from "./recording-options";
 import { CatalogueOptions, DEFAULT_CATALOGUE_HOST, DEFAULT_PROTOCOL_LIMITS, ProtocolLimits } from "./server-options";
+import { ResolvedRetentionOptions, resolveRetentionOptions, RetentionOptions } from "./retention-options";
 import { resolveSqliteOptions, SqliteOptions, SqliteSynchronous } from "./sqlite-options";
 import { ResolvedVoStateOptions, resolveVoStateOptions, VoStateOptions } from "./vo-state-options";
 import { ResolvedWebSocketOptions, resolveWebSocketOptions, WebSocketOptions } from "./websocket-options";
@@ -29,6 +30,11 @@ export interface VoPersistenceOptions {
     /** `/metrics` (Prometheus) on the VO's HTTP server; default true (`/livez` and `/readyz` are always served) */
     metrics?: boolean;
     recording?: RecordingOptions;
+    /**
+     * how long what is recorded is kept: raw interactions 30 days (per kind and per affordance too), 5-minute
+     * statistics a year, hourly ones for ever, and the free space kept on the disk; see RetentionOptions
+     */
+    retention?: RetentionOptions;
 }
 
 /** VoPersistenceOptions validated: every default filled in, every file and variable read. */
@@ -43,6 +49,7 @@ export interface ResolvedOptions extends ResolvedRecordingOptions {
     vo: ResolvedVoStateOptions;
     dashboard: ResolvedDashboardOptions;
     metrics: boolean;
+    retention: ResolvedRetentionOptions;
 }
 
 /** Validates options once, at attach, into a complete typed object. */
@@ -66,6 +73,7 @@ export function resolveOptions(
         vo: resolveVoStateOptions(options.vo),
         dashboard: resolveDashboardOptions(options.dashboard),
         metrics: flag(options.metrics, "metrics", true),
+        retention: resolveRetentionOptions(options.retention),
     };
 }
 

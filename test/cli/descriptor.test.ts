@@ -417,6 +417,50 @@ describe("VO descriptor (YAML)", function () {
         expect(paths(refused("name: a\nrecording: { exclude: [{}] }"))).to.deep.equal(["recording.exclude[0]"]);
     });
 
+    it("reads retention into the attach options, in both dialects, and reports a bad value at its path", function () {
+        const own = parseDescriptor(
+            [
+                "name: a",
+                "retention:",
+                "    raw: 14d",
+                "    affordances: [{ name: vibration, raw: 2d }]",
+                "    hourly: forever",
+            ].join("\n"),
+            "vo.yaml",
+            {}
+        );
+        expect(own.persistence.retention).to.deep.equal({
+            raw: "14d",
+            affordances: [{ name: "vibration", raw: "2d" }],
+            hourly: "forever",
+        });
+        const voWot = parseDescriptor(
+            ["name: a", "type: VO", "retention: { event: 7d, minFree: 10% }"].join("\n"),
+            "vo.yaml",
+            {}
+        );
+        expect(voWot.persistence.retention).to.deep.equal({ event: "7d", minFree: "10%" });
+        const cases: [string, string, RegExp][] = [
+            ["retention: { raw: -3d }", "retention.raw", /must be a duration like "30d"/],
+            ["retention: { raw: soon }", "retention.raw", /got "soon"/],
+            ["retention: { raw: 1m }", "retention.raw", /at least 5m, the window of the finest statistics/],
+            ["retention: { affordances: [{ name: v, raw: 2m }] }", "retention.affordances[0].raw", /at least 5m/],
+            ["retention: { fiveMinute: 30m }", "retention.fiveMinute", /at least 1h/],
+            [
+                "retention: { fiveMinute: 2y, hourly: 1y }",
+                "retention.hourly",
+                /at least as long as retention.fiveMinute/,
+            ],
+            ["retention: { minFree: 120% }", "retention.minFree", /a share under 100%/],
+            ["retention: { rows: 5 }", "retention.rows", /./],
+        ];
+        for (const [line, at, message] of cases) {
+            const bad = refused(`name: a\n${line}`);
+            expect(paths(bad), line).to.deep.equal([at]);
+            expect(problemAt(bad, at)?.message, line).to.match(message);
+        }
+    });
+
     it("node-wot-vo validate refuses a bad recording.exclude naming its path, and exits 2", async function () {
         this.timeout(20_000);
         const file = path.join(dir, "vo.yaml");

@@ -1,5 +1,3 @@
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import type * as WoT from "wot-typescript-definitions";
@@ -7,52 +5,10 @@ import type { VoPersistenceOptions } from "../../src";
 import { Database } from "../../src/sqlite/database";
 import { freeTcpPort } from "../helpers/free-port";
 import { exposeSensor } from "../helpers/sensor-thing";
-import { startVo, tempDir, VoFixture, waitFor } from "../helpers/vo-fixture";
+import { SmallDisk } from "../helpers/small-disk";
+import { startVo, VoFixture, waitFor } from "../helpers/vo-fixture";
 
 const THING = "urn:dev:ops:environment-sensor-1";
-
-/** A small tmpfs of its own, so the disk really fills (ENOSPC); needs root (mount). */
-class SmallDisk {
-    readonly dir = tempDir("node-wot-vo-full-");
-    private filler = 0;
-    mounted = false;
-
-    static possible(): boolean {
-        return typeof process.getuid === "function" && process.getuid() === 0;
-    }
-
-    mount(size: string): void {
-        execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", this.dir]);
-        this.mounted = true;
-    }
-
-    /** Fills every byte left with files of its own, down to ENOSPC. */
-    fill(): void {
-        for (const chunk of [1 << 20, 1 << 16, 1 << 12, 512]) {
-            const file = path.join(this.dir, `filler-${this.filler++}`);
-            const fd = fs.openSync(file, "w");
-            try {
-                for (;;) fs.writeSync(fd, Buffer.alloc(chunk, 1));
-            } catch (err) {
-                if ((err as NodeJS.ErrnoException).code !== "ENOSPC") throw err;
-            } finally {
-                fs.closeSync(fd);
-            }
-        }
-    }
-
-    free(): void {
-        for (const f of fs.readdirSync(this.dir)) {
-            if (f.startsWith("filler-")) fs.rmSync(path.join(this.dir, f));
-        }
-    }
-
-    unmount(): void {
-        if (this.mounted) execFileSync("umount", ["-l", this.dir]);
-        this.mounted = false;
-        fs.rmSync(this.dir, { recursive: true, force: true });
-    }
-}
 
 /** Second connection on the VO's file: statements as they land on disk. */
 async function onDisk<T>(dbPath: string, fn: (db: Database) => Promise<T>): Promise<T> {
