@@ -7,7 +7,13 @@ import type {
     TimeSeriesStore,
 } from "../timeseries/time-series-store";
 import { arimaForecast, ArimaOrder, pointsNeeded, resolveOrder } from "./forecast-model";
-import { InvalidHistoryQueryError, MAX_HISTORY_LIMIT, normalizeHistoryQuery, TimeBound } from "./history-query";
+import {
+    everyNs,
+    InvalidHistoryQueryError,
+    MAX_HISTORY_LIMIT,
+    normalizeHistoryQuery,
+    TimeBound,
+} from "./history-query";
 
 /** The series `vo.mean()` and `vo.forecast()` read: one affordance's numeric values in `[from, to)`. */
 export interface SeriesQuery {
@@ -122,10 +128,10 @@ export class HistoryStatistics {
             return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
         }
         const base = normalized(q, "mean", { limit: 2 });
-        const everyNs = base.stopNs - base.startNs;
+        const widthNs = base.stopNs - base.startNs;
         const [sums, counts] = (await Promise.all([
-            this.store.history({ ...base, aggregate: { everyNs, fn: "sum" } }),
-            this.store.history({ ...base, aggregate: { everyNs, fn: "count" } }),
+            this.store.history({ ...base, aggregate: { everyNs: widthNs, fn: "sum" } }),
+            this.store.history({ ...base, aggregate: { everyNs: widthNs, fn: "count" } }),
         ])) as [AggregateRow[], AggregateRow[]];
         const n = counts.reduce((a, r) => a + (r.value ?? 0), 0);
         return n === 0 ? null : sums.reduce((a, r) => a + (r.value ?? 0), 0) / n;
@@ -172,13 +178,14 @@ export class HistoryStatistics {
 
     /** The mean of each window of `every`, oldest first, a window without a value filled in from its neighbours. */
     private async windows(q: ForecastQuery, points: number): Promise<Series> {
-        const base = normalized(q, "forecast");
-        const { aggregate } = normalizeHistoryQuery({ ...base, aggregate: { every: q.every!, fn: "mean" } });
-        const everyNs = aggregate!.everyNs;
-        const rows = (await this.store.history({ ...base, order: "newest", limit: points, aggregate }))
+        const step = everyNs(q.every!);
+        const aggregate = { everyNs: step, fn: "mean" } as const;
+        const rows = (
+            await this.store.history(normalized(q, "forecast", { order: "newest", limit: points, aggregate }))
+        )
             .filter((r): r is AggregateRow => (r as AggregateRow).value !== null)
             .reverse();
-        const stepMs = Number(everyNs) / 1e6;
+        const stepMs = Number(step) / 1e6;
         if (rows.length === 0) return { values: [], lastMs: 0, stepMs };
         const values: number[] = [];
         const firstMs = rows[0].time.getTime();
