@@ -1,4 +1,7 @@
+import path from "node:path";
+import { Worker } from "node:worker_threads";
 import { VoError } from "../model/errors";
+import type { ForecastAnswer, ForecastJob } from "./forecast-worker";
 
 /**
  * The orders of a (seasonal) ARIMA model: ARIMA(p, d, q), and with `season` (steps per season) the seasonal part
@@ -25,34 +28,8 @@ export interface ResolvedOrder {
     s: number;
 }
 
-/** The `arima` package's constructor, as far as it is used here. */
-interface ArimaModel {
-    train(ts: number[]): ArimaModel;
-    predict(steps: number): [number[], number[]];
-    destroy?(): void;
-}
-type ArimaConstructor = new (options: Record<string, unknown>) => ArimaModel;
-
 export class ForecastUnavailableError extends VoError {
     readonly kind = "failed";
-}
-
-let arima: ArimaConstructor | undefined;
-
-/**
- * Loads the `arima` package (ARIMA/SARIMA of the ctsa C library, compiled to WebAssembly) on the first forecast:
- * loading compiles its module synchronously, which a VO that never forecasts should not pay for at start.
- */
-function loadArima(): ArimaConstructor {
-    if (arima !== undefined) return arima;
-    try {
-        // loaded lazily by name, which an import statement cannot express
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        arima = require("arima") as ArimaConstructor;
-    } catch (err) {
-        throw new ForecastUnavailableError(`forecast: the package arima cannot be loaded (${(err as Error).message})`);
-    }
-    return arima;
 }
 
 const ORDER_KEYS = ["p", "d", "q", "P", "D", "Q"] as const;
@@ -94,23 +71,86 @@ export function pointsNeeded(o: ResolvedOrder): number {
     return o.d + o.D * o.s + Math.max(o.p + o.P * o.s, o.q + o.Q * o.s) + 4;
 }
 
-/** Fits the model to `values` (evenly spaced) and forecasts the next `steps`; `variance` of each, as arima gives it. */
-export function arimaForecast(
+/** How long one fit may take before its worker is ended: a seasonal fit of some series runs for minutes. */
+export const DEFAULT_FIT_TIMEOUT_MS = 30_000;
+
+/**
+ * Fits the model to `values` (evenly spaced) and forecasts the next `steps`, with the variance of each as the `arima`
+ * package (ctsa's ARIMA/SARIMA in WebAssembly) gives it; in the one worker thread of `fitter`, ended (and the fit
+ * refused) after `timeoutMs`.
+ */
+export async function arimaForecast(
     values: number[],
     order: ResolvedOrder,
-    steps: number
-): { point: number[]; variance: number[] } {
-    const Arima = loadArima();
-    const model = new Arima({ ...order, verbose: false });
-    try {
-        const [point, variance] = model.train(values).predict(steps);
-        if (point.some((v) => !Number.isFinite(v))) {
-            throw new ForecastUnavailableError(
-                "forecast: the model could not be fitted to this series (try a smaller order or more points)"
-            );
-        }
-        return { point: [...point], variance: [...variance] };
-    } finally {
-        model.destroy?.(); // frees the model's WebAssembly memory
+    steps: number,
+    timeoutMs = DEFAULT_FIT_TIMEOUT_MS
+): Promise<{ point: number[]; variance: number[] }> {
+    const answer = await fitter.run({ values, order: { ...order }, steps }, timeoutMs);
+    if ("error" in answer) {
+        throw new ForecastUnavailableError(
+            answer.unavailable === true
+                ? `forecast: ${answer.error}`
+                : `forecast: the model could not be fitted to this series (${answer.error})`
+        );
+    }
+    if (answer.point.some((v) => !Number.isFinite(v))) {
+        throw new ForecastUnavailableError(
+            "forecast: the model could not be fitted to this series (try a smaller model or more points)"
+        );
+    }
+    return answer;
+}
+
+/**
+ * One worker thread for the fits of the process, one at a time, started on the first and kept (its WebAssembly
+ * compiled once); idle, it does not keep the process alive. A fit over its time ends the worker (the fits queued
+ * behind it fail with it); the next fit starts another.
+ */
+class ForecastFitter {
+    private worker: Worker | undefined;
+    private nextId = 0;
+    private readonly pending = new Map<number, (answer: ForecastAnswer) => void>();
+
+    run(job: Omit<ForecastJob, "id">, timeoutMs: number): Promise<ForecastAnswer> {
+        const id = this.nextId++;
+        const worker = this.started();
+        worker.ref(); // a fit under way keeps the process alive for its answer
+        return new Promise((resolve) => {
+            const timer = setTimeout(() => {
+                this.answer({ id, error: `it took longer than ${timeoutMs} ms` });
+                this.lose(worker, "the fit before it took too long");
+                void worker.terminate();
+            }, timeoutMs);
+            this.pending.set(id, (answer) => {
+                clearTimeout(timer);
+                resolve(answer);
+            });
+            worker.postMessage({ ...job, id });
+        });
+    }
+
+    private answer(answer: ForecastAnswer): void {
+        this.pending.get(answer.id)?.(answer);
+        this.pending.delete(answer.id);
+        if (this.pending.size === 0) this.worker?.unref();
+    }
+
+    private started(): Worker {
+        if (this.worker !== undefined) return this.worker;
+        const worker = new Worker(path.join(__dirname, "forecast-worker.js"));
+        worker.on("message", (answer: ForecastAnswer) => this.answer(answer));
+        worker.on("error", (err) => this.lose(worker, `the forecast worker failed: ${err.message}`));
+        worker.on("exit", (code) => this.lose(worker, `the forecast worker exited (${code})`));
+        this.worker = worker;
+        return worker;
+    }
+
+    /** Fails what the worker still had (all that is pending: a new worker starts only after) and lets it go. */
+    private lose(worker: Worker, why: string): void {
+        if (this.worker !== worker) return;
+        this.worker = undefined;
+        for (const id of [...this.pending.keys()]) this.answer({ id, error: why });
     }
 }
+
+const fitter = new ForecastFitter();

@@ -6,7 +6,7 @@ import type {
     NormalizedHistoryQuery,
     TimeSeriesStore,
 } from "../timeseries/time-series-store";
-import { arimaForecast, ArimaOrder, pointsNeeded, resolveOrder } from "./forecast-model";
+import { arimaForecast, ArimaOrder, DEFAULT_FIT_TIMEOUT_MS, pointsNeeded, resolveOrder } from "./forecast-model";
 import {
     everyNs,
     InvalidHistoryQueryError,
@@ -48,8 +48,10 @@ export interface ForecastQuery extends SeriesQuery {
     season?: number;
     /** the model's orders; default ARIMA(1,1,1), with season (1,1,1)(1,1,1)s */
     model?: ArimaOrder;
-    /** fit on at most the newest this many steps (default 1000, at most 10000) */
+    /** fit on at most the newest this many steps (default 1000, at most 5000) */
     points?: number;
+    /** the fit is ended and refused after this many ms (default 30000, at most 600000) */
+    timeoutMs?: number;
 }
 
 /** One forecast step: when, the value expected, and the variance of the forecast error the model gives it. */
@@ -73,7 +75,9 @@ export class NotEnoughPointsError extends VoError {
 }
 
 const invalid = (message: string) => new InvalidHistoryQueryError(message);
-const MAX_FORECAST_POINTS = 10_000;
+/** the arima package's WebAssembly memory holds a fit of about 8000 points, not 9000 */
+const MAX_FORECAST_POINTS = 5000;
+const MAX_HORIZON = 10_000;
 const DEFAULT_FORECAST_POINTS = 1000;
 
 /** Numbers as they are, booleans as 0/1 (as the stores' aggregates count them); anything else is no value. */
@@ -143,9 +147,10 @@ export class HistoryStatistics {
      * needs.
      */
     async forecast(q: ForecastQuery): Promise<ForecastPoint[]> {
-        const horizon = positiveInteger(q?.horizon, "horizon", MAX_FORECAST_POINTS);
+        const horizon = positiveInteger(q?.horizon, "horizon", MAX_HORIZON);
         const points = positiveInteger(q.points ?? DEFAULT_FORECAST_POINTS, "points", MAX_FORECAST_POINTS);
         const order = resolveOrder(q.model, q.season, invalid);
+        const timeoutMs = positiveInteger(q.timeoutMs ?? DEFAULT_FIT_TIMEOUT_MS, "timeoutMs", 600_000);
         const series = q.every === undefined ? await this.recorded(q, points) : await this.windows(q, points);
         const needed = pointsNeeded(order);
         if (series.values.length < needed) {
@@ -155,7 +160,7 @@ export class HistoryStatistics {
                     : `ARIMA(${order.p},${order.d},${order.q})`;
             throw new NotEnoughPointsError(needed, series.values.length, model);
         }
-        const { point, variance } = arimaForecast(series.values, order, horizon);
+        const { point, variance } = await arimaForecast(series.values, order, horizon, timeoutMs);
         return point.map((value, i) => ({
             time: new Date(series.lastMs + (i + 1) * series.stepMs),
             value,

@@ -137,6 +137,8 @@ for (const under of storesUnderTest()) {
             };
             const q = { thing: THING, name: "temperature", from: start, horizon: 1 };
             await bad({ ...q, horizon: 0 }, "horizon: must be an integer from 1 to 10000, not 0");
+            await bad({ ...q, points: 6000 }, "points: must be an integer from 1 to 5000, not 6000");
+            await bad({ ...q, timeoutMs: -1 }, "timeoutMs: must be an integer from 1 to 600000, not -1");
             await bad({ ...q, from: undefined }, 'forecast: from is required (e.g. "-10m")');
             await bad({ ...q, season: 1 }, "season: must be an integer of 2 steps or more, not 1");
             await bad({ ...q, model: { P: 1 } }, "model.P: a seasonal order needs season");
