@@ -55,6 +55,14 @@ export {
     MAX_HISTORY_LIMIT,
     MAX_HISTORY_PAGE,
 } from "./history/history-query";
+export {
+    SeriesQuery,
+    MeanQuery,
+    ForecastQuery,
+    ForecastPoint,
+    NotEnoughPointsError,
+} from "./history/history-statistics";
+export { ArimaOrder, ForecastUnavailableError } from "./history/forecast-model";
 export { WriteStats } from "./timeseries/write-buffer";
 export { setStaticAddress } from "./protocols/static-address";
 export type { VoMqttServerConfig, BrokerConnection } from "./protocols/mqtt/mqtt-broker-server";

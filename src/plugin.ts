@@ -10,6 +10,7 @@ import { historyAction } from "./history/history-action";
 import { describeHistory } from "./history/history-description";
 import { HistoryQuery, normalizeHistoryQuery } from "./history/history-query";
 import { HistoryService } from "./history/history-service";
+import { ForecastPoint, ForecastQuery, HistoryStatistics, MeanQuery } from "./history/history-statistics";
 import { parseHistoryParams } from "./history/history-params";
 import { createLogger } from "./log";
 import { ProtocolRefusal, protocolFor, ServerHooks } from "./protocols";
@@ -68,6 +69,7 @@ export class VoPersistence {
     private closing: Promise<void> | undefined;
     private servers: ProtocolServer[] = [];
     private readonly historyService: HistoryService;
+    private readonly statistics: HistoryStatistics;
     private catalogueServer: CatalogueServer | undefined;
     private servient: Servient | undefined;
     /** old points, statistics and VO-table rows deleted; the free-space bound kept */
@@ -91,6 +93,7 @@ export class VoPersistence {
             (rawBefore, statsBefore) => purgeStateTables(db, rawBefore, statsBefore),
         ]);
         this.historyService = new HistoryService(store, new GapLookup(new StateHistory(db)));
+        this.statistics = new HistoryStatistics(store);
         this.influxdb = store instanceof InfluxDbStore ? store : notConfiguredInfluxDb;
         this.state = new VoState(
             db,
@@ -161,6 +164,23 @@ export class VoPersistence {
         } catch (err) {
             return Promise.reject(err);
         }
+    }
+
+    /**
+     * The mean of an affordance's numeric values (booleans as 0/1) of successful interactions in `[from, to)`, or
+     * null when there are none; with `last: n`, of the newest n only (vo-wot's `mean_value`: `from: "-10m"`).
+     */
+    mean(query: MeanQuery): Promise<number | null> {
+        return this.statistics.mean(query);
+    }
+
+    /**
+     * The next `horizon` steps of an affordance's numeric series by a (seasonal) ARIMA model fitted to `[from, to)`
+     * (vo-wot's `forecasting`: ARIMA(1,d,1), `from: "-10m"`, `horizon: 1`); refused with `NotEnoughPointsError`,
+     * saying how many it needs, over too few points.
+     */
+    forecast(query: ForecastQuery): Promise<ForecastPoint[]> {
+        return this.statistics.forecast(query);
     }
 
     /**

@@ -1,10 +1,12 @@
 // The RoomLog VO: occupancy is simulated every 2 s (a door counter may write it too); every change
 // is recorded, and occupancyStats answers from that record through the history API, on whichever
-// store the VO records into. Notes go to a table of the script's own, through sqliteDb.
+// store the VO records into. Notes go to a table of the script's own, through sqliteDb. Whoever changes
+// occupancy (the sample, a client's write), propertyChanges sees it and emits crowded when it crosses 40.
 // ctx: VoScriptContext (src/cli/vo-script.ts)
 
 const THING = "urn:dev:ops:room-log-1";
 const CROWDED = 40;
+let previous; // the occupancy before the change propertyChanges is told of
 
 async function setup(ctx) {
     await ctx.sqliteDb.executeQuery(
@@ -19,8 +21,16 @@ async function sample(ctx) {
     const now = ctx.getValue("occupancy");
     const next = Math.max(0, Math.min(500, now + Math.round((Math.random() - 0.5) * 6)));
     await ctx.setValue("occupancy", next);
-    if (next > CROWDED && now <= CROWDED) ctx.thing.emitEvent("crowded", { occupancy: next });
 }
+
+const propertyChanges = {
+    occupancy(value, ctx) {
+        if (value > CROWDED && previous !== undefined && previous <= CROWDED) {
+            ctx.thing.emitEvent("crowded", { occupancy: value });
+        }
+        previous = value;
+    },
+};
 
 const properties = {
     occupancyStats: {
@@ -50,4 +60,4 @@ const actions = {
     },
 };
 
-module.exports = { setup, sample, properties, actions };
+module.exports = { setup, sample, properties, actions, propertyChanges };

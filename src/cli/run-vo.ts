@@ -13,6 +13,7 @@ import { DeviceProxy } from "../proxy/device-proxy";
 import type { RunConfig } from "./descriptor";
 import { loadThingDescription } from "./td-validation";
 import { ScriptProperties } from "./script-properties";
+import { reactToOwnEvents } from "./script-reactions";
 import { checkVoScript, loadVoScript, NO_SCRIPT, VoScript, VoScriptContext } from "./vo-script";
 import { VoError } from "../model/errors";
 
@@ -246,6 +247,7 @@ async function produceOwnThing(run: RunStage, init: WoT.ExposedThingInit): Promi
     const thing = await run.wot.produce(init);
     ctx.thing = thing;
     run.properties.serve(thing, ctx);
+    reactToOwnEvents(thing, run.script, ctx, run.log);
     setScriptActions(thing, init, run.script, ctx);
     serveFromConsumed(thing, ctx.consumedVOs, run.config.consumedVOs ?? {});
     return thing;

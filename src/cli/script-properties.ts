@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type * as WoT from "wot-typescript-definitions";
 import type { VoScript, VoScriptContext } from "./vo-script";
+import { propertyChanged } from "./script-reactions";
 
 /** A write handler running for a property, and whether it set the property's value itself. */
 interface Writing {
@@ -19,6 +20,7 @@ export class ScriptProperties {
     private readonly held = new Map<string, unknown>();
     private readonly writing = new AsyncLocalStorage<Writing>();
     private thing: WoT.ExposedThing | undefined;
+    private ctx: VoScriptContext | undefined;
 
     constructor(
         private readonly init: WoT.ExposedThingInit | undefined,
@@ -43,12 +45,14 @@ export class ScriptProperties {
         this.held.set(name, value);
         const writing = this.writing.getStore();
         if (writing?.name === name) writing.set = true;
+        else propertyChanged(this.script, name, value, this.ctx, this.log); // within a write: told once, after it
         await this.notify(name);
     }
 
     /** Serves the Thing's properties: reads and writes by the script's handlers, or of the held value. */
     serve(thing: WoT.ExposedThing, ctx: VoScriptContext): void {
         this.thing = thing;
+        this.ctx = ctx;
         for (const [name, affordance] of Object.entries(this.init?.properties ?? {})) {
             if (affordance === undefined) continue;
             const { read, write } = this.script.properties?.[name] ?? {};
@@ -65,6 +69,8 @@ export class ScriptProperties {
                 const writing: Writing = { name, set: false };
                 // a handler that throws refuses the write: nothing held, nobody notified
                 if (write !== undefined) await this.writing.run(writing, () => write(value, ctx));
+                // the script's propertyChanges handler gets what the property now holds
+                propertyChanged(this.script, name, writing.set ? this.held.get(name) : value, ctx, this.log);
                 if (writing.set) return; // the handler's setValue held its value and notified
                 if (read === undefined) this.held.set(name, value);
                 // the write is accepted whatever its notification meets (a script read handler failing)

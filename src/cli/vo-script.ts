@@ -51,6 +51,8 @@ export interface VoScriptProperty {
  *         sample: async (ctx) => {},                        // named in periodicFunctions
  *         consumed: { vo1: { events: { smokeDetected: (data, ctx) => {} },   // consumedVOs' deliveries
  *                            propertyChanges: { temperature: (value, ctx) => {} } } },
+ *         propertyChanges: { threshold: (value, ctx) => {} },  // the own Thing's accepted writes and setValue
+ *         events: { overheat: (data, ctx) => {} },              // the own Thing's events, once emitted
  *     };
  */
 /** What a consumed VO delivers to the script: its subscribed events and observed property changes, by name. */
@@ -65,6 +67,10 @@ export interface VoScript {
     actions?: Record<string, (input: unknown, ctx: VoScriptContext) => unknown>;
     /** by consumed VO name (the descriptor's consumedVOs) */
     consumed?: Record<string, VoScriptConsumed>;
+    /** called after each accepted change of the own Thing's property (a write, over any protocol, or setValue) */
+    propertyChanges?: Record<string, (value: unknown, ctx: VoScriptContext) => unknown>;
+    /** called after each emission of the own Thing's event */
+    events?: Record<string, (data: unknown, ctx: VoScriptContext) => unknown>;
     [periodic: string]: unknown;
 }
 
@@ -169,9 +175,31 @@ export function checkVoScript(
             problems.push(`${name}: periodicFunctions names it, but the script exports no function ${name}`);
         }
     }
+    checkReactions(script, td, problems);
     checkConsumed(script, td, consumedVOs, problems);
     problems.push(...voWotNameProblems(Object.keys(script), td, consumedVOs, periodic));
     if (problems.length > 0) throw new VoScriptError(source, problems);
+}
+
+/** The `propertyChanges` and `events` exports: functions by the name of a property or event of the TD. */
+function checkReactions(script: VoScript, td: WoT.ExposedThingInit | undefined, problems: string[]): void {
+    for (const [kind, affordances, one] of [
+        ["propertyChanges", "properties", "property"],
+        ["events", "events", "event"],
+    ] as const) {
+        const map: unknown = script[kind];
+        if (map === undefined) continue;
+        if (map === null || typeof map !== "object" || Array.isArray(map)) {
+            problems.push(`${kind}: must be an object of functions by ${one} name`);
+            continue;
+        }
+        for (const [name, fn] of Object.entries(map)) {
+            if (td === undefined) problems.push(`${kind}.${name}: needs a Thing of the VO's own (--td)`);
+            else if (td[affordances]?.[name] === undefined) {
+                problems.push(`${kind}.${name}: the TD has no such ${one} (it has: ${names(td[affordances])})`);
+            } else if (typeof fn !== "function") problems.push(`${kind}.${name}: must be a function`);
+        }
+    }
 }
 
 /** The `consumed` export against the descriptor's consumedVOs, and what those serve against the TD. */

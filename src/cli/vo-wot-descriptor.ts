@@ -692,16 +692,27 @@ function persistentDatabase(db: Obj, t: Translation): void {
     }
 }
 
-/** `genericFunction` (vo-wot's Python functions, not injected) and `periodicFunction`. */
+/** What a node-wot-vo script calls for each of vo-wot's generic functions it has (always there: nothing to set). */
+const GENERIC_FUNCTIONS: Record<string, string> = {
+    mean_value:
+        'ctx.vo.mean({ thing, name, from: "-10m", last: horizon }) (the mean of the newest horizon values of the last 10 minutes)',
+    forecasting:
+        'ctx.vo.forecast({ thing, name, from: "-10m", horizon: 1 }) (ARIMA(1,1,1) over the last 10 minutes, the next step)',
+};
+
+/** `genericFunction` (mean_value and forecasting are `ctx.vo` helpers; vo-wot's status functions are not) and `periodicFunction`. */
 function scriptFunctions(raw: Obj, t: Translation): void {
     if (Array.isArray(raw.genericFunction)) {
-        raw.genericFunction.forEach((f, i) =>
-            t.warn(
-                `genericFunction[${i}]`,
-                f,
-                "not injected: vo-wot's Python functions; a node-wot-vo script has ctx.vo.history() and the VoStatus Thing"
-            )
-        );
+        raw.genericFunction.forEach((f, i) => {
+            const helper = GENERIC_FUNCTIONS[f as string];
+            if (helper !== undefined) t.noted(`genericFunction[${i}]`, f, `a script calls ${helper}`);
+            else
+                t.warn(
+                    `genericFunction[${i}]`,
+                    f,
+                    "not injected: vo-wot's Python function; node-wot-vo's self-check and device liveness keep the vo_status and device_status tables and the VoStatus Thing"
+                );
+        });
     }
     const periodic = obj(raw.periodicFunction);
     if (Object.keys(periodic).length > 0) t.document.periodicFunctions = {};

@@ -60,9 +60,10 @@ function insteadOf(
     for (const suffix of ["_on_next", "_on_completed", "_on_error"]) {
         const own = of(suffix, [...properties, ...events]);
         if (own === undefined) continue;
-        return events.includes(own)
-            ? `node-wot-vo calls no handler on the VO's own events: react where ${own} is emitted (ctx.thing.emitEvent)`
-            : `node-wot-vo calls no handler on the VO's own property changes: react where ${own} changes (its write handler, or after ctx.setValue)`;
+        const kind = events.includes(own) ? "events" : "propertyChanges";
+        return suffix === "_on_next"
+            ? `export ${kind}: { ${own}: (${kind === "events" ? "data" : "value"}, ctx) => {...} }`
+            : `the VO's own ${kind === "events" ? "events" : "property changes"} neither end nor fail; a failing handler is logged (no handler)`;
     }
     return undefined;
 }

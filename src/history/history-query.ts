@@ -106,14 +106,19 @@ function aggregateOf(q: HistoryQuery): NormalizedHistoryQuery["aggregate"] {
     if (!AGGREGATE_FNS.includes(fn)) {
         throw invalid(`fn: must be one of ${AGGREGATE_FNS.join(", ")}, not ${JSON.stringify(fn)}`);
     }
-    const everyNs =
+    return { everyNs: everyNs(every), fn };
+}
+
+/** A window's width in nanoseconds: a duration ("1m") or milliseconds; refused, named `every`, unless positive. */
+export function everyNs(every: string | number): bigint {
+    const ns =
         typeof every === "number"
             ? Number.isFinite(every) && every > 0
                 ? BigInt(Math.round(every * 1_000_000))
                 : 0n
             : duration(String(every), "every");
-    if (everyNs <= 0n) throw invalid("every: must be a positive duration");
-    return { everyNs, fn };
+    if (ns <= 0n) throw invalid("every: must be a positive duration");
+    return ns;
 }
 
 /**

@@ -39,6 +39,7 @@ describe("a VO script written for vo-wot", function () {
             humidity_vo1_on_error: fn,
             overheat_on_next: fn,
             temperature_on_next: fn,
+            mode_on_error: fn,
         });
         expect(problems).to.deep.equal([
             "temperature_read_handler: a vo-wot handler name, never called here; export properties: { temperature: { read(ctx) {...} } }",
@@ -47,8 +48,24 @@ describe("a VO script written for vo-wot", function () {
             "calibrate_handler: a vo-wot handler name, never called here; export actions: { calibrate: async (input, ctx) => {...} }",
             "smoke_vo1_on_next: a vo-wot handler name, never called here; export consumed: { vo1: { events: { smoke: (value, ctx) => {...} } } }",
             "humidity_vo1_on_error: a vo-wot handler name, never called here; node-wot-vo logs the end and the errors of consumedVOs.vo1's propertyChanges (no handler)",
-            "overheat_on_next: a vo-wot handler name, never called here; node-wot-vo calls no handler on the VO's own events: react where overheat is emitted (ctx.thing.emitEvent)",
-            "temperature_on_next: a vo-wot handler name, never called here; node-wot-vo calls no handler on the VO's own property changes: react where temperature changes (its write handler, or after ctx.setValue)",
+            "overheat_on_next: a vo-wot handler name, never called here; export events: { overheat: (data, ctx) => {...} }",
+            "temperature_on_next: a vo-wot handler name, never called here; export propertyChanges: { temperature: (value, ctx) => {...} }",
+            "mode_on_error: a vo-wot handler name, never called here; the VO's own property changes neither end nor fail; a failing handler is logged (no handler)",
+        ]);
+    });
+
+    it("propertyChanges and events: functions by the name of a property or event of the TD", function () {
+        expect(problemsOf({ propertyChanges: { temperature: fn }, events: { overheat: fn } })).to.deep.equal([]);
+        expect(
+            problemsOf({ propertyChanges: { humidity: fn, mode: 1 }, events: { overheat: fn, smoke: fn } })
+        ).to.deep.equal([
+            "propertyChanges.humidity: the TD has no such property (it has: temperature, mode)",
+            "propertyChanges.mode: must be a function",
+            "events.smoke: the TD has no such event (it has: overheat)",
+        ]);
+        expect(problemsOf({ events: [fn] })).to.deep.equal(["events: must be an object of functions by event name"]);
+        expect(problemsOf({ propertyChanges: "temperature" })).to.deep.equal([
+            "propertyChanges: must be an object of functions by property name",
         ]);
     });
 

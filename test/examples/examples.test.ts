@@ -213,6 +213,20 @@ describe("examples as processes: the simulated CoAP device, the proxy VO, the hi
             "occupancyStats to see the writes"
         );
         expect(stats.minutes).to.be.within(1, 2); // the writes fall in one or two minute windows
+        // a client's write crossing 40 is a change the script's propertyChanges sees: it emits crowded
+        for (const n of [45, 46]) {
+            await fetch(`${base}/properties/occupancy`, { method: "PUT", headers: json, body: String(n) });
+        }
+        let crowded: { items: { value: unknown }[] } = { items: [] };
+        await waitFor(
+            async () => {
+                crowded = (await (await fetch(`${base}/events/crowded/history`)).json()) as typeof crowded;
+                return crowded.items.length > 0;
+            },
+            10_000,
+            "crowded to be recorded"
+        );
+        expect(crowded.items.map((i) => i.value)).to.deep.equal([{ occupancy: 45 }]); // once: 46 crosses nothing
         expect(await vo.stop()).to.equal(0);
         expect(vo.output).to.match(/Stopped \(SIGTERM\): \d+ interactions recorded, \d+ written, 0 dropped/);
     });

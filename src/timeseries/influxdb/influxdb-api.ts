@@ -1,5 +1,6 @@
 import { VoError } from "../../model/errors";
 import type { InfluxQLParam } from "./influxql";
+import type { PointValue, WritePointOptions } from "./influxdb-write-point";
 
 /** A row of a Flux result: column name -> value. */
 export type FluxRow = Record<string, unknown>;
@@ -26,6 +27,13 @@ export interface InfluxDbApi {
         params?: Readonly<Record<string, InfluxQLParam>>,
         options?: { database?: string }
     ): Promise<InfluxQLRow[]>;
+    /**
+     * vo-wot's `write_point(key, value)`: one point of measurement `key` in the bucket `key` (on 1.x the database;
+     * created if missing, with the VO's retention), resolved once InfluxDB has it. A scalar is the field `value`
+     * (numbers as floats, bigints as integers), an object's leaves are fields under their dotted paths, an array is
+     * `value` as JSON text. `options`: another `bucket`, `tags`, the point's `time` (default now).
+     */
+    writePoint(key: string, value: PointValue, options?: WritePointOptions): Promise<void>;
 }
 
 export class InfluxDbNotConfiguredError extends VoError {
@@ -43,4 +51,5 @@ export class InfluxDbNotConfiguredError extends VoError {
 export const notConfiguredInfluxDb: InfluxDbApi = {
     executeQuery: () => Promise.reject(new InfluxDbNotConfiguredError()),
     executeInfluxQL: () => Promise.reject(new InfluxDbNotConfiguredError()),
+    writePoint: () => Promise.reject(new InfluxDbNotConfiguredError()),
 };

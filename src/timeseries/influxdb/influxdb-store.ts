@@ -1,5 +1,4 @@
 import { canRetryHttpCall, HttpError, InfluxDB, QueryApi, setLogger } from "@influxdata/influxdb-client";
-import { BucketsAPI, OrgsAPI } from "@influxdata/influxdb-client-apis";
 import { BackOff } from "../../model/back-off";
 import type { AffordanceKind, InteractionRecord } from "../../model/interaction-record";
 import { createLogger } from "../../log";
@@ -12,6 +11,7 @@ import { DatabaseSetupError, ensureDatabases, serverMajorVersion } from "./influ
 import { queryInfluxQL, queryOne, seriesRows } from "./influxql-endpoint";
 import type { ResolvedInfluxDbOptions } from "../../options/influxdb-options";
 import { toLines } from "./line-protocol";
+import { ensureOrgBucket, orgIdOf, PointValue, PointWriter, WritePointOptions } from "./influxdb-write-point";
 
 const { debug, warn } = createLogger("timeseries:influxdb");
 
@@ -98,6 +98,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     private readonly client: InfluxDB;
     private readonly queryApi: QueryApi;
     private readonly reads: InfluxDbReads;
+    private readonly points: PointWriter;
     private readonly counters = { written: 0, spooled: 0, replayed: 0, rejected: 0, lost: 0, errors: 0 };
     private readonly inFlight = new Set<Promise<void>>();
     private lastError?: string;
@@ -131,6 +132,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
             (db, statement) => queryOne(this.client.transport, db, statement),
             options.buckets
         );
+        this.points = new PointWriter(this.client, options.org, options.retentionSeconds, () => this.serverMajor());
     }
 
     /** Creates missing buckets (databases on 1.x). Never throws: a server that is down or refuses the token is retried later. */
@@ -268,6 +270,11 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
         const database = options.database ?? this.options.buckets.property;
         const results = await queryInfluxQL(this.client.transport, database, statement);
         return results.flatMap(seriesRows);
+    }
+
+    /** `servient.influxdb.writePoint(key, value, options?)`: vo-wot's `write_point`, see `PointWriter`. */
+    writePoint(key: string, value: PointValue, options?: WritePointOptions): Promise<void> {
+        return this.points.writePoint(key, value, options);
     }
 
     async close(): Promise<void> {
@@ -425,26 +432,12 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     }
 
     private async ensureOrgBuckets(): Promise<void> {
-        const orgs = await new OrgsAPI(this.client).getOrgs({ org: this.options.org });
-        const orgID = orgs.orgs?.[0]?.id;
-        if (orgID === undefined)
-            throw new Error(`InfluxDB has no organisation named ${JSON.stringify(this.options.org)}`);
-        const api = new BucketsAPI(this.client);
+        const orgID = await orgIdOf(this.client, this.options.org);
         for (const name of new Set(Object.values(this.options.buckets))) {
-            const found = await api.getBuckets({ orgID, name }).catch((err: unknown) => {
-                if (err instanceof HttpError && err.statusCode === 404) return { buckets: [] };
-                throw err;
-            });
-            if ((found.buckets ?? []).length > 0) continue;
             const retention = this.options.retentionSeconds;
-            await api.postBuckets({
-                body: {
-                    orgID,
-                    name,
-                    retentionRules: retention > 0 ? [{ type: "expire", everySeconds: retention }] : [],
-                },
-            });
-            debug("created bucket %s (retention %ds)", name, retention);
+            if (await ensureOrgBucket(this.client, orgID, name, retention)) {
+                debug("created bucket %s (retention %ds)", name, retention);
+            }
         }
     }
 }
