@@ -39,13 +39,12 @@ const HOURLY_ROLL_UP = `INSERT INTO ts_stat (series, width, bucket, op, n, total
 export class Statistics {
     constructor(private readonly db: Database) {}
 
-    /** Lowers the series' roll-up mark to `ts` (a point is about to be written before it). */
+    /** Lowers the series' roll-up mark to `ts` (a point is about to be written before it); no mark: nothing rolled up yet. */
     async markLate(series: number, ts: bigint): Promise<void> {
-        await this.db.run(
-            `INSERT INTO ts_rolled (series, upto_ts) VALUES (?1, CAST(?2 AS INTEGER))
-             ON CONFLICT (series) DO UPDATE SET upto_ts = MIN(upto_ts, excluded.upto_ts)`,
-            [series, ts.toString()]
-        );
+        await this.db.run("UPDATE ts_rolled SET upto_ts = MIN(upto_ts, CAST(?2 AS INTEGER)) WHERE series = ?1", [
+            series,
+            ts.toString(),
+        ]);
     }
 
     /** Rolls up everything written so far, a step at a time; other statements run between steps. */
