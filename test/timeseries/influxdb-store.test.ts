@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Database } from "../../src/sqlite/database";
 import { migrate } from "../../src/sqlite/migrations";
-import { resolveInfluxDbOptions } from "../../src/options/influxdb-options";
+import { type InfluxLayout, resolveInfluxDbOptions } from "../../src/options/influxdb-options";
 import { InfluxDbStore } from "../../src/timeseries/influxdb/influxdb-store";
 import { Spool } from "../../src/timeseries/spool";
 import { InfluxConnection, influxForTests, InfluxServer } from "../helpers/influxdb-server";
@@ -26,7 +26,8 @@ let server: InfluxServer | Influx1Server | undefined;
 /** A fresh store on its own buckets (random names), with its spool in a temporary SQLite file. */
 async function openInfluxStore(
     ctx: Mocha.Context,
-    engine: Engine
+    engine: Engine,
+    layout?: InfluxLayout
 ): Promise<{ store: InfluxDbStore; close(): Promise<void> }> {
     if (connection === undefined) {
         if (engine === "2.x") ({ connection, server } = await influxForTests(ctx));
@@ -41,6 +42,7 @@ async function openInfluxStore(
         org: connection.org,
         token: connection.token,
         buckets: { properties: `p-${id}`, actions: `a-${id}`, events: `e-${id}` },
+        layout,
     });
     const store = new InfluxDbStore(options, await Spool.open(db, options.maxSpoolBytes));
     await store.start();
@@ -62,6 +64,10 @@ for (const engine of ["2.x", "1.8"] as const) {
             server = connection = undefined;
         });
         describeStoreContract(`InfluxDB ${engine}`, (ctx) => openInfluxStore(ctx, engine));
+        // what earlier releases wrote, which a VO upgraded without migrating keeps reading and writing
+        describeStoreContract(`InfluxDB ${engine}, per-thing layout`, (ctx) =>
+            openInfluxStore(ctx, engine, "per-thing")
+        );
 
         it("aggregates as the embedded store does: numbers and booleans mixed in a window, every fn, both orders", async function () {
             // seeded: a point about every 700 ms over 10 minutes, numbers, booleans, strings and refused writes mixed
@@ -128,31 +134,31 @@ for (const engine of ["2.x", "1.8"] as const) {
                 ]);
                 await store.flush();
                 const rows = await store.executeInfluxQL(
-                    `SELECT "value_num", "op" FROM "urn:test:thing" WHERE "name" = $name AND time >= $from ORDER BY time DESC`,
-                    { name: "p", from: new Date(T0) }
+                    `SELECT "value_num", "op" FROM "vo_property" WHERE "thing" = $thing AND "name" = $name AND time >= $from ORDER BY time DESC`,
+                    { thing: "urn:test:thing", name: "p", from: new Date(T0) }
                 );
                 expect(rows).to.deep.equal([
                     {
-                        _measurement: "urn:test:thing",
+                        _measurement: "vo_property",
                         time: "2026-01-01T00:00:01Z",
                         value_num: 2.5,
                         op: "writeproperty",
                     },
                     {
-                        _measurement: "urn:test:thing",
+                        _measurement: "vo_property",
                         time: "2026-01-01T00:00:00.000000007Z",
                         value_num: 1.5,
                         op: "readproperty",
                     },
                 ]);
                 const grouped = await store.executeInfluxQL(
-                    `SELECT count("valid") FROM "urn:test:thing" GROUP BY "op"`
+                    `SELECT count("valid") FROM "vo_property" WHERE "thing" = 'urn:test:thing' GROUP BY "op"`
                 );
                 expect(grouped.map((r) => [r.op, r.count])).to.have.deep.members([
                     ["readproperty", 1],
                     ["writeproperty", 1],
                 ]);
-                const actions = await store.executeInfluxQL(`SELECT "value_num" FROM "urn:test:thing"`, undefined, {
+                const actions = await store.executeInfluxQL(`SELECT "value_num" FROM "vo_action"`, undefined, {
                     database: store.options.buckets.action,
                 });
                 expect(actions.map((r) => r.value_num)).to.deep.equal([3]);
