@@ -93,7 +93,7 @@ const MAX_FLATTEN_DEPTH = 8;
  * than through `Point`, which costs an object, two maps and two sorts per record on the hot path.
  * Tags and fields come out sorted by key, as `Point.toLineProtocol()` writes them (tested).
  */
-export function toLine(r: InteractionRecord, layout: InfluxLayout = "per-thing"): string {
+export function toLine(r: InteractionRecord, layout: InfluxLayout): string {
     const perKind = layout === "per-kind";
     const tags: [string, string][] = [
         ["name", encodeName(r.name)],
@@ -238,10 +238,7 @@ function flatten(
 }
 
 /** Lines per kind, in record order. */
-export function toLines(
-    records: readonly InteractionRecord[],
-    layout: InfluxLayout = "per-thing"
-): Map<AffordanceKind, string[]> {
+export function toLines(records: readonly InteractionRecord[], layout: InfluxLayout): Map<AffordanceKind, string[]> {
     const out = new Map<AffordanceKind, string[]>();
     for (const r of records) {
         let lines = out.get(r.kind);
