@@ -18,6 +18,7 @@ import type { TimeSeriesStore } from "../../src/timeseries/time-series-store";
 import { describeStoreContract } from "./store-contract";
 import { escape } from "@influxdata/influxdb-client";
 import { quoteIdent } from "../../src/timeseries/influxdb/influxql";
+import { encodeName } from "../../src/timeseries/influxdb/line-protocol";
 
 type Engine = "2.x" | "1.8";
 let connection: InfluxConnection | undefined;
@@ -177,7 +178,10 @@ for (const engine of ["2.x", "1.8"] as const) {
                 // seeded names of quotes, backslashes, keywords, parameters, comments and any Unicode, as measurement,
                 // tag and string field, written as raw line protocol and found again by quoting and binding (no backslash
                 // in measurements and tags: line protocol, not InfluxQL, reads those its own way)
-                const pieces = ["'", '"', " ", ",", "=", "$x", "--", "/*", "ü", "✓", "😀", "OR", "SELECT", "time", "a"];
+                const pieces = [
+                    ...["'", '"', " ", ",", "=", "$x", "--", "/*", "ü", "✓", "😀", "OR", "SELECT", "time", "a"],
+                    ...["/", ".*", "^$", "|", "(?:", "[a-z]", "{2}", "+?"],
+                ];
                 let x = 7;
                 const pick = () => pieces[(x = (x * 48271) % 2147483647) % pieces.length];
                 const names = Array.from(
@@ -213,6 +217,49 @@ for (const engine of ["2.x", "1.8"] as const) {
                         found.map((r) => [r._measurement, r.tag, r.s, r.i]),
                         JSON.stringify(m)
                     ).to.deep.equal([[m, tag, s, i]]);
+                }
+            } finally {
+                await sut.close();
+            }
+        });
+
+        it("keeps seeded Thing and affordance names of quotes, backslashes, newlines, /, regex characters and keywords as data", async function () {
+            const sut = await openInfluxStore(this, engine);
+            const store = sut.store;
+            try {
+                const T0 = Date.UTC(2026, 0, 1);
+                const pieces = [
+                    ...["'", '"', "\\", "\n", "\r\n", "\t", "%", "/", "/.*/", "^$", "|", "(?:", "[a-z]", "{2}", "+?"],
+                    ...[" ", ",", "=", "$x", "--", "/*", "ü", "😀", "OR", "SELECT", "DROP", "time", "thing", "a"],
+                ];
+                let x = 11;
+                const pick = () => pieces[(x = (x * 48271) % 2147483647) % pieces.length];
+                const seeded = (i: number) => Array.from({ length: 1 + (i % 5) }, pick).join("");
+                const pairs = Array.from({ length: 60 }, (_, i) => ({
+                    thing: `urn:${seeded(i)}`,
+                    name: seeded(i + 2),
+                }));
+                await store.write(pairs.map(({ thing, name }, i) => propertyRecord(name, i, T0 + i, { thing })));
+                await store.flush();
+                for (const [i, { thing, name }] of pairs.entries()) {
+                    const q = normalizeHistoryQuery({ thing, kind: "property", name });
+                    const rows = (await store.history(q)) as { thing: string; name: string; value: unknown }[];
+                    const want = pairs.flatMap((p, j) =>
+                        p.thing === thing && p.name === name ? [[thing, name, j]] : []
+                    );
+                    expect(
+                        rows.map((r) => [r.thing, r.name, r.value]),
+                        JSON.stringify([thing, name])
+                    ).to.deep.equal(want);
+                    expect((await store.latest(thing, name))?.value, JSON.stringify([thing, name])).to.equal(
+                        want[want.length - 1][2]
+                    );
+                    // a script finds them with the tags as written (%-encoded where line protocol cannot carry them)
+                    const found = await store.executeInfluxQL(
+                        `SELECT "value_num" FROM "vo_property" WHERE "thing" = $thing AND "name" = $name AND time = $t`,
+                        { thing: encodeName(thing), name: encodeName(name), t: new Date(T0 + i) }
+                    );
+                    expect(found.map((r) => r.value_num)).to.deep.equal([i]);
                 }
             } finally {
                 await sut.close();
