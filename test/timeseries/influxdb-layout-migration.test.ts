@@ -193,6 +193,31 @@ for (const engine of ["2.x", "1.8"] as const) {
             expect(await everything(fresh)).to.deep.equal(before);
         });
 
+        it("takes a bucket holding other measurements than the VO's for a new one, and copies nothing of them", async function () {
+            const buckets = freshBuckets();
+            const store = await openStore(buckets, "per-kind"); // creates the buckets
+            const res = await fetch(
+                `${connection!.url}/api/v2/write?org=${connection!.org}&bucket=${buckets.properties}&precision=ns`,
+                {
+                    method: "POST",
+                    headers: { authorization: `Token ${connection!.token}` },
+                    body: `cpu,host=a usage=1,valid=true 1\nurn:thing,name=p ok="x" 2`,
+                }
+            );
+            expect(res.status).to.equal(204);
+            expect(await (await openStore(buckets)).layout()).to.equal("per-kind");
+            const lines: string[] = [];
+            const influxdb = resolveInfluxDbOptions({ ...settings(), buckets });
+            const result = await migrateLayout({
+                influxdb,
+                progressFile: path.join(dir, "p.json"),
+                log: (l) => lines.push(l),
+            });
+            expect(result).to.deep.equal({ measurements: 2, points: 0 });
+            expect(lines).to.include(`${buckets.properties}: 2 per-thing measurement(s) of property records`);
+            expect(await counts(store)).to.deep.equal([0, 0, 0]);
+        });
+
         it("refuses a progress file of another server, and names a refused token without showing it", async function () {
             const buckets = freshBuckets();
             const progressFile = path.join(dir, "progress.json");

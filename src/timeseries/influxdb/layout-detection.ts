@@ -33,10 +33,25 @@ export async function detectLayout(run: Run, buckets: Readonly<Record<Affordance
         );
         perKind ||= rows.some((s) => (s.values ?? []).length > 0);
         // four names: at least one of them is not one of the three per-kind measurements, if any exists
-        const names = await unlessUnsupported(run(bucket, "SHOW MEASUREMENTS LIMIT 4"));
-        perThing ||= names.some((s) => (s.values ?? []).some((v) => !PER_KIND_NAMES.has(String(v[0]))));
+        const shown = await unlessUnsupported(run(bucket, "SHOW MEASUREMENTS LIMIT 4"));
+        const names = shown.flatMap((s) => (s.values ?? []).map((v) => String(v[0])));
+        for (const name of names.filter((n) => !PER_KIND_NAMES.has(n))) {
+            perThing ||= await holdsRecords(run, bucket, name);
+        }
     }
     return { layout: perThing && !perKind ? "per-thing" : "per-kind", perThing };
+}
+
+/** The measurement holds points of a record's shape (a bucket may hold other measurements than the VO's). */
+async function holdsRecords(run: Run, bucket: string, measurement: string): Promise<boolean> {
+    const statement = selectStatement({
+        select: [column("valid"), column("op")],
+        from: measurement,
+        where: [],
+        limit: 1,
+    });
+    const rows = (await unlessUnsupported(run(bucket, statement))).flatMap((s) => s.values ?? []);
+    return rows.some((row) => typeof row[1] === "boolean" && typeof row[2] === "string");
 }
 
 /** A statement the server refused as such (400, or an error in its answer) reads as nothing found. */

@@ -148,8 +148,7 @@ class MeasurementCopy {
                 continue;
             }
             limit = pagePoints;
-            await this.write(done);
-            copied += done.length;
+            copied += await this.write(done);
             if (done.length > 0) progress.save(this.bucket, this.measurement, last);
             if (!full) return copied;
             cursor = last;
@@ -167,9 +166,13 @@ class MeasurementCopy {
         return rowObjects<RecordRow>(await queryOne(this.transport, this.bucket, statement));
     }
 
-    private async write(rows: readonly RecordRow[]): Promise<void> {
-        if (rows.length === 0) return;
-        const lines = rows.map((r) => {
+    /** Writes the rows that are records (with `valid`, `name` and `op`; a bucket may hold other points); resolves to how many. */
+    private async write(rows: readonly RecordRow[]): Promise<number> {
+        const records = rows.filter(
+            (r) => typeof r.valid === "boolean" && typeof r.name === "string" && typeof r.op === "string"
+        );
+        if (records.length === 0) return 0;
+        const lines = records.map((r) => {
             const tags: Record<string, string | undefined> = {};
             for (const t of RECORD_TAGS) tags[t] = typeof r[t] === "string" ? r[t] : undefined;
             const fields: Record<string, number | boolean | string | undefined> = {};
@@ -184,5 +187,6 @@ class MeasurementCopy {
             method: "POST",
             headers: { "content-type": "text/plain; charset=utf-8" },
         });
+        return records.length;
     }
 }
