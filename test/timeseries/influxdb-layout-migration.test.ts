@@ -2,13 +2,13 @@ import { expect } from "chai";
 import fs from "node:fs";
 import path from "node:path";
 import type { HistoryRecord, InteractionRecord } from "../../src";
-import type { AffordanceKind, Operation } from "../../src/model/interaction-record";
+import { type AffordanceKind, type Operation, OPERATIONS } from "../../src/model/interaction-record";
 import { normalizeHistoryQuery } from "../../src/history/history-query";
 import { Database } from "../../src/sqlite/database";
 import { migrate } from "../../src/sqlite/migrations";
 import { type InfluxLayout, resolveInfluxDbOptions } from "../../src/options/influxdb-options";
 import { InfluxDbStore } from "../../src/timeseries/influxdb/influxdb-store";
-import { migrateLayout } from "../../src/timeseries/influxdb/layout-migration";
+import { kindOfOp, migrateLayout } from "../../src/timeseries/influxdb/layout-migration";
 import { Spool } from "../../src/timeseries/spool";
 import { parseMigrateInfluxCommand, runMigrateInfluxCommand } from "../../src/cli/migrate-influx-command";
 import { main } from "../../src/cli/main";
@@ -218,6 +218,36 @@ for (const engine of ["2.x", "1.8"] as const) {
             expect(await counts(store)).to.deep.equal([0, 0, 0]);
         });
 
+        it("copies from buckets that coincide, each point to the measurement its op names", async function () {
+            const one = `all-${freshBuckets().properties}`;
+            const buckets = { properties: one, actions: one, events: one };
+            const old = await openStore(buckets, "per-thing");
+            await old.write([
+                propertyRecord("p", 1, T0),
+                propertyRecord("p", 2, T0 + 1, { kind: "action", op: "invokeaction", output: 3 }),
+                propertyRecord("p", undefined, T0 + 2, { kind: "event", op: "subscribeevent" }),
+            ]);
+            await old.flush();
+            const influxdb = resolveInfluxDbOptions({ ...settings(), buckets });
+            const lines: string[] = [];
+            const progressFile = path.join(dir, "p.json");
+            expect(await migrateLayout({ influxdb, progressFile, log: (l) => lines.push(l) })).to.deep.equal({
+                measurements: 1,
+                points: 3,
+            });
+            expect(lines[0]).to.equal(`${one}: 1 per-thing measurement(s) of property, action, event records`);
+            const fresh = await openStore(buckets, "per-kind");
+            const read = async (kind: AffordanceKind) =>
+                (
+                    (await fresh.history(
+                        normalizeHistoryQuery({ thing: "urn:test:thing", kind, name: "p" })
+                    )) as HistoryRecord[]
+                ).map((r) => [r.op, r.value ?? null, r.output ?? null]);
+            expect(await read("property")).to.deep.equal([["readproperty", 1, null]]);
+            expect(await read("action")).to.deep.equal([["invokeaction", 2, 3]]);
+            expect(await read("event")).to.deep.equal([["subscribeevent", null, null]]);
+        });
+
         it("refuses a progress file of another server, and names a refused token without showing it", async function () {
             const buckets = freshBuckets();
             const progressFile = path.join(dir, "progress.json");
@@ -257,5 +287,27 @@ describe("migrate-influx command line", function () {
         });
         expect(() => parseMigrateInfluxCommand(["--page", "0"])).to.throw(/--page: points per page/);
         expect(() => parseMigrateInfluxCommand(["--nope"])).to.throw(/migrate-influx: Unknown option '--nope'/);
+    });
+});
+
+describe("the kind of a per-thing point from its op", function () {
+    it("names one for every operation a record may carry, and none for anything else", function () {
+        const kinds = Object.fromEntries(OPERATIONS.map((op) => [op, kindOfOp(op)]));
+        expect(kinds).to.deep.equal({
+            readproperty: "property",
+            writeproperty: "property",
+            readallproperties: "property",
+            readmultipleproperties: "property",
+            writeallproperties: "property",
+            writemultipleproperties: "property",
+            observeproperty: "property",
+            unobserveproperty: "property",
+            propertychange: "property",
+            invokeaction: "action",
+            subscribeevent: "event",
+            unsubscribeevent: "event",
+            emitevent: "event",
+        });
+        expect(kindOfOp("cpu")).to.equal(undefined);
     });
 });

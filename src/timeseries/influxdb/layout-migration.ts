@@ -10,7 +10,8 @@ import { decodeName, FIELD_TYPES, KIND_MEASUREMENTS, perKindLine, RECORD_TAGS } 
 /**
  * Copies records of the per-thing layout (a measurement per Thing, earlier releases) into the per-kind layout (a
  * measurement per kind, the Thing as the `thing` tag) of the same buckets; the per-thing measurements are left as
- * they are (dropping them is the operator's call once the copy is checked).
+ * they are (dropping them is the operator's call once the copy is checked). Each point goes to the measurement
+ * (and bucket) of the kind its op names, so buckets that coincide are copied right too.
  *
  * - Exact: each point keeps its timestamp, tags and typed fields as stored (the flattened leaves of object
  *   values aside, which the per-kind layout does not have), so copying a point again writes the same series and
@@ -51,11 +52,12 @@ export async function migrateLayout(o: LayoutMigrationOptions): Promise<LayoutMi
     const transport = new InfluxDB({ url: influxdb.url, token: influxdb.token, timeout: influxdb.timeoutMs }).transport;
     const progress = new Progress(o.progressFile, `${influxdb.url} org ${influxdb.org}`);
     const result = { measurements: 0, points: 0 };
-    for (const [kind, bucket] of Object.entries(influxdb.buckets) as [AffordanceKind, string][]) {
+    // buckets may coincide (the kinds of a measurement then come from each point's op): each is read once
+    for (const [bucket, kinds] of bucketKinds(influxdb.buckets)) {
         const measurements = await perThingMeasurements(transport, bucket);
-        o.log(`${bucket}: ${measurements.length} per-thing measurement(s) of ${kind} records`);
+        o.log(`${bucket}: ${measurements.length} per-thing measurement(s) of ${kinds.join(", ")} records`);
         for (const [i, measurement] of measurements.entries()) {
-            const copy = new MeasurementCopy(transport, influxdb, kind, bucket, measurement);
+            const copy = new MeasurementCopy(transport, influxdb, bucket, measurement);
             const thing = `[${i + 1}/${measurements.length}] ${JSON.stringify(decodeName(measurement))}`;
             const copied = await copy.run(progress, o.pagePoints ?? DEFAULT_PAGE_POINTS, (n) =>
                 o.log(`  ${thing}: ${n} points so far`)
@@ -66,6 +68,23 @@ export async function migrateLayout(o: LayoutMigrationOptions): Promise<LayoutMi
         }
     }
     return result;
+}
+
+/** Each distinct bucket with the kinds it holds. */
+function bucketKinds(buckets: Readonly<Record<AffordanceKind, string>>): Map<string, AffordanceKind[]> {
+    const out = new Map<string, AffordanceKind[]>();
+    for (const [kind, bucket] of Object.entries(buckets) as [AffordanceKind, string][]) {
+        out.set(bucket, [...(out.get(bucket) ?? []), kind]);
+    }
+    return out;
+}
+
+/** The kind of a record from its op (every op names its kind). */
+export function kindOfOp(op: string): AffordanceKind | undefined {
+    if (op === "invokeaction") return "action";
+    if (/event$/.test(op)) return "event";
+    if (/propert(y|ies)$|^propertychange$/.test(op)) return "property";
+    return undefined;
 }
 
 /** Every measurement of the bucket but the per-kind ones. */
@@ -126,7 +145,6 @@ class MeasurementCopy {
     constructor(
         private readonly transport: Transport,
         private readonly influxdb: ResolvedInfluxDbOptions,
-        private readonly kind: AffordanceKind,
         private readonly bucket: string,
         /** the Thing's id as encodeName wrote it: the `thing` tag's value as it is */
         private readonly measurement: string
@@ -166,13 +184,16 @@ class MeasurementCopy {
         return rowObjects<RecordRow>(await queryOne(this.transport, this.bucket, statement));
     }
 
-    /** Writes the rows that are records (with `valid`, `name` and `op`; a bucket may hold other points); resolves to how many. */
+    /**
+     * Writes the rows that are records (with `valid`, `name` and an `op` naming a kind; a bucket may hold other
+     * points) to the measurement of their kind, in that kind's bucket; resolves to how many.
+     */
     private async write(rows: readonly RecordRow[]): Promise<number> {
-        const records = rows.filter(
-            (r) => typeof r.valid === "boolean" && typeof r.name === "string" && typeof r.op === "string"
-        );
-        if (records.length === 0) return 0;
-        const lines = records.map((r) => {
+        const byKind = new Map<AffordanceKind, string[]>();
+        let written = 0;
+        for (const r of rows) {
+            const kind = typeof r.op === "string" ? kindOfOp(r.op) : undefined;
+            if (kind === undefined || typeof r.valid !== "boolean" || typeof r.name !== "string") continue;
             const tags: Record<string, string | undefined> = {};
             for (const t of RECORD_TAGS) tags[t] = typeof r[t] === "string" ? r[t] : undefined;
             const fields: Record<string, number | boolean | string | undefined> = {};
@@ -180,13 +201,23 @@ class MeasurementCopy {
                 const v = r[f as keyof RecordRow];
                 fields[f] = typeof v === type ? (v as number | boolean | string) : undefined;
             }
-            return perKindLine(this.kind, this.measurement, tags, fields, rfc3339ToNs(String(r.time)));
-        });
-        const query = new URLSearchParams({ org: this.influxdb.org, bucket: this.bucket, precision: "ns" });
-        await this.transport.request(`/api/v2/write?${query}`, lines.join("\n"), {
-            method: "POST",
-            headers: { "content-type": "text/plain; charset=utf-8" },
-        });
-        return records.length;
+            const line = perKindLine(kind, this.measurement, tags, fields, rfc3339ToNs(String(r.time)));
+            let lines = byKind.get(kind);
+            if (lines === undefined) byKind.set(kind, (lines = []));
+            lines.push(line);
+            written++;
+        }
+        for (const [kind, lines] of byKind) {
+            const query = new URLSearchParams({
+                org: this.influxdb.org,
+                bucket: this.influxdb.buckets[kind],
+                precision: "ns",
+            });
+            await this.transport.request(`/api/v2/write?${query}`, lines.join("\n"), {
+                method: "POST",
+                headers: { "content-type": "text/plain; charset=utf-8" },
+            });
+        }
+        return written;
     }
 }

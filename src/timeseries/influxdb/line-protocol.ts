@@ -7,7 +7,7 @@ import type { InfluxLayout } from "../../options/influxdb-options";
  * InfluxDB layouts of a record (one point), in the bucket of its kind (properties | actions | events):
  *
  *   "per-kind" (the default): measurement vo_property | vo_action | vo_event, the Thing id as the tag `thing`.
- *       A fixed set of columns (KIND_COLUMNS, 23): object values only as JSON text, no flattened leaves. A fleet
+ *       A fixed set of columns (RECORD_TAGS, `thing`, FIELD_TYPES, time: 23): object values only as JSON text. A fleet
  *       sharing the buckets has 3 tables, whatever its number of Things: within InfluxDB 3's limits (2 000 tables,
  *       500 columns per table).
  *   "per-thing" (earlier releases): measurement the Thing id, no `thing` tag, and besides value_json the leaves of
