@@ -173,7 +173,7 @@ for (const engine of ["2.x", "1.8"] as const) {
             const config = descriptor(buckets);
             const command = parseMigrateInfluxCommand(["--config", config, "--progress", progressFile, "--page", "7"]);
             await runMigrateInfluxCommand(command, (line) => lines.push(line), {});
-            expect(lines.join("\n")).to.match(/\[1\/5\] "SELECT": \d+ points copied/);
+            expect(lines.join("\n")).to.match(/\[1\/5\] "SELECT": \d+ point\(s\) copied/);
             expect(lines.join("\n")).to.include(`${JSON.stringify(THINGS[1])}:`);
             expect(lines.join("\n")).not.to.include(connection!.token);
 
@@ -186,7 +186,11 @@ for (const engine of ["2.x", "1.8"] as const) {
             expect(await counts(fresh)).to.deep.equal(kinds);
 
             // again, from its progress file and from none: the same points, no more
-            await runMigrateInfluxCommand(command, () => undefined, {});
+            const again: string[] = [];
+            await runMigrateInfluxCommand(command, (line) => again.push(line), {});
+            expect(again.join("\n")).to.match(
+                /"SELECT": resuming at 2026-01-01T00:00:07\.000000007Z \(copied before\)/
+            );
             fs.rmSync(progressFile);
             await runMigrateInfluxCommand({ ...command, page: undefined }, () => undefined, {});
             expect(await counts(fresh)).to.deep.equal(kinds);

@@ -59,15 +59,25 @@ export async function migrateLayout(o: LayoutMigrationOptions): Promise<LayoutMi
         for (const [i, measurement] of measurements.entries()) {
             const copy = new MeasurementCopy(transport, influxdb, bucket, measurement);
             const thing = `[${i + 1}/${measurements.length}] ${JSON.stringify(decodeName(measurement))}`;
+            const resumeAt = progress.cursor(bucket, measurement);
+            if (resumeAt !== undefined) o.log(`  ${thing}: resuming at ${nsToRfc3339(resumeAt)} (copied before)`);
             const copied = await copy.run(progress, o.pagePoints ?? DEFAULT_PAGE_POINTS, (n) =>
-                o.log(`  ${thing}: ${n} points so far`)
+                o.log(`  ${thing}: ${n} point(s) so far`)
             );
-            o.log(`  ${thing}: ${copied} points copied`);
+            o.log(`  ${thing}: ${copied} point(s) copied`);
             result.measurements++;
             result.points += copied;
         }
     }
     return result;
+}
+
+/** A time for people: RFC 3339 with every nanosecond that is not zero. */
+function nsToRfc3339(ns: bigint): string {
+    const ms = ns / 1_000_000n;
+    const iso = new Date(Number(ms)).toISOString();
+    const sub = ((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n;
+    return `${iso.slice(0, 19)}.${sub.toString().padStart(9, "0")}`.replace(/\.?0+$/, "") + "Z";
 }
 
 /** Each distinct bucket with the kinds it holds. */
