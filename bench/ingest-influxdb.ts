@@ -174,17 +174,22 @@ async function main(): Promise<void> {
     };
     try {
         // warm-up: JIT and the server's first shard
-        await rawClient(target, await freshBucket(target), () => records.slice(0, 10_000).map(referencePoint), {});
+        await rawClient(
+            target,
+            await freshBucket(target),
+            () => records.slice(0, 10_000).map((r) => referencePoint(r)),
+            {}
+        );
 
         // The raw client gets Points built with its own API: ready-made (its best case), and built from
         // the same records inside the timed section (what an application has to do, like the recorder).
-        const prebuilt = records.map(referencePoint);
+        const prebuilt = records.map((r) => referencePoint(r));
         const runs: [string, () => Point[], Partial<WriteOptions>][] = [
             ["raw client, default options, prebuilt Points", () => prebuilt, {}],
-            ["raw client, default options", () => records.map(referencePoint), {}],
+            ["raw client, default options", () => records.map((r) => referencePoint(r)), {}],
             [
                 `raw client, batch ${batch} + gzip`,
-                () => records.map(referencePoint),
+                () => records.map((r) => referencePoint(r)),
                 { batchSize: batch, gzipThreshold: 1000, maxBufferLines: points },
             ],
         ];

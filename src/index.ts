@@ -38,7 +38,7 @@ export { SqliteError, RunResult, Row, SqlParams, SqlValue } from "./sqlite/datab
 export { MIGRATIONS } from "./sqlite/migrations";
 export { InfluxDbApi, FluxRow, InfluxQLRow, InfluxDbNotConfiguredError } from "./timeseries/influxdb/influxdb-api";
 export { InfluxQLParam, quoteIdent, quoteString } from "./timeseries/influxdb/influxql";
-export { InfluxDbOptions } from "./options/influxdb-options";
+export { InfluxDbOptions, InfluxLayout } from "./options/influxdb-options";
 export { InfluxDbStats } from "./timeseries/influxdb/influxdb-store";
 export {
     HistoryRecord,

@@ -44,6 +44,7 @@ import type { MqttOptions } from "../options/mqtt-options";
  *       retention: 30d            # buckets this package creates; "0" or absent: forever
  *       timeout: 10s              # per InfluxDB request
  *       maxSpoolBytes: 536870912  # disk bound of the spool of unwritten batches
+ *       layout: per-kind          # per-kind | per-thing (earlier releases); absent: what the buckets hold
  *   persistent:
  *     sqlite: { path: data/vo.sqlite }   # default data/<name>.sqlite; relative to the descriptor's directory
  *     # sqlite.synchronous: normal | full (survives a power loss); default full with after-commit, else normal
@@ -129,6 +130,7 @@ export interface DescriptorDocument {
                 retention?: string;
                 timeout?: DurationText;
                 maxSpoolBytes?: number;
+                layout?: "per-kind" | "per-thing";
             };
         };
         persistent?: { sqlite?: { path?: string; synchronous?: "normal" | "full" } };
@@ -311,6 +313,7 @@ export const DESCRIPTOR_SCHEMA = {
                                 retention: { type: "string", pattern: "^(0|[0-9]+[smhdw])$" },
                                 timeout: duration,
                                 maxSpoolBytes: count(1),
+                                layout: { enum: ["per-kind", "per-thing"] },
                             },
                             // Only an enabled InfluxDB needs its URL and token; a disabled block may stay as a template.
                             if: { properties: { enabled: { const: true } }, required: ["enabled"] },

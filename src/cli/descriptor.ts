@@ -864,6 +864,7 @@ function influxOf(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEnv):
         retention: influx.retention,
         timeoutMs: msIfSet(influx.timeout),
         maxSpoolBytes: influx.maxSpoolBytes,
+        layout: influx.layout,
     });
 }
 

@@ -6,6 +6,7 @@
  *     node-wot-vo validate --td thing-descriptions/x.td.json --config vo.yaml [script.js]
  *     node-wot-vo migrate vo-wot-descriptor.yaml [-o vo.yaml]
  *     node-wot-vo history --config vo.yaml --thing <id> --property <name> [--from -1h] [--csv]
+ *     node-wot-vo migrate-influx [--config vo.yaml] [--progress influx-migration.json]
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -15,6 +16,12 @@ import { VoError } from "../model/errors";
 import { DescriptorReport, loadDescriptorReport, readDescriptor, RunConfig } from "./descriptor";
 import { HISTORY_USAGE, parseHistoryCommand, runHistoryCommand } from "./history-command";
 import { migrateDescriptor } from "./migrate";
+import {
+    MIGRATE_INFLUX_HELP,
+    MIGRATE_INFLUX_USAGE,
+    parseMigrateInfluxCommand,
+    runMigrateInfluxCommand,
+} from "./migrate-influx-command";
 import { loadRunInputs, runVo } from "./run-vo";
 import { loadThingDescription } from "./td-validation";
 import { mappingLine } from "./vo-wot-descriptor";
@@ -24,6 +31,7 @@ const USAGE = `usage:
   node-wot-vo validate [--td <thing description.json>] [--config <descriptor.yaml>] [script.js]
   node-wot-vo migrate <vo-wot descriptor.yaml> [-o <descriptor.yaml>]
 ${HISTORY_USAGE}
+${MIGRATE_INFLUX_USAGE}
 
   --td, -t      the VO's own Thing (W3C TD 1.1, validated); its handlers come from the script
   --config, -f  the VO descriptor (see examples/descriptors/reference.yaml); without it the VO is
@@ -34,6 +42,7 @@ ${HISTORY_USAGE}
   migrate       writes node-wot-vo's own descriptor for a vo-wot one (to -o, or stdout)
   history       prints what the VO's history resource of that affordance answers (JSON, or CSV with
                 --csv), read from the store the descriptor configures; the VO need not run
+${MIGRATE_INFLUX_HELP}
 
 exit status: 0 stopped cleanly, 1 failed while running, 2 invalid command line, descriptor, TD or script`;
 
@@ -170,10 +179,17 @@ async function history(argv: string[]): Promise<void> {
     await runHistoryCommand(parseHistoryCommand(argv), (text) => void process.stdout.write(text), err);
 }
 
+/** Commands with options of their own, read apart from the others. */
+const OWN_COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+    history,
+    "migrate-influx": (argv) => runMigrateInfluxCommand(parseMigrateInfluxCommand(argv), out),
+};
+
 export async function main(argv: string[]): Promise<number> {
-    if (argv[0] === "history") {
+    const own = OWN_COMMANDS[argv[0]];
+    if (own !== undefined && Object.prototype.hasOwnProperty.call(OWN_COMMANDS, argv[0])) {
         try {
-            await history(argv.slice(1));
+            await own(argv.slice(1));
             return 0;
         } catch (e) {
             return failed(e);

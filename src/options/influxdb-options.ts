@@ -1,5 +1,9 @@
 import { isLoopbackUrl } from "../model/address";
-import { fileText, invalidOption, positiveNumber, section, shown, text, url } from "./option-checks";
+import { fileText, invalidOption, oneOf, positiveNumber, section, shown, text, url } from "./option-checks";
+
+/** How records are laid out in the buckets (src/timeseries/influxdb/line-protocol.ts). */
+export type InfluxLayout = "per-thing" | "per-kind";
+export const INFLUX_LAYOUTS: readonly InfluxLayout[] = ["per-kind", "per-thing"];
 
 /** InfluxDB 2.x settings of `VoPersistence.attach(servient, { influxdb })`. */
 export interface InfluxDbOptions {
@@ -24,6 +28,12 @@ export interface InfluxDbOptions {
     gzipThreshold?: number;
     /** disk bound of the spool of unwritten batches, bytes (default 512 MiB) */
     maxSpoolBytes?: number;
+    /**
+     * "per-kind": a measurement per kind with the Thing as a tag (fits InfluxDB 3's table limits);
+     * "per-thing": a measurement per Thing (earlier releases). Unset: what the buckets already hold, found
+     * when the store starts (per-thing data and no per-kind measurement: "per-thing"), else "per-kind".
+     */
+    layout?: InfluxLayout;
 }
 
 export interface ResolvedInfluxDbOptions {
@@ -35,6 +45,8 @@ export interface ResolvedInfluxDbOptions {
     timeoutMs: number;
     gzipThreshold: number;
     maxSpoolBytes: number;
+    /** undefined: found from what the buckets hold */
+    layout?: InfluxLayout;
 }
 
 /** organisation name without `org` and $INFLUX_ORG */
@@ -110,5 +122,9 @@ export function resolveInfluxDbOptions(
             isLoopbackUrl(u) ? Number.MAX_SAFE_INTEGER : DEFAULT_INFLUX_GZIP_THRESHOLD
         ),
         maxSpoolBytes: positiveNumber(options.maxSpoolBytes, "influxdb.maxSpoolBytes", DEFAULT_MAX_SPOOL_BYTES),
+        layout:
+            options.layout === undefined
+                ? undefined
+                : oneOf(options.layout, "influxdb.layout", INFLUX_LAYOUTS, "per-kind"),
     };
 }

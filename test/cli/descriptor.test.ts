@@ -55,6 +55,7 @@ describe("VO descriptor (YAML)", function () {
                     retention: "30d",
                     timeoutMs: 10_000,
                     maxSpoolBytes: 536_870_912,
+                    layout: "per-kind",
                 },
                 vo: {
                     selfCheckIntervalMs: 30_000,
@@ -266,12 +267,16 @@ describe("VO descriptor (YAML)", function () {
                     "http: { port: -1 }",
                     "databaseConfig:",
                     "    timeseries:",
-                    `        influxdb: { enabled: true, url: 'http://127.0.0.1:8086', retention: 1m, ${source} }`,
+                    `        influxdb: { enabled: true, url: 'http://127.0.0.1:8086', retention: 1m, layout: thing, ${source} }`,
                 ].join("\n"),
                 ENV,
                 path.join(dir, "vo.yaml")
             );
-            expect(paths(e)).to.deep.equal(["http.port", "databaseConfig.timeseries.influxdb.retention"]);
+            expect(paths(e)).to.deep.equal([
+                "http.port",
+                "databaseConfig.timeseries.influxdb.layout",
+                "databaseConfig.timeseries.influxdb.retention",
+            ]);
             expect(e.message).to.not.include(TOKEN);
             expect(e.stack).to.not.include(TOKEN);
             expect(JSON.stringify(e.problems)).to.not.include(TOKEN);

@@ -1,14 +1,16 @@
 import { Point } from "@influxdata/influxdb-client";
 import type { InteractionRecord } from "../../src";
-import { encodeName, survivesCsv } from "../../src/timeseries/influxdb/line-protocol";
+import type { InfluxLayout } from "../../src/options/influxdb-options";
+import { encodeName, KIND_MEASUREMENTS, survivesCsv } from "../../src/timeseries/influxdb/line-protocol";
 import { encodeValue } from "../../src/timeseries/value-encoding";
 
 /**
  * The InfluxDB layout of a record built with the client's own `Point`: the reference the fast
  * serializer (`toLine`) is checked against, and what the ingest bench hands the raw client.
  */
-export function referencePoint(r: InteractionRecord): Point {
-    const point = new Point(encodeName(r.thing))
+export function referencePoint(r: InteractionRecord, layout: InfluxLayout = "per-kind"): Point {
+    const perKind = layout === "per-kind";
+    const point = new Point(perKind ? KIND_MEASUREMENTS[r.kind] : encodeName(r.thing))
         .tag("name", encodeName(r.name))
         .tag("op", r.op)
         .tag("protocol", r.protocol)
@@ -16,8 +18,9 @@ export function referencePoint(r: InteractionRecord): Point {
         .booleanField("valid", r.valid)
         .booleanField("truncated", r.truncated)
         .timestamp(r.ts.toString());
-    addTyped(point, "value", r.value);
-    addTyped(point, "output", r.output);
+    if (perKind) point.tag("thing", encodeName(r.thing));
+    addTyped(point, "value", r.value, !perKind);
+    addTyped(point, "output", r.output, !perKind);
     if (r.origin !== undefined) point.stringField("origin", r.origin);
     if (r.stale === true) point.booleanField("stale", true);
     if (r.error !== undefined) {
@@ -28,7 +31,7 @@ export function referencePoint(r: InteractionRecord): Point {
     return point;
 }
 
-function addTyped(point: Point, prefix: string, value: unknown): void {
+function addTyped(point: Point, prefix: string, value: unknown, leaves: boolean): void {
     let e = encodeValue(value);
     if (e === undefined) return;
     if (e.type === "string" && !survivesCsv(e.value)) e = { type: "json", value: JSON.stringify(e.value) };
@@ -38,7 +41,7 @@ function addTyped(point: Point, prefix: string, value: unknown): void {
     else if (e.type === "string") point.stringField(`${prefix}_str`, e.value);
     else {
         point.stringField(`${prefix}_json`, e.value);
-        if (typeof value === "object") flatten(point, prefix, value, 0, { left: 64 });
+        if (leaves && typeof value === "object") flatten(point, prefix, value, 0, { left: 64 });
     }
 }
 

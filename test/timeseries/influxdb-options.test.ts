@@ -23,4 +23,16 @@ describe("InfluxDB options", function () {
             "node-wot-vo option influxdb.gzipThreshold: must be a positive number, got -1"
         );
     });
+
+    it("takes layout per-kind or per-thing, leaves it unset to be found, and names a bad one with its path", function () {
+        const layout = (value: unknown) =>
+            resolveInfluxDbOptions({ url: "http://127.0.0.1:8086", token: "t", layout: value as never }, {}).layout;
+        expect(layout("per-kind")).to.equal("per-kind");
+        expect(layout("per-thing")).to.equal("per-thing");
+        expect(layout(undefined)).to.equal(undefined);
+        expect(() => layout("per-measurement")).to.throw(
+            InvalidOptionsError,
+            'node-wot-vo option influxdb.layout: must be one of "per-kind", "per-thing", got "per-measurement"'
+        );
+    });
 });

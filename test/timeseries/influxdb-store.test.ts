@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Database } from "../../src/sqlite/database";
 import { migrate } from "../../src/sqlite/migrations";
-import { resolveInfluxDbOptions } from "../../src/options/influxdb-options";
+import { type InfluxLayout, resolveInfluxDbOptions } from "../../src/options/influxdb-options";
 import { InfluxDbStore } from "../../src/timeseries/influxdb/influxdb-store";
 import { Spool } from "../../src/timeseries/spool";
 import { InfluxConnection, influxForTests, InfluxServer } from "../helpers/influxdb-server";
@@ -18,6 +18,7 @@ import type { TimeSeriesStore } from "../../src/timeseries/time-series-store";
 import { describeStoreContract } from "./store-contract";
 import { escape } from "@influxdata/influxdb-client";
 import { quoteIdent } from "../../src/timeseries/influxdb/influxql";
+import { encodeName } from "../../src/timeseries/influxdb/line-protocol";
 
 type Engine = "2.x" | "1.8";
 let connection: InfluxConnection | undefined;
@@ -26,7 +27,8 @@ let server: InfluxServer | Influx1Server | undefined;
 /** A fresh store on its own buckets (random names), with its spool in a temporary SQLite file. */
 async function openInfluxStore(
     ctx: Mocha.Context,
-    engine: Engine
+    engine: Engine,
+    layout?: InfluxLayout
 ): Promise<{ store: InfluxDbStore; close(): Promise<void> }> {
     if (connection === undefined) {
         if (engine === "2.x") ({ connection, server } = await influxForTests(ctx));
@@ -41,6 +43,7 @@ async function openInfluxStore(
         org: connection.org,
         token: connection.token,
         buckets: { properties: `p-${id}`, actions: `a-${id}`, events: `e-${id}` },
+        layout,
     });
     const store = new InfluxDbStore(options, await Spool.open(db, options.maxSpoolBytes));
     await store.start();
@@ -62,6 +65,10 @@ for (const engine of ["2.x", "1.8"] as const) {
             server = connection = undefined;
         });
         describeStoreContract(`InfluxDB ${engine}`, (ctx) => openInfluxStore(ctx, engine));
+        // what earlier releases wrote, which a VO upgraded without migrating keeps reading and writing
+        describeStoreContract(`InfluxDB ${engine}, per-thing layout`, (ctx) =>
+            openInfluxStore(ctx, engine, "per-thing")
+        );
 
         it("aggregates as the embedded store does: numbers and booleans mixed in a window, every fn, both orders", async function () {
             // seeded: a point about every 700 ms over 10 minutes, numbers, booleans, strings and refused writes mixed
@@ -128,31 +135,31 @@ for (const engine of ["2.x", "1.8"] as const) {
                 ]);
                 await store.flush();
                 const rows = await store.executeInfluxQL(
-                    `SELECT "value_num", "op" FROM "urn:test:thing" WHERE "name" = $name AND time >= $from ORDER BY time DESC`,
-                    { name: "p", from: new Date(T0) }
+                    `SELECT "value_num", "op" FROM "vo_property" WHERE "thing" = $thing AND "name" = $name AND time >= $from ORDER BY time DESC`,
+                    { thing: "urn:test:thing", name: "p", from: new Date(T0) }
                 );
                 expect(rows).to.deep.equal([
                     {
-                        _measurement: "urn:test:thing",
+                        _measurement: "vo_property",
                         time: "2026-01-01T00:00:01Z",
                         value_num: 2.5,
                         op: "writeproperty",
                     },
                     {
-                        _measurement: "urn:test:thing",
+                        _measurement: "vo_property",
                         time: "2026-01-01T00:00:00.000000007Z",
                         value_num: 1.5,
                         op: "readproperty",
                     },
                 ]);
                 const grouped = await store.executeInfluxQL(
-                    `SELECT count("valid") FROM "urn:test:thing" GROUP BY "op"`
+                    `SELECT count("valid") FROM "vo_property" WHERE "thing" = 'urn:test:thing' GROUP BY "op"`
                 );
                 expect(grouped.map((r) => [r.op, r.count])).to.have.deep.members([
                     ["readproperty", 1],
                     ["writeproperty", 1],
                 ]);
-                const actions = await store.executeInfluxQL(`SELECT "value_num" FROM "urn:test:thing"`, undefined, {
+                const actions = await store.executeInfluxQL(`SELECT "value_num" FROM "vo_action"`, undefined, {
                     database: store.options.buckets.action,
                 });
                 expect(actions.map((r) => r.value_num)).to.deep.equal([3]);
@@ -171,7 +178,10 @@ for (const engine of ["2.x", "1.8"] as const) {
                 // seeded names of quotes, backslashes, keywords, parameters, comments and any Unicode, as measurement,
                 // tag and string field, written as raw line protocol and found again by quoting and binding (no backslash
                 // in measurements and tags: line protocol, not InfluxQL, reads those its own way)
-                const pieces = ["'", '"', " ", ",", "=", "$x", "--", "/*", "ü", "✓", "😀", "OR", "SELECT", "time", "a"];
+                const pieces = [
+                    ...["'", '"', " ", ",", "=", "$x", "--", "/*", "ü", "✓", "😀", "OR", "SELECT", "time", "a"],
+                    ...["/", ".*", "^$", "|", "(?:", "[a-z]", "{2}", "+?"],
+                ];
                 let x = 7;
                 const pick = () => pieces[(x = (x * 48271) % 2147483647) % pieces.length];
                 const names = Array.from(
@@ -207,6 +217,49 @@ for (const engine of ["2.x", "1.8"] as const) {
                         found.map((r) => [r._measurement, r.tag, r.s, r.i]),
                         JSON.stringify(m)
                     ).to.deep.equal([[m, tag, s, i]]);
+                }
+            } finally {
+                await sut.close();
+            }
+        });
+
+        it("keeps seeded Thing and affordance names of quotes, backslashes, newlines, /, regex characters and keywords as data", async function () {
+            const sut = await openInfluxStore(this, engine);
+            const store = sut.store;
+            try {
+                const T0 = Date.UTC(2026, 0, 1);
+                const pieces = [
+                    ...["'", '"', "\\", "\n", "\r\n", "\t", "%", "/", "/.*/", "^$", "|", "(?:", "[a-z]", "{2}", "+?"],
+                    ...[" ", ",", "=", "$x", "--", "/*", "ü", "😀", "OR", "SELECT", "DROP", "time", "thing", "a"],
+                ];
+                let x = 11;
+                const pick = () => pieces[(x = (x * 48271) % 2147483647) % pieces.length];
+                const seeded = (i: number) => Array.from({ length: 1 + (i % 5) }, pick).join("");
+                const pairs = Array.from({ length: 60 }, (_, i) => ({
+                    thing: `urn:${seeded(i)}`,
+                    name: seeded(i + 2),
+                }));
+                await store.write(pairs.map(({ thing, name }, i) => propertyRecord(name, i, T0 + i, { thing })));
+                await store.flush();
+                for (const [i, { thing, name }] of pairs.entries()) {
+                    const q = normalizeHistoryQuery({ thing, kind: "property", name });
+                    const rows = (await store.history(q)) as { thing: string; name: string; value: unknown }[];
+                    const want = pairs.flatMap((p, j) =>
+                        p.thing === thing && p.name === name ? [[thing, name, j]] : []
+                    );
+                    expect(
+                        rows.map((r) => [r.thing, r.name, r.value]),
+                        JSON.stringify([thing, name])
+                    ).to.deep.equal(want);
+                    expect((await store.latest(thing, name))?.value, JSON.stringify([thing, name])).to.equal(
+                        want[want.length - 1][2]
+                    );
+                    // a script finds them with the tags as written (%-encoded where line protocol cannot carry them)
+                    const found = await store.executeInfluxQL(
+                        `SELECT "value_num" FROM "vo_property" WHERE "thing" = $thing AND "name" = $name AND time = $t`,
+                        { thing: encodeName(thing), name: encodeName(name), t: new Date(T0 + i) }
+                    );
+                    expect(found.map((r) => r.value_num)).to.deep.equal([i]);
                 }
             } finally {
                 await sut.close();

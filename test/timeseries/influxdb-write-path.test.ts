@@ -13,6 +13,7 @@ import { Database } from "../../src/sqlite/database";
 import { freshBuckets, InfluxServer, ownInfluxServer } from "../helpers/influxdb-server";
 import { Influx1Server, ownInflux1Server } from "../helpers/influxdb1-server";
 import { exposeSensor } from "../helpers/sensor-thing";
+import { FIELD_TYPES } from "../../src/timeseries/influxdb/line-protocol";
 import { ClientFixture, formIndex, startClient, startVo, tempDir, VoFixture, waitFor } from "../helpers/vo-fixture";
 
 const THING = "urn:dev:ops:environment-sensor-1";
@@ -36,7 +37,7 @@ async function capturingLogs<T>(fn: () => Promise<T>): Promise<{ result: T; logs
 async function labelsInInflux(vo: VoFixture, bucket: string): Promise<string[]> {
     const rows: FluxRow[] = await vo.servient.influxdb.executeQuery(
         `from(bucket: "${bucket}") |> range(start: 0)
-           |> filter(fn: (r) => r._measurement == "${THING}" and r.name == "label" and r.op == "writeproperty")
+           |> filter(fn: (r) => r._measurement == "vo_property" and r.thing == "${THING}" and r.name == "label" and r.op == "writeproperty")
            |> filter(fn: (r) => r._field == "value_str")
            |> group() |> keep(columns: ["_value"])`
     );
@@ -162,11 +163,21 @@ for (const engine of ["2.x", "1.8"] as const) {
             expect(emitted.map((e) => e.op)).to.include.members(["subscribeevent", "emitevent"]);
             expect(emitted.find((e) => e.op === "emitevent")?.value).to.deep.equal({ temperature: 81 });
 
-            // nested values are queryable as fields of their own, without parsing JSON
-            const floors = await vo.servient.influxdb.executeQuery(
-                `from(bucket: "${buckets.properties}") |> range(start: 0) |> filter(fn: (r) => r._field == "value.floor_num")`
+            // one measurement per kind, the Thing a tag, object values as JSON text: a fixed set of columns
+            const database = { database: buckets.properties };
+            const measurements = await vo.servient.influxdb.executeInfluxQL("SHOW MEASUREMENTS", undefined, database);
+            expect(measurements.map((r) => r.name)).to.deep.equal(["vo_property"]);
+            const fields = await vo.servient.influxdb.executeInfluxQL(
+                'SHOW FIELD KEYS FROM "vo_property"',
+                {},
+                database
             );
-            expect(floors.map((r) => r._value)).to.deep.equal([-1]);
+            expect(fields.map((r) => String(r.fieldKey)))
+                .to.include("value_json")
+                .and.not.include("value.floor_num");
+            expect(fields.map((r) => String(r.fieldKey))).to.satisfy((fs: string[]) =>
+                fs.every((f) => f in FIELD_TYPES)
+            );
             expect(storeStats(vo)).to.include({ spooled: 0, pending: 0, dropped: 0, down: false });
             expect(storeStats(vo).written).to.be.greaterThan(5);
         });

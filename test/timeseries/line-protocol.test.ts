@@ -1,6 +1,14 @@
 import { expect } from "chai";
 import type { InteractionRecord } from "../../src";
-import { decodeName, encodeName, toLine, toLines } from "../../src/timeseries/influxdb/line-protocol";
+import { INFLUX_LAYOUTS } from "../../src/options/influxdb-options";
+import {
+    decodeName,
+    encodeName,
+    FIELD_TYPES,
+    RECORD_TAGS,
+    toLine,
+    toLines,
+} from "../../src/timeseries/influxdb/line-protocol";
 import { propertyRecord } from "../helpers/records";
 import { referencePoint } from "../helpers/reference-point";
 
@@ -36,20 +44,43 @@ describe("InfluxDB line protocol of a record", function () {
         propertyRecord("e", undefined, T0, { kind: "event", op: "subscribeevent", valid: false, truncated: true }),
     ];
 
-    it("is the line the client's own Point writes for the same layout", function () {
-        for (const r of records) {
-            expect(toLine(r), String(r.value)).to.equal(referencePoint(r).toLineProtocol());
+    it("is the line the client's own Point writes for the same layout, per kind and per Thing", function () {
+        for (const layout of INFLUX_LAYOUTS) {
+            for (const r of records) {
+                expect(toLine(r, layout), `${layout} ${String(r.value)}`).to.equal(
+                    referencePoint(r, layout).toLineProtocol()
+                );
+            }
         }
     });
 
-    it("never carries a raw newline, and bounds flattened leaves", function () {
-        for (const r of records) expect(toLine(r)).not.to.match(/[\r\n]/);
-        const leaves = toLine(records[10]).match(/value\.\d+_num=/g) ?? [];
+    it("never carries a raw newline, and bounds flattened leaves (per Thing) or has none (per kind)", function () {
+        for (const layout of INFLUX_LAYOUTS) for (const r of records) expect(toLine(r, layout)).not.to.match(/[\r\n]/);
+        const leaves = toLine(records[10], "per-thing").match(/value\.\d+_num=/g) ?? [];
         expect(leaves).to.have.length(64);
+        expect(toLine(records[10], "per-kind")).to.match(
+            /^vo_property,name=p,ok=true,op=readproperty,protocol=http,thing=urn:test:thing,value_type=json origin="127.0.0.1:40000",truncated=F,valid=T,value_json="\[0,1,/
+        );
+    });
+
+    it("per kind: the measurement of the kind, the Thing a tag escaped as one, a fixed set of columns", function () {
+        const line = toLine(records[11], "per-kind");
+        expect(line).to.match(
+            /^vo_action,name=a\\ b\\,c\\=d%5C,ok=false,op=invokeaction,output_type=json,protocol=http,thing=urn:x\\ y\\,z\\=%0A%25,value_type=json /
+        );
+        const columns = new Set<string>();
+        for (const r of records) {
+            const [head, fields] = toLine(r, "per-kind").split(" ");
+            for (const tag of head.split(",").slice(1)) columns.add(tag.split("=")[0]);
+            for (const field of fields.match(/(?:^|,)([a-z_]+)=/g) ?? []) columns.add(field.replace(/^,|=$/g, ""));
+        }
+        const allowed = new Set([...RECORD_TAGS, "thing", ...Object.keys(FIELD_TYPES)]);
+        expect([...columns].filter((c) => !allowed.has(c))).to.deep.equal([]);
+        expect(allowed.size).to.equal(22); // and time: 23 columns per table
     });
 
     it("groups lines by kind in record order", function () {
-        const byKind = toLines(records);
+        const byKind = toLines(records, "per-kind");
         expect([...byKind.keys()]).to.deep.equal(["property", "action", "event"]);
         expect(byKind.get("property")).to.have.length(11);
     });

@@ -17,7 +17,7 @@ import {
     timeRange,
 } from "./influxql";
 import type { InfluxQLSeries } from "./influxql-endpoint";
-import { decodeName, encodeName } from "./line-protocol";
+import { decodeName, encodeName, type InfluxLayout, KIND_MEASUREMENTS, THING_TAG } from "./line-protocol";
 import { NewestFirst } from "./newest-first";
 
 /**
@@ -29,7 +29,7 @@ import { NewestFirst } from "./newest-first";
 export type RunStatement = (db: string, statement: string) => Promise<InfluxQLSeries[]>;
 
 /** Tags and fields of a record, as the columns of a raw answer; the flattened leaves of object values are not read. */
-const RECORD_COLUMNS = [
+export const RECORD_COLUMNS = [
     // tags
     "name",
     "op",
@@ -55,10 +55,10 @@ const RECORD_COLUMNS = [
     "stale",
 ] as const;
 
-type RecordRow = Partial<Record<(typeof RECORD_COLUMNS)[number] | "time", unknown>>;
+export type RecordRow = Partial<Record<(typeof RECORD_COLUMNS)[number] | "time", unknown>>;
 
 /** Nanoseconds since the epoch from an RFC 3339 time as InfluxDB writes it (a fraction of any length). */
-function rfc3339ToNs(text: string): bigint {
+export function rfc3339ToNs(text: string): bigint {
     const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(text);
     if (!m) throw new Error(`unexpected time from InfluxDB: ${JSON.stringify(text)}`);
     const seconds = BigInt(Date.parse(`${m[1]}${m[3]}`) / 1000);
@@ -66,18 +66,30 @@ function rfc3339ToNs(text: string): bigint {
 }
 
 /** Rows of the series as objects keyed by column; a statement on one measurement without GROUP BY tags has one. */
-function rowObjects<T extends Record<string, unknown>>(series: readonly InfluxQLSeries[]): T[] {
+export function rowObjects<T extends Record<string, unknown>>(series: readonly InfluxQLSeries[]): T[] {
     return series.flatMap((s) =>
         (s.values ?? []).map((values) => Object.fromEntries(s.columns.map((name, i) => [name, values[i]])) as T)
     );
 }
 
+/** Where a Thing's points of a kind are: its measurement, and per kind the `thing` tag. */
+interface Source {
+    from: string;
+    where: Condition[];
+}
+
+function sourceOf(layout: InfluxLayout, thing: string, kind: AffordanceKind): Source {
+    return layout === "per-kind"
+        ? { from: KIND_MEASUREMENTS[kind], where: [tagEquals(THING_TAG, encodeName(thing))] }
+        : { from: encodeName(thing), where: [] };
+}
+
 /**
- * What every history statement of one affordance asks: its measurement (the Thing), its `name` tag, the
- * op and ok filters. Each op is a tag comparison of its own, so InfluxDB picks the series from its index.
+ * What every history statement of one affordance asks: its Thing, its `name` tag, the op and ok filters. Each
+ * op is a tag comparison of its own, so InfluxDB picks the series from its index.
  */
-function affordanceConditions(q: NormalizedHistoryQuery, okOnly = q.okOnly === true): Condition[] {
-    const where = [tagEquals("name", encodeName(q.name))];
+function affordanceConditions(src: Source, q: NormalizedHistoryQuery, okOnly = q.okOnly === true): Condition[] {
+    const where = [...src.where, tagEquals("name", encodeName(q.name))];
     if (q.ops !== undefined) where.push(anyOf(q.ops.map((op) => tagEquals("op", op))));
     if (okOnly) where.push(tagEquals("ok", "true"));
     return where;
@@ -88,8 +100,14 @@ export class InfluxDbReads {
 
     constructor(
         private readonly run: RunStatement,
-        private readonly buckets: Readonly<Record<AffordanceKind, string>>
+        private readonly buckets: Readonly<Record<AffordanceKind, string>>,
+        /** the layout to read (the store may have to ask the server which one it holds first) */
+        private readonly layout: () => Promise<InfluxLayout>
     ) {}
+
+    private async source(thing: string, kind: AffordanceKind): Promise<Source> {
+        return sourceOf(await this.layout(), thing, kind);
+    }
 
     /** Points of one affordance, oldest (or newest: the suffix search of newest-first.ts) first. */
     async records(q: NormalizedHistoryQuery): Promise<HistoryRecord[]> {
@@ -100,10 +118,11 @@ export class InfluxDbReads {
 
     /** The first `q.limit` points of [startNs, stopNs) in the query's order: one statement. */
     private async range(q: NormalizedHistoryQuery, startNs: bigint, stopNs: bigint): Promise<HistoryRecord[]> {
+        const src = await this.source(q.thing, q.kind);
         const statement = selectStatement({
             select: RECORD_COLUMNS.map(column),
-            from: encodeName(q.thing),
-            where: [timeRange(startNs, stopNs), ...affordanceConditions(q)],
+            from: src.from,
+            where: [timeRange(startNs, stopNs), ...affordanceConditions(src, q)],
             newestFirst: q.order === "newest",
             limit: q.limit,
         });
@@ -172,10 +191,11 @@ export class InfluxDbReads {
 
     /** One aggregate statement's windows over the affordance's successful points, in the query's order. */
     private async windows(q: NormalizedHistoryQuery, where: Condition[], select: ReturnType<typeof aggregate>[]) {
+        const src = await this.source(q.thing, q.kind);
         const statement = selectStatement({
             select,
-            from: encodeName(q.thing),
-            where: [timeRange(q.startNs, q.stopNs), ...affordanceConditions(q, true), ...where],
+            from: src.from,
+            where: [timeRange(q.startNs, q.stopNs), ...affordanceConditions(src, q, true), ...where],
             groupByTimeNs: q.aggregate!.everyNs,
             newestFirst: q.order === "newest",
             limit: q.limit,
@@ -188,15 +208,16 @@ export class InfluxDbReads {
      * the windows' answers (a selector's time is its window's), so the window's first (last) point is read.
      */
     private async firstOrLast(q: NormalizedHistoryQuery, windowStartNs: bigint, windowStopNs: bigint) {
+        const src = await this.source(q.thing, q.kind);
         const statement = selectStatement({
             select: [column("value_num"), column("value_bool")],
-            from: encodeName(q.thing),
+            from: src.from,
             where: [
                 timeRange(
                     windowStartNs > q.startNs ? windowStartNs : q.startNs,
                     windowStopNs < q.stopNs ? windowStopNs : q.stopNs
                 ),
-                ...affordanceConditions(q, true),
+                ...affordanceConditions(src, q, true),
                 anyOf([tagEquals("value_type", "number"), tagEquals("value_type", "boolean")]),
             ],
             newestFirst: q.aggregate!.fn === "last",
@@ -211,11 +232,13 @@ export class InfluxDbReads {
 
     /** The newest successful read, write or change of a property (a value recorded, not an observation's start). */
     async latest(thing: string, property: string): Promise<HistoryRecord | undefined> {
+        const src = await this.source(thing, "property");
         const statement = selectStatement({
             select: RECORD_COLUMNS.map(column),
-            from: encodeName(thing),
+            from: src.from,
             where: [
                 timeRange(MIN_TIME_NS, MAX_TIME_NS),
+                ...src.where,
                 tagEquals("name", encodeName(property)),
                 tagEquals("ok", "true"),
                 tagIsSet("value_type"),

@@ -9,9 +9,10 @@ import { InfluxDbReads } from "./influxdb-reads";
 import { bindParams, quoteIdent, type InfluxQLParam } from "./influxql";
 import { DatabaseSetupError, ensureDatabases, serverMajorVersion } from "./influxdb1";
 import { queryInfluxQL, queryOne, seriesRows } from "./influxql-endpoint";
-import type { ResolvedInfluxDbOptions } from "../../options/influxdb-options";
+import type { InfluxLayout, ResolvedInfluxDbOptions } from "../../options/influxdb-options";
 import { toLines } from "./line-protocol";
 import { ensureOrgBucket, orgIdOf, PointValue, PointWriter, WritePointOptions } from "./influxdb-write-point";
+import { detectLayout } from "./layout-detection";
 
 const { debug, warn } = createLogger("timeseries:influxdb");
 
@@ -114,6 +115,9 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     private replaying: Promise<void> | undefined;
     private replayTimer: NodeJS.Timeout | undefined;
     private closed = false;
+    /** the layout found in the buckets when `options.layout` is unset (once found) */
+    private detected: Promise<InfluxLayout> | undefined;
+    private detectedLayout: InfluxLayout | undefined;
 
     constructor(
         readonly options: ResolvedInfluxDbOptions,
@@ -128,11 +132,43 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
     ) {
         this.client = new InfluxDB({ url: options.url, token: options.token, timeout: options.timeoutMs });
         this.queryApi = this.client.getQueryApi(options.org);
-        this.reads = new InfluxDbReads(
-            (db, statement) => queryOne(this.client.transport, db, statement),
-            options.buckets
-        );
+        const run = (db: string, statement: string) => queryOne(this.client.transport, db, statement);
+        this.reads = new InfluxDbReads(run, options.buckets, () => this.layout());
         this.points = new PointWriter(this.client, options.org, options.retentionSeconds, () => this.serverMajor());
+    }
+
+    /**
+     * The layout read and written: the option's, else what the buckets hold (asked once, again after a failure).
+     * Until the server has been asked (it was down from the start), records are spooled in the per-kind layout.
+     */
+    layout(): Promise<InfluxLayout> {
+        if (this.options.layout !== undefined) return Promise.resolve(this.options.layout);
+        this.detected ??= detectLayout(
+            (db, statement) => queryOne(this.client.transport, db, statement),
+            this.options.buckets
+        ).then(
+            (found) => {
+                if (found.perThing) {
+                    warn(
+                        found.layout === "per-thing"
+                            ? "InfluxDB holds records in the per-thing layout of earlier releases: reading and writing it. " +
+                                  "`node-wot-vo migrate-influx` copies them to the per-kind layout (InfluxDB 3 needs it)"
+                            : "InfluxDB holds records in the per-thing layout too, which the VO no longer reads: " +
+                                  "`node-wot-vo migrate-influx` copies them to the per-kind layout"
+                    );
+                }
+                return (this.detectedLayout = found.layout);
+            },
+            (err: unknown) => {
+                this.detected = undefined;
+                throw err;
+            }
+        );
+        return this.detected;
+    }
+
+    private writeLayout(): InfluxLayout {
+        return this.options.layout ?? this.detectedLayout ?? "per-kind";
     }
 
     /** Creates missing buckets (databases on 1.x). Never throws: a server that is down or refuses the token is retried later. */
@@ -160,7 +196,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
      */
     async write(records: readonly InteractionRecord[]): Promise<void> {
         const confirmed: Promise<void>[] = [];
-        for (const [kind, lines] of toLines(records)) {
+        for (const [kind, lines] of toLines(records, this.writeLayout())) {
             const payload = lines.join("\n");
             // Confirmed writes go to the spool first: a local commit (a fraction of a millisecond) instead
             // of a round trip to InfluxDB and its own WAL sync per group commit, which held durable
@@ -427,6 +463,7 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
         } else {
             await this.ensureOrgBuckets();
         }
+        await this.layout(); // before the first point goes out
         this.bucketsReady = true;
         this.markUp();
     }
