@@ -20,7 +20,10 @@ export interface InfluxDbOptions {
     tokenFile?: string;
     /** bucket per kind; defaults "properties", "actions", "events" */
     buckets?: { properties?: string; actions?: string; events?: string };
-    /** retention of buckets this package creates: a duration like "30d", or "0" to keep forever (default) */
+    /**
+     * retention of the buckets this package creates, every kind: a duration like "30d", or "0" to keep forever;
+     * default each kind's raw retention (`retention.raw` / `retention.property`..., 30 days)
+     */
     retention?: string;
     /** per HTTP request, milliseconds (default 10000) */
     timeoutMs?: number;
@@ -41,7 +44,10 @@ export interface ResolvedInfluxDbOptions {
     org: string;
     token: string;
     buckets: { property: string; action: string; event: string };
+    /** `influxdb.retention`, 0 for ever; undefined: each kind's (`bucketRetentionSeconds`) */
     retentionSeconds: number;
+    /** the retention each kind's bucket is created with (0: for ever); a bucket two kinds share takes the longer */
+    bucketRetentionSeconds: { property: number; action: number; event: number };
     timeoutMs: number;
     gzipThreshold: number;
     maxSpoolBytes: number;
@@ -113,6 +119,7 @@ export function resolveInfluxDbOptions(
             event: bucket(buckets.events, "events"),
         },
         retentionSeconds: retentionSeconds(options.retention),
+        bucketRetentionSeconds: { property: 0, action: 0, event: 0 }, // set from `retention` by resolveOptions
         timeoutMs: positiveNumber(options.timeoutMs, "influxdb.timeoutMs", DEFAULT_INFLUX_TIMEOUT_MS),
         // Compressing for an InfluxDB on the same machine costs CPU on both ends and saves no network
         // (ingest bench: about 8% more points/s without it on loopback).

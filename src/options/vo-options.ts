@@ -61,11 +61,12 @@ export function resolveOptions(
         throw new InvalidOptionsError("node-wot-vo options must be an object");
     }
     const recording = resolveRecordingOptions(section(options.recording ?? {}, "recording"));
+    const retention = resolveRetentionOptions(options.retention);
     const sqlite = options.sqlite === undefined ? undefined : section(options.sqlite, "sqlite");
     return {
         ...resolveSqliteOptions(sqlite, recording.acknowledge === "after-commit", env),
         ...recording,
-        influxdb: options.influxdb === undefined ? undefined : resolveInfluxDbOptions(options.influxdb, env),
+        influxdb: options.influxdb === undefined ? undefined : influxDbOptions(options.influxdb, retention, env),
         protocols: protocolLimits(options.protocols),
         catalogue: catalogueOptions(options.catalogue),
         mqtt: options.mqtt === undefined ? undefined : resolveMqttOptions(options.mqtt, env),
@@ -73,8 +74,26 @@ export function resolveOptions(
         vo: resolveVoStateOptions(options.vo),
         dashboard: resolveDashboardOptions(options.dashboard),
         metrics: flag(options.metrics, "metrics", true),
-        retention: resolveRetentionOptions(options.retention),
+        retention,
     };
+}
+
+/** InfluxDB's options, each kind's bucket created with `influxdb.retention`, else the kind's raw retention. */
+function influxDbOptions(o: InfluxDbOptions, retention: ResolvedRetentionOptions, env: NodeJS.ProcessEnv) {
+    const influx = resolveInfluxDbOptions(o, env);
+    const seconds = (ns: bigint | null): number =>
+        o.retention !== undefined
+            ? influx.retentionSeconds
+            : ns === null
+              ? 0
+              : Math.max(3600, Number(ns / 1_000_000_000n));
+    const r = retention.raw;
+    influx.bucketRetentionSeconds = {
+        property: seconds(r.property),
+        action: seconds(r.action),
+        event: seconds(r.event),
+    };
+    return influx;
 }
 
 function protocolLimits(o: Partial<ProtocolLimits> | undefined): ProtocolLimits {

@@ -7,6 +7,7 @@ import { InfluxDB } from "@influxdata/influxdb-client";
 import { Database } from "../../src/sqlite/database";
 import { migrate } from "../../src/sqlite/migrations";
 import { resolveInfluxDbOptions } from "../../src/options/influxdb-options";
+import { resolveOptions } from "../../src/options/vo-options";
 import { InfluxDbStore } from "../../src/timeseries/influxdb/influxdb-store";
 import { InfluxDbNotConfiguredError, notConfiguredInfluxDb } from "../../src/timeseries/influxdb/influxdb-api";
 import { InvalidPointError, pointFields } from "../../src/timeseries/influxdb/influxdb-write-point";
@@ -160,5 +161,44 @@ describe("servient.influxdb.writePoint on a real InfluxDB 1.8: the database name
         await vo.store.writePoint(key, { value: 20.5, ok: true });
         const r = await vo.store.executeInfluxQL(`SELECT * FROM "${key}"`, {}, { database: key });
         expect(r.map((x) => [x._measurement, x.value, x.ok])).to.deep.equal([[key, 20.5, true]]);
+    });
+});
+
+describe("bucket retention on a real InfluxDB 2.8: each kind's raw retention unless influxdb.retention says one", function () {
+    this.timeout(120_000);
+    let connection: InfluxConnection;
+    let server: InfluxServer | undefined;
+
+    before(async function () {
+        ({ connection, server } = await influxForTests(this));
+    });
+    after(async () => {
+        await server?.stop();
+    });
+
+    it("creates the buckets with 30 days by default, a kind's own, or none (for ever)", async function () {
+        const dir = tempDir();
+        const db = await Database.open(path.join(dir, "spool.sqlite"));
+        const b = id();
+        const buckets = { properties: `p-${b}`, actions: `a-${b}`, events: `e-${b}` };
+        try {
+            await migrate(db);
+            const { influxdb } = resolveOptions({
+                influxdb: { url: connection.url, org: connection.org, token: connection.token, buckets },
+                retention: { property: "2d", event: "forever" },
+            });
+            const store = new InfluxDbStore(influxdb!, await Spool.open(db, influxdb!.maxSpoolBytes));
+            await store.start();
+            await store.close();
+            const api = new BucketsAPI(new InfluxDB({ url: connection.url, token: connection.token }));
+            const every = async (name: string) =>
+                (await api.getBuckets({ name })).buckets?.[0]?.retentionRules?.[0]?.everySeconds ?? 0; // 0: for ever
+            expect(await every(buckets.properties)).to.equal(2 * 86400);
+            expect(await every(buckets.actions)).to.equal(30 * 86400);
+            expect(await every(buckets.events)).to.equal(0);
+        } finally {
+            await db.close();
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });

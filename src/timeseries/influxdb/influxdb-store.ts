@@ -456,9 +456,10 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
 
     private async ensureBuckets(): Promise<void> {
         if ((await this.serverMajor()) === 1) {
-            const names = [...new Set(Object.values(this.options.buckets))];
-            for (const name of await ensureDatabases(this.client.transport, names, this.options.retentionSeconds)) {
-                debug("created database %s (retention %ds)", name, this.options.retentionSeconds);
+            for (const [name, retention] of this.bucketRetentions()) {
+                for (const created of await ensureDatabases(this.client.transport, [name], retention)) {
+                    debug("created database %s (retention %ds)", created, retention);
+                }
             }
         } else {
             await this.ensureOrgBuckets();
@@ -468,10 +469,21 @@ export class InfluxDbStore implements TimeSeriesStore, InfluxDbApi {
         this.markUp();
     }
 
+    /** Each bucket with the retention it is created with: the longest of the kinds it holds (0, for ever, longest). */
+    private bucketRetentions(): Map<string, number> {
+        const out = new Map<string, number>();
+        for (const kind of ["property", "action", "event"] as const) {
+            const name = this.options.buckets[kind];
+            const seconds = this.options.bucketRetentionSeconds[kind];
+            const known = out.get(name);
+            out.set(name, known === undefined ? seconds : known === 0 || seconds === 0 ? 0 : Math.max(known, seconds));
+        }
+        return out;
+    }
+
     private async ensureOrgBuckets(): Promise<void> {
         const orgID = await orgIdOf(this.client, this.options.org);
-        for (const name of new Set(Object.values(this.options.buckets))) {
-            const retention = this.options.retentionSeconds;
+        for (const [name, retention] of this.bucketRetentions()) {
             if (await ensureOrgBucket(this.client, orgID, name, retention)) {
                 debug("created bucket %s (retention %ds)", name, retention);
             }
