@@ -225,6 +225,14 @@ export class VoPersistence {
             : { ...this.buffer.getStats(), store, retention };
     }
 
+    /**
+     * Deletes now what is past its retention, as the purge that runs every `retention.purgeInterval` does (a run
+     * already going is waited for); failures are counted in `stats().retention`, never thrown.
+     */
+    purge(): Promise<void> {
+        return this.retention.runOnce();
+    }
+
     /** Resolves once everything recorded so far is in the store; rejects, naming why, if it cannot be. */
     async flush(): Promise<void> {
         await this.buffer.flush();

@@ -11,6 +11,8 @@
  * those fixes from the price of recording; without any of these, node-wot-vo is not even loaded (all modes serve
  * CoAP with VoCoapServer, imported from its own module, so the servers differ only by what the flags add).
  * `--http-only` serves HTTP alone (no CoAP server: bench/footprint measures what a VO loads for what it serves).
+ * `--prefill N` writes N interactions of 40 days ago into the embedded store before attaching (bench/purge), and
+ * SIGUSR1 then runs a purge (`vo.purge()`) and prints `PURGED <rows deleted> <ms>`.
  * Prints `READY <http base> <coap base> [<ws base>] [<mqtt base>]` when listening; on SIGTERM prints `STATS <json>` (the recorder's
  * counters, interactions handled, CPU microseconds used) and exits; on SIGUSR2 prints it and goes on.
  */
@@ -46,6 +48,10 @@ async function main(): Promise<void> {
         : undefined;
     if (ws !== undefined) servient.addServer(ws as never);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vo-bench-"));
+    const prefill = process.argv.includes("--prefill")
+        ? Number(process.argv[process.argv.indexOf("--prefill") + 1])
+        : 0;
+    if (prefill > 0) await (await import("./prefill")).prefillOld(path.join(dir, "bench.sqlite"), prefill);
     const vo = record
         ? await (
               await import("../../src")
@@ -103,6 +109,14 @@ async function main(): Promise<void> {
     );
     // SIGUSR2: print the counters without stopping (for benches that sample while running)
     process.on("SIGUSR2", () => console.log(`STATS ${counters()}`));
+    process.on("SIGUSR1", () => {
+        const started = performance.now();
+        const before = vo?.stats().retention.purgedRows ?? 0;
+        void vo?.purge().then(() => {
+            const rows = (vo?.stats().retention.purgedRows ?? 0) - before;
+            console.log(`PURGED ${rows} ${(performance.now() - started).toFixed(0)}`);
+        });
+    });
     process.once("SIGTERM", async () => {
         await servient.shutdown();
         console.log(`STATS ${counters()}`);

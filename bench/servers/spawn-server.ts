@@ -19,6 +19,8 @@ export interface ServerProcess {
     sample(): Promise<Record<string, number>>;
     /** stops the server and returns its counters */
     stop(): Promise<Record<string, number>>;
+    /** the first line of its output from now on that matches */
+    waitFor(line: RegExp): Promise<RegExpExecArray>;
 }
 
 /** Starts bench/servers/http-thing-server in its own process, so the plain run never loads the recorder. */
@@ -77,6 +79,18 @@ export async function startServer(
                 child.stdout.on("data", onData);
                 child.kill("SIGUSR2");
             }),
+        waitFor: (line) => {
+            const from = out.length;
+            return new Promise((resolve) => {
+                const onData = () => {
+                    const m = line.exec(out.slice(from));
+                    if (m === null) return;
+                    child.stdout.off("data", onData);
+                    resolve(m);
+                };
+                child.stdout.on("data", onData);
+            });
+        },
         stop: () =>
             new Promise((resolve) => {
                 child.once("exit", () => resolve(lastStats()));
