@@ -103,6 +103,48 @@ describe("dashboard in headless Chromium: one live stream per page", function ()
         });
     }
 
+    it("windows kept live from streamed points: the newest window's mean moves, new windows open, old ones leave, nothing counted twice", async function () {
+        const page = await browser!.newPage();
+        await page.goto(`http://127.0.0.1:${fx!.httpPort}/dashboard/?range=1h#solo`);
+        const result = (await page.evaluate(`(async () => {
+            const live = await import("./series-live.mjs");
+            const series = await import("./series.mjs");
+            const t0 = Date.parse("2026-01-01T00:00:00Z");
+            let ns = 0n;
+            const p = (s, v, ok = true) => ({ time: new Date(t0 + s * 1000).toISOString(),
+                timestampNs: String(BigInt(t0 + s * 1000) * 1000000n + ns++), op: "propertychange",
+                protocol: "local", ok, value: v });
+            // two windows of 10 s read; the newest (10-20 s) read as its points 12 and 14
+            const s = { mode: "windows", every: "10s", fn: "mean", gaps: [], windows: [
+                { ms: t0, value: 1 }, { ms: t0 + 10000, value: 13 } ] };
+            const tail = live.newTail();
+            const read = [p(12, 12), p(14, 14)];
+            tail.newestNs = live.newestNsOf(read);
+            tail.sums.set(t0 + 10000, live.sumOf(read));
+            const band = { ...series.newBand(), every: "10s" };
+            const range = { fromMs: t0 - 5000, toMs: t0 + 40000 };
+            live.extendSeries(s, [read[1], p(16, 19), p(17, 0, false), p(25, 5), p(27, 7)], range, tail, 2000, band);
+            const first = s.windows.map((w) => [w.ms - t0, w.value]);
+            const lo = band.lo.get(t0 + 10000), hi = band.hi.get(t0 + 10000);
+            live.extendSeries(s, [p(31, 31)], { fromMs: t0 + 12000, toMs: t0 + 52000 }, tail, 2000, band);
+            return { first, lo, hi, later: s.windows.map((w) => [w.ms - t0, w.value]) };
+        })()`)) as { first: [number, number][]; lo: number; hi: number; later: [number, number][] };
+        // 14 again is skipped (read already), the failed read is not a value: (12 + 14 + 19) / 3
+        expect(result.first).to.deep.equal([
+            [0, 1],
+            [10_000, 15],
+            [20_000, 6],
+        ]);
+        expect([result.lo, result.hi]).to.deep.equal([12, 19]);
+        // the range moved past the first window: it left; 31 opened its own
+        expect(result.later).to.deep.equal([
+            [10_000, 15],
+            [20_000, 6],
+            [30_000, 31],
+        ]);
+        await page.close();
+    });
+
     it("a write shows on the page within a second of its answer", async function () {
         const page = await browser!.newPage({ viewport: { width: 1400, height: 900 } });
         const base = `http://127.0.0.1:${fx!.httpPort}`;
