@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { expect } from "chai";
 import type { Browser, Page } from "playwright-core";
@@ -307,5 +308,58 @@ describe("dashboard live stream: the VO stopping and coming back", function () {
             "a point streamed after the reconnect"
         );
         await page.close();
+    });
+});
+
+describe("dashboard live stream: a page that stops reading", function () {
+    this.timeout(60_000);
+    let fx: VoFixture | undefined;
+
+    after(async () => {
+        await fx?.close();
+    });
+
+    it("is dropped once far behind, while a page that reads keeps its stream and recording goes on", async function () {
+        fx = await startVo();
+        const thing = await fx.wot.produce({
+            id: "urn:test:blobs",
+            title: "Blobs",
+            events: { blob: { data: { type: "string" } } },
+        } as WoT.ExposedThingInit);
+        await thing.expose();
+        const url = `http://127.0.0.1:${fx.httpPort}/dashboard/live?thing=urn:test:blobs`;
+        const feed = (fx.vo as unknown as { liveFeed: { size: number } }).liveFeed;
+        // one that never reads past its headers
+        const stalled = await new Promise<http.IncomingMessage>((resolve) => http.get(url, resolve));
+        stalled.pause();
+        stalled.on("error", () => undefined);
+        // one that reads everything
+        let read = 0;
+        const reading = await fetch(url);
+        const reader = reading.body!.getReader();
+        const drained = (async () => {
+            for (;;) {
+                const { value, done } = await reader.read();
+                if (done) return;
+                read += value.length;
+            }
+        })().catch(() => undefined);
+        expect(feed.size).to.equal(2);
+        const blob = "x".repeat(60_000);
+        const before = fx.vo.stats().written;
+        for (let k = 0; k < 400; k++) {
+            thing.emitEvent("blob", blob);
+            if (k % 50 === 49) await fx.vo.flush(); // a committed batch at a time, as records come
+        }
+        await fx.vo.flush();
+        expect(fx.vo.stats().written - before, "every record written").to.equal(400);
+        const deadline = Date.now() + 10_000;
+        while (feed.size !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        expect(feed.size, "the stalled page dropped, the reading one kept").to.equal(1);
+        while (read < 400 * 60_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        expect(read, "the reading page got every point").to.be.at.least(400 * 60_000);
+        stalled.destroy();
+        await reader.cancel();
+        await drained;
     });
 });
