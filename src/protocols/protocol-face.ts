@@ -70,7 +70,7 @@ export interface DashboardHook {
     asset(name: string): StaticAsset | undefined;
     /**
      * what the page's VO panel shows now (`{ observers, redirects }`, as the status Thing's properties read):
-     * read from the VO's state, not through the Thing, so the page's polling is not an interaction to record
+     * read from the VO's state, not through the Thing, so the page's reads are not interactions to record
      */
     state?(): Promise<unknown>;
     /** the page's one stream of new points, state changes and heartbeats (`DASHBOARD_LIVE`) */

@@ -135,12 +135,23 @@ function showUpdated(): void {
             : `${timeText(state.range.fromMs)} – ${zonedTimeText(state.range.toMs)} (not live: pick a preset to follow)`;
 }
 
-/** Streamed points not drawn yet, by series (`liveKey`). */
+/** Streamed points not drawn yet, by series (`liveKey`); past `MAX_PENDING` (a read that takes long) they are let go. */
 let pending = new Map<string, HistoryPoint[]>();
+let pendingCount = 0;
+const MAX_PENDING = 100_000;
+/** points were let go: the views read their range again instead */
+let missed = false;
 let lastDraw = 0;
 let drawTimer: ReturnType<typeof setTimeout> | undefined;
 
 function takePoints(points: LivePoint[]): void {
+    pendingCount += points.length;
+    if (pendingCount > MAX_PENDING) {
+        pending = new Map();
+        pendingCount = 0;
+        missed = true;
+        return;
+    }
     for (const p of points) {
         const key = liveKey(p.thing, p.kind, p.name);
         const list = pending.get(key);
@@ -164,9 +175,15 @@ function takePoints(points: LivePoint[]): void {
 function drawLive(): void {
     if (inFlight !== undefined || !stream.open || outage.timer !== undefined) return;
     lastDraw = Date.now();
-    slide();
     const points = pending;
     pending = new Map();
+    pendingCount = 0;
+    if (missed) {
+        missed = false;
+        void refresh(false);
+        return;
+    }
+    slide();
     const of = (key: string) => points.get(key) ?? [];
     const again = [...voPanel, ...thingPanel].filter((v) => v.live?.(state.range, of, current.signal) === true);
     if (again.length > 0)

@@ -32,9 +32,9 @@ export function guardingThing(server: HttpServerInternals): ExposedThing | undef
 }
 
 /**
- * The VO's live lists, read from its state: the page's once-a-second reads are not interactions with the
- * status Thing (a client that reads its properties is recorded as ever), and they answer nothing a reader
- * of the dashboard cannot see on the page.
+ * The VO's live lists, read from its state (the page gets them over its stream): reading them is not an
+ * interaction with the status Thing (a client that reads its properties is recorded as ever), and they answer
+ * nothing a reader of the dashboard cannot see on the page.
  */
 async function answerState(state: () => Promise<unknown>, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = Buffer.from(JSON.stringify(await state()));
