@@ -71,6 +71,8 @@ td.failed { color: #b71c1c; }
 .plot:hover .u-legend, .plot:focus-within .u-legend { visibility: visible; }
 /* a phone: the Things as a strip over the content, plots the width of the screen, table rows as stacked lines */
 @media (max-width: 700px) {
+  /* its rows would cover the plot tapped: under it instead, over what follows, while shown */
+  .plot .u-legend { top: 100%; bottom: auto; font-size: 11px; box-shadow: 0 2px 6px rgba(0, 0, 0, .2); }
   header { padding: 8px; gap: 6px; }
   header h1 { font-size: 16px; width: 100%; }
   #range { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; }
