@@ -290,6 +290,8 @@ describe("dashboard live stream: the VO stopping and coming back", function () {
         expect(pointsOf(await dashboardState(page), "level"), "nothing new shown yet").to.equal(
             pointsOf(down, "level")
         );
+        const asked: URL[] = [];
+        page.on("request", (req) => asked.push(new URL(req.url())));
         await page.unroute("**/dashboard/live?*");
         const back = await waitForState(
             page,
@@ -298,6 +300,12 @@ describe("dashboard live stream: the VO stopping and coming back", function () {
             "the four points recorded while the stream was shut"
         );
         expect(back.views["property:level"].gaps?.map((g) => g.reason)).to.include("vo-down");
+        // read since the newest point it held, not its whole hour again
+        const reads = asked.filter((u) => u.pathname === "/solo/properties/level/history");
+        expect(reads.length, "the level's history read on reconnect").to.be.at.least(1);
+        for (const u of reads) {
+            expect(Date.parse(u.searchParams.get("from")!), u.search).to.be.above(Date.now() - 5 * 60_000);
+        }
         await page.locator("#unreachable").waitFor({ state: "hidden", timeout: 5000 });
         // and it streams again
         await thing.emitPropertyChange("level");

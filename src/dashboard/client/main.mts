@@ -93,6 +93,9 @@ let inFlight: AbortController | undefined;
 /** The signal of the last refresh: aborted by the next one (a log's read for streamed entries goes with it). */
 let current = new AbortController();
 
+/** The range or the Thing changed while the stream was shut: once open, every view reads its range whole. */
+let rangeWhileShut = false;
+
 /** Slides a live range to now. */
 function slide(): void {
     if (state.live === undefined) return;
@@ -104,14 +107,17 @@ function slide(): void {
  * Reads every view for the range: the VO's first (its lost intervals are the Thing's gaps), then the Thing's.
  * Only with the stream open: what it brings from then on is newer than what is read, or read too.
  */
-async function refresh(rangeChanged: boolean): Promise<void> {
+async function refresh(rangeChanged: boolean, resume = false): Promise<void> {
     inFlight?.abort();
-    if (!stream.open) return; // read once it opens
+    if (!stream.open) {
+        rangeWhileShut ||= rangeChanged; // read once it opens
+        return;
+    }
     const controller = new AbortController();
     current.abort();
     inFlight = current = controller;
     slide();
-    const r: Refresh = { range: state.range, signal: controller.signal, rangeChanged };
+    const r: Refresh = { range: state.range, signal: controller.signal, rangeChanged, resume };
     try {
         await Promise.all(voPanel.map((v) => v.refresh(r)));
         if (controller.signal.aborted) return;
@@ -196,7 +202,9 @@ const stream = new LiveStream({
         outage.attempt = 0;
         reach.failingSince = undefined;
         setNote(byId("unreachable"), undefined);
-        void refresh(true); // the first read, or what was missed while the stream was down
+        // the first read, or (the same range) what was missed while the stream was down
+        void refresh(rangeWhileShut, !rangeWhileShut);
+        rangeWhileShut = false;
     },
     points: takePoints,
     state: showLiveLists,

@@ -1,6 +1,6 @@
 /** Keeping a series read once up to date with the points the live stream brings, without reading it again. */
-import type { HistoryPoint } from "./api.mjs";
-import { Band, everyMs, Range, Series } from "./series.mjs";
+import { getJson, HistoryPoint, historyUrl, PointsAnswer } from "./api.mjs";
+import { Band, everyMs, GapSpan, gapSpans, Range, Series } from "./series.mjs";
 
 /** A window the page keeps itself (the newest ones, as points arrive): enough to know its mean, min and max. */
 export interface WindowSum {
@@ -101,4 +101,34 @@ export function extendSeries(
     const keep = series.points.findIndex((p) => Date.parse(p.time) >= range.fromMs);
     const dropped = series.points.splice(0, keep < 0 ? series.points.length : keep);
     return series.points.length > maxPoints ? "reread" : dropped;
+}
+
+/**
+ * After the stream reopened on the same range: the points since the newest one held (and the gaps reported
+ * meanwhile: the VO's down time), read and added, instead of the whole range. Returns the points dropped off the
+ * range's start, or undefined when the series must be read whole (windows, or more points than fit).
+ */
+export async function readSince(
+    href: string,
+    held: { series: Series; own: GapSpan[]; tail: LiveTail },
+    range: Range,
+    maxPoints: number,
+    filters: Record<string, string>,
+    signal: AbortSignal
+): Promise<HistoryPoint[] | undefined> {
+    const { series, own, tail } = held;
+    if (series.mode !== "points") return undefined;
+    const newest = series.points[series.points.length - 1];
+    const fromMs = newest === undefined ? range.fromMs : Math.max(range.fromMs, Date.parse(newest.time));
+    const q = { from: new Date(fromMs).toISOString(), to: new Date(range.toMs).toISOString(), limit: maxPoints };
+    const answer = await getJson<PointsAnswer>(historyUrl(href, { ...q, ...filters }), signal);
+    if (answer.next !== undefined || signal.aborted) return undefined;
+    const dropped = extendSeries(series, answer.items, range, tail, maxPoints);
+    if (dropped === "reread") return undefined;
+    for (const g of gapSpans(answer.gaps)) {
+        const known = own.findIndex((o) => o.reason === g.reason && o.fromMs === g.fromMs);
+        if (known < 0) own.push(g);
+        else own[known] = g; // an open gap read again: its end now known
+    }
+    return dropped;
 }

@@ -14,7 +14,7 @@ import {
     readBand,
     Series,
 } from "./series.mjs";
-import { extendSeries, LiveTail, newestNsOf, newTail, sumOf } from "./series-live.mjs";
+import { extendSeries, LiveTail, newestNsOf, newTail, readSince, sumOf } from "./series-live.mjs";
 import { liveKey } from "./stream.mjs";
 import { state } from "./state.mjs";
 import type { Affordance, ThingView } from "./things.mjs";
@@ -30,6 +30,11 @@ export interface Refresh {
     signal: AbortSignal;
     /** the range or the Thing changed since the last refresh: logs go back to their first page */
     rangeChanged: boolean;
+    /**
+     * the stream reopened on the same range: a view holding raw points reads only those since its newest
+     * (and the gaps meanwhile), others read their range again
+     */
+    resume?: boolean;
 }
 
 /**
@@ -92,12 +97,9 @@ function plotElements(a: Affordance, host: HTMLElement): { legend: HTMLElement; 
     return { legend, plotHost };
 }
 
-/** A numeric property: a plot; `onZoom` is told of a range selected on it. */
-export function numericView(thing: ThingView, a: Affordance, host: HTMLElement, onZoom: (r: Range) => void): View {
-    const id = `property:${a.name}`;
-    const { legend, plotHost } = plotElements(a, host);
-    const { error, empty } = notes(host);
-    const plot = new NumericPlot(
+/** The plot of a numeric property, its axes kept aligned with the page's timelines. */
+function newPlot(a: Affordance, plotHost: HTMLElement, onZoom: (r: Range) => void): NumericPlot {
+    return new NumericPlot(
         plotHost,
         () => state.range,
         onZoom,
@@ -108,11 +110,22 @@ export function numericView(thing: ThingView, a: Affordance, host: HTMLElement, 
         () => (state.firstPlotMs ??= performance.now()),
         { unit: a.unit, minimum: a.minimum, maximum: a.maximum }
     );
+}
+
+/** Raw points a plot takes at most (as `loadSeries` asks): about one per pixel. */
+const maxPointsOf = (plot: NumericPlot) => Math.min(MAX_POINTS, Math.max(200, Math.round(plot.widthPx)));
+
+/** A numeric property: a plot; `onZoom` is told of a range selected on it. */
+export function numericView(thing: ThingView, a: Affordance, host: HTMLElement, onZoom: (r: Range) => void): View {
+    const id = `property:${a.name}`;
+    const { legend, plotHost } = plotElements(a, host);
+    const { error, empty } = notes(host);
+    const plot = newPlot(a, plotHost, onZoom);
     state.views[id] = { kind: "property", name: a.name, unit: a.unit };
     let last: { span: number; mode: Series["mode"] } | undefined;
     const bandCache = newBand();
     /** what was read and streamed since, its own gaps (the answer's) apart */
-    let held: { series: Series; own: GapSpan[]; tail: LiveTail } | undefined;
+    let held: { series: Series; own: GapSpan[]; tail: LiveTail; span: number } | undefined;
     const key = liveKey(thing.id, "property", a.name);
     /** Draws the series and tells the page's state what was drawn. */
     const show = (series: Series, range: Range) => {
@@ -128,10 +141,19 @@ export function numericView(thing: ThingView, a: Affordance, host: HTMLElement, 
         Object.assign(v, { gaps: series.gaps, every: series.mode === "windows" ? series.every : undefined });
     };
     return {
-        async refresh({ range, signal }) {
+        async refresh({ range, signal, resume }) {
             const v = state.views[id];
+            const maxPoints = maxPointsOf(plot);
+            const kept = resume === true && held?.span === range.toMs - range.fromMs ? held : undefined;
             held = undefined; // streamed points wait for the read (they are newer, or in it)
             try {
+                if (kept !== undefined && (await readSince(a.history!, kept, range, maxPoints, {}, signal))) {
+                    kept.series.gaps = gapsFor(thing, kept.own);
+                    show(kept.series, range);
+                    held = kept;
+                    return;
+                }
+                if (signal.aborted) return;
                 const span = range.toMs - range.fromMs;
                 const hint = last?.span === span ? last.mode : undefined; // a live range keeps its span
                 const series = await loadSeries(a.history!, range, plot.widthPx, "mean", {}, hint, signal);
@@ -153,7 +175,7 @@ export function numericView(thing: ThingView, a: Affordance, host: HTMLElement, 
                     applyBand(series, bandCache);
                     show(series, range);
                 }
-                held = { series, own, tail };
+                held = { series, own, tail, span };
             } catch (err) {
                 if (signal.aborted) return;
                 setNote(error, (v.error = errorText(err)));
@@ -163,7 +185,7 @@ export function numericView(thing: ThingView, a: Affordance, host: HTMLElement, 
         live(range, points) {
             if (held === undefined) return false;
             const { series, own, tail } = held;
-            const maxPoints = Math.min(MAX_POINTS, Math.max(200, Math.round(plot.widthPx)));
+            const maxPoints = maxPointsOf(plot);
             if (extendSeries(series, points(key), range, tail, maxPoints, bandCache) === "reread") return true;
             series.gaps = gapsFor(thing, own);
             applyBand(series, bandCache);
@@ -184,7 +206,8 @@ export function timelineView(thing: ThingView, a: Affordance, host: HTMLElement)
     state.views[id] = { kind: "property", name: a.name };
     const key = liveKey(thing.id, "property", a.name);
     /** what was read and streamed since: the series, the state before the range, the answer's own gaps */
-    let held: { series: Series; before: HistoryPoint | undefined; own: GapSpan[]; tail: LiveTail } | undefined;
+    let held:
+        { series: Series; before: HistoryPoint | undefined; own: GapSpan[]; tail: LiveTail; span: number } | undefined;
     const draw = (series: Series, before: HistoryPoint | undefined, own: GapSpan[], range: Range) => {
         const v = state.views[id];
         series.gaps = gapsFor(thing, own);
@@ -210,10 +233,19 @@ export function timelineView(thing: ThingView, a: Affordance, host: HTMLElement)
         });
     };
     return {
-        async refresh({ range, signal }) {
+        async refresh({ range, signal, resume }) {
             const v = state.views[id];
+            const kept = resume === true && held?.span === range.toMs - range.fromMs ? held : undefined;
             held = undefined;
             try {
+                const dropped = kept && (await readSince(a.history!, kept, range, MAX_POINTS, {}, signal));
+                if (kept !== undefined && dropped !== undefined) {
+                    kept.before = dropped.filter((p) => p.ok).pop() ?? kept.before;
+                    held = kept;
+                    draw(kept.series, kept.before, kept.own, range);
+                    return;
+                }
+                if (signal.aborted) return;
                 const [series, before] = await Promise.all([
                     loadSeries(a.history!, range, line.clientWidth || 800, "last", {}, undefined, signal),
                     pointBefore(a.history!, range, {}, signal),
@@ -222,7 +254,7 @@ export function timelineView(thing: ThingView, a: Affordance, host: HTMLElement)
                 const tail = newTail();
                 // windows of "last": the stream's points take the newest window's value as they come
                 tail.newestNs = series.mode === "points" ? newestNsOf(series.points) : BigInt(range.toMs) * 1_000_000n;
-                held = { series, before, own: series.gaps, tail };
+                held = { series, before, own: series.gaps, tail, span: range.toMs - range.fromMs };
                 draw(series, before, held.own, range);
             } catch (err) {
                 if (signal.aborted) return;

@@ -1,8 +1,8 @@
 import type { HistoryPoint } from "./api.mjs";
 import { byId, el, labelCells, valueText } from "./dom.mjs";
 import { errorText, notes, setNote } from "./notes.mjs";
-import { loadSeries, MAX_POINTS, pointBefore, Range, Series } from "./series.mjs";
-import { extendSeries, LiveTail, newestNsOf, newTail } from "./series-live.mjs";
+import { GapSpan, loadSeries, MAX_POINTS, pointBefore, Range, Series } from "./series.mjs";
+import { extendSeries, LiveTail, newestNsOf, newTail, readSince } from "./series-live.mjs";
 import { liveKey } from "./stream.mjs";
 import { state } from "./state.mjs";
 import type { Affordance, ThingView } from "./things.mjs";
@@ -21,7 +21,8 @@ function stateTimeline(
     const { error } = notes(host.parentElement!);
     const history = a.history;
     const key = liveKey(vo.id, "property", a.name);
-    let held: { series: Series; before: HistoryPoint | undefined; tail: LiveTail } | undefined;
+    let held:
+        { series: Series; before: HistoryPoint | undefined; own: GapSpan[]; tail: LiveTail; span: number } | undefined;
     const draw = (range: Range) => {
         const segments = segmentsOf(held!.series, range, held!.before, label);
         drawTimeline(host, range, segments, held!.series.gaps, [], (l) => l);
@@ -30,10 +31,20 @@ function stateTimeline(
     };
     return [
         {
-            async refresh({ range, signal }) {
+            async refresh({ range, signal, resume }) {
+                const kept = resume === true && held?.span === range.toMs - range.fromMs ? held : undefined;
                 held = undefined;
                 try {
                     const filters = { op: "change" };
+                    const dropped = kept && (await readSince(history, kept, range, MAX_POINTS, filters, signal));
+                    if (kept !== undefined && dropped !== undefined) {
+                        kept.before = dropped.filter((p) => p.ok).pop() ?? kept.before;
+                        kept.series.gaps = kept.own;
+                        held = kept;
+                        draw(range);
+                        return;
+                    }
+                    if (signal.aborted) return;
                     const [series, before] = await Promise.all([
                         loadSeries(history, range, host.clientWidth || 800, "last", filters, undefined, signal),
                         pointBefore(history, range, filters, signal),
@@ -42,7 +53,7 @@ function stateTimeline(
                     const tail = newTail();
                     tail.newestNs =
                         series.mode === "points" ? newestNsOf(series.points) : BigInt(range.toMs) * 1_000_000n;
-                    held = { series, before, tail };
+                    held = { series, before, own: series.gaps, tail, span: range.toMs - range.fromMs };
                     draw(range);
                 } catch (err) {
                     if (signal.aborted) return;
