@@ -8,9 +8,14 @@
  *   - the baseline, in the same run: the same browser reading the 86 400 points raw through the
  *     history resource (pages of 10 000, JSON parsed), with nothing drawn: what shipping every point costs;
  *   - page weight: every file the dashboard serves, as sent with Accept-Encoding: gzip, and uncompressed.
+ *   - requests per second of one open page in steady state, on a Thing of 1 and of 50 numeric properties each
+ *     changing once a second (the VO Thing and its self-check on, as a VO runs), counted over --window seconds
+ *     after the first draw and a settling pause, with the CPU the VO's process spent meanwhile (VO and the
+ *     changes; the browser is apart); the baseline, in the same run: the same measurement against an earlier
+ *     build given by --baseline (a checkout's dist/src, built with npx tsc: the page that polled).
  * Medians over --runs.
  *
- *   node dist/bench/dashboard.js [--runs 5] [--points 86400]
+ *   node dist/bench/dashboard.js [--runs 5] [--points 86400] [--window 10] [--baseline /tmp/old/dist/src]
  */
 import fs from "node:fs";
 import http from "node:http";
@@ -21,12 +26,14 @@ import { Servient } from "@node-wot/core";
 import { HttpServer } from "@node-wot/binding-http";
 import { chromium } from "playwright-core";
 import type * as WoT from "wot-typescript-definitions";
+import * as lib from "../src";
 import { InteractionRecord, setStaticAddress, VoPersistence } from "../src";
 import { Database } from "../src/sqlite/database";
 import { migrate } from "../src/sqlite/migrations";
 import { SqliteTimeSeriesStore } from "../src/timeseries/sqlite/sqlite-time-series-store";
 import { WriteBuffer } from "../src/timeseries/write-buffer";
-import { arg, median, printTable } from "./report";
+import { spawnSync } from "node:child_process";
+import { arg, median, printTable, stringArg } from "./report";
 
 const runs = arg("runs", 5);
 const points = arg("points", 86_400);
@@ -76,6 +83,113 @@ function sizeOf(url: string, gzip: boolean): Promise<number> {
             res.on("end", () => resolve(n));
         }).on("error", reject);
     });
+}
+
+/** What one open page costs in steady state. */
+interface Rate {
+    /** requests a second the page sent the VO */
+    rps: number;
+    /** CPU of the VO's process meanwhile, % of one core */
+    cpu: number;
+    /** points the page's first plot gained meanwhile (it did follow the changes) */
+    gained: number;
+}
+
+/** A Thing of `count` numeric properties, each changing once a second (a recorded propertychange). */
+async function changing(wot: typeof WoT, title: string, count: number): Promise<NodeJS.Timeout> {
+    const names = Array.from({ length: count }, (_, i) => `p${String(i).padStart(2, "0")}`);
+    const thing = await wot.produce({
+        title,
+        properties: Object.fromEntries(names.map((n) => [n, { type: "number", observable: true }])),
+    } as WoT.ExposedThingInit);
+    let tick = 0;
+    for (const n of names) thing.setPropertyReadHandler(n, async () => 20 + Math.sin(tick / 10));
+    await thing.expose();
+    const change = () => {
+        tick++;
+        for (const n of names) void thing.emitPropertyChange(n);
+    };
+    change();
+    return setInterval(change, 1000);
+}
+
+type PageState = { ticks: number; views: Record<string, { points?: number; windows?: number }> };
+
+/** Requests a second of a page open on each Thing, with the VO of `vo` (this build's, or a baseline's). */
+async function requestRates(vo: typeof lib, windowS: number): Promise<Record<string, Rate>> {
+    vo.setStaticAddress("127.0.0.1");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vo-bench-dashboard-rates-"));
+    const servient = new Servient();
+    const server = new HttpServer({ port: 0, address: "127.0.0.1" });
+    servient.addServer(server);
+    await vo.VoPersistence.attach(servient, { sqlite: { path: path.join(dir, "vo.sqlite") } });
+    const wot = await servient.start();
+    const timers = [await changing(wot, "One", 1), await changing(wot, "Fifty", 50)];
+    const base = `http://127.0.0.1:${server.getPort()}`;
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    const out: Record<string, Rate> = {};
+    try {
+        for (const [key, count] of [
+            ["one", 1],
+            ["fifty", 50],
+        ] as const) {
+            const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+            await page.goto(`${base}/dashboard/?range=1h#${key}`);
+            const state = async () => (await page.evaluate("globalThis.voDashboard")) as PageState;
+            const drawn = (s: PageState) => s.views["property:p00"]?.points ?? 0;
+            for (let t = Date.now(); Date.now() - t < 30_000; await new Promise((r) => setTimeout(r, 100))) {
+                const s = await state();
+                if (s !== undefined && s.ticks > 0 && drawn(s) > 0) break;
+            }
+            await new Promise((r) => setTimeout(r, 3000)); // past the first reads
+            let asked = 0;
+            page.on("request", (req) => req.url().startsWith(base) && asked++);
+            const before = drawn(await state());
+            const cpu = process.cpuUsage();
+            await new Promise((r) => setTimeout(r, windowS * 1000));
+            const used = process.cpuUsage(cpu);
+            const rps = asked / windowS;
+            const cpuPct = ((used.user + used.system) / 1000 / (windowS * 1000)) * 100;
+            out[`${count}`] = { rps, cpu: cpuPct, gained: drawn(await state()) - before };
+            await page.close();
+        }
+    } finally {
+        for (const t of timers) clearInterval(t);
+        await browser.close();
+        await servient.shutdown();
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+    return out;
+}
+
+/** The baseline's figures: the same measurement in a child process running the earlier build. */
+function baselineRates(libPath: string, windowS: number): Record<string, Rate> {
+    const run = spawnSync(process.execPath, [__filename, "--rates-of", libPath, "--window", String(windowS)], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+    });
+    const line = run.stdout.split("\n").find((l) => l.startsWith("RATES "));
+    if (line === undefined) throw new Error(`the baseline at ${libPath} gave no figures: ${run.stdout}`);
+    return JSON.parse(line.slice("RATES ".length)) as Record<string, Rate>;
+}
+
+/** The requests-per-second table: this build, and the baseline when given. */
+async function printRates(windowS: number): Promise<void> {
+    const rows: Record<string, Record<string, number | string>> = {};
+    const add = (who: string, rates: Record<string, Rate>) => {
+        for (const [count, r] of Object.entries(rates)) {
+            rows[`${who}, ${count} propert${count === "1" ? "y" : "ies"}`] = {
+                "requests/s": r.rps.toFixed(2),
+                "VO CPU %": r.cpu.toFixed(1),
+                "points gained": r.gained,
+                target: who === "stream" ? "<= 2/s" : "",
+            };
+        }
+    };
+    add("stream", await requestRates(lib, windowS));
+    const baseline = stringArg("baseline", "");
+    if (baseline !== "") add("baseline", baselineRates(path.resolve(baseline), windowS));
+    printTable(`One open page, steady state over ${windowS} s, each property changing once a second`, rows);
 }
 
 async function main(): Promise<void> {
@@ -178,9 +292,17 @@ async function main(): Promise<void> {
         await servient.shutdown();
         fs.rmSync(dir, { recursive: true, force: true });
     }
+    await printRates(arg("window", 10));
 }
 
-main().catch((err) => {
+/** In the baseline's child: this measurement only, with the earlier build's library. */
+async function ratesOf(libPath: string): Promise<void> {
+    const earlier = require(libPath) as typeof lib; // eslint-disable-line @typescript-eslint/no-require-imports
+    console.log(`RATES ${JSON.stringify(await requestRates(earlier, arg("window", 10)))}`);
+}
+
+const ratesLib = stringArg("rates-of", "");
+(ratesLib === "" ? main() : ratesOf(ratesLib)).catch((err) => {
     console.error(err);
     process.exit(1);
 });

@@ -4,9 +4,10 @@ import { resolveOptions, ResolvedOptions, VoPersistenceOptions } from "./options
 import { GapLookup } from "./history/history-gaps";
 import { HealthChecks } from "./health/health-checks";
 import { timeSeriesCheck } from "./health/time-series-check";
-import { addVoChecks } from "./health/vo-checks";
+import { addVoChecks, INFLUXDB_PROBE_MS } from "./health/vo-checks";
 import { dashboardFiles } from "./dashboard/dashboard-assets";
 import { historyAction } from "./history/history-action";
+import { LiveFeed } from "./history/live-feed";
 import { describeHistory } from "./history/history-description";
 import { HistoryQuery, normalizeHistoryQuery } from "./history/history-query";
 import { HistoryService } from "./history/history-service";
@@ -70,6 +71,8 @@ export class VoPersistence {
     private servers: ProtocolServer[] = [];
     private readonly historyService: HistoryService;
     private readonly statistics: HistoryStatistics;
+    /** the dashboard's live stream: committed records go to the pages open */
+    private readonly liveFeed: LiveFeed;
     private catalogueServer: CatalogueServer | undefined;
     private servient: Servient | undefined;
     /** old points, statistics and VO-table rows deleted; the free-space bound kept */
@@ -107,6 +110,10 @@ export class VoPersistence {
             )
         );
         const influxdb = store instanceof InfluxDbStore ? store : undefined;
+        // whether history reads are answered: InfluxDB may be down while the spool takes the writes
+        const readable = influxdb && (() => influxdb.probe(INFLUXDB_PROBE_MS).then(() => undefined));
+        this.liveFeed = new LiveFeed(() => this.state.panelState(), readable);
+        buffer.committed = (batch) => this.liveFeed.committed(batch);
         addVoChecks(this.health, { buffer, db, influxdb });
         metrics?.watch({
             writeStats: () => buffer.getStats(),
@@ -242,6 +249,7 @@ export class VoPersistence {
     /** Writes what is left and closes the stores. Idempotent. */
     close(): Promise<void> {
         this.closing ??= (async () => {
+            this.liveFeed.close();
             await this.runs.end().catch((err: Error) => warn("clean stop not recorded: %s", err.message));
             await this.catalogueServer?.close();
             await this.state.close();
@@ -286,7 +294,11 @@ export class VoPersistence {
             dashboard:
                 this.options.dashboard === false
                     ? undefined
-                    : { ...dashboardFiles(this.options.dashboard.path), state: () => this.state.panelState() },
+                    : {
+                          ...dashboardFiles(this.options.dashboard.path),
+                          state: () => this.state.panelState(),
+                          live: this.liveFeed,
+                      },
             health: {
                 report: (probe) => this.health.report(probe),
                 metrics: this.metrics && (() => this.metrics!.exposition()),
@@ -343,6 +355,7 @@ export class VoPersistence {
             return wot;
         });
         replaceMethod<Servient["shutdown"]>(servient, "shutdown", "servient-shutdown", (shutdown) => async () => {
+            this.liveFeed.close(); // the dashboard's streams end before their connections are closed
             try {
                 await shutdown.call(servient);
             } finally {

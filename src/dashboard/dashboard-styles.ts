@@ -65,8 +65,14 @@ td.failed { color: #b71c1c; }
 .side-by-side { display: flex; gap: 24px; flex-wrap: wrap; } .side-by-side > div { flex: 1; min-width: 260px; }
 .affordance { margin-top: 10px; }
 .plot .u-over { touch-action: pan-y; }
+/* the values under the cursor, over the time axis while a plot is pointed at or focused: a row of "--" under every
+   one of fifty plots took a third of the page (three rows on a phone) */
+.plot .u-legend { position: absolute; left: 0; right: 0; bottom: 0; margin: 0; background: rgba(255, 255, 255, .95); visibility: hidden; pointer-events: none; z-index: 3; }
+.plot:hover .u-legend, .plot:focus-within .u-legend { visibility: visible; }
 /* a phone: the Things as a strip over the content, plots the width of the screen, table rows as stacked lines */
 @media (max-width: 700px) {
+  /* its rows would cover the plot tapped: under it instead, over what follows, while shown */
+  .plot .u-legend { top: 100%; bottom: auto; font-size: 11px; box-shadow: 0 2px 6px rgba(0, 0, 0, .2); }
   header { padding: 8px; gap: 6px; }
   header h1 { font-size: 16px; width: 100%; }
   #range { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; }

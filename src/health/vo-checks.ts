@@ -5,7 +5,7 @@ import type { WriteBuffer } from "../timeseries/write-buffer";
 import type { HealthChecks } from "./health-checks";
 
 /** How long readiness waits for InfluxDB, within the probe's own second. */
-const INFLUXDB_PROBE_MS = 700;
+export const INFLUXDB_PROBE_MS = 700;
 
 /** The parts of a VO its own checks look at. */
 export interface CheckedParts {

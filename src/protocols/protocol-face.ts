@@ -70,10 +70,28 @@ export interface DashboardHook {
     asset(name: string): StaticAsset | undefined;
     /**
      * what the page's VO panel shows now (`{ observers, redirects }`, as the status Thing's properties read):
-     * read from the VO's state, not through the Thing, so the page's polling is not an interaction to record
+     * read from the VO's state, not through the Thing, so the page's reads are not interactions to record
      */
     state?(): Promise<unknown>;
+    /** the page's one stream of new points, state changes and heartbeats (`DASHBOARD_LIVE`) */
+    live?: DashboardLive;
 }
+
+/** The dashboard's live stream as a protocol serves it (`LiveFeed` in `history/live-feed.ts`). */
+export interface DashboardLive {
+    /**
+     * Adds a page's stream for the Things named (ids): `send` writes a message and says false once the page
+     * was dropped, `end` ends it. Returns its removal, or undefined when the VO stops.
+     */
+    open(client: {
+        things: ReadonlySet<string>;
+        send(event: string, data: string): boolean;
+        end(): void;
+    }): (() => void) | undefined;
+}
+
+/** The name, under the dashboard's path, of the page's live stream (Server-Sent Events). */
+export const DASHBOARD_LIVE = "live";
 
 /** The name, under the dashboard's path, of the VO's live lists (`DashboardHook.state`). */
 export const DASHBOARD_STATE = "vo-state.json";

@@ -80,6 +80,11 @@ export class WriteBuffer {
     private readonly backOff: BackOff;
     private lastDropWarning = 0;
     private closed = false;
+    /**
+     * Told of each batch once the store took it, in order (the dashboard's live stream): called in the
+     * write's own turn, so it must not block or do I/O per record.
+     */
+    committed: ((batch: readonly InteractionRecord[]) => void) | undefined;
 
     constructor(
         private readonly store: TimeSeriesStore,
@@ -234,6 +239,7 @@ export class WriteBuffer {
                 this.retryAt = 0;
                 this.failing = false;
                 if (this.waiters.length > 0) this.resolveWaiters();
+                this.tellCommitted(batch);
             } catch (err) {
                 this.writing = 0;
                 this.stats.errors++;
@@ -268,6 +274,15 @@ export class WriteBuffer {
                 return;
             }
             debug("%s: wrote %d records", this.store.name, batch.length);
+        }
+    }
+
+    /** A listener that throws does not make a written batch look failed: it would be written again. */
+    private tellCommitted(batch: InteractionRecord[]): void {
+        try {
+            this.committed?.(batch);
+        } catch (err) {
+            warn("a listener of committed records failed: %s", (err as Error).message);
         }
     }
 

@@ -23,11 +23,11 @@ export async function launchChromium(ctx: Mocha.Context): Promise<Browser> {
     return chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
 }
 
-/** Saves a full-page screenshot under test-output/dashboard/<name>.png and returns its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** Saves a screenshot (the full page, or what the viewport shows) under test-output/dashboard/<name>.png; its path. */
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<string> {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     const file = path.join(SCREENSHOTS, `${name}.png`);
-    await page.screenshot({ path: file, fullPage: true });
+    await page.screenshot({ path: file, fullPage });
     return file;
 }
 

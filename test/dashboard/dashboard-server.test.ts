@@ -154,6 +154,21 @@ describe("dashboard options", function () {
             expect((await get(url, wrong)).status).to.equal(401);
             const right = { authorization: `Basic ${Buffer.from("ann:s3cret").toString("base64")}` };
             expect((await get(url, right)).status).to.equal(200);
+            // the live stream is guarded the same way, with the page's CORS headers
+            const live = `${url}live?thing=urn:dash:secured`;
+            const origin = { origin: "http://elsewhere.example" };
+            const cors = (r: { headers: Headers }) => r.headers.get("access-control-allow-origin");
+            const refused = await get(live, origin);
+            expect(refused.status).to.equal(401);
+            expect(cors(refused)).to.equal(cors(await get(url, origin)));
+            expect((await get(live, wrong)).status).to.equal(401);
+            const head = await fetch(live, { method: "HEAD", headers: { ...right, ...origin } });
+            expect(head.status).to.equal(200);
+            expect(head.headers.get("content-type")).to.equal("text/event-stream; charset=utf-8");
+            expect(cors(head)).to.equal(cors(await get(url, { ...right, ...origin })));
+            const unnamed = await get(`${url}live`, right);
+            expect(unnamed.status).to.equal(400);
+            expect(unnamed.body.toString()).to.match(/name the Things to follow with \?thing=/);
         } finally {
             await servient.shutdown();
             fs.rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { getJson, reach } from "./api.mjs";
+import { getJson, HistoryPoint, reach } from "./api.mjs";
 import { byId, el, timeText, zonedTimeText, zoneText } from "./dom.mjs";
 import { failureLog } from "./failures.mjs";
 import { wireTips } from "./tip.mjs";
@@ -7,10 +7,14 @@ import type { Range } from "./series.mjs";
 import { PRESETS, state } from "./state.mjs";
 import { loadThings, ThingView } from "./things.mjs";
 import { logView, numericView, Refresh, timelineView, View } from "./views.mjs";
-import { voViews } from "./vo-panel.mjs";
+import { showLiveLists, voViews } from "./vo-panel.mjs";
+import { liveKey, LivePoint, LiveStream } from "./stream.mjs";
 
-/** How often a live range is read again: new points show within 2 s. */
+/** How often a live range moves on (drawn from what the views hold, no request). */
 const LIVE_MS = 1000;
+
+/** Streamed points are drawn this long apart at most: a batch comes every 200 ms or so while things change. */
+const DRAW_MS = 250;
 
 (globalThis as unknown as { voDashboard: typeof state }).voDashboard = state;
 
@@ -24,6 +28,9 @@ function showThing(key: string | undefined): void {
     const section = byId("thing");
     const thing = things.find((t) => t.key === key) ?? things.find((t) => !t.isVoStatus) ?? things[0];
     state.selected = thing?.key;
+    inFlight?.abort(); // its views are gone
+    const vo = things.find((t) => t.isVoStatus);
+    stream.follow([...new Set([thing, vo].filter((t) => t !== undefined).map((t) => t.id))]);
     for (const a of document.querySelectorAll<HTMLAnchorElement>("#thing-list a")) {
         a.classList.toggle("selected", a.dataset.key === thing?.key);
     }
@@ -50,7 +57,7 @@ function showThing(key: string | undefined): void {
             thingPanel.push(
                 numeric ? numericView(thing, a, block, (r) => setRange(r, undefined)) : timelineView(thing, a, block)
             );
-        } else thingPanel.push(logView(a, block));
+        } else thingPanel.push(logView(thing, a, block));
     }
 }
 
@@ -81,36 +88,132 @@ function announce(text: string): void {
     byId("announce").textContent = text;
 }
 
-/** The refresh in flight: a range or Thing change aborts it and starts its own; a live tick waits its turn. */
+/** The refresh in flight: a range or Thing change aborts it and starts its own. */
 let inFlight: AbortController | undefined;
+/** The signal of the last refresh: aborted by the next one (a log's read for streamed entries goes with it). */
+let current = new AbortController();
 
-/** Reads every view again: the VO's first (its lost intervals are the Thing's gaps), then the Thing's. */
-async function refresh(rangeChanged: boolean): Promise<void> {
-    if (inFlight !== undefined && !rangeChanged) return; // a tick while a refresh runs: the next tick comes soon
+/** The range or the Thing changed while the stream was shut: once open, every view reads its range whole. */
+let rangeWhileShut = false;
+
+/** Slides a live range to now. */
+function slide(): void {
+    if (state.live === undefined) return;
+    const now = Date.now();
+    state.range = { fromMs: now - PRESETS[state.live], toMs: now };
+}
+
+/**
+ * Reads every view for the range: the VO's first (its lost intervals are the Thing's gaps), then the Thing's.
+ * Only with the stream open: what it brings from then on is newer than what is read, or read too.
+ */
+async function refresh(rangeChanged: boolean, resume = false): Promise<void> {
     inFlight?.abort();
-    const controller = new AbortController();
-    inFlight = controller;
-    if (state.live !== undefined) {
-        const now = Date.now();
-        state.range = { fromMs: now - PRESETS[state.live], toMs: now };
+    if (!stream.open) {
+        rangeWhileShut ||= rangeChanged; // read once it opens
+        return;
     }
-    const r: Refresh = { range: state.range, signal: controller.signal, rangeChanged };
+    const controller = new AbortController();
+    current.abort();
+    inFlight = current = controller;
+    slide();
+    const r: Refresh = { range: state.range, signal: controller.signal, rangeChanged, resume };
     try {
         await Promise.all(voPanel.map((v) => v.refresh(r)));
         if (controller.signal.aborted) return;
         await Promise.all(thingPanel.map((v) => v.refresh(r)));
         if (controller.signal.aborted) return;
         if (reach.failingSince !== undefined) return showOutage(() => void probe());
-        state.ticks++;
-        state.lastUpdate = new Date().toISOString();
-        byId("live").textContent =
-            state.live !== undefined
-                ? `live (${state.live}), updated ${zonedTimeText(Date.now())}`
-                : `${timeText(r.range.fromMs)} – ${zonedTimeText(r.range.toMs)} (not live: pick a preset to follow)`;
+        showUpdated();
     } finally {
         if (inFlight === controller) inFlight = undefined;
     }
+    drawLive(); // what came during the read
 }
+
+/** The header says what is shown and since when it is up to date. */
+function showUpdated(): void {
+    state.ticks++;
+    state.lastUpdate = new Date().toISOString();
+    byId("live").textContent =
+        state.live !== undefined
+            ? `live (${state.live}), updated ${zonedTimeText(Date.now())}`
+            : `${timeText(state.range.fromMs)} – ${zonedTimeText(state.range.toMs)} (not live: pick a preset to follow)`;
+}
+
+/** Streamed points not drawn yet, by series (`liveKey`); past `MAX_PENDING` (a read that takes long) they are let go. */
+let pending = new Map<string, HistoryPoint[]>();
+let pendingCount = 0;
+const MAX_PENDING = 100_000;
+/** points were let go: the views read their range again instead */
+let missed = false;
+let lastDraw = 0;
+let drawTimer: ReturnType<typeof setTimeout> | undefined;
+
+function takePoints(points: LivePoint[]): void {
+    pendingCount += points.length;
+    if (pendingCount > MAX_PENDING) {
+        pending = new Map();
+        pendingCount = 0;
+        missed = true;
+        return;
+    }
+    for (const p of points) {
+        const key = liveKey(p.thing, p.kind, p.name);
+        const list = pending.get(key);
+        if (list === undefined) pending.set(key, [p]);
+        else list.push(p);
+    }
+    if (drawTimer !== undefined) return;
+    drawTimer = setTimeout(
+        () => {
+            drawTimer = undefined;
+            drawLive();
+        },
+        Math.max(0, lastDraw + DRAW_MS - Date.now())
+    );
+}
+
+/**
+ * Draws every view from what it holds and the points streamed since (no request), the range moved on to now.
+ * Waits while a refresh reads: its views take the points once they hold their read.
+ */
+function drawLive(): void {
+    if (inFlight !== undefined || !stream.open || outage.timer !== undefined) return;
+    lastDraw = Date.now();
+    const points = pending;
+    pending = new Map();
+    pendingCount = 0;
+    if (missed) {
+        missed = false;
+        void refresh(false);
+        return;
+    }
+    slide();
+    const of = (key: string) => points.get(key) ?? [];
+    const again = [...voPanel, ...thingPanel].filter((v) => v.live?.(state.range, of, current.signal) === true);
+    if (again.length > 0)
+        void refresh(false); // a series outgrew its points: read as windows
+    else showUpdated();
+}
+
+const stream = new LiveStream({
+    opened: () => {
+        outage.attempt = 0;
+        reach.failingSince = undefined;
+        setNote(byId("unreachable"), undefined);
+        // the first read, or (the same range) what was missed while the stream was down
+        void refresh(rangeWhileShut, !rangeWhileShut);
+        rangeWhileShut = false;
+    },
+    points: takePoints,
+    state: showLiveLists,
+    store: () => void refresh(false),
+    lost: () => {
+        reach.failingSince ??= Date.now();
+        showOutage(() => void probe());
+    },
+});
 
 const localInput = (ms: number) => {
     const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
@@ -226,7 +329,8 @@ async function probe(): Promise<void> {
     if (reach.failingSince !== undefined) return showOutage(() => void probe());
     outage.attempt = 0;
     setNote(byId("unreachable"), undefined);
-    void refresh(true);
+    if (stream.open) void refresh(true);
+    else stream.reopen(); // it reads every view once open
 }
 
 async function start(): Promise<void> {
@@ -280,7 +384,7 @@ async function start(): Promise<void> {
     const { range, live } = rangeFromUrl();
     setRange(range, live, "replace");
     setInterval(() => {
-        if (state.live !== undefined && outage.timer === undefined) void refresh(false);
+        if (state.live !== undefined) drawLive();
     }, LIVE_MS);
 }
 

@@ -1,7 +1,9 @@
-import { getJson } from "./api.mjs";
+import type { HistoryPoint } from "./api.mjs";
 import { byId, el, labelCells, valueText } from "./dom.mjs";
 import { errorText, notes, setNote } from "./notes.mjs";
-import { loadSeries, pointBefore } from "./series.mjs";
+import { GapSpan, loadSeries, MAX_POINTS, pointBefore, Range, Series } from "./series.mjs";
+import { extendSeries, LiveTail, newestNsOf, newTail, readSince } from "./series-live.mjs";
+import { liveKey } from "./stream.mjs";
 import { state } from "./state.mjs";
 import type { Affordance, ThingView } from "./things.mjs";
 import { drawTimeline, Segment, segmentsOf } from "./timeline.mjs";
@@ -10,6 +12,7 @@ import type { View } from "./views.mjs";
 /** A view drawing a state property's changes (device liveness, self-check) as a timeline; `keep` gets its segments. */
 function stateTimeline(
     host: HTMLElement,
+    vo: ThingView,
     a: Affordance | undefined,
     label: (v: unknown) => string,
     keep: (segments: Segment[]) => void
@@ -17,54 +20,68 @@ function stateTimeline(
     if (a?.history === undefined) return [];
     const { error } = notes(host.parentElement!);
     const history = a.history;
+    const key = liveKey(vo.id, "property", a.name);
+    let held:
+        { series: Series; before: HistoryPoint | undefined; own: GapSpan[]; tail: LiveTail; span: number } | undefined;
+    const draw = (range: Range) => {
+        const segments = segmentsOf(held!.series, range, held!.before, label);
+        drawTimeline(host, range, segments, held!.series.gaps, [], (l) => l);
+        keep(segments);
+        setNote(error, undefined);
+    };
     return [
         {
-            async refresh({ range, signal }) {
+            async refresh({ range, signal, resume }) {
+                const kept = resume === true && held?.span === range.toMs - range.fromMs ? held : undefined;
+                held = undefined;
                 try {
                     const filters = { op: "change" };
+                    const dropped = kept && (await readSince(history, kept, range, MAX_POINTS, filters, signal));
+                    if (kept !== undefined && dropped !== undefined) {
+                        kept.before = dropped.filter((p) => p.ok).pop() ?? kept.before;
+                        kept.series.gaps = kept.own;
+                        held = kept;
+                        draw(range);
+                        return;
+                    }
+                    if (signal.aborted) return;
                     const [series, before] = await Promise.all([
                         loadSeries(history, range, host.clientWidth || 800, "last", filters, undefined, signal),
                         pointBefore(history, range, filters, signal),
                     ]);
                     if (signal.aborted) return; // a newer range took over: it draws
-                    const segments = segmentsOf(series, range, before, label);
-                    drawTimeline(host, range, segments, series.gaps, [], (l) => l);
-                    keep(segments);
-                    setNote(error, undefined);
+                    const tail = newTail();
+                    tail.newestNs =
+                        series.mode === "points" ? newestNsOf(series.points) : BigInt(range.toMs) * 1_000_000n;
+                    held = { series, before, own: series.gaps, tail, span: range.toMs - range.fromMs };
+                    draw(range);
                 } catch (err) {
                     if (signal.aborted) return;
                     setNote(error, errorText(err));
                 }
+            },
+            live(range, points) {
+                if (held === undefined) return false;
+                const changes = points(key).filter((p) => p.op === "propertychange");
+                const dropped = extendSeries(held.series, changes, range, held.tail, MAX_POINTS);
+                if (dropped === "reread") return true;
+                held.before = dropped.filter((p) => p.ok).pop() ?? held.before;
+                draw(range);
+                return false;
             },
         },
     ];
 }
 
 /**
- * The VO's observers and redirects now, read together from the dashboard's own `vo-state.json` (what the
- * status Thing's properties read): the page's polling is not an interaction of the status Thing, so it is
- * not recorded, while a client reading those properties is.
+ * The VO's observers and redirects now, as the live stream gives them (what the status Thing's properties read,
+ * from the dashboard's own `vo-state.json`): the page's reads are not interactions of the status Thing, so they
+ * are not recorded, while a client reading those properties is.
  */
-function liveLists(): View[] {
-    const hosts = { observers: byId("observers"), redirects: byId("redirects") };
-    const showError = (text: string) => {
-        for (const host of Object.values(hosts)) host.replaceChildren(el("p", { className: "error" }, text));
-    };
-    return [
-        {
-            async refresh({ signal }) {
-                try {
-                    const now = await getJson<{ observers?: unknown; redirects?: unknown }>("vo-state.json", signal);
-                    if (signal.aborted) return;
-                    hosts.observers.replaceChildren(observersTable(now.observers));
-                    hosts.redirects.replaceChildren(redirectList(now.redirects));
-                } catch (err) {
-                    const text = signal.aborted ? undefined : errorText(err);
-                    if (text !== undefined) showError(text);
-                }
-            },
-        },
-    ];
+export function showLiveLists(now: { observers?: unknown; redirects?: unknown }): void {
+    // gone with a VO that serves no status Thing (its panel says so instead)
+    document.getElementById("observers")?.replaceChildren(observersTable(now.observers));
+    document.getElementById("redirects")?.replaceChildren(redirectList(now.redirects));
 }
 
 function observersTable(v: unknown): HTMLElement {
@@ -100,7 +117,7 @@ export function voViews(vo: ThingView | undefined): View[] {
     }
     const find = (kind: string, name: string) => vo.affordances.find((a) => a.kind === kind && a.name === name);
     return [
-        ...stateTimeline(byId("liveness"), find("property", "device"), field("state"), (segments) => {
+        ...stateTimeline(byId("liveness"), vo, find("property", "device"), field("state"), (segments) => {
             state.liveness.segments = segments;
             state.liveness.lost = segments
                 .filter((s) => s.label === "lost")
@@ -111,9 +128,8 @@ export function voViews(vo: ThingView | undefined): View[] {
                     open: s.toMs >= state.range.toMs - 1500,
                 }));
         }),
-        ...stateTimeline(byId("selfcheck"), find("property", "status"), field("status"), (segments) => {
+        ...stateTimeline(byId("selfcheck"), vo, find("property", "status"), field("status"), (segments) => {
             state.selfCheck.segments = segments;
         }),
-        ...liveLists(),
     ];
 }

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ExposedThing } from "@node-wot/core";
-import { DASHBOARD_STATE, DashboardHook } from "../protocol-face";
+import { DASHBOARD_LIVE, DASHBOARD_STATE, DashboardHook } from "../protocol-face";
 import { isSecured } from "../../model/thing-security";
 import { answerText, authorized } from "./http-answers";
+import { answerLive } from "./http-dashboard-live";
 import type { HttpServerInternals } from "./http-server-internals";
 import { decodePath, requestPath } from "./http-request-url";
 
@@ -31,9 +32,9 @@ export function guardingThing(server: HttpServerInternals): ExposedThing | undef
 }
 
 /**
- * The VO's live lists, read from its state: the page's once-a-second reads are not interactions with the
- * status Thing (a client that reads its properties is recorded as ever), and they answer nothing a reader
- * of the dashboard cannot see on the page.
+ * The VO's live lists, read from its state (the page gets them over its stream): reading them is not an
+ * interaction with the status Thing (a client that reads its properties is recorded as ever), and they answer
+ * nothing a reader of the dashboard cannot see on the page.
  */
 async function answerState(state: () => Promise<unknown>, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = Buffer.from(JSON.stringify(await state()));
@@ -67,6 +68,7 @@ export async function serveDashboard(
     const name = decodePath(path.slice(dashboard.path.length));
     if (name === undefined) return answerText(res, 400, `not a percent-encoded path: ${path}`);
     if (name === DASHBOARD_STATE && dashboard.state !== undefined) return answerState(dashboard.state, req, res);
+    if (name === DASHBOARD_LIVE && dashboard.live !== undefined) return answerLive(dashboard.live, req, res);
     const asset = dashboard.asset(name);
     if (asset === undefined) return answerText(res, 404, `no dashboard file ${JSON.stringify(name)}`);
     const gzip = asset.gzipped !== undefined && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
