@@ -114,7 +114,7 @@ export class VoPersistence {
         const readable = influxdb && (() => influxdb.probe(INFLUXDB_PROBE_MS).then(() => undefined));
         this.liveFeed = new LiveFeed(() => this.state.panelState(), readable);
         buffer.committed = (batch) => this.liveFeed.committed(batch);
-        addVoChecks(this.health, { buffer, db, influxdb });
+        addVoChecks(this.health, { buffer, db, influxdb, retention: this.retention.stats });
         metrics?.watch({
             writeStats: () => buffer.getStats(),
             maxQueue: options.writeBuffer.maxQueue,

@@ -2,6 +2,7 @@ import type { HealthCheckResult } from "../model/health-report";
 import type { Database } from "../sqlite/database";
 import type { InfluxDbStore } from "../timeseries/influxdb/influxdb-store";
 import type { WriteBuffer } from "../timeseries/write-buffer";
+import type { RetentionStats } from "../timeseries/sqlite/sqlite-retention";
 import type { HealthChecks } from "./health-checks";
 
 /** How long readiness waits for InfluxDB, within the probe's own second. */
@@ -13,6 +14,8 @@ export interface CheckedParts {
     db: Database;
     /** when the time series go to InfluxDB */
     influxdb?: InfluxDbStore;
+    /** the retention of the SQLite file: under the free-space bound, ready still, and saying so */
+    retention?: RetentionStats;
 }
 
 /**
@@ -22,7 +25,7 @@ export interface CheckedParts {
  * InfluxDB, InfluxDB itself answers the VO's token (`influxdb`).
  */
 export function addVoChecks(checks: HealthChecks, parts: CheckedParts): void {
-    const { buffer, db, influxdb } = parts;
+    const { buffer, db, influxdb, retention } = parts;
     checks.add("livez", "ping", () => ({ ok: true, detail: "serving" }));
     checks.add("livez", "recorder", () =>
         buffer.isClosed
@@ -33,7 +36,11 @@ export function addVoChecks(checks: HealthChecks, parts: CheckedParts): void {
         await db.get("SELECT 1");
         return { ok: true, detail: `${db.file} answers` };
     });
-    checks.add("readyz", "timeseries", () => writePathCheck(buffer));
+    checks.add("readyz", "timeseries", () => {
+        const result = writePathCheck(buffer);
+        const pressure = retention?.diskPressure;
+        return pressure === undefined ? result : { ...result, detail: `${result.detail}; disk watermark: ${pressure}` };
+    });
     if (influxdb !== undefined) checks.add("readyz", "influxdb", () => influxdbCheck(influxdb));
 }
 

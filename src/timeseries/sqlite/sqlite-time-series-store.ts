@@ -73,14 +73,16 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
 
     /** The series and hosts, and what purges have removed, loaded once. */
     catalog(): Promise<SeriesCatalog> {
-        this.loading ??= (async () => {
-            const rows = await this.db.all<{ series: number; width: number; before: string }>(
-                "SELECT series, width, CAST(before_ts AS TEXT) AS before FROM ts_purged"
-            );
-            for (const r of rows) this.purged.set(`${r.series}:${r.width}`, BigInt(r.before));
-            return SeriesCatalog.load(this.db);
-        })();
-        this.loading.catch(() => (this.loading = undefined));
+        if (this.loading === undefined) {
+            this.loading = (async () => {
+                const rows = await this.db.all<{ series: number; width: number; before: string }>(
+                    "SELECT series, width, CAST(before_ts AS TEXT) AS before FROM ts_purged"
+                );
+                for (const r of rows) this.purged.set(`${r.series}:${r.width}`, BigInt(r.before));
+                return SeriesCatalog.load(this.db);
+            })();
+            this.loading.catch(() => (this.loading = undefined)); // a failed load is tried again
+        }
         return this.loading;
     }
 
