@@ -30,6 +30,8 @@ const EXPORTED: Record<string, [VoErrorKind, () => Error]> = {
     HistoryCommandError: ["invalid-input", () => new cli.HistoryCommandError("m")],
     InvalidThingDescriptionError: ["invalid-input", () => new cli.InvalidThingDescriptionError("td.json", [])],
     VoScriptError: ["invalid-input", () => new cli.VoScriptError("script.js", [])],
+    NotEnoughPointsError: ["invalid-input", () => new library.NotEnoughPointsError(20, 3, "ARIMA(1,1,1)")],
+    ForecastUnavailableError: ["failed", () => new library.ForecastUnavailableError("m")],
 };
 
 /** Names the library once gave option errors of some sections: kept, deprecated, as InvalidOptionsError itself. */
