@@ -119,7 +119,12 @@ export function resolveInfluxDbOptions(
             event: bucket(buckets.events, "events"),
         },
         retentionSeconds: retentionSeconds(options.retention),
-        bucketRetentionSeconds: { property: 0, action: 0, event: 0 }, // set from `retention` by resolveOptions
+        // resolveOptions sets each kind's from `retention` unless `influxdb.retention` is given
+        bucketRetentionSeconds: {
+            property: retentionSeconds(options.retention),
+            action: retentionSeconds(options.retention),
+            event: retentionSeconds(options.retention),
+        },
         timeoutMs: positiveNumber(options.timeoutMs, "influxdb.timeoutMs", DEFAULT_INFLUX_TIMEOUT_MS),
         // Compressing for an InfluxDB on the same machine costs CPU on both ends and saves no network
         // (ingest bench: about 8% more points/s without it on loopback).

@@ -11,7 +11,7 @@ import { httpRequest, RawAnswer } from "../protocols/http/http-helpers";
 const ROOM_TD = path.join(ROOT, "thing-descriptions", "room-log.td.json");
 
 describe("/readyz of a VO that consumes another (consumedVOs)", function () {
-    this.timeout(60_000);
+    this.timeout(120_000);
     let dir: string;
     const running: RunningVo[] = [];
 
@@ -46,7 +46,7 @@ describe("/readyz of a VO that consumes another (consumedVOs)", function () {
         const starting = runVo({
             config: config("cvo", own, [
                 "consumedVOs:",
-                `    vo1: { url: "http://127.0.0.1:${other}/roomlog", timeout: 30s }`,
+                `    vo1: { url: "http://127.0.0.1:${other}/roomlog", timeout: 90s }`, // a loaded machine starts vo1 slowly
             ]),
             log: () => undefined,
         });
