@@ -175,10 +175,15 @@ function serverOf(influxdb: ResolvedInfluxDbOptions): string {
     return `${influxdb.url} org ${influxdb.org} buckets ${b.property}, ${b.action}, ${b.event}`;
 }
 
-/** Records of several series gathered into requests of about `page` points; progress saved once they are written. */
+/**
+ * Records of several series gathered into requests of about `page` points; progress saved once they are written.
+ * One request is in flight while the next is read and built, so SQLite and InfluxDB work at the same time.
+ */
 class Batch {
     private records: InteractionRecord[] = [];
-    private readonly cursors = new Map<number, bigint>();
+    private cursors = new Map<number, bigint>();
+    private inFlight: Promise<void> = Promise.resolve();
+    private failure: { err: unknown } | undefined;
 
     constructor(
         private readonly writer: InfluxWriter,
@@ -189,16 +194,35 @@ class Batch {
     async add(series: number, records: readonly HistoryRecord[], cursor: bigint, page: number): Promise<void> {
         for (const r of records) this.records.push(toRecord(r));
         this.cursors.set(series, cursor);
-        if (this.records.length >= page) await this.flush();
+        if (this.records.length >= page) await this.send();
     }
 
+    /** Sends what is gathered and waits for every request. */
     async flush(): Promise<void> {
+        await this.send();
+        await this.settled();
+    }
+
+    /** Waits for the request in flight, then sends the gathered records without waiting. */
+    private async send(): Promise<void> {
+        await this.settled();
         if (this.records.length === 0) return;
-        await this.writer.write(this.records);
-        this.progress.save(this.cursors);
-        this.meter.add(this.records.length);
+        const [records, cursors] = [this.records, this.cursors];
         this.records = [];
-        this.cursors.clear();
+        this.cursors = new Map();
+        // saved in request order: a request is sent only once the one before is written and saved
+        this.inFlight = this.writer
+            .write(records)
+            .then(() => {
+                this.progress.save(cursors);
+                this.meter.add(records.length);
+            })
+            .catch((err: unknown) => void (this.failure = { err }));
+    }
+
+    private async settled(): Promise<void> {
+        await this.inFlight;
+        if (this.failure !== undefined) throw this.failure.err;
     }
 }
 
