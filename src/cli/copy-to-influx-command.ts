@@ -10,7 +10,7 @@ import { HttpError } from "@influxdata/influxdb-client";
 import { VoError } from "../model/errors";
 import type { ResolvedInfluxDbOptions } from "../options/influxdb-options";
 import { resolveOptions } from "../options/vo-options";
-import { copyToInflux } from "../timeseries/copy-to-influx";
+import { CopyInputError, copyToInflux } from "../timeseries/copy-to-influx";
 import { loadDescriptorReport } from "./descriptor";
 
 export const COPY_TO_INFLUX_USAGE = `  node-wot-vo copy-to-influx [--config <descriptor.yaml>] [--sqlite <file>] [--influx-url <url>] [--org <org>]
@@ -91,22 +91,15 @@ function settings(
     env: NodeJS.ProcessEnv
 ): { sqlite: string; influxdb: ResolvedInfluxDbOptions } {
     const flags = { url: command.influxUrl, org: command.org };
-    try {
-        if (command.config === undefined) {
-            return { sqlite: command.sqlite!, influxdb: resolveOptions({ influxdb: flags }, env).influxdb! };
-        }
-        const { config } = loadDescriptorReport(command.config);
-        const persistence = config.persistence;
-        const given = persistence.influxdb ?? flags;
-        const influxdb = { ...given, url: command.influxUrl ?? given.url, org: command.org ?? given.org };
-        const resolved = resolveOptions({ ...persistence, influxdb }, env);
-        return { sqlite: command.sqlite ?? resolved.sqlitePath, influxdb: resolved.influxdb! };
-    } catch (err) {
-        if (err instanceof VoError && err.kind === "invalid-input") {
-            throw new CopyToInfluxCommandError((err as Error).message);
-        }
-        throw err;
+    // a bad option or descriptor is named by its own error (status 2)
+    if (command.config === undefined) {
+        return { sqlite: command.sqlite!, influxdb: resolveOptions({ influxdb: flags }, env).influxdb! };
     }
+    const { persistence } = loadDescriptorReport(command.config).config;
+    const given = persistence.influxdb ?? flags;
+    const influxdb = { ...given, url: command.influxUrl ?? given.url, org: command.org ?? given.org };
+    const resolved = resolveOptions({ ...persistence, influxdb }, env);
+    return { sqlite: command.sqlite ?? resolved.sqlitePath, influxdb: resolved.influxdb! };
 }
 
 /** Runs the copy, printing its progress with `out`; rejects naming what failed (never the token). */
@@ -140,6 +133,7 @@ export async function runCopyToInfluxCommand(
                 "which the VO keeps using with InfluxDB; the records stay there too until you remove the file's copy."
         );
     } catch (err) {
+        if (err instanceof CopyInputError) throw new CopyToInfluxCommandError(err.message);
         if (err instanceof HttpError) {
             const why = err.statusCode === 401 || err.statusCode === 403 ? "the token was refused" : (err.body ?? "");
             throw new Error(`InfluxDB answered ${err.statusCode}: ${why}`);

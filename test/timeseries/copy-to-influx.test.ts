@@ -217,6 +217,20 @@ for (const engine of ["2.x", "1.8"] as const) {
 
             const file = path.join(dir, "vo.sqlite");
             await storeFile(file, seededRecords().slice(0, 5));
+            const progress = `${file}.influx-copy.json`;
+            const elsewhere = { sqlite: file, server: "http://elsewhere:8086 org wot buckets a, b, c", cursors: {} };
+            fs.writeFileSync(progress, JSON.stringify(elsewhere));
+            r = await status(["--sqlite", file], env());
+            expect(r.code).to.equal(2);
+            expect(r.stderr).to.match(
+                /^node-wot-vo copy-to-influx: .* records a copy of .* to http:\/\/elsewhere:8086 org wot/
+            );
+            fs.rmSync(progress);
+
+            r = await status(["--sqlite", file, "--influx-url", "http://127.0.0.1:1"], env());
+            expect(r.code).to.equal(1);
+            expect(r.stderr).to.match(/InfluxDB at http:\/\/127\.0\.0\.1:1 unreachable: ECONNREFUSED/);
+
             const wrong = "wrong-token-0123456789";
             fs.writeFileSync(path.join(dir, "bad-token"), wrong);
             r = await status(["--sqlite", file], {
