@@ -125,7 +125,10 @@ export async function runCopyToInfluxCommand(
             log: out,
         });
         if (r.beyondRetention > 0) {
-            out(`${r.beyondRetention} point(s) older than their bucket's retention were dropped by InfluxDB`);
+            out(
+                `${r.beyondRetention} point(s) older than their bucket's retention were dropped by InfluxDB ` +
+                    "(to keep them, lengthen the bucket's retention and run the copy again without its progress file)"
+            );
         }
         out(
             `done: ${r.copied} point(s) of ${r.series} series copied in ${r.seconds.toFixed(1)} s. ` +

@@ -304,7 +304,7 @@ class InfluxWriter {
 function retentionDrops(err: unknown): number | undefined {
     if (!(err instanceof HttpError) || (err.statusCode !== 422 && err.statusCode !== 400)) return undefined;
     const body = err.body ?? "";
-    if (!/beyond retention/i.test(body)) return undefined;
+    if (!/(beyond|outside) retention/i.test(body)) return undefined; // 1.x, 2.x
     const m = /dropped=(\d+)/.exec(body);
     return m === null ? 1 : Number(m[1]);
 }

@@ -91,11 +91,11 @@ for (const engine of ["2.x", "1.8"] as const) {
         }
 
         /** A descriptor of a VO moving to InfluxDB: the test's buckets, the token in a file. */
-        function descriptor(buckets: ReturnType<typeof freshBuckets>): string {
+        function descriptor(buckets: ReturnType<typeof freshBuckets>, more: string[] = []): string {
             env(); // writes the token file
             const file = path.join(dir, "vo.yaml");
             const influx = [`enabled: true`, `url: ${connection!.url}`, `org: ${connection!.org}`, "tokenFile: token"];
-            influx.push(`buckets: ${JSON.stringify(buckets)}`);
+            influx.push(`buckets: ${JSON.stringify(buckets)}`, ...more);
             const lines = ["name: moving", "databaseConfig:", "  timeseries:", "    influxdb:"];
             fs.writeFileSync(file, [...lines, ...influx.map((l) => `      ${l}`), ""].join("\n"));
             return file;
@@ -240,6 +240,25 @@ for (const engine of ["2.x", "1.8"] as const) {
             expect(r.code).to.equal(1);
             expect(r.stderr).to.match(/InfluxDB answered 401|token/);
             expect(r.stderr).not.to.include(wrong);
+        });
+
+        it("counts the points InfluxDB drops as older than its bucket's retention, and copies the others", async function () {
+            const file = path.join(dir, "vo.sqlite");
+            const now = Date.now();
+            const old = [1, 2, 3].map((d) => propertyRecord("p", d, now - d * 86_400_000));
+            await storeFile(file, [...old, propertyRecord("p", 0, now - 60_000), propertyRecord("q", 0, now - 60_000)]);
+            const buckets = freshBuckets();
+            const config = descriptor(buckets, ["retention: 1h"]);
+            const out: string[] = [];
+            await runCopyToInfluxCommand(
+                parseCopyToInfluxCommand(["-f", config, "--sqlite", file]),
+                (l) => out.push(l),
+                env()
+            );
+            expect(out.join("\n")).to.include(
+                "3 point(s) older than their bucket's retention were dropped by InfluxDB"
+            );
+            expect(await counts(await openInflux(buckets))).to.deep.equal([2, 0, 0]);
         });
 
         it("copies 100 000 records, resuming after the process was killed mid-copy", async function () {
