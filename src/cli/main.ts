@@ -7,6 +7,7 @@
  *     node-wot-vo migrate vo-wot-descriptor.yaml [-o vo.yaml]
  *     node-wot-vo history --config vo.yaml --thing <id> --property <name> [--from -1h] [--csv]
  *     node-wot-vo migrate-influx [--config vo.yaml] [--progress influx-migration.json]
+ *     node-wot-vo copy-to-influx --config vo.yaml [--progress vo.sqlite.influx-copy.json]
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -14,6 +15,12 @@ import { parseArgs } from "node:util";
 import { enableWarnings } from "../log";
 import { VoError } from "../model/errors";
 import { DescriptorReport, loadDescriptorReport, readDescriptor, RunConfig } from "./descriptor";
+import {
+    COPY_TO_INFLUX_HELP,
+    COPY_TO_INFLUX_USAGE,
+    parseCopyToInfluxCommand,
+    runCopyToInfluxCommand,
+} from "./copy-to-influx-command";
 import { HISTORY_USAGE, parseHistoryCommand, runHistoryCommand } from "./history-command";
 import { migrateDescriptor } from "./migrate";
 import {
@@ -32,6 +39,7 @@ const USAGE = `usage:
   node-wot-vo migrate <vo-wot descriptor.yaml> [-o <descriptor.yaml>]
 ${HISTORY_USAGE}
 ${MIGRATE_INFLUX_USAGE}
+${COPY_TO_INFLUX_USAGE}
 
   --td, -t      the VO's own Thing (W3C TD 1.1, validated); its handlers come from the script
   --config, -f  the VO descriptor (see examples/descriptors/reference.yaml); without it the VO is
@@ -43,6 +51,7 @@ ${MIGRATE_INFLUX_USAGE}
   history       prints what the VO's history resource of that affordance answers (JSON, or CSV with
                 --csv), read from the store the descriptor configures; the VO need not run
 ${MIGRATE_INFLUX_HELP}
+${COPY_TO_INFLUX_HELP}
 
 exit status: 0 stopped cleanly, 1 failed while running, 2 invalid command line, descriptor, TD or script`;
 
@@ -183,6 +192,7 @@ async function history(argv: string[]): Promise<void> {
 const OWN_COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
     history,
     "migrate-influx": (argv) => runMigrateInfluxCommand(parseMigrateInfluxCommand(argv), out),
+    "copy-to-influx": (argv) => runCopyToInfluxCommand(parseCopyToInfluxCommand(argv), out),
 };
 
 export async function main(argv: string[]): Promise<number> {
