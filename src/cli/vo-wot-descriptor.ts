@@ -371,7 +371,7 @@ function bindingModes({ nb, modes }: Northbound, t: Translation): void {
 }
 
 /** The HTTP, CoAP and WebSocket servers with their ports (vo-wot's defaults are ours: 8080, 5683 and 8081). */
-function serverPorts({ nb, ports, has }: Northbound, t: Translation): void {
+function serverPorts({ nb, ports, modes, has }: Northbound, t: Translation): void {
     t.paths.push(["http", "bindingNB.bindingModeNB"], ["coap", "bindingNB.bindingModeNB"]);
     t.document.http = has("H")
         ? { port: typeof ports.httpPort === "number" ? ports.httpPort : DEFAULT_HTTP_PORT }
@@ -381,6 +381,13 @@ function serverPorts({ nb, ports, has }: Northbound, t: Translation): void {
         : false;
     if (!Array.isArray(nb.bindingModeNB)) {
         t.noted("bindingNB.bindingModeNB", "(absent)", "vo-wot's default [U, H]: http and coap on");
+    }
+    if (has("H")) {
+        // vo-wot's clients speak its own paths and envelopes: served beside node-wot's forms
+        t.document.protocols = { voWot: true };
+        t.paths.push(["protocols.voWot", "bindingNB.bindingModeNB"]);
+        const at = Array.isArray(nb.bindingModeNB) ? `bindingNB.bindingModeNB[${modes.indexOf("H")}]` : "bindingNB";
+        t.mapped(at, "H", "protocols.voWot", true, " (vo-wot's HTTP paths and envelopes, beside node-wot's forms)");
     }
     const portKey = (key: string, mode: string, target: "http" | "coap" | "websocket") => {
         if (unset(ports[key])) return;
