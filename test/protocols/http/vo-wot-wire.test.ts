@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import type { HistoryRecord } from "../../../src";
+import { HistoryRecord, InvalidOptionsError } from "../../../src";
+import { resolveOptions } from "../../../src/options/vo-options";
 import { parseDescriptor } from "../../../src/cli/descriptor";
 import { runVo, RunningVo } from "../../../src/cli/run-vo";
 import { ROOT } from "../../helpers/node-process";
@@ -224,5 +225,14 @@ describe("vo-wot's wire format is off unless asked for", function () {
         await vo.wot.produce({ title: "plain", properties: { x: { type: "number" } } }).then((t) => t.expose());
         const answer = await httpRequest(`http://127.0.0.1:${vo.httpPort}/plain/property/x`);
         expect(answer.status).to.equal(404);
+    });
+
+    it("protocols.voWot is true or false, checked at attach", function () {
+        expect(resolveOptions({}, {}).protocols.voWot).to.equal(false);
+        expect(resolveOptions({ protocols: { voWot: true } }, {}).protocols.voWot).to.equal(true);
+        expect(() => resolveOptions({ protocols: { voWot: "yes" as never } }, {}))
+            .to.throw(InvalidOptionsError)
+            .with.property("message")
+            .that.includes("protocols.voWot");
     });
 });
