@@ -116,6 +116,8 @@ export async function serveVoWot(
     const allowed = voWotAllow(thing, path);
     const method = req.method ?? "GET";
     if (method === "OPTIONS") return answerOptions(req, res, allowed);
+    // credentials first, as binding-http's routes check them: a refusal is recorded for known clients only
+    if (!(await authorized(server, thing, req, res))) return;
     const target: HttpTarget = { thing, route: path.route, name: path.name };
     if (!allowed.split(", ").includes(method)) {
         const error = new RequestRefusedError("method-not-allowed", `${method} is not allowed; it answers ${allowed}`);
@@ -123,7 +125,6 @@ export async function serveVoWot(
         if (op !== undefined) reportRefusal(hooks, request, target, op, error);
         return answerError(res, 405, error.message, { Allow: allowed });
     }
-    if (!(await authorized(server, thing, req, res))) return;
     const call = new VoWotCall(server, hooks, request, target, req, res);
     switch (path.route) {
         case "property":

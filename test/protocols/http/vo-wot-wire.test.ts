@@ -216,6 +216,46 @@ describe("vo-wot's HTTP wire format on a VO run from a vo-wot descriptor", funct
     });
 });
 
+describe("vo-wot's wire format on a VO with basic security", function () {
+    this.timeout(30_000);
+    let dir: string;
+    let running: RunningVo;
+
+    before(async function () {
+        dir = tempDir("node-wot-vo-vowot-basic-");
+        const td = path.join(dir, "pump.td.json");
+        fs.writeFileSync(td, JSON.stringify(TD));
+        const script = path.join(dir, "pump.js");
+        fs.writeFileSync(script, SCRIPT);
+        const text = DESCRIPTOR.replace(
+            "securityNB: { securityScheme: nosec }",
+            "securityNB: { securityScheme: basic, usernameEnv: VO_USER, passwordEnv: VO_PASSWORD }"
+        );
+        const config = parseDescriptor(text, path.join(dir, "pump.yaml"), { VO_USER: "op", VO_PASSWORD: "pw" });
+        running = await runVo({ config, tdFile: td, scriptFile: script, log: () => undefined });
+    });
+    after(async function () {
+        await running?.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("asks for the credentials before answering or recording anything", async function () {
+        const base = `http://127.0.0.1:${running.httpPort}/pump`;
+        const json = { "content-type": "application/json" };
+        const anonymous = await httpRequest(`${base}/property/label`);
+        expect(anonymous.status).to.equal(401);
+        expect(anonymous.headers["www-authenticate"]).to.match(/^Basic/);
+        const refused = await httpRequest(`${base}/property/label`, { method: "PUT", headers: json, body: "{}" });
+        expect(refused.status).to.equal(401);
+        const auth = { authorization: `Basic ${Buffer.from("op:pw").toString("base64")}` };
+        const read = await httpRequest(`${base}/property/label`, { headers: auth });
+        expect([read.status, JSON.parse(read.body.toString())]).to.deep.equal([200, { value: "from node-wot-vo" }]);
+        await running.vo.flush();
+        const rows = await running.vo.history({ thing: THING, kind: "property", name: "label" });
+        expect(rows.map((r) => [r.op, r.ok])).to.deep.equal([["readproperty", true]]);
+    });
+});
+
 describe("vo-wot's wire format is off unless asked for", function () {
     let vo: VoFixture;
     before(async () => (vo = await startVo()));
