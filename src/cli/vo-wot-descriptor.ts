@@ -284,6 +284,7 @@ export function translateVoWot(raw: Obj): VoWotTranslation {
     const n = northbound(raw);
     bindingModes(n, t);
     serverPorts(n, t);
+    catalogueForVoWotClients(raw, n, t);
     listenAndAdvertise(n.nb, t);
     brokers(n, t);
     tls(n.nb, t);
@@ -412,6 +413,19 @@ function serverPorts({ nb, ports, modes, has }: Northbound, t: Translation): voi
         );
     }
     if (!unset(ports.rtspPort)) t.noted("bindingNB.ports.rtspPort", ports.rtspPort, "unused: RTSP is not served");
+}
+
+/**
+ * vo-wot always opens its catalogue (9090 unless `catalogue` says otherwise); node-wot-vo only when asked. vo-wot's
+ * clients find the TDs with vo-wot's forms on the catalogue only (protocols/http/vo-wot-td.ts): said when it is absent.
+ */
+function catalogueForVoWotClients(raw: Obj, { has }: Northbound, t: Translation): void {
+    if (!has("H") || !unset(raw.catalogue)) return;
+    t.warn(
+        "catalogue",
+        "(absent: vo-wot opens 9090)",
+        "no catalogue: vo-wot's clients find this VO's TDs with vo-wot's forms only on one; set catalogue: 9090"
+    );
 }
 
 /** vo-wot's default bind: it listens on every interface (tornado's `listen(port)`). */

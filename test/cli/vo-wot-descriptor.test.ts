@@ -86,6 +86,7 @@ describe("vo-wot descriptors, read as they are", function () {
             'genericFunction[0]: mean_value -> a script calls ctx.vo.mean({ thing, name, from: "-10m", last: horizon }) (the mean of the newest horizon values of the last 10 minutes)',
         ]);
         expect(r.mappings.filter((m) => m.kind === "warning").map((m) => m.from)).to.deep.equal([
+            "catalogue", // vo-wot's clients find TDs with vo-wot's forms on the catalogue only
             "bindingSB.bindingModeSB[1]",
             "bindingSB.brokerIP",
             "genericFunction[1]",
