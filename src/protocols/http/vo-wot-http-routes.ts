@@ -42,6 +42,7 @@ export interface VoWotPath {
 }
 
 const SUBSCRIPTION = "subscription";
+const LONG_POLL_LIMIT_MS = 60 * 60 * 1000;
 
 /** The vo-wot resource a request's path names by its shape alone (the Thing and affordance are not looked up). */
 export function voWotPathOf(url: string | undefined): VoWotPath | undefined {
@@ -251,6 +252,8 @@ class VoWotCall {
             closed = true;
             if (started) stop();
         });
+        // a client gone without closing its connection is let go after an hour, as binding-http's long polls are
+        this.res.setTimeout(LONG_POLL_LIMIT_MS, () => this.res.destroy());
         try {
             await start();
         } catch (err) {
