@@ -6,7 +6,9 @@
 //     progress line at least every 30 s);
 //   - influxd 1.8, the second InfluxDB engine, built once from the Go module proxy and cached by scripts/influxdb1.sh
 //     (about 2 minutes the first time);
-//   - promtool, built once from the Go module proxy and cached by scripts/promtool.sh (about 5 minutes the first time).
+//   - promtool, built once from the Go module proxy and cached by scripts/promtool.sh (about 5 minutes the first time);
+//   - vo-wot 0.19.0 in a Python virtual environment, installed once from PyPI and cached by scripts/vo-wot.sh (under a
+//     minute the first time), for the tests that drive a VO with vo-wot's own client.
 // NODE_WOT_VO_QUICK_TESTS=1 skips these installs; the tests that need them then say that they are skipped.
 "use strict";
 const { spawn, spawnSync } = require("node:child_process");
@@ -124,10 +126,27 @@ async function ensurePromtool() {
     return ok;
 }
 
+/** vo-wot's virtual environment (its wotpy2 client, for the vo-wot wire format tests), made once by scripts/vo-wot.sh. */
+async function ensureVoWot() {
+    if (quick) {
+        say("NODE_WOT_VO_QUICK_TESTS=1: vo-wot's virtual environment is not made, the vo-wot client tests are skipped");
+        return true;
+    }
+    if (process.env.VO_WOT_PYTHON) return true;
+    const ok = await runInstall("vo-wot.sh", "vo-wot's virtual environment");
+    if (!ok) {
+        say(
+            "vo-wot could not be installed (see above): the vo-wot client tests fail under CI=true and are skipped otherwise"
+        );
+    }
+    return ok;
+}
+
 ensureDebianTools();
 (async () => {
     const influxd = await ensureInfluxd();
     const influxd1 = await ensureInfluxd1();
     const promtool = await ensurePromtool();
-    if (!(influxd && influxd1 && promtool) && process.env.CI === "true") process.exit(1);
+    const voWot = await ensureVoWot();
+    if (!(influxd && influxd1 && promtool && voWot) && process.env.CI === "true") process.exit(1);
 })();

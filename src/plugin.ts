@@ -345,7 +345,7 @@ export class VoPersistence {
             try {
                 const catalogue = this.options.catalogue;
                 if (catalogue !== undefined && this.catalogueServer === undefined) {
-                    this.catalogueServer = await startCatalogue(catalogue, servient);
+                    this.catalogueServer = await startCatalogue(catalogue, servient, this.options.protocols.voWot);
                     debug("catalogue on %s:%d", catalogue.host, this.catalogueServer.port);
                 }
             } catch (err) {

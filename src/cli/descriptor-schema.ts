@@ -63,6 +63,8 @@ import type { MqttOptions } from "../options/mqtt-options";
  * protocols:                      # what the HTTP and CoAP servers accept
  *   maxBodyBytes: 1048576         # larger request bodies: 413 / 4.13, recorded as refused
  *   observerTimeout: 10s          # a CoAP observer that stops acknowledging is dropped after this
+ *   voWot: false                  # true: the HTTP server answers vo-wot's paths and envelopes too, the catalogue
+ *                                 #   serves TDs with vo-wot's forms (on for a vo-wot descriptor with H)
  * device:                         # the device the VO fronts, probed for liveness; default the proxy's td URL
  *   url: coap://127.0.0.1:5684    # coap://, http(s)://, or push: (liveness from the device's pushes)
  *   ip: 127.0.0.1                 # default the host of url
@@ -143,7 +145,7 @@ export interface DescriptorDocument {
     };
     periodicFunctions?: Record<string, DurationText>;
     selfCheck?: { interval?: DurationText; timeout?: DurationText; keepRows?: number };
-    protocols?: { maxBodyBytes?: number; observerTimeout?: DurationText };
+    protocols?: { maxBodyBytes?: number; observerTimeout?: DurationText; voWot?: boolean };
     dashboard?: false | { path?: string };
     metrics?: boolean;
     /** checked (durations, their order, the free-space bound) where the attach options are */
@@ -364,7 +366,7 @@ export const DESCRIPTOR_SCHEMA = {
         protocols: {
             type: "object",
             additionalProperties: false,
-            properties: { maxBodyBytes: count(1), observerTimeout: duration },
+            properties: { maxBodyBytes: count(1), observerTimeout: duration, voWot: { type: "boolean" } },
         },
         metrics: { type: "boolean" },
         retention: RETENTION_SCHEMA,

@@ -978,6 +978,7 @@ function buildConfig(doc: DescriptorDocument, dir: string, env: NodeJS.ProcessEn
                     : defined({
                           maxBodyBytes: doc.protocols.maxBodyBytes,
                           observerTimeoutMs: msIfSet(doc.protocols.observerTimeout),
+                          voWot: doc.protocols.voWot,
                       }),
             mqtt: mqttOf(doc, dir),
             websocket: websocketOf(doc, dir, bind, https),

@@ -284,6 +284,7 @@ export function translateVoWot(raw: Obj): VoWotTranslation {
     const n = northbound(raw);
     bindingModes(n, t);
     serverPorts(n, t);
+    catalogueForVoWotClients(raw, n, t);
     listenAndAdvertise(n.nb, t);
     brokers(n, t);
     tls(n.nb, t);
@@ -371,7 +372,7 @@ function bindingModes({ nb, modes }: Northbound, t: Translation): void {
 }
 
 /** The HTTP, CoAP and WebSocket servers with their ports (vo-wot's defaults are ours: 8080, 5683 and 8081). */
-function serverPorts({ nb, ports, has }: Northbound, t: Translation): void {
+function serverPorts({ nb, ports, modes, has }: Northbound, t: Translation): void {
     t.paths.push(["http", "bindingNB.bindingModeNB"], ["coap", "bindingNB.bindingModeNB"]);
     t.document.http = has("H")
         ? { port: typeof ports.httpPort === "number" ? ports.httpPort : DEFAULT_HTTP_PORT }
@@ -381,6 +382,13 @@ function serverPorts({ nb, ports, has }: Northbound, t: Translation): void {
         : false;
     if (!Array.isArray(nb.bindingModeNB)) {
         t.noted("bindingNB.bindingModeNB", "(absent)", "vo-wot's default [U, H]: http and coap on");
+    }
+    if (has("H")) {
+        // vo-wot's clients speak its own paths and envelopes: served beside node-wot's forms
+        t.document.protocols = { voWot: true };
+        t.paths.push(["protocols.voWot", "bindingNB.bindingModeNB"]);
+        const at = Array.isArray(nb.bindingModeNB) ? `bindingNB.bindingModeNB[${modes.indexOf("H")}]` : "bindingNB";
+        t.mapped(at, "H", "protocols.voWot", true, " (vo-wot's HTTP paths and envelopes, beside node-wot's forms)");
     }
     const portKey = (key: string, mode: string, target: "http" | "coap" | "websocket") => {
         if (unset(ports[key])) return;
@@ -405,6 +413,19 @@ function serverPorts({ nb, ports, has }: Northbound, t: Translation): void {
         );
     }
     if (!unset(ports.rtspPort)) t.noted("bindingNB.ports.rtspPort", ports.rtspPort, "unused: RTSP is not served");
+}
+
+/**
+ * vo-wot always opens its catalogue (9090 unless `catalogue` says otherwise); node-wot-vo only when asked. vo-wot's
+ * clients find the TDs with vo-wot's forms on the catalogue only (protocols/http/vo-wot-td.ts): said when it is absent.
+ */
+function catalogueForVoWotClients(raw: Obj, { has }: Northbound, t: Translation): void {
+    if (!has("H") || !unset(raw.catalogue)) return;
+    t.warn(
+        "catalogue",
+        "(absent: vo-wot opens 9090)",
+        "no catalogue: vo-wot's clients find this VO's TDs with vo-wot's forms only on one; set catalogue: 9090"
+    );
 }
 
 /** vo-wot's default bind: it listens on every interface (tornado's `listen(port)`). */

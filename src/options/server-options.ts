@@ -29,9 +29,15 @@ export interface ProtocolLimits {
     maxBodyBytes: number;
     /** an observer whose notifications go unacknowledged this long is dropped as gone (CoAP); default 10 s */
     observerTimeoutMs: number;
+    /**
+     * the HTTP server answers vo-wot's paths too (`/<thing>/property/<name>` with `{"value": ...}`, ...) and the
+     * catalogue serves TDs with vo-wot's forms; default false (on for a VO run from a vo-wot descriptor with H)
+     */
+    voWot: boolean;
 }
 
 export const DEFAULT_PROTOCOL_LIMITS: ProtocolLimits = {
     maxBodyBytes: 1024 * 1024,
     observerTimeoutMs: 10_000,
+    voWot: false,
 };

@@ -106,6 +106,7 @@ function protocolLimits(o: Partial<ProtocolLimits> | undefined): ProtocolLimits 
             "protocols.observerTimeoutMs",
             d.observerTimeoutMs
         ),
+        voWot: flag(limits.voWot, "protocols.voWot", d.voWot),
     };
 }
 

@@ -73,7 +73,7 @@ describe("VO descriptor (YAML)", function () {
                     deviceIp: "127.0.0.1",
                     redirects: ["10.0.0.2:8080"],
                 },
-                protocols: { maxBodyBytes: 1_048_576, observerTimeoutMs: 10_000 },
+                protocols: { maxBodyBytes: 1_048_576, observerTimeoutMs: 10_000, voWot: false },
             },
             periodic: { sample: 5000, report: 60_000 },
             proxy: {
@@ -192,6 +192,8 @@ describe("VO descriptor (YAML)", function () {
         const e = refused("name: a\nprotocols:\n    maxBodyBytes: 0\n    observerTimeout: 0\n");
         expect(problemAt(e, "protocols.maxBodyBytes")).to.include({ message: "must be >= 1", line: 3 });
         expect(problemAt(e, "protocols.observerTimeout")?.line).to.equal(4);
+        const w = refused("name: a\nprotocols:\n    voWot: yes please\n");
+        expect(problemAt(w, "protocols.voWot")?.line).to.equal(3);
     });
 
     it("reports an unknown key with its path and the key that was probably meant", function () {

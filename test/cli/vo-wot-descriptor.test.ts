@@ -50,6 +50,8 @@ describe("vo-wot descriptors, read as they are", function () {
                 sqlite: { path: path.join(FIXTURES, "vo2.db") },
                 vo: { selfCheckIntervalMs: 30_000, selfCheckTimeoutMs: 2000, keepStatusRows: 10_000 },
                 catalogue: { port: 9090, host: "0.0.0.0" },
+                // H: vo-wot's clients speak its own paths and envelopes (protocols/http/vo-wot-http-routes.ts)
+                protocols: { voWot: true },
             },
             periodic: {},
             descriptorDir: FIXTURES,
@@ -59,6 +61,7 @@ describe("vo-wot descriptors, read as they are", function () {
             "bindingNB.ports.httpPort: 8080 -> http.port 8080",
             "bindingNB.ports.coapPort: 5683 -> coap.port 5683",
             "bindingNB.bindingModeNB[0]: H -> http on",
+            "bindingNB.bindingModeNB[0]: H -> protocols.voWot true (vo-wot's HTTP paths and envelopes, beside node-wot's forms)",
             "bindingNB.bindingModeNB[1]: U -> coap on",
             "bindingNB.securityNB.securityScheme: nosec -> security.scheme nosec",
             "bindingNB.bind: (absent: vo-wot listens on every interface) -> bind 0.0.0.0",
@@ -83,6 +86,7 @@ describe("vo-wot descriptors, read as they are", function () {
             'genericFunction[0]: mean_value -> a script calls ctx.vo.mean({ thing, name, from: "-10m", last: horizon }) (the mean of the newest horizon values of the last 10 minutes)',
         ]);
         expect(r.mappings.filter((m) => m.kind === "warning").map((m) => m.from)).to.deep.equal([
+            "catalogue", // vo-wot's clients find TDs with vo-wot's forms on the catalogue only
             "bindingSB.bindingModeSB[1]",
             "bindingSB.brokerIP",
             "genericFunction[1]",

@@ -5,15 +5,21 @@ import { uriHost } from "../../model/address";
 import { answerDirectory, baseOf, distinctThings, ThingEntries } from "./http-thing-directory";
 import { decodePath, requestPath, requestQuery } from "./http-request-url";
 import { CatalogueOptions, DEFAULT_CATALOGUE_HOST } from "../../options/server-options";
+import { voWotDescription } from "./vo-wot-td";
 
 export type { CatalogueOptions };
 
 const DIRECTORY_PATHS = { things: "/things" };
 
+/** A Thing's TD as the catalogue's `/` and `/<key>` answer it. */
+type Describe = (thing: ExposedThing) => object;
+
 /**
  * The VO's catalogue on a port of its own, as vo-wot serves it: `GET /` maps each Thing's title
- * to the path of its TD here (`?expanded=true`: to the TD itself), `GET /<key>` answers that TD.
- * It is also the VO's Thing Description Directory: `/.well-known/wot`, `/things`, `/things/{id}`.
+ * to the path of its TD here (`?expanded=true`: to the TD itself), `GET /<key>` answers that TD
+ * (with vo-wot's forms when the VO serves vo-wot's wire format: vo-wot-td.ts).
+ * It is also the VO's Thing Description Directory: `/.well-known/wot`, `/things`, `/things/{id}`
+ * (node-wot's TDs always).
  */
 export class CatalogueServer {
     private constructor(
@@ -21,9 +27,13 @@ export class CatalogueServer {
         readonly host: string
     ) {}
 
-    static async start(options: CatalogueOptions, entries: ThingEntries): Promise<CatalogueServer> {
+    static async start(
+        options: CatalogueOptions,
+        entries: ThingEntries,
+        describe: Describe = (thing) => thing.getThingDescription()
+    ): Promise<CatalogueServer> {
         const host = options.host ?? DEFAULT_CATALOGUE_HOST;
-        const server = http.createServer((req, res) => answer(req, res, entries, host, server));
+        const server = http.createServer((req, res) => answer(req, res, { entries, describe, host, server }));
         await new Promise<void>((resolve, reject) => {
             server.once("error", reject);
             server.listen(options.port, host, () => {
@@ -48,11 +58,12 @@ export class CatalogueServer {
 
 /**
  * The catalogue of a servient, listing its Things under the keys its HTTP server serves their TDs at (else their
- * ids, when it has none). Rejects, naming the address, when it cannot listen.
+ * ids, when it has none); `voWot`: its TDs are vo-wot's. Rejects, naming the address, when it cannot listen.
  */
 export async function startCatalogue(
     options: Required<CatalogueOptions>,
-    servient: Servient
+    servient: Servient,
+    voWot = false
 ): Promise<CatalogueServer> {
     const entries = (): Iterable<[string, ExposedThing]> => {
         const web = servient.getServers().find((s) => s.scheme === "http" || s.scheme === "https") as unknown as
@@ -64,7 +75,11 @@ export async function startCatalogue(
         });
     };
     try {
-        return await CatalogueServer.start(options, entries);
+        const describe = (thing: ExposedThing) => {
+            const td = thing.getThingDescription();
+            return voWot ? voWotDescription(td as Parameters<typeof voWotDescription>[0]) : td;
+        };
+        return await CatalogueServer.start(options, entries, describe);
     } catch (err) {
         const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
         throw new Error(`catalogue: cannot listen on ${options.host}:${options.port}: ${why}`);
@@ -74,9 +89,12 @@ export async function startCatalogue(
 function answer(
     req: http.IncomingMessage,
     res: http.ServerResponse,
-    entries: ThingEntries,
-    host: string,
-    server: http.Server
+    {
+        entries,
+        describe,
+        host,
+        server,
+    }: { entries: ThingEntries; describe: Describe; host: string; server: http.Server }
 ): void {
     const port = (server.address() as AddressInfo).port;
     const base = baseOf(req, "http", `http://${uriHost(host)}:${port}`);
@@ -96,14 +114,14 @@ function answer(
         const listing: Record<string, unknown> = {};
         for (const { key, thing } of things) {
             listing[thing.title] =
-                expanded !== null && expanded !== "false" ? thing.getThingDescription() : `/${encodeURIComponent(key)}`;
+                expanded !== null && expanded !== "false" ? describe(thing) : `/${encodeURIComponent(key)}`;
         }
         return send(200, "application/json", JSON.stringify(listing));
     }
     const key = decodePath(path.slice(1));
     if (key === undefined) return send(400, "text/plain; charset=utf-8", "the path is not percent-decodable\n");
     for (const [k, thing] of entries()) {
-        if (k === key) return send(200, "application/td+json", JSON.stringify(thing.getThingDescription()));
+        if (k === key) return send(200, "application/td+json", JSON.stringify(describe(thing)));
     }
     send(404, "text/plain; charset=utf-8", `no Thing at ${JSON.stringify(path.slice(0, 200))}\n`);
 }

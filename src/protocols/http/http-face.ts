@@ -39,6 +39,7 @@ import { answerThingList } from "./http-things-list";
 import { answerDirectory, baseOf, WELL_KNOWN_WOT } from "./http-thing-directory";
 import { memoizeFormMatching } from "../form-matching";
 import { requestPath } from "./http-request-url";
+import { serveVoWot, voWotPathOf } from "./vo-wot-http-routes";
 
 type Handle = (this: unknown, req: IncomingMessage, res: ServerResponse) => unknown;
 
@@ -177,6 +178,8 @@ class HttpServerFace {
             return settled(res, serveDashboard(s, hooks.dashboard, req, res));
         }
         corsOnEveryAnswer(s, req, res);
+        const voWot = hooks.limits.voWot ? voWotPathOf(req.url) : undefined;
+        if (voWot !== undefined) return settled(res, serveVoWot(s, hooks, request, voWot, req, res));
         if (hooks.history !== undefined && isHistoryPath(req.url))
             return settled(res, serveHistory(s, hooks, req, res));
         const unobservable = notObservable(s, req.url);
