@@ -46,10 +46,12 @@ async function main(): Promise<void> {
             await load(server.url, reads);
             const loaded = rssMiB(server.pid);
             await idle();
+            const heap = await server.sample();
             rows[name] = {
                 "idle MiB": atStart.toFixed(1),
                 [`after ${reads} reads MiB`]: loaded.toFixed(1),
                 "idle again MiB": rssMiB(server.pid).toFixed(1),
+                "JS heap used / total MiB": `${heap.heapUsedMiB} / ${heap.heapTotalMiB}`,
             };
         } finally {
             await server.stop();

@@ -97,7 +97,10 @@ async function main(): Promise<void> {
     // CPU time of the whole process (all threads: SQLite's and libuv's too), for CPU per interaction
     const counters = () => {
         const cpu = process.cpuUsage();
-        return JSON.stringify({ ...vo?.stats(), handled, cpuUs: cpu.user + cpu.system });
+        const m = process.memoryUsage();
+        const mib = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
+        const memory = { heapUsedMiB: mib(m.heapUsed), heapTotalMiB: mib(m.heapTotal), externalMiB: mib(m.external) };
+        return JSON.stringify({ ...vo?.stats(), handled, cpuUs: cpu.user + cpu.system, ...memory });
     };
     await thing.expose();
     const extra = [
