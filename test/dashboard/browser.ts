@@ -45,6 +45,7 @@ export interface DashboardState {
             mode?: string;
             points?: number;
             windows?: number;
+            source?: string;
             segments?: number;
             rows?: number;
             values?: string[];

@@ -37,6 +37,8 @@ export interface PointsAnswer {
 export interface WindowsAnswer {
     every: string;
     fn: string;
+    /** "raw", "5m" or "1h": the statistics kept after the raw points of the range were deleted */
+    resolution?: string;
     windows: HistoryWindow[];
     gaps?: Gap[];
 }

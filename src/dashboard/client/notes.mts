@@ -19,6 +19,14 @@ export function notes(host: HTMLElement): { error: HTMLParagraphElement; empty: 
     return { error, empty };
 }
 
+/** A line under a plot saying where its windows come from when not from the raw points (hidden otherwise). */
+export function sourceNote(host: HTMLElement): HTMLParagraphElement {
+    const note = el("p", { className: "empty" });
+    note.hidden = true;
+    host.append(note);
+    return note;
+}
+
 export function setNote(box: HTMLElement, text: string | undefined): void {
     box.hidden = text === undefined;
     if (text !== undefined) box.textContent = text;

@@ -2,7 +2,7 @@ import type UPlotClass from "uplot";
 import type { HistoryPoint } from "./api.mjs";
 import { el, timeText, zonedTimeText, zoneText } from "./dom.mjs";
 import { keepingFocus, tipButton } from "./tip.mjs";
-import { everyMs, GapSpan, holeAfterMs, opWord, Range, Series } from "./series.mjs";
+import { everyMs, GapSpan, holeAfterMs, opWord, Range, Series, statisticsName } from "./series.mjs";
 
 /** uPlot's browser build, loaded by the page before this module (the package's own copy, no CDN). */
 const uPlot = (globalThis as unknown as { uPlot: typeof UPlotClass }).uPlot;
@@ -230,7 +230,9 @@ export class NumericPlot {
             ...[cols.x, cols.line, cols.read, cols.write, cols.change, cols.stale],
             ...[cols.min, cols.max],
         ] as UPlotClass.AlignedData;
-        const label = series.mode === "windows" ? `${series.fn} per ${series.every}` : "value";
+        const from = series.mode === "windows" ? statisticsName(series) : undefined;
+        const label =
+            series.mode === "windows" ? `${series.fn} per ${series.every}${from ? ` (${from})` : ""}` : "value";
         if (label !== this.lineLabel) this.destroy(); // points and windows are labelled apart
         this.lineLabel = label;
         if (this.chart === undefined) this.create(data, label);

@@ -21,6 +21,8 @@ export type Series =
           mode: "windows";
           every: string;
           fn: string;
+          /** "raw", or the statistics ("5m", "1h") the VO answered from where the raw points are gone */
+          resolution?: string;
           windows: { ms: number; value: unknown; gap?: string; min?: unknown; max?: unknown }[];
           gaps: GapSpan[];
       };
@@ -118,6 +120,7 @@ export async function loadSeries(
         mode: "windows",
         every: agg.every,
         fn: agg.fn,
+        resolution: agg.resolution,
         windows: agg.windows.map((w) => ({ ms: Date.parse(w.time), value: w.value, gap: w.gap })),
         gaps: gapSpans(agg.gaps ?? gaps),
     });
@@ -174,4 +177,11 @@ export function opWord(op: string): "read" | "write" | "change" | "other" {
     if (op.startsWith("write")) return "write";
     if (op === "propertychange") return "change";
     return "other";
+}
+
+/** Where windows came from when the raw points of their range are gone ("from 5-minute statistics"); undefined: the points. */
+export function statisticsName(series: Series): string | undefined {
+    if (series.mode !== "windows") return undefined;
+    const names: Record<string, string> = { "5m": "from 5-minute statistics", "1h": "from hourly statistics" };
+    return series.resolution === undefined ? undefined : names[series.resolution];
 }

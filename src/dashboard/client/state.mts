@@ -12,6 +12,8 @@ export interface ViewState {
     mode?: Series["mode"];
     points?: number;
     windows?: number;
+    /** where the windows came from when the raw points are gone ("from 5-minute statistics") */
+    source?: string;
     segments?: number;
     /** a timeline's stretches, as text */
     values?: string[];

@@ -1,5 +1,5 @@
 import { LogView } from "./logs.mjs";
-import { errorText, notes, setNote } from "./notes.mjs";
+import { errorText, notes, setNote, sourceNote } from "./notes.mjs";
 import { NumericPlot } from "./plot.mjs";
 import { getJson, HistoryPoint, historyUrl, PointsAnswer } from "./api.mjs";
 import {
@@ -13,6 +13,7 @@ import {
     Range,
     readBand,
     Series,
+    statisticsName,
 } from "./series.mjs";
 import { extendSeries, LiveTail, newestNsOf, newTail, readSince, sumOf } from "./series-live.mjs";
 import { liveKey } from "./stream.mjs";
@@ -120,6 +121,7 @@ export function numericView(thing: ThingView, a: Affordance, host: HTMLElement, 
     const id = `property:${a.name}`;
     const { legend, plotHost } = plotElements(a, host);
     const { error, empty } = notes(host);
+    const source = sourceNote(host);
     const plot = newPlot(a, plotHost, onZoom);
     state.views[id] = { kind: "property", name: a.name, unit: a.unit };
     let last: { span: number; mode: Series["mode"] } | undefined;
@@ -134,6 +136,9 @@ export function numericView(thing: ThingView, a: Affordance, host: HTMLElement, 
         v.empty = count === 0;
         setNote(error, (v.error = undefined));
         setNote(empty, v.empty ? "no data in this range" : undefined);
+        const from = statisticsName(series);
+        v.source = from;
+        setNote(source, from === undefined ? undefined : `${from}: this range reaches past the raw points' retention`);
         plotHost.hidden = legend.hidden = v.empty;
         if (!v.empty) plot.draw(series);
         const { points, windows, bridged, holes, failures, band, y } = plot.state;
