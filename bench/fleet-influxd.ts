@@ -54,14 +54,20 @@ async function flux(c: InfluxConnection, query: string): Promise<number> {
     });
     const text = await res.text();
     if (res.status !== 200) throw new Error(`${query}: ${res.status} ${text}`);
-    const [header, row] = text.trim().split(/\r?\n/).map((l) => l.split(","));
+    const [header, row] = text
+        .trim()
+        .split(/\r?\n/)
+        .map((l) => l.split(","));
     return Number(row?.[header.indexOf("_value")]);
 }
 
 /** Series and measurements in `bucket`, influxd's resident memory (MiB). */
 export async function influxdFigures(c: InfluxConnection, bucket: string): Promise<Record<string, number>> {
     // influxd 2.x answers SHOW SERIES CARDINALITY "not implemented": Flux's influxdb.cardinality() counts them
-    const series = await flux(c, `import "influxdata/influxdb"\ninfluxdb.cardinality(bucket: "${bucket}", start: -100y)`);
+    const series = await flux(
+        c,
+        `import "influxdata/influxdb"\ninfluxdb.cardinality(bucket: "${bucket}", start: -100y)`
+    );
     const measurements = await influxQL(c, bucket, "SHOW MEASUREMENTS");
     const pid = influxdPid(c.url);
     return {
@@ -109,7 +115,12 @@ export async function historyReader(
                 await new Promise((r) => setTimeout(r, Math.min(READ_PAUSE_MS, untilPerfMs - performance.now())));
             }
             const p50 = (xs: number[]) => (xs.length === 0 ? NaN : +median(xs).toFixed(1));
-            return { newest100_p50_ms: p50(newest), mean1000_p50_ms: p50(mean), reads: newest.length, failed_reads: failed };
+            return {
+                newest100_p50_ms: p50(newest),
+                mean1000_p50_ms: p50(mean),
+                reads: newest.length,
+                failed_reads: failed,
+            };
         },
         async close() {
             await store.close();

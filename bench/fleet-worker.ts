@@ -2,7 +2,7 @@
  * One process of bench/fleet: --count VOs (ids from --first), each a servient of its own with `VoPersistence`
  * recording into InfluxDB (INFLUX_URL, INFLUX_ORG, INFLUX_TOKEN_FILE; bucket --bucket) and one Thing of
  * --affordances numeric properties, read --rate times a second each through the exposed Thing's
- * `handleReadProperty`. Talks to bench/fleet over IPC: "ready" once attached; "go" starts the load; "snapshot" is
+ * `handleReadProperty`; --flush-ms sets `recording.flushIntervalMs`. Talks to bench/fleet over IPC: "ready" once attached; "go" starts the load; "snapshot" is
  * answered with the counters so far (and the write request times since the last one); "stop" closes every VO
  * (each flushes what it holds) and exits.
  */
@@ -22,6 +22,8 @@ const count = arg("count", 1);
 const affordances = arg("affordances", 10);
 const rate = arg("rate", 1);
 const bucket = stringArg("bucket", "fleet");
+/** recording.flushIntervalMs, when --flush-ms is given (the default otherwise: 1 s with InfluxDB) */
+const flushMs = process.argv.includes("--flush-ms") ? arg("flush-ms", 1000) : undefined;
 const TICK_MS = 100;
 /** write request times kept between two snapshots at most (a sample, not all, beyond it) */
 const MAX_SAMPLES = 100_000;
@@ -78,13 +80,17 @@ async function startVo(i: number, dir: string, token: string): Promise<Vo> {
             buckets: { properties: bucket, actions: bucket, events: bucket },
         },
         vo: { thing: { title: `VoStatus ${i}`, id: `${id}:status` } },
+        recording: flushMs === undefined ? undefined : { flushIntervalMs: flushMs },
     });
     const wot = await servient.start();
     const properties: Record<string, object> = {};
     for (let p = 0; p < affordances; p++) properties[`p${p}`] = { type: "number", readOnly: true };
     const thing = await wot.produce({ id, title: `fleet-${i}`, properties } as WoT.ExposedThingInit);
     for (let p = 0; p < affordances; p++) {
-        thing.setPropertyReadHandler(`p${p}`, async () => Math.round(200 + 50 * Math.sin(Date.now() / 60_000 + p)) / 10);
+        thing.setPropertyReadHandler(
+            `p${p}`,
+            async () => Math.round(200 + 50 * Math.sin(Date.now() / 60_000 + p)) / 10
+        );
     }
     await thing.expose();
     return { vo, thing, stop: () => servient.shutdown() };

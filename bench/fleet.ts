@@ -18,7 +18,7 @@
  * is spread over the second); interactions a tick could not start in time are counted as missed, not queued.
  *
  *   scripts/influxdb.sh install && node dist/bench/fleet.js [--fleets 10,100,1000] [--seconds 30] [--warmup 5]
- *        [--procs 2] [--affordances 10] [--rate 1]
+ *        [--procs 2] [--affordances 10] [--rate 1] [--flush-ms <recording.flushIntervalMs>]
  */
 import { ChildProcess, fork } from "node:child_process";
 import { performance } from "node:perf_hooks";
@@ -33,6 +33,8 @@ const warmup = arg("warmup", 5);
 const procs = arg("procs", 2);
 const affordances = arg("affordances", 10);
 const rate = arg("rate", 1);
+/** recording.flushIntervalMs of every VO; the default (1 s with InfluxDB) when not given */
+const flushMs = process.argv.includes("--flush-ms") ? String(arg("flush-ms", 1000)) : undefined;
 /** how long N VOs may take to attach, per VO, before the fleet is given up */
 const ATTACH_MS_PER_VO = 500;
 
@@ -44,18 +46,29 @@ interface Worker {
 /** A worker process with `count` VOs; resolves once they are all attached. */
 function startWorker(first: number, count: number, env: NodeJS.ProcessEnv, buckets: string): Promise<Worker> {
     const args = ["--first", String(first), "--count", String(count), "--affordances", String(affordances)];
+    if (flushMs !== undefined) args.push("--flush-ms", flushMs);
     const child = fork(`${__dirname}/fleet-worker.js`, [...args, "--rate", String(rate), "--bucket", buckets], {
         env,
         stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     const worker: Worker = { child, snapshots: [] };
     return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${count} VOs not attached in time`)), count * ATTACH_MS_PER_VO);
+        // a worker given up is killed here: it is not in the fleet's list for stopWorker
+        const timer = setTimeout(() => {
+            child.kill("SIGKILL");
+            reject(new Error(`${count} VOs not attached in time`));
+        }, count * ATTACH_MS_PER_VO);
         child.on("message", (m: { ready?: boolean; snapshot?: FleetSnapshot }) => {
-            if (m.ready) (clearTimeout(timer), resolve(worker));
+            if (m.ready) {
+                clearTimeout(timer);
+                resolve(worker);
+            }
             if (m.snapshot) worker.snapshots.shift()?.(m.snapshot);
         });
-        child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`worker exited with ${code}`))));
+        child.once("exit", (code) => {
+            clearTimeout(timer);
+            reject(new Error(`worker exited with ${code}`));
+        });
     });
 }
 
@@ -95,14 +108,26 @@ function windowFigures(before: FleetSnapshot[], after: FleetSnapshot[], s: numbe
         missed_per_s: Math.round(delta((x) => x.missed) / s),
         points_per_s: Math.round(delta((x) => x.written) / s),
         requests_per_s: Math.round(delta((x) => x.requests) / s),
-        points_per_request: +(delta((x) => x.written) / Math.max(1, delta((x) => x.requests))).toFixed(1),
+        points_per_request: +(
+            delta((x) => x.written) /
+            Math.max(
+                1,
+                delta((x) => x.requests)
+            )
+        ).toFixed(1),
         write_p50_ms: +percentile(latencies, 0.5).toFixed(2),
         write_p99_ms: +percentile(latencies, 0.99).toFixed(2),
         spooled: delta((x) => x.spooled),
         dropped: delta((x) => x.dropped),
         queued: sum(after, (x) => x.queued),
         vo_cpu_pct: Math.round((100 * cpuS) / s),
-        vo_cpu_us_per_point: +((cpuS * 1e6) / Math.max(1, delta((x) => x.interactions))).toFixed(1),
+        vo_cpu_us_per_point: +(
+            (cpuS * 1e6) /
+            Math.max(
+                1,
+                delta((x) => x.interactions)
+            )
+        ).toFixed(1),
         vo_rss_mib: Math.round(sum(after, (x) => x.rssMiB)),
         vo_kib_per_vo: Math.round((1024 * sum(after, (x) => x.rssMiB - x.baseRssMiB)) / n),
     };
@@ -157,8 +182,12 @@ async function main(): Promise<void> {
     } finally {
         await target.server?.stop();
     }
-    printTable(`A fleet on one InfluxDB: ${affordances} properties per VO at ${rate}/s each, ${seconds} s`, rows);
-    console.log(JSON.stringify({ bench: "fleet", seconds, warmup, procs, affordances, rate, rows }));
+    const flush = flushMs === undefined ? "" : `, flush every ${flushMs} ms`;
+    printTable(
+        `A fleet on one InfluxDB: ${affordances} properties per VO at ${rate}/s each${flush}, ${seconds} s`,
+        rows
+    );
+    console.log(JSON.stringify({ bench: "fleet", seconds, warmup, procs, affordances, rate, flushMs, rows }));
 }
 
 main().catch((err) => {
