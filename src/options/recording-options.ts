@@ -20,6 +20,14 @@ export const DEFAULT_WRITE_BUFFER_OPTIONS: WriteBufferOptions = {
     maxRetryDelayMs: 5_000,
 };
 
+/**
+ * The flush interval when recording into InfluxDB: each write is an HTTP request and one WAL write in influxd, and a
+ * VO recording 10 points/s at 200 ms sent 5 requests of 2 points a second (a thousand such VOs: 5000 requests/s,
+ * more than influxd on 2 cores answered; docs/benchmarks.md, "A fleet on one InfluxDB"). A crash in the default
+ * acknowledge mode loses up to this much; after-commit answers never wait for it (they start a write at once).
+ */
+export const DEFAULT_INFLUX_FLUSH_INTERVAL_MS = 1000;
+
 export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
 
 export type AcknowledgeMode = "at-once" | "after-commit";
@@ -52,8 +60,11 @@ export interface ResolvedRecordingOptions {
     exclude: RecordingExclusion[];
 }
 
-export function resolveRecordingOptions(rec: RecordingOptions): ResolvedRecordingOptions {
-    const d = DEFAULT_WRITE_BUFFER_OPTIONS;
+/** `influx`: the records go to InfluxDB, whose default flush interval is DEFAULT_INFLUX_FLUSH_INTERVAL_MS. */
+export function resolveRecordingOptions(rec: RecordingOptions, influx = false): ResolvedRecordingOptions {
+    const d = influx
+        ? { ...DEFAULT_WRITE_BUFFER_OPTIONS, flushIntervalMs: DEFAULT_INFLUX_FLUSH_INTERVAL_MS }
+        : DEFAULT_WRITE_BUFFER_OPTIONS;
     return {
         acknowledge: oneOf(rec.acknowledge, "recording.acknowledge", ACKNOWLEDGE_MODES, "at-once"),
         acknowledgeReads: flag(rec.acknowledgeReads, "recording.acknowledgeReads", false),

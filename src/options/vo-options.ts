@@ -60,7 +60,10 @@ export function resolveOptions(
     if (options === null || typeof options !== "object") {
         throw new InvalidOptionsError("node-wot-vo options must be an object");
     }
-    const recording = resolveRecordingOptions(section(options.recording ?? {}, "recording"));
+    const recording = resolveRecordingOptions(
+        section(options.recording ?? {}, "recording"),
+        options.influxdb !== undefined
+    );
     const retention = resolveRetentionOptions(options.retention);
     const sqlite = options.sqlite === undefined ? undefined : section(options.sqlite, "sqlite");
     return {
