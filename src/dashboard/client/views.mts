@@ -113,6 +113,13 @@ function newPlot(a: Affordance, plotHost: HTMLElement, onZoom: (r: Range) => voi
     );
 }
 
+/** Says under a plot where its windows come from when the raw points are gone; returns what it said. */
+function showSource(note: HTMLElement, series: Series): string | undefined {
+    const from = statisticsName(series);
+    setNote(note, from === undefined ? undefined : `${from}: this range reaches past the raw points' retention`);
+    return from;
+}
+
 /** Raw points a plot takes at most (as `loadSeries` asks): about one per pixel. */
 const maxPointsOf = (plot: NumericPlot) => Math.min(MAX_POINTS, Math.max(200, Math.round(plot.widthPx)));
 
@@ -120,8 +127,7 @@ const maxPointsOf = (plot: NumericPlot) => Math.min(MAX_POINTS, Math.max(200, Ma
 export function numericView(thing: ThingView, a: Affordance, host: HTMLElement, onZoom: (r: Range) => void): View {
     const id = `property:${a.name}`;
     const { legend, plotHost } = plotElements(a, host);
-    const { error, empty } = notes(host);
-    const source = sourceNote(host);
+    const [{ error, empty }, source] = [notes(host), sourceNote(host)]; // source: where windows come from
     const plot = newPlot(a, plotHost, onZoom);
     state.views[id] = { kind: "property", name: a.name, unit: a.unit };
     let last: { span: number; mode: Series["mode"] } | undefined;
@@ -136,9 +142,7 @@ export function numericView(thing: ThingView, a: Affordance, host: HTMLElement, 
         v.empty = count === 0;
         setNote(error, (v.error = undefined));
         setNote(empty, v.empty ? "no data in this range" : undefined);
-        const from = statisticsName(series);
-        v.source = from;
-        setNote(source, from === undefined ? undefined : `${from}: this range reaches past the raw points' retention`);
+        v.source = showSource(source, series);
         plotHost.hidden = legend.hidden = v.empty;
         if (!v.empty) plot.draw(series);
         const { points, windows, bridged, holes, failures, band, y } = plot.state;
