@@ -40,6 +40,8 @@ export function migrateDescriptor(report: DescriptorReport, sourceFile: string, 
         databaseConfig: d.databaseConfig,
         ...(d.periodicFunctions === undefined ? {} : { periodicFunctions: d.periodicFunctions }),
         ...(d.consumedVOs === undefined ? {} : { consumedVOs: d.consumedVOs }),
+        ...(d.metrics === undefined ? {} : { metrics: d.metrics }),
+        ...(d.retention === undefined ? {} : { retention: d.retention }),
     };
 
     const doc = new Document(ordered);

@@ -154,6 +154,18 @@ describe("vo-wot descriptors, read as they are", function () {
         });
     }
 
+    it("migrate keeps node-wot-vo's own keys a vo-wot descriptor may carry: metrics and retention", function () {
+        const source = path.join(FIXTURES, "own-keys.yaml");
+        const text =
+            "name: a\ntype: VO\nbindingNB:\n    bindingModeNB: [H]\nmetrics: false\nretention: { raw: 14d, event: 90d }\n";
+        const report = readDescriptor(text, source, ENV);
+        const again = readDescriptor(migrateDescriptor(report, source), source, ENV);
+        expect(again.dialect).to.equal("node-wot-vo");
+        expect(again.config.persistence.retention).to.deep.equal({ raw: "14d", event: "90d" });
+        expect(again.config.persistence.metrics).to.equal(false);
+        expect(again.config).to.deep.equal(report.config);
+    });
+
     it("names a misspelled key with the key probably meant", function () {
         const e = refused(
             "name: a\ntype: VO\nbindingNB:\n    bindingModeNB: [H]\n    ports:\n        httpPrt: 8080\nconsumedVO: {}\n"
