@@ -15,7 +15,7 @@
  * 20% over in-process. The load average is printed with the figures.
  *
  *   node dist/bench/history.js [--points 1000000] [--runs 50] [--seconds 30] [--limit 1000] [--windows 1000]
- *        [--stores sqlite,influxdb]
+ *        [--stores sqlite,influxdb,influxdb1]   (influxdb1: InfluxDB 1.8, scripts/influxdb1.sh install)
  * InfluxDB: `scripts/influxdb.sh install` (or INFLUX_URL and INFLUX_TOKEN of a server of your own).
  */
 import crypto from "node:crypto";
@@ -38,6 +38,8 @@ import { Spool } from "../src/timeseries/spool";
 import { SqliteTimeSeriesStore } from "../src/timeseries/sqlite/sqlite-time-series-store";
 import type { TimeSeriesStore } from "../src/timeseries/time-series-store";
 import { influxTarget } from "./influx-target";
+import { Influx1Server, influxd1Binary } from "../test/helpers/influxdb1-server";
+import type { InfluxConnection } from "../test/helpers/influxdb-server";
 import { arg, printTable, stringArg } from "./report";
 
 const points = arg("points", 1_000_000);
@@ -232,10 +234,22 @@ async function onSqlite(dir: string): Promise<StoreResult> {
     return { loadS, ...(await measure({ sqlite: { path: file } })) };
 }
 
-async function onInfluxDb(dir: string): Promise<StoreResult | undefined> {
-    const target = await influxTarget();
+/** InfluxDB 1.8 (`--stores influxdb1`): a server of the bench's own, auth on, its token `admin:<password>`. */
+async function influx1Target(): Promise<
+    { connection: InfluxConnection; server?: { stop(): Promise<void> } } | undefined
+> {
+    const bin = influxd1Binary();
+    if (bin === undefined) return undefined;
+    const server = await Influx1Server.start(bin);
+    return { connection: server, server };
+}
+
+async function onInfluxDb(dir: string, engine: "2.x" | "1.8" = "2.x"): Promise<StoreResult | undefined> {
+    const target = engine === "1.8" ? await influx1Target() : await influxTarget();
     if (target === undefined) {
-        console.log("influxdb skipped: no influxd (run scripts/influxdb.sh install, or set INFLUX_URL)");
+        const install =
+            engine === "1.8" ? "scripts/influxdb1.sh install" : "scripts/influxdb.sh install, or set INFLUX_URL";
+        console.log(`influxdb ${engine} skipped: no influxd (run ${install})`);
         return undefined;
     }
     try {
@@ -285,6 +299,10 @@ async function main(): Promise<void> {
         if (stores.includes("influxdb")) {
             const r = await onInfluxDb(dir);
             if (r !== undefined) results.influxdb = r;
+        }
+        if (stores.includes("influxdb1")) {
+            const r = await onInfluxDb(dir, "1.8");
+            if (r !== undefined) results.influxdb1 = r;
         }
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
