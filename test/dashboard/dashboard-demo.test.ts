@@ -199,6 +199,18 @@ describe("dashboard in headless Chromium, against the demo (device + proxy VO as
             /^gap: device lost\n/
         );
         await screenshot(page, "device-lost-gap");
+        const wide = page.viewportSize()!;
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.reload();
+        await waitForState(
+            page,
+            (st) => (st.views["property:temperature"]?.gaps ?? []).some((g) => g.reason === "device-lost" && !g.open),
+            15_000,
+            "the lost interval on a phone"
+        );
+        await screenshot(page, "device-lost-gap-phone");
+        await page.setViewportSize(wide);
+        await page.reload();
         // the demo's dashboard, from its start: the screenshot the README shows
         await showRange(page, startedAt - 5000, Date.now() + 2000);
         await waitForState(

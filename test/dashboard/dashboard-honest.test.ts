@@ -162,5 +162,10 @@ describe("dashboard in headless Chromium: holes, failures, stale values and gaps
         expect(day.band).to.be.above(100);
         expect(day.holes).to.equal(1);
         await screenshot(page, "day-windows");
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.reload();
+        await waitForState(page, (st) => st.views["property:day"]?.mode === "windows", 15_000, "24 h on a phone");
+        await screenshot(page, "day-windows-phone");
+        await page.setViewportSize({ width: 1400, height: 900 });
     });
 });
