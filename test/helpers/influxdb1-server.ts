@@ -34,14 +34,16 @@ export class Influx1Server extends ChildServer implements InfluxConnection {
         bin: string,
         dir: string,
         port: number,
-        private readonly rpcPort: number
+        private readonly rpcPort: number,
+        /** false: Flux off (`flux-enabled = false`), as 1.8 ships: only InfluxQL answers */
+        readonly flux: boolean
     ) {
         super(bin, dir, port);
     }
 
-    static async start(bin: string): Promise<Influx1Server> {
+    static async start(bin: string, flux = true): Promise<Influx1Server> {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vo-influxd1-"));
-        const server = new Influx1Server(bin, dir, await freeTcpPort(), await freeTcpPort());
+        const server = new Influx1Server(bin, dir, await freeTcpPort(), await freeTcpPort(), flux);
         Influx1Server.running.add(server);
         await server.launch();
         const password = server.token.slice("admin:".length);
@@ -72,7 +74,8 @@ export class Influx1Server extends ChildServer implements InfluxConnection {
             INFLUXDB_HTTP_LOG_ENABLED: "false",
             INFLUXDB_DATA_QUERY_LOG_ENABLED: "false",
             INFLUXDB_LOGGING_LEVEL: "warn",
-            INFLUXDB_HTTP_FLUX_ENABLED: "true", // for executeQuery (Flux); every read of the store is InfluxQL
+            // for executeQuery (Flux) unless asked off; every read of the store is InfluxQL
+            INFLUXDB_HTTP_FLUX_ENABLED: String(this.flux),
         };
         return this.spawnUntilReady(
             ["run", "-config", config],
@@ -87,7 +90,7 @@ export class Influx1Server extends ChildServer implements InfluxConnection {
 let skipNoticeShown = false;
 
 /** A 1.8 server of the test's own. Skips without the binary, except under CI=true, where that is a failure. */
-export async function ownInflux1Server(ctx: Mocha.Context): Promise<Influx1Server> {
+export async function ownInflux1Server(ctx: Mocha.Context, options: { flux?: boolean } = {}): Promise<Influx1Server> {
     const bin = influxd1Binary();
     if (bin === undefined) {
         const how = `no influxd ${INFLUXDB1_VERSION} binary: run \`scripts/influxdb1.sh install\``;
@@ -96,5 +99,5 @@ export async function ownInflux1Server(ctx: Mocha.Context): Promise<Influx1Serve
         skipNoticeShown = true;
         ctx.skip();
     }
-    return Influx1Server.start(bin!);
+    return Influx1Server.start(bin!, options.flux ?? true);
 }

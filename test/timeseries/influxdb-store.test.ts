@@ -32,7 +32,8 @@ async function openInfluxStore(
 ): Promise<{ store: InfluxDbStore; close(): Promise<void> }> {
     if (connection === undefined) {
         if (engine === "2.x") ({ connection, server } = await influxForTests(ctx));
-        else connection = server = await ownInflux1Server(ctx);
+        // 1.8 with Flux off, as it ships: the store reads with InfluxQL alone, and the contract proves it
+        else connection = server = await ownInflux1Server(ctx, { flux: false });
     }
     const dir = tempDir();
     const db = await Database.open(path.join(dir, "spool.sqlite"));
@@ -64,6 +65,18 @@ for (const engine of ["2.x", "1.8"] as const) {
             await server?.stop();
             server = connection = undefined;
         });
+        if (engine === "1.8") {
+            it("runs on a server with Flux off: a Flux query is refused there", async function () {
+                const { store, close } = await openInfluxStore(this, engine);
+                try {
+                    let refused: unknown;
+                    await store.executeQuery("buckets() |> limit(n: 1)").catch((err: unknown) => (refused = err));
+                    expect(String(refused)).to.match(/flux/i);
+                } finally {
+                    await close();
+                }
+            });
+        }
         describeStoreContract(`InfluxDB ${engine}`, (ctx) => openInfluxStore(ctx, engine));
         // what earlier releases wrote, which a VO upgraded without migrating keeps reading and writing
         describeStoreContract(`InfluxDB ${engine}, per-thing layout`, (ctx) =>
