@@ -122,7 +122,7 @@ function tryThis(base: string, coapBase: string): string[] {
         `    coap-client -m get '${coapBase}/properties/temperature/history?limit=5'`,
         "  the device's liveness as the VO sees it",
         `    curl http://127.0.0.1:${httpPort}/vostatus/properties/device`,
-        "Where the data goes: each interaction is a row of ts_interaction, the device's liveness goes to",
+        "Where the data goes: each interaction is a row of ts_point (the view ts_interaction reads it), the device's liveness goes to",
         `device_status and the VO's self-checks to vo_status, all in ${sqlitePath}`,
         `    sqlite3 ${sqlitePath} "SELECT datetime(ts/1e9,'unixepoch'), kind, name, op, protocol, stale, value FROM ts_interaction ORDER BY ts DESC LIMIT 10"`,
         "Stop the device's process and reads answer from the last recorded value, marked stale.",
