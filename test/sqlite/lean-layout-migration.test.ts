@@ -10,6 +10,7 @@ import { encodeValue } from "../../src/timeseries/value-encoding";
 import type { HistoryRecord } from "../../src/timeseries/time-series-store";
 import type { InteractionRecord } from "../../src";
 import { OPERATIONS } from "../../src/model/interaction-record";
+import { OP_CODES, PROTOCOL_CODES } from "../../src/sqlite/lean-layout";
 import { tempDir } from "../helpers/vo-fixture";
 
 const T0 = BigInt(Date.UTC(2026, 0, 1)) * 1_000_000n;
@@ -74,6 +75,17 @@ function oldRow(r: InteractionRecord): SqlValue[] {
         r.stale ? 1 : 0,
     ];
 }
+
+describe("the lean layout's codes: part of the file format", function () {
+    it("has a code for every operation and protocol a record can carry, the released ones where they were", function () {
+        // a code never changes meaning: the released list is a prefix of the current one
+        const released = ["readproperty", "writeproperty", "readallproperties", "readmultipleproperties"];
+        expect(OP_CODES.slice(0, released.length)).to.deep.equal(released);
+        expect([...OP_CODES]).to.include.members([...OPERATIONS]);
+        expect([...PROTOCOL_CODES]).to.include.members([...PROTOCOLS]);
+        expect(PROTOCOL_CODES.indexOf("http")).to.equal(0); // the usual row's code is 512: two bytes
+    });
+});
 
 describe("migration 9: a file of the release before moves to the lean layout without loss", function () {
     let dir: string;
