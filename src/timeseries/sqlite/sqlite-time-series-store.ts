@@ -52,6 +52,12 @@ const STAT_LEVELS: readonly { widthNs: bigint; width: number; resolution: Resolu
     { widthNs: HOUR_NS, width: 3600, resolution: "1h" },
 ];
 
+/** A record's origin as `ts_point` keeps it: its host's id in `ts_origin`, and the port. */
+interface StoredOrigin {
+    origin: number | null;
+    port: number | null;
+}
+
 const isConstraint = (err: unknown): boolean => /SQLITE_CONSTRAINT/.test(String((err as Error)?.message));
 
 /**
@@ -106,13 +112,13 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
     async write(records: readonly InteractionRecord[]): Promise<void> {
         if (records.length === 0) return;
         const catalog = await this.catalog();
-        await this.addNames(catalog, records);
+        const origins = await this.addNames(catalog, records);
         try {
-            await this.insert(catalog, records, false);
+            await this.insert(catalog, records, origins, false);
         } catch (err) {
             // a point already at one of these times (a script's own insert): each is checked, and moved on
             if (!isConstraint(err)) throw err;
-            await this.insert(catalog, records, true);
+            await this.insert(catalog, records, origins, true);
         }
         if (this.rollUpTimer === undefined) {
             this.rollUpTimer = setInterval(() => {
@@ -121,19 +127,28 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
         }
     }
 
-    private async addNames(catalog: SeriesCatalog, records: readonly InteractionRecord[]): Promise<void> {
+    /**
+     * Adds the batch's new series and hosts to the catalog, and gives each record's origin as stored: its host's
+     * id and its port, split once here (the host ids held for the batch, whatever the catalog's cache forgets).
+     */
+    private async addNames(catalog: SeriesCatalog, records: readonly InteractionRecord[]): Promise<StoredOrigin[]> {
         const series = new Map<string, [string, AffordanceKind, string]>();
-        const hosts = new Set<string>();
-        for (const r of records) {
+        const ids = new Map<string, number | undefined>();
+        const splits = records.map((r) => {
             if (catalog.find(r.thing, r.kind, r.name) === undefined) {
                 series.set(`${r.thing}\u0000${r.kind}\u0000${r.name}`, [r.thing, r.kind, r.name]);
             }
-            if (r.origin !== undefined) {
-                const { host } = splitOrigin(r.origin);
-                if (catalog.hostId(host) === undefined) hosts.add(host);
-            }
-        }
-        await catalog.add(this.db, [...series.values()], [...hosts]);
+            if (r.origin === undefined) return undefined;
+            const split = splitOrigin(r.origin);
+            if (!ids.has(split.host)) ids.set(split.host, catalog.hostId(split.host));
+            return split;
+        });
+        const hosts = [...ids].filter(([, id]) => id === undefined).map(([host]) => host);
+        await catalog.add(this.db, [...series.values()], hosts);
+        for (const host of hosts) ids.set(host, catalog.hostId(host));
+        return splits.map((o) =>
+            o === undefined ? { origin: null, port: null } : { origin: ids.get(o.host)!, port: o.port }
+        );
     }
 
     /**
@@ -142,7 +157,12 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
      * back) is checked against the stored points and moved 1 ns on until its time is free, and its
      * statistics marked for a new roll-up; `checkAll` checks every point so.
      */
-    private async insert(catalog: SeriesCatalog, records: readonly InteractionRecord[], checkAll: boolean) {
+    private async insert(
+        catalog: SeriesCatalog,
+        records: readonly InteractionRecord[],
+        origins: readonly StoredOrigin[],
+        checkAll: boolean
+    ) {
         const rows: unknown[] = new Array(records.length);
         const newest = new Map<Series, bigint>();
         const used = new Map<string, bigint>();
@@ -152,22 +172,10 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
             let ts = r.ts;
             if (checkAll || ts <= (newest.get(s) ?? s.newest)) ts = await this.freeTime(s, ts, used);
             if (ts > (newest.get(s) ?? s.newest)) newest.set(s, ts);
-            let origin: number | null = null;
-            let port: number | null = null;
-            if (r.origin !== undefined) {
-                const split = splitOrigin(r.origin);
-                origin = catalog.hostId(split.host) ?? (await this.hostIdOf(catalog, split.host));
-                port = split.port;
-            }
-            rows[i] = pointRow(r, s.id, ts, origin, port);
+            rows[i] = pointRow(r, s.id, ts, origins[i].origin, origins[i].port);
         }
         await this.db.runPrepared(INSERT_POINTS, [JSON.stringify(rows)]);
         for (const [s, ts] of newest) s.newest = ts;
-    }
-
-    private async hostIdOf(catalog: SeriesCatalog, host: string): Promise<number> {
-        await catalog.add(this.db, [], [host]);
-        return catalog.hostId(host)!;
     }
 
     /**
