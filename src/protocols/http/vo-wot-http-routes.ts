@@ -169,7 +169,8 @@ class VoWotCall {
         const property = this.thing.properties[this.name];
         try {
             const content = await this.thing.handleReadProperty(this.name, this.options(property, "readproperty"));
-            answerJson(this.res, 200, { value: await valueOf(content, property) });
+            // a property without a value yet: null, as vo-wot answers None (not a body without the key)
+            answerJson(this.res, 200, { value: (await valueOf(content, property)) ?? null });
         } catch (err) {
             this.failed(err);
         }
