@@ -57,3 +57,18 @@ export function freeTcpPort(): Promise<number> {
 export function freeUdpPort(): Promise<number> {
     return freePort(bindsUdp);
 }
+
+/**
+ * A UDP port p free on 127.0.0.1 with TCP port p + `tcpOffset` free too (aiocoap, under vo-wot's CoAP server,
+ * also listens on the CoAP port plus 3000 for CoAP over WebSocket); both handed out.
+ */
+export async function freeUdpPortWithTcp(tcpOffset: number): Promise<number> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+        const port = await freeUdpPort();
+        const tcp = port + tcpOffset;
+        if (tcp > HIGH || handedOut.has(tcp)) continue;
+        handedOut.add(tcp);
+        if (await bindsTcp(tcp)) return port;
+    }
+    throw new Error(`no free UDP port p with TCP p + ${tcpOffset} free after 50 attempts`);
+}

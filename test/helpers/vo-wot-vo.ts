@@ -1,8 +1,7 @@
 import { ChildProcess, spawn } from "node:child_process";
-import dgram from "node:dgram";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
+import { freeTcpPort, freeUdpPortWithTcp } from "./free-port";
 import { tempDir } from "./vo-fixture";
 
 /** The ports a vo-wot VO is given: its catalogue, HTTP and CoAP servers. */
@@ -104,45 +103,7 @@ export class VoWotVo {
     }
 }
 
-/**
- * Free ports for a vo-wot VO: TCP for the catalogue and HTTP, UDP for CoAP, with the CoAP port plus 3000
- * free on TCP too (aiocoap, under vo-wot's CoAP server, also listens there for CoAP over WebSocket).
- */
+/** Free ports for a vo-wot VO, outside the ephemeral range (test/helpers/free-port.ts says why). */
 export async function freeVoWotPorts(): Promise<VoWotPorts> {
-    for (let attempt = 0; attempt < 20; attempt++) {
-        const coap = await freeUdpPort();
-        if (coap + 3000 > 65535 || !(await tcpPortFree(coap + 3000))) continue;
-        return { catalogue: await freeTcpPort(), http: await freeTcpPort(), coap };
-    }
-    throw new Error("no free UDP port p with p + 3000 free on TCP after 20 tries");
-}
-
-function freeTcpPort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
-}
-
-function tcpPortFree(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const server = net.createServer();
-        server.once("error", () => resolve(false));
-        server.listen(port, "::", () => server.close(() => resolve(true)));
-    });
-}
-
-function freeUdpPort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const socket = dgram.createSocket("udp6");
-        socket.once("error", reject);
-        socket.bind(0, "::", () => {
-            const port = socket.address().port;
-            socket.close(() => resolve(port));
-        });
-    });
+    return { catalogue: await freeTcpPort(), http: await freeTcpPort(), coap: await freeUdpPortWithTcp(3000) };
 }
