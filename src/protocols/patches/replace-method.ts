@@ -6,8 +6,16 @@ const { warn } = createLogger("protocols:patches");
 
 type AnyFunction = (...args: never[]) => unknown;
 
-/** Each replacement installed, by the function put in place: its patch and the method it replaced. */
-const installed = new WeakMap<object, { patchId: string; original: unknown }>();
+/**
+ * Each replacement installed carries its patch and the method it replaced under this symbol. Not a WeakMap: a
+ * replacement is often made per request (a response's writeHead, emit), and a WeakMap's entries are cleared only
+ * by a full collection, so every request's response, request and socket state they reach were promoted to the old
+ * generation and held there (about 5 KB a request, `bench/footprint.ts`).
+ */
+const PATCH = Symbol("node-wot-vo.patch");
+type Layer = { patchId: string; original: unknown };
+const layerOf = (fn: unknown): Layer | undefined =>
+    typeof fn === "function" ? (fn as unknown as Record<symbol, Layer | undefined>)[PATCH] : undefined;
 /** Patches whose target was found missing, said once each. */
 const reported = new Set<string>();
 
@@ -31,7 +39,10 @@ export function replaceMethod<F extends AnyFunction>(
         return false;
     }
     const replacement = replace(original as F);
-    installed.set(replacement, { patchId: patch.id, original });
+    Object.defineProperty(replacement, PATCH, {
+        value: { patchId: patch.id, original } satisfies Layer,
+        configurable: true, // a function put in place twice names its latest patch, as before
+    });
     holder[name] = replacement;
     return true;
 }
@@ -49,13 +60,13 @@ export function replaceValue(target: object, name: string, patchId: string, valu
 
 /** The id of the patch that put this function in place, or undefined when replaceMethod did not. */
 export function patchIdOf(fn: unknown): string | undefined {
-    return typeof fn === "function" ? installed.get(fn)?.patchId : undefined;
+    return layerOf(fn)?.patchId;
 }
 
 /** The patches layered in this function, outermost first (several patches may wrap one method in turn). */
 export function patchChain(fn: unknown): string[] {
     const ids: string[] = [];
-    for (let f = fn, layer = installed.get(fn as object); layer !== undefined; layer = installed.get(f as object)) {
+    for (let f = fn, layer = layerOf(fn); layer !== undefined; layer = layerOf(f)) {
         ids.push(layer.patchId);
         f = layer.original;
         if (typeof f !== "function" || ids.length > 64) break;
