@@ -383,12 +383,16 @@ function serverPorts({ nb, ports, modes, has }: Northbound, t: Translation): voi
     if (!Array.isArray(nb.bindingModeNB)) {
         t.noted("bindingNB.bindingModeNB", "(absent)", "vo-wot's default [U, H]: http and coap on");
     }
-    if (has("H")) {
-        // vo-wot's clients speak its own paths and envelopes: served beside node-wot's forms
+    const voWotMode = has("H") ? "H" : has("U") ? "U" : undefined;
+    if (voWotMode !== undefined) {
+        // vo-wot's clients speak its own paths and envelopes (HTTP and CoAP): served beside node-wot's forms
         t.document.protocols = { voWot: true };
         t.paths.push(["protocols.voWot", "bindingNB.bindingModeNB"]);
-        const at = Array.isArray(nb.bindingModeNB) ? `bindingNB.bindingModeNB[${modes.indexOf("H")}]` : "bindingNB";
-        t.mapped(at, "H", "protocols.voWot", true, " (vo-wot's HTTP paths and envelopes, beside node-wot's forms)");
+        const at = Array.isArray(nb.bindingModeNB)
+            ? `bindingNB.bindingModeNB[${modes.indexOf(voWotMode)}]`
+            : "bindingNB";
+        const what = voWotMode === "H" ? "HTTP paths" : "CoAP resources";
+        t.mapped(at, voWotMode, "protocols.voWot", true, ` (vo-wot's ${what} and envelopes, beside node-wot's forms)`);
     }
     const portKey = (key: string, mode: string, target: "http" | "coap" | "websocket") => {
         if (unset(ports[key])) return;
@@ -417,7 +421,7 @@ function serverPorts({ nb, ports, modes, has }: Northbound, t: Translation): voi
 
 /**
  * vo-wot always opens its catalogue (9090 unless `catalogue` says otherwise); node-wot-vo only when asked. vo-wot's
- * clients find the TDs with vo-wot's forms on the catalogue only (protocols/http/vo-wot-td.ts): said when it is absent.
+ * clients find the TDs with vo-wot's forms on the catalogue only (protocols/vo-wot-td.ts): said when it is absent.
  */
 function catalogueForVoWotClients(raw: Obj, { has }: Northbound, t: Translation): void {
     if (!has("H") || !unset(raw.catalogue)) return;

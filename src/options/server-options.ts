@@ -30,8 +30,9 @@ export interface ProtocolLimits {
     /** an observer whose notifications go unacknowledged this long is dropped as gone (CoAP); default 10 s */
     observerTimeoutMs: number;
     /**
-     * the HTTP server answers vo-wot's paths too (`/<thing>/property/<name>` with `{"value": ...}`, ...) and the
-     * catalogue serves TDs with vo-wot's forms; default false (on for a VO run from a vo-wot descriptor with H)
+     * the HTTP and CoAP servers answer vo-wot's resources too (`/<thing>/property/<name>` with `{"value": ...}`,
+     * `coap://.../property?thing=&name=`, ...) and the catalogue serves TDs with vo-wot's forms; default false
+     * (on for a VO run from a vo-wot descriptor with H or U)
      */
     voWot: boolean;
 }

@@ -22,6 +22,8 @@ import { trackPendingAnswer, widenPiggybackWindow } from "./piggyback-window";
 import { continueBlock2ByRequest, keepContentFormat, NodeCoapBlock2Server } from "./node-coap-block2-continuation";
 import { answerObserveStream, observeOnlyObservable } from "./node-coap-observe";
 import { bindingLoaded } from "../node-wot-cores";
+import { serveVoWotCoap, voWotCoapRouteOf, voWotObservable, VoWotExchange, VoWotTarget } from "./vo-wot-coap-routes";
+import type { ExposedThing } from "@node-wot/core";
 
 // binding-coap and its copy of node-wot's core load with this module (on demand): fixes and patch checks reach them
 bindingLoaded();
@@ -118,7 +120,9 @@ interface Exchange {
  *    nobody can observe and every error went out with Observe, and an answer over one datagram not at all;
  *    here only observable properties and events are observed, the rest answered as plain GETs, and a large
  *    notification goes block-wise (`node-coap-observe`).
- * The TD, "/" and /.well-known/core are binding-coap's own.
+ * The TD, "/" and /.well-known/core are binding-coap's own. With `protocols.voWot`, vo-wot's resources
+ * (/property, /action and /event with the Thing and affordance in the query) are answered first
+ * (`vo-wot-coap-routes`), with this server's body bound, refusal records and observations.
  */
 export class VoCoapServer extends CoapServer {
     constructor(config?: CoapServerConfig & MdnsOption) {
@@ -150,7 +154,7 @@ export class VoCoapServer extends CoapServer {
         reassembleBlock1(self.server, () => serverHooks(this).limits.maxBodyBytes);
         continueBlock2ByRequest(self.server as unknown as NodeCoapBlock2Server);
         widenPiggybackWindow(self.server);
-        observeOnlyObservable(self.server, (packet) => observable(self, uriPath({ _packet: packet })));
+        observeOnlyObservable(self.server, (packet) => observable(self, { _packet: packet }, packet.payload));
         // before binding-coap's listener, so that every answer to an observe request goes out right
         (self.server as unknown as NodeJS.EventEmitter).prependListener("request", (_req, res) =>
             answerObserveStream(res)
@@ -190,10 +194,14 @@ function requestContentType(req: CoapRequest): string {
 const DIRS = { properties: "property", actions: "action", events: "event" } as const;
 
 /**
- * Whether a path names what a client can observe here (RFC 7641): a property the TD marks observable and
- * that can be read, or an event. A GET with Observe of anything else is answered as a plain GET.
+ * Whether a request names what a client can observe here (RFC 7641): a property the TD marks observable and
+ * that can be read, or an event (or, in vo-wot's wire format, an invocation under way). A GET with Observe
+ * of anything else is answered as a plain GET.
  */
-function observable(self: CoapServerInternals, path: string[]): boolean {
+function observable(self: CoapServerInternals, req: Pick<CoapRequest, "_packet">, payload?: Buffer): boolean {
+    const path = uriPath(req);
+    const voWot = voWotRoute(self, path, req);
+    if (voWot !== undefined) return voWotObservable(voWot, req, thingsOf(self), self, payload);
     if (path.length !== 3) return false;
     const key = nameIn(path[0], (k) => self.things.has(k));
     const thing = key === undefined ? undefined : self.things.get(key);
@@ -205,13 +213,43 @@ function observable(self: CoapServerInternals, path: string[]): boolean {
     return path[1] === "events" || (property.observable === true && property.writeOnly !== true);
 }
 
+/** The vo-wot resource a request names, when the VO serves vo-wot's wire format (`protocols.voWot`). */
+function voWotRoute(self: CoapServerInternals, path: string[], req: Pick<CoapRequest, "_packet">) {
+    return serverHooks(self).limits.voWot ? voWotCoapRouteOf(path, req, self.things) : undefined;
+}
+
+function thingsOf(self: CoapServerInternals): Map<string, ExposedThing> {
+    return self.things as unknown as Map<string, ExposedThing>;
+}
+
+/** A vo-wot request, with this server's body bound and refusal records lent to it. */
+function voWotExchange(self: CoapServerInternals, x: Exchange): VoWotExchange {
+    const targetOf = (t: VoWotTarget): Target => ({
+        thing: t.thing as unknown as ThingLike,
+        kind: t.kind,
+        name: t.name,
+    });
+    return {
+        host: x.host,
+        scheme: x.scheme,
+        req: x.req,
+        res: x.res,
+        things: thingsOf(self),
+        admitBody: (target, op) => admitBody(x, targetOf(target), op, true),
+        refused: (target, op, error, value) => reportRefusal(x, targetOf(target), op, error, value),
+    };
+}
+
 async function serve(self: CoapServerInternals, x: Exchange): Promise<void> {
     const { req, res } = x;
     if (req.rsinfo.port < 1 || req.rsinfo.port > 65535) return;
+    const path = uriPath(req);
+    const voWot = voWotRoute(self, path, req);
+    // before the Content-Format check: vo-wot's answers say what is wrong in their own JSON
+    if (voWot !== undefined) return serveVoWotCoap(voWotExchange(self, x), voWot);
     if (!self.checkContentTypeSupportForInput(req.method, x.contentType)) {
         return answer(res, "4.15", `Content-Format ${x.contentType} is not supported`);
     }
-    const path = uriPath(req);
     if (path.length === 0 || (path.length === 1 && path[0] === "")) return self.handleThingsRequest(req.method, res);
     if (path.length === 2 && path[0] === ".well-known" && path[1] === "core") return self.handleWellKnownCore(req, res);
     const key = nameIn(path[0], (k) => self.things.has(k));
@@ -255,6 +293,13 @@ async function serve(self: CoapServerInternals, x: Exchange): Promise<void> {
 function answer(res: Response, code: string, payload?: string | Buffer): void {
     setCode(res, code);
     res.end(payload);
+}
+
+/** A problem's message as text, or as vo-wot's {"error": message}. */
+function answerProblem(res: Response, code: string, message: string, asJson: boolean): void {
+    if (!asJson) return answer(res, code, message);
+    res.setOption("Content-Format", "application/json");
+    answer(res, code, JSON.stringify({ error: message }));
 }
 
 /** An error from node-wot or a handler: 5.00 with its message, which the face turns into a refusal's code. */
@@ -343,7 +388,7 @@ function reportRefusal(
  * Whether a request's body is all there and within the bound; answers it otherwise: 2.31 for a block before
  * the last, 4.08 for a block out of order, 4.13 with Size1 (the bound) for a body over it, recorded as refused.
  */
-function admitBody(x: Exchange, target: Target, op: Operation): boolean {
+function admitBody(x: Exchange, target: Target, op: Operation, asJson = false): boolean {
     const { req, res } = x;
     const limit = serverHooks(x.host.server).limits.maxBodyBytes;
     const block = block1Of(req._packet);
@@ -353,7 +398,7 @@ function admitBody(x: Exchange, target: Target, op: Operation): boolean {
         return false;
     }
     if (block?.step === "incomplete") {
-        answer(res, "4.08", `Request Entity Incomplete: ${block.reason}`);
+        answerProblem(res, "4.08", `Request Entity Incomplete: ${block.reason}`, asJson);
         return false;
     }
     const size = block?.step === "too-large" ? block.size : req.payload.length;
@@ -361,7 +406,7 @@ function admitBody(x: Exchange, target: Target, op: Operation): boolean {
         const message = `${op} ${target.name}: a body of ${size} bytes is over the bound of ${limit} bytes`;
         reportRefusal(x, target, op, new RequestRefusedError("payload-too-large", message));
         res.setOption("Size1", limit);
-        answer(res, "4.13", message);
+        answerProblem(res, "4.13", message, asJson);
         return false;
     }
     if (block?.step === "complete") res.setOption("Block1", block.option);

@@ -27,10 +27,17 @@ export function uriPath(req: RequestLike): string[] {
 export function uriQuery(req: RequestLike): string {
     const options = req._packet?.options;
     if (options === undefined) return (req.url ?? "").split("?").slice(1).join("?");
-    return options
-        .filter((o) => o.name === "Uri-Query" || o.name === 15)
-        .map((o) => optionText(o.value))
-        .join("&");
+    return uriQueryOptions(req).join("&");
+}
+
+/** The Uri-Query options of a request, one argument each, as sent. */
+export function uriQueryOptions(req: RequestLike): string[] {
+    const options = req._packet?.options;
+    if (options === undefined)
+        return uriQuery(req)
+            .split("&")
+            .filter((a) => a !== "");
+    return options.filter((o) => o.name === "Uri-Query" || o.name === 15).map((o) => optionText(o.value));
 }
 
 /** The name a path segment stands for among those `has` knows, or undefined. */

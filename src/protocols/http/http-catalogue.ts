@@ -5,7 +5,7 @@ import { uriHost } from "../../model/address";
 import { answerDirectory, baseOf, distinctThings, ThingEntries } from "./http-thing-directory";
 import { decodePath, requestPath, requestQuery } from "./http-request-url";
 import { CatalogueOptions, DEFAULT_CATALOGUE_HOST } from "../../options/server-options";
-import { voWotDescription } from "./vo-wot-td";
+import { voWotDescription } from "../vo-wot-td";
 
 export type { CatalogueOptions };
 

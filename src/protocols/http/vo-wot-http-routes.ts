@@ -31,7 +31,7 @@ import { HttpTarget, reportRefusal } from "./http-target";
  * JSON, not an object, or lacks its envelope's key (or has another), 404 for an unknown Thing or
  * affordance, 405 for a method the resource does not answer, 413 for a body over the bound, 415 for
  * a body that is not JSON by its Content-Type; each refusal of a known affordance is recorded.
- * The catalogue's TDs list these paths (vo-wot-td.ts): wotpy2's client takes its URLs from forms only.
+ * The catalogue's TDs list these paths (vo-wot-http-forms.ts): wotpy2's client takes its URLs from forms only.
  */
 
 /** The resource a vo-wot path names; `route` as http-target.ts names node-wot's. */

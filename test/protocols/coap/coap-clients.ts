@@ -66,6 +66,8 @@ export interface LibcoapAnswer {
     stdout: string;
     /** libcoap's trace of the messages it sent and received (-v 7), one summary line each */
     pdus: string[];
+    /** the payload of an error answer (4.xx, 5.xx), which libcoap writes to stderr after the code */
+    errorPayload?: string;
 }
 
 /** libcoap's client (coap-client-notls, libcoap 4.3), run as a process, bounded by `timeoutMs`. */
@@ -90,7 +92,8 @@ export function libcoap(args: string[], timeoutMs = 15_000): Promise<LibcoapAnsw
                     .split("\n")
                     .filter((l) => !l.startsWith("v:1 "))
                     .join("\n");
-                resolve({ code: answers.at(-1), stdout: body.trim(), pdus });
+                const errorPayload = /^[45]\.\d\d (.*)$/m.exec(stderr)?.[1];
+                resolve({ code: answers.at(-1), stdout: body.trim(), pdus, errorPayload });
             }
         );
     });
