@@ -371,6 +371,13 @@ function bindingModes({ nb, modes }: Northbound, t: Translation): void {
     }
 }
 
+/** The modes whose vo-wot wire format node-wot-vo speaks with `protocols.voWot` (CoAP's it does not). */
+const VO_WOT_DIALECTS: [string, string][] = [
+    ["H", "vo-wot's HTTP paths and envelopes, beside node-wot's forms"],
+    ["M", "vo-wot's MQTT topics and envelopes, beside node-wot's topics"],
+    ["WS", "vo-wot's WebSocket JSON-RPC at /<thing>, beside node-wot's paths"],
+];
+
 /** The HTTP, CoAP and WebSocket servers with their ports (vo-wot's defaults are ours: 8080, 5683 and 8081). */
 function serverPorts({ nb, ports, modes, has }: Northbound, t: Translation): void {
     t.paths.push(["http", "bindingNB.bindingModeNB"], ["coap", "bindingNB.bindingModeNB"]);
@@ -383,12 +390,17 @@ function serverPorts({ nb, ports, modes, has }: Northbound, t: Translation): voi
     if (!Array.isArray(nb.bindingModeNB)) {
         t.noted("bindingNB.bindingModeNB", "(absent)", "vo-wot's default [U, H]: http and coap on");
     }
-    if (has("H")) {
-        // vo-wot's clients speak its own paths and envelopes: served beside node-wot's forms
+    const dialects = VO_WOT_DIALECTS.filter(([mode]) => has(mode));
+    if (dialects.length > 0) {
+        // vo-wot's clients speak its own paths, topics and envelopes: served beside node-wot's forms
         t.document.protocols = { voWot: true };
         t.paths.push(["protocols.voWot", "bindingNB.bindingModeNB"]);
-        const at = Array.isArray(nb.bindingModeNB) ? `bindingNB.bindingModeNB[${modes.indexOf("H")}]` : "bindingNB";
-        t.mapped(at, "H", "protocols.voWot", true, " (vo-wot's HTTP paths and envelopes, beside node-wot's forms)");
+        for (const [mode, what] of dialects) {
+            const at = Array.isArray(nb.bindingModeNB)
+                ? `bindingNB.bindingModeNB[${modes.indexOf(mode)}]`
+                : "bindingNB";
+            t.mapped(at, mode, "protocols.voWot", true, ` (${what})`);
+        }
     }
     const portKey = (key: string, mode: string, target: "http" | "coap" | "websocket") => {
         if (unset(ports[key])) return;
@@ -420,7 +432,7 @@ function serverPorts({ nb, ports, modes, has }: Northbound, t: Translation): voi
  * clients find the TDs with vo-wot's forms on the catalogue only (protocols/http/vo-wot-td.ts): said when it is absent.
  */
 function catalogueForVoWotClients(raw: Obj, { has }: Northbound, t: Translation): void {
-    if (!has("H") || !unset(raw.catalogue)) return;
+    if (!VO_WOT_DIALECTS.some(([mode]) => has(mode)) || !unset(raw.catalogue)) return;
     t.warn(
         "catalogue",
         "(absent: vo-wot opens 9090)",

@@ -1,3 +1,4 @@
+import { voWotMqttForms, voWotWsForms } from "../vo-wot-forms";
 import { voWotHref, VoWotPath } from "./vo-wot-http-routes";
 
 /**
@@ -24,33 +25,53 @@ type Td = Record<string, unknown> & {
 
 const FOLDERS = ["properties", "actions", "events"];
 
-/** `td` with vo-wot's forms in place of node-wot's; as it is when no form of it is on an HTTP server. */
+/**
+ * `td` with vo-wot's forms in place of node-wot's: its HTTP paths, its MQTT topics at the VO's broker
+ * (mqtt/vo-wot-mqtt-dialect.ts) and its WebSocket socket (websocket/vo-wot-ws-dialect.ts), each only when
+ * node-wot's TD has a form of that protocol (its server runs, speaking vo-wot's dialect with the option on);
+ * as it is when it has none of them.
+ */
 export function voWotDescription(td: Td): Td {
     const base = thingBase(td);
-    if (base === undefined) return td;
-    const described: Td = { ...td, base };
+    const broker = serverOrigin(td, /^(mqtts?:\/\/[^/]+)\//);
+    const ws = serverOrigin(td, /^(wss?:\/\/[^/]+)\//);
+    if (base === undefined && broker === undefined && ws === undefined) return td;
+    const described: Td = base === undefined ? { ...td } : { ...td, base };
     delete described.forms;
-    const form = (route: VoWotPath["route"], name: string, op: string[]): Form => ({
-        href: voWotHref(base, route, name),
-        contentType: "application/json",
-        op,
-    });
+    const title = String(td.title);
+    const form = (route: VoWotPath["route"], name: string, op: string[]): Form[] =>
+        base === undefined ? [] : [{ href: voWotHref(base, route, name), contentType: "application/json", op }];
+    const mqtt = (kind: "property" | "action" | "event", name: string, a: Affordance = {}): Form[] =>
+        broker === undefined ? [] : voWotMqttForms(broker, title, kind, name, a);
+    const socket = (op: string[]): Form[] => (ws === undefined ? [] : voWotWsForms(ws, title, op));
     described.properties = mapValues(td.properties, (name, p) => {
         const op = [p.writeOnly === true ? "" : "readproperty", p.readOnly === true ? "" : "writeproperty"];
-        const forms = [
-            form(
-                "property",
-                name,
-                op.filter((o) => o !== "")
-            ),
-        ];
-        if (p.observable === true) forms.push(form("observe", name, ["observeproperty"]));
+        const rw = op.filter((o) => o !== "");
+        const observe = p.observable === true ? ["observeproperty"] : [];
+        const forms = [...form("property", name, rw), ...mqtt("property", name, p), ...socket([...rw, ...observe])];
+        if (p.observable === true) forms.splice(1, 0, ...form("observe", name, observe));
         return { ...p, forms };
     });
-    described.actions = mapValues(td.actions, (name, a) => ({ ...a, forms: [form("action", name, ["invokeaction"])] }));
-    described.events = mapValues(td.events, (name, e) => ({ ...e, forms: [form("event", name, ["subscribeevent"])] }));
+    described.actions = mapValues(td.actions, (name, a) => ({
+        ...a,
+        forms: [...form("action", name, ["invokeaction"]), ...mqtt("action", name), ...socket(["invokeaction"])],
+    }));
+    described.events = mapValues(td.events, (name, e) => ({
+        ...e,
+        forms: [...form("event", name, ["subscribeevent"]), ...mqtt("event", name), ...socket(["subscribeevent"])],
+    }));
     for (const key of ["properties", "actions", "events"] as const) if (td[key] === undefined) delete described[key];
     return described;
+}
+
+/** `scheme://host:port` of the first form of the TD's affordances that `pattern` matches. */
+function serverOrigin(td: Td, pattern: RegExp): string | undefined {
+    const affordances = [td.properties, td.actions, td.events].flatMap((m) => Object.values(m ?? {}));
+    for (const f of affordances.flatMap((a) => a.forms ?? [])) {
+        const match = pattern.exec(f.href);
+        if (match !== null) return match[1];
+    }
+    return undefined;
 }
 
 /**
