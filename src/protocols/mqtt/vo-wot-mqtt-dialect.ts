@@ -31,6 +31,7 @@ import { messageOrigin } from "./mqtt-origin";
  * write without "value", a value the Thing refuses) is recorded as refused when the affordance is known;
  * an invocation is answered on its result topic with {"error"} (wotpy2's client raises it), a property
  * request is not answered, as in vo-wot: its topics have no error reply, so wotpy2's client times out.
+ * A request for a Thing the VO does not have is left alone: on a broker shared by a fleet it is another's.
  */
 
 export const VO_WOT_SERVIENT_ID = "wotpy";
@@ -189,14 +190,12 @@ class VoWotMqttCall {
             const topic = `${VO_WOT_SERVIENT_ID}/action/result/${this.thingSlug}/${this.slug}`;
             this.host.publish(topic, Buffer.from(JSON.stringify({ id, timestamp: Date.now(), ...body })), 2);
         };
-        if (this.thing === undefined || name === undefined) {
+        // another servient's Thing on a shared broker (vo-wot fleets all use `wotpy/`): its own server answers
+        if (this.thing === undefined) return;
+        if (name === undefined) {
             id = idOf(this.payload);
             // wotpy2 drops it; answered here so a client learns why (its result topic is the request's)
-            const what =
-                this.thing === undefined
-                    ? `no Thing "${this.thingSlug}"`
-                    : `Thing "${this.thing.title}" has no action "${this.slug}"`;
-            return answer({ error: what });
+            return answer({ error: `Thing "${this.thing.title}" has no action "${this.slug}"` });
         }
         const thing = this.thing;
         const action = thing.actions[name];
