@@ -4,6 +4,7 @@ import { expect } from "chai";
 import type { HistoryRecord } from "../../../src";
 import { parseDescriptor } from "../../../src/cli/descriptor";
 import { runVo, RunningVo } from "../../../src/cli/run-vo";
+import { freeTcpPort } from "../../helpers/free-port";
 import { Mosquitto } from "../../helpers/mosquitto";
 import { ROOT } from "../../helpers/node-process";
 import { tempDir, waitFor } from "../../helpers/vo-fixture";
@@ -12,6 +13,7 @@ import { PUMP_SCRIPT, PUMP_TD } from "../../helpers/vo-wot-pump";
 import { TestMqttClient } from "./mqtt-clients";
 
 const CONSUMER = path.join(ROOT, "test", "fixtures", "vo-wot", "wotpy-protocol-consumer.py");
+const ALL_CLIENTS_CONSUMER = path.join(ROOT, "test", "fixtures", "vo-wot", "wotpy-consumer.py");
 const THING = "urn:dev:wot:test:mqtt-pump";
 const REQUESTS = "wotpy/property/requests/water-pump";
 
@@ -187,5 +189,67 @@ describe("vo-wot's MQTT topics on a VO run from a vo-wot descriptor (real Mosqui
         expect(JSON.parse(update.toString())).to.include({ value: 7 });
         const invocations = (await records("action", "double", "invokeaction")).filter((x) => !x.ok);
         expect(invocations.some((x) => /malformed JSON/.test(String(x.error)))).to.equal(true);
+    });
+});
+
+describe("a VO serving vo-wot's HTTP, MQTT and WebSocket at once, consumed by wotpy2 with all its clients", function () {
+    this.timeout(60_000);
+    let dir: string;
+    let broker: Mosquitto;
+    let running: RunningVo;
+
+    before(async function () {
+        dir = tempDir("node-wot-vo-vowot-all-");
+        broker = await Mosquitto.start();
+        const td = path.join(dir, "pump.td.json");
+        fs.writeFileSync(td, JSON.stringify({ ...PUMP_TD, id: THING }));
+        const script = path.join(dir, "pump.js");
+        fs.writeFileSync(script, PUMP_SCRIPT);
+        const descriptor = [
+            "name: pump",
+            "type: VO",
+            "catalogue: 0",
+            "bindingNB:",
+            "    bindingModeNB: [H, M, WS]",
+            `    brokerIP: ${broker.url}`,
+            "    hostname: 127.0.0.1",
+            "    bind: 127.0.0.1",
+            `    ports: { httpPort: 0, websocketPort: ${await freeTcpPort()} }`,
+            "    securityNB: { securityScheme: nosec }",
+            "databaseConfig:",
+            "    persistentDB: { SQLite: enabled, dbFilePath: pump.db }",
+            "periodicFunction: { tick: 200 }",
+            "",
+        ].join("\n");
+        const config = parseDescriptor(descriptor, path.join(dir, "pump.yaml"), {});
+        running = await runVo({ config, tdFile: td, scriptFile: script, log: () => undefined });
+    });
+    after(async function () {
+        await running?.stop();
+        await broker?.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("wotpy2 picks by its preference: properties over MQTT, actions over HTTP, events over WebSocket", async function () {
+        const python = voWotPythonFor(this);
+        const catalogue = `http://127.0.0.1:${running.vo.catalogue!.port}`;
+        const { code, stdout, stderr } = await runPython(python, ALL_CLIENTS_CONSUMER, [`${catalogue}/water-pump`]);
+        expect(code, stderr).to.equal(0);
+        const got = JSON.parse(stdout.trim().split("\n").pop()!) as Record<string, unknown>;
+        expect(got).to.include({ label: "from node-wot-vo", threshold: 42.5, double: 42, failing: "the pump is off" });
+        expect(got.badInput).to.match(/400/); // refused over HTTP
+        expect(got.alarm).to.match(/^alarm \d+$/);
+        expect(got.counter).to.be.a("number");
+        await running.vo.flush();
+        const protocols = async (kind: "property" | "action" | "event", name: string, op: string) => {
+            const rows = await running.vo.history({ thing: THING, kind, name });
+            // the VO's own MQTT observation and subscription (the broker as origin) aside
+            const own = `127.0.0.1:${broker.port}`;
+            return [...new Set(rows.filter((r) => r.op === op && r.origin !== own).map((r) => r.protocol))];
+        };
+        expect(await protocols("property", "label", "readproperty")).to.deep.equal(["mqtt"]);
+        expect(await protocols("property", "threshold", "writeproperty")).to.deep.equal(["mqtt"]);
+        expect(await protocols("action", "double", "invokeaction")).to.deep.equal(["http"]);
+        expect(await protocols("event", "alarm", "subscribeevent")).to.deep.equal(["ws"]);
     });
 });
