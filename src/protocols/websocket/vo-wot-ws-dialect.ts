@@ -95,6 +95,8 @@ interface Subscription {
     kind: "property" | "event";
     name: string;
     fn: (content: Content) => Promise<void>;
+    /** its id has been sent: what it delivers goes out */
+    announced: boolean;
 }
 
 /** One client's socket on a Thing: its requests and subscriptions. */
@@ -163,6 +165,9 @@ class VoWotSocket {
         const wait = earliest - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         this.send(message);
+        // a subscription delivers once its id is out (as vo-wot subscribes after answering)
+        const sub = this.subscriptions.get(String((message as { result?: unknown }).result));
+        if (sub !== undefined && r.method.startsWith("on_")) sub.announced = true;
     }
 
     private async answer(r: Request): Promise<unknown> {
@@ -243,14 +248,14 @@ class VoWotSocket {
         const schema = kind === "property" ? this.thing.properties[name] : this.thing.events[name].data;
         const fn = async (content: Content): Promise<void> => {
             const value = await valueOf(content, schema).catch(() => undefined);
-            if (!this.subscriptions.has(id)) return;
+            if (this.subscriptions.get(id)?.announced !== true) return;
             this.send(
                 kind === "property"
                     ? { subscription: id, name: "propertychange", data: { name, value: value ?? null } }
                     : { subscription: id, name, data: value ?? null }
             );
         };
-        this.subscriptions.set(id, { kind, name, fn });
+        this.subscriptions.set(id, { kind, name, fn, announced: false });
         try {
             if (kind === "property") await this.thing.handleObserveProperty(name, fn, { formIndex });
             else await this.thing.handleSubscribeEvent(name, fn, { formIndex });

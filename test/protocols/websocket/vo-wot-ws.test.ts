@@ -119,6 +119,9 @@ describe("vo-wot's WebSocket JSON-RPC on a VO run from a vo-wot descriptor", fun
             const sub = (await rpc("on_property_change", { name: "counter" })).result as string;
             const change = await socket.waitFor((m) => m.subscription === sub);
             expect(change).to.deep.include({ name: "propertychange" });
+            // nothing is delivered before the subscription's id (wotpy2 takes the first answer for it)
+            const answered = socket.messages.findIndex((m) => m.result === sub);
+            expect(answered).to.be.within(0, socket.messages.indexOf(change) - 1);
             expect((change.data as { name: string }).name).to.equal("counter");
             expect(await rpc("dispose", { subscription: sub })).to.deep.include({ result: sub });
             expect(await rpc("dispose", { subscription: sub })).to.deep.include({ result: null });
