@@ -30,8 +30,9 @@ export interface ProtocolLimits {
     /** an observer whose notifications go unacknowledged this long is dropped as gone (CoAP); default 10 s */
     observerTimeoutMs: number;
     /**
-     * the HTTP server answers vo-wot's paths too (`/<thing>/property/<name>` with `{"value": ...}`, ...) and the
-     * catalogue serves TDs with vo-wot's forms; default false (on for a VO run from a vo-wot descriptor with H)
+     * the HTTP server answers vo-wot's paths too (`/<thing>/property/<name>` with `{"value": ...}`, ...), the MQTT
+     * server vo-wot's `wotpy/...` topics, the WebSocket server vo-wot's JSON-RPC on `/<thing>`, and the catalogue
+     * serves TDs with vo-wot's forms; default false (on for a VO run from a vo-wot descriptor with H, M or WS)
      */
     voWot: boolean;
 }
