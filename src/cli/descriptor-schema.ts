@@ -63,8 +63,9 @@ import type { MqttOptions } from "../options/mqtt-options";
  * protocols:                      # what the HTTP and CoAP servers accept
  *   maxBodyBytes: 1048576         # larger request bodies: 413 / 4.13, recorded as refused
  *   observerTimeout: 10s          # a CoAP observer that stops acknowledging is dropped after this
- *   voWot: false                  # true: the HTTP and CoAP servers answer vo-wot's resources and envelopes too,
- *                                 #   the catalogue serves TDs with vo-wot's forms (on for a vo-wot descriptor with H or U)
+ *   voWot: false                  # true: the HTTP, CoAP, MQTT and WebSocket servers speak vo-wot's paths,
+ *                                 #   resources, topics and JSON-RPC too, the catalogue serves TDs with vo-wot's
+ *                                 #   forms (on for a vo-wot descriptor with H, U, M or WS)
  * device:                         # the device the VO fronts, probed for liveness; default the proxy's td URL
  *   url: coap://127.0.0.1:5684    # coap://, http(s)://, or push: (liveness from the device's pushes)
  *   ip: 127.0.0.1                 # default the host of url

@@ -371,6 +371,14 @@ function bindingModes({ nb, modes }: Northbound, t: Translation): void {
     }
 }
 
+/** The modes whose vo-wot wire format node-wot-vo speaks with `protocols.voWot` (CoAP's it does not). */
+const VO_WOT_DIALECTS: [string, string][] = [
+    ["H", "vo-wot's HTTP paths and envelopes, beside node-wot's forms"],
+    ["U", "vo-wot's CoAP resources and envelopes, beside node-wot's forms"],
+    ["M", "vo-wot's MQTT topics and envelopes, beside node-wot's topics"],
+    ["WS", "vo-wot's WebSocket JSON-RPC at /<thing>, beside node-wot's paths"],
+];
+
 /** The HTTP, CoAP and WebSocket servers with their ports (vo-wot's defaults are ours: 8080, 5683 and 8081). */
 function serverPorts({ nb, ports, modes, has }: Northbound, t: Translation): void {
     t.paths.push(["http", "bindingNB.bindingModeNB"], ["coap", "bindingNB.bindingModeNB"]);
@@ -383,16 +391,17 @@ function serverPorts({ nb, ports, modes, has }: Northbound, t: Translation): voi
     if (!Array.isArray(nb.bindingModeNB)) {
         t.noted("bindingNB.bindingModeNB", "(absent)", "vo-wot's default [U, H]: http and coap on");
     }
-    const voWotMode = has("H") ? "H" : has("U") ? "U" : undefined;
-    if (voWotMode !== undefined) {
-        // vo-wot's clients speak its own paths and envelopes (HTTP and CoAP): served beside node-wot's forms
+    const dialects = VO_WOT_DIALECTS.filter(([mode]) => has(mode));
+    if (dialects.length > 0) {
+        // vo-wot's clients speak its own paths, topics and envelopes: served beside node-wot's forms
         t.document.protocols = { voWot: true };
         t.paths.push(["protocols.voWot", "bindingNB.bindingModeNB"]);
-        const at = Array.isArray(nb.bindingModeNB)
-            ? `bindingNB.bindingModeNB[${modes.indexOf(voWotMode)}]`
-            : "bindingNB";
-        const what = voWotMode === "H" ? "HTTP paths" : "CoAP resources";
-        t.mapped(at, voWotMode, "protocols.voWot", true, ` (vo-wot's ${what} and envelopes, beside node-wot's forms)`);
+        for (const [mode, what] of dialects) {
+            const at = Array.isArray(nb.bindingModeNB)
+                ? `bindingNB.bindingModeNB[${modes.indexOf(mode)}]`
+                : "bindingNB";
+            t.mapped(at, mode, "protocols.voWot", true, ` (${what})`);
+        }
     }
     const portKey = (key: string, mode: string, target: "http" | "coap" | "websocket") => {
         if (unset(ports[key])) return;
@@ -424,7 +433,7 @@ function serverPorts({ nb, ports, modes, has }: Northbound, t: Translation): voi
  * clients find the TDs with vo-wot's forms on the catalogue only (protocols/vo-wot-td.ts): said when it is absent.
  */
 function catalogueForVoWotClients(raw: Obj, { has }: Northbound, t: Translation): void {
-    if (!has("H") || !unset(raw.catalogue)) return;
+    if (!VO_WOT_DIALECTS.some(([mode]) => has(mode)) || !unset(raw.catalogue)) return;
     t.warn(
         "catalogue",
         "(absent: vo-wot opens 9090)",

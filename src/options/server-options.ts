@@ -31,8 +31,9 @@ export interface ProtocolLimits {
     observerTimeoutMs: number;
     /**
      * the HTTP and CoAP servers answer vo-wot's resources too (`/<thing>/property/<name>` with `{"value": ...}`,
-     * `coap://.../property?thing=&name=`, ...) and the catalogue serves TDs with vo-wot's forms; default false
-     * (on for a VO run from a vo-wot descriptor with H or U)
+     * `coap://.../property?thing=&name=`, ...), the MQTT server vo-wot's `wotpy/...` topics, the WebSocket server
+     * vo-wot's JSON-RPC on `/<thing>`, and the catalogue serves TDs with vo-wot's forms; default false (on for a VO
+     * run from a vo-wot descriptor with H, U, M or WS)
      */
     voWot: boolean;
 }

@@ -1,5 +1,7 @@
 import { coapVoWotForms } from "./coap/vo-wot-coap-routes";
 import { httpVoWotForms } from "./http/vo-wot-http-forms";
+import { mqttVoWotForms } from "./mqtt/vo-wot-mqtt-dialect";
+import { wsVoWotForms } from "./websocket/vo-wot-ws-dialect";
 
 /**
  * A Thing's TD as vo-wot's catalogue serves it, for vo-wot's (wotpy2's) clients. wotpy2 picks a protocol per
@@ -41,7 +43,7 @@ export interface VoWotForms {
 export type VoWotFormBuilder = (td: VoWotTd) => VoWotForms | undefined;
 
 /** The protocols vo-wot's wire format is served on, in the order of their forms in an affordance. */
-export const VOWOT_FORMS: readonly VoWotFormBuilder[] = [httpVoWotForms, coapVoWotForms];
+export const VOWOT_FORMS: readonly VoWotFormBuilder[] = [httpVoWotForms, coapVoWotForms, mqttVoWotForms, wsVoWotForms];
 
 /** `td` with vo-wot's forms in place of node-wot's; as it is when no protocol serving vo-wot's has a form in it. */
 export function voWotDescription(td: VoWotTd, builders: readonly VoWotFormBuilder[] = VOWOT_FORMS): VoWotTd {
@@ -74,6 +76,15 @@ export function voWotDescription(td: VoWotTd, builders: readonly VoWotFormBuilde
 export function formHrefs(td: VoWotTd): string[] {
     const affordances = [td.properties, td.actions, td.events].flatMap((m) => Object.values(m ?? {}));
     return [...affordances.flatMap((a) => a.forms ?? []), ...(td.forms ?? [])].map((f) => f.href);
+}
+
+/** `scheme://host:port` of the first of node-wot's forms in the TD that `pattern` matches (its first group). */
+export function formOrigin(td: VoWotTd, pattern: RegExp): string | undefined {
+    for (const href of formHrefs(td)) {
+        const match = pattern.exec(href);
+        if (match !== null) return match[1];
+    }
+    return undefined;
 }
 
 /** The operations a property's vo-wot resource answers, by what the property allows. */

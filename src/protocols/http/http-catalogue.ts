@@ -5,6 +5,7 @@ import { uriHost } from "../../model/address";
 import { answerDirectory, baseOf, distinctThings, ThingEntries } from "./http-thing-directory";
 import { decodePath, requestPath, requestQuery } from "./http-request-url";
 import { CatalogueOptions, DEFAULT_CATALOGUE_HOST } from "../../options/server-options";
+import { voWotSlug } from "../vo-wot-slug";
 import { voWotDescription } from "../vo-wot-td";
 
 export type { CatalogueOptions };
@@ -58,7 +59,7 @@ export class CatalogueServer {
 
 /**
  * The catalogue of a servient, listing its Things under the keys its HTTP server serves their TDs at (else their
- * ids, when it has none); `voWot`: its TDs are vo-wot's. Rejects, naming the address, when it cannot listen.
+ * ids, when it has none, or with `voWot` their vo-wot url_names); `voWot`: its TDs are vo-wot's. Rejects, naming the address, when it cannot listen.
  */
 export async function startCatalogue(
     options: Required<CatalogueOptions>,
@@ -71,7 +72,8 @@ export async function startCatalogue(
         if (typeof web?.getThings === "function") return web.getThings();
         return Object.keys(servient.getThings()).flatMap((id): [string, ExposedThing][] => {
             const thing = servient.getThing(id);
-            return thing === undefined ? [] : [[id, thing]];
+            // without an HTTP server: by id, or as vo-wot's catalogue keys a Thing (its url_name)
+            return thing === undefined ? [] : [[voWot ? voWotSlug(thing.title) : id, thing]];
         });
     };
     try {

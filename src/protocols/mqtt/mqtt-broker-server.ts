@@ -14,6 +14,16 @@ import { messageOrigin } from "./mqtt-origin";
 import { affordanceTopic, parseRequestTopic, requestFilters, thingTopic, TopicRequest } from "./mqtt-topics";
 import { DEFAULT_MQTT_CONNECT_TIMEOUT_MS, ResolvedMqttOptions } from "../../options/mqtt-options";
 import { bindingLoaded } from "../node-wot-cores";
+import {
+    isVoWotTopic,
+    serveVoWotMessage,
+    valueOf,
+    VO_WOT_FILTERS,
+    voWotEmission,
+    VoWotMqttHost,
+    voWotTopic,
+    voWotUpdate,
+} from "./vo-wot-mqtt-dialect";
 
 // binding-mqtt and its copy of node-wot's core load with this module (on demand): fixes and patch checks reach them
 bindingLoaded();
@@ -222,8 +232,11 @@ export class VoMqttBrokerServer extends MqttBrokerServer {
                         : ["readproperty"];
                 property.forms.push(form);
                 const formIndex = property.forms.length - 1;
-                const fn = async (content: Content): Promise<void> =>
-                    this.publish(topic, await content.toBuffer(), { retain: true });
+                const fn = async (content: Content): Promise<void> => {
+                    const body = await content.toBuffer();
+                    this.publish(topic, body, { retain: true });
+                    if (this.voWot) await this.publishVoWot("property", thing.title, p, content.type, body);
+                };
                 if (property.observable === true) {
                     exposure.listeners.push({ kind: "property", name: p, formIndex, fn });
                     await runAsRequest(own, () => thing.handleObserveProperty(p, fn, { formIndex })).catch((err) =>
@@ -249,8 +262,11 @@ export class VoMqttBrokerServer extends MqttBrokerServer {
             form.op = ["subscribeevent", "unsubscribeevent"];
             event.forms.push(form);
             const formIndex = event.forms.length - 1;
-            const fn = async (content: Content): Promise<void> =>
-                this.publish(topic, content === undefined ? Buffer.alloc(0) : await content.toBuffer(), { qos: 1 });
+            const fn = async (content: Content): Promise<void> => {
+                const body = content === undefined ? Buffer.alloc(0) : await content.toBuffer();
+                this.publish(topic, body, { qos: 1 });
+                if (this.voWot) await this.publishVoWot("event", thing.title, ev, content?.type, body);
+            };
             exposure.listeners.push({ kind: "event", name: ev, formIndex, fn });
             await runAsRequest(own, () => thing.handleSubscribeEvent(ev, fn, { formIndex })).catch((err) =>
                 warn("%s: cannot subscribe %s for MQTT: %s", thing.title, ev, (err as Error).message)
@@ -266,6 +282,7 @@ export class VoMqttBrokerServer extends MqttBrokerServer {
         if (client === undefined) return;
         try {
             await client.subscribeAsync(requestFilters(e.name), { qos: 1 });
+            if (this.voWot) await client.subscribeAsync(VO_WOT_FILTERS, { qos: 2 });
             this.publish(thingTopic(e.name), Buffer.from(JSON.stringify(e.thing.getThingDescription())), {
                 retain: true,
             });
@@ -330,7 +347,57 @@ export class VoMqttBrokerServer extends MqttBrokerServer {
         }
     }
 
+    /** vo-wot's topics and envelopes are spoken too (vo-wot-mqtt-dialect.ts) */
+    private get voWot(): boolean {
+        return this.hooks?.limits.voWot === true;
+    }
+
+    /** A change or an emission on vo-wot's topic, in its envelope. */
+    private async publishVoWot(
+        kind: "property" | "event",
+        title: string,
+        name: string,
+        type: string | undefined,
+        body: Buffer
+    ): Promise<void> {
+        let value: unknown;
+        try {
+            value =
+                body.length === 0
+                    ? null
+                    : await valueOf(new Content(type ?? ContentSerdes.DEFAULT, Readable.from([body])), undefined);
+        } catch (err) {
+            return debug("%s/%s not published for vo-wot: %s", title, name, (err as Error).message);
+        }
+        if (kind === "property")
+            this.publish(voWotTopic("property/updates", title, name), voWotUpdate(value), { qos: 0 });
+        else this.publish(voWotTopic("event", title, name), voWotEmission(name, value), { qos: 0 });
+    }
+
+    private voWotHost(): VoWotMqttHost {
+        return {
+            things: () => [...this.exposures.values()].map((e) => e.thing),
+            publish: (topic, body, qos) => this.publish(topic, body, { qos }),
+            hooks: () => this.hooks,
+            protocol: this.scheme as Protocol,
+            broker: this.brokerAddress,
+            formIndex: (a) =>
+                Math.max(
+                    0,
+                    a.forms.findIndex((f) => f.href.startsWith(this.settings.uri))
+                ),
+        };
+    }
+
     private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
+        if (this.voWot && isVoWotTopic(topic)) {
+            const served = serveVoWotMessage(this.voWotHost(), topic, payload, packet);
+            this.inFlight.add(served);
+            void served
+                .catch((err: Error) => debug("vo-wot message on %s: %s", topic, err.message))
+                .finally(() => this.inFlight.delete(served));
+            return;
+        }
         const request = parseRequestTopic(topic);
         const exposure = request === undefined ? undefined : this.exposures.get(request.thing);
         if (request === undefined || exposure === undefined) {

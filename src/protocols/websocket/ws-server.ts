@@ -14,6 +14,7 @@ import { DEFAULT_PROTOCOL_LIMITS, ServerHooks } from "../protocol-face";
 import { isOperationOf, parseRequest, WsMessageError, WsRequest } from "./ws-messages";
 import type { ResolvedWebSocketOptions } from "../../options/websocket-options";
 import { bindingLoaded } from "../node-wot-cores";
+import { serveVoWotSocket, voWotSocketPath, VoWotWsContext } from "./vo-wot-ws-dialect";
 
 // binding-websockets and its copy of node-wot's core load with this module (on demand): fixes and patch checks reach them
 bindingLoaded();
@@ -140,7 +141,27 @@ export class VoWebSocketServer extends WebSocketServer {
                 own.push(path);
             }
         }
+        if (this.hooks?.limits.voWot === true) this.exposeVoWot(thing, own);
         debug("exposes %s at /%s/*", thing.title, slug);
+    }
+
+    /** vo-wot's JSON-RPC socket for the Thing at `/<thing url_name>` (vo-wot-ws-dialect.ts), unless a Thing has it. */
+    private exposeVoWot(thing: ExposedThing, own: string[]): void {
+        const path = voWotSocketPath(thing.title);
+        if (path === "/" || this.internals.socketServers[path] !== undefined) {
+            debug("%s: vo-wot's socket %s is taken, not served", thing.title, path);
+            return;
+        }
+        const ctx: VoWotWsContext = {
+            protocol: this.protocol,
+            hooks: this.hooks,
+            sessions: this.sessions,
+            inFlight: this.inFlight,
+        };
+        const server = this.socketServer();
+        server.on("connection", (ws: WebSocket, req: IncomingMessage) => serveVoWotSocket(ctx, thing, ws, req));
+        this.internals.socketServers[path] = server;
+        own.push(path);
     }
 
     override async destroy(thingId: string): Promise<boolean> {
