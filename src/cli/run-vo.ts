@@ -2,6 +2,7 @@ import { ExposedThing, Servient } from "@node-wot/core";
 import type { HttpServer } from "@node-wot/binding-http";
 import type * as WoT from "wot-typescript-definitions";
 import { lazyCoapClientFactory } from "../protocols/lazy-client-factory";
+import { voWotConsumable } from "../protocols/vo-wot-forms";
 import type { VoCoapServer } from "../protocols/coap/coap-server";
 import { VoHttpClientFactory, VoHttpsClientFactory } from "../protocols/http/http-client-factory";
 import { addProtocolServers } from "../protocols/protocol-servers";
@@ -238,7 +239,8 @@ async function consumeAtStart({ config, vo, wot, log, life }: RunStage): Promise
         );
     }
     const wrap = (t: WoT.ConsumedThing, name: string) => (pending.delete(name), vo.recordConsumed(t));
-    return consumeVos(wot, consumedVOs, wrap, log, life.consuming.signal);
+    const prepare = (td: WoT.ThingDescription) => voWotConsumable(td).td; // vo-wot's TDs: forms marked for the clients
+    return consumeVos(wot, consumedVOs, wrap, log, life.consuming.signal, prepare);
 }
 
 /** The VO's own Thing with the script's properties and actions and what it serves from consumed VOs. */
