@@ -116,12 +116,29 @@ proxy:
 
 type Kind = "property" | "action" | "event";
 
-/** A cVO run from its vo-wot descriptor, in its own folder. */
-async function startCvo(dir: string, url: string): Promise<RunningVo> {
+/** The same cVO in node-wot-vo's own descriptor: `serves` for the proxy maps, vo-wot's paths served too. */
+const ownCvoDescriptor = (url: string) => `name: cvo
+address: 127.0.0.1
+bind: 127.0.0.1
+http: { port: 0 }
+coap: false
+protocols: { voWot: true }
+databaseConfig: { persistent: { sqlite: { path: cvo.sqlite } } }
+consumedVOs:
+    vo1:
+        url: "${url}"
+        events: [alarm]
+        propertyChanges: [counter]
+        serves: { properties: [temperature], actions: [double, failing], events: [alarm] }
+`;
+
+/** A cVO run from its descriptor (vo-wot's dialect or node-wot-vo's own), in its own folder. */
+async function startCvo(dir: string, url: string, dialect: "vo-wot" | "own" = "vo-wot"): Promise<RunningVo> {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, "cvo.td.json"), JSON.stringify(CVO_TD));
     fs.writeFileSync(path.join(dir, "cvo.js"), CVO_SCRIPT);
-    const config = parseDescriptor(cvoDescriptor(url), path.join(dir, "cvo.yaml"), {});
+    const yaml = dialect === "vo-wot" ? cvoDescriptor(url) : ownCvoDescriptor(url);
+    const config = parseDescriptor(yaml, path.join(dir, "cvo.yaml"), {});
     return runVo({
         config,
         tdFile: path.join(dir, "cvo.td.json"),
@@ -155,6 +172,102 @@ const getJson = async (url: string, init?: RequestInit) => {
 const sendJson = (url: string, method: string, value: unknown) =>
     getJson(url, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(value) });
 
+/** Where vo1 listens. */
+interface Peer {
+    http: number;
+    coap?: number;
+}
+
+/** What vo1 itself holds, read over vo-wot's HTTP path (not through the cVO). */
+const vo1Value = async (peer: Peer, name: string) =>
+    ((await getJson(`http://127.0.0.1:${peer.http}/vo1/property/${name}`)).body as { value: unknown }).value;
+
+/** Every check on a cVO consuming vo1, its interactions with vo1 over `protocol`. */
+async function checkCvo(cvo: RunningVo, peer: Peer, protocol: "http" | "coap", temperature: number): Promise<void> {
+    const base = `http://127.0.0.1:${cvo.httpPort}/cvo`;
+    const records = async (thing: string, kind: Kind, name: string, op: string): Promise<HistoryRecord[]> => {
+        await cvo.vo.flush();
+        return (await cvo.vo.history({ thing, kind, name })).filter((r) => r.op === op);
+    };
+    // the script's handler sees vo1's property changes and events
+    await waitFor(
+        async () => ((await getJson(`${base}/properties/seenCounter`)).body as number) > 0,
+        15_000,
+        "a counter change"
+    );
+    await waitFor(
+        async () => /^alarm \d+$/.test((await getJson(`${base}/properties/seenAlarm`)).body as string),
+        15_000,
+        "an alarm"
+    );
+
+    // a read of the proxied property is vo1's value
+    const read = await getJson(`${base}/properties/temperature`);
+    expect(read.status, read.text).to.equal(200);
+    expect(read.body).to.equal(await vo1Value(peer, "temperature"));
+    // a write reaches vo1
+    const written = await sendJson(`${base}/properties/temperature`, "PUT", temperature);
+    expect(written.status, written.text).to.be.oneOf([200, 204]);
+    expect(await vo1Value(peer, "temperature")).to.equal(temperature);
+    expect((await getJson(`${base}/properties/temperature`)).body).to.equal(temperature);
+    // an invocation: vo1's result; a failure: vo1's message, as a failed invocation
+    const doubled = await sendJson(`${base}/actions/double`, "POST", 21);
+    expect(doubled.status, doubled.text).to.equal(200);
+    expect(doubled.body).to.equal(42);
+    const failed = await sendJson(`${base}/actions/failing`, "POST", 7);
+    expect(failed.status).to.equal(500);
+    expect(failed.text).to.include("vo1 refuses 7");
+    // on vo-wot's path of the cVO (it serves vo-wot's wire format): vo-wot's {"error"}
+    const failedVoWot = await sendJson(`${base}/action/failing`, "POST", { input: 8 });
+    expect(failedVoWot.status).to.equal(200);
+    expect(failedVoWot.body).to.deep.equal({ error: "vo1 refuses 8" });
+    // the proxied event: vo1's next alarm, re-emitted by the cVO (node-wot's long poll)
+    const alarm = await getJson(`${base}/events/alarm`);
+    expect(alarm.status, alarm.text).to.equal(200);
+    expect(alarm.body).to.match(/^alarm \d+$/);
+
+    // the cVO's own Thing recorded the clients' interactions
+    const own = async (kind: Kind, name: string, op: string) => {
+        const rows = (await records(CVO, kind, name, op)).filter((r) => r.protocol === "http");
+        expect(rows.length, `${op} ${name} of the cVO's Thing`).to.be.greaterThan(0);
+        return rows[rows.length - 1];
+    };
+    expect(await own("property", "temperature", "writeproperty")).to.include({ ok: true, value: temperature });
+    expect(await own("property", "temperature", "readproperty")).to.include({ ok: true, value: temperature });
+    expect(await own("action", "double", "invokeaction")).to.include({ ok: true, value: 21, output: 42 });
+    expect((await own("action", "failing", "invokeaction")).ok).to.equal(false);
+    expect((await records(CVO, "event", "alarm", "emitevent")).length).to.be.greaterThan(0);
+
+    // and what went through vo1, under vo1's id, over the protocol of the forms used
+    const remote = async (kind: Kind, name: string, op: string) => {
+        const rows = await records("urn:dev:wot:vo1", kind, name, op);
+        expect(rows.length, `${op} ${name} of vo1`).to.be.greaterThan(0);
+        const row = rows[rows.length - 1];
+        expect(row.protocol).to.equal(protocol);
+        const port = protocol === "http" ? peer.http : peer.coap;
+        expect(row.origin).to.equal(`127.0.0.1:${port}`);
+        return row;
+    };
+    expect(await remote("property", "temperature", "writeproperty")).to.include({ ok: true, value: temperature });
+    expect(await remote("property", "temperature", "readproperty")).to.include({ ok: true, value: temperature });
+    expect(await remote("action", "double", "invokeaction")).to.include({ ok: true, value: 21, output: 42 });
+    expect(await remote("action", "failing", "invokeaction")).to.include({ ok: false, value: 8 });
+    const failures = await records("urn:dev:wot:vo1", "action", "failing", "invokeaction");
+    expect(failures.map((r) => [r.ok, r.value, r.error])).to.deep.equal([
+        [false, 7, "vo1 refuses 7"],
+        [false, 8, "vo1 refuses 8"],
+    ]);
+    expect(await remote("property", "counter", "observeproperty")).to.include({ ok: true });
+    expect(await remote("event", "alarm", "subscribeevent")).to.include({ ok: true });
+    const changes = await records("urn:dev:wot:vo1", "property", "counter", "propertychange");
+    expect(changes.length).to.be.greaterThan(0);
+    expect(changes.every((r) => r.ok && typeof r.value === "number")).to.equal(true);
+    const alarms = await records("urn:dev:wot:vo1", "event", "alarm", "emitevent");
+    // one delivery per poll (or notification), then the next: the subscription goes on
+    expect(alarms.length).to.be.greaterThan(1);
+    expect(alarms.map((r) => r.value).every((v) => /^alarm \d+$/.test(v as string))).to.equal(true);
+}
+
 describe("a composite VO consuming a real vo-wot VO", function () {
     this.timeout(90_000);
     let dir: string;
@@ -171,100 +284,19 @@ describe("a composite VO consuming a real vo-wot VO", function () {
         if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    /** What vo1 itself holds, read over vo-wot's own HTTP form (not through the cVO). */
-    const vo1Value = async (name: string) =>
-        ((await getJson(`http://127.0.0.1:${vo1!.ports.http}/vo1/property/${name}`)).body as { value: unknown }).value;
-
-    /** Every check on one cVO consuming vo1 through `url`, its interactions with vo1 over `protocol`. */
-    async function checkCvo(cvo: RunningVo, protocol: "http" | "coap", temperature: number): Promise<void> {
-        const base = `http://127.0.0.1:${cvo.httpPort}/cvo`;
-        const records = async (thing: string, kind: Kind, name: string, op: string): Promise<HistoryRecord[]> => {
-            await cvo.vo.flush();
-            return (await cvo.vo.history({ thing, kind, name })).filter((r) => r.op === op);
-        };
-        // the script's handler sees vo1's property changes and events
-        await waitFor(
-            async () => ((await getJson(`${base}/properties/seenCounter`)).body as number) > 0,
-            15_000,
-            "a counter change"
-        );
-        await waitFor(
-            async () => /^alarm \d+$/.test((await getJson(`${base}/properties/seenAlarm`)).body as string),
-            15_000,
-            "an alarm"
-        );
-
-        // a read of the proxied property is vo1's value
-        const read = await getJson(`${base}/properties/temperature`);
-        expect(read.status, read.text).to.equal(200);
-        expect(read.body).to.equal(await vo1Value("temperature"));
-        // a write reaches vo1
-        const written = await sendJson(`${base}/properties/temperature`, "PUT", temperature);
-        expect(written.status, written.text).to.be.oneOf([200, 204]);
-        expect(await vo1Value("temperature")).to.equal(temperature);
-        expect((await getJson(`${base}/properties/temperature`)).body).to.equal(temperature);
-        // an invocation: vo1's result; a failure: vo1's message, as a failed invocation
-        const doubled = await sendJson(`${base}/actions/double`, "POST", 21);
-        expect(doubled.status, doubled.text).to.equal(200);
-        expect(doubled.body).to.equal(42);
-        const failed = await sendJson(`${base}/actions/failing`, "POST", 7);
-        expect(failed.status).to.equal(500);
-        expect(failed.text).to.include("vo1 refuses 7");
-        // on vo-wot's path of the cVO (it serves vo-wot's wire format): vo-wot's {"error"}
-        const failedVoWot = await sendJson(`${base}/action/failing`, "POST", { input: 8 });
-        expect(failedVoWot.status).to.equal(200);
-        expect(failedVoWot.body).to.deep.equal({ error: "vo1 refuses 8" });
-        // the proxied event: vo1's next alarm, re-emitted by the cVO (node-wot's long poll)
-        const alarm = await getJson(`${base}/events/alarm`);
-        expect(alarm.status, alarm.text).to.equal(200);
-        expect(alarm.body).to.match(/^alarm \d+$/);
-
-        // the cVO's own Thing recorded the clients' interactions
-        const own = async (kind: Kind, name: string, op: string) => {
-            const rows = (await records(CVO, kind, name, op)).filter((r) => r.protocol === "http");
-            expect(rows.length, `${op} ${name} of the cVO's Thing`).to.be.greaterThan(0);
-            return rows[rows.length - 1];
-        };
-        expect(await own("property", "temperature", "writeproperty")).to.include({ ok: true, value: temperature });
-        expect(await own("property", "temperature", "readproperty")).to.include({ ok: true, value: temperature });
-        expect(await own("action", "double", "invokeaction")).to.include({ ok: true, value: 21, output: 42 });
-        expect((await own("action", "failing", "invokeaction")).ok).to.equal(false);
-        expect((await records(CVO, "event", "alarm", "emitevent")).length).to.be.greaterThan(0);
-
-        // and what went through vo1, under vo1's id, over the protocol of the forms used
-        const remote = async (kind: Kind, name: string, op: string) => {
-            const rows = await records("urn:dev:wot:vo1", kind, name, op);
-            expect(rows.length, `${op} ${name} of vo1`).to.be.greaterThan(0);
-            const row = rows[rows.length - 1];
-            expect(row.protocol).to.equal(protocol);
-            const port = protocol === "http" ? vo1!.ports.http : vo1!.ports.coap;
-            expect(row.origin).to.equal(`127.0.0.1:${port}`);
-            return row;
-        };
-        expect(await remote("property", "temperature", "writeproperty")).to.include({ ok: true, value: temperature });
-        expect(await remote("property", "temperature", "readproperty")).to.include({ ok: true, value: temperature });
-        expect(await remote("action", "double", "invokeaction")).to.include({ ok: true, value: 21, output: 42 });
-        expect(await remote("action", "failing", "invokeaction")).to.include({ ok: false, value: 8 });
-        const failures = await records("urn:dev:wot:vo1", "action", "failing", "invokeaction");
-        expect(failures.map((r) => [r.ok, r.value, r.error])).to.deep.equal([
-            [false, 7, "vo1 refuses 7"],
-            [false, 8, "vo1 refuses 8"],
-        ]);
-        expect(await remote("property", "counter", "observeproperty")).to.include({ ok: true });
-        expect(await remote("event", "alarm", "subscribeevent")).to.include({ ok: true });
-        const changes = await records("urn:dev:wot:vo1", "property", "counter", "propertychange");
-        expect(changes.length).to.be.greaterThan(0);
-        expect(changes.every((r) => r.ok && typeof r.value === "number")).to.equal(true);
-        const alarms = await records("urn:dev:wot:vo1", "event", "alarm", "emitevent");
-        // one delivery per poll (or notification), then the next: the subscription goes on
-        expect(alarms.length).to.be.greaterThan(1);
-        expect(alarms.map((r) => r.value).every((v) => /^alarm \d+$/.test(v as string))).to.equal(true);
-    }
-
     it("over HTTP, from vo1's catalogue URL: reads, writes, invokes, gets its event and its changes, all recorded", async function () {
         const cvo = await startCvo(path.join(dir, "http"), vo1!.catalogueUrl);
         try {
-            await checkCvo(cvo, "http", 23.5);
+            await checkCvo(cvo, vo1!.ports, "http", 23.5);
+        } finally {
+            await cvo.stop();
+        }
+    });
+
+    it("from node-wot-vo's own descriptor (consumedVOs with serves): the same over HTTP", async function () {
+        const cvo = await startCvo(path.join(dir, "own"), vo1!.catalogueUrl, "own");
+        try {
+            await checkCvo(cvo, vo1!.ports, "http", 25.5);
         } finally {
             await cvo.stop();
         }
@@ -285,7 +317,7 @@ describe("a composite VO consuming a real vo-wot VO", function () {
         try {
             const cvo = await startCvo(path.join(dir, "coap"), `${server.url}/vo1`);
             try {
-                await checkCvo(cvo, "coap", 24.5);
+                await checkCvo(cvo, vo1!.ports, "coap", 24.5);
             } finally {
                 await cvo.stop();
             }
@@ -413,5 +445,67 @@ describe("a composite VO consuming a real vo-wot VO", function () {
         } finally {
             await peer.close();
         }
+    });
+});
+
+/** vo1 as a node-wot-vo VO run from a vo-wot descriptor: vo-wot's paths, its catalogue's TD with vo-wot's forms. */
+const NODE_VO1_SCRIPT = `let n = 0;
+module.exports = {
+    setup: (ctx) => Promise.all([ctx.setValue("temperature", 20.5), ctx.setValue("counter", 0)]),
+    actions: { double: (x) => x * 2, failing: (x) => { throw new Error("vo1 refuses " + x); } },
+    tick(ctx) { n++; ctx.thing.emitEvent("alarm", "alarm " + n); return ctx.setValue("counter", n); },
+};`;
+
+const NODE_VO1_DESCRIPTOR = `name: vo1
+type: VO
+catalogue: 0
+bindingNB:
+    bindingModeNB: [H]
+    hostname: 127.0.0.1
+    bind: 127.0.0.1
+    ports: { httpPort: 0 }
+    securityNB: { securityScheme: nosec }
+databaseConfig:
+    persistentDB: { SQLite: enabled, dbFilePath: vo1.db }
+periodicFunction: { tick: 300 }
+`;
+
+describe("a composite VO consuming a node-wot-vo VO from its catalogue's vo-wot TD", function () {
+    this.timeout(60_000);
+    let dir: string;
+    let vo1: RunningVo | undefined;
+
+    before(async function () {
+        dir = tempDir("node-wot-vo-vowot-consumed-");
+        fs.writeFileSync(path.join(dir, "vo1.td.json"), JSON.stringify(VO1_TD));
+        fs.writeFileSync(path.join(dir, "vo1.js"), NODE_VO1_SCRIPT);
+        const config = parseDescriptor(NODE_VO1_DESCRIPTOR, path.join(dir, "vo1.yaml"), {});
+        const files = { tdFile: path.join(dir, "vo1.td.json"), scriptFile: path.join(dir, "vo1.js") };
+        vo1 = await runVo({ config, ...files, log: () => undefined });
+    });
+    after(async function () {
+        await vo1?.stop();
+        if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("speaks vo-wot's wire format to it like to vo-wot: the same, recorded on both sides", async function () {
+        const url = `http://127.0.0.1:${vo1!.vo.catalogue!.port}/vo1`;
+        const td = (await getJson(url)).body as { properties: { temperature: { forms: { href: string }[] } } };
+        expect(td.properties.temperature.forms[0].href).to.equal(
+            `http://127.0.0.1:${vo1!.httpPort}/vo1/property/temperature`
+        );
+        const cvo = await startCvo(path.join(dir, "cvo"), url);
+        try {
+            await checkCvo(cvo, { http: vo1!.httpPort! }, "http", 26.5);
+        } finally {
+            await cvo.stop();
+        }
+        // vo1 recorded the cVO's requests on vo-wot's paths as its own interactions
+        await vo1!.vo.flush();
+        const rows = await vo1!.vo.history({ thing: "urn:dev:wot:vo1", kind: "property", name: "temperature" });
+        const write = rows.filter((r) => r.op === "writeproperty" && r.protocol === "http");
+        expect(write.map((r) => [r.ok, r.value])).to.deep.equal([[true, 26.5]]);
+        const alarms = await vo1!.vo.history({ thing: "urn:dev:wot:vo1", kind: "event", name: "alarm" });
+        expect(alarms.filter((r) => r.op === "subscribeevent" && r.protocol === "http").length).to.be.greaterThan(0);
     });
 });
