@@ -215,7 +215,7 @@ async function startThings(run: RunStage): Promise<WoT.ExposedThing | undefined>
     const thing = run.init === undefined ? undefined : await produceOwnThing(run, run.init);
     life.subscriptions.push(...(await followConsumed(run, thing)));
     if (config.proxy !== undefined) {
-        life.proxy = await DeviceProxy.start(run.wot, run.vo, config.proxy);
+        life.proxy = await DeviceProxy.start(run.wot, run.vo, config.proxy, preparedForClients);
         ctx.mirror = life.proxy.mirror;
         ctx.device = life.proxy.device;
     }
@@ -226,6 +226,9 @@ async function startThings(run: RunStage): Promise<WoT.ExposedThing | undefined>
     }
     return thing;
 }
+
+/** A TD as the VO's clients consume it: a vo-wot TD's forms marked for vo-wot's bodies (vo-wot-forms.ts). */
+const preparedForClients = (td: WoT.ThingDescription): WoT.ThingDescription => voWotConsumable(td).td;
 
 /** Consumes the descriptor's consumedVOs; the VO is not ready (/readyz) until every one is consumed. */
 async function consumeAtStart({ config, vo, wot, log, life }: RunStage): Promise<Record<string, WoT.ConsumedThing>> {
@@ -239,8 +242,7 @@ async function consumeAtStart({ config, vo, wot, log, life }: RunStage): Promise
         );
     }
     const wrap = (t: WoT.ConsumedThing, name: string) => (pending.delete(name), vo.recordConsumed(t));
-    const prepare = (td: WoT.ThingDescription) => voWotConsumable(td).td; // vo-wot's TDs: forms marked for the clients
-    return consumeVos(wot, consumedVOs, wrap, log, life.consuming.signal, prepare);
+    return consumeVos(wot, consumedVOs, wrap, log, life.consuming.signal, preparedForClients);
 }
 
 /** The VO's own Thing with the script's properties and actions and what it serves from consumed VOs. */

@@ -326,6 +326,33 @@ describe("a composite VO consuming a real vo-wot VO", function () {
         }
     });
 
+    it("as a proxied device (deployment type A): the mirror reads, invokes and relays vo1's event", async function () {
+        const sub = path.join(dir, "mirror");
+        fs.mkdirSync(sub, { recursive: true });
+        const yaml = `name: mirror\naddress: 127.0.0.1\nbind: 127.0.0.1\nhttp: { port: 0 }\ncoap: false
+databaseConfig: { persistent: { sqlite: { path: mirror.sqlite } } }
+proxy: { td: "${vo1!.catalogueUrl}", title: vo1mirror, timeout: 5s }\n`;
+        const config = parseDescriptor(yaml, path.join(sub, "mirror.yaml"), {});
+        const proxy = await runVo({ config, log: () => undefined });
+        try {
+            const base = `http://127.0.0.1:${proxy.httpPort}/vo1mirror`;
+            const read = await getJson(`${base}/properties/temperature`);
+            expect(read.status, read.text).to.equal(200);
+            expect(read.body).to.equal(await vo1Value(vo1!.ports, "temperature"));
+            expect((await sendJson(`${base}/actions/double`, "POST", 5)).body).to.equal(10);
+            const alarm = await getJson(`${base}/events/alarm`);
+            expect(alarm.body).to.match(/^alarm \d+$/);
+            await proxy.vo.flush();
+            const mirror = proxy.proxy!.mirror.getThingDescription().id!;
+            const rows = await proxy.vo.history({ thing: mirror, kind: "action", name: "double" });
+            expect(rows.map((r) => [r.op, r.ok, r.value, r.output, r.protocol])).to.deep.equal([
+                ["invokeaction", true, 5, 10, "http"],
+            ]);
+        } finally {
+            await proxy.stop();
+        }
+    });
+
     /** A peer whose TD has vo-wot's forms (on itself) and whose answers `answer` gives; long polls are held open. */
     async function voWotPeer(td: (base: string) => object, answer: (req: http.IncomingMessage) => unknown) {
         let base = "";
