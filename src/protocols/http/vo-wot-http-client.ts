@@ -98,13 +98,14 @@ export class VoWotLongPolls {
             this.open.get(key)?.delete(close);
             complete?.();
         };
+        // listed at once, so that the client's stop ends a subscription still starting too
+        this.open.set(key, (this.open.get(key) ?? new Set()).add(close));
         return new Promise((resolve, reject) => {
             let started = false;
             const start = () => {
-                if (started) return;
+                if (started || closed) return;
                 started = true;
                 clearTimeout(grace);
-                this.open.set(key, (this.open.get(key) ?? new Set()).add(close));
                 resolve({ unsubscribe: close });
             };
             const grace = setTimeout(start, START_GRACE_MS);
@@ -132,12 +133,12 @@ export class VoWotLongPolls {
                     try {
                         await poll();
                     } catch (err) {
-                        if (closed) return;
                         if (!started) {
                             clearTimeout(grace);
-                            closed = true;
+                            close();
                             return reject(err as Error);
                         }
+                        if (closed) return;
                         if ((err as { type?: string }).type === "request-timeout") continue;
                         warn(
                             "long poll of %s failed, polling again in %d ms: %s",
