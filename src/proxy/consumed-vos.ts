@@ -52,7 +52,8 @@ export async function consumeVos(
             for (let attempt = 1; ; attempt++) {
                 try {
                     const td = await wot.requestThingDescription(o.url);
-                    consumed[name] = wrap(await wot.consume(prepared(td, name, o.url, prepare)), name);
+                    const ready = throughSchemes(prepared(td, name, o.url, prepare), o.schemes);
+                    consumed[name] = wrap(await wot.consume(ready), name);
                     if (attempt > 1) log(`consumed VO ${name} is up at ${o.url} (attempt ${attempt})`);
                     return;
                 } catch (err) {
@@ -82,7 +83,35 @@ function prepared(td: WoT.ThingDescription, name: string, url: string, prepare: 
     }
 }
 
+/**
+ * The TD with each affordance's forms of `schemes` only, those of the first scheme first (node-wot takes the
+ * first form whose scheme it has a client for, and keeps using that scheme's client): `["coap"]` consumes
+ * through CoAP where the TD lists HTTP first. A copy; the TD as it is without `schemes`.
+ */
+export function throughSchemes(td: WoT.ThingDescription, schemes: string[] | undefined): WoT.ThingDescription {
+    if (schemes === undefined) return td;
+    const base = typeof td.base === "string" ? td.base : undefined;
+    const rank = (f: Form) => schemes.indexOf(schemeOf(f.href, base));
+    const copy = structuredClone(td);
+    for (const key of ["properties", "actions", "events"] as const) {
+        for (const a of Object.values((copy[key] ?? {}) as Record<string, { forms?: Form[] }>)) {
+            if (!Array.isArray(a.forms)) continue;
+            a.forms = a.forms.filter((f) => rank(f) !== -1).sort((x, y) => rank(x) - rank(y));
+        }
+    }
+    return copy;
+}
+
 type Form = { href: string; op?: string | string[] };
+
+/** The scheme of a form's URL, relative ones by the TD's base ("" when there is none). */
+function schemeOf(href: string, base: string | undefined): string {
+    try {
+        return new URL(href, base).protocol.slice(0, -1);
+    } catch {
+        return "";
+    }
+}
 const CLIENT_SCHEMES = ["http", "https", "coap", "coaps"];
 
 /**
