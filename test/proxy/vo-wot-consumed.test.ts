@@ -132,12 +132,17 @@ consumedVOs:
         serves: { properties: [temperature], actions: [double, failing], events: [alarm] }
 `;
 
-/** A cVO run from its descriptor (vo-wot's dialect or node-wot-vo's own), in its own folder. */
-async function startCvo(dir: string, url: string, dialect: "vo-wot" | "own" = "vo-wot"): Promise<RunningVo> {
+/** A cVO run from its descriptor (vo-wot's dialect or node-wot-vo's own, with `extra` lines), in its own folder. */
+async function startCvo(
+    dir: string,
+    url: string,
+    dialect: "vo-wot" | "own" = "vo-wot",
+    extra = ""
+): Promise<RunningVo> {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, "cvo.td.json"), JSON.stringify(CVO_TD));
     fs.writeFileSync(path.join(dir, "cvo.js"), CVO_SCRIPT);
-    const yaml = dialect === "vo-wot" ? cvoDescriptor(url) : ownCvoDescriptor(url);
+    const yaml = (dialect === "vo-wot" ? cvoDescriptor(url) : ownCvoDescriptor(url)) + extra;
     const config = parseDescriptor(yaml, path.join(dir, "cvo.yaml"), {});
     return runVo({
         config,
@@ -302,28 +307,35 @@ describe("a composite VO consuming a real vo-wot VO", function () {
         }
     });
 
-    it("over CoAP, from a TD listing vo1's CoAP forms only: the same", async function () {
-        // vo1's own TD from its catalogue, its HTTP forms dropped: node-wot's client takes the first form with a client
-        const td = (await getJson(vo1!.catalogueUrl)).body as typeof VO1_TD & Record<string, unknown>;
-        for (const map of [td.properties, td.actions, td.events] as unknown as Record<
-            string,
-            { forms: { href: string }[] }
-        >[]) {
-            for (const a of Object.values(map)) a.forms = a.forms.filter((f) => f.href.startsWith("coap:"));
-        }
-        const server = await serve((_req, res) =>
-            res.writeHead(200, { "content-type": "application/td+json" }).end(JSON.stringify(td))
+    it("over CoAP, a vo-wot cVO with bindingModeSB [U] (a CoAP client only): the same", async function () {
+        const cvo = await startCvo(
+            path.join(dir, "coap"),
+            vo1!.catalogueUrl,
+            "vo-wot",
+            "bindingSB: { bindingModeSB: [U] }"
         );
         try {
-            const cvo = await startCvo(path.join(dir, "coap"), `${server.url}/vo1`);
-            try {
-                await checkCvo(cvo, vo1!.ports, "coap", 24.5);
-            } finally {
-                await cvo.stop();
-            }
+            await checkCvo(cvo, vo1!.ports, "coap", 24.5);
         } finally {
-            await server.close();
+            await cvo.stop();
         }
+    });
+
+    it("the southbound choice: bindingModeSB [U] without H, or consumedVOs.<vo>.schemes, names the forms consumed", function () {
+        const file = path.join(dir, "choice.yaml");
+        const url = "http://127.0.0.1:9090/vo1";
+        const voWot = parseDescriptor(`${cvoDescriptor(url)}bindingSB: { bindingModeSB: [U] }\n`, file, {});
+        expect(voWot.consumedVOs?.vo1.schemes).to.deep.equal(["coap", "coaps"]);
+        const both = parseDescriptor(`${cvoDescriptor(url)}bindingSB: { bindingModeSB: [H, U] }\n`, file, {});
+        expect(both.consumedVOs?.vo1.schemes).to.equal(undefined);
+        const own = ownCvoDescriptor(url).replace(
+            "        events: [alarm]",
+            "        schemes: [coap]\n        events: [alarm]"
+        );
+        expect(parseDescriptor(own, file, {}).consumedVOs?.vo1.schemes).to.deep.equal(["coap"]);
+        expect(() => parseDescriptor(own.replace("schemes: [coap]", "schemes: [mqtt]"), file, {})).to.throw(
+            /consumedVOs\.vo1\.schemes/
+        );
     });
 
     it("as a proxied device (deployment type A): the mirror reads, invokes and relays vo1's event", async function () {
