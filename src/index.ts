@@ -17,6 +17,7 @@ export {
     InvalidOptionsError,
     InfluxDbConfigError,
     InvalidProxyError,
+    RemoteActionError,
 } from "./model/errors";
 export { InteractionRecord, AffordanceKind, Operation, Protocol } from "./model/interaction-record";
 export { currentRequest, RequestOrigin } from "./model/request-context";
@@ -70,6 +71,7 @@ export { MqttOptions } from "./options/mqtt-options";
 export type { VoWebSocketServerConfig } from "./protocols/websocket/ws-server";
 export { WebSocketOptions } from "./options/websocket-options";
 export { VoHttpClientFactory, VoHttpsClientFactory, VoHttpClient } from "./protocols/http/http-client-factory";
+export { voWotConsumable, VoWotTdError, VoWotEnvelopeError } from "./protocols/vo-wot-forms";
 export { DeviceProxy, DeviceProxyError, DeviceLostError, ProxyHost, attachDevicePush } from "./proxy";
 export type { DeviceProxyOptions, DevicePushOptions, WhenLost } from "./options/proxy-options";
 export { markStale } from "./recording/thing-recorder";

@@ -79,6 +79,8 @@ import type { MqttOptions } from "../options/mqtt-options";
  *     serves: { properties: [temperature], actions: [currentValues], events: [smokeDetected] }
  *                                      # the VO's own affordances answered by vo1's of the same name
  *     timeout: 60s                     # tried again while it is not up, this long at most; default 60s
+ *     schemes: [coap]                  # consumed through its forms of these schemes only, the first preferred;
+ *                                      #   default every form in its TD's order (node-wot takes the first it can)
  * proxy:                          # deployment type A: mirror a device (DeviceProxyOptions)
  *   td: coap://127.0.0.1:5684/environmentsensor   # required: coap://, coaps:// or http(s)://
  *   id: urn:dev:mirror-1
@@ -169,6 +171,7 @@ export interface DescriptorDocument {
             propertyChanges?: string[];
             serves?: { properties?: string[]; actions?: string[]; events?: string[] };
             timeout?: DurationText;
+            schemes?: string[];
         }
     >;
     proxy?: {
@@ -409,6 +412,12 @@ export const DESCRIPTOR_SCHEMA = {
                         properties: { properties: nameList, actions: nameList, events: nameList },
                     },
                     timeout: duration,
+                    schemes: {
+                        type: "array",
+                        minItems: 1,
+                        uniqueItems: true,
+                        items: { enum: ["http", "https", "coap", "coaps"] },
+                    },
                 },
             },
         },

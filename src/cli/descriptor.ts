@@ -938,6 +938,7 @@ function consumedVosOf(doc: DescriptorDocument): RunConfig["consumedVOs"] {
                 propertyChanges: c.propertyChanges,
                 serves: c.serves,
                 timeoutMs: msIfSet(c.timeout),
+                schemes: c.schemes,
             }),
         ])
     );

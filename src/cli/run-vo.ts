@@ -2,6 +2,7 @@ import { ExposedThing, Servient } from "@node-wot/core";
 import type { HttpServer } from "@node-wot/binding-http";
 import type * as WoT from "wot-typescript-definitions";
 import { lazyCoapClientFactory } from "../protocols/lazy-client-factory";
+import { voWotConsumable } from "../protocols/vo-wot-forms";
 import type { VoCoapServer } from "../protocols/coap/coap-server";
 import { VoHttpClientFactory, VoHttpsClientFactory } from "../protocols/http/http-client-factory";
 import { addProtocolServers } from "../protocols/protocol-servers";
@@ -214,7 +215,7 @@ async function startThings(run: RunStage): Promise<WoT.ExposedThing | undefined>
     const thing = run.init === undefined ? undefined : await produceOwnThing(run, run.init);
     life.subscriptions.push(...(await followConsumed(run, thing)));
     if (config.proxy !== undefined) {
-        life.proxy = await DeviceProxy.start(run.wot, run.vo, config.proxy);
+        life.proxy = await DeviceProxy.start(run.wot, run.vo, config.proxy, preparedForClients);
         ctx.mirror = life.proxy.mirror;
         ctx.device = life.proxy.device;
     }
@@ -225,6 +226,9 @@ async function startThings(run: RunStage): Promise<WoT.ExposedThing | undefined>
     }
     return thing;
 }
+
+/** A TD as the VO's clients consume it: a vo-wot TD's forms marked for vo-wot's bodies (vo-wot-forms.ts). */
+const preparedForClients = (td: WoT.ThingDescription): WoT.ThingDescription => voWotConsumable(td).td;
 
 /** Consumes the descriptor's consumedVOs; the VO is not ready (/readyz) until every one is consumed. */
 async function consumeAtStart({ config, vo, wot, log, life }: RunStage): Promise<Record<string, WoT.ConsumedThing>> {
@@ -238,7 +242,7 @@ async function consumeAtStart({ config, vo, wot, log, life }: RunStage): Promise
         );
     }
     const wrap = (t: WoT.ConsumedThing, name: string) => (pending.delete(name), vo.recordConsumed(t));
-    return consumeVos(wot, consumedVOs, wrap, log, life.consuming.signal);
+    return consumeVos(wot, consumedVOs, wrap, log, life.consuming.signal, preparedForClients);
 }
 
 /** The VO's own Thing with the script's properties and actions and what it serves from consumed VOs. */

@@ -624,13 +624,20 @@ function bearerSecurity(sec: Obj, has: Northbound["has"], t: Translation): void 
     refuseOpenCoap("bearer", has, t);
 }
 
+/** `bindingSB.bindingModeSB` lists U and not H: vo-wot's cVO would have a CoAP client and no HTTP one. */
+function coapOnly(raw: Obj): boolean {
+    const modes = obj(raw.bindingSB).bindingModeSB;
+    return Array.isArray(modes) && modes.includes("U") && !modes.includes("H");
+}
+
 /** `bindingSB`: the clients; the HTTP and CoAP ones are always on, the others and client credentials warned. */
 function southbound(raw: Obj, t: Translation): void {
     if (!("bindingSB" in raw)) return;
     const sb = obj(raw.bindingSB);
     (Array.isArray(sb.bindingModeSB) ? (sb.bindingModeSB as unknown[]) : []).forEach((m, i) => {
         const at = `bindingSB.bindingModeSB[${i}]`;
-        if (m === "H" || m === "U") t.noted(at, m, `nothing to set: the ${MODES[m]} client is always on`);
+        if (m === "U" && coapOnly(raw)) t.noted(at, m, "without H: consumed VOs through their CoAP forms only");
+        else if (m === "H" || m === "U") t.noted(at, m, `nothing to set: the ${MODES[m]} client is always on`);
         else if (m === "M" || m === "WS") t.warn(at, m, `no ${MODES[m]} client yet: consuming over it fails`);
         else if (m === "Z") t.warn(at, m, "no Zenoh client: consuming over it fails");
         else t.refuse(at, "unknown binding mode: vo-wot's clients are H, U, M, WS, Z");
@@ -770,6 +777,11 @@ function consumedVOs(raw: Obj, t: Translation): void {
         }
         t.paths.push([`consumedVOs.${name}`, `consumedVOs.${name}`]);
         t.mapped(`consumedVOs.${name}`, c.url ?? "", `consumedVOs.${name}`, c.url ?? "", " (consumed at start)");
+        if (coapOnly(raw)) {
+            document.consumedVOs[name].schemes = ["coap", "coaps"];
+            const modes = obj(raw.bindingSB).bindingModeSB;
+            t.mapped("bindingSB.bindingModeSB", modes, `consumedVOs.${name}.schemes`, ["coap", "coaps"]);
+        }
     }
     const proxy = obj(raw.proxy);
     const SERVES = { propertiesMap: "properties", actionsMap: "actions", eventsMap: "events" } as const;

@@ -46,3 +46,11 @@ export type InfluxDbConfigError = InvalidOptionsError;
 export const InvalidProxyError = InvalidOptionsError;
 /** @deprecated every bad option is an InvalidOptionsError. */
 export type InvalidProxyError = InvalidOptionsError;
+
+/**
+ * An action a peer ran and reported failed (a consumed VO's `{"error": message}`): its message is the
+ * peer's, and the invocation failed, where a peer that cannot be reached or answers nonsense is "unavailable".
+ */
+export class RemoteActionError extends VoError {
+    readonly kind = "failed";
+}

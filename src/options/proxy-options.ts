@@ -73,6 +73,11 @@ export interface ConsumedVoOptions {
     serves?: { properties?: string[]; actions?: string[]; events?: string[] };
     /** how long to keep trying while it is not up, ms; default 60 s */
     timeoutMs?: number;
+    /**
+     * the URL schemes of the forms it is consumed through, the first preferred (`["coap", "coaps"]`: CoAP only);
+     * forms of other schemes are not used. Default: every form, in the TD's order (node-wot takes the first with a client)
+     */
+    schemes?: string[];
 }
 
 export const DEFAULT_CONSUME_TIMEOUT_MS = 60_000;

@@ -2,7 +2,8 @@ import type * as WoT from "wot-typescript-definitions";
 import { createLogger } from "../log";
 import { BackOff } from "../model/back-off";
 import { ConsumedVoOptions, DEFAULT_CONSUME_TIMEOUT_MS } from "../options/proxy-options";
-import { VoError } from "../model/errors";
+import { RemoteActionError, VoError } from "../model/errors";
+import { RequestRefusedError } from "../model/refusal";
 
 const { warn } = createLogger("proxy:consumed-vos");
 
@@ -26,17 +27,21 @@ const sleep = (ms: number, signal?: AbortSignal) =>
         signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
     });
 
+/** What a TD becomes before it is consumed (vo-wot's: its forms marked for the clients); throws when it cannot be. */
+export type PrepareTd = (td: WoT.ThingDescription) => WoT.ThingDescription;
+
 /**
  * Consumes every VO at start, trying again (1 s, doubling to 5 s) while one is not up, for at most
  * its `timeoutMs`; then fails naming it and the last reason. `wrap` decorates each consumed Thing
- * (the VO records its interactions through it).
+ * (the VO records its interactions through it). A TD `prepare` refuses fails the start at once.
  */
 export async function consumeVos(
     wot: typeof WoT,
     vos: Record<string, ConsumedVoOptions>,
     wrap: (thing: WoT.ConsumedThing, name: string) => WoT.ConsumedThing,
     log: (line: string) => void,
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    prepare: PrepareTd = (td) => td
 ): Promise<Record<string, WoT.ConsumedThing>> {
     const consumed: Record<string, WoT.ConsumedThing> = {};
     await Promise.all(
@@ -47,10 +52,12 @@ export async function consumeVos(
             for (let attempt = 1; ; attempt++) {
                 try {
                     const td = await wot.requestThingDescription(o.url);
-                    consumed[name] = wrap(await wot.consume(td), name);
+                    const ready = throughSchemes(prepared(td, name, o.url, prepare), o.schemes);
+                    consumed[name] = wrap(await wot.consume(ready), name);
                     if (attempt > 1) log(`consumed VO ${name} is up at ${o.url} (attempt ${attempt})`);
                     return;
                 } catch (err) {
+                    if (err instanceof ConsumedVoError) throw err; // its TD is wrong: no use trying again
                     const why = (err as Error).message.split("\n")[0];
                     const delay = backOff.nextDelay();
                     if (Date.now() + delay > deadline || signal?.aborted) {
@@ -67,7 +74,44 @@ export async function consumeVos(
     return consumed;
 }
 
+/** The TD `prepare` makes of it, or a ConsumedVoError naming the VO and what is wrong with its TD. */
+function prepared(td: WoT.ThingDescription, name: string, url: string, prepare: PrepareTd): WoT.ThingDescription {
+    try {
+        return prepare(td);
+    } catch (err) {
+        throw new ConsumedVoError(`consumed VO ${name}: ${(err as Error).message} (${url})`);
+    }
+}
+
+/**
+ * The TD with each affordance's forms of `schemes` only, those of the first scheme first (node-wot takes the
+ * first form whose scheme it has a client for, and keeps using that scheme's client): `["coap"]` consumes
+ * through CoAP where the TD lists HTTP first. A copy; the TD as it is without `schemes`.
+ */
+export function throughSchemes(td: WoT.ThingDescription, schemes: string[] | undefined): WoT.ThingDescription {
+    if (schemes === undefined) return td;
+    const base = typeof td.base === "string" ? td.base : undefined;
+    const rank = (f: Form) => schemes.indexOf(schemeOf(f.href, base));
+    const copy = structuredClone(td);
+    for (const key of ["properties", "actions", "events"] as const) {
+        for (const a of Object.values((copy[key] ?? {}) as Record<string, { forms?: Form[] }>)) {
+            if (!Array.isArray(a.forms)) continue;
+            a.forms = a.forms.filter((f) => rank(f) !== -1).sort((x, y) => rank(x) - rank(y));
+        }
+    }
+    return copy;
+}
+
 type Form = { href: string; op?: string | string[] };
+
+/** The scheme of a form's URL, relative ones by the TD's base ("" when there is none). */
+function schemeOf(href: string, base: string | undefined): string {
+    try {
+        return new URL(href, base).protocol.slice(0, -1);
+    } catch {
+        return "";
+    }
+}
 const CLIENT_SCHEMES = ["http", "https", "coap", "coaps"];
 
 /**
@@ -205,6 +249,21 @@ export async function subscribeConsumed(
 }
 
 /**
+ * A forwarded interaction's failure, as the VO's own client gets it: an action the consumed VO ran and
+ * reported failed keeps its message (a failed invocation); a consumed VO that cannot be reached or
+ * answers what cannot be read is a refusal (503 / 5.03) naming it and the affordance, not the VO's fault.
+ */
+async function forwarded<T>(vo: string, what: string, call: () => Promise<T>): Promise<T> {
+    try {
+        return await call();
+    } catch (err) {
+        if (err instanceof RemoteActionError || err instanceof RequestRefusedError) throw err;
+        const why = (err as Error).message.split("\n")[0];
+        throw new RequestRefusedError("unavailable", `consumed VO ${vo}: ${what} failed: ${why}`, 1);
+    }
+}
+
+/**
  * vo-wot's proxy maps: the VO's own property reads and writes and action invocations are those of
  * the consumed VO's affordance of the same name (its events: `subscribeConsumed`, `served`).
  */
@@ -216,13 +275,16 @@ export function serveFromConsumed(
     for (const [vo, o] of Object.entries(vos)) {
         const remote = consumed[vo];
         for (const name of o.serves?.properties ?? []) {
-            thing.setPropertyReadHandler(name, async (options) => {
-                const out = await remote.readProperty(name, { uriVariables: options?.uriVariables });
-                return (await out.value()) as WoT.InteractionInput;
-            });
+            thing.setPropertyReadHandler(name, (options) =>
+                forwarded(vo, `read of property ${name}`, async () => {
+                    const out = await remote.readProperty(name, { uriVariables: options?.uriVariables });
+                    return (await out.value()) as WoT.InteractionInput;
+                })
+            );
             if (thing.getThingDescription().properties?.[name]?.readOnly !== true) {
                 thing.setPropertyWriteHandler(name, async (io) => {
-                    await remote.writeProperty(name, (await io.value()) as WoT.InteractionInput);
+                    const value = (await io.value()) as WoT.InteractionInput;
+                    await forwarded(vo, `write of property ${name}`, () => remote.writeProperty(name, value));
                 });
             }
         }
@@ -230,8 +292,10 @@ export function serveFromConsumed(
             thing.setActionHandler(name, async (params) => {
                 const hasInput = thing.getThingDescription().actions?.[name]?.input !== undefined;
                 const input = hasInput ? ((await params.value()) as WoT.InteractionInput) : undefined;
-                const out = await remote.invokeAction(name, input);
-                return out === undefined ? undefined : ((await out.value()) as WoT.InteractionInput);
+                return forwarded(vo, `invocation of action ${name}`, async () => {
+                    const out = await remote.invokeAction(name, input);
+                    return out === undefined ? undefined : ((await out.value()) as WoT.InteractionInput);
+                });
             });
         }
     }

@@ -71,8 +71,16 @@ export class DeviceProxy {
         private readonly options: ResolvedProxyOptions
     ) {}
 
-    /** Fetches the device's TD, exposes the mirror and starts the relays. */
-    static async start(wot: typeof WoT, host: ProxyHost, options: DeviceProxyOptions): Promise<DeviceProxy> {
+    /**
+     * Fetches the device's TD, exposes the mirror and starts the relays. `prepare` makes of the TD what
+     * the clients consume (a vo-wot device's: its forms marked for vo-wot's bodies); it throws when it cannot.
+     */
+    static async start(
+        wot: typeof WoT,
+        host: ProxyHost,
+        options: DeviceProxyOptions,
+        prepare: (td: WoT.ThingDescription) => WoT.ThingDescription = (td) => td
+    ): Promise<DeviceProxy> {
         const resolved = resolveProxyOptions(options);
         let td: WoT.ThingDescription;
         try {
@@ -86,6 +94,11 @@ export class DeviceProxy {
         }
         if (td === null || typeof td !== "object" || Array.isArray(td)) {
             throw new InvalidProxyError(`the device TD at ${resolved.td} is not a JSON object`);
+        }
+        try {
+            td = prepare(td);
+        } catch (err) {
+            throw new InvalidProxyError(`the device TD at ${resolved.td}: ${(err as Error).message}`);
         }
         const maps = nameMaps(td, options);
         const device = await wot.consume(td);

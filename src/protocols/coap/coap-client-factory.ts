@@ -10,6 +10,8 @@ import { JSON_MEDIA_TYPE } from "../../model/media-type";
 import { replaceMethod } from "../patches/replace-method";
 import { DEFAULT_COAP_PORT } from "../../options/server-options";
 import { bindingLoaded } from "../node-wot-cores";
+import { voWotResourceOf } from "../vo-wot-forms";
+import { CoapRequester, invokeVoWot, observeVoWot, readVoWot, writeVoWot } from "./vo-wot-coap-client";
 
 // binding-coap and its copy of node-wot's core load with this module (on demand): fixes and patch checks reach them
 bindingLoaded();
@@ -123,17 +125,27 @@ function observe(
     form: CoapForm,
     next: Next,
     error?: (err: Error) => void,
-    complete?: Complete
+    complete?: Complete,
+    /** vo-wot's: a payload (of GET) to send, and every answer handed on, the first too */
+    voWot?: { payload?: Buffer }
 ): Promise<{ unsubscribe(): void }> {
     return new Promise((resolve, reject) => {
         let answered = false;
         const req = client.generateRequest(form, "GET", true) as OutgoingLike;
+        if (voWot?.payload !== undefined) {
+            req.setOption("Content-Format", JSON_MEDIA_TYPE);
+            req.write(voWot.payload);
+        }
         req.on("response", (res) => {
             answered = true;
+            if (voWot !== undefined && !res.code.startsWith("2.")) {
+                res.close();
+                return reject(new CoapResponseError(res.code, form.href, res.payload.toString("utf8")));
+            }
             const type = (res.headers["Content-Format"] as string | undefined) ?? form.contentType ?? JSON_MEDIA_TYPE;
             let first = true;
             res.on("data", (payload: Buffer) => {
-                const registration = first && payload.length === 0;
+                const registration = first && payload.length === 0 && voWot === undefined;
                 first = false;
                 if (!registration) next(new Content(type, Readable.from([payload])));
             });
@@ -221,23 +233,31 @@ export class VoCoapClientFactory extends CoapClientFactory {
                 return req;
             }
         );
+        // on the forms of a vo-wot TD: vo-wot's envelopes and invocations (vo-wot-coap-client.ts)
+        const voWot: CoapRequester = {
+            send: (form, method, content) => send(c, form, method, content),
+            observe: (form, next, error, complete, payload) => observe(c, form, next, error, complete, { payload }),
+        };
+        const isVoWot = (form: CoapForm) => voWotResourceOf(form as unknown as Record<string, unknown>) !== undefined;
         replaceMethod<ClientInternals["readResource"]>(
             c,
             "readResource",
             "coap-client-read",
-            () => (form) => send(c, form, "GET")
+            () => (form) => (isVoWot(form) ? readVoWot(voWot, form) : send(c, form, "GET"))
         );
         replaceMethod<ClientInternals["writeResource"]>(
             c,
             "writeResource",
             "coap-client-write",
-            () => async (form, content) => void (await send(c, form, "PUT", content))
+            () => async (form, content) =>
+                isVoWot(form) ? writeVoWot(voWot, form, content) : void (await send(c, form, "PUT", content))
         );
         replaceMethod<ClientInternals["invokeResource"]>(
             c,
             "invokeResource",
             "coap-client-invoke",
-            () => (form, content) => send(c, form, "POST", content)
+            () => (form, content) =>
+                isVoWot(form) ? invokeVoWot(voWot, form, content) : send(c, form, "POST", content)
         );
         // binding-coap cancels (unlinkResource) with a plain GET and leaves its observe stream open, so the
         // server only learns of it when a notification times out: deregister, then close the stream.
@@ -248,7 +268,9 @@ export class VoCoapClientFactory extends CoapClientFactory {
             "coap-client-observe",
             () => async (form, next, error, complete) => {
                 lastObserve = undefined;
-                const subscription = await observe(c, form, next, error, complete);
+                const subscription = isVoWot(form)
+                    ? await observeVoWot(voWot, form, next, error, complete)
+                    : await observe(c, form, next, error, complete);
                 // set by generateRequest during the call above (TypeScript cannot see that)
                 const token = (lastObserve as { _packet?: { token?: Buffer } } | undefined)?._packet?.token;
                 const entry = { token, close: () => subscription.unsubscribe() };

@@ -351,7 +351,42 @@ const BINDING_HTTP: Patch[] = [
         why: "writes to a moved VO fail with an error; nothing is written wrongly",
         holder: () => HttpClient.prototype,
     },
+    httpClientVoWot("readResource", "http-client-vo-wot-read", 'a vo-wot form\'s read unwraps {"value"}'),
+    httpClientVoWot("writeResource", "http-client-vo-wot-write", 'a vo-wot form\'s write sends {"value"}'),
+    httpClientVoWot(
+        "invokeResource",
+        "http-client-vo-wot-invoke",
+        'a vo-wot form\'s invocation sends {"input"}; {"result"} is the output, {"error"} a failure'
+    ),
+    httpClientVoWot(
+        "subscribeResource",
+        "http-client-vo-wot-long-poll",
+        "a vo-wot form's long poll without binding-http's HEAD (tornado answers 405: it never started)"
+    ),
+    httpClientVoWot(
+        "unlinkResource",
+        "http-client-vo-wot-unlink",
+        "ends a vo-wot long poll, by either form of the property"
+    ),
+    httpClientVoWot("stop", "http-client-vo-wot-stop", "ends the client's vo-wot long polls"),
 ];
+
+/** A method of binding-http's client that VoHttpClient overrides for the forms of vo-wot TDs only. */
+function httpClientVoWot(method: string, id: string, fixes: string): Patch {
+    return {
+        id,
+        ...HTTP,
+        target: `binding-http HttpClient.prototype.${method}`,
+        owner: "HttpClient",
+        method,
+        kind: "override",
+        fixes,
+        file: `${HTTP_DIR}/http-client-factory.ts`,
+        missing: "warn",
+        why: "a vo-wot VO is consumed with node-wot's bodies: its answers are not unwrapped",
+        holder: () => HttpClient.prototype,
+    };
+}
 
 const COAP_DIR = "src/protocols/coap";
 const NODE_COAP_SERVER = () => nodeCoap().Server.prototype as object;
@@ -507,18 +542,22 @@ const BINDING_COAP: Patch[] = [
         holder: () => bindingCoap().CoapClientFactory.prototype,
     },
     coapClient("generateRequest", "coap-client-agents", "remembers each UDP agent a request opens, to close it"),
-    coapClient("readResource", "coap-client-read", "error answers reject, redirects are followed"),
+    coapClient("readResource", "coap-client-read", 'error answers reject, redirects are followed; vo-wot\'s {"value"}'),
     coapClient(
         "writeResource",
         "coap-client-write",
-        "error answers reject, redirects followed, Block1 over 1024 bytes"
+        'error answers reject, redirects followed, Block1 over 1024 bytes; vo-wot\'s {"value"}'
     ),
     coapClient(
         "invokeResource",
         "coap-client-invoke",
-        "error answers reject, redirects followed, Block1 over 1024 bytes"
+        "error answers reject, redirects followed, Block1 over 1024 bytes; vo-wot's invocation ids followed"
     ),
-    coapClient("subscribeResource", "coap-client-observe", "real notifications only; a failed registration rejects"),
+    coapClient(
+        "subscribeResource",
+        "coap-client-observe",
+        "real notifications only; a failed registration rejects; vo-wot's envelopes unwrapped"
+    ),
     coapClient("unlinkResource", "coap-client-deregister", "cancels an observation by deregistering (GET, Observe: 1)"),
 ];
 
