@@ -12,7 +12,8 @@ import { VoWotVo } from "../helpers/vo-wot-vo";
  * The other half of a mixed fleet: a real vo-wot 0.19 composite VO (cVO) consumes a node-wot-vo VO from
  * its catalogue URL, with proxy maps for a property, actions and an event, and a script reacting to a
  * consumed event and property change. What the cVO's clients get comes from the node-wot-vo VO, and the
- * node-wot-vo VO records every interaction the cVO made with it.
+ * node-wot-vo VO records every interaction the cVO made with it: over HTTP (the cVO's southbound `H`) and over
+ * CoAP (`U`: wotpy2 then has only its CoAP client and takes the catalogue's vo-wot CoAP forms for everything).
  */
 
 const THING = "urn:dev:wot:test:vo1";
@@ -45,10 +46,10 @@ const VO_DESCRIPTOR = `name: vo1
 type: VO
 catalogue: 0
 bindingNB:
-    bindingModeNB: [H]
+    bindingModeNB: [H, U]
     hostname: 127.0.0.1
     bind: 127.0.0.1
-    ports: { httpPort: 0 }
+    ports: { httpPort: 0, coapPort: 0 }
     securityNB: { securityScheme: nosec }
 databaseConfig:
     persistentDB: { SQLite: enabled, dbFilePath: vo1.db }
@@ -86,7 +87,11 @@ def alarm_vo1_on_next(item):
     asyncio.ensure_future(exposed_thing.properties["lastAlarm"].write(item.data))
 `;
 
-const cvoDescriptor = (vo1: string, ports: { catalogue: number; http: number; coap: number }) => `name: cvo
+const cvoDescriptor = (
+    southbound: "H" | "U",
+    vo1: string,
+    ports: { catalogue: number; http: number; coap: number }
+) => `name: cvo
 type: cVO
 catalogue: ${ports.catalogue}
 bindingNB:
@@ -95,9 +100,10 @@ bindingNB:
     ports: { httpPort: ${ports.http}, coapPort: ${ports.coap} }
     securityNB: { securityScheme: nosec }
 bindingSB:
-    bindingModeSB: [H]
+    bindingModeSB: [${southbound}]
     securitySB:
         securitySBHTTP: { securityScheme: nosec }
+        securitySBCOAP: { securityScheme: nosec }
 databaseConfig:
     timeseriesDB: { influxDB: disabled }
     persistentDB: { SQLite: enabled, dbFilePath: cvo.db }
@@ -112,95 +118,111 @@ proxy:
     eventsMap: { alarm: vo1 }
 `;
 
-describe("a vo-wot composite VO consumes a node-wot-vo VO (vo-wot 0.19 from PyPI)", function () {
-    this.timeout(90_000);
-    let dir: string;
-    let vo1: RunningVo;
-    let cvo: VoWotVo | undefined;
-    let cvoBase: string;
+for (const [southbound, protocol] of [
+    ["H", "http"],
+    ["U", "coap"],
+] as const) {
+    describe(`a vo-wot composite VO consumes a node-wot-vo VO over ${protocol} (vo-wot 0.19 from PyPI)`, function () {
+        this.timeout(90_000);
+        let dir: string;
+        let vo1: RunningVo;
+        let cvo: VoWotVo | undefined;
+        let cvoBase: string;
 
-    before(async function () {
-        const python = voWotPythonFor(this);
-        dir = tempDir("node-wot-vo-vowot-cvo-");
-        fs.writeFileSync(path.join(dir, "vo1.td.json"), JSON.stringify(VO_TD));
-        fs.writeFileSync(path.join(dir, "vo1.js"), VO_SCRIPT);
-        const config = parseDescriptor(VO_DESCRIPTOR, path.join(dir, "vo1.yaml"), {});
-        vo1 = await runVo({
-            config,
-            tdFile: path.join(dir, "vo1.td.json"),
-            scriptFile: path.join(dir, "vo1.js"),
-            log: () => undefined,
+        before(async function () {
+            const python = voWotPythonFor(this);
+            dir = tempDir("node-wot-vo-vowot-cvo-");
+            fs.writeFileSync(path.join(dir, "vo1.td.json"), JSON.stringify(VO_TD));
+            fs.writeFileSync(path.join(dir, "vo1.js"), VO_SCRIPT);
+            const config = parseDescriptor(VO_DESCRIPTOR, path.join(dir, "vo1.yaml"), {});
+            vo1 = await runVo({
+                config,
+                tdFile: path.join(dir, "vo1.td.json"),
+                scriptFile: path.join(dir, "vo1.js"),
+                log: () => undefined,
+            });
+            const catalogue = `http://127.0.0.1:${vo1.vo.catalogue!.port}/vo1`;
+            cvo = await VoWotVo.start(python, {
+                name: "cvo",
+                td: CVO_TD,
+                descriptor: (ports) => cvoDescriptor(southbound, catalogue, ports),
+                script: CVO_SCRIPT,
+            });
+            cvoBase = `http://127.0.0.1:${cvo.ports.http}/cvo`;
         });
-        const catalogue = `http://127.0.0.1:${vo1.vo.catalogue!.port}/vo1`;
-        cvo = await VoWotVo.start(python, {
-            name: "cvo",
-            td: CVO_TD,
-            descriptor: (ports) => cvoDescriptor(catalogue, ports),
-            script: CVO_SCRIPT,
+        after(async function () {
+            await cvo?.stop();
+            await vo1?.stop();
+            if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
         });
-        cvoBase = `http://127.0.0.1:${cvo.ports.http}/cvo`;
-    });
-    after(async function () {
-        await cvo?.stop();
-        await vo1?.stop();
-        if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
-    });
 
-    const records = async (kind: HistoryRecord["kind"], name: string, op: string): Promise<HistoryRecord[]> => {
-        await vo1.vo.flush();
-        const rows = await vo1.vo.history({ thing: THING, kind, name });
-        return rows.filter((r) => r.op === op && r.protocol === "http" && /^127\.0\.0\.1:\d+$/.test(r.origin ?? ""));
-    };
-    const cvoJson = async (p: string, init?: RequestInit): Promise<[number, unknown]> => {
-        const res = await fetch(`${cvoBase}${p}`, { ...init, signal: AbortSignal.timeout(30_000) });
-        const text = await res.text();
-        return [res.status, text === "" ? undefined : JSON.parse(text)];
-    };
-    const post = (body: object): RequestInit => ({
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-    });
+        const records = async (kind: HistoryRecord["kind"], name: string, op: string): Promise<HistoryRecord[]> => {
+            await vo1.vo.flush();
+            const rows = await vo1.vo.history({ thing: THING, kind, name });
+            return rows.filter(
+                (r) => r.op === op && r.protocol === protocol && /^127\.0\.0\.1:\d+$/.test(r.origin ?? "")
+            );
+        };
+        const cvoJson = async (p: string, init?: RequestInit): Promise<[number, unknown]> => {
+            const res = await fetch(`${cvoBase}${p}`, { ...init, signal: AbortSignal.timeout(30_000) });
+            const text = await res.text();
+            return [res.status, text === "" ? undefined : JSON.parse(text)];
+        };
+        const post = (body: object): RequestInit => ({
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(body),
+        });
 
-    it("proxies reads and writes of a property to the node-wot-vo VO, which records them", async function () {
-        expect(await cvoJson("/property/temperature")).to.deep.equal([200, { value: 20.5 }]);
-        const put = await cvoJson("/property/temperature", { ...post({ value: 31.25 }), method: "PUT" });
-        expect(put[0]).to.equal(200);
-        const own = (await (
-            await fetch(`http://127.0.0.1:${vo1.httpPort}/vo1/properties/temperature`)
-        ).json()) as number;
-        expect(own).to.equal(31.25);
-        expect((await records("property", "temperature", "readproperty")).map((r) => r.value)).to.include(20.5);
-        expect((await records("property", "temperature", "writeproperty")).map((r) => [r.ok, r.value])).to.deep.include(
-            [true, 31.25]
-        );
-    });
+        it("proxies reads and writes of a property to the node-wot-vo VO, which records them", async function () {
+            expect(await cvoJson("/property/temperature")).to.deep.equal([200, { value: 20.5 }]);
+            const put = await cvoJson("/property/temperature", { ...post({ value: 31.25 }), method: "PUT" });
+            expect(put[0]).to.equal(200);
+            const own = (await (
+                await fetch(`http://127.0.0.1:${vo1.httpPort}/vo1/properties/temperature`)
+            ).json()) as number;
+            expect(own).to.equal(31.25);
+            expect((await records("property", "temperature", "readproperty")).map((r) => r.value)).to.include(20.5);
+            expect(
+                (await records("property", "temperature", "writeproperty")).map((r) => [r.ok, r.value])
+            ).to.deep.include([true, 31.25]);
+        });
 
-    it("proxies actions: the result and the failure come from the node-wot-vo VO, and are recorded", async function () {
-        expect(await cvoJson("/action/double", post({ input: 21 }))).to.deep.equal([200, { result: 42 }]);
-        const [status, failed] = await cvoJson("/action/failing", post({ input: null }));
-        expect(status).to.equal(200);
-        expect((failed as { error: string }).error).to.include("the pump is off");
-        const doubles = await records("action", "double", "invokeaction");
-        expect(doubles.map((r) => [r.ok, r.value, r.output])).to.deep.include([true, 21, 42]);
-        const failures = await records("action", "failing", "invokeaction");
-        expect(failures.some((r) => !r.ok && (r.error ?? "").includes("the pump is off"))).to.equal(true);
-    });
+        it("proxies actions: the result and the failure come from the node-wot-vo VO, and are recorded", async function () {
+            expect(await cvoJson("/action/double", post({ input: 21 }))).to.deep.equal([200, { result: 42 }]);
+            const [status, failed] = await cvoJson("/action/failing", post({ input: null }));
+            expect(status).to.equal(200);
+            expect((failed as { error: string }).error).to.include("the pump is off");
+            const doubles = await records("action", "double", "invokeaction");
+            expect(doubles.map((r) => [r.ok, r.value, r.output])).to.deep.include([true, 21, 42]);
+            const failures = await records("action", "failing", "invokeaction");
+            expect(failures.some((r) => !r.ok && (r.error ?? "").includes("the pump is off"))).to.equal(true);
+        });
 
-    it("proxies the event and feeds the cVO's handlers with the event and the property change", async function () {
-        // the event as the cVO re-emits it to its own subscribers
-        const [status, event] = await cvoJson("/event/alarm/subscription");
-        expect(status).to.equal(200);
-        expect((event as { payload: string }).payload).to.match(/^alarm \d+$/);
-        // the cVO's alarm_vo1_on_next and counter_vo1_on_next wrote what they got into its own properties
-        await waitFor(async () => ((await cvoJson("/property/lastCounter"))[1] as { value: number }).value > 0, 20_000);
-        await waitFor(
-            async () => /^alarm \d+$/.test(((await cvoJson("/property/lastAlarm"))[1] as { value: string }).value),
-            20_000
-        );
-        // the node-wot-vo VO recorded the cVO's long polls (each ends once answered, wotpy2 polls again)
-        expect((await records("event", "alarm", "subscribeevent")).length).to.be.greaterThan(0);
-        expect((await records("property", "counter", "observeproperty")).length).to.be.greaterThan(0);
-        await waitFor(async () => (await records("event", "alarm", "unsubscribeevent")).length > 0, 10_000);
+        it("proxies the event and feeds the cVO's handlers with the event and the property change", async function () {
+            // the event as the cVO re-emits it to its own subscribers
+            const [status, event] = await cvoJson("/event/alarm/subscription");
+            expect(status).to.equal(200);
+            expect((event as { payload: string }).payload).to.match(/^alarm \d+$/);
+            // the cVO's alarm_vo1_on_next and counter_vo1_on_next wrote what they got into its own properties
+            await waitFor(
+                async () => ((await cvoJson("/property/lastCounter"))[1] as { value: number }).value > 0,
+                20_000
+            );
+            await waitFor(
+                async () => /^alarm \d+$/.test(((await cvoJson("/property/lastAlarm"))[1] as { value: string }).value),
+                20_000
+            );
+            // the node-wot-vo VO recorded the cVO's subscription and observation
+            expect((await records("event", "alarm", "subscribeevent")).length).to.be.greaterThan(0);
+            expect((await records("property", "counter", "observeproperty")).length).to.be.greaterThan(0);
+            if (protocol === "http") {
+                // a long poll ends once answered: wotpy2 polls again for the next one
+                await waitFor(async () => (await records("event", "alarm", "unsubscribeevent")).length > 0, 10_000);
+            } else {
+                // a CoAP observation stays open across notifications
+                expect(await records("event", "alarm", "unsubscribeevent")).to.deep.equal([]);
+            }
+        });
     });
-});
+}
