@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Readable } from "node:stream";
-import { Content, ContentSerdes } from "@node-wot/core";
+import { Content } from "@node-wot/core";
 import type { ExposedThing } from "@node-wot/core";
 import type { Operation } from "../../model/interaction-record";
 import { isJsonMediaType, JSON_MEDIA_TYPE, mediaTypeOf } from "../../model/media-type";
@@ -12,6 +11,8 @@ import { formHrefs, propertyOps } from "../vo-wot-td";
 import { COAP_CODE, setCode } from "./coap-answers";
 import { CoapRequest, deregister, ObservationHost, ObserveStream, openObservation } from "./coap-observations";
 import { nameIn, segmentText, uriQueryOptions } from "./coap-uri";
+import { jsonContent, valueOf, messageOf } from "../vo-wot-content";
+import { voWotSlug } from "../vo-wot-slug";
 
 /**
  * vo-wot's CoAP wire format: the resources of wotpy2 0.1.0's CoAPServer, which vo-wot 0.19.0 serves, answered
@@ -194,7 +195,7 @@ function thingOf(things: Map<string, ExposedThing>, arg: string): [string, Expos
     const key = nameIn(arg, (k) => things.has(k));
     if (key !== undefined) return [key, things.get(key)!];
     const text = segmentText(arg);
-    for (const [k, thing] of things) if (thing.title === text || urlName(thing.title) === text) return [k, thing];
+    for (const [k, thing] of things) if (thing.title === text || voWotSlug(thing.title) === text) return [k, thing];
     return undefined;
 }
 
@@ -203,18 +204,7 @@ function affordanceName(affordances: Record<string, unknown>, arg: string): stri
     const name = nameIn(arg, (n) => Object.hasOwn(affordances, n));
     if (name !== undefined) return name;
     const text = segmentText(arg);
-    return Object.keys(affordances).find((n) => urlName(n) === text);
-}
-
-/** wotpy2's url_name: python-slugify's slug ("Water Pump" is "water-pump"). */
-function urlName(text: string): string {
-    return text
-        .normalize("NFKD")
-        .replace(/[\u0300-\u036f]/g, "")
-        .toLowerCase()
-        .replace(/['"]+/g, "")
-        .replace(/[^a-z0-9]+/g, "-")
-        .replace(/^-+|-+$/g, "");
+    return Object.keys(affordances).find((n) => voWotSlug(n) === text);
 }
 
 /** What an invocation came to: its result, or the message of its failure. */
@@ -582,22 +572,6 @@ export function coapVoWotForms(td: VoWotTd): VoWotForms | undefined {
         action: (name) => [form("action", name, ["invokeaction"])],
         event: (name) => [form("event", name, ["subscribeevent"])],
     };
-}
-
-/** A value as node-wot's handlers take it: JSON; none (an action without input) is an empty body. */
-function jsonContent(value: unknown): Content {
-    const bytes = value === undefined ? [] : [Buffer.from(JSON.stringify(value), "utf8")];
-    return new Content(JSON_MEDIA_TYPE, Readable.from(bytes));
-}
-
-async function valueOf(content: Content, schema: object | undefined): Promise<unknown> {
-    const body = await content.toBuffer();
-    if (body.length === 0) return undefined;
-    return ContentSerdes.get().contentToValue({ type: content.type, body }, (schema ?? {}) as never);
-}
-
-function messageOf(err: unknown): string {
-    return err instanceof Error ? err.message : String(err);
 }
 
 function answer(res: CoapAnswer, code: string, payload?: Buffer): void {

@@ -1,6 +1,5 @@
-import { Readable } from "node:stream";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Content, ContentSerdes, ExposedThing } from "@node-wot/core";
+import { Content, ExposedThing } from "@node-wot/core";
 import type { Operation } from "../../model/interaction-record";
 import { isJsonMediaType, JSON_MEDIA_TYPE, mediaTypeOf } from "../../model/media-type";
 import { REFUSAL_STATUS, RequestRefusedError, refusalOf } from "../../model/refusal";
@@ -12,6 +11,7 @@ import { isPreflight } from "./http-method-not-allowed";
 import { decodePath, pathSegments, requestPath } from "./http-request-url";
 import type { HttpServerInternals } from "./http-server-internals";
 import { HttpTarget, reportRefusal } from "./http-target";
+import { jsonContent, valueOf, messageOf } from "../vo-wot-content";
 
 /**
  * vo-wot's HTTP wire format: the routes of wotpy2 0.1.0's HTTPServer, which vo-wot 0.19.0 serves, answered
@@ -350,22 +350,6 @@ class VoWotCall {
         if (refusal.retryAfterSeconds !== undefined) headers["Retry-After"] = String(refusal.retryAfterSeconds);
         answerError(this.res, REFUSAL_STATUS[refusal.reason], refusal.message, headers);
     }
-}
-
-/** A value as node-wot's handlers take it: JSON; none (an action without input) is an empty body. */
-function jsonContent(value: unknown): Content {
-    const bytes = value === undefined ? [] : [Buffer.from(JSON.stringify(value), "utf8")];
-    return new Content(JSON_MEDIA_TYPE, Readable.from(bytes));
-}
-
-async function valueOf(content: Content, schema: object | undefined): Promise<unknown> {
-    const body = await content.toBuffer();
-    if (body.length === 0) return undefined;
-    return ContentSerdes.get().contentToValue({ type: content.type, body }, (schema ?? {}) as never);
-}
-
-function messageOf(err: unknown): string {
-    return err instanceof Error ? err.message : String(err);
 }
 
 function answerJson(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {

@@ -14,10 +14,10 @@ import { messageOrigin } from "./mqtt-origin";
 import { affordanceTopic, parseRequestTopic, requestFilters, thingTopic, TopicRequest } from "./mqtt-topics";
 import { DEFAULT_MQTT_CONNECT_TIMEOUT_MS, ResolvedMqttOptions } from "../../options/mqtt-options";
 import { bindingLoaded } from "../node-wot-cores";
+import { valueOf } from "../vo-wot-content";
 import {
     isVoWotTopic,
     serveVoWotMessage,
-    valueOf,
     VO_WOT_FILTERS,
     voWotEmission,
     VoWotMqttHost,

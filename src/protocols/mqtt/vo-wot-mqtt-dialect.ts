@@ -1,5 +1,4 @@
-import { Readable } from "node:stream";
-import { Content, ContentSerdes, ExposedThing } from "@node-wot/core";
+import { ExposedThing } from "@node-wot/core";
 import type { IPublishPacket } from "mqtt";
 import type { AffordanceKind, Operation, Protocol } from "../../model/interaction-record";
 import { refusalOf, RequestRefusedError } from "../../model/refusal";
@@ -8,6 +7,7 @@ import { DEFAULT_PROTOCOL_LIMITS, ServerHooks } from "../protocol-face";
 import { affordanceBySlug, voWotSlug } from "../vo-wot-slug";
 import { formOrigin, VoWotForms, VoWotTd } from "../vo-wot-td";
 import { messageOrigin } from "./mqtt-origin";
+import { jsonContent, valueOf } from "../vo-wot-content";
 
 /**
  * vo-wot's MQTT wire format: the topics and JSON envelopes of wotpy2 0.1.0's MQTTServer (its handlers for
@@ -286,15 +286,4 @@ function idOf(payload: Buffer): unknown {
     } catch {
         return null;
     }
-}
-
-function jsonContent(value: unknown): Content {
-    const bytes = value === undefined ? [] : [Buffer.from(JSON.stringify(value), "utf8")];
-    return new Content("application/json", Readable.from(bytes));
-}
-
-export async function valueOf(content: Content, schema: object | undefined): Promise<unknown> {
-    const body = await content.toBuffer();
-    if (body.length === 0) return undefined;
-    return ContentSerdes.get().contentToValue({ type: content.type, body }, (schema ?? {}) as never);
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { Readable } from "node:stream";
-import { Content, ContentSerdes, ExposedThing } from "@node-wot/core";
+import { Content, ExposedThing } from "@node-wot/core";
 import type WebSocket from "ws";
 import { formatAddress } from "../../model/address";
 import type { AffordanceKind, Operation, Protocol } from "../../model/interaction-record";
@@ -10,6 +9,7 @@ import { RequestOrigin, runAsRequest } from "../../model/request-context";
 import type { ServerHooks } from "../protocol-face";
 import { formOrigin, propertyOps, VoWotForms, VoWotTd } from "../vo-wot-td";
 import { affordanceBySlug, voWotSlug } from "../vo-wot-slug";
+import { jsonContent, valueOf } from "../vo-wot-content";
 
 /**
  * vo-wot's WebSocket wire format: wotpy2 0.1.0's WebsocketServer, JSON-RPC 2.0 on one socket per Thing at
@@ -355,16 +355,4 @@ function handlerError(err: unknown): RpcError {
     const refusal = refusalOf(err);
     if (refusal === undefined) return new RpcError(JSON_RPC.internalError, message);
     return new RpcError(JSON_RPC.invalidParams, refusal.message, { reason: refusal.reason });
-}
-
-function jsonContent(value: unknown): Content {
-    // an action without input: wotpy2 sends null, node-wot takes no body
-    const bytes = value === undefined ? [] : [Buffer.from(JSON.stringify(value), "utf8")];
-    return new Content("application/json", Readable.from(bytes));
-}
-
-async function valueOf(content: Content, schema: object | undefined): Promise<unknown> {
-    const body = await content.toBuffer();
-    if (body.length === 0) return undefined;
-    return ContentSerdes.get().contentToValue({ type: content.type, body }, (schema ?? {}) as never);
 }
