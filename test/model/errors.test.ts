@@ -32,6 +32,9 @@ const EXPORTED: Record<string, [VoErrorKind, () => Error]> = {
     VoScriptError: ["invalid-input", () => new cli.VoScriptError("script.js", [])],
     NotEnoughPointsError: ["invalid-input", () => new library.NotEnoughPointsError(20, 3, "ARIMA(1,1,1)")],
     ForecastUnavailableError: ["failed", () => new library.ForecastUnavailableError("m")],
+    RemoteActionError: ["failed", () => new library.RemoteActionError("m")],
+    VoWotTdError: ["invalid-input", () => new library.VoWotTdError("m")],
+    VoWotEnvelopeError: ["unavailable", () => new library.VoWotEnvelopeError("m")],
 };
 
 /** Names the library once gave option errors of some sections: kept, deprecated, as InvalidOptionsError itself. */
