@@ -5,6 +5,7 @@ import { REFUSAL_STATUS } from "../../model/refusal";
 import type { RequestOrigin } from "../../model/request-context";
 import { securitySchemeOf } from "../../model/thing-security";
 import { replaceMethod } from "../patches/replace-method";
+import { explainNotFound } from "./http-not-found";
 import type { HttpServerInternals } from "./http-server-internals";
 
 /** 307 Temporary Redirect: the client repeats the same method and body at the target. */
@@ -17,9 +18,10 @@ export function answerRedirect(res: ServerResponse, where: string): void {
  * binding-http answers every error a handler throws with 500 and the error's message. The status
  * is set here instead, from what the request context says when the head is written: a refusal's
  * own status (with `Retry-After` when it has a retry hint), and `Age` on a read answered from a
- * recorded value (the device is lost), counted from when that value was recorded.
+ * recorded value (the device is lost), counted from when that value was recorded; and on binding-http's 404
+ * without a body, what was not found (`notFound`, http-not-found.ts).
  */
-export function answerFromContext(res: ServerResponse, request: RequestOrigin): void {
+export function answerFromContext(res: ServerResponse, request: RequestOrigin, notFound?: () => string): void {
     replaceMethod<WriteHead>(
         res,
         "writeHead",
@@ -32,6 +34,13 @@ export function answerFromContext(res: ServerResponse, request: RequestOrigin): 
                     if (refusal.retryAfterSeconds !== undefined)
                         this.setHeader("Retry-After", refusal.retryAfterSeconds);
                     if (!this.hasHeader("Content-Type")) this.setHeader("Content-Type", "text/plain; charset=utf-8");
+                } else if (
+                    status === 404 &&
+                    notFound !== undefined &&
+                    rest.length === 0 &&
+                    !this.hasHeader("Content-Type")
+                ) {
+                    explainNotFound(this, notFound()); // binding-http's bodiless 404
                 } else if (request.staleSince !== undefined && status < 300) {
                     this.setHeader("Age", Math.max(0, Math.floor((Date.now() - request.staleSince) / 1000)));
                 }
