@@ -476,23 +476,26 @@ describe("conformance walk: every form of every TD the example VOs serve, called
                 });
             };
             for (const name of ["nope", "temp%00erature", "%ZZ", "n".repeat(255)]) {
+                // "%ZZ" is a malformed escape in an HTTP path (the client's fault, 400); a CoAP Uri-Path option is
+                // not percent-encoded, so there it is a name the Thing does not have
+                const unknown = name === "%ZZ" ? "400/4.04" : "404/4.04";
                 await check(
                     `read of unknown property ${name.slice(0, 20)}`,
                     scheme,
                     call(`/properties/${name}`, "GET"),
-                    "404/4.04"
+                    unknown
                 );
                 await check(
                     `write of unknown property ${name.slice(0, 20)}`,
                     scheme,
                     call(`/properties/${name}`, "PUT", { body: "1", contentType: "application/json" }),
-                    "404/4.04"
+                    unknown
                 );
                 await check(
                     `unknown action ${name.slice(0, 20)}`,
                     scheme,
                     call(`/actions/${name}`, "POST", { body: "{}", contentType: "application/json" }),
-                    "404/4.04"
+                    unknown
                 );
             }
             const json = { contentType: "application/json" };

@@ -5,7 +5,7 @@ import { REFUSAL_STATUS } from "../../model/refusal";
 import type { RequestOrigin } from "../../model/request-context";
 import { securitySchemeOf } from "../../model/thing-security";
 import { replaceMethod } from "../patches/replace-method";
-import { explainNotFound } from "./http-not-found";
+import { ErrorReason, explainError } from "./http-error-reasons";
 import type { HttpServerInternals } from "./http-server-internals";
 
 /** 307 Temporary Redirect: the client repeats the same method and body at the target. */
@@ -18,10 +18,14 @@ export function answerRedirect(res: ServerResponse, where: string): void {
  * binding-http answers every error a handler throws with 500 and the error's message. The status
  * is set here instead, from what the request context says when the head is written: a refusal's
  * own status (with `Retry-After` when it has a retry hint), and `Age` on a read answered from a
- * recorded value (the device is lost), counted from when that value was recorded; and on binding-http's 404
- * without a body, what was not found (`notFound`, http-not-found.ts).
+ * recorded value (the device is lost), counted from when that value was recorded; and on binding-http's bare 404
+ * and 415, why (`reasonOf`, http-error-reasons.ts).
  */
-export function answerFromContext(res: ServerResponse, request: RequestOrigin, notFound?: () => string): void {
+export function answerFromContext(
+    res: ServerResponse,
+    request: RequestOrigin,
+    reasonOf?: (status: number) => ErrorReason | undefined
+): void {
     replaceMethod<WriteHead>(
         res,
         "writeHead",
@@ -35,12 +39,16 @@ export function answerFromContext(res: ServerResponse, request: RequestOrigin, n
                         this.setHeader("Retry-After", refusal.retryAfterSeconds);
                     if (!this.hasHeader("Content-Type")) this.setHeader("Content-Type", "text/plain; charset=utf-8");
                 } else if (
-                    status === 404 &&
-                    notFound !== undefined &&
+                    status >= 400 &&
+                    reasonOf !== undefined &&
                     rest.length === 0 &&
                     !this.hasHeader("Content-Type")
                 ) {
-                    explainNotFound(this, notFound()); // binding-http's bodiless 404
+                    const reason = reasonOf(status); // binding-http's bare 404 and 415
+                    if (reason !== undefined) {
+                        status = reason.status;
+                        explainError(this, reason.text);
+                    }
                 } else if (request.staleSince !== undefined && status < 300) {
                     this.setHeader("Age", Math.max(0, Math.floor((Date.now() - request.staleSince) / 1000)));
                 }

@@ -9,7 +9,7 @@ import { currentRequest, RequestOrigin, runAsRequest } from "../../model/request
 import { replaceMethod } from "../patches/replace-method";
 import type { ProtocolFace, ServerHooks } from "../protocol-face";
 import { answerFromContext, answerRedirect, answerText, authorized } from "./http-answers";
-import { notFoundReason } from "./http-not-found";
+import { errorReasonOf } from "./http-error-reasons";
 import { emitInContext } from "./http-close-in-context";
 import { askPortOnce } from "./http-port-once";
 import {
@@ -114,7 +114,7 @@ class HttpServerFace {
                 return answerRedirect(res, where);
             }
             const request: RequestOrigin = { ...originOf(req), onClose: (fn) => void res.once("close", fn) };
-            answerFromContext(res, request, () => notFoundReason(s, req.url));
+            answerFromContext(res, request, (status) => errorReasonOf(s, req, status));
             emitInContext(res, request);
             return runAsRequest(request, serve, this, req, res, request);
         };

@@ -4,8 +4,9 @@ import { startVo, VoFixture } from "../../helpers/vo-fixture";
 import { httpRequest } from "./http-helpers";
 
 // binding-http 0.9.2 answers a Thing or an affordance it does not have with 404 and an empty body (its router's
-// fallback with "Not Found"): the answer names what is not there. http-not-found.ts.
-describe("HTTP 404 names what is not there (real server on 127.0.0.1)", function () {
+// fallback with "Not Found"), a body type it has no codec for with a bare 415: the answer says why, and a path that is
+// not percent-decodable is the client's malformed URL, 400. http-error-reasons.ts.
+describe("HTTP errors say why: 404 names what is not there, 415 the types taken (real server on 127.0.0.1)", function () {
     let vo: VoFixture;
     let base: string;
 
@@ -36,7 +37,6 @@ describe("HTTP 404 names what is not there (real server on 127.0.0.1)", function
                 "/environmentsensor/widgets",
                 'no resource /environmentsensor/widgets on Thing "environmentsensor"; GET /environmentsensor gives its TD and forms',
             ],
-            ["GET", "/%ZZ", "/%ZZ is not percent-decodable"],
         ];
         for (const [method, path, reason] of cases) {
             const res = await httpRequest(`${base}${path}`, {
@@ -48,6 +48,24 @@ describe("HTTP 404 names what is not there (real server on 127.0.0.1)", function
             expect(res.headers["content-type"], `${method} ${path}`).to.equal("text/plain; charset=utf-8");
             expect(res.body.toString(), `${method} ${path}`).to.equal(`${reason}\n`);
         }
+    });
+
+    it("answers a malformed path 400 and a body type it cannot read 415 naming the types it takes", async function () {
+        const malformed = await httpRequest(`${base}/%ZZ/properties/temperature`);
+        expect([malformed.status, malformed.body.toString()]).to.deep.equal([
+            400,
+            "the path /%ZZ/properties/temperature is not percent-decodable\n",
+        ]);
+        const form = await httpRequest(`${base}/environmentsensor/properties/samplingInterval`, {
+            method: "PUT",
+            headers: { "content-type": "application/x-www-form-urlencoded" },
+            body: "value=5",
+        });
+        expect(form.status).to.equal(415);
+        expect(form.headers["content-type"]).to.equal("text/plain; charset=utf-8");
+        expect(form.body.toString()).to.match(
+            /^a body of type application\/x-www-form-urlencoded is not taken here; send one of application\/json, .*text\/plain/
+        );
     });
 
     it("HEAD gets the 404 without a body; a 404 with a body of its own keeps it", async function () {
