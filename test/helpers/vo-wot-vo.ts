@@ -40,9 +40,12 @@ export class VoWotVo {
         this.dir = tempDir("node-wot-vo-vowot-vo-");
     }
 
-    /** Starts it and waits until its catalogue serves its TD; fails with its log if it does not. */
-    static async start(python: string, spec: VoWotVoSpec): Promise<VoWotVo> {
-        const vo = new VoWotVo(spec, await freeVoWotPorts());
+    /**
+     * Starts it and waits until its catalogue serves its TD; fails with its log if it does not. `ports`: those of
+     * a VO stopped before (the same VO back), else free ones.
+     */
+    static async start(python: string, spec: VoWotVoSpec, ports?: VoWotPorts): Promise<VoWotVo> {
+        const vo = new VoWotVo(spec, ports ?? (await freeVoWotPorts()));
         try {
             await vo.run(path.join(path.dirname(python), "vo-wot"));
             return vo;

@@ -3,6 +3,7 @@ import { Content } from "@node-wot/core";
 import type { HttpForm } from "@node-wot/binding-http";
 import type { Request, RequestInit, Response } from "node-fetch";
 import { createLogger } from "../../log";
+import { BackOff } from "../../model/back-off";
 import { JSON_MEDIA_TYPE } from "../../model/media-type";
 import { RemoteActionError } from "../../model/errors";
 import {
@@ -37,8 +38,9 @@ export interface HttpRequester {
 const POLL_TIMEOUT_MS = 60_000;
 /** A subscription counts as started when its first poll has not failed by then (vo-wot's answer is the next change). */
 const START_GRACE_MS = 300;
-/** The pause after a failed poll before the next one. */
+/** The pause after a failed poll before the next one: 1 s, doubling to 30 s while the polls fail. */
 const RETRY_MS = 1000;
+const MAX_RETRY_MS = 30_000;
 
 const json = (body: Buffer) => new Content(JSON_MEDIA_TYPE, Readable.from([body]));
 
@@ -128,10 +130,12 @@ export class VoWotLongPolls {
                     warn("%s", (err as Error).message);
                 }
             };
+            const failures = new FailedPolls(form.href);
             const loop = async () => {
                 while (!closed) {
                     try {
                         await poll();
+                        failures.answered();
                     } catch (err) {
                         if (!started) {
                             clearTimeout(grace);
@@ -140,13 +144,7 @@ export class VoWotLongPolls {
                         }
                         if (closed) return;
                         if ((err as { type?: string }).type === "request-timeout") continue;
-                        warn(
-                            "long poll of %s failed, polling again in %d ms: %s",
-                            form.href,
-                            RETRY_MS,
-                            (err as Error).message
-                        );
-                        await pause(RETRY_MS, abort.signal);
+                        await pause(failures.failed(err as Error), abort.signal);
                     }
                 }
             };
@@ -166,6 +164,32 @@ export class VoWotLongPolls {
     closeAll(): void {
         for (const closers of this.open.values()) for (const close of [...closers]) close();
         this.open.clear();
+    }
+}
+
+/**
+ * A run of failed polls of one subscription: said at its first failure and when the polls answer again, not once
+ * a poll; the pause before the next poll grows from 1 s to 30 s while they fail (a peer down for hours).
+ */
+class FailedPolls {
+    private count = 0;
+    private readonly backOff = new BackOff({ minMs: RETRY_MS, maxMs: MAX_RETRY_MS });
+
+    constructor(private readonly href: string) {}
+
+    answered(): void {
+        if (this.count > 0) warn("long poll of %s answers again after %d failed", this.href, this.count);
+        this.count = 0;
+        this.backOff.success();
+    }
+
+    /** The pause before the next poll. */
+    failed(err: Error): number {
+        if (this.count++ === 0) {
+            const every = `up to every ${MAX_RETRY_MS / 1000} s while it fails`;
+            warn("long poll of %s failed, polling again (%s): %s", this.href, every, err.message);
+        }
+        return this.backOff.nextDelay();
     }
 }
 
