@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import { Content, ContentSerdes } from "@node-wot/core";
-import { JSON_MEDIA_TYPE } from "../model/media-type";
+import type { Operation } from "../model/interaction-record";
+import { JSON_MEDIA_TYPE, mediaTypeOf } from "../model/media-type";
 
 /**
  * Values between vo-wot's envelopes and node-wot's handlers, alike on every protocol that speaks vo-wot's wire
@@ -24,4 +25,21 @@ export async function valueOf(content: Content, schema: object | undefined): Pro
 /** What an error says, for an envelope's `error`. */
 export function messageOf(err: unknown): string {
     return err instanceof Error ? err.message : String(err);
+}
+
+type FormLike = { href: string; contentType?: string; op?: string | string[] };
+
+/**
+ * The options of a handle* call for a vo-wot request: the index of the affordance's node-wot JSON form for `op` on a
+ * server of `scheme` (the first form when none fits), so the request is checked and recorded as on that form.
+ */
+export function handlerOptions(affordance: { forms: object[] }, scheme: string, op: Operation): { formIndex: number } {
+    const prefix = `${scheme}:`;
+    const index = (affordance.forms as FormLike[]).findIndex(
+        (f) =>
+            f.href.startsWith(prefix) &&
+            (f.contentType === undefined || mediaTypeOf(f.contentType) === JSON_MEDIA_TYPE) &&
+            (f.op === undefined || f.op === op || (Array.isArray(f.op) && f.op.includes(op)))
+    );
+    return { formIndex: Math.max(0, index) };
 }

@@ -11,7 +11,7 @@ import { formHrefs, propertyOps } from "../vo-wot-td";
 import { COAP_CODE, setCode } from "./coap-answers";
 import { CoapRequest, deregister, ObservationHost, ObserveStream, openObservation } from "./coap-observations";
 import { nameIn, segmentText, uriQueryOptions } from "./coap-uri";
-import { jsonContent, valueOf, messageOf } from "../vo-wot-content";
+import { jsonContent, valueOf, messageOf, handlerOptions } from "../vo-wot-content";
 import { voWotSlug } from "../vo-wot-slug";
 
 /**
@@ -458,17 +458,9 @@ class VoWotCoapCall {
         answerJson(this.x.res, "2.05", item);
     }
 
-    /** The options of a handle* call: the index of the affordance's node-wot JSON form for `op` on this server. */
+    /** The options of a handle* call: as on the affordance's node-wot JSON form for `op` on this server. */
     private options(affordance: { forms: object[] }, op: Operation): { formIndex: number } {
-        const forms = affordance.forms as VoWotForm[];
-        const prefix = `${this.x.scheme}:`;
-        const index = forms.findIndex(
-            (f) =>
-                f.href.startsWith(prefix) &&
-                (f.contentType === undefined || mediaTypeOf(f.contentType) === JSON_MEDIA_TYPE) &&
-                (f.op === undefined || f.op === op || (Array.isArray(f.op) && f.op.includes(op)))
-        );
-        return { formIndex: Math.max(0, index) };
+        return handlerOptions(affordance, this.x.scheme, op);
     }
 
     /**

@@ -11,7 +11,7 @@ import { isPreflight } from "./http-method-not-allowed";
 import { decodePath, pathSegments, requestPath } from "./http-request-url";
 import type { HttpServerInternals } from "./http-server-internals";
 import { HttpTarget, reportRefusal } from "./http-target";
-import { jsonContent, valueOf, messageOf } from "../vo-wot-content";
+import { jsonContent, valueOf, messageOf, handlerOptions } from "../vo-wot-content";
 
 /**
  * vo-wot's HTTP wire format: the routes of wotpy2 0.1.0's HTTPServer, which vo-wot 0.19.0 serves, answered
@@ -275,17 +275,9 @@ class VoWotCall {
         if (!this.res.headersSent) answerJson(this.res, 200, { [key]: value ?? null });
     }
 
-    /** The options of a handle* call: the index of the affordance's node-wot JSON form for `op` on this server. */
+    /** The options of a handle* call: as on the affordance's node-wot JSON form for `op` on this server. */
     private options(affordance: { forms: object[] }, op: Operation): { formIndex: number } {
-        const forms = affordance.forms as { href: string; contentType?: string; op?: string | string[] }[];
-        const prefix = `${this.server.scheme}:`;
-        const index = forms.findIndex(
-            (f) =>
-                f.href.startsWith(prefix) &&
-                (f.contentType === undefined || mediaTypeOf(f.contentType) === JSON_MEDIA_TYPE) &&
-                (f.op === undefined || f.op === op || (Array.isArray(f.op) && f.op.includes(op)))
-        );
-        return { formIndex: Math.max(0, index) };
+        return handlerOptions(affordance, this.server.scheme, op);
     }
 
     /**
